@@ -1,0 +1,20 @@
+//! Schema migrations for registrar, one file per migration.
+//!
+//! Every migration must be correct on SQLite, PostgreSQL and MySQL/MariaDB:
+//! see [`columns`] for the column types that differ between them.
+
+pub use sea_orm_migration::MigratorTrait;
+use sea_orm_migration::prelude::*;
+
+mod columns;
+mod m20261125_000001_create_students;
+
+/// Applies registrar's migrations in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_create_students::Migration)]
+    }
+}

@@ -1,0 +1,239 @@
+//! Students, their revisions and the conflict entries of their history.
+
+use sea_orm_migration::prelude::*;
+
+use crate::columns::{instant, table, text};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum Students {
+    Table,
+    Id,
+    Name,
+    Address,
+    GpaHundredths,
+    SearchKey,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+    UpdatedBy,
+    DeletedAt,
+    DeletedBy,
+}
+
+#[derive(DeriveIden)]
+enum Revisions {
+    Table,
+    Id,
+    StudentId,
+    Version,
+    Action,
+    Name,
+    Address,
+    GpaHundredths,
+    Registrar,
+    At,
+}
+
+#[derive(DeriveIden)]
+enum Conflicts {
+    Table,
+    Id,
+    StudentId,
+    Attempted,
+    SubmittedVersion,
+    CurrentVersion,
+    Name,
+    Address,
+    Gpa,
+    Registrar,
+    At,
+}
+
+/// Longest registrar username, in characters.
+const REGISTRAR_LEN: u32 = 64;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let backend = manager.get_database_backend();
+
+        manager
+            .create_table(
+                table(backend, Students::Table)
+                    .col(
+                        ColumnDef::new(Students::Id)
+                            .big_integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(ColumnDef::new(Students::Name).string_len(30).not_null())
+                    .col(ColumnDef::new(Students::Address).string_len(60).not_null())
+                    .col(
+                        ColumnDef::new(Students::GpaHundredths)
+                            .small_integer()
+                            .not_null()
+                            .check(Expr::col(Students::GpaHundredths).between(0, 400)),
+                    )
+                    // Lower-cased "name\naddress": one portable, Unicode-aware
+                    // column for the list's case-insensitive search.
+                    .col(
+                        ColumnDef::new(Students::SearchKey)
+                            .string_len(400)
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(Students::Version).big_integer().not_null())
+                    .col(instant(backend, Students::CreatedAt).not_null())
+                    .col(instant(backend, Students::UpdatedAt).not_null())
+                    .col(
+                        ColumnDef::new(Students::UpdatedBy)
+                            .string_len(REGISTRAR_LEN)
+                            .not_null(),
+                    )
+                    .col(instant(backend, Students::DeletedAt).null())
+                    .col(
+                        ColumnDef::new(Students::DeletedBy)
+                            .string_len(REGISTRAR_LEN)
+                            .null(),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+
+        for (name, column) in [
+            ("students_name_idx", Students::Name),
+            ("students_gpa_idx", Students::GpaHundredths),
+            ("students_updated_idx", Students::UpdatedAt),
+        ] {
+            manager
+                .create_index(
+                    Index::create()
+                        .name(name)
+                        .table(Students::Table)
+                        .col(column)
+                        .col(Students::Id)
+                        .to_owned(),
+                )
+                .await?;
+        }
+
+        manager
+            .create_table(
+                table(backend, Revisions::Table)
+                    .col(
+                        ColumnDef::new(Revisions::Id)
+                            .big_integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(Revisions::StudentId)
+                            .big_integer()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(Revisions::Version).big_integer().not_null())
+                    .col(ColumnDef::new(Revisions::Action).string_len(16).not_null())
+                    .col(ColumnDef::new(Revisions::Name).string_len(30).not_null())
+                    .col(ColumnDef::new(Revisions::Address).string_len(60).not_null())
+                    .col(
+                        ColumnDef::new(Revisions::GpaHundredths)
+                            .small_integer()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Revisions::Registrar)
+                            .string_len(REGISTRAR_LEN)
+                            .not_null(),
+                    )
+                    .col(instant(backend, Revisions::At).not_null())
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("revisions_student_fk")
+                            .from(Revisions::Table, Revisions::StudentId)
+                            .to(Students::Table, Students::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+
+        // One revision per version: a second writer of the same version
+        // fails here even if every other guard were gone.
+        manager
+            .create_index(
+                Index::create()
+                    .name("revisions_student_version_key")
+                    .table(Revisions::Table)
+                    .col(Revisions::StudentId)
+                    .col(Revisions::Version)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+
+        manager
+            .create_table(
+                table(backend, Conflicts::Table)
+                    .col(
+                        ColumnDef::new(Conflicts::Id)
+                            .big_integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(Conflicts::StudentId)
+                            .big_integer()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Conflicts::Attempted)
+                            .string_len(16)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Conflicts::SubmittedVersion)
+                            .big_integer()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Conflicts::CurrentVersion)
+                            .big_integer()
+                            .not_null(),
+                    )
+                    .col(text(Conflicts::Name).null())
+                    .col(text(Conflicts::Address).null())
+                    .col(text(Conflicts::Gpa).null())
+                    .col(
+                        ColumnDef::new(Conflicts::Registrar)
+                            .string_len(REGISTRAR_LEN)
+                            .not_null(),
+                    )
+                    .col(instant(backend, Conflicts::At).not_null())
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("conflicts_student_fk")
+                            .from(Conflicts::Table, Conflicts::StudentId)
+                            .to(Students::Table, Students::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+
+        manager
+            .create_index(
+                Index::create()
+                    .name("conflicts_student_idx")
+                    .table(Conflicts::Table)
+                    .col(Conflicts::StudentId)
+                    .col(Conflicts::Id)
+                    .to_owned(),
+            )
+            .await?;
+
+        Ok(())
+    }
+}

@@ -1,0 +1,31 @@
+//! Static assets, compiled into the binary so that it runs from any
+//! directory; served under `/static/` with cache headers.
+
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::error::AppError;
+
+const FILES: &[(&str, &str, &[u8])] = &[(
+    "app.css",
+    "text/css; charset=utf-8",
+    include_bytes!("../static/app.css"),
+)];
+
+/// `GET /static/{file}`
+pub async fn serve(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    match FILES.iter().find(|(name, _, _)| *name == file) {
+        Some((_, content_type, body)) => (
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+                (
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("public, max-age=86400"),
+                ),
+            ],
+            *body,
+        )
+            .into_response(),
+        None => AppError::NotFound.into_response(),
+    }
+}

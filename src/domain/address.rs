@@ -1,0 +1,52 @@
+use std::fmt;
+
+use super::text::{TextError, single_line};
+
+/// A student's address: trimmed, 1–60 characters, one line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Address(String);
+
+impl Address {
+    pub const MAX_CHARS: usize = 60;
+
+    pub fn parse(input: &str) -> Result<Self, String> {
+        single_line(input, Self::MAX_CHARS)
+            .map(Address)
+            .map_err(|e: TextError| e.message("address"))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Address;
+
+    #[test]
+    fn an_address_is_trimmed_and_kept() {
+        assert_eq!(
+            Address::parse(" 1 Main St, Springfield ").unwrap().as_str(),
+            "1 Main St, Springfield"
+        );
+    }
+
+    #[test]
+    fn sixty_characters_fit_and_sixty_one_do_not() {
+        assert!(Address::parse(&"字".repeat(60)).is_ok());
+        assert!(Address::parse(&"字".repeat(61)).is_err());
+    }
+
+    #[test]
+    fn an_address_is_a_single_line() {
+        assert!(Address::parse("1 Main St\r\nSpringfield").is_err());
+        assert!(Address::parse("").is_err());
+    }
+}

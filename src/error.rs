@@ -1,0 +1,121 @@
+//! The one error type of the request path, and how each kind becomes a page.
+//!
+//! Expected outcomes (a stale form, invalid input) are not errors: handlers
+//! render those pages themselves. What lands here is a request that cannot
+//! be served; internal details are logged, never shown.
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use sea_orm::DbErr;
+
+use crate::db;
+use crate::views::ErrorPage;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The request is malformed; the text is safe to show.
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
+    #[error("not found")]
+    NotFound,
+    #[error("request body too large")]
+    PayloadTooLarge,
+    #[error("unsupported content type")]
+    UnsupportedMediaType,
+    /// The database is unreachable or did not answer in time.
+    #[error("database unavailable: {0}")]
+    Unavailable(DbErr),
+    #[error("database error: {0}")]
+    Database(DbErr),
+    #[error("template error: {0}")]
+    Template(#[from] askama::Error),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<DbErr> for AppError {
+    fn from(err: DbErr) -> Self {
+        if db::is_unavailable(&err) {
+            AppError::Unavailable(err)
+        } else {
+            AppError::Database(err)
+        }
+    }
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Database(_) | AppError::Template(_) | AppError::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+
+    fn page(&self) -> ErrorPage {
+        let (title, message): (&str, &str) = match self {
+            AppError::BadRequest(reason) => ("Bad request", reason),
+            AppError::NotFound => (
+                "Page not found",
+                "There is no page at this address. Check the link, or go back to the list of students.",
+            ),
+            AppError::PayloadTooLarge => (
+                "Too much data",
+                "The form sent more data than registrar accepts (64 KiB). Nothing was saved.",
+            ),
+            AppError::UnsupportedMediaType => (
+                "Unsupported form",
+                "registrar only accepts forms sent as application/x-www-form-urlencoded. Nothing was saved.",
+            ),
+            AppError::Unavailable(_) => (
+                "Busy, try again",
+                "The database did not answer in time. Nothing was lost: go back and submit again in a moment.",
+            ),
+            AppError::Database(_) | AppError::Template(_) | AppError::Internal(_) => (
+                "Something went wrong",
+                "registrar could not complete this request. The problem has been logged.",
+            ),
+        };
+        ErrorPage::new(self.status(), title, message)
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        let mut response = error_page_response(&self.page());
+        if matches!(self, AppError::Unavailable(_)) {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, 2.into());
+        }
+        response
+    }
+}
+
+/// Renders an error page; if even that fails, a fixed page says so.
+pub fn error_page_response(page: &ErrorPage) -> Response {
+    use askama::Template;
+    match page.render() {
+        Ok(html) => (page.status, Html(html)).into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "rendering the error page failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Html(
+                    "<!doctype html><html lang=\"en\"><title>Error</title>\
+                     <h1>Something went wrong</h1></html>",
+                ),
+            )
+                .into_response()
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! One-time messages shown on the page a redirect leads to.
+//!
+//! The message travels in a short-lived cookie holding one of a fixed set
+//! of words (never user text), so any app instance can show it; the
+//! [`consume`] middleware clears it once an HTML page has been served.
+
+use axum::extract::Request;
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::Response;
+
+const COOKIE: &str = "registrar_flash";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flash {
+    Created,
+    Saved,
+    NoChanges,
+    Deleted,
+}
+
+impl Flash {
+    const ALL: [Flash; 4] = [
+        Flash::Created,
+        Flash::Saved,
+        Flash::NoChanges,
+        Flash::Deleted,
+    ];
+
+    fn word(self) -> &'static str {
+        match self {
+            Flash::Created => "created",
+            Flash::Saved => "saved",
+            Flash::NoChanges => "no-changes",
+            Flash::Deleted => "deleted",
+        }
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            Flash::Created => "Student created",
+            Flash::Saved => "Saved",
+            Flash::NoChanges => "No changes",
+            Flash::Deleted => "Deleted",
+        }
+    }
+
+    pub fn set_cookie(self) -> HeaderValue {
+        HeaderValue::from_str(&format!(
+            "{COOKIE}={}; Path=/; Max-Age=60; HttpOnly; SameSite=Lax",
+            self.word()
+        ))
+        .unwrap_or_else(|_| HeaderValue::from_static(""))
+    }
+
+    /// The message waiting in the request's cookies, if any.
+    pub fn from_headers(headers: &HeaderMap) -> Option<Flash> {
+        let value = crate::http::cookie(headers, COOKIE)?;
+        Flash::ALL.into_iter().find(|f| f.word() == value)
+    }
+}
+
+/// Clears the flash cookie once a page (a `GET` answered with HTML) has
+/// been served with it.
+pub async fn consume(request: Request, next: Next) -> Response {
+    let had_flash =
+        request.method() == Method::GET && Flash::from_headers(request.headers()).is_some();
+    let mut response = next.run(request).await;
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if had_flash && is_html && !response.headers().contains_key(header::SET_COOKIE) {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            HeaderValue::from_static("registrar_flash=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"),
+        );
+    }
+    response
+}
+
+/// The message waiting for this request, if any.
+pub struct PendingFlash(pub Option<Flash>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PendingFlash {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(PendingFlash(Flash::from_headers(&parts.headers)))
+    }
+}

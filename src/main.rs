@@ -1,0 +1,17 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use registrar::config::Cli;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    registrar::telemetry::init();
+    match registrar::startup::run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(error = %err, "registrar stopped");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! The route table and the layers every request passes through.
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::assets;
+use crate::error::{AppError, error_page_response};
+use crate::health::healthz;
+use crate::http::flash;
+use crate::http::form::MAX_FORM_BYTES;
+use crate::state::AppState;
+use crate::students::{actions, csv, pages};
+use crate::views::ErrorPage;
+
+/// Every route of the application.
+pub fn router(state: AppState) -> Router {
+    let app = Router::new()
+        .route("/", get(|| async { Redirect::to("/students") }))
+        .route("/healthz", get(healthz))
+        .route("/students", get(pages::list).post(actions::create))
+        .route("/students.csv", get(csv::export))
+        .route("/students/new", get(pages::new_form))
+        .route("/students/{id}", get(pages::show).post(actions::update))
+        .route("/students/{id}/edit", get(pages::edit_form))
+        .route("/students/{id}/history", get(pages::history))
+        .route("/students/{id}/delete", post(actions::delete))
+        .route("/static/{file}", get(assets::serve))
+        .fallback(|| async { AppError::NotFound })
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+        .layer(middleware::from_fn(flash::consume))
+        .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
+        .layer(CatchPanicLayer::custom(|_| {
+            error_page_response(&ErrorPage::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "registrar could not complete this request. The problem has been logged.",
+            ))
+        }))
+        .layer(middleware::from_fn(bad_request_pages));
+    with_security_headers(app)
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request| {
+                    let request_id = request
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    // The path only: queries can hold search text.
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                        request_id = %request_id,
+                    )
+                })
+                .on_request(())
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(Level::INFO)
+                        .latency_unit(tower_http::LatencyUnit::Micros),
+                ),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+async fn method_not_allowed() -> Response {
+    error_page_response(&ErrorPage::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "Method not allowed",
+        "This address does not accept that kind of request.",
+    ))
+}
+
+/// Headers every response carries (SPEC §4): no script at all, no framing,
+/// no type sniffing, no full URLs leaked to other sites.
+fn with_security_headers(router: Router) -> Router {
+    let policy = [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'",
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "same-origin"),
+    ];
+    policy.into_iter().fold(router, |router, (name, value)| {
+        router.layer(SetResponseHeaderLayer::if_not_present(
+            name,
+            HeaderValue::from_static(value),
+        ))
+    })
+}
+
+/// Turns the bare-text rejections that layers outside the handlers produce
+/// (a body over the limit refused before any extractor ran) into pages.
+async fn bad_request_pages(request: Request, next: middleware::Next) -> Response {
+    let response = next.run(request).await;
+    let is_bare = !response.headers().contains_key(header::CONTENT_TYPE)
+        || response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"text/plain"));
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && is_bare {
+        return AppError::PayloadTooLarge.into_response();
+    }
+    response
+}

@@ -1,0 +1,117 @@
+//! `GET /students.csv`: the list's matching rows as CSV (RFC 4180),
+//! streamed a batch at a time so memory stays flat however many match.
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use futures_util::stream;
+
+use super::conflict::gpa_text;
+use super::list::ListQuery;
+use super::store::{self, Student};
+use crate::auth::Registrar;
+use crate::http::query::QueryPairs;
+use crate::state::AppState;
+
+const BATCH: u64 = 500;
+pub const HEADER: &str = "id,name,address,gpa,version,updated_at\r\n";
+
+/// `GET /students.csv`
+pub async fn export(
+    State(state): State<AppState>,
+    _registrar: Registrar,
+    pairs: QueryPairs,
+) -> Response {
+    let search = ListQuery::from_pairs(&pairs).search().map(str::to_owned);
+    let batches = stream::unfold(Some(0_i64), move |after| {
+        let db = state.db.clone();
+        let search = search.clone();
+        async move {
+            let after = after?;
+            match store::batch_after(&db, search.as_deref(), after, BATCH).await {
+                Ok(rows) if rows.is_empty() => None,
+                Ok(rows) => {
+                    let last = rows.last().map(|s| s.id);
+                    let mut chunk = String::with_capacity(rows.len() * 64);
+                    for row in &rows {
+                        write_row(&mut chunk, row);
+                    }
+                    Some((Ok::<_, std::io::Error>(Bytes::from(chunk)), last))
+                }
+                Err(err) => {
+                    tracing::error!(error = %err, "CSV export stopped");
+                    Some((Err(std::io::Error::other("export failed")), None))
+                }
+            }
+        }
+    });
+    let body = Body::from_stream(stream::StreamExt::chain(
+        stream::iter([Ok(Bytes::from_static(HEADER.as_bytes()))]),
+        batches,
+    ));
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"students.csv\"",
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn write_row(out: &mut String, student: &Student) {
+    let updated_at = student
+        .updated_at
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let cells = [
+        student.id.to_string(),
+        cell(&student.name),
+        cell(&student.address),
+        gpa_text(student.gpa_hundredths),
+        student.version.to_string(),
+        updated_at,
+    ];
+    out.push_str(&cells.join(","));
+    out.push_str("\r\n");
+}
+
+/// One text cell: a leading formula character is neutralised with `'` so a
+/// spreadsheet shows the text instead of running it, and the cell is quoted
+/// when it holds a separator, a quote or a line break.
+pub fn cell(value: &str) -> String {
+    let neutralised = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if neutralised.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", neutralised.replace('"', "\"\""))
+    } else {
+        neutralised
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn cells_are_quoted_per_rfc_4180() {
+        assert_eq!(cell("plain"), "plain");
+        assert_eq!(cell("a,b"), "\"a,b\"");
+        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn formulas_are_neutralised() {
+        assert_eq!(cell("=1+2"), "'=1+2");
+        assert_eq!(cell("+1"), "'+1");
+        assert_eq!(cell("-1"), "'-1");
+        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(cell("=HYPERLINK(\"x\",1)"), "\"'=HYPERLINK(\"\"x\"\",1)\"");
+    }
+}

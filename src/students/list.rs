@@ -1,0 +1,194 @@
+//! The list's query: search, sort and pagination, read leniently (a bad
+//! value falls back to its default) but never from invalid UTF-8.
+
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+
+use crate::http::query::QueryPairs;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    #[default]
+    Name,
+    NameDesc,
+    Gpa,
+    GpaDesc,
+    Updated,
+    UpdatedDesc,
+}
+
+impl Sort {
+    const ALL: [Sort; 6] = [
+        Sort::Name,
+        Sort::NameDesc,
+        Sort::Gpa,
+        Sort::GpaDesc,
+        Sort::Updated,
+        Sort::UpdatedDesc,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sort::Name => "name",
+            Sort::NameDesc => "-name",
+            Sort::Gpa => "gpa",
+            Sort::GpaDesc => "-gpa",
+            Sort::Updated => "updated",
+            Sort::UpdatedDesc => "-updated",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Sort> {
+        Sort::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+
+    pub fn is_descending(self) -> bool {
+        self.as_str().starts_with('-')
+    }
+
+    /// The column this order sorts by: `name`, `gpa` or `updated`.
+    pub fn column(self) -> &'static str {
+        self.as_str().trim_start_matches('-')
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListQuery {
+    /// The search text, trimmed; empty means no search.
+    pub q: String,
+    /// 1-based.
+    pub page: u64,
+    pub per_page: u64,
+    pub sort: Sort,
+}
+
+impl Default for ListQuery {
+    fn default() -> Self {
+        ListQuery {
+            q: String::new(),
+            page: 1,
+            per_page: Self::DEFAULT_PER_PAGE,
+            sort: Sort::default(),
+        }
+    }
+}
+
+impl ListQuery {
+    pub const DEFAULT_PER_PAGE: u64 = 50;
+    pub const MAX_PER_PAGE: u64 = 200;
+    /// Longest search text used; the rest is ignored.
+    pub const MAX_QUERY_CHARS: usize = 100;
+    const MAX_PAGE: u64 = 10_000_000;
+
+    pub fn from_pairs(pairs: &QueryPairs) -> Self {
+        let number = |key| pairs.get(key).and_then(|v| v.trim().parse::<u64>().ok());
+        let defaults = ListQuery::default();
+        ListQuery {
+            q: pairs
+                .get("q")
+                .map(|q| q.trim().chars().take(Self::MAX_QUERY_CHARS).collect())
+                .unwrap_or_default(),
+            page: number("page")
+                .filter(|&p| p >= 1)
+                .map_or(defaults.page, |p| p.min(Self::MAX_PAGE)),
+            per_page: number("per_page")
+                .filter(|&n| n >= 1)
+                .map_or(defaults.per_page, |n| n.min(Self::MAX_PER_PAGE)),
+            sort: pairs.get("sort").and_then(Sort::parse).unwrap_or_default(),
+        }
+    }
+
+    pub fn search(&self) -> Option<&str> {
+        (!self.q.is_empty()).then_some(self.q.as_str())
+    }
+
+    pub fn offset(&self) -> u64 {
+        (self.page - 1).saturating_mul(self.per_page)
+    }
+
+    /// The list's address with this query, at `page` and sorted by `sort`.
+    pub fn href(&self, page: u64, sort: Sort) -> String {
+        self.href_at("/students", page, sort)
+    }
+
+    /// The CSV export of the same search and order.
+    pub fn csv_href(&self) -> String {
+        self.href_at("/students.csv", 1, self.sort)
+    }
+
+    fn href_at(&self, path: &str, page: u64, sort: Sort) -> String {
+        let mut params = Vec::new();
+        if !self.q.is_empty() {
+            params.push(format!(
+                "q={}",
+                utf8_percent_encode(&self.q, NON_ALPHANUMERIC)
+            ));
+        }
+        if sort != Sort::default() {
+            params.push(format!(
+                "sort={}",
+                utf8_percent_encode(sort.as_str(), NON_ALPHANUMERIC)
+            ));
+        }
+        if page != 1 {
+            params.push(format!("page={page}"));
+        }
+        if self.per_page != Self::DEFAULT_PER_PAGE {
+            params.push(format!("per_page={}", self.per_page));
+        }
+        if params.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}?{}", params.join("&"))
+        }
+    }
+
+    /// The order a click on `column`'s header asks for: ascending, or
+    /// descending when the list is already ascending by it.
+    pub fn sort_toggle(&self, column: &str) -> Sort {
+        let ascending = Sort::parse(column).unwrap_or_default();
+        if self.sort == ascending {
+            Sort::parse(&format!("-{column}")).unwrap_or_default()
+        } else {
+            ascending
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(pairs: &[(&str, &str)]) -> ListQuery {
+        ListQuery::from_pairs(&QueryPairs(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        ))
+    }
+
+    #[test]
+    fn bad_values_fall_back_to_defaults() {
+        let q = query(&[("page", "0"), ("per_page", "abc"), ("sort", "bogus")]);
+        assert_eq!(q, ListQuery::default());
+        let q = query(&[("page", "-3"), ("per_page", "0"), ("sort", "")]);
+        assert_eq!(q, ListQuery::default());
+    }
+
+    #[test]
+    fn per_page_is_capped_and_pages_stay_in_range() {
+        let q = query(&[("per_page", "100000"), ("page", "99999999999999999999")]);
+        assert_eq!(q.per_page, ListQuery::MAX_PER_PAGE);
+        assert_eq!(q.page, 1);
+        let q = query(&[("page", "18446744073709551615")]);
+        assert!(q.offset() < u64::MAX);
+    }
+
+    #[test]
+    fn hrefs_keep_the_search_and_encode_it() {
+        let q = query(&[("q", " a&b "), ("sort", "-gpa")]);
+        assert_eq!(q.href(2, q.sort), "/students?q=a%26b&sort=%2Dgpa&page=2");
+        assert_eq!(q.sort_toggle("gpa"), Sort::Gpa);
+        assert_eq!(query(&[("sort", "gpa")]).sort_toggle("gpa"), Sort::GpaDesc);
+    }
+}

@@ -1,0 +1,19 @@
+//! Students: their pages, their forms and the edit protocol that guards
+//! every change to them.
+//!
+//! - [`protocol`]: the locked, versioned transactions (create, edit, delete);
+//! - [`store`]: the queries, the only code that writes;
+//! - [`conflict`]: the comparison a stale submission is shown;
+//! - [`form`], [`list`]: what requests carry, parsed once;
+//! - [`pages`] and [`actions`]: the handlers for reads and for writes;
+//! - [`views`] and [`csv`]: what responses carry.
+
+pub mod actions;
+pub mod conflict;
+pub mod csv;
+pub mod form;
+pub mod list;
+pub mod pages;
+pub mod protocol;
+pub mod store;
+pub mod views;

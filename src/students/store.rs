@@ -1,0 +1,328 @@
+//! Persistence of students, revisions and conflict entries: the only code
+//! that writes them. Functions that lock say so in their names, and every
+//! write takes the transaction it belongs to.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait,
+    DatabaseTransaction, DbErr, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
+};
+
+use super::list::{ListQuery, Sort};
+use crate::db::entities::{conflict, revision, student};
+use crate::domain::StudentFields;
+
+pub type Student = student::Model;
+pub type Revision = revision::Model;
+pub type ConflictEntry = conflict::Model;
+
+/// What a revision records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Created,
+    Updated,
+    Deleted,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Created => "created",
+            Action::Updated => "updated",
+            Action::Deleted => "deleted",
+        }
+    }
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<Option<Student>, DbErr> {
+    student::Entity::find_by_id(id).one(db).await
+}
+
+/// Loads the student and locks its row until `txn` ends
+/// (`SELECT … FOR UPDATE`; on SQLite the `IMMEDIATE` transaction from
+/// [`crate::db::begin_write`] already holds the database's write lock).
+pub async fn lock_for_update(txn: &DatabaseTransaction, id: i64) -> Result<Option<Student>, DbErr> {
+    student::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(txn)
+        .await
+}
+
+/// Whether `fields` are exactly what is stored.
+pub fn is_unchanged(current: &Student, fields: &StudentFields) -> bool {
+    current.name == fields.name.as_str()
+        && current.address == fields.address.as_str()
+        && current.gpa_hundredths == gpa_column(fields)
+}
+
+fn gpa_column(fields: &StudentFields) -> i16 {
+    // At most 400, so it always fits.
+    i16::try_from(fields.gpa.hundredths()).unwrap_or(i16::MAX)
+}
+
+/// Inserts a new student at version 1 with its "created" revision.
+pub async fn insert(
+    txn: &DatabaseTransaction,
+    fields: &StudentFields,
+    registrar: &str,
+    at: DateTime<Utc>,
+) -> Result<Student, DbErr> {
+    let student = student::ActiveModel {
+        id: NotSet,
+        name: Set(fields.name.to_string()),
+        address: Set(fields.address.to_string()),
+        gpa_hundredths: Set(gpa_column(fields)),
+        search_key: Set(fields.search_key()),
+        version: Set(1),
+        created_at: Set(at),
+        updated_at: Set(at),
+        updated_by: Set(registrar.to_owned()),
+        deleted_at: Set(None),
+        deleted_by: Set(None),
+    }
+    .insert(txn)
+    .await?;
+    insert_revision(txn, &student, Action::Created).await?;
+    Ok(student)
+}
+
+/// Writes `fields` as version `current.version + 1`, guarded by
+/// `WHERE id = ? AND version = ?`, and its "updated" revision.
+///
+/// Returns `false`, having written nothing, when the guard matched no row:
+/// somebody else's change got in, whatever the lock did or did not hold.
+pub async fn update_guarded(
+    txn: &DatabaseTransaction,
+    current: &Student,
+    fields: &StudentFields,
+    registrar: &str,
+    at: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let updated = student::Entity::update_many()
+        .col_expr(student::Column::Name, Expr::value(fields.name.to_string()))
+        .col_expr(
+            student::Column::Address,
+            Expr::value(fields.address.to_string()),
+        )
+        .col_expr(
+            student::Column::GpaHundredths,
+            Expr::value(gpa_column(fields)),
+        )
+        .col_expr(student::Column::SearchKey, Expr::value(fields.search_key()))
+        .col_expr(
+            student::Column::Version,
+            Expr::col(student::Column::Version).add(1),
+        )
+        .col_expr(student::Column::UpdatedAt, Expr::value(at))
+        .col_expr(
+            student::Column::UpdatedBy,
+            Expr::value(registrar.to_owned()),
+        )
+        .filter(student::Column::Id.eq(current.id))
+        .filter(student::Column::Version.eq(current.version))
+        .filter(student::Column::DeletedAt.is_null())
+        .exec(txn)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Ok(false);
+    }
+    let after = Student {
+        name: fields.name.to_string(),
+        address: fields.address.to_string(),
+        gpa_hundredths: gpa_column(fields),
+        version: current.version + 1,
+        updated_at: at,
+        updated_by: registrar.to_owned(),
+        ..current.clone()
+    };
+    insert_revision(txn, &after, Action::Updated).await?;
+    Ok(true)
+}
+
+/// Marks the student deleted as version `current.version + 1` (the row stays,
+/// so its id is never reused and its page can say who deleted it), guarded
+/// like [`update_guarded`], with a "deleted" revision of the last values.
+pub async fn delete_guarded(
+    txn: &DatabaseTransaction,
+    current: &Student,
+    registrar: &str,
+    at: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let updated = student::Entity::update_many()
+        .col_expr(
+            student::Column::Version,
+            Expr::col(student::Column::Version).add(1),
+        )
+        .col_expr(student::Column::UpdatedAt, Expr::value(at))
+        .col_expr(
+            student::Column::UpdatedBy,
+            Expr::value(registrar.to_owned()),
+        )
+        .col_expr(student::Column::DeletedAt, Expr::value(Some(at)))
+        .col_expr(
+            student::Column::DeletedBy,
+            Expr::value(Some(registrar.to_owned())),
+        )
+        .filter(student::Column::Id.eq(current.id))
+        .filter(student::Column::Version.eq(current.version))
+        .filter(student::Column::DeletedAt.is_null())
+        .exec(txn)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Ok(false);
+    }
+    let after = Student {
+        version: current.version + 1,
+        updated_at: at,
+        updated_by: registrar.to_owned(),
+        ..current.clone()
+    };
+    insert_revision(txn, &after, Action::Deleted).await?;
+    Ok(true)
+}
+
+async fn insert_revision(
+    txn: &DatabaseTransaction,
+    student: &Student,
+    action: Action,
+) -> Result<(), DbErr> {
+    revision::Entity::insert(revision::ActiveModel {
+        id: NotSet,
+        student_id: Set(student.id),
+        version: Set(student.version),
+        action: Set(action.as_str().to_owned()),
+        name: Set(student.name.clone()),
+        address: Set(student.address.clone()),
+        gpa_hundredths: Set(student.gpa_hundredths),
+        registrar: Set(student.updated_by.clone()),
+        at: Set(student.updated_at),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
+
+/// A submission refused because its version was stale, as it was sent.
+#[derive(Debug, Clone)]
+pub struct RejectedSubmission<'a> {
+    pub student_id: i64,
+    pub attempted: &'static str,
+    pub submitted_version: i64,
+    pub current_version: i64,
+    pub name: Option<&'a str>,
+    pub address: Option<&'a str>,
+    pub gpa: Option<&'a str>,
+    pub registrar: &'a str,
+}
+
+/// Longest text kept of one rejected field (the form allows 64 KiB).
+const KEPT_CHARS: usize = 2000;
+
+/// Records a rejected submission in the student's history.
+pub async fn record_conflict(
+    db: &impl ConnectionTrait,
+    rejected: RejectedSubmission<'_>,
+) -> Result<(), DbErr> {
+    let keep = |value: Option<&str>| value.map(|v| v.chars().take(KEPT_CHARS).collect::<String>());
+    conflict::Entity::insert(conflict::ActiveModel {
+        id: NotSet,
+        student_id: Set(rejected.student_id),
+        attempted: Set(rejected.attempted.to_owned()),
+        submitted_version: Set(rejected.submitted_version),
+        current_version: Set(rejected.current_version),
+        name: Set(keep(rejected.name)),
+        address: Set(keep(rejected.address)),
+        gpa: Set(keep(rejected.gpa)),
+        registrar: Set(rejected.registrar.to_owned()),
+        at: Set(crate::db::now()),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Every revision of a student, oldest first.
+pub async fn revisions(db: &impl ConnectionTrait, id: i64) -> Result<Vec<Revision>, DbErr> {
+    revision::Entity::find()
+        .filter(revision::Column::StudentId.eq(id))
+        .order_by_asc(revision::Column::Version)
+        .all(db)
+        .await
+}
+
+/// Every conflict entry of a student, oldest first.
+pub async fn conflicts(db: &impl ConnectionTrait, id: i64) -> Result<Vec<ConflictEntry>, DbErr> {
+    conflict::Entity::find()
+        .filter(conflict::Column::StudentId.eq(id))
+        .order_by_asc(conflict::Column::Id)
+        .all(db)
+        .await
+}
+
+/// The students the list shows on one page, and how many match in all.
+pub async fn list_page(
+    db: &impl ConnectionTrait,
+    query: &ListQuery,
+) -> Result<(Vec<Student>, u64), DbErr> {
+    let total = matching(query.search()).count(db).await?;
+    let (column, order) = sort_column(query.sort);
+    let students = matching(query.search())
+        .order_by(column, order.clone())
+        .order_by(student::Column::Id, order)
+        .offset(query.offset())
+        .limit(query.per_page)
+        .all(db)
+        .await?;
+    Ok((students, total))
+}
+
+/// Up to `limit` matching students with ids above `after`, by id: the
+/// export walks the whole list this way, a batch at a time.
+pub async fn batch_after(
+    db: &impl ConnectionTrait,
+    search: Option<&str>,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<Student>, DbErr> {
+    matching(search)
+        .filter(student::Column::Id.gt(after))
+        .order_by_asc(student::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+fn matching(search: Option<&str>) -> Select<student::Entity> {
+    let mut select = student::Entity::find().filter(student::Column::DeletedAt.is_null());
+    if let Some(search) = search {
+        select = select.filter(Expr::col(student::Column::SearchKey).like(contains(search)));
+    }
+    select
+}
+
+/// `LIKE` pattern for "contains `needle`", lower-cased like the search key,
+/// with `!` escaping the pattern's own wildcards.
+fn contains(needle: &str) -> LikeExpr {
+    let mut pattern = String::from("%");
+    for c in needle.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '!') {
+            pattern.push('!');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    LikeExpr::new(pattern).escape('!')
+}
+
+fn sort_column(sort: Sort) -> (student::Column, Order) {
+    match sort {
+        Sort::Name => (student::Column::Name, Order::Asc),
+        Sort::NameDesc => (student::Column::Name, Order::Desc),
+        Sort::Gpa => (student::Column::GpaHundredths, Order::Asc),
+        Sort::GpaDesc => (student::Column::GpaHundredths, Order::Desc),
+        Sort::Updated => (student::Column::UpdatedAt, Order::Asc),
+        Sort::UpdatedDesc => (student::Column::UpdatedAt, Order::Desc),
+    }
+}

@@ -1,0 +1,1 @@
+//! Form-submission test kit.
