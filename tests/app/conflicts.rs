@@ -1,0 +1,249 @@
+//! Two registrars on one record: stale forms are refused with a page that
+//! loses nothing, explains what changed, and saves the merge in one submit.
+
+use axum::http::StatusCode;
+use registrar::testing::{Backend, Browser, Form, TestApp};
+
+use crate::db_checks;
+use crate::{on_every_backend, spawn_app};
+
+on_every_backend!(
+    a_stale_save_on_other_fields_merges_both_changes,
+    a_same_field_conflict_lets_the_registrar_choose,
+    the_merged_form_can_itself_go_stale,
+    an_edit_of_a_record_deleted_meanwhile_offers_to_recreate_it,
+    a_stale_delete_is_refused_and_can_be_confirmed,
+);
+
+/// Two browsers with the edit form of the same student open.
+async fn two_open_forms(app: &TestApp) -> (i64, Browser, Form, Browser, Form) {
+    let alice = app.browser();
+    let bob = app.browser();
+    let id = app.create_student(&alice, "Ada", "1 Main St", "3.00").await;
+    let path = format!("/students/{id}");
+    let alice_form = alice.get(&format!("{path}/edit")).await.form(&path);
+    let bob_form = bob.get(&format!("{path}/edit")).await.form(&path);
+    (id, alice, alice_form, bob, bob_form)
+}
+
+async fn a_stale_save_on_other_fields_merges_both_changes(backend: Backend) {
+    let app = spawn_app!(backend);
+    let (id, alice, mut alice_form, bob, mut bob_form) = two_open_forms(&app).await;
+    alice_form.set("address", "2 High St");
+    alice_form
+        .submit(&alice)
+        .await
+        .assert_redirect_to(&format!("/students/{id}"));
+
+    bob_form.set("gpa", "3.9");
+    let conflict = bob_form.submit(&bob).await;
+    conflict.assert_status(StatusCode::CONFLICT);
+    assert!(conflict.body.contains("changed while you were editing"));
+    // Who changed it and when.
+    let changes = conflict.texts(".changes li");
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert!(
+        changes[0].contains("Version 2: updated by registrar"),
+        "{changes:?}"
+    );
+    assert!(changes[0].contains("Address"), "{changes:?}");
+    // The three-way table: field, when opened, yours, now.
+    let rows = conflict.texts("table.compare tbody tr");
+    assert!(
+        rows[1].contains("Address")
+            && rows[1].contains("1 Main St")
+            && rows[1].contains("2 High St"),
+        "{rows:?}"
+    );
+    assert!(
+        rows[2].contains("Changed by you") && rows[2].contains("3.9"),
+        "{rows:?}"
+    );
+    assert!(conflict.texts("tr.true-conflict").is_empty());
+
+    // Nothing was written; the attempt is kept in the history.
+    assert_eq!(db_checks::student(&app.db, id).await.version, 2);
+    let kept = db_checks::conflicts(&app.db, id).await;
+    assert_eq!(kept.len(), 1);
+    assert_eq!((kept[0].submitted_version, kept[0].current_version), (1, 2));
+    assert_eq!(kept[0].gpa.as_deref(), Some("3.9"));
+    let history = bob.get(&format!("/students/{id}/history")).await;
+    assert!(history.texts(".entry-conflict")[0].contains("3.9"));
+
+    // The merged form: at version 2, with both changes.
+    let merged = conflict.form(&format!("/students/{id}"));
+    assert_eq!(merged.value("version"), Some("2"));
+    assert_eq!(merged.value("address"), Some("2 High St"));
+    assert_eq!(merged.value("gpa"), Some("3.9"));
+    merged
+        .submit(&bob)
+        .await
+        .assert_redirect_to(&format!("/students/{id}"));
+    let stored = db_checks::student(&app.db, id).await;
+    assert_eq!(
+        (
+            stored.address.as_str(),
+            stored.gpa_hundredths,
+            stored.version
+        ),
+        ("2 High St", 390, 3)
+    );
+    assert_eq!(db_checks::revisions(&app.db, id, "updated").await, 2);
+}
+
+async fn a_same_field_conflict_lets_the_registrar_choose(backend: Backend) {
+    let app = spawn_app!(backend);
+    let (id, alice, mut alice_form, bob, mut bob_form) = two_open_forms(&app).await;
+    alice_form.set("name", "Ada Lovelace").set("gpa", "3.10");
+    alice_form
+        .submit(&alice)
+        .await
+        .assert_redirect_to(&format!("/students/{id}"));
+
+    bob_form.set("name", "Ada King").set("address", "5 Low Rd");
+    let conflict = bob_form.submit(&bob).await;
+    conflict.assert_status(StatusCode::CONFLICT);
+    let true_conflicts = conflict.texts("tr.true-conflict");
+    assert_eq!(true_conflicts.len(), 1, "{true_conflicts:?}");
+    assert!(
+        true_conflicts[0].contains("Ada")
+            && true_conflicts[0].contains("Ada King")
+            && true_conflicts[0].contains("Ada Lovelace")
+    );
+
+    let mut merged = conflict.form(&format!("/students/{id}"));
+    assert_eq!(
+        merged.options("name").map(<[String]>::to_vec),
+        Some(vec!["Ada King".to_owned(), "Ada Lovelace".to_owned()])
+    );
+    assert_eq!(
+        merged.value("name"),
+        Some("Ada King"),
+        "the registrar's own value is preselected"
+    );
+    assert_eq!(merged.value("address"), Some("5 Low Rd"));
+    assert_eq!(
+        merged.value("gpa"),
+        Some("3.10"),
+        "the other registrar's change is kept"
+    );
+
+    merged.choose("name", "Ada Lovelace");
+    merged
+        .submit(&bob)
+        .await
+        .assert_redirect_to(&format!("/students/{id}"));
+    let stored = db_checks::student(&app.db, id).await;
+    assert_eq!(stored.name, "Ada Lovelace");
+    assert_eq!(stored.address, "5 Low Rd");
+    assert_eq!(stored.gpa_hundredths, 310);
+    assert_eq!(stored.version, 3);
+}
+
+async fn the_merged_form_can_itself_go_stale(backend: Backend) {
+    let app = spawn_app!(backend);
+    let (id, alice, mut alice_form, bob, mut bob_form) = two_open_forms(&app).await;
+    alice_form.set("name", "Ada A");
+    alice_form
+        .submit(&alice)
+        .await
+        .assert_redirect_to(&format!("/students/{id}"));
+    bob_form.set("name", "Ada B");
+    let merged = bob_form.submit(&bob).await.form(&format!("/students/{id}"));
+
+    // Alice saves again before Bob submits the merge.
+    let mut again = alice
+        .get(&format!("/students/{id}/edit"))
+        .await
+        .form(&format!("/students/{id}"));
+    again.set("gpa", "2.00");
+    again
+        .submit(&alice)
+        .await
+        .assert_redirect_to(&format!("/students/{id}"));
+
+    let second = merged.submit(&bob).await;
+    second.assert_status(StatusCode::CONFLICT);
+    assert_eq!(
+        second.form(&format!("/students/{id}")).value("version"),
+        Some("3")
+    );
+    let stored = db_checks::student(&app.db, id).await;
+    assert_eq!(
+        (stored.name.as_str(), stored.gpa_hundredths, stored.version),
+        ("Ada A", 200, 3)
+    );
+    assert_eq!(db_checks::conflicts(&app.db, id).await.len(), 2);
+}
+
+async fn an_edit_of_a_record_deleted_meanwhile_offers_to_recreate_it(backend: Backend) {
+    let app = spawn_app!(backend);
+    let (id, alice, _, bob, mut bob_form) = two_open_forms(&app).await;
+    let show = alice.get(&format!("/students/{id}")).await;
+    show.form(&format!("/students/{id}/delete"))
+        .submit(&alice)
+        .await
+        .assert_redirect_to("/students");
+
+    bob_form.set("name", "Ada Byron").set("gpa", "3.33");
+    let page = bob_form.submit(&bob).await;
+    page.assert_status(StatusCode::CONFLICT);
+    assert!(page.body.contains("was deleted while you were editing"));
+    assert!(page.body.contains("Deleted by"));
+    let recreate = page.form("/students");
+    assert_eq!(recreate.value("name"), Some("Ada Byron"));
+    assert_eq!(recreate.value("gpa"), Some("3.33"));
+    assert_eq!(db_checks::conflicts(&app.db, id).await.len(), 1);
+
+    let created = recreate.submit(&bob).await;
+    created.assert_status(StatusCode::SEE_OTHER);
+    let new_id: i64 = created
+        .location()
+        .unwrap()
+        .trim_start_matches("/students/")
+        .parse()
+        .unwrap();
+    assert_ne!(new_id, id, "ids are never reused");
+    let stored = db_checks::student(&app.db, new_id).await;
+    assert_eq!(
+        (stored.name.as_str(), stored.gpa_hundredths),
+        ("Ada Byron", 333)
+    );
+}
+
+async fn a_stale_delete_is_refused_and_can_be_confirmed(backend: Backend) {
+    let app = spawn_app!(backend);
+    let (id, alice, mut alice_form, bob, _) = two_open_forms(&app).await;
+    let stale_delete = bob
+        .get(&format!("/students/{id}"))
+        .await
+        .form(&format!("/students/{id}/delete"));
+    alice_form.set("gpa", "1.5");
+    alice_form
+        .submit(&alice)
+        .await
+        .assert_redirect_to(&format!("/students/{id}"));
+
+    let refused = stale_delete.submit(&bob).await;
+    refused.assert_status(StatusCode::CONFLICT);
+    assert!(refused.body.contains("changed before your delete"));
+    assert!(refused.texts(".changes li")[0].contains("GPA"));
+    let stored = db_checks::student(&app.db, id).await;
+    assert!(stored.deleted_at.is_none());
+    assert_eq!(stored.version, 2);
+    assert_eq!(
+        db_checks::conflicts(&app.db, id).await[0].attempted,
+        "delete"
+    );
+
+    let confirm = refused.form(&format!("/students/{id}/delete"));
+    assert_eq!(confirm.value("version"), Some("2"));
+    confirm.submit(&bob).await.assert_redirect_to("/students");
+    // Deleting again from the same page is refused: it is already gone.
+    confirm
+        .submit(&bob)
+        .await
+        .assert_status(StatusCode::CONFLICT);
+    assert_eq!(db_checks::student(&app.db, id).await.version, 3);
+    assert_eq!(db_checks::revisions(&app.db, id, "deleted").await, 1);
+}

@@ -1,0 +1,96 @@
+//! registrar's integration tests: real HTTP form posts against the app on
+//! SQLite, PostgreSQL and MySQL/MariaDB, each test on its own database.
+//!
+//! Tests are written once as `async fn name(backend: Backend)` and listed
+//! in [`on_every_backend!`], which makes one `#[tokio::test]` per backend:
+//! `cargo test creates_a_student` runs all three,
+//! `cargo test creates_a_student::postgres` one.
+
+mod concurrency;
+mod conflicts;
+mod requests;
+mod students;
+
+/// Declares, for each listed test function, a module with one test per
+/// backend.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($($test:ident),* $(,)?) => {
+        $(
+            mod $test {
+                use registrar::testing::Backend;
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$test(Backend::Sqlite).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$test(Backend::Postgres).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn mysql() {
+                    super::$test(Backend::MySql).await;
+                }
+            }
+        )*
+    };
+}
+
+/// Spawns the app on `$backend`, or returns from the test (the harness has
+/// said why) when that server is unreachable and not required.
+#[macro_export]
+macro_rules! spawn_app {
+    ($backend:expr) => {
+        match registrar::testing::TestApp::spawn($backend).await {
+            Some(app) => app,
+            None => return,
+        }
+    };
+}
+
+pub mod db_checks {
+    //! Checks made behind the app's back, straight on its database.
+
+    use registrar::db::entities::{conflict, revision, student};
+    use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
+
+    pub async fn student(db: &DatabaseConnection, id: i64) -> student::Model {
+        student::Entity::find_by_id(id)
+            .one(db)
+            .await
+            .expect("query")
+            .expect("student exists")
+    }
+
+    pub async fn revisions(db: &DatabaseConnection, id: i64, action: &str) -> u64 {
+        revision::Entity::find()
+            .filter(revision::Column::StudentId.eq(id))
+            .filter(revision::Column::Action.eq(action))
+            .count(db)
+            .await
+            .expect("query")
+    }
+
+    pub async fn all_revisions(db: &DatabaseConnection, id: i64) -> u64 {
+        revision::Entity::find()
+            .filter(revision::Column::StudentId.eq(id))
+            .count(db)
+            .await
+            .expect("query")
+    }
+
+    pub async fn conflicts(db: &DatabaseConnection, id: i64) -> Vec<conflict::Model> {
+        conflict::Entity::find()
+            .filter(conflict::Column::StudentId.eq(id))
+            .all(db)
+            .await
+            .expect("query")
+    }
+
+    pub async fn student_count(db: &DatabaseConnection) -> u64 {
+        student::Entity::find().count(db).await.expect("query")
+    }
+}
