@@ -367,7 +367,7 @@ impl HistoryEntry {
 
     /// Newest first.
     pub fn sort(entries: &mut [HistoryEntry]) {
-        entries.sort_by(|a, b| b.sort_key.cmp(&a.sort_key));
+        entries.sort_by_key(|entry| std::cmp::Reverse(entry.sort_key));
     }
 }
 
