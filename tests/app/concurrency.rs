@@ -2,6 +2,7 @@
 //! as the next version or is refused as stale; none is lost, none
 //! duplicated, on every backend and across app instances.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::http::StatusCode;
@@ -15,35 +16,59 @@ const ROUNDS: usize = 20;
 
 on_every_backend!(concurrent_edits_of_one_record_lose_no_update);
 
+/// A save that was answered `303`: the version its form was opened at and
+/// the name, unique to it, that it wrote.
+struct Saved {
+    seen_version: i64,
+    name: String,
+}
+
 /// Each client, `ROUNDS` times: GET the edit form, change the name to a
 /// value nobody else writes, POST it. Clients are spread over `apps`.
-async fn hammer(apps: &[Arc<TestApp>], id: i64) -> Outcomes {
+async fn hammer(apps: &[Arc<TestApp>], id: i64) -> (Outcomes, Vec<Saved>) {
     let mut tasks = Vec::new();
     for client in 0..CLIENTS {
         let app = Arc::clone(&apps[client % apps.len()]);
         tasks.push(tokio::spawn(async move {
             let browser = app.browser();
             let mut outcomes = Outcomes::default();
+            let mut saved = Vec::new();
             for round in 0..ROUNDS {
                 let path = format!("/students/{id}");
                 let edit = browser.get(&format!("{path}/edit")).await;
                 edit.assert_status(StatusCode::OK);
                 let mut form = edit.form(&path);
-                form.set("name", &format!("client {client} round {round}"));
+                let seen_version: i64 = form
+                    .value("version")
+                    .and_then(|v| v.parse().ok())
+                    .expect("a version");
+                let name = format!("client {client} round {round}");
+                form.set("name", &name);
                 let page = form.submit(&browser).await;
                 outcomes.record(page.status);
+                if page.status == StatusCode::SEE_OTHER {
+                    saved.push(Saved { seen_version, name });
+                }
             }
-            outcomes
+            (outcomes, saved)
         }));
     }
     let mut all = Outcomes::default();
+    let mut all_saved = Vec::new();
     for task in tasks {
-        all.merge(&task.await.expect("a client task panicked"));
+        let (outcomes, saved) = task.await.expect("a client task panicked");
+        all.merge(&outcomes);
+        all_saved.extend(saved);
     }
-    all
+    (all, all_saved)
 }
 
-async fn check_nothing_lost(app: &TestApp, id: i64, outcomes: &Outcomes, label: &str) {
+async fn check_nothing_lost(
+    app: &TestApp,
+    id: i64,
+    (outcomes, saves): &(Outcomes, Vec<Saved>),
+    label: &str,
+) {
     let saved = outcomes.count(StatusCode::SEE_OTHER);
     let refused = outcomes.count(StatusCode::CONFLICT);
     let student = db_checks::student(&app.db, id).await;
@@ -73,6 +98,24 @@ async fn check_nothing_lost(app: &TestApp, id: i64, outcomes: &Outcomes, label: 
         "{label}: update revisions != saves"
     );
     assert_eq!(conflicts, refused, "{label}: conflict entries != refusals");
+
+    // No save wrote over a version it had not seen: the save of a form
+    // opened at version v is exactly the revision v + 1.
+    let written: HashMap<i64, String> = db_checks::update_revisions(&app.db, id)
+        .await
+        .into_iter()
+        .map(|r| (r.version, r.name))
+        .collect();
+    for save in saves {
+        assert_eq!(
+            written.get(&(save.seen_version + 1)),
+            Some(&save.name),
+            "{label}: the save of {:?}, opened at version {}, is not version {}",
+            save.name,
+            save.seen_version,
+            save.seen_version + 1
+        );
+    }
 }
 
 async fn concurrent_edits_of_one_record_lose_no_update(backend: Backend) {

@@ -74,6 +74,15 @@ pub mod db_checks {
             .expect("query")
     }
 
+    pub async fn update_revisions(db: &DatabaseConnection, id: i64) -> Vec<revision::Model> {
+        revision::Entity::find()
+            .filter(revision::Column::StudentId.eq(id))
+            .filter(revision::Column::Action.eq("updated"))
+            .all(db)
+            .await
+            .expect("query")
+    }
+
     pub async fn all_revisions(db: &DatabaseConnection, id: i64) -> u64 {
         revision::Entity::find()
             .filter(revision::Column::StudentId.eq(id))
