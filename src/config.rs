@@ -20,6 +20,25 @@ pub enum Command {
     Serve,
     /// Apply pending migrations and exit.
     Migrate,
+    /// Manage registrar accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. The password is read from standard input with
+    /// --password-stdin, or asked for (hidden) on a terminal.
+    Add {
+        username: String,
+        /// Read the password from standard input (its first line).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List accounts.
+    List,
+    /// Disable an account and end its sessions.
+    Disable { username: String },
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -51,6 +70,44 @@ pub struct Settings {
         global = true
     )]
     pub db_pool_size: u32,
+
+    /// Mark cookies `Secure` (set this when users reach registrar over HTTPS,
+    /// e.g. behind a TLS-terminating proxy).
+    #[arg(long, env = "REGISTRAR_SECURE_COOKIES", global = true)]
+    pub secure_cookies: bool,
+
+    /// Minutes of inactivity after which a session ends.
+    #[arg(
+        long,
+        env = "REGISTRAR_SESSION_IDLE_MINUTES",
+        default_value_t = 120,
+        global = true
+    )]
+    pub session_idle_minutes: u32,
+
+    /// Hours after sign-in after which a session ends, however active.
+    #[arg(
+        long,
+        env = "REGISTRAR_SESSION_MAX_HOURS",
+        default_value_t = 12,
+        global = true
+    )]
+    pub session_max_hours: u32,
+
+    /// Seconds a request may take before it is answered with a "try again" page.
+    #[arg(
+        long,
+        env = "REGISTRAR_REQUEST_TIMEOUT_SECS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub request_timeout_secs: u64,
+
+    /// Header holding the client's address, set by a trusted reverse proxy
+    /// (e.g. `x-forwarded-for`; its last entry is used). Without it, the
+    /// connection's peer address is the client's.
+    #[arg(long, env = "REGISTRAR_CLIENT_IP_HEADER", global = true)]
+    pub client_ip_header: Option<String>,
 }
 
 impl Settings {
@@ -60,6 +117,11 @@ impl Settings {
             database_url: database_url.into(),
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             db_pool_size: 10,
+            secure_cookies: false,
+            session_idle_minutes: 120,
+            session_max_hours: 12,
+            request_timeout_secs: 30,
+            client_ip_header: None,
         }
     }
 

@@ -16,8 +16,14 @@ pub enum AppError {
     /// The request is malformed; the text is safe to show.
     #[error("bad request: {0}")]
     BadRequest(&'static str),
+    /// A form without the right CSRF token.
+    #[error("forbidden")]
+    Forbidden,
     #[error("not found")]
     NotFound,
+    /// The request took longer than the configured timeout.
+    #[error("request timed out")]
+    Timeout,
     #[error("request body too large")]
     PayloadTooLarge,
     #[error("unsupported content type")]
@@ -47,10 +53,11 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Database(_) | AppError::Template(_) | AppError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -60,6 +67,10 @@ impl AppError {
     fn page(&self) -> ErrorPage {
         let (title, message): (&str, &str) = match self {
             AppError::BadRequest(reason) => ("Bad request", reason),
+            AppError::Forbidden => (
+                "This form cannot be accepted",
+                "The form was not sent from a current registrar page (it may have expired, or come from another site). Nothing was saved: go back, reload the page and try again.",
+            ),
             AppError::NotFound => (
                 "Page not found",
                 "There is no page at this address. Check the link, or go back to the list of students.",
@@ -71,6 +82,10 @@ impl AppError {
             AppError::UnsupportedMediaType => (
                 "Unsupported form",
                 "registrar only accepts forms sent as application/x-www-form-urlencoded. Nothing was saved.",
+            ),
+            AppError::Timeout => (
+                "Busy, try again",
+                "registrar took too long to answer. If you were saving, check the record before you submit again.",
             ),
             AppError::Unavailable(_) => (
                 "Busy, try again",
@@ -92,7 +107,7 @@ impl IntoResponse for AppError {
             tracing::error!(error = %self, "request failed");
         }
         let mut response = error_page_response(&self.page());
-        if matches!(self, AppError::Unavailable(_)) {
+        if matches!(self, AppError::Unavailable(_) | AppError::Timeout) {
             response
                 .headers_mut()
                 .insert(axum::http::header::RETRY_AFTER, 2.into());

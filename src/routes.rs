@@ -1,18 +1,22 @@
 //! The route table and the layers every request passes through.
 
+use std::time::Duration;
+
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware;
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::assets;
+use crate::auth::{handlers as auth, sessions};
 use crate::error::{AppError, error_page_response};
 use crate::health::healthz;
 use crate::http::flash;
@@ -22,10 +26,9 @@ use crate::students::{actions, csv, pages};
 use crate::views::ErrorPage;
 
 /// Every route of the application.
-pub fn router(state: AppState) -> Router {
-    let app = Router::new()
-        .route("/", get(|| async { Redirect::to("/students") }))
-        .route("/healthz", get(healthz))
+pub fn router(state: AppState, request_timeout: Duration) -> Router {
+    // Everything about students needs a signed-in registrar.
+    let registrars_only = Router::new()
         .route("/students", get(pages::list).post(actions::create))
         .route("/students.csv", get(csv::export))
         .route("/students/new", get(pages::new_form))
@@ -33,9 +36,24 @@ pub fn router(state: AppState) -> Router {
         .route("/students/{id}/edit", get(pages::edit_form))
         .route("/students/{id}/history", get(pages::history))
         .route("/students/{id}/delete", post(actions::delete))
-        .route("/static/{file}", get(assets::serve))
+        .route_layer(middleware::from_fn(sessions::require));
+
+    let anyone = Router::new()
+        .route("/", get(|| async { Redirect::to("/students") }))
+        .route("/login", get(auth::login_form).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/setup", get(auth::setup_form).post(auth::setup))
+        .route("/healthz", get(healthz))
+        .route("/static/{file}", get(assets::serve));
+
+    let app = registrars_only
+        .merge(anyone)
         .fallback(|| async { AppError::NotFound })
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            sessions::load,
+        ))
         .with_state(state)
         .layer(middleware::from_fn(flash::consume))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
@@ -46,7 +64,11 @@ pub fn router(state: AppState) -> Router {
                 "registrar could not complete this request. The problem has been logged.",
             ))
         }))
-        .layer(middleware::from_fn(bad_request_pages));
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            request_timeout,
+        ))
+        .layer(middleware::from_fn(pages_for_bare_errors));
     with_security_headers(app)
         .layer(
             TraceLayer::new_for_http()
@@ -104,17 +126,21 @@ fn with_security_headers(router: Router) -> Router {
     })
 }
 
-/// Turns the bare-text rejections that layers outside the handlers produce
-/// (a body over the limit refused before any extractor ran) into pages.
-async fn bad_request_pages(request: Request, next: middleware::Next) -> Response {
+/// Turns the body-less or plain-text errors that layers outside the
+/// handlers produce (a body over the limit refused early, a request that
+/// timed out) into pages.
+async fn pages_for_bare_errors(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
-    let is_bare = !response.headers().contains_key(header::CONTENT_TYPE)
-        || response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .is_some_and(|v| v.as_bytes().starts_with(b"text/plain"));
-    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && is_bare {
-        return AppError::PayloadTooLarge.into_response();
+    let is_bare = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_none_or(|v| v.as_bytes().starts_with(b"text/plain"));
+    if !is_bare {
+        return response;
     }
-    response
+    match response.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge.into_response(),
+        StatusCode::SERVICE_UNAVAILABLE => AppError::Timeout.into_response(),
+        _ => response,
+    }
 }

@@ -2,15 +2,19 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{DatabaseConnection, DbErr};
 use tokio::net::TcpListener;
 
+use crate::auth;
+use crate::auth::cli::UserCommandError;
 use crate::config::{Cli, Command, Settings};
 use crate::db;
 use crate::routes::router;
 use crate::state::AppState;
+use crate::state::AuthPolicy;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -23,6 +27,8 @@ pub enum StartupError {
     },
     #[error("server error: {0}")]
     Serve(#[from] std::io::Error),
+    #[error(transparent)]
+    User(#[from] UserCommandError),
 }
 
 /// Runs the command the CLI names.
@@ -32,6 +38,12 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             let db = connect_and_migrate(&cli.settings).await?;
             db.close().await?;
             Ok(())
+        }
+        Command::User(command) => {
+            let db = connect_and_migrate(&cli.settings).await?;
+            let result = auth::cli::run(&db, command).await;
+            db.close().await?;
+            Ok(result?)
         }
         Command::Serve => {
             let app = Application::build(&cli.settings).await?;
@@ -53,6 +65,8 @@ pub async fn connect_and_migrate(settings: &Settings) -> Result<DatabaseConnecti
 pub struct Application {
     listener: TcpListener,
     db: DatabaseConnection,
+    auth: AuthPolicy,
+    request_timeout: std::time::Duration,
 }
 
 impl Application {
@@ -65,7 +79,12 @@ impl Application {
                     addr: settings.bind,
                     source,
                 })?;
-        Ok(Application { listener, db })
+        Ok(Application {
+            listener,
+            db,
+            auth: AuthPolicy::from_settings(settings),
+            request_timeout: std::time::Duration::from_secs(settings.request_timeout_secs.max(1)),
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -78,21 +97,56 @@ impl Application {
         &self.db
     }
 
+    /// Replaces the sign-in throttling policy (tests use small limits).
+    pub fn with_auth_policy(mut self, auth: AuthPolicy) -> Self {
+        self.auth = auth;
+        self
+    }
+
     /// Serves until `shutdown` completes, then lets in-flight requests
     /// finish and closes the pool.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartupError> {
-        let app = router(AppState {
+        let state = AppState {
             db: self.db.clone(),
-        });
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+            auth: Arc::new(self.auth),
+        };
+        let sweeper = tokio::spawn(sweep_periodically(state.clone()));
+        let app = router(state, self.request_timeout);
+        axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await?;
+        sweeper.abort();
         tracing::info!("stopped serving; closing the database pool");
         self.db.close().await?;
         Ok(())
+    }
+}
+
+/// Deletes expired sessions and sign-in failures no window counts, at
+/// start and every ten minutes.
+async fn sweep_periodically(state: AppState) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        let sessions = auth::sessions::sweep(&state.db, &state.auth).await;
+        let failures = auth::throttle::sweep(&state.db, &state.auth.throttle).await;
+        match (sessions, failures) {
+            (Ok(sessions), Ok(failures)) if sessions + failures > 0 => {
+                tracing::info!(
+                    sessions,
+                    failures,
+                    "swept expired sessions and sign-in failures"
+                );
+            }
+            (Err(err), _) | (_, Err(err)) => tracing::warn!(error = %err, "sweeping failed"),
+            _ => {}
+        }
     }
 }
 

@@ -4,6 +4,7 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
+use crate::auth::Registrar;
 use crate::error::AppError;
 use crate::http::flash::Flash;
 
@@ -13,6 +14,8 @@ pub struct Layout {
     pub title: String,
     /// The signed-in registrar, shown in the header.
     pub registrar: Option<String>,
+    /// The token every form on the page sends back.
+    pub csrf_token: String,
     /// A one-time message after a redirect ("Saved").
     pub flash: Option<Flash>,
     /// `Error: ` goes before the title when the page shows form errors.
@@ -32,8 +35,15 @@ impl Layout {
         self
     }
 
-    pub fn with_registrar(mut self, registrar: &str) -> Self {
-        self.registrar = Some(registrar.to_owned());
+    pub fn with_registrar(mut self, registrar: &Registrar) -> Self {
+        self.registrar = Some(registrar.username().to_owned());
+        self.csrf_token = registrar.csrf_token().to_owned();
+        self
+    }
+
+    /// For the pages before signing in: the pre-session CSRF token.
+    pub fn with_csrf_token(mut self, token: String) -> Self {
+        self.csrf_token = token;
         self
     }
 

@@ -8,6 +8,7 @@ use sea_orm_migration::prelude::*;
 
 mod columns;
 mod m20261125_000001_create_students;
+mod m20261125_000002_create_accounts;
 
 /// Applies registrar's migrations in order.
 pub struct Migrator;
@@ -15,6 +16,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261125_000001_create_students::Migration)]
+        vec![
+            Box::new(m20261125_000001_create_students::Migration),
+            Box::new(m20261125_000002_create_accounts::Migration),
+        ]
     }
 }

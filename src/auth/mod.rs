@@ -1,34 +1,23 @@
-//! Who is acting: the registrar a change is attributed to.
+//! Registrar accounts and security: who may act, and proof that a form
+//! came from one of our pages.
 //!
-//! Accounts and sessions are not built yet; until they are, every change is
-//! attributed to [`Registrar::PLACEHOLDER`]. Handlers already take a
-//! [`Registrar`], so signing in only changes how it is extracted.
+//! - [`accounts`]: creating, listing, disabling accounts;
+//! - [`password`]: Argon2id hashes;
+//! - [`sessions`]: sessions in the database, the [`Registrar`] extractor and
+//!   the middleware that requires one;
+//! - [`csrf`]: form tokens (checked by [`crate::http::form::Form`]);
+//! - [`throttle`]: slowing password guessing;
+//! - [`handlers`], [`views`]: `/login`, `/logout`, `/setup`;
+//! - [`cli`]: `registrar user …`.
 
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
+pub mod accounts;
+pub mod cli;
+pub mod csrf;
+pub mod handlers;
+pub mod password;
+pub mod sessions;
+pub mod throttle;
+pub mod tokens;
+pub mod views;
 
-use crate::error::AppError;
-
-/// The registrar making the request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Registrar {
-    username: String,
-}
-
-impl Registrar {
-    pub const PLACEHOLDER: &'static str = "registrar";
-
-    pub fn username(&self) -> &str {
-        &self.username
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for Registrar {
-    type Rejection = AppError;
-
-    async fn from_request_parts(_parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Registrar {
-            username: Registrar::PLACEHOLDER.to_owned(),
-        })
-    }
-}
+pub use sessions::{MaybeRegistrar, Registrar};

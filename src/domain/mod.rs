@@ -7,10 +7,12 @@ mod address;
 mod gpa;
 mod name;
 mod text;
+mod username;
 
 pub use address::Address;
 pub use gpa::Gpa;
 pub use name::Name;
+pub use username::{NewPassword, Username};
 
 /// The editable part of a student record, every field valid.
 #[derive(Debug, Clone, PartialEq, Eq)]

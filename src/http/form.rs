@@ -3,20 +3,25 @@
 //! axum's `Form` decodes percent-escapes lossily (invalid UTF-8 becomes
 //! U+FFFD), which would store characters nobody typed. [`Form`] refuses
 //! such bodies with `400`, answers `415` for other content types and `413`
-//! for bodies over the limit set on the router, all as HTML pages.
+//! for bodies over the limit set on the router, all as HTML pages; and it
+//! refuses with `403` any form without the right CSRF token, so a handler
+//! that takes a `Form` cannot forget that check.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 
+use crate::auth::csrf;
+use crate::auth::sessions::Registrar;
 use crate::error::AppError;
 
 /// Largest form body accepted (SPEC §4).
 pub const MAX_FORM_BYTES: usize = 64 * 1024;
 
 /// A form posted as `application/x-www-form-urlencoded`, every key and
-/// value valid UTF-8 once percent-decoded. Unknown fields are ignored.
+/// value valid UTF-8 once percent-decoded, carrying this session's (or
+/// pre-session's) CSRF token. Unknown fields are ignored.
 pub struct Form<T>(pub T);
 
 impl<S, T> FromRequest<S> for Form<T>
@@ -30,6 +35,8 @@ where
         if !is_urlencoded(req.headers()) {
             return Err(AppError::UnsupportedMediaType);
         }
+        let headers = req.headers().clone();
+        let registrar = req.extensions().get::<Registrar>().cloned();
         let body = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 AppError::PayloadTooLarge
@@ -37,7 +44,14 @@ where
                 AppError::BadRequest("The form could not be read. Nothing was saved.")
             }
         })?;
-        decode_pairs(&body)?;
+        let pairs = decode_pairs(&body)?;
+        let submitted = pairs
+            .iter()
+            .find(|(key, _)| key == csrf::FIELD)
+            .map(|(_, value)| value.as_str());
+        if !csrf::is_valid(submitted, registrar.as_ref(), &headers) {
+            return Err(AppError::Forbidden);
+        }
         serde_urlencoded::from_bytes(&body)
             .map(Form)
             .map_err(|_| AppError::BadRequest("The form could not be read. Nothing was saved."))

@@ -28,7 +28,7 @@ pub async fn list(
     let query = ListQuery::from_pairs(&pairs);
     let (students, total) = store::list_page(&state.db, &query).await?;
     let layout = Layout::new("Students")
-        .with_registrar(registrar.username())
+        .with_registrar(&registrar)
         .with_flash(flash);
     let students = students.iter().map(StudentView::from).collect();
     render(
@@ -48,8 +48,8 @@ async fn live_student(
         .await?
         .ok_or(AppError::NotFound)?;
     if student.deleted_at.is_some() {
-        let layout = Layout::new(format!("{} was deleted", student.name))
-            .with_registrar(registrar.username());
+        let layout =
+            Layout::new(format!("{} was deleted", student.name)).with_registrar(&registrar);
         return Ok(Err(render(
             StatusCode::GONE,
             &GonePage::new(layout, &student),
@@ -70,7 +70,7 @@ pub async fn show(
         Err(gone) => return Ok(gone),
     };
     let layout = Layout::new(student.name.clone())
-        .with_registrar(registrar.username())
+        .with_registrar(&registrar)
         .with_flash(flash);
     let page = ShowPage {
         layout,
@@ -97,14 +97,14 @@ pub async fn edit_form(
         view.form(),
         FieldErrors::default(),
     );
-    page.layout = page.layout.with_registrar(registrar.username());
+    page.layout = page.layout.with_registrar(&registrar);
     render(StatusCode::OK, &page)
 }
 
 /// `GET /students/new`
 pub async fn new_form(registrar: Registrar) -> Result<Response, AppError> {
     let mut page = FormPage::create(StudentForm::default(), FieldErrors::default());
-    page.layout = page.layout.with_registrar(registrar.username());
+    page.layout = page.layout.with_registrar(&registrar);
     render(StatusCode::OK, &page)
 }
 
@@ -123,8 +123,7 @@ pub async fn history(
     entries.extend(conflicts.iter().map(HistoryEntry::from_conflict));
     HistoryEntry::sort(&mut entries);
     let page = HistoryPage {
-        layout: Layout::new(format!("History of {}", student.name))
-            .with_registrar(registrar.username()),
+        layout: Layout::new(format!("History of {}", student.name)).with_registrar(&registrar),
         id: student.id,
         name: student.name.clone(),
         deleted: student.deleted_at.is_some(),

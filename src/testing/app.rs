@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::http::StatusCode;
 use sea_orm::DatabaseConnection;
@@ -9,8 +10,39 @@ use tokio::sync::oneshot;
 
 use super::browser::Browser;
 use super::database::{Backend, TestDatabase};
+use crate::auth::{accounts, password};
 use crate::config::Settings;
+use crate::domain::{NewPassword, Username};
 use crate::startup::Application;
+use crate::state::{AuthPolicy, Throttle};
+
+/// The registrar account [`TestApp::spawn`] creates, and its password.
+pub const REGISTRAR: &str = "registrar";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// How to start the app for a test.
+#[derive(Debug, Clone)]
+pub struct AppOptions {
+    /// Create the [`REGISTRAR`] account (without it, the app is fresh and
+    /// offers `/setup`).
+    pub create_registrar: bool,
+    pub throttle: Throttle,
+    pub request_timeout: Duration,
+    pub session_idle_minutes: u32,
+    pub secure_cookies: bool,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        AppOptions {
+            create_registrar: true,
+            throttle: Throttle::default(),
+            request_timeout: Duration::from_secs(30),
+            session_idle_minutes: 120,
+            secure_cookies: false,
+        }
+    }
+}
 
 /// A running instance of registrar on its own database.
 pub struct TestApp {
@@ -21,29 +53,45 @@ pub struct TestApp {
     /// A connection to the app's database, for checks behind the app's back.
     pub db: DatabaseConnection,
     database: Arc<TestDatabase>,
+    options: AppOptions,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
 impl TestApp {
-    /// Spawns the app on `backend` with a fresh database; `None` when the
-    /// server is unreachable and not required (see [`TestDatabase::create`]).
+    /// Spawns the app on `backend` with a fresh database and the
+    /// [`REGISTRAR`] account; `None` when the server is unreachable and not
+    /// required (see [`TestDatabase::create`]).
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        TestApp::spawn_with(backend, AppOptions::default()).await
+    }
+
+    pub async fn spawn_with(backend: Backend, options: AppOptions) -> Option<TestApp> {
         let database = Arc::new(TestDatabase::create(backend).await?);
-        Some(TestApp::spawn_on(database).await)
+        let app = TestApp::spawn_on(database, options).await;
+        if app.options.create_registrar {
+            app.create_registrar(REGISTRAR, PASSWORD).await;
+        }
+        Some(app)
     }
 
     /// Another instance on the same database, with its own pool, as a
     /// second server behind a load balancer would be.
     pub async fn another_instance(&self) -> TestApp {
-        TestApp::spawn_on(Arc::clone(&self.database)).await
+        TestApp::spawn_on(Arc::clone(&self.database), self.options.clone()).await
     }
 
-    async fn spawn_on(database: Arc<TestDatabase>) -> TestApp {
+    async fn spawn_on(database: Arc<TestDatabase>, options: AppOptions) -> TestApp {
         crate::telemetry::init();
-        let settings = Settings::for_tests(database.url.clone());
+        let mut settings = Settings::for_tests(database.url.clone());
+        settings.request_timeout_secs = options.request_timeout.as_secs().max(1);
+        settings.session_idle_minutes = options.session_idle_minutes;
+        settings.secure_cookies = options.secure_cookies;
+        let mut auth = AuthPolicy::from_settings(&settings);
+        auth.throttle = options.throttle;
         let app = Application::build(&settings)
             .await
-            .unwrap_or_else(|e| panic!("starting registrar on {}: {e}", database.backend.name()));
+            .unwrap_or_else(|e| panic!("starting registrar on {}: {e}", database.backend.name()))
+            .with_auth_policy(auth);
         let address = app.local_addr();
         let db = crate::db::connect(&database.url, 4)
             .await
@@ -58,13 +106,37 @@ impl TestApp {
             base_url: format!("http://{address}"),
             db,
             database,
+            options,
             shutdown: Some(shutdown),
         }
     }
 
-    /// A new browser with an empty cookie jar.
+    /// Creates a registrar account, as `registrar user add` would.
+    pub async fn create_registrar(&self, username: &str, password: &str) {
+        let username = Username::parse(username).expect("a valid username");
+        let password = NewPassword::parse(password).expect("a valid password");
+        let hash = password::hash(&password).await.expect("hashing");
+        accounts::create(&self.db, &username, hash)
+            .await
+            .expect("creating the registrar account");
+    }
+
+    /// A new browser with an empty cookie jar, not signed in.
     pub fn browser(&self) -> Browser {
         Browser::new(&self.base_url)
+    }
+
+    /// A new browser signed in as [`REGISTRAR`].
+    pub async fn signed_in_browser(&self) -> Browser {
+        self.signed_in_as(REGISTRAR, PASSWORD).await
+    }
+
+    /// A new browser signed in through the sign-in form.
+    pub async fn signed_in_as(&self, username: &str, password: &str) -> Browser {
+        let browser = self.browser();
+        let answer = browser.sign_in(username, password).await;
+        answer.assert_status(StatusCode::SEE_OTHER);
+        browser
     }
 
     /// Creates a student through the create form; returns its id.

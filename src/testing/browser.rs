@@ -65,6 +65,42 @@ impl Browser {
         Page::read(path, response).await
     }
 
+    /// The CSRF token this browser's forms carry now (read from a form
+    /// page: the new-student form when signed in, else the sign-in form).
+    pub async fn csrf_token(&self) -> String {
+        for path in ["/students/new", "/login", "/setup"] {
+            let page = self.get(path).await;
+            if page.status == StatusCode::OK
+                && let Some(token) = page
+                    .forms()
+                    .iter()
+                    .find_map(|f| f.value("csrf_token").map(str::to_owned))
+            {
+                return token;
+            }
+        }
+        panic!("no page offered a CSRF token");
+    }
+
+    /// `POST path` with `fields` plus the browser's current CSRF token, as
+    /// a form of the app would send them.
+    pub async fn post_with_token(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let token = self.csrf_token().await;
+        let mut all = fields.to_vec();
+        all.push(("csrf_token", &token));
+        self.post_form(path, &all).await
+    }
+
+    /// Signs in through the sign-in form; returns the answer to the submit
+    /// (`303` on success).
+    pub async fn sign_in(&self, username: &str, password: &str) -> Page {
+        let page = self.get("/login").await;
+        page.assert_status(StatusCode::OK);
+        let mut form = page.form("/login");
+        form.set("username", username).set("password", password);
+        form.submit(self).await
+    }
+
     /// Follows the redirect `page` answered with.
     pub async fn follow(&self, page: &Page) -> Page {
         let location = page

@@ -7,7 +7,8 @@
 //!    ([`TestApp::spawn`]; it returns `None`, after saying so loudly, when
 //!    that database server is unreachable and `REGISTRAR_REQUIRE_SERVERS`
 //!    is not `1`);
-//! 2. opens a [`Browser`] (its own cookie jar, redirects not followed);
+//! 2. opens a [`Browser`] (its own cookie jar, redirects not followed),
+//!    usually signed in ([`TestApp::signed_in_browser`]);
 //! 3. fetches a page, takes one of its forms ([`Page::form`]), fills fields
 //!    and submits it, which echoes every hidden input back;
 //! 4. asserts the status, the redirect, the flash message or field errors.
@@ -17,7 +18,7 @@
 //! use registrar::testing::{Backend, TestApp};
 //!
 //! let Some(app) = TestApp::spawn(Backend::Sqlite).await else { return };
-//! let browser = app.browser();
+//! let browser = app.signed_in_browser().await;
 //! let id = app.create_student(&browser, "Ada Lovelace", "1 Main St", "3.90").await;
 //!
 //! let edit = browser.get(&format!("/students/{id}/edit")).await;
@@ -34,7 +35,7 @@ mod browser;
 mod database;
 mod outcomes;
 
-pub use app::TestApp;
+pub use app::{AppOptions, PASSWORD, REGISTRAR, TestApp};
 pub use browser::{Browser, Form, Page};
 pub use database::{Backend, TestDatabase, servers_required};
 pub use outcomes::Outcomes;

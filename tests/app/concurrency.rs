@@ -30,7 +30,7 @@ async fn hammer(apps: &[Arc<TestApp>], id: i64) -> (Outcomes, Vec<Saved>) {
     for client in 0..CLIENTS {
         let app = Arc::clone(&apps[client % apps.len()]);
         tasks.push(tokio::spawn(async move {
-            let browser = app.browser();
+            let browser = app.signed_in_browser().await;
             let mut outcomes = Outcomes::default();
             let mut saved = Vec::new();
             for round in 0..ROUNDS {
@@ -121,7 +121,7 @@ async fn check_nothing_lost(
 async fn concurrent_edits_of_one_record_lose_no_update(backend: Backend) {
     let app = Arc::new(spawn_app!(backend));
     let id = app
-        .create_student(&app.browser(), "Ada", "1 Main St", "3")
+        .create_student(&app.signed_in_browser().await, "Ada", "1 Main St", "3")
         .await;
     let outcomes = hammer(&[Arc::clone(&app)], id).await;
     check_nothing_lost(&app, id, &outcomes, backend.name()).await;
@@ -132,7 +132,7 @@ async fn two_instances_on_one_postgres_database_lose_no_update() {
     let first = Arc::new(spawn_app!(Backend::Postgres));
     let second = Arc::new(first.another_instance().await);
     let id = first
-        .create_student(&first.browser(), "Ada", "1 Main St", "3")
+        .create_student(&first.signed_in_browser().await, "Ada", "1 Main St", "3")
         .await;
     let outcomes = hammer(&[Arc::clone(&first), Arc::clone(&second)], id).await;
     check_nothing_lost(&first, id, &outcomes, "two instances on PostgreSQL").await;

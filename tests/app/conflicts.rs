@@ -17,8 +17,8 @@ on_every_backend!(
 
 /// Two browsers with the edit form of the same student open.
 async fn two_open_forms(app: &TestApp) -> (i64, Browser, Form, Browser, Form) {
-    let alice = app.browser();
-    let bob = app.browser();
+    let alice = app.signed_in_browser().await;
+    let bob = app.signed_in_browser().await;
     let id = app.create_student(&alice, "Ada", "1 Main St", "3.00").await;
     let path = format!("/students/{id}");
     let alice_form = alice.get(&format!("{path}/edit")).await.form(&path);

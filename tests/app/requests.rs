@@ -16,7 +16,7 @@ on_every_backend!(
 
 async fn bad_ids_and_versions_never_answer_5xx(backend: Backend) {
     let app = spawn_app!(backend);
-    let browser = app.browser();
+    let browser = app.signed_in_browser().await;
     let id = app.create_student(&browser, "Ada", "1 Main St", "3").await;
 
     for path in [
@@ -50,7 +50,7 @@ async fn bad_ids_and_versions_never_answer_5xx(backend: Backend) {
         "/students/999999/delete",
     ] {
         browser
-            .post_form(
+            .post_with_token(
                 path,
                 &[
                     ("name", "A"),
@@ -80,22 +80,22 @@ async fn bad_ids_and_versions_never_answer_5xx(backend: Backend) {
         Some("-1"),
         Some("99999999999999999999"),
     ] {
-        let page = browser.post_form(&path, &fields(version)).await;
+        let page = browser.post_with_token(&path, &fields(version)).await;
         page.assert_status(StatusCode::BAD_REQUEST);
         assert!(page.body.contains("version"), "{version:?}");
         browser
-            .post_form(&format!("{path}/delete"), &fields(version)[3..])
+            .post_with_token(&format!("{path}/delete"), &fields(version)[3..])
             .await
             .assert_status(StatusCode::BAD_REQUEST);
     }
     // A version from the future is stale, not an error.
     browser
-        .post_form(&path, &fields(Some("7")))
+        .post_with_token(&path, &fields(Some("7")))
         .await
         .assert_status(StatusCode::CONFLICT);
     // Duplicate fields cannot be read as one form.
     browser
-        .post_form(
+        .post_with_token(
             &path,
             &[
                 ("name", "A"),
@@ -114,7 +114,7 @@ async fn bad_ids_and_versions_never_answer_5xx(backend: Backend) {
 
 async fn bodies_that_are_too_large_not_forms_or_not_utf8_are_refused(backend: Backend) {
     let app = spawn_app!(backend);
-    let browser = app.browser();
+    let browser = app.signed_in_browser().await;
     let id = app.create_student(&browser, "Ada", "1 Main St", "3").await;
     let path = format!("/students/{id}");
 
@@ -165,7 +165,7 @@ async fn bodies_that_are_too_large_not_forms_or_not_utf8_are_refused(backend: Ba
 
 async fn every_page_carries_the_security_headers(backend: Backend) {
     let app = spawn_app!(backend);
-    let browser = app.browser();
+    let browser = app.signed_in_browser().await;
     let id = app.create_student(&browser, "Ada", "1 Main St", "3").await;
     for path in [
         "/students".to_owned(),

@@ -21,7 +21,7 @@ on_every_backend!(
 
 async fn creates_a_student_and_shows_it(backend: Backend) {
     let app = spawn_app!(backend);
-    let browser = app.browser();
+    let browser = app.signed_in_browser().await;
     let id = app
         .create_student(&browser, "  Ada Lovelace ", "12 St James's Sq", " 3.9 ")
         .await;
@@ -47,7 +47,7 @@ async fn creates_a_student_and_shows_it(backend: Backend) {
 
 async fn create_refuses_each_invalid_field_keeping_the_input(backend: Backend) {
     let app = spawn_app!(backend);
-    let browser = app.browser();
+    let browser = app.signed_in_browser().await;
     let long_name = "n".repeat(31);
     let long_address = "a".repeat(61);
     let cases: &[(&str, &str, &str, &[&str])] = &[
@@ -70,7 +70,7 @@ async fn create_refuses_each_invalid_field_keeping_the_input(backend: Backend) {
     ];
     for (name, address, gpa, bad_fields) in cases {
         let page = browser
-            .post_form(
+            .post_with_token(
                 "/students",
                 &[("name", name), ("address", address), ("gpa", gpa)],
             )
@@ -101,7 +101,7 @@ async fn create_refuses_each_invalid_field_keeping_the_input(backend: Backend) {
     }
     // Missing fields read as empty: a 422, not a 400.
     browser
-        .post_form("/students", &[("name", "Ada")])
+        .post_with_token("/students", &[("name", "Ada")])
         .await
         .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(db_checks::student_count(&app.db).await, 0);
@@ -109,7 +109,7 @@ async fn create_refuses_each_invalid_field_keeping_the_input(backend: Backend) {
 
 async fn accepts_the_documented_gpa_spellings(backend: Backend) {
     let app = spawn_app!(backend);
-    let browser = app.browser();
+    let browser = app.signed_in_browser().await;
     for (gpa, hundredths) in [
         ("3", 300),
         ("3.5", 350),
@@ -129,7 +129,7 @@ async fn accepts_the_documented_gpa_spellings(backend: Backend) {
 
 async fn updates_a_student_as_the_next_version(backend: Backend) {
     let app = spawn_app!(backend);
-    let browser = app.browser();
+    let browser = app.signed_in_browser().await;
     let id = app
         .create_student(&browser, "Ada", "1 Main St", "3.00")
         .await;
@@ -170,7 +170,7 @@ async fn updates_a_student_as_the_next_version(backend: Backend) {
 
 async fn invalid_edit_keeps_the_input_and_changes_nothing(backend: Backend) {
     let app = spawn_app!(backend);
-    let browser = app.browser();
+    let browser = app.signed_in_browser().await;
     let id = app
         .create_student(&browser, "Ada", "1 Main St", "3.00")
         .await;
@@ -206,7 +206,7 @@ async fn invalid_edit_keeps_the_input_and_changes_nothing(backend: Backend) {
 
 async fn a_save_that_changes_nothing_commits_nothing(backend: Backend) {
     let app = spawn_app!(backend);
-    let browser = app.browser();
+    let browser = app.signed_in_browser().await;
     let id = app
         .create_student(&browser, "Ada", "1 Main St", "3.5")
         .await;
@@ -229,7 +229,7 @@ async fn a_save_that_changes_nothing_commits_nothing(backend: Backend) {
 
 async fn deletes_a_student_and_keeps_its_history(backend: Backend) {
     let app = spawn_app!(backend);
-    let browser = app.browser();
+    let browser = app.signed_in_browser().await;
     let id = app
         .create_student(&browser, "Ada", "1 Main St", "3.5")
         .await;
@@ -267,7 +267,7 @@ async fn deletes_a_student_and_keeps_its_history(backend: Backend) {
     let list = browser.get("/students").await;
     assert!(list.body.contains("No students"));
     let page = browser
-        .post_form(
+        .post_with_token(
             &format!("/students/{id}"),
             &[
                 ("name", "Ada"),
@@ -282,7 +282,7 @@ async fn deletes_a_student_and_keeps_its_history(backend: Backend) {
 
 async fn lists_search_sort_paginate_and_count(backend: Backend) {
     let app = spawn_app!(backend);
-    let browser = app.browser();
+    let browser = app.signed_in_browser().await;
     let people = [
         ("Charlie Brown", "3 Peanut Rd", "2.50"),
         ("alice Adams", "9 Elm St", "3.90"),
@@ -358,7 +358,7 @@ async fn lists_search_sort_paginate_and_count(backend: Backend) {
 
 async fn exports_the_list_as_csv(backend: Backend) {
     let app = spawn_app!(backend);
-    let browser = app.browser();
+    let browser = app.signed_in_browser().await;
     let a = app
         .create_student(&browser, "=HYPERLINK(\"x\")", "1 Main St, Apt \"2\"", "3.5")
         .await;
@@ -403,7 +403,7 @@ async fn exports_the_list_as_csv(backend: Backend) {
 
 async fn user_text_is_stored_as_typed_and_rendered_escaped(backend: Backend) {
     let app = spawn_app!(backend);
-    let browser = app.browser();
+    let browser = app.signed_in_browser().await;
     let name = "<script>x</script>";
     let address = "O'Brien & \"Sons\" 😀 字";
     let id = app.create_student(&browser, name, address, "1").await;

@@ -1,8 +1,14 @@
 //! SeaORM entities: the tables as the database holds them.
 //!
 //! Nothing here checks a rule; `crate::domain` does that before anything is
-//! written, and `crate::students::store` is the only code that writes.
+//! written, and the `store` modules (`crate::students::store`,
+//! `crate::auth::accounts`, `crate::auth::sessions`) are the only code that
+//! writes.
 
 pub mod conflict;
+pub mod instance;
+pub mod login_failure;
+pub mod registrar;
 pub mod revision;
+pub mod session;
 pub mod student;

@@ -1,0 +1,58 @@
+//! Cross-site request forgery: every state-changing form carries a token
+//! that a page of another site cannot know.
+//!
+//! Signed in, the token belongs to the session (kept in its row). Before
+//! signing in (the login and setup forms), it is a random value in a
+//! `SameSite=Strict` cookie that the form must repeat.
+
+use axum::http::{HeaderMap, HeaderValue};
+
+use super::sessions::Registrar;
+use super::tokens::{constant_time_eq, random_token};
+use crate::http::cookie;
+
+/// The hidden input's name.
+pub const FIELD: &str = "csrf_token";
+const PRE_SESSION_COOKIE: &str = "registrar_csrf";
+
+/// Whether `submitted` is the token of this request's session or of its
+/// pre-session cookie.
+pub fn is_valid(
+    submitted: Option<&str>,
+    registrar: Option<&Registrar>,
+    headers: &HeaderMap,
+) -> bool {
+    let Some(submitted) = submitted.filter(|s| !s.is_empty()) else {
+        return false;
+    };
+    let session_token = registrar.map(Registrar::csrf_token);
+    let pre_session_token = pre_session_token(headers);
+    [session_token, pre_session_token]
+        .into_iter()
+        .flatten()
+        .any(|expected| constant_time_eq(submitted, expected))
+}
+
+fn pre_session_token(headers: &HeaderMap) -> Option<&str> {
+    cookie(headers, PRE_SESSION_COOKIE).filter(|t| t.len() == 43)
+}
+
+/// The pre-session token for a login or setup form: the one the browser
+/// already holds, or a new one with the `Set-Cookie` that gives it.
+pub fn pre_session(headers: &HeaderMap, secure: bool) -> (String, Option<HeaderValue>) {
+    if let Some(token) = pre_session_token(headers) {
+        return (token.to_owned(), None);
+    }
+    let token = random_token();
+    let secure = if secure { "; Secure" } else { "" };
+    let cookie = HeaderValue::from_str(&format!(
+        "{PRE_SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}"
+    ))
+    .ok();
+    (token, cookie)
+}
+
+/// `Set-Cookie` that removes the pre-session token (once signed in).
+pub fn clear_pre_session() -> HeaderValue {
+    HeaderValue::from_static("registrar_csrf=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict")
+}

@@ -1,0 +1,302 @@
+//! `/login`, `/logout` and `/setup`.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use serde::Deserialize;
+
+use super::accounts::{self, CreateError};
+use super::sessions::{self, MaybeRegistrar};
+use super::throttle::PeerAddr;
+use super::views::{LoginPage, SetupPage};
+use super::{csrf, password, throttle};
+use crate::domain::{NewPassword, Username};
+use crate::error::AppError;
+use crate::http::form::Form;
+use crate::http::query::QueryPairs;
+use crate::http::redirect::see_other;
+use crate::state::AppState;
+use crate::views::{Layout, render};
+
+/// The message for every failed sign-in: it never says which part was wrong.
+const WRONG_CREDENTIALS: &str = "The username or password is not right.";
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// `GET /login`
+pub async fn login_form(
+    State(state): State<AppState>,
+    MaybeRegistrar(registrar): MaybeRegistrar,
+    headers: HeaderMap,
+    pairs: QueryPairs,
+) -> Result<Response, AppError> {
+    let next = pairs.get("next").and_then(safe_next).unwrap_or_default();
+    if registrar.is_some() {
+        return Ok(see_other(destination(&next)));
+    }
+    if !accounts::any_exist(&state.db).await? {
+        return Ok(see_other("/setup"));
+    }
+    login_page(&state, &headers, StatusCode::OK, String::new(), next, None)
+}
+
+fn login_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    username: String,
+    next: String,
+    problem: Option<String>,
+) -> Result<Response, AppError> {
+    let (token, set_cookie) = csrf::pre_session(headers, state.auth.secure_cookies);
+    let page = LoginPage {
+        layout: Layout::new("Sign in")
+            .with_csrf_token(token)
+            .with_errors(problem.is_some()),
+        username,
+        next,
+        problem,
+    };
+    let mut response = render(status, &page)?;
+    if let Some(cookie) = set_cookie {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
+}
+
+/// `POST /login`
+pub async fn login(
+    State(state): State<AppState>,
+    MaybeRegistrar(previous): MaybeRegistrar,
+    PeerAddr(peer): PeerAddr,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AppError> {
+    let next = safe_next(&form.next).unwrap_or_default();
+    let username_key = form.username.trim().to_ascii_lowercase();
+    let client = throttle::client_address(&headers, peer, &state.auth);
+
+    if let Some(wait) =
+        throttle::retry_after(&state.db, &state.auth.throttle, &username_key, &client).await?
+    {
+        let minutes = wait.div_ceil(60);
+        let problem = format!(
+            "Too many failed attempts. Wait {minutes} minute{} and try again.",
+            if minutes == 1 { "" } else { "s" }
+        );
+        let mut response = login_page(
+            &state,
+            &headers,
+            StatusCode::TOO_MANY_REQUESTS,
+            form.username,
+            next,
+            Some(problem),
+        )?;
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+        return Ok(response);
+    }
+
+    let account = accounts::find_by_username(&state.db, &username_key).await?;
+    let hash = account.as_ref().map(|a| a.password_hash.clone());
+    let password_matches = password::verify(form.password, hash).await;
+    let account = account.filter(|a| password_matches && a.disabled_at.is_none());
+    let Some(account) = account else {
+        throttle::record_failure(&state.db, &username_key, &client).await?;
+        tracing::info!(client = %client, "sign-in failed");
+        return login_page(
+            &state,
+            &headers,
+            StatusCode::UNAUTHORIZED,
+            form.username,
+            next,
+            Some(WRONG_CREDENTIALS.to_owned()),
+        );
+    };
+
+    throttle::forget(&state.db, &username_key).await?;
+    if let Some(previous) = previous {
+        sessions::end_for(&state.db, &previous).await?;
+    }
+    let token = sessions::start(&state.db, account.id, &state.auth).await?;
+    tracing::info!(registrar = %account.username, "signed in");
+    Ok(signed_in(&token, &state, destination(&next)))
+}
+
+/// `303` to `location` with the new session's cookie.
+fn signed_in(token: &str, state: &AppState, location: &str) -> Response {
+    let mut response = see_other(location);
+    let headers = response.headers_mut();
+    headers.append(header::SET_COOKIE, sessions::cookie_for(token, &state.auth));
+    headers.append(header::SET_COOKIE, csrf::clear_pre_session());
+    response
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EmptyForm {}
+
+/// `POST /logout`
+pub async fn logout(
+    State(state): State<AppState>,
+    MaybeRegistrar(registrar): MaybeRegistrar,
+    Form(_): Form<EmptyForm>,
+) -> Result<Response, AppError> {
+    if let Some(registrar) = registrar {
+        sessions::end_for(&state.db, &registrar).await?;
+        tracing::info!(registrar = %registrar.username(), "signed out");
+    }
+    let mut response = see_other("/login");
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, sessions::clear_cookie(&state.auth));
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SetupForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+}
+
+/// `GET /setup`: only while no account exists.
+pub async fn setup_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    if accounts::any_exist(&state.db).await? {
+        return Err(AppError::NotFound);
+    }
+    setup_page(&state, &headers, StatusCode::OK, String::new(), Vec::new())
+}
+
+fn setup_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    username: String,
+    errors: Vec<(&'static str, String)>,
+) -> Result<Response, AppError> {
+    let (token, set_cookie) = csrf::pre_session(headers, state.auth.secure_cookies);
+    let page = SetupPage {
+        layout: Layout::new("Set up registrar")
+            .with_csrf_token(token)
+            .with_errors(!errors.is_empty()),
+        username,
+        errors,
+    };
+    let mut response = render(status, &page)?;
+    if let Some(cookie) = set_cookie {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
+}
+
+/// `POST /setup`: creates the first account and signs it in.
+pub async fn setup(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<SetupForm>,
+) -> Result<Response, AppError> {
+    if accounts::any_exist(&state.db).await? {
+        return Err(AppError::NotFound);
+    }
+    let username = Username::parse(&form.username);
+    let password = NewPassword::parse(&form.password);
+    let mut errors = Vec::new();
+    if let Err(message) = &username {
+        errors.push(("username", message.clone()));
+    }
+    if let Err(message) = &password {
+        errors.push(("password", message.clone()));
+    } else if form.password != form.password_confirm {
+        errors.push(("password_confirm", "The passwords do not match".to_owned()));
+    }
+    let (Ok(username), Ok(password), true) = (username, password, errors.is_empty()) else {
+        return setup_page(
+            &state,
+            &headers,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            form.username,
+            errors,
+        );
+    };
+
+    let hash = password::hash(&password).await?;
+    let account = match accounts::create_first(&state.db, &username, hash).await {
+        Ok(Some(account)) => account,
+        Ok(None) => return Err(AppError::NotFound),
+        Err(CreateError::UsernameTaken) => return Err(AppError::NotFound),
+        Err(CreateError::Database(err)) => return Err(err.into()),
+    };
+    let token = sessions::start(&state.db, account.id, &state.auth).await?;
+    tracing::info!(registrar = %account.username, "first registrar account created");
+    Ok(signed_in(&token, &state, "/students"))
+}
+
+/// Where to go after signing in.
+fn destination(next: &str) -> &str {
+    if next.is_empty() { "/students" } else { next }
+}
+
+/// Bytes re-escaped in a `next` path so it is a valid `Location`.
+const LOCATION_UNSAFE: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b'<').add(b'>').add(b'`');
+
+/// `next` if it is a path on this site: it starts with one `/` and nothing
+/// a browser could read as another host (`//host`, `/\host`, tabs or line
+/// breaks that browsers drop, a scheme).
+pub fn safe_next(next: &str) -> Option<String> {
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(|c| c.is_control() || c.is_whitespace())
+        && next.len() <= 2000;
+    local.then(|| utf8_percent_encode(next, LOCATION_UNSAFE).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(
+            safe_next("/students/3/edit").as_deref(),
+            Some("/students/3/edit")
+        );
+        assert_eq!(
+            safe_next("/students?q=a%20b").as_deref(),
+            Some("/students?q=a%20b")
+        );
+        assert_eq!(
+            safe_next("/students?q=é").as_deref(),
+            Some("/students?q=%C3%A9")
+        );
+        for bad in [
+            "",
+            "students",
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "https://evil.example",
+            "javascript:alert(1)",
+            " /students",
+        ] {
+            assert_eq!(safe_next(bad), None, "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,240 @@
+//! Sessions in the database, so any app instance can serve any signed-in
+//! registrar: the cookie carries a random token, the table its digest.
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+
+use super::tokens::{digest, random_token};
+use crate::db::entities::{registrar, session};
+use crate::db::now;
+use crate::error::AppError;
+use crate::http::cookie;
+use crate::http::redirect::see_other;
+use crate::state::{AppState, AuthPolicy};
+
+pub const COOKIE: &str = "registrar_session";
+
+/// How stale `last_seen_at` may get before a request refreshes it: bounds
+/// the writes an active session causes.
+const TOUCH_AFTER: chrono::Duration = chrono::Duration::minutes(1);
+
+/// The signed-in registrar making the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registrar {
+    pub id: i64,
+    username: String,
+    csrf_token: String,
+    token_hash: String,
+}
+
+impl Registrar {
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+
+    /// The token every form of this session must send back.
+    pub fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+/// Starts a session for the account; returns the cookie's token.
+pub async fn start(
+    db: &impl ConnectionTrait,
+    registrar_id: i64,
+    policy: &AuthPolicy,
+) -> Result<String, DbErr> {
+    let token = random_token();
+    let at = now();
+    session::Entity::insert(session::ActiveModel {
+        token_hash: sea_orm::ActiveValue::Set(digest(&token)),
+        registrar_id: sea_orm::ActiveValue::Set(registrar_id),
+        csrf_token: sea_orm::ActiveValue::Set(random_token()),
+        created_at: sea_orm::ActiveValue::Set(at),
+        last_seen_at: sea_orm::ActiveValue::Set(at),
+        expires_at: sea_orm::ActiveValue::Set(at + policy.session_lifetime),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(token)
+}
+
+/// The registrar whose live session `token` names, if any. Expired
+/// sessions and those of disabled accounts are ended on sight.
+pub async fn find(
+    db: &impl ConnectionTrait,
+    token: &str,
+    policy: &AuthPolicy,
+) -> Result<Option<Registrar>, DbErr> {
+    let token_hash = digest(token);
+    let found = session::Entity::find_by_id(token_hash.clone())
+        .find_also_related(registrar::Entity)
+        .one(db)
+        .await?;
+    let Some((session, Some(account))) = found else {
+        return Ok(None);
+    };
+    let at = now();
+    if !is_live(&session, &account, at, policy) {
+        end(db, &token_hash).await?;
+        return Ok(None);
+    }
+    if at - session.last_seen_at > TOUCH_AFTER {
+        session::Entity::update_many()
+            .col_expr(session::Column::LastSeenAt, Expr::value(at))
+            .filter(session::Column::TokenHash.eq(token_hash.as_str()))
+            .exec(db)
+            .await?;
+    }
+    Ok(Some(Registrar {
+        id: account.id,
+        username: account.username,
+        csrf_token: session.csrf_token,
+        token_hash,
+    }))
+}
+
+fn is_live(
+    session: &session::Model,
+    account: &registrar::Model,
+    at: DateTime<Utc>,
+    policy: &AuthPolicy,
+) -> bool {
+    account.disabled_at.is_none()
+        && at < session.expires_at
+        && at - session.last_seen_at < policy.session_idle
+}
+
+/// Ends the session whose token digest is `token_hash`.
+pub async fn end(db: &impl ConnectionTrait, token_hash: &str) -> Result<(), DbErr> {
+    session::Entity::delete_by_id(token_hash.to_owned())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Ends the session of this request's registrar.
+pub async fn end_for(db: &impl ConnectionTrait, registrar: &Registrar) -> Result<(), DbErr> {
+    end(db, &registrar.token_hash).await
+}
+
+/// Deletes every session past its idle or absolute expiry.
+pub async fn sweep(db: &impl ConnectionTrait, policy: &AuthPolicy) -> Result<u64, DbErr> {
+    let at = now();
+    let result = session::Entity::delete_many()
+        .filter(
+            Condition::any()
+                .add(session::Column::ExpiresAt.lte(at))
+                .add(session::Column::LastSeenAt.lte(at - policy.session_idle)),
+        )
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// `Set-Cookie` for a new session.
+pub fn cookie_for(token: &str, policy: &AuthPolicy) -> HeaderValue {
+    let secure = if policy.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let max_age = policy.session_lifetime.num_seconds();
+    HeaderValue::from_str(&format!(
+        "{COOKIE}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// `Set-Cookie` that removes the session cookie.
+pub fn clear_cookie(policy: &AuthPolicy) -> HeaderValue {
+    let secure = if policy.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+pub fn token_from(headers: &HeaderMap) -> Option<&str> {
+    cookie(headers, COOKIE).filter(|t| !t.is_empty() && t.len() <= 64)
+}
+
+/// Middleware: finds the request's session and makes its [`Registrar`]
+/// available to handlers and extractors.
+pub async fn load(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    if let Some(token) = token_from(request.headers()) {
+        match find(&state.db, token, &state.auth).await {
+            Ok(Some(registrar)) => {
+                request.extensions_mut().insert(registrar);
+            }
+            Ok(None) => {}
+            Err(err) => return AppError::from(err).into_response(),
+        }
+    }
+    next.run(request).await
+}
+
+/// Middleware for every page that needs a registrar: without one, a `GET`
+/// is sent to sign in (and back), anything else to the sign-in page with
+/// nothing done.
+pub async fn require(request: Request, next: Next) -> Response {
+    if request.extensions().get::<Registrar>().is_some() {
+        return next.run(request).await;
+    }
+    if request.method() == Method::GET || request.method() == Method::HEAD {
+        let back = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
+        return see_other(&format!(
+            "/login?next={}",
+            utf8_percent_encode(back, QUERY_VALUE)
+        ));
+    }
+    see_other("/login")
+}
+
+/// What must be escaped in a query value.
+const QUERY_VALUE: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'&')
+    .add(b'+')
+    .add(b'<')
+    .add(b'>')
+    .add(b'=')
+    .add(b'?')
+    .add(b'`');
+
+impl<S: Send + Sync> FromRequestParts<S> for Registrar {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Registrar>()
+            .cloned()
+            .ok_or_else(|| see_other("/login"))
+    }
+}
+
+/// The signed-in registrar, if any (for pages anyone may see).
+pub struct MaybeRegistrar(pub Option<Registrar>);
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeRegistrar {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(MaybeRegistrar(parts.extensions.get::<Registrar>().cloned()))
+    }
+}
