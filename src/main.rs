@@ -10,7 +10,7 @@ async fn main() -> ExitCode {
     match registrar::startup::run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            tracing::error!(error = %err, "registrar stopped");
+            eprintln!("registrar: {err}");
             ExitCode::FAILURE
         }
     }

@@ -82,7 +82,21 @@ pub async fn login(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
     let next = safe_next(&form.next).unwrap_or_default();
-    let username_key = form.username.trim().to_ascii_lowercase();
+    let username = Username::parse(&form.username).ok();
+    // What failures are counted under: the account's key, or for input that
+    // cannot be a username, the same text without control characters.
+    let username_key = username.as_ref().map_or_else(
+        || {
+            form.username
+                .trim()
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(Username::MAX_CHARS)
+                .collect::<String>()
+                .to_lowercase()
+        },
+        Username::key,
+    );
     let client = throttle::client_address(&headers, peer, &state.auth);
 
     if let Some(wait) =
@@ -107,7 +121,10 @@ pub async fn login(
         return Ok(response);
     }
 
-    let account = accounts::find_by_username(&state.db, &username_key).await?;
+    let account = match &username {
+        Some(username) => accounts::find_by_username(&state.db, &username.key()).await?,
+        None => None,
+    };
     let hash = account.as_ref().map(|a| a.password_hash.clone());
     let password_matches = password::verify(form.password, hash).await;
     let account = account.filter(|a| password_matches && a.disabled_at.is_none());

@@ -79,8 +79,8 @@ pub async fn record_failure(
 ) -> Result<(), DbErr> {
     login_failure::Entity::insert(login_failure::ActiveModel {
         id: NotSet,
-        username_key: Set(username_key.chars().take(64).collect()),
-        client_addr: Set(client.chars().take(64).collect()),
+        username_key: Set(storable(username_key)),
+        client_addr: Set(storable(client)),
         at: Set(now()),
     })
     .exec_without_returning(db)
@@ -88,10 +88,15 @@ pub async fn record_failure(
     Ok(())
 }
 
+/// At most 64 characters, none of them control characters.
+fn storable(key: &str) -> String {
+    key.chars().filter(|c| !c.is_control()).take(64).collect()
+}
+
 /// Forgets a username's failures once its registrar has signed in.
 pub async fn forget(db: &impl ConnectionTrait, username_key: &str) -> Result<(), DbErr> {
     login_failure::Entity::delete_many()
-        .filter(login_failure::Column::UsernameKey.eq(username_key))
+        .filter(login_failure::Column::UsernameKey.eq(storable(username_key)))
         .exec(db)
         .await?;
     Ok(())

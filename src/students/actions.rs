@@ -106,7 +106,7 @@ async fn stale_edit(
             "{} was deleted while you were editing",
             current.name
         ))
-        .with_registrar(&registrar);
+        .with_registrar(registrar);
         let page = DeletedMeanwhilePage {
             gone: GonePage::new(Layout::default(), &current),
             layout,
@@ -118,7 +118,7 @@ async fn stale_edit(
     let comparison = conflict::compare(&state.db, &current, seen_version, yours).await?;
     let page = ConflictPage {
         layout: Layout::new(format!("{} changed while you were editing", current.name))
-            .with_registrar(&registrar),
+            .with_registrar(registrar),
         name: current.name.clone(),
         comparison,
     };
@@ -166,13 +166,13 @@ async fn stale_delete(
 ) -> Result<Response, AppError> {
     if current.deleted_at.is_some() {
         let layout =
-            Layout::new(format!("{} was already deleted", current.name)).with_registrar(&registrar);
+            Layout::new(format!("{} was already deleted", current.name)).with_registrar(registrar);
         return render(StatusCode::CONFLICT, &GonePage::new(layout, &current));
     }
     let revisions = store::revisions(&state.db, current.id).await?;
     let page = DeleteConflictPage {
         layout: Layout::new(format!("{} changed before your delete", current.name))
-            .with_registrar(&registrar),
+            .with_registrar(registrar),
         student: StudentView::from(&current),
         seen_version,
         changes: conflict::changes_after(&revisions, seen_version),

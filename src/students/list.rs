@@ -83,9 +83,20 @@ impl ListQuery {
         let number = |key| pairs.get(key).and_then(|v| v.trim().parse::<u64>().ok());
         let defaults = ListQuery::default();
         ListQuery {
+            // Names and addresses hold no control characters, so a search
+            // for one matches nothing; dropping them keeps the database
+            // from seeing bytes some backends refuse (PostgreSQL, NUL).
             q: pairs
                 .get("q")
-                .map(|q| q.trim().chars().take(Self::MAX_QUERY_CHARS).collect())
+                .map(|q| {
+                    q.chars()
+                        .filter(|c| !c.is_control())
+                        .collect::<String>()
+                        .trim()
+                        .chars()
+                        .take(Self::MAX_QUERY_CHARS)
+                        .collect()
+                })
                 .unwrap_or_default(),
             page: number("page")
                 .filter(|&p| p >= 1)

@@ -48,8 +48,7 @@ async fn live_student(
         .await?
         .ok_or(AppError::NotFound)?;
     if student.deleted_at.is_some() {
-        let layout =
-            Layout::new(format!("{} was deleted", student.name)).with_registrar(&registrar);
+        let layout = Layout::new(format!("{} was deleted", student.name)).with_registrar(registrar);
         return Ok(Err(render(
             StatusCode::GONE,
             &GonePage::new(layout, &student),

@@ -225,7 +225,15 @@ pub async fn record_conflict(
     db: &impl ConnectionTrait,
     rejected: RejectedSubmission<'_>,
 ) -> Result<(), DbErr> {
-    let keep = |value: Option<&str>| value.map(|v| v.chars().take(KEPT_CHARS).collect::<String>());
+    // PostgreSQL text cannot hold U+0000: it is kept as the visible ␀.
+    let keep = |value: Option<&str>| {
+        value.map(|v| {
+            v.chars()
+                .take(KEPT_CHARS)
+                .map(|c| if c == '\0' { '\u{2400}' } else { c })
+                .collect::<String>()
+        })
+    };
     conflict::Entity::insert(conflict::ActiveModel {
         id: NotSet,
         student_id: Set(rejected.student_id),

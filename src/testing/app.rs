@@ -111,6 +111,11 @@ impl TestApp {
         }
     }
 
+    /// The URL of the app's database (for running the CLI against it).
+    pub fn database_url(&self) -> &str {
+        &self.database.url
+    }
+
     /// Creates a registrar account, as `registrar user add` would.
     pub async fn create_registrar(&self, username: &str, password: &str) {
         let username = Username::parse(username).expect("a valid username");

@@ -46,6 +46,16 @@ impl Browser {
         Page::read(path, response).await
     }
 
+    /// `GET path` with extra request headers (e.g. a `Cookie` of another
+    /// browser).
+    pub async fn get_with_headers(&self, path: &str, headers: &[(&str, &str)]) -> Page {
+        let mut request = self.client.get(self.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        Page::read(path, request.send().await).await
+    }
+
     /// `POST path` with `fields` form-encoded, in order, exactly as given.
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Page {
         let body = serde_urlencoded::to_string(fields).expect("form fields encode");
@@ -135,6 +145,24 @@ impl Page {
             headers,
             body,
         }
+    }
+
+    /// Every `Set-Cookie` header of the response.
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect()
+    }
+
+    /// The value this response sets for cookie `name`, if it sets it.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.set_cookies().iter().find_map(|c| {
+            let (pair, _) = c.split_once(';').unwrap_or((c, ""));
+            let (n, v) = pair.split_once('=')?;
+            (n.trim() == name).then(|| v.trim().to_owned())
+        })
     }
 
     /// The `Location` header.

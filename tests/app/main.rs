@@ -6,9 +6,12 @@
 //! `cargo test creates_a_student` runs all three,
 //! `cargo test creates_a_student::postgres` one.
 
+mod cli;
 mod concurrency;
 mod conflicts;
+mod fuzz;
 mod requests;
+mod security;
 mod students;
 
 /// Declares, for each listed test function, a module with one test per

@@ -9,6 +9,7 @@ use crate::{on_every_backend, spawn_app};
 
 on_every_backend!(
     bad_ids_and_versions_never_answer_5xx,
+    nul_and_control_characters_never_reach_the_database_as_errors,
     bodies_that_are_too_large_not_forms_or_not_utf8_are_refused,
     every_page_carries_the_security_headers,
     health_reports_the_database,
@@ -184,6 +185,7 @@ async fn every_page_carries_the_security_headers(backend: Backend) {
         assert_eq!(page.headers["x-frame-options"], "DENY");
         assert!(page.headers.contains_key("referrer-policy"));
         assert!(page.headers.contains_key("x-request-id"));
+        assert!(!page.headers.contains_key("server"), "no server banner");
     }
     let css = browser.get("/static/app.css").await;
     css.assert_status(StatusCode::OK);
@@ -205,4 +207,58 @@ async fn health_reports_the_database(backend: Backend) {
     let page = app.browser().get("/healthz").await;
     page.assert_status(StatusCode::OK);
     assert_eq!(page.body, "ok");
+}
+
+async fn nul_and_control_characters_never_reach_the_database_as_errors(backend: Backend) {
+    let app = spawn_app!(backend);
+    let browser = app.signed_in_browser().await;
+    let id = app.create_student(&browser, "Ada", "1 Main St", "3").await;
+    browser
+        .get("/students?q=%00")
+        .await
+        .assert_status(StatusCode::OK);
+    browser
+        .get("/students.csv?q=a%00%1F")
+        .await
+        .assert_status(StatusCode::OK);
+    app.browser()
+        .sign_in("ada\0", "x")
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+    app.browser()
+        .sign_in("\u{1}\0", "x")
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+
+    // A stale submission is kept as typed, NUL shown as ␀.
+    let path = format!("/students/{id}");
+    let page = browser
+        .post_with_token(
+            &path,
+            &[
+                ("name", "A\0da"),
+                ("address", "x"),
+                ("gpa", "1"),
+                ("version", "7"),
+            ],
+        )
+        .await;
+    page.assert_status(StatusCode::CONFLICT);
+    assert_eq!(
+        db_checks::conflicts(&app.db, id).await[0].name.as_deref(),
+        Some("A\u{2400}da")
+    );
+    let invalid = browser
+        .post_with_token(
+            &path,
+            &[
+                ("name", "A\0da"),
+                ("address", "x"),
+                ("gpa", "1"),
+                ("version", "1"),
+            ],
+        )
+        .await;
+    invalid.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(db_checks::student(&app.db, id).await.version, 1);
 }

@@ -1,0 +1,94 @@
+//! The `registrar` command line, run as a process against each backend.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use axum::http::StatusCode;
+use registrar::testing::{Backend, TestApp};
+
+use crate::{on_every_backend, spawn_app};
+
+on_every_backend!(user_commands_add_list_and_disable_accounts);
+
+fn registrar(app: &TestApp, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_registrar"))
+        .args(args)
+        .env("DATABASE_URL", app.database_url())
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the registrar binary runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("writing stdin");
+    child
+        .wait_with_output()
+        .expect("the registrar binary exits")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+async fn user_commands_add_list_and_disable_accounts(backend: Backend) {
+    let app = spawn_app!(backend);
+    let added = registrar(
+        &app,
+        &["user", "add", "Grace", "--password-stdin"],
+        "grace's long password\n",
+    );
+    assert!(added.status.success(), "{added:?}");
+    assert!(stdout(&added).contains("Created registrar account Grace"));
+
+    // Usernames are unique regardless of case; passwords have a minimum length.
+    let taken = registrar(
+        &app,
+        &["user", "add", "grace", "--password-stdin"],
+        "another long password\n",
+    );
+    assert!(!taken.status.success());
+    assert!(String::from_utf8_lossy(&taken.stderr).contains("already exists"));
+    let short = registrar(
+        &app,
+        &["user", "add", "alan", "--password-stdin"],
+        "short\n",
+    );
+    assert!(!short.status.success());
+    let no_terminal = registrar(&app, &["user", "add", "alan"], "");
+    assert!(!no_terminal.status.success());
+
+    let browser = app.signed_in_as("grace", "grace's long password").await;
+    browser.get("/students").await.assert_status(StatusCode::OK);
+
+    let list = registrar(&app, &["user", "list"], "");
+    assert!(list.status.success());
+    let listed = stdout(&list);
+    assert!(
+        listed.contains("Grace") && listed.contains("active"),
+        "{listed}"
+    );
+
+    let disabled = registrar(&app, &["user", "disable", "GRACE"], "");
+    assert!(disabled.status.success(), "{disabled:?}");
+    browser
+        .get("/students")
+        .await
+        .assert_redirect_to("/login?next=/students");
+    assert!(stdout(&registrar(&app, &["user", "list"], "")).contains("disabled"));
+    assert!(
+        !registrar(&app, &["user", "disable", "nobody"], "")
+            .status
+            .success()
+    );
+
+    let migrate = registrar(&app, &["migrate"], "");
+    assert!(
+        migrate.status.success(),
+        "migrate is idempotent: {migrate:?}"
+    );
+}
