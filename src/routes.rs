@@ -9,6 +9,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::csrf::CsrfLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -68,6 +69,10 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             request_timeout,
         ))
+        // A second line against forgery, besides the form tokens: browsers
+        // say where a request comes from (`Sec-Fetch-Site`, `Origin`), and
+        // cross-site posts are refused before any handler runs.
+        .layer(CsrfLayer::new())
         .layer(middleware::from_fn(pages_for_bare_errors));
     with_security_headers(app)
         .layer(
@@ -127,8 +132,8 @@ fn with_security_headers(router: Router) -> Router {
 }
 
 /// Turns the body-less or plain-text errors that layers outside the
-/// handlers produce (a body over the limit refused early, a request that
-/// timed out) into pages.
+/// handlers produce (a cross-site post, a body over the limit refused
+/// early, a request that timed out) into pages.
 async fn pages_for_bare_errors(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let is_bare = response
@@ -139,6 +144,7 @@ async fn pages_for_bare_errors(request: Request, next: Next) -> Response {
         return response;
     }
     match response.status() {
+        StatusCode::FORBIDDEN => AppError::Forbidden.into_response(),
         StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge.into_response(),
         StatusCode::SERVICE_UNAVAILABLE => AppError::Timeout.into_response(),
         _ => response,

@@ -65,14 +65,28 @@ impl Browser {
 
     /// `POST path` with any body and content type.
     pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> Page {
-        let response = self
+        self.post_raw_with_headers(path, content_type, body, &[])
+            .await
+    }
+
+    /// `POST path` with any body, content type and extra headers (e.g. the
+    /// `Origin` or `Sec-Fetch-Site` a browser would add).
+    pub async fn post_raw_with_headers(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        headers: &[(&str, &str)],
+    ) -> Page {
+        let mut request = self
             .client
             .post(self.url(path))
             .header(header::CONTENT_TYPE, content_type)
-            .body(body)
-            .send()
-            .await;
-        Page::read(path, response).await
+            .body(body);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        Page::read(path, request.send().await).await
     }
 
     /// The CSRF token this browser's forms carry now (read from a form

@@ -499,6 +499,46 @@ async fn forms_without_the_right_csrf_token_are_forbidden(backend: Backend) {
     );
     assert_eq!(db_checks::student_count(&app.db).await, 1);
 
+    // Posts a browser marks as coming from another site are refused even
+    // with the right token; same-origin ones pass.
+    let body = serde_urlencoded::to_string([
+        ("name", "Eve"),
+        ("address", "x"),
+        ("gpa", "1"),
+        ("csrf_token", own.as_str()),
+    ])
+    .unwrap();
+    for headers in [
+        vec![("sec-fetch-site", "cross-site")],
+        vec![("origin", "https://evil.example")],
+        vec![
+            ("sec-fetch-site", "same-site"),
+            ("origin", "https://sub.example"),
+        ],
+    ] {
+        let page = browser
+            .post_raw_with_headers(
+                "/students",
+                "application/x-www-form-urlencoded",
+                body.clone().into_bytes(),
+                &headers,
+            )
+            .await;
+        page.assert_status(StatusCode::FORBIDDEN);
+        assert!(page.body.contains("Nothing was saved"), "{headers:?}");
+    }
+    assert_eq!(db_checks::student_count(&app.db).await, 1);
+    let origin = app.base_url.clone();
+    browser
+        .post_raw_with_headers(
+            "/students",
+            "application/x-www-form-urlencoded",
+            body.into_bytes(),
+            &[("sec-fetch-site", "same-origin"), ("origin", &origin)],
+        )
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+
     // The sign-in form needs its pre-session token too.
     let fresh = app.browser();
     fresh
@@ -524,6 +564,36 @@ async fn idle_and_expired_sessions_end(backend: Backend) {
     use sea_orm::{ColumnTrait, QueryFilter};
 
     let app = spawn_app!(backend);
+    // The periodic sweep deletes sessions past either limit, and no other.
+    let _kept = app.signed_in_browser().await;
+    let swept = app.signed_in_browser().await;
+    swept.get("/students").await.assert_status(StatusCode::OK);
+    assert_eq!(session::Entity::find().count(&app.db).await.unwrap(), 2);
+    let long_ago = chrono::Utc::now() - chrono::Duration::hours(13);
+    let newest = session::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .max_by_key(|s| s.created_at)
+        .unwrap();
+    session::Entity::update_many()
+        .col_expr(Column::ExpiresAt, Expr::value(long_ago))
+        .filter(Column::TokenHash.eq(newest.token_hash))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let policy =
+        registrar::state::AuthPolicy::from_settings(&registrar::config::Settings::for_tests(""));
+    assert_eq!(
+        registrar::auth::sessions::sweep(&app.db, &policy)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(session::Entity::find().count(&app.db).await.unwrap(), 1);
+    session::Entity::delete_many().exec(&app.db).await.unwrap();
+
     for column in [Column::LastSeenAt, Column::ExpiresAt] {
         let browser = app.signed_in_browser().await;
         browser.get("/students").await.assert_status(StatusCode::OK);
