@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use sea_orm::DatabaseConnection;
 use tokio::sync::oneshot;
 
-use super::browser::Browser;
+use super::browser::{Browser, Page};
 use super::database::{Backend, TestDatabase};
 use crate::auth::{accounts, password};
 use crate::config::Settings;
@@ -142,6 +142,19 @@ impl TestApp {
         let answer = browser.sign_in(username, password).await;
         answer.assert_status(StatusCode::SEE_OTHER);
         browser
+    }
+
+    /// Opens the student's edit form, sets `changes` and submits it;
+    /// returns the answer (`303` when saved).
+    pub async fn edit_student(&self, browser: &Browser, id: i64, changes: &[(&str, &str)]) -> Page {
+        let path = format!("/students/{id}");
+        let edit = browser.get(&format!("{path}/edit")).await;
+        edit.assert_status(StatusCode::OK);
+        let mut form = edit.form(&path);
+        for (field, value) in changes {
+            form.set(field, value);
+        }
+        form.submit(browser).await
     }
 
     /// Creates a student through the create form; returns its id.

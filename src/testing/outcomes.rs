@@ -38,3 +38,21 @@ impl Outcomes {
             .collect()
     }
 }
+
+/// Runs `clients` tasks at once, each given its index, and adds up the
+/// [`Outcomes`] they return: the shape of every "N registrars submit at the
+/// same time" test.
+///
+/// Panics if a client task panics (its assertion failed).
+pub async fn concurrently<F, Fut>(clients: usize, client: F) -> Outcomes
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = Outcomes> + Send + 'static,
+{
+    let tasks: Vec<_> = (0..clients).map(|i| tokio::spawn(client(i))).collect();
+    let mut all = Outcomes::default();
+    for task in tasks {
+        all.merge(&task.await.expect("a concurrent client panicked"));
+    }
+    all
+}

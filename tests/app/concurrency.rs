@@ -3,10 +3,10 @@
 //! duplicated, on every backend and across app instances.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use axum::http::StatusCode;
-use registrar::testing::{Backend, Outcomes, TestApp};
+use registrar::testing::{Backend, Outcomes, TestApp, concurrently};
 
 use crate::db_checks;
 use crate::{on_every_backend, spawn_app};
@@ -26,13 +26,13 @@ struct Saved {
 /// Each client, `ROUNDS` times: GET the edit form, change the name to a
 /// value nobody else writes, POST it. Clients are spread over `apps`.
 async fn hammer(apps: &[Arc<TestApp>], id: i64) -> (Outcomes, Vec<Saved>) {
-    let mut tasks = Vec::new();
-    for client in 0..CLIENTS {
+    let saves = Arc::new(Mutex::new(Vec::new()));
+    let outcomes = concurrently(CLIENTS, |client| {
         let app = Arc::clone(&apps[client % apps.len()]);
-        tasks.push(tokio::spawn(async move {
+        let saves = Arc::clone(&saves);
+        async move {
             let browser = app.signed_in_browser().await;
             let mut outcomes = Outcomes::default();
-            let mut saved = Vec::new();
             for round in 0..ROUNDS {
                 let path = format!("/students/{id}");
                 let edit = browser.get(&format!("{path}/edit")).await;
@@ -47,20 +47,18 @@ async fn hammer(apps: &[Arc<TestApp>], id: i64) -> (Outcomes, Vec<Saved>) {
                 let page = form.submit(&browser).await;
                 outcomes.record(page.status);
                 if page.status == StatusCode::SEE_OTHER {
-                    saved.push(Saved { seen_version, name });
+                    saves
+                        .lock()
+                        .expect("not poisoned")
+                        .push(Saved { seen_version, name });
                 }
             }
-            (outcomes, saved)
-        }));
-    }
-    let mut all = Outcomes::default();
-    let mut all_saved = Vec::new();
-    for task in tasks {
-        let (outcomes, saved) = task.await.expect("a client task panicked");
-        all.merge(&outcomes);
-        all_saved.extend(saved);
-    }
-    (all, all_saved)
+            outcomes
+        }
+    })
+    .await;
+    let saves = std::mem::take(&mut *saves.lock().expect("not poisoned"));
+    (outcomes, saves)
 }
 
 async fn check_nothing_lost(

@@ -6,6 +6,8 @@
 //! `cargo test creates_a_student` runs all three,
 //! `cargo test creates_a_student::postgres` one.
 
+mod browser;
+mod chrome;
 mod cli;
 mod concurrency;
 mod conflicts;

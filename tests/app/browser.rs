@@ -1,0 +1,395 @@
+//! The interface in a real browser (headless Chromium): two registrars
+//! resolving a conflict, editing with the keyboard alone, the error
+//! summary, accessibility (axe-core) and small screens. Screenshots of the
+//! pages land in `target/screenshots/`.
+
+use fantoccini::key::Key;
+use fantoccini::{Client, Locator};
+use registrar::testing::{Backend, PASSWORD, REGISTRAR, TestApp};
+
+use crate::chrome::{
+    self, Chrome, click, click_and_wait, fill, focused_id, keys_and_wait, path, screenshot,
+    text_of, value_of,
+};
+use crate::db_checks;
+
+const GRACE: &str = "grace";
+const GRACE_PASSWORD: &str = "grace's long password";
+
+/// The app on SQLite with two registrars, and Chromium; `None` (having
+/// said why) when either is unavailable.
+async fn setup() -> Option<(TestApp, Chrome)> {
+    let app = TestApp::spawn(Backend::Sqlite).await?;
+    app.create_registrar(GRACE, GRACE_PASSWORD).await;
+    let chrome = Chrome::start().await?;
+    Some((app, chrome))
+}
+
+/// Signs in through the sign-in page, typing like a person.
+async fn sign_in(client: &Client, app: &TestApp, username: &str, password: &str) {
+    client
+        .goto(&format!("{}/login", app.base_url))
+        .await
+        .expect("goto");
+    fill(client, "#username", username).await;
+    fill(client, "#password", password).await;
+    click_and_wait(client, "form[action='/login'] button[type=submit]").await;
+    assert_eq!(path(client).await, "/students", "signed in as {username}");
+}
+
+async fn open(client: &Client, app: &TestApp, page: &str) {
+    client
+        .goto(&format!("{}{page}", app.base_url))
+        .await
+        .expect("goto");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_registrars_resolve_a_conflict_in_two_browsers() {
+    let Some((app, mut chrome)) = setup().await else {
+        return;
+    };
+    let id = app
+        .create_student(
+            &app.signed_in_browser().await,
+            "Ada Lovelace",
+            "12 St James's Square",
+            "3.60",
+        )
+        .await;
+    let ada = chrome.session(1280, 1350).await;
+    let grace = chrome.session(1280, 1350).await;
+    sign_in(&ada, &app, REGISTRAR, PASSWORD).await;
+    sign_in(&grace, &app, GRACE, GRACE_PASSWORD).await;
+    let edit = format!("/students/{id}/edit");
+    open(&ada, &app, &edit).await;
+    open(&grace, &app, &edit).await;
+
+    fill(&ada, "#name", "Augusta Ada King").await;
+    fill(&ada, "#address", "10 St James's Square").await;
+    click_and_wait(
+        &ada,
+        &format!("form[action='/students/{id}'] button[type=submit]"),
+    )
+    .await;
+    assert_eq!(path(&ada).await, format!("/students/{id}"));
+    assert_eq!(text_of(&ada, "[role=status]").await, "Saved");
+
+    fill(&grace, "#name", "Ada, Countess of Lovelace").await;
+    fill(&grace, "#gpa", "3.9").await;
+    click_and_wait(
+        &grace,
+        &format!("form[action='/students/{id}'] button[type=submit]"),
+    )
+    .await;
+    let title = grace.title().await.expect("title");
+    assert!(title.contains("changed while you were editing"), "{title}");
+    assert!(text_of(&grace, ".changes").await.contains("by registrar"));
+    assert_eq!(
+        grace
+            .find_all(Locator::Css("tr.true-conflict"))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    screenshot(&grace, "conflict").await;
+
+    // Grace keeps the current name, her GPA, and the other side's address.
+    click(&grace, "#name-theirs").await;
+    assert_eq!(value_of(&grace, "#address").await, "10 St James's Square");
+    assert_eq!(value_of(&grace, "#gpa").await, "3.9");
+    click_and_wait(&grace, "form.merge button[type=submit]").await;
+    assert_eq!(path(&grace).await, format!("/students/{id}"));
+    assert_eq!(text_of(&grace, "[role=status]").await, "Saved");
+
+    let stored = db_checks::student(&app.db, id).await;
+    assert_eq!(stored.name, "Augusta Ada King");
+    assert_eq!(stored.address, "10 St James's Square");
+    assert_eq!(stored.gpa_hundredths, 390);
+    assert_eq!(stored.version, 3);
+    assert_eq!(stored.updated_by, GRACE);
+
+    open(&grace, &app, &format!("/students/{id}/history")).await;
+    screenshot(&grace, "history").await;
+    open(&grace, &app, &format!("/students/{id}")).await;
+    screenshot(&grace, "record").await;
+    ada.close().await.ok();
+    grace.close().await.ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registrar_edits_with_the_keyboard_alone() {
+    let Some((app, mut chrome)) = setup().await else {
+        return;
+    };
+    let id = app
+        .create_student(&app.signed_in_browser().await, "Ada", "1 Main St", "3")
+        .await;
+    let client = chrome.session(1280, 900).await;
+    sign_in(&client, &app, REGISTRAR, PASSWORD).await;
+    open(&client, &app, &format!("/students/{id}/edit")).await;
+
+    let body = client.find(Locator::Css("body")).await.unwrap();
+    let tab: String = char::from(Key::Tab).into();
+    let mut presses = 0;
+    while focused_id(&client).await != "name" {
+        presses += 1;
+        assert!(presses < 25, "Tab never reached the name field");
+        client
+            .active_element()
+            .await
+            .unwrap_or(body.clone())
+            .send_keys(&tab)
+            .await
+            .unwrap();
+    }
+    // Tabbing into a field selects its text: typing replaces it.
+    let typing = |text: &'static str| {
+        let client = client.clone();
+        async move {
+            client
+                .active_element()
+                .await
+                .unwrap()
+                .send_keys(text)
+                .await
+                .unwrap()
+        }
+    };
+    typing("Ada Lovelace").await;
+    client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(&tab)
+        .await
+        .unwrap();
+    assert_eq!(focused_id(&client).await, "address");
+    client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(&tab)
+        .await
+        .unwrap();
+    assert_eq!(focused_id(&client).await, "gpa");
+    typing("3.75").await;
+    let enter: String = char::from(Key::Enter).into();
+    keys_and_wait(&client, &enter).await;
+    assert_eq!(path(&client).await, format!("/students/{id}"));
+    assert_eq!(text_of(&client, "[role=status]").await, "Saved");
+    let stored = db_checks::student(&app.db, id).await;
+    assert_eq!(
+        (
+            stored.name.as_str(),
+            stored.address.as_str(),
+            stored.gpa_hundredths
+        ),
+        ("Ada Lovelace", "1 Main St", 375)
+    );
+    client.close().await.ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invalid_submit_focuses_the_error_summary_and_keeps_the_input() {
+    let Some((app, mut chrome)) = setup().await else {
+        return;
+    };
+    let id = app
+        .create_student(&app.signed_in_browser().await, "Ada", "1 Main St", "3")
+        .await;
+    let client = chrome.session(1280, 900).await;
+    sign_in(&client, &app, REGISTRAR, PASSWORD).await;
+    open(&client, &app, &format!("/students/{id}/edit")).await;
+    fill(&client, "#name", "").await;
+    fill(&client, "#gpa", "4.5").await;
+    click_and_wait(
+        &client,
+        &format!("form[action='/students/{id}'] button[type=submit]"),
+    )
+    .await;
+
+    let title = client.title().await.unwrap();
+    assert!(title.starts_with("Error: "), "{title}");
+    assert_eq!(focused_id(&client).await, "error-summary");
+    let links = client
+        .find_all(Locator::Css(".error-summary a"))
+        .await
+        .unwrap();
+    let mut targets = Vec::new();
+    for link in &links {
+        targets.push(link.attr("href").await.unwrap().unwrap_or_default());
+    }
+    assert_eq!(targets, ["#name", "#gpa"]);
+    assert_eq!(value_of(&client, "#gpa").await, "4.5");
+    assert_eq!(value_of(&client, "#address").await, "1 Main St");
+    let described = client
+        .find(Locator::Css("#gpa"))
+        .await
+        .unwrap()
+        .attr("aria-describedby")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(described.contains("gpa-error"), "{described}");
+    screenshot(&client, "edit-errors").await;
+
+    // The summary's link takes the keyboard to the field.
+    click(&client, ".error-summary a[href='#gpa']").await;
+    assert_eq!(focused_id(&client).await, "gpa");
+    assert_eq!(db_checks::student(&app.db, id).await.version, 1);
+    client.close().await.ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_have_no_serious_accessibility_violations() {
+    let Some((app, mut chrome)) = setup().await else {
+        return;
+    };
+    let Some(axe) = chrome::axe_source() else {
+        chrome::unavailable(
+            "axe-core is not installed (npm install --prefix target/browser-deps axe-core)",
+        );
+        return;
+    };
+    let kit = app.signed_in_browser().await;
+    let id = app
+        .create_student(&kit, "Ada Lovelace", "12 St James's Square", "3.60")
+        .await;
+    for (name, address, gpa) in [
+        ("Charles Babbage", "1 Dorset St", "3.20"),
+        ("Mary Somerville", "Chelsea", "3.95"),
+        ("Grace Hopper", "Arlington", "4.00"),
+    ] {
+        app.create_student(&kit, name, address, gpa).await;
+    }
+    let client = chrome.session(1280, 1350).await;
+    sign_in(&client, &app, REGISTRAR, PASSWORD).await;
+
+    // A stale form in the browser, a save behind its back: the conflict page.
+    open(&client, &app, &format!("/students/{id}/edit")).await;
+    let mut edit = kit
+        .get(&format!("/students/{id}/edit"))
+        .await
+        .form(&format!("/students/{id}"));
+    edit.set("name", "Augusta Ada King");
+    edit.submit(&kit).await;
+    fill(&client, "#name", "Ada, Countess of Lovelace").await;
+    click_and_wait(
+        &client,
+        &format!("form[action='/students/{id}'] button[type=submit]"),
+    )
+    .await;
+
+    let mut report = Vec::new();
+    let mut serious = Vec::new();
+    let mut check = async |label: &str| {
+        let violations = chrome::axe(&client, &axe).await;
+        let summary: Vec<String> = violations
+            .iter()
+            .map(|v| format!("{} ({}, {} nodes)", v.id, v.impact, v.nodes))
+            .collect();
+        report.push(format!(
+            "{label}: {} violations {summary:?}",
+            violations.len()
+        ));
+        serious.extend(
+            violations
+                .into_iter()
+                .filter(|v| v.impact == "serious" || v.impact == "critical")
+                .map(|v| format!("{label}: {} — {}", v.id, v.help)),
+        );
+    };
+    check("conflict").await;
+    open(&client, &app, "/students").await;
+    screenshot(&client, "list").await;
+    check("list").await;
+    open(&client, &app, &format!("/students/{id}/edit")).await;
+    screenshot(&client, "edit").await;
+    check("edit").await;
+    fill(&client, "#gpa", "abc").await;
+    click_and_wait(
+        &client,
+        &format!("form[action='/students/{id}'] button[type=submit]"),
+    )
+    .await;
+    check("edit with errors").await;
+    open(&client, &app, &format!("/students/{id}/history")).await;
+    check("history").await;
+    open(&client, &app, &format!("/students/{id}")).await;
+    check("record").await;
+    client.close().await.ok();
+    let anonymous = chrome.session(1280, 800).await;
+    open(&anonymous, &app, "/login").await;
+    screenshot(&anonymous, "login").await;
+    check_page(&anonymous, &axe, "sign-in", &mut report, &mut serious).await;
+    anonymous.close().await.ok();
+
+    for line in &report {
+        println!("axe-core {line}");
+    }
+    assert!(
+        serious.is_empty(),
+        "serious or critical accessibility violations: {serious:#?}"
+    );
+}
+
+async fn check_page(
+    client: &Client,
+    axe: &str,
+    label: &str,
+    report: &mut Vec<String>,
+    serious: &mut Vec<String>,
+) {
+    let violations = chrome::axe(client, axe).await;
+    report.push(format!(
+        "{label}: {} violations {:?}",
+        violations.len(),
+        violations.iter().map(|v| &v.id).collect::<Vec<_>>()
+    ));
+    serious.extend(
+        violations
+            .into_iter()
+            .filter(|v| v.impact == "serious" || v.impact == "critical")
+            .map(|v| format!("{label}: {} — {}", v.id, v.help)),
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_fit_a_360_pixel_wide_screen() {
+    let Some((app, mut chrome)) = setup().await else {
+        return;
+    };
+    let id = app
+        .create_student(
+            &app.signed_in_browser().await,
+            "Ada Lovelace",
+            "12 St James's Square, London",
+            "3.60",
+        )
+        .await;
+    let client = chrome.session(360, 800).await;
+    sign_in(&client, &app, REGISTRAR, PASSWORD).await;
+    for page in [
+        "/students".to_owned(),
+        format!("/students/{id}"),
+        format!("/students/{id}/edit"),
+        format!("/students/{id}/history"),
+    ] {
+        open(&client, &app, &page).await;
+        let overflow = client
+            .execute("return document.documentElement.scrollWidth - document.documentElement.clientWidth;", vec![])
+            .await
+            .unwrap()
+            .as_i64()
+            .unwrap_or(i64::MAX);
+        assert!(
+            overflow <= 0,
+            "{page} scrolls sideways by {overflow}px at 360px"
+        );
+    }
+    open(&client, &app, "/students").await;
+    screenshot(&client, "list-360px").await;
+    client.close().await.ok();
+}
