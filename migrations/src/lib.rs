@@ -9,6 +9,7 @@ use sea_orm_migration::prelude::*;
 mod columns;
 mod m20261125_000001_create_students;
 mod m20261125_000002_create_accounts;
+mod m20261125_000003_scale;
 
 /// Applies registrar's migrations in order.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_create_students::Migration),
             Box::new(m20261125_000002_create_accounts::Migration),
+            Box::new(m20261125_000003_scale::Migration),
         ]
     }
 }

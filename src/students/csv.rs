@@ -9,7 +9,8 @@ use futures_util::stream;
 
 use super::conflict::gpa_text;
 use super::list::ListQuery;
-use super::store::{self, Student};
+use super::listing;
+use super::store::Student;
 use crate::auth::Registrar;
 use crate::http::query::QueryPairs;
 use crate::state::AppState;
@@ -29,7 +30,7 @@ pub async fn export(
         let search = search.clone();
         async move {
             let after = after?;
-            match store::batch_after(&db, search.as_deref(), after, BATCH).await {
+            match listing::batch_after(&db, search.as_deref(), after, BATCH).await {
                 Ok(rows) if rows.is_empty() => None,
                 Ok(rows) => {
                     let last = rows.last().map(|s| s.id);

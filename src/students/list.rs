@@ -51,6 +51,14 @@ impl Sort {
     }
 }
 
+/// Where a page starts: after or before a student (by id) in the list's
+/// order. Pages reached this way cost the same however deep they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cursor {
+    After(i64),
+    Before(i64),
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListQuery {
     /// The search text, trimmed; empty means no search.
@@ -59,6 +67,8 @@ pub struct ListQuery {
     pub page: u64,
     pub per_page: u64,
     pub sort: Sort,
+    /// `after=ID` or `before=ID`; when given, `page` is not used.
+    pub cursor: Option<Cursor>,
 }
 
 impl Default for ListQuery {
@@ -68,6 +78,7 @@ impl Default for ListQuery {
             page: 1,
             per_page: Self::DEFAULT_PER_PAGE,
             sort: Sort::default(),
+            cursor: None,
         }
     }
 }
@@ -81,6 +92,11 @@ impl ListQuery {
 
     pub fn from_pairs(pairs: &QueryPairs) -> Self {
         let number = |key| pairs.get(key).and_then(|v| v.trim().parse::<u64>().ok());
+        let id = |key| {
+            number(key)
+                .and_then(|n| i64::try_from(n).ok())
+                .filter(|&n| n > 0)
+        };
         let defaults = ListQuery::default();
         ListQuery {
             // Names and addresses hold no control characters, so a search
@@ -105,6 +121,9 @@ impl ListQuery {
                 .filter(|&n| n >= 1)
                 .map_or(defaults.per_page, |n| n.min(Self::MAX_PER_PAGE)),
             sort: pairs.get("sort").and_then(Sort::parse).unwrap_or_default(),
+            cursor: id("after")
+                .map(Cursor::After)
+                .or_else(|| id("before").map(Cursor::Before)),
         }
     }
 
@@ -119,6 +138,16 @@ impl ListQuery {
     /// The list's address with this query, at `page` and sorted by `sort`.
     pub fn href(&self, page: u64, sort: Sort) -> String {
         self.href_at("/students", page, sort)
+    }
+
+    /// The list's address with this query, starting at `cursor`.
+    pub fn cursor_href(&self, cursor: Cursor) -> String {
+        let base = self.href_at("/students", 1, self.sort);
+        let separator = if base.contains('?') { '&' } else { '?' };
+        match cursor {
+            Cursor::After(id) => format!("{base}{separator}after={id}"),
+            Cursor::Before(id) => format!("{base}{separator}before={id}"),
+        }
     }
 
     /// The CSV export of the same search and order.

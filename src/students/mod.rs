@@ -13,6 +13,7 @@ pub mod conflict;
 pub mod csv;
 pub mod form;
 pub mod list;
+pub mod listing;
 pub mod pages;
 pub mod protocol;
 pub mod store;

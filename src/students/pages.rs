@@ -6,6 +6,7 @@ use axum::response::Response;
 
 use super::form::{FieldErrors, StudentForm};
 use super::list::ListQuery;
+use super::listing;
 use super::store::{self, Student};
 use super::views::{
     FormPage, GonePage, HistoryEntry, HistoryPage, ListPage, ShowPage, StudentView,
@@ -26,15 +27,11 @@ pub async fn list(
     pairs: QueryPairs,
 ) -> Result<Response, AppError> {
     let query = ListQuery::from_pairs(&pairs);
-    let (students, total) = store::list_page(&state.db, &query).await?;
+    let page = listing::list(&state.db, &query).await?;
     let layout = Layout::new("Students")
         .with_registrar(&registrar)
         .with_flash(flash);
-    let students = students.iter().map(StudentView::from).collect();
-    render(
-        StatusCode::OK,
-        &ListPage::new(layout, query, students, total),
-    )
+    render(StatusCode::OK, &ListPage::new(layout, query, &page))
 }
 
 /// The student, if it exists and is not deleted; otherwise the `404` error

@@ -3,15 +3,13 @@
 //! write takes the transaction it belongs to.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait,
-    DatabaseTransaction, DbErr, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::list::{ListQuery, Sort};
-use crate::db::entities::{conflict, revision, student};
+use crate::db::entities::{conflict, revision, student, student_count};
 use crate::domain::StudentFields;
 
 pub type Student = student::Model;
@@ -69,6 +67,7 @@ pub async fn insert(
     registrar: &str,
     at: DateTime<Utc>,
 ) -> Result<Student, DbErr> {
+    adjust_live_count(txn, 1).await?;
     let student = student::ActiveModel {
         id: NotSet,
         name: Set(fields.name.to_string()),
@@ -173,6 +172,7 @@ pub async fn delete_guarded(
     if updated.rows_affected != 1 {
         return Ok(false);
     }
+    adjust_live_count(txn, -1).await?;
     let after = Student {
         version: current.version + 1,
         updated_at: at,
@@ -181,6 +181,20 @@ pub async fn delete_guarded(
     };
     insert_revision(txn, &after, Action::Deleted).await?;
     Ok(true)
+}
+
+/// Keeps the live-student count exact: every create and delete moves it in
+/// the transaction that makes the change.
+pub async fn adjust_live_count(txn: &DatabaseTransaction, delta: i64) -> Result<(), DbErr> {
+    student_count::Entity::update_many()
+        .col_expr(
+            student_count::Column::Live,
+            Expr::col(student_count::Column::Live).add(delta),
+        )
+        .filter(student_count::Column::Id.eq(1))
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 async fn insert_revision(
@@ -267,70 +281,4 @@ pub async fn conflicts(db: &impl ConnectionTrait, id: i64) -> Result<Vec<Conflic
         .order_by_asc(conflict::Column::Id)
         .all(db)
         .await
-}
-
-/// The students the list shows on one page, and how many match in all.
-pub async fn list_page(
-    db: &impl ConnectionTrait,
-    query: &ListQuery,
-) -> Result<(Vec<Student>, u64), DbErr> {
-    let total = matching(query.search()).count(db).await?;
-    let (column, order) = sort_column(query.sort);
-    let students = matching(query.search())
-        .order_by(column, order.clone())
-        .order_by(student::Column::Id, order)
-        .offset(query.offset())
-        .limit(query.per_page)
-        .all(db)
-        .await?;
-    Ok((students, total))
-}
-
-/// Up to `limit` matching students with ids above `after`, by id: the
-/// export walks the whole list this way, a batch at a time.
-pub async fn batch_after(
-    db: &impl ConnectionTrait,
-    search: Option<&str>,
-    after: i64,
-    limit: u64,
-) -> Result<Vec<Student>, DbErr> {
-    matching(search)
-        .filter(student::Column::Id.gt(after))
-        .order_by_asc(student::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await
-}
-
-fn matching(search: Option<&str>) -> Select<student::Entity> {
-    let mut select = student::Entity::find().filter(student::Column::DeletedAt.is_null());
-    if let Some(search) = search {
-        select = select.filter(Expr::col(student::Column::SearchKey).like(contains(search)));
-    }
-    select
-}
-
-/// `LIKE` pattern for "contains `needle`", lower-cased like the search key,
-/// with `!` escaping the pattern's own wildcards.
-fn contains(needle: &str) -> LikeExpr {
-    let mut pattern = String::from("%");
-    for c in needle.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '!') {
-            pattern.push('!');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    LikeExpr::new(pattern).escape('!')
-}
-
-fn sort_column(sort: Sort) -> (student::Column, Order) {
-    match sort {
-        Sort::Name => (student::Column::Name, Order::Asc),
-        Sort::NameDesc => (student::Column::Name, Order::Desc),
-        Sort::Gpa => (student::Column::GpaHundredths, Order::Asc),
-        Sort::GpaDesc => (student::Column::GpaHundredths, Order::Desc),
-        Sort::Updated => (student::Column::UpdatedAt, Order::Asc),
-        Sort::UpdatedDesc => (student::Column::UpdatedAt, Order::Desc),
-    }
 }

@@ -4,7 +4,8 @@ use askama::Template;
 
 use super::conflict::{Change, Comparison, gpa_text, label, values};
 use super::form::{FieldErrors, StudentForm};
-use super::list::{ListQuery, Sort};
+use super::list::{Cursor, ListQuery, Sort};
+use super::listing::{self, Total};
 use super::store::{ConflictEntry, Revision, Student};
 use crate::views::{Instant, Layout};
 
@@ -61,12 +62,13 @@ pub struct ListPage {
     pub layout: Layout,
     pub query: ListQuery,
     pub students: Vec<StudentView>,
-    pub total: u64,
-    pub pages: u64,
-    pub first_shown: u64,
-    pub last_shown: u64,
+    pub total: Total,
+    /// Known when the page was asked for by number.
+    pub page_number: Option<u64>,
+    pub pages: Option<u64>,
     pub previous_href: Option<String>,
     pub next_href: Option<String>,
+    pub first_href: Option<String>,
     pub headers: Vec<SortHeader>,
     pub sorts: Vec<(&'static str, &'static str)>,
     pub per_page_choices: Vec<u64>,
@@ -74,17 +76,24 @@ pub struct ListPage {
 }
 
 impl ListPage {
-    pub fn new(layout: Layout, query: ListQuery, students: Vec<StudentView>, total: u64) -> Self {
-        let pages = total.div_ceil(query.per_page).max(1);
-        let first_shown = if students.is_empty() {
-            0
-        } else {
-            query.offset() + 1
-        };
-        let last_shown = query.offset() + students.len() as u64;
-        let previous_href =
-            (query.page > 1).then(|| query.href(query.page.min(pages + 1) - 1, query.sort));
-        let next_href = (query.page < pages).then(|| query.href(query.page + 1, query.sort));
+    pub fn new(layout: Layout, query: ListQuery, page: &listing::ListPage) -> Self {
+        let students: Vec<StudentView> = page.students.iter().map(StudentView::from).collect();
+        let by_number = query.cursor.is_none();
+        let pages = (by_number && !page.total.at_least)
+            .then(|| page.total.count.div_ceil(query.per_page).max(1));
+        let previous_href = page.has_previous.then(|| match students.first() {
+            Some(first) => query.cursor_href(Cursor::Before(first.id)),
+            None => query.href(1, query.sort),
+        });
+        let next_href = page
+            .has_next
+            .then(|| {
+                students
+                    .last()
+                    .map(|last| query.cursor_href(Cursor::After(last.id)))
+            })
+            .flatten();
+        let first_href = page.has_previous.then(|| query.href(1, query.sort));
         let headers = [
             ("Name", "name"),
             ("GPA", "gpa"),
@@ -112,14 +121,14 @@ impl ListPage {
         let csv_href = query.csv_href();
         ListPage {
             layout,
+            page_number: by_number.then_some(query.page),
             query,
             students,
-            total,
+            total: page.total,
             pages,
-            first_shown,
-            last_shown,
             previous_href,
             next_href,
+            first_href,
             headers,
             sorts,
             per_page_choices: vec![25, 50, 100, 200],
@@ -129,6 +138,30 @@ impl ListPage {
 
     pub fn is_sorted_by(&self, sort: &str) -> bool {
         self.query.sort.as_str() == sort
+    }
+
+    /// "1,234" rather than "1234".
+    pub fn total_text(&self) -> String {
+        let digits = self.total.count.to_string();
+        let mut grouped = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+        if self.total.at_least {
+            format!("More than {grouped}")
+        } else {
+            grouped
+        }
+    }
+
+    pub fn shown_range(&self) -> Option<(u64, u64)> {
+        let first = self
+            .page_number
+            .map(|p| (p - 1) * self.query.per_page + 1)?;
+        (!self.students.is_empty()).then(|| (first, first + self.students.len() as u64 - 1))
     }
 }
 

@@ -6,9 +6,11 @@
 //! writes.
 
 pub mod conflict;
+pub mod import;
 pub mod instance;
 pub mod login_failure;
 pub mod registrar;
 pub mod revision;
 pub mod session;
 pub mod student;
+pub mod student_count;

@@ -1,0 +1,250 @@
+//! The list's queries, built to stay fast at a million students: pages
+//! reached by cursor start from an index position instead of counting
+//! rows off, pages reached by number count them off in an index, the
+//! unfiltered total is a kept count, and a search's total stops counting
+//! at a cap (and says so).
+
+use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, LikeExpr, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, Order, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select, Value,
+};
+
+use super::list::{Cursor, ListQuery, Sort};
+use super::store::Student;
+use crate::db::entities::{student, student_count};
+
+/// A search's total is counted up to this many matches.
+pub const COUNT_CAP: u64 = 10_000;
+
+/// How many students match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Total {
+    pub count: u64,
+    /// `count` is [`COUNT_CAP`] and more match.
+    pub at_least: bool,
+}
+
+/// One page of the list, and whether there are rows before and after it.
+#[derive(Debug, Clone)]
+pub struct ListPage {
+    pub students: Vec<Student>,
+    pub total: Total,
+    pub has_previous: bool,
+    pub has_next: bool,
+}
+
+pub async fn list(db: &impl ConnectionTrait, query: &ListQuery) -> Result<ListPage, DbErr> {
+    let backend = db.get_database_backend();
+    let total = total(db, backend, query.search()).await?;
+    let limit = query.per_page + 1;
+    let (mut students, has_previous, has_next) = match query.cursor {
+        Some(Cursor::After(id)) => match pivot(db, query.sort, id).await? {
+            Some(pivot) => {
+                let rows = from_pivot(db, backend, query, &pivot, true, limit).await?;
+                let more = rows.len() as u64 > query.per_page;
+                (rows, true, more)
+            }
+            None => first_page(db, backend, query, 0, limit).await?,
+        },
+        Some(Cursor::Before(id)) => match pivot(db, query.sort, id).await? {
+            Some(pivot) => {
+                let mut rows = from_pivot(db, backend, query, &pivot, false, limit).await?;
+                let more = rows.len() as u64 > query.per_page;
+                rows.truncate(query.per_page as usize);
+                rows.reverse();
+                (rows, more, true)
+            }
+            None => first_page(db, backend, query, 0, limit).await?,
+        },
+        None => first_page(db, backend, query, query.offset(), limit).await?,
+    };
+    students.truncate(query.per_page as usize);
+    Ok(ListPage {
+        students,
+        total,
+        has_previous,
+        has_next,
+    })
+}
+
+/// A page by number: the ids are counted off in the list's index (an
+/// index-only scan where the backend can), then the rows fetched by id.
+async fn first_page(
+    db: &impl ConnectionTrait,
+    backend: DbBackend,
+    query: &ListQuery,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<Student>, bool, bool), DbErr> {
+    let (column, order) = sort_column(query.sort);
+    let ids: Vec<i64> = matching(backend, query.search())
+        .select_only()
+        .column(student::Column::Id)
+        .order_by(column, order.clone())
+        .order_by(student::Column::Id, order)
+        .offset(offset)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let has_next = ids.len() as u64 > query.per_page;
+    let mut rows = student::Entity::find()
+        .filter(student::Column::Id.is_in(ids.clone()))
+        .all(db)
+        .await?;
+    rows.sort_by_key(|row| ids.iter().position(|id| *id == row.id));
+    Ok((rows, offset > 0, has_next))
+}
+
+/// The sort value and id a cursor points at.
+struct Pivot {
+    value: Value,
+    id: i64,
+}
+
+async fn pivot(db: &impl ConnectionTrait, sort: Sort, id: i64) -> Result<Option<Pivot>, DbErr> {
+    let Some(row) = student::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    let value = match sort.column() {
+        "gpa" => Value::from(row.gpa_hundredths),
+        "updated" => Value::from(row.updated_at),
+        _ => Value::from(row.name),
+    };
+    Ok(Some(Pivot { value, id }))
+}
+
+/// Rows after (`forward`) or before the pivot in the list's order, nearest
+/// first. `col >= v AND (col > v OR id > i)` rather than a row comparison:
+/// every backend turns its first half into an index range.
+async fn from_pivot(
+    db: &impl ConnectionTrait,
+    backend: DbBackend,
+    query: &ListQuery,
+    pivot: &Pivot,
+    forward: bool,
+    limit: u64,
+) -> Result<Vec<Student>, DbErr> {
+    let (column, order) = sort_column(query.sort);
+    let ascending = matches!(order, Order::Asc) == forward;
+    let value = || Expr::val(pivot.value.clone());
+    let (bound, beyond, id_beyond) = if ascending {
+        (
+            Expr::col(column).gte(value()),
+            Expr::col(column).gt(value()),
+            Expr::col(student::Column::Id).gt(pivot.id),
+        )
+    } else {
+        (
+            Expr::col(column).lte(value()),
+            Expr::col(column).lt(value()),
+            Expr::col(student::Column::Id).lt(pivot.id),
+        )
+    };
+    let walk = if ascending { Order::Asc } else { Order::Desc };
+    matching(backend, query.search())
+        .filter(bound)
+        .filter(beyond.or(id_beyond))
+        .order_by(column, walk.clone())
+        .order_by(student::Column::Id, walk)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+async fn total(
+    db: &impl ConnectionTrait,
+    backend: DbBackend,
+    search: Option<&str>,
+) -> Result<Total, DbErr> {
+    if search.is_none() {
+        let live = student_count::Entity::find_by_id(1)
+            .one(db)
+            .await?
+            .map_or(0, |row| row.live);
+        return Ok(Total {
+            count: u64::try_from(live).unwrap_or(0),
+            at_least: false,
+        });
+    }
+    let capped = matching(backend, search)
+        .select_only()
+        .column(student::Column::Id)
+        .limit(COUNT_CAP + 1)
+        .into_query();
+    let count = Query::select()
+        .expr_as(Func::count(Expr::col(Asterisk)), Alias::new("matches"))
+        .from_subquery(capped, Alias::new("capped"))
+        .to_owned();
+    let matches: i64 = db
+        .query_one(&count)
+        .await?
+        .map(|row| row.try_get("", "matches"))
+        .transpose()?
+        .unwrap_or(0);
+    let matches = u64::try_from(matches).unwrap_or(0);
+    Ok(Total {
+        count: std::cmp::min(matches, COUNT_CAP),
+        at_least: matches > COUNT_CAP,
+    })
+}
+
+/// Up to `limit` matching students with ids above `after`, by id: the
+/// export walks the whole list this way, a batch at a time.
+pub async fn batch_after(
+    db: &impl ConnectionTrait,
+    search: Option<&str>,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<Student>, DbErr> {
+    matching(db.get_database_backend(), search)
+        .filter(student::Column::Id.gt(after))
+        .order_by_asc(student::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// Live students, and those whose name or address contains `search`.
+fn matching(backend: DbBackend, search: Option<&str>) -> Select<student::Entity> {
+    let select = student::Entity::find().filter(student::Column::DeletedAt.is_null());
+    let Some(search) = search else {
+        return select;
+    };
+    let needle = search.to_lowercase();
+    let literal = !needle.contains(['%', '_', '!']);
+    if backend == DbBackend::Sqlite && literal && needle.chars().count() >= 3 {
+        // The FTS5 trigram index answers LIKE without an ESCAPE clause.
+        return select.filter(Expr::cust_with_values(
+            "\"students\".\"id\" IN (SELECT rowid FROM students_search WHERE search_key LIKE ?)",
+            [format!("%{needle}%")],
+        ));
+    }
+    select.filter(Expr::col(student::Column::SearchKey).like(contains(&needle)))
+}
+
+/// `LIKE` pattern for "contains `needle`", with `!` escaping the pattern's
+/// own wildcards.
+fn contains(needle: &str) -> LikeExpr {
+    let mut pattern = String::from("%");
+    for c in needle.chars() {
+        if matches!(c, '%' | '_' | '!') {
+            pattern.push('!');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    LikeExpr::new(pattern).escape('!')
+}
+
+fn sort_column(sort: Sort) -> (student::Column, Order) {
+    match sort {
+        Sort::Name => (student::Column::Name, Order::Asc),
+        Sort::NameDesc => (student::Column::Name, Order::Desc),
+        Sort::Gpa => (student::Column::GpaHundredths, Order::Asc),
+        Sort::GpaDesc => (student::Column::GpaHundredths, Order::Desc),
+        Sort::Updated => (student::Column::UpdatedAt, Order::Asc),
+        Sort::UpdatedDesc => (student::Column::UpdatedAt, Order::Desc),
+    }
+}
