@@ -13,7 +13,12 @@ const FILES: &[(&str, &str, &[u8])] = &[(
 )];
 
 /// `GET /static/{file}`
-pub async fn serve(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+pub async fn serve(
+    file: Result<axum::extract::Path<String>, axum::extract::rejection::PathRejection>,
+) -> Response {
+    let Ok(axum::extract::Path(file)) = file else {
+        return AppError::NotFound.into_response();
+    };
     match FILES.iter().find(|(name, _, _)| *name == file) {
         Some((_, content_type, body)) => (
             [

@@ -131,17 +131,32 @@ impl Settings {
     }
 }
 
-fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
+fn redact(raw: &str) -> String {
+    let Ok(mut url) = url::Url::parse(raw) else {
+        return "(unparsable database URL)".to_owned();
     };
-    match rest.split_once('@') {
-        Some((credentials, host)) => {
-            let user = credentials.split(':').next().unwrap_or_default();
-            format!("{scheme}://{user}:***@{host}")
-        }
-        None => url.to_owned(),
+    if url.password().is_some() {
+        let _ = url.set_password(Some("***"));
     }
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| {
+            let secret =
+                k.to_ascii_lowercase().contains("pass") || k.to_ascii_lowercase().contains("key");
+            (
+                k.into_owned(),
+                if secret {
+                    "***".to_owned()
+                } else {
+                    v.into_owned()
+                },
+            )
+        })
+        .collect();
+    if !pairs.is_empty() {
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    url.to_string()
 }
 
 #[cfg(test)]
@@ -151,6 +166,14 @@ mod tests {
     #[test]
     fn passwords_are_redacted() {
         assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
-        assert_eq!(redact("sqlite://registrar.db"), "sqlite://registrar.db");
+        assert_eq!(redact("postgres://u:p%40ss@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            redact("mysql://u@h/db?ssl-mode=disabled&password=x"),
+            "mysql://u@h/db?ssl-mode=disabled&password=***"
+        );
+        assert_eq!(
+            redact("sqlite://registrar.db?mode=rwc"),
+            "sqlite://registrar.db?mode=rwc"
+        );
     }
 }

@@ -13,6 +13,7 @@ pub mod assets;
 pub mod auth;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod health;

@@ -100,6 +100,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         )
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(middleware::from_fn(fresh_request_id))
 }
 
 async fn method_not_allowed() -> Response {
@@ -122,6 +123,9 @@ fn with_security_headers(router: Router) -> Router {
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "same-origin"),
+        // Pages show personal data: not kept in caches, not shown again by
+        // Back after signing out. Static assets set their own.
+        (header::CACHE_CONTROL, "no-store"),
     ];
     policy.into_iter().fold(router, |router, (name, value)| {
         router.layer(SetResponseHeaderLayer::if_not_present(
@@ -131,22 +135,39 @@ fn with_security_headers(router: Router) -> Router {
     })
 }
 
-/// Turns the body-less or plain-text errors that layers outside the
-/// handlers produce (a cross-site post, a body over the limit refused
-/// early, a request that timed out) into pages.
+/// Turns the body-less or plain-text errors that layers and extractors
+/// outside the handlers produce (a cross-site post, a body over the limit
+/// refused early, a request that timed out, a path that is not UTF-8) into
+/// pages.
 async fn pages_for_bare_errors(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
+    let status = response.status();
     let is_bare = response
         .headers()
         .get(header::CONTENT_TYPE)
         .is_none_or(|v| v.as_bytes().starts_with(b"text/plain"));
-    if !is_bare {
+    if !is_bare || !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    match response.status() {
+    match status {
+        StatusCode::BAD_REQUEST => {
+            AppError::BadRequest("The request could not be read.").into_response()
+        }
         StatusCode::FORBIDDEN => AppError::Forbidden.into_response(),
+        StatusCode::NOT_FOUND => AppError::NotFound.into_response(),
         StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge.into_response(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedMediaType.into_response(),
         StatusCode::SERVICE_UNAVAILABLE => AppError::Timeout.into_response(),
-        _ => response,
+        status => error_page_response(&ErrorPage::new(
+            status,
+            status.canonical_reason().unwrap_or("Error"),
+            "registrar could not answer this request.",
+        )),
     }
+}
+
+/// Replaces any `x-request-id` a client sent: the id in the logs is ours.
+async fn fresh_request_id(mut request: Request, next: Next) -> Response {
+    request.headers_mut().remove("x-request-id");
+    next.run(request).await
 }

@@ -72,6 +72,7 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
         let db = connect_and_migrate(settings).await?;
+        auth::password::warm_up().await;
         let listener =
             TcpListener::bind(settings.bind)
                 .await

@@ -29,9 +29,11 @@ enum Imports {
     CreatedAt,
 }
 
-/// The list's orders: (index name, column).
+/// The list's orders: (index name, column). Names sort by the lower-cased
+/// search key (name first), so that every backend orders them alike,
+/// regardless of case.
 const SORTS: [(&str, &str); 3] = [
-    ("students_name_idx", "name"),
+    ("students_name_idx", "search_key"),
     ("students_gpa_idx", "gpa_hundredths"),
     ("students_updated_idx", "updated_at"),
 ];
@@ -41,6 +43,17 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let backend = manager.get_database_backend();
         let db = manager.get_connection();
+
+        // MySQL/MariaDB compares text by collation, case- and accent-blind
+        // in utf8mb4_unicode_ci: the search key (already lower-cased) is
+        // compared by code points instead, as on the other backends.
+        if backend == DbBackend::MySql {
+            db.execute_unprepared(
+                "ALTER TABLE `students` MODIFY `search_key` VARCHAR(400) \
+                 CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL",
+            )
+            .await?;
+        }
 
         // List indexes. PostgreSQL and SQLite: partial indexes over live
         // students, which also let a deep page be counted off in the index.

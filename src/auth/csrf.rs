@@ -15,8 +15,10 @@ use crate::http::cookie;
 pub const FIELD: &str = "csrf_token";
 const PRE_SESSION_COOKIE: &str = "registrar_csrf";
 
-/// Whether `submitted` is the token of this request's session or of its
-/// pre-session cookie.
+/// Whether `submitted` is the token of this request's session or, before
+/// signing in, of its pre-session cookie. A signed-in request is held to
+/// its session's token alone: a cookie planted by a neighbouring site
+/// cannot stand in for it.
 pub fn is_valid(
     submitted: Option<&str>,
     registrar: Option<&Registrar>,
@@ -25,12 +27,11 @@ pub fn is_valid(
     let Some(submitted) = submitted.filter(|s| !s.is_empty()) else {
         return false;
     };
-    let session_token = registrar.map(Registrar::csrf_token);
-    let pre_session_token = pre_session_token(headers);
-    [session_token, pre_session_token]
-        .into_iter()
-        .flatten()
-        .any(|expected| constant_time_eq(submitted, expected))
+    let expected = match registrar {
+        Some(registrar) => Some(registrar.csrf_token()),
+        None => pre_session_token(headers),
+    };
+    expected.is_some_and(|expected| constant_time_eq(submitted, expected))
 }
 
 fn pre_session_token(headers: &HeaderMap) -> Option<&str> {

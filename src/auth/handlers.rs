@@ -99,27 +99,29 @@ pub async fn login(
     );
     let client = throttle::client_address(&headers, peer, &state.auth);
 
-    if let Some(wait) =
-        throttle::retry_after(&state.db, &state.auth.throttle, &username_key, &client).await?
-    {
-        let minutes = wait.div_ceil(60);
-        let problem = format!(
-            "Too many failed attempts. Wait {minutes} minute{} and try again.",
-            if minutes == 1 { "" } else { "s" }
-        );
-        let mut response = login_page(
-            &state,
-            &headers,
-            StatusCode::TOO_MANY_REQUESTS,
-            form.username,
-            next,
-            Some(problem),
-        )?;
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(wait));
-        return Ok(response);
-    }
+    let attempt =
+        match throttle::begin(&state.db, &state.auth.throttle, &username_key, &client).await? {
+            Ok(attempt) => attempt,
+            Err(wait) => {
+                let minutes = wait.div_ceil(60);
+                let problem = format!(
+                    "Too many failed attempts. Wait {minutes} minute{} and try again.",
+                    if minutes == 1 { "" } else { "s" }
+                );
+                let mut response = login_page(
+                    &state,
+                    &headers,
+                    StatusCode::TOO_MANY_REQUESTS,
+                    form.username,
+                    next,
+                    Some(problem),
+                )?;
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+                return Ok(response);
+            }
+        };
 
     let account = match &username {
         Some(username) => accounts::find_by_username(&state.db, &username.key()).await?,
@@ -129,7 +131,7 @@ pub async fn login(
     let password_matches = password::verify(form.password, hash).await;
     let account = account.filter(|a| password_matches && a.disabled_at.is_none());
     let Some(account) = account else {
-        throttle::record_failure(&state.db, &username_key, &client).await?;
+        // The attempt stays recorded as a failure.
         tracing::info!(client = %client, "sign-in failed");
         return login_page(
             &state,
@@ -141,7 +143,7 @@ pub async fn login(
         );
     };
 
-    throttle::forget(&state.db, &username_key).await?;
+    throttle::forget(&state.db, attempt, &username_key).await?;
     if let Some(previous) = previous {
         sessions::end_for(&state.db, &previous).await?;
     }

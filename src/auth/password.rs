@@ -1,16 +1,37 @@
 //! Argon2id password hashes (RustCrypto's `password-auth`), computed off
-//! the async threads: a hash takes tens of milliseconds by design.
+//! the async threads: a hash takes tens of milliseconds and ~19 MiB by
+//! design, so at most one per core runs at a time, however many sign-in
+//! attempts arrive at once.
 
 use std::sync::OnceLock;
+
+use tokio::sync::Semaphore;
 
 use crate::domain::NewPassword;
 use crate::error::AppError;
 
-pub async fn hash(password: &NewPassword) -> Result<String, AppError> {
-    let password = password.expose().to_owned();
-    tokio::task::spawn_blocking(move || password_auth::generate_hash(password))
+fn permits() -> &'static Semaphore {
+    static PERMITS: OnceLock<Semaphore> = OnceLock::new();
+    PERMITS
+        .get_or_init(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())))
+}
+
+/// Runs one hashing job when a core is free.
+async fn on_a_free_core<T: Send + 'static>(
+    job: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    let _permit = permits()
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(format!("hashing permits: {e}")))?;
+    tokio::task::spawn_blocking(job)
         .await
         .map_err(|e| AppError::Internal(format!("password hashing task: {e}")))
+}
+
+pub async fn hash(password: &NewPassword) -> Result<String, AppError> {
+    let password = password.expose().to_owned();
+    on_a_free_core(move || password_auth::generate_hash(password)).await
 }
 
 /// Whether `password` matches `hash`. Without a hash (no such account) a
@@ -18,13 +39,18 @@ pub async fn hash(password: &NewPassword) -> Result<String, AppError> {
 /// whether or not the username exists.
 pub async fn verify(password: String, hash: Option<String>) -> bool {
     let known = hash.is_some();
-    let hash = hash.unwrap_or_else(|| dummy_hash().to_owned());
-    let matches = tokio::task::spawn_blocking(move || {
+    let matches = on_a_free_core(move || {
+        let hash = hash.unwrap_or_else(|| dummy_hash().to_owned());
         password_auth::verify_password(password, &hash).is_ok()
     })
     .await
     .unwrap_or(false);
     known && matches
+}
+
+/// Computes the dummy hash ahead of the first sign-in.
+pub async fn warm_up() {
+    let _ = on_a_free_core(|| dummy_hash().len()).await;
 }
 
 fn dummy_hash() -> &'static str {

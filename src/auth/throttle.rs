@@ -3,7 +3,7 @@
 //! the oldest counted failure leaves the window. Kept in the database so
 //! that every app instance counts the same failures.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderMap;
@@ -17,19 +17,39 @@ use crate::db::entities::login_failure;
 use crate::db::now;
 use crate::state::{AuthPolicy, Throttle};
 
-/// Seconds to wait before another attempt is allowed, or `None` if one is
-/// allowed now.
-pub async fn retry_after(
+/// A sign-in attempt, counted as a failure from the moment it starts, so
+/// that attempts made at once cannot all slip under the limit; a success
+/// takes it back ([`forget`]).
+pub struct Attempt {
+    id: i64,
+}
+
+/// Records the attempt, then: `Ok(Err(seconds))` when earlier failures
+/// already fill the window for this username or client (the attempt is
+/// then dropped, so waiting it out is not extended), else `Ok(Ok(attempt))`.
+pub async fn begin(
     db: &impl ConnectionTrait,
     throttle: &Throttle,
     username_key: &str,
     client: &str,
-) -> Result<Option<u64>, DbErr> {
+) -> Result<Result<Attempt, u64>, DbErr> {
+    let (username_key, client) = (storable(username_key), storable(client));
+    let inserted = login_failure::Entity::insert(login_failure::ActiveModel {
+        id: NotSet,
+        username_key: Set(username_key.clone()),
+        client_addr: Set(client.clone()),
+        at: Set(now()),
+    })
+    .exec(db)
+    .await?;
+    let attempt = Attempt {
+        id: inserted.last_insert_id,
+    };
     let by_user = wait(
         db,
         throttle,
         login_failure::Column::UsernameKey,
-        username_key,
+        &username_key,
         throttle.per_username,
     )
     .await?;
@@ -37,15 +57,23 @@ pub async fn retry_after(
         db,
         throttle,
         login_failure::Column::ClientAddr,
-        client,
+        &client,
         throttle.per_client,
     )
     .await?;
-    Ok(by_user.max(by_client))
+    match by_user.max(by_client) {
+        Some(seconds) => {
+            login_failure::Entity::delete_by_id(attempt.id)
+                .exec(db)
+                .await?;
+            Ok(Err(seconds))
+        }
+        None => Ok(Ok(attempt)),
+    }
 }
 
-/// When `limit` failures of `key` lie in the window, the wait until the
-/// `limit`-th most recent leaves it.
+/// With this attempt counted: when more than `limit` failures of `key` lie
+/// in the window, the wait until the `limit + 1`-th most recent leaves it.
 async fn wait(
     db: &impl ConnectionTrait,
     throttle: &Throttle,
@@ -60,7 +88,8 @@ async fn wait(
         .filter(column.eq(key))
         .filter(login_failure::Column::At.gt(at - window))
         .order_by_desc(login_failure::Column::At)
-        .offset(limit.saturating_sub(1))
+        .order_by_desc(login_failure::Column::Id)
+        .offset(limit)
         .limit(1)
         .one(db)
         .await?;
@@ -72,29 +101,18 @@ async fn wait(
     }))
 }
 
-pub async fn record_failure(
-    db: &impl ConnectionTrait,
-    username_key: &str,
-    client: &str,
-) -> Result<(), DbErr> {
-    login_failure::Entity::insert(login_failure::ActiveModel {
-        id: NotSet,
-        username_key: Set(storable(username_key)),
-        client_addr: Set(storable(client)),
-        at: Set(now()),
-    })
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
-}
-
 /// At most 64 characters, none of them control characters.
 fn storable(key: &str) -> String {
     key.chars().filter(|c| !c.is_control()).take(64).collect()
 }
 
-/// Forgets a username's failures once its registrar has signed in.
-pub async fn forget(db: &impl ConnectionTrait, username_key: &str) -> Result<(), DbErr> {
+/// Forgets a username's failures (this attempt's too) once its registrar
+/// has signed in.
+pub async fn forget(
+    db: &impl ConnectionTrait,
+    _attempt: Attempt,
+    username_key: &str,
+) -> Result<(), DbErr> {
     login_failure::Entity::delete_many()
         .filter(login_failure::Column::UsernameKey.eq(storable(username_key)))
         .exec(db)
@@ -145,8 +163,47 @@ pub fn client_address(
             .map(str::trim)
             .rfind(|v| !v.is_empty());
         if let Some(address) = forwarded {
-            return address.chars().take(64).collect();
+            return address
+                .parse::<IpAddr>()
+                .map_or_else(|_| storable(address), network);
         }
     }
-    peer.map_or_else(|| "unknown".to_owned(), |addr| addr.ip().to_string())
+    peer.map_or_else(|| "unknown".to_owned(), |addr| network(addr.ip()))
+}
+
+/// The address failures are counted under: IPv4 as is, IPv6 by its /64,
+/// which one subscriber usually holds whole.
+fn network(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::network;
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_slash_64() {
+        assert_eq!(network("203.0.113.7".parse().unwrap()), "203.0.113.7");
+        assert_eq!(
+            network("2001:db8:1:2:aaaa::1".parse().unwrap()),
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(
+            network("2001:db8:1:2:ffff::9".parse().unwrap()),
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(
+            network("::ffff:203.0.113.7".parse().unwrap()),
+            "203.0.113.7"
+        );
+    }
 }

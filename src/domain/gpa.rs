@@ -27,14 +27,17 @@ impl Gpa {
         if !well_formed {
             return Err(MESSAGE.to_owned());
         }
-        let whole: u16 = whole.parse().map_err(|_| MESSAGE.to_owned())?;
-        let fraction: u16 = match fraction.len() {
+        // At most three digits each side of the point: no overflow in u32.
+        let whole: u32 = whole.parse().map_err(|_| MESSAGE.to_owned())?;
+        let fraction: u32 = match fraction.len() {
             0 => 0,
-            1 => fraction.parse::<u16>().map_err(|_| MESSAGE.to_owned())? * 10,
+            1 => fraction.parse::<u32>().map_err(|_| MESSAGE.to_owned())? * 10,
             _ => fraction.parse().map_err(|_| MESSAGE.to_owned())?,
         };
-        let hundredths = whole * 100 + fraction;
-        Self::from_hundredths(hundredths).ok_or_else(|| MESSAGE.to_owned())
+        u16::try_from(whole * 100 + fraction)
+            .ok()
+            .and_then(Self::from_hundredths)
+            .ok_or_else(|| MESSAGE.to_owned())
     }
 
     pub fn from_hundredths(hundredths: u16) -> Option<Self> {
@@ -82,7 +85,8 @@ mod tests {
     fn the_documented_rejections_are_refused() {
         for input in [
             "3.675", "4.01", "-0.5", "abc", "NaN", "inf", "1e0", "", "   ", "+3", "3.", ".5",
-            "3,5", "5", "1000", "3.5.1", "٣", "0x1", "3 .5",
+            "3,5", "5", "1000", "3.5.1", "٣", "0x1", "3 .5", "656", "655.36", "659", "700",
+            "999.99", "4.1",
         ] {
             assert!(Gpa::parse(input).is_err(), "{input:?} was accepted");
         }

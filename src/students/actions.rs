@@ -86,8 +86,8 @@ async fn stale_edit(
     let current = store::find(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    store::record_conflict(
-        &state.db,
+    keep_rejected(
+        state,
         RejectedSubmission {
             student_id: id,
             attempted: "update",
@@ -99,7 +99,7 @@ async fn stale_edit(
             registrar: registrar.username(),
         },
     )
-    .await?;
+    .await;
 
     if current.deleted_at.is_some() {
         let layout = Layout::new(format!(
@@ -139,8 +139,8 @@ pub async fn delete(
             let current = store::find(&state.db, id.0)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            store::record_conflict(
-                &state.db,
+            keep_rejected(
+                &state,
                 RejectedSubmission {
                     student_id: id.0,
                     attempted: "delete",
@@ -152,9 +152,18 @@ pub async fn delete(
                     registrar: registrar.username(),
                 },
             )
-            .await?;
+            .await;
             stale_delete(&state, current, seen_version, &registrar).await
         }
+    }
+}
+
+/// Keeps a refused submission in the record's history. Best effort: if the
+/// database cannot take it now, the registrar still gets the page that
+/// shows everything they typed.
+async fn keep_rejected(state: &AppState, rejected: RejectedSubmission<'_>) {
+    if let Err(err) = store::record_conflict(&state.db, rejected).await {
+        tracing::warn!(error = %err, "could not record a conflict entry");
     }
 }
 

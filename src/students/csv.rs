@@ -8,14 +8,15 @@ use axum::response::{IntoResponse, Response};
 use futures_util::stream;
 
 use super::conflict::gpa_text;
-use super::list::ListQuery;
+use super::list::{Cursor, ListQuery};
 use super::listing;
 use super::store::Student;
 use crate::auth::Registrar;
 use crate::http::query::QueryPairs;
 use crate::state::AppState;
+use sea_orm::DatabaseConnection;
 
-const BATCH: u64 = 500;
+const BATCH: u64 = 1_000;
 pub const HEADER: &str = "id,name,address,gpa,version,updated_at\r\n";
 
 /// `GET /students.csv`
@@ -24,33 +25,7 @@ pub async fn export(
     _registrar: Registrar,
     pairs: QueryPairs,
 ) -> Response {
-    let search = ListQuery::from_pairs(&pairs).search().map(str::to_owned);
-    let batches = stream::unfold(Some(0_i64), move |after| {
-        let db = state.db.clone();
-        let search = search.clone();
-        async move {
-            let after = after?;
-            match listing::batch_after(&db, search.as_deref(), after, BATCH).await {
-                Ok(rows) if rows.is_empty() => None,
-                Ok(rows) => {
-                    let last = rows.last().map(|s| s.id);
-                    let mut chunk = String::with_capacity(rows.len() * 64);
-                    for row in &rows {
-                        write_row(&mut chunk, row);
-                    }
-                    Some((Ok::<_, std::io::Error>(Bytes::from(chunk)), last))
-                }
-                Err(err) => {
-                    tracing::error!(error = %err, "CSV export stopped");
-                    Some((Err(std::io::Error::other("export failed")), None))
-                }
-            }
-        }
-    });
-    let body = Body::from_stream(stream::StreamExt::chain(
-        stream::iter([Ok(Bytes::from_static(HEADER.as_bytes()))]),
-        batches,
-    ));
+    let body = Body::from_stream(stream(state.db.clone(), ListQuery::from_pairs(&pairs)));
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
@@ -62,6 +37,47 @@ pub async fn export(
         body,
     )
         .into_response()
+}
+
+/// The CSV of every student `query` matches, in its order, a batch at a
+/// time: each batch starts after the last row of the one before, so memory
+/// and the cost of a batch stay flat however many rows there are.
+pub fn stream(
+    db: DatabaseConnection,
+    query: ListQuery,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
+    let first = ListQuery {
+        page: 1,
+        per_page: BATCH,
+        cursor: None,
+        ..query
+    };
+    let header = stream::iter([Ok(Bytes::from_static(HEADER.as_bytes()))]);
+    let batches = stream::unfold(Some(first), move |next| {
+        let db = db.clone();
+        async move {
+            let query = next?;
+            match listing::rows(&db, &query).await {
+                Ok((rows, _, _)) if rows.is_empty() => None,
+                Ok((rows, _, has_next)) => {
+                    let mut chunk = String::with_capacity(rows.len() * 64);
+                    for row in &rows {
+                        write_row(&mut chunk, row);
+                    }
+                    let next = rows.last().filter(|_| has_next).map(|last| ListQuery {
+                        cursor: Some(Cursor::After(last.id)),
+                        ..query.clone()
+                    });
+                    Some((Ok(Bytes::from(chunk)), next))
+                }
+                Err(err) => {
+                    tracing::error!(error = %err, "CSV export stopped");
+                    Some((Err(std::io::Error::other("export failed")), None))
+                }
+            }
+        }
+    });
+    stream::StreamExt::chain(header, batches)
 }
 
 fn write_row(out: &mut String, student: &Student) {

@@ -35,8 +35,23 @@ pub struct ListPage {
 }
 
 pub async fn list(db: &impl ConnectionTrait, query: &ListQuery) -> Result<ListPage, DbErr> {
+    let total = total(db, db.get_database_backend(), query.search()).await?;
+    let (students, has_previous, has_next) = rows(db, query).await?;
+    Ok(ListPage {
+        students,
+        total,
+        has_previous,
+        has_next,
+    })
+}
+
+/// The rows of the page `query` asks for (by cursor or by number), and
+/// whether rows come before and after them.
+pub async fn rows(
+    db: &impl ConnectionTrait,
+    query: &ListQuery,
+) -> Result<(Vec<Student>, bool, bool), DbErr> {
     let backend = db.get_database_backend();
-    let total = total(db, backend, query.search()).await?;
     let limit = query.per_page + 1;
     let (mut students, has_previous, has_next) = match query.cursor {
         Some(Cursor::After(id)) => match pivot(db, query.sort, id).await? {
@@ -60,12 +75,7 @@ pub async fn list(db: &impl ConnectionTrait, query: &ListQuery) -> Result<ListPa
         None => first_page(db, backend, query, query.offset(), limit).await?,
     };
     students.truncate(query.per_page as usize);
-    Ok(ListPage {
-        students,
-        total,
-        has_previous,
-        has_next,
-    })
+    Ok((students, has_previous, has_next))
 }
 
 /// A page by number: the ids are counted off in the list's index (an
@@ -110,7 +120,7 @@ async fn pivot(db: &impl ConnectionTrait, sort: Sort, id: i64) -> Result<Option<
     let value = match sort.column() {
         "gpa" => Value::from(row.gpa_hundredths),
         "updated" => Value::from(row.updated_at),
-        _ => Value::from(row.name),
+        _ => Value::from(row.search_key),
     };
     Ok(Some(Pivot { value, id }))
 }
@@ -190,22 +200,6 @@ async fn total(
     })
 }
 
-/// Up to `limit` matching students with ids above `after`, by id: the
-/// export walks the whole list this way, a batch at a time.
-pub async fn batch_after(
-    db: &impl ConnectionTrait,
-    search: Option<&str>,
-    after: i64,
-    limit: u64,
-) -> Result<Vec<Student>, DbErr> {
-    matching(db.get_database_backend(), search)
-        .filter(student::Column::Id.gt(after))
-        .order_by_asc(student::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await
-}
-
 /// Live students, and those whose name or address contains `search`.
 fn matching(backend: DbBackend, search: Option<&str>) -> Select<student::Entity> {
     let select = student::Entity::find().filter(student::Column::DeletedAt.is_null());
@@ -240,8 +234,9 @@ fn contains(needle: &str) -> LikeExpr {
 
 fn sort_column(sort: Sort) -> (student::Column, Order) {
     match sort {
-        Sort::Name => (student::Column::Name, Order::Asc),
-        Sort::NameDesc => (student::Column::Name, Order::Desc),
+        // The search key starts with the lower-cased name.
+        Sort::Name => (student::Column::SearchKey, Order::Asc),
+        Sort::NameDesc => (student::Column::SearchKey, Order::Desc),
         Sort::Gpa => (student::Column::GpaHundredths, Order::Asc),
         Sort::GpaDesc => (student::Column::GpaHundredths, Order::Desc),
         Sort::Updated => (student::Column::UpdatedAt, Order::Asc),

@@ -9,6 +9,7 @@
 //! - [`views`] and [`csv`]: what responses carry.
 
 pub mod actions;
+pub mod bulk;
 pub mod conflict;
 pub mod csv;
 pub mod form;

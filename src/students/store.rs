@@ -22,6 +22,8 @@ pub enum Action {
     Created,
     Updated,
     Deleted,
+    /// Created from a CSV import.
+    Imported,
 }
 
 impl Action {
@@ -30,6 +32,7 @@ impl Action {
             Action::Created => "created",
             Action::Updated => "updated",
             Action::Deleted => "deleted",
+            Action::Imported => "imported",
         }
     }
 }

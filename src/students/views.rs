@@ -315,13 +315,16 @@ pub struct HistoryEntry {
     pub changes: Vec<FieldChange>,
     /// For a conflict entry: what it was about.
     pub note: Option<String>,
-    sort_key: (chrono::DateTime<chrono::Utc>, u8, i64),
+    /// Newest first by version (clocks of several instances may disagree);
+    /// a conflict entry sits just after the version it was refused at.
+    sort_key: (i64, u8, chrono::DateTime<chrono::Utc>),
 }
 
 impl HistoryEntry {
     pub fn title(&self) -> String {
         match self.kind.as_str() {
             "created" => format!("Created as version {}", self.version),
+            "imported" => format!("Imported as version {}", self.version),
             "updated" => format!("Version {}", self.version),
             "deleted" => format!("Deleted (version {})", self.version),
             _ => "Conflict: a stale submission was refused".to_owned(),
@@ -354,7 +357,7 @@ impl HistoryEntry {
                 at: revision.at.into(),
                 changes,
                 note: None,
-                sort_key: (revision.at, 0, revision.version),
+                sort_key: (revision.version, 0, revision.at),
             });
             previous = Some(revision);
         }
@@ -394,7 +397,7 @@ impl HistoryEntry {
             at: entry.at.into(),
             changes: submitted,
             note: Some(note),
-            sort_key: (entry.at, 1, entry.id),
+            sort_key: (entry.current_version, 1, entry.at),
         }
     }
 

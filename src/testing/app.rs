@@ -26,6 +26,10 @@ pub struct AppOptions {
     /// Create the [`REGISTRAR`] account (without it, the app is fresh and
     /// offers `/setup`).
     pub create_registrar: bool,
+    /// Sign-in throttling. The default here is loose (1,000 attempts per
+    /// username or client in ten minutes): tests sign many browsers in as
+    /// one account at once, and every attempt in flight counts until it
+    /// succeeds. Set it to test throttling itself.
     pub throttle: Throttle,
     pub request_timeout: Duration,
     pub session_idle_minutes: u32,
@@ -36,7 +40,11 @@ impl Default for AppOptions {
     fn default() -> Self {
         AppOptions {
             create_registrar: true,
-            throttle: Throttle::default(),
+            throttle: Throttle {
+                per_username: 1_000,
+                per_client: 1_000,
+                ..Throttle::default()
+            },
             request_timeout: Duration::from_secs(30),
             session_idle_minutes: 120,
             secure_cookies: false,

@@ -77,8 +77,7 @@ async fn bad_ids_and_versions_never_answer_5xx(backend: Backend) {
         Some(""),
         Some("abc"),
         Some("1.0"),
-        Some("0"),
-        Some("-1"),
+        Some(" 1"),
         Some("99999999999999999999"),
     ] {
         let page = browser.post_with_token(&path, &fields(version)).await;
@@ -89,11 +88,17 @@ async fn bad_ids_and_versions_never_answer_5xx(backend: Backend) {
             .await
             .assert_status(StatusCode::BAD_REQUEST);
     }
-    // A version from the future is stale, not an error.
-    browser
-        .post_with_token(&path, &fields(Some("7")))
-        .await
-        .assert_status(StatusCode::CONFLICT);
+    // Any other integer, from the future or below 1, is a stale form.
+    for version in ["7", "0", "-1"] {
+        browser
+            .post_with_token(&path, &fields(Some(version)))
+            .await
+            .assert_status(StatusCode::CONFLICT);
+        browser
+            .post_with_token(&format!("{path}/delete"), &[("version", version)])
+            .await
+            .assert_status(StatusCode::CONFLICT);
+    }
     // Duplicate fields cannot be read as one form.
     browser
         .post_with_token(
@@ -186,6 +191,9 @@ async fn every_page_carries_the_security_headers(backend: Backend) {
         assert!(page.headers.contains_key("referrer-policy"));
         assert!(page.headers.contains_key("x-request-id"));
         assert!(!page.headers.contains_key("server"), "no server banner");
+        if !path.starts_with("/static") {
+            assert_eq!(page.headers["cache-control"], "no-store", "{path}");
+        }
     }
     let css = browser.get("/static/app.css").await;
     css.assert_status(StatusCode::OK);
@@ -199,6 +207,19 @@ async fn every_page_carries_the_security_headers(backend: Backend) {
         .get("/static/nope.css")
         .await
         .assert_status(StatusCode::NOT_FOUND);
+    let odd = browser.get("/static/%FF").await;
+    odd.assert_status(StatusCode::NOT_FOUND);
+    assert!(
+        odd.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    // The request id in the logs is ours, not the client's.
+    let page = browser
+        .get_with_headers("/students", &[("x-request-id", "forged")])
+        .await;
+    assert_ne!(page.headers["x-request-id"], "forged");
     browser.get("/").await.assert_redirect_to("/students");
 }
 

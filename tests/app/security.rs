@@ -23,6 +23,7 @@ on_every_backend!(
     wrong_credentials_get_one_generic_message,
     repeated_failures_are_throttled_per_username_and_per_address,
     throttling_lets_the_registrar_back_in_after_the_window,
+    simultaneous_attempts_cannot_slip_past_the_limit,
     sign_in_only_returns_to_local_paths,
     forms_without_the_right_csrf_token_are_forbidden,
     idle_and_expired_sessions_end,
@@ -382,6 +383,30 @@ async fn repeated_failures_are_throttled_per_username_and_per_address(backend: B
         .sign_in("fourth", "wrong password")
         .await
         .assert_status(StatusCode::TOO_MANY_REQUESTS);
+}
+
+async fn simultaneous_attempts_cannot_slip_past_the_limit(backend: Backend) {
+    let Some(app) = TestApp::spawn_with(backend, small_throttle(Duration::from_secs(600))).await
+    else {
+        return;
+    };
+    let attempts: Vec<_> = (0..10)
+        .map(|_| {
+            let browser = app.browser();
+            async move { browser.sign_in(REGISTRAR, "wrong password").await.status }
+        })
+        .collect();
+    let statuses = futures_util::future::join_all(attempts).await;
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let throttled = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert!(refused <= 3, "{refused} guesses were checked: {statuses:?}");
+    assert_eq!(refused + throttled, 10, "{statuses:?}");
 }
 
 async fn throttling_lets_the_registrar_back_in_after_the_window(backend: Backend) {
