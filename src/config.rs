@@ -23,6 +23,38 @@ pub enum Command {
     /// Manage registrar accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Fill the database with realistic, deterministic demo students.
+    Demo {
+        /// How many students to create.
+        #[arg(long, default_value_t = 1_000)]
+        students: u64,
+        /// The same seed gives the same students.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Add to a database that already holds students.
+        #[arg(long)]
+        append: bool,
+    },
+    /// Write the students as CSV (the list's columns), like /students.csv.
+    Export {
+        /// Only students whose name or address contains this.
+        #[arg(long, default_value = "")]
+        q: String,
+        /// Order: name, -name, gpa, -gpa, updated, -updated.
+        #[arg(long, default_value = "name")]
+        sort: String,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Create students from a CSV file with columns name, address, gpa:
+    /// all of them, or none if any row is invalid.
+    Import {
+        file: std::path::PathBuf,
+        /// The registrar the imported records are attributed to.
+        #[arg(long = "as", default_value = "import")]
+        registrar: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -23,7 +23,7 @@ use crate::health::healthz;
 use crate::http::flash;
 use crate::http::form::MAX_FORM_BYTES;
 use crate::state::AppState;
-use crate::students::{actions, csv, pages};
+use crate::students::{actions, csv, pages, uploads};
 use crate::views::ErrorPage;
 
 /// Every route of the application.
@@ -37,6 +37,16 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .route("/students/{id}/edit", get(pages::edit_form))
         .route("/students/{id}/history", get(pages::history))
         .route("/students/{id}/delete", post(actions::delete))
+        .route(
+            "/students/import",
+            get(uploads::upload_form)
+                .post(uploads::upload)
+                .layer(DefaultBodyLimit::max(uploads::MAX_UPLOAD_BYTES)),
+        )
+        .route(
+            "/students/import/{id}",
+            get(uploads::preview).post(uploads::confirm),
+        )
         .route_layer(middleware::from_fn(sessions::require));
 
     let anyone = Router::new()

@@ -15,6 +15,7 @@ use crate::db;
 use crate::routes::router;
 use crate::state::AppState;
 use crate::state::AuthPolicy;
+use crate::students::cli::{self as students_cli, StudentsCommandError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -29,6 +30,8 @@ pub enum StartupError {
     Serve(#[from] std::io::Error),
     #[error(transparent)]
     User(#[from] UserCommandError),
+    #[error(transparent)]
+    Students(#[from] StudentsCommandError),
 }
 
 /// Runs the command the CLI names.
@@ -42,6 +45,28 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
         Command::User(command) => {
             let db = connect_and_migrate(&cli.settings).await?;
             let result = auth::cli::run(&db, command).await;
+            db.close().await?;
+            Ok(result?)
+        }
+        Command::Demo {
+            students,
+            seed,
+            append,
+        } => {
+            let db = connect_and_migrate(&cli.settings).await?;
+            let result = students_cli::demo(&db, students, seed, append).await;
+            db.close().await?;
+            Ok(result?)
+        }
+        Command::Export { q, sort, output } => {
+            let db = connect_and_migrate(&cli.settings).await?;
+            let result = students_cli::export(&db, &q, &sort, output.as_deref()).await;
+            db.close().await?;
+            Ok(result?)
+        }
+        Command::Import { file, registrar } => {
+            let db = connect_and_migrate(&cli.settings).await?;
+            let result = students_cli::import(&db, &file, &registrar).await;
             db.close().await?;
             Ok(result?)
         }
@@ -137,6 +162,9 @@ async fn sweep_periodically(state: AppState) {
         every.tick().await;
         let sessions = auth::sessions::sweep(&state.db, &state.auth).await;
         let failures = auth::throttle::sweep(&state.db, &state.auth.throttle).await;
+        if let Err(err) = crate::students::uploads::sweep(&state.db).await {
+            tracing::warn!(error = %err, "sweeping unconfirmed imports failed");
+        }
         match (sessions, failures) {
             (Ok(sessions), Ok(failures)) if sessions + failures > 0 => {
                 tracing::info!(

@@ -17,14 +17,16 @@ pub enum Flash {
     Saved,
     NoChanges,
     Deleted,
+    Imported,
 }
 
 impl Flash {
-    const ALL: [Flash; 4] = [
+    const ALL: [Flash; 5] = [
         Flash::Created,
         Flash::Saved,
         Flash::NoChanges,
         Flash::Deleted,
+        Flash::Imported,
     ];
 
     fn word(self) -> &'static str {
@@ -33,6 +35,7 @@ impl Flash {
             Flash::Saved => "saved",
             Flash::NoChanges => "no-changes",
             Flash::Deleted => "deleted",
+            Flash::Imported => "imported",
         }
     }
 
@@ -42,6 +45,7 @@ impl Flash {
             Flash::Saved => "Saved",
             Flash::NoChanges => "No changes",
             Flash::Deleted => "Deleted",
+            Flash::Imported => "Students imported",
         }
     }
 

@@ -10,12 +10,15 @@
 
 pub mod actions;
 pub mod bulk;
+pub mod cli;
 pub mod conflict;
 pub mod csv;
 pub mod form;
+pub mod import;
 pub mod list;
 pub mod listing;
 pub mod pages;
 pub mod protocol;
 pub mod store;
+pub mod uploads;
 pub mod views;

@@ -416,3 +416,37 @@ pub struct HistoryPage {
     pub deleted: bool,
     pub entries: Vec<HistoryEntry>,
 }
+
+/// The CSV upload form, and the problems of a file that was refused.
+#[derive(Template)]
+#[template(path = "students/import.html")]
+pub struct ImportPage {
+    pub layout: Layout,
+    pub problems: Vec<super::import::Problem>,
+    pub total_problems: usize,
+    pub message: Option<String>,
+}
+
+impl ImportPage {
+    pub fn more_problems(&self) -> usize {
+        self.total_problems.saturating_sub(self.problems.len())
+    }
+
+    pub fn field_label(&self, field: &str) -> &'static str {
+        match field {
+            "file" => "File",
+            other => label(other),
+        }
+    }
+}
+
+/// What an import would create, before the registrar confirms it.
+#[derive(Template)]
+#[template(path = "students/import_preview.html")]
+pub struct ImportPreviewPage {
+    pub layout: Layout,
+    pub id: String,
+    pub filename: String,
+    pub count: usize,
+    pub sample: Vec<StudentView>,
+}

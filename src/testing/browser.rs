@@ -89,6 +89,34 @@ impl Browser {
         Page::read(path, request.send().await).await
     }
 
+    /// `POST path` as `multipart/form-data` (a file upload): `fields` as
+    /// text parts, then `file` as (part name, file name, contents).
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &str, Vec<u8>)>,
+    ) -> Page {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, value) in fields {
+            form = form.text(name.to_string(), value.to_string());
+        }
+        if let Some((name, filename, bytes)) = file {
+            let part = reqwest::multipart::Part::bytes(bytes)
+                .file_name(filename.to_owned())
+                .mime_str("text/csv")
+                .expect("a valid MIME type");
+            form = form.part(name.to_owned(), part);
+        }
+        let response = self
+            .client
+            .post(self.url(path))
+            .multipart(form)
+            .send()
+            .await;
+        Page::read(path, response).await
+    }
+
     /// The CSRF token this browser's forms carry now (read from a form
     /// page: the new-student form when signed in, else the sign-in form).
     pub async fn csrf_token(&self) -> String {
@@ -227,6 +255,17 @@ impl Page {
             .select(&selector)
             .map(|el| squash(&el.text().collect::<String>()))
             .collect()
+    }
+
+    /// The `href` of the first link `selector` matches, e.g.
+    /// `page.href(".pagination a[rel=next]")`.
+    pub fn href(&self, selector: &str) -> Option<String> {
+        let selector = Selector::parse(selector).expect("a valid CSS selector");
+        self.document()
+            .select(&selector)
+            .next()
+            .and_then(|a| a.value().attr("href"))
+            .map(str::to_owned)
     }
 
     /// The `<title>`.

@@ -13,6 +13,7 @@ mod concurrency;
 mod conflicts;
 mod fuzz;
 mod requests;
+mod scale;
 mod security;
 mod students;
 

@@ -1,0 +1,391 @@
+//! Working at a university's scale, on small data: demo data, cursor
+//! pagination, capped totals, CSV export and import (command line and
+//! upload page).
+
+use std::process::{Command, Output};
+
+use axum::http::StatusCode;
+use registrar::db::entities::{revision, student};
+use registrar::demo::{self, Generator};
+use registrar::testing::{Backend, Page, TestApp};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+
+use crate::db_checks;
+use crate::{on_every_backend, spawn_app};
+
+on_every_backend!(
+    demo_data_is_deterministic_valid_and_refuses_a_full_database,
+    cursor_pages_walk_every_order_without_gaps_or_repeats,
+    a_search_matching_more_than_the_cap_says_so,
+    the_import_command_is_all_or_nothing,
+    an_upload_is_checked_previewed_and_imported_once,
+    an_export_imports_back_to_the_same_values,
+);
+
+fn registrar(app: &TestApp, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_registrar"))
+        .args(args)
+        .env("DATABASE_URL", app.database_url())
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("the registrar binary runs")
+}
+
+async fn demo_data_is_deterministic_valid_and_refuses_a_full_database(backend: Backend) {
+    let app = spawn_app!(backend);
+    let run = registrar(&app, &["demo", "--students", "300", "--seed", "7"]);
+    assert!(run.status.success(), "{run:?}");
+    let stored = student::Entity::find()
+        .order_by_asc(student::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 300);
+    let mut expected = Generator::new(7);
+    for row in &stored {
+        let fields = expected.student();
+        assert_eq!(
+            (row.name.as_str(), row.address.as_str()),
+            (fields.name.as_str(), fields.address.as_str())
+        );
+        assert_eq!(row.gpa_hundredths as u16, fields.gpa.hundredths());
+        assert_eq!(row.version, 1);
+    }
+    let created = revision::Entity::find()
+        .filter(revision::Column::Action.eq("created"))
+        .filter(revision::Column::Registrar.eq("demo"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(created, 300);
+
+    let again = registrar(&app, &["demo", "--students", "10"]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--append"));
+    assert!(
+        registrar(&app, &["demo", "--students", "10", "--append"])
+            .status
+            .success()
+    );
+    assert_eq!(db_checks::student_count(&app.db).await, 310);
+
+    // The list's total is the kept count, and demo students are editable.
+    let browser = app.signed_in_browser().await;
+    assert_eq!(
+        browser
+            .get("/students")
+            .await
+            .text("[data-total]")
+            .as_deref(),
+        Some("310")
+    );
+    let id = stored[0].id;
+    app.edit_student(&browser, id, &[("gpa", "4")])
+        .await
+        .assert_redirect_to(&format!("/students/{id}"));
+}
+
+fn names(page: &Page) -> Vec<String> {
+    page.texts("table.students tbody td:first-child")
+}
+
+async fn cursor_pages_walk_every_order_without_gaps_or_repeats(backend: Backend) {
+    let app = spawn_app!(backend);
+    let browser = app.signed_in_browser().await;
+    // Equal GPAs and names make the id the tie-breaker.
+    for (name, gpa) in [
+        ("Ada", "3"),
+        ("Bob", "3"),
+        ("Cy", "2"),
+        ("Di", "3"),
+        ("Ed", "4"),
+        ("Ada", "1"),
+        ("Flo", "3"),
+    ] {
+        app.create_student(&browser, name, "1 Main St", gpa).await;
+    }
+    for sort in ["name", "-name", "gpa", "-gpa", "updated", "-updated"] {
+        let all = names(
+            &browser
+                .get(&format!("/students?sort={sort}&per_page=200"))
+                .await,
+        );
+        assert_eq!(all.len(), 7);
+
+        let mut walked = Vec::new();
+        let mut page = browser
+            .get(&format!("/students?sort={sort}&per_page=3"))
+            .await;
+        let mut pages = vec![names(&page)];
+        walked.extend(names(&page));
+        while let Some(next) = page.href(".pagination a[rel=next]") {
+            page = browser.get(&next).await;
+            page.assert_status(StatusCode::OK);
+            walked.extend(names(&page));
+            pages.push(names(&page));
+            assert!(pages.len() <= 3, "{sort}: more pages than rows allow");
+        }
+        assert_eq!(walked, all, "{sort}: Next walks the whole list in order");
+
+        // And back again with Previous.
+        let mut back = Vec::new();
+        while let Some(previous) = page.href(".pagination a[rel=prev]") {
+            page = browser.get(&previous).await;
+            back.push(names(&page));
+        }
+        back.reverse();
+        assert_eq!(
+            back,
+            pages[..pages.len() - 1],
+            "{sort}: Previous returns the same pages"
+        );
+    }
+    // A cursor at a student that is not there starts from the top.
+    let odd = browser.get("/students?after=999999&per_page=3").await;
+    odd.assert_status(StatusCode::OK);
+    assert_eq!(names(&odd).len(), 3);
+}
+
+async fn a_search_matching_more_than_the_cap_says_so(backend: Backend) {
+    let app = spawn_app!(backend);
+    demo::fill(&app.db, 10_050, 3, false, |_| {})
+        .await
+        .expect("demo data");
+    let browser = app.signed_in_browser().await;
+    let all = browser.get("/students").await;
+    assert_eq!(all.text("[data-total]").as_deref(), Some("10,050"));
+    // Nearly every address has ", " in it.
+    let many = browser.get("/students?q=%2C").await;
+    many.assert_status(StatusCode::OK);
+    assert!(many.body.contains("data-at-least"));
+    assert!(
+        many.text("#count").unwrap().contains("More than 10,000"),
+        "{:?}",
+        many.text("#count")
+    );
+    assert_eq!(names(&many).len(), 50);
+    assert!(many.text(".pagination").unwrap().contains("Next"));
+}
+
+async fn the_import_command_is_all_or_nothing(backend: Backend) {
+    let app = spawn_app!(backend);
+    let dir = std::env::temp_dir().join(format!(
+        "registrar-import-{}-{}",
+        std::process::id(),
+        app.address.port()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.csv");
+    std::fs::write(
+        &bad,
+        "name,address,gpa\nAda,1 Main St,3.5\nBob,2 Elm St,4.5\n,3 Oak Ave,2\n",
+    )
+    .unwrap();
+    let refused = registrar(&app, &["import", bad.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("nothing was imported")
+            && stderr.contains("line 3, gpa")
+            && stderr.contains("line 4, name"),
+        "{stderr}"
+    );
+    assert_eq!(db_checks::student_count(&app.db).await, 0);
+
+    let good = dir.join("good.csv");
+    std::fs::write(
+        &good,
+        "Name,GPA,Address\n\"O'Brien, Ada\",3.5,\"1 Main St, Apt \"\"2\"\"\"\nBob,4,'=2+2 Elm St\n",
+    )
+    .unwrap();
+    let imported = registrar(&app, &["import", good.to_str().unwrap(), "--as", "grace"]);
+    assert!(imported.status.success(), "{imported:?}");
+    let stored = student::Entity::find()
+        .order_by_asc(student::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 2);
+    assert_eq!(
+        (stored[0].name.as_str(), stored[0].address.as_str()),
+        ("O'Brien, Ada", "1 Main St, Apt \"2\"")
+    );
+    assert_eq!(stored[1].address, "=2+2 Elm St");
+    let revisions = revision::Entity::find()
+        .filter(revision::Column::Action.eq("imported"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(revisions.len(), 2);
+    assert!(
+        revisions
+            .iter()
+            .all(|r| r.registrar == "grace" && r.version == 1)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+async fn an_upload_is_checked_previewed_and_imported_once(backend: Backend) {
+    let app = spawn_app!(backend);
+    app.create_registrar("grace", "grace's long password").await;
+    let browser = app.signed_in_browser().await;
+    let form = browser.get("/students/import").await;
+    form.assert_status(StatusCode::OK);
+    let token = form
+        .form("/students/import")
+        .value("csrf_token")
+        .unwrap()
+        .to_owned();
+
+    // Problems are listed by line and field; nothing is created.
+    let mut bad = String::from("name,address,gpa\n");
+    for i in 0..150 {
+        bad.push_str(&format!(
+            "Student {i},1 Main St,{}\n",
+            if i % 2 == 0 { "3" } else { "nope" }
+        ));
+    }
+    let refused = browser
+        .post_multipart(
+            "/students/import",
+            &[("csrf_token", &token)],
+            Some(("file", "bad.csv", bad.into_bytes())),
+        )
+        .await;
+    refused.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    let rows = refused.texts("table.problems tbody tr");
+    assert_eq!(rows.len(), 75);
+    assert!(rows[0].starts_with("3GPA"), "{:?}", rows[0]);
+    assert!(refused.text("h2").unwrap().contains("75 problems"));
+    assert_eq!(db_checks::student_count(&app.db).await, 0);
+
+    // Without the token: refused.
+    browser
+        .post_multipart(
+            "/students/import",
+            &[],
+            Some(("file", "x.csv", b"name,address,gpa\nA,B,1\n".to_vec())),
+        )
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+
+    // A good file bigger than the 64 KiB form limit: checked, then previewed.
+    let mut good = String::from("name,address,gpa\n");
+    for i in 0..3_000 {
+        good.push_str(&format!("Student {i},{i} University Ave,3.{}\n", i % 10));
+    }
+    assert!(good.len() > 64 * 1024);
+    let checked = browser
+        .post_multipart(
+            "/students/import",
+            &[("csrf_token", &token)],
+            Some(("file", "good.csv", good.into_bytes())),
+        )
+        .await;
+    checked.assert_status(StatusCode::SEE_OTHER);
+    let preview_path = checked.location().unwrap().to_owned();
+    assert_eq!(
+        db_checks::student_count(&app.db).await,
+        0,
+        "nothing before the confirm"
+    );
+    let preview = browser.get(&preview_path).await;
+    preview.assert_status(StatusCode::OK);
+    assert!(preview.text("h1").unwrap().contains("3000 students"));
+    assert_eq!(preview.texts("table.students tbody tr").len(), 20);
+
+    // Only the registrar who uploaded it sees it.
+    let grace = app.signed_in_as("grace", "grace's long password").await;
+    grace
+        .get(&preview_path)
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+
+    let confirm = preview.form(&preview_path);
+    let done = confirm.submit(&browser).await;
+    done.assert_redirect_to("/students");
+    assert_eq!(
+        browser.follow(&done).await.flash().as_deref(),
+        Some("Students imported")
+    );
+    assert_eq!(db_checks::student_count(&app.db).await, 3_000);
+    assert_eq!(
+        browser
+            .get("/students")
+            .await
+            .text("[data-total]")
+            .as_deref(),
+        Some("3,000")
+    );
+    // A second confirm (a double click) imports nothing more.
+    confirm
+        .submit(&browser)
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    assert_eq!(db_checks::student_count(&app.db).await, 3_000);
+
+    // Files over the upload limit are refused whole.
+    let huge = vec![b'a'; 21 * 1024 * 1024];
+    browser
+        .post_multipart(
+            "/students/import",
+            &[("csrf_token", &token)],
+            Some(("file", "huge.csv", huge)),
+        )
+        .await
+        .assert_status(StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+async fn an_export_imports_back_to_the_same_values(backend: Backend) {
+    let app = spawn_app!(backend);
+    let browser = app.signed_in_browser().await;
+    let tricky = [
+        ("=SUM(A1:A2)", "+1 \"Main\" St, Apt 2", "3.50"),
+        ("-Ada", "@home", "0.00"),
+        ("Zoë 字 O'Brien", "1 Main St", "4.00"),
+    ];
+    for (name, address, gpa) in tricky {
+        app.create_student(&browser, name, address, gpa).await;
+    }
+    let csv = browser.get("/students.csv").await;
+    csv.assert_status(StatusCode::OK);
+    let token = browser
+        .get("/students/import")
+        .await
+        .form("/students/import")
+        .value("csrf_token")
+        .unwrap()
+        .to_owned();
+    let checked = browser
+        .post_multipart(
+            "/students/import",
+            &[("csrf_token", &token)],
+            Some(("file", "students.csv", csv.body.into_bytes())),
+        )
+        .await;
+    checked.assert_status(StatusCode::SEE_OTHER);
+    let preview = browser.get(checked.location().unwrap()).await;
+    preview
+        .form(checked.location().unwrap())
+        .submit(&browser)
+        .await
+        .assert_redirect_to("/students");
+
+    let stored = student::Entity::find()
+        .order_by_asc(student::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 6);
+    let mut originals: Vec<_> = stored[..3]
+        .iter()
+        .map(|s| (&s.name, &s.address, s.gpa_hundredths))
+        .collect();
+    let mut copies: Vec<_> = stored[3..]
+        .iter()
+        .map(|s| (&s.name, &s.address, s.gpa_hundredths))
+        .collect();
+    originals.sort();
+    copies.sort();
+    assert_eq!(originals, copies);
+}
