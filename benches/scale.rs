@@ -1,0 +1,252 @@
+//! Registrar at a university's scale: fills a fresh database per backend
+//! with demo students (1,000,000 by default), then measures the list,
+//! search, sort and export paths through real HTTP, and the import rate.
+//! Prints a table and writes `target/bench/scale.json`.
+//!
+//! ```sh
+//! cargo bench --bench scale                      # all three backends, 1 M
+//! cargo bench --bench scale -- --backends postgres --students 200000
+//! ```
+//!
+//! PostgreSQL and MySQL/MariaDB are found as the tests find them
+//! (`REGISTRAR_TEST_POSTGRES_URL`, `REGISTRAR_TEST_MYSQL_URL`).
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use registrar::db::entities::student;
+use registrar::demo::{self, Generator};
+use registrar::students::import;
+use registrar::testing::{AppOptions, Backend, Browser, TestApp};
+use sea_orm::{EntityTrait, QueryOrder, QuerySelect};
+
+struct Options {
+    backends: Vec<Backend>,
+    students: u64,
+    samples: usize,
+    import_rows: usize,
+}
+
+fn options() -> Options {
+    let mut options = Options {
+        backends: Backend::ALL.to_vec(),
+        students: 1_000_000,
+        samples: 40,
+        import_rows: 100_000,
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < args.len() {
+        let value = args.get(i + 1).cloned().unwrap_or_default();
+        match args[i].as_str() {
+            "--backends" => {
+                options.backends = value
+                    .split(',')
+                    .filter_map(|b| match b.trim() {
+                        "sqlite" => Some(Backend::Sqlite),
+                        "postgres" => Some(Backend::Postgres),
+                        "mysql" => Some(Backend::MySql),
+                        _ => None,
+                    })
+                    .collect();
+                i += 1;
+            }
+            "--students" => {
+                options.students = value.parse().expect("--students N");
+                i += 1;
+            }
+            "--samples" => {
+                options.samples = value.parse().expect("--samples N");
+                i += 1;
+            }
+            "--import-rows" => {
+                options.import_rows = value.parse().expect("--import-rows N");
+                i += 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    options
+}
+
+/// p50 and p99 of `samples` timed GETs of `path`, after one warm-up.
+async fn latency(browser: &Browser, path: &str, samples: usize) -> (f64, f64) {
+    let warm = browser.get(path).await;
+    assert_eq!(warm.status, 200, "{path}: {}", warm.status);
+    let mut times = Vec::with_capacity(samples);
+    for _ in 0..samples {
+        let started = Instant::now();
+        let page = browser.get(path).await;
+        times.push(started.elapsed());
+        assert_eq!(page.status, 200, "{path}");
+    }
+    times.sort();
+    let at = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0;
+    (at(0.50), at(0.99))
+}
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+struct Row {
+    label: String,
+    p50: f64,
+    p99: f64,
+}
+
+async fn run(backend: Backend, options: &Options, json: &mut String) {
+    let app_options = AppOptions::default();
+    let Some(app) = TestApp::spawn_with(backend, app_options).await else {
+        println!("{}: server unreachable, skipped", backend.name());
+        return;
+    };
+    println!("\n== {} ==", backend.name());
+    let started = Instant::now();
+    let step = (options.students / 10).max(1);
+    demo::fill(&app.db, options.students, 1, false, |done| {
+        if done % step == 0 {
+            eprint!(" {}k", done / 1000);
+        }
+    })
+    .await
+    .expect("demo data");
+    let generation = started.elapsed();
+    eprintln!();
+    println!(
+        "generated {} students in {:.1} s ({:.0} students/s)",
+        options.students,
+        generation.as_secs_f64(),
+        options.students as f64 / generation.as_secs_f64()
+    );
+
+    let browser = app.signed_in_browser().await;
+    let middle: i64 = student::Entity::find()
+        .select_only()
+        .column(student::Column::Id)
+        .order_by_asc(student::Column::SearchKey)
+        .order_by_asc(student::Column::Id)
+        .offset(options.students / 2)
+        .limit(1)
+        .into_tuple()
+        .one(&app.db)
+        .await
+        .expect("query")
+        .unwrap_or(1);
+    let deep_page = (options.students / 2 / 50).max(1);
+    let queries = [
+        ("list, page 1".to_owned(), "/students".to_owned()),
+        (format!("list, page {deep_page} by number"), format!("/students?page={deep_page}")),
+        ("list, middle page by cursor".to_owned(), format!("/students?after={middle}")),
+        ("search, common (\"maple\")".to_owned(), "/students?q=maple".to_owned()),
+        ("search, rare (\"yusuf wójcik\")".to_owned(), "/students?q=yusuf+w%C3%B3jcik".to_owned()),
+        ("search, absent (\"zzqx\")".to_owned(), "/students?q=zzqx".to_owned()),
+        ("sort -name, page 1".to_owned(), "/students?sort=-name".to_owned()),
+        ("sort gpa, page 1".to_owned(), "/students?sort=gpa".to_owned()),
+        ("sort -gpa, page 1".to_owned(), "/students?sort=-gpa".to_owned()),
+        ("sort updated, page 1".to_owned(), "/students?sort=updated".to_owned()),
+        ("sort -updated, page 1".to_owned(), "/students?sort=-updated".to_owned()),
+        ("sort gpa, middle page by cursor".to_owned(), format!("/students?sort=gpa&after={middle}")),
+    ];
+    let mut rows = Vec::new();
+    for (label, path) in queries {
+        let (p50, p99) = latency(&browser, &path, options.samples).await;
+        println!("{label:<40} p50 {p50:>8.2} ms   p99 {p99:>8.2} ms");
+        rows.push(Row { label, p50, p99 });
+    }
+
+    // The whole list as CSV, streamed: RSS sampled while it runs.
+    let baseline = rss_kib();
+    let sampling = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(baseline));
+    let sampler = {
+        let peak = std::sync::Arc::clone(&sampling);
+        tokio::spawn(async move {
+            loop {
+                peak.fetch_max(rss_kib(), std::sync::atomic::Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+    };
+    let started = Instant::now();
+    let csv = browser.get("/students.csv").await;
+    let export_time = started.elapsed();
+    sampler.abort();
+    let lines = csv.body.lines().count().saturating_sub(1);
+    let peak = sampling.load(std::sync::atomic::Ordering::Relaxed);
+    let body_kib = csv.body.len() as u64 / 1024;
+    drop(csv);
+    println!(
+        "export: {lines} rows, {:.1} MiB in {:.1} s; process RSS {} MiB -> peak {} MiB (the test client holds the {:.0} MiB body)",
+        body_kib as f64 / 1024.0,
+        export_time.as_secs_f64(),
+        baseline / 1024,
+        peak / 1024,
+        body_kib as f64 / 1024.0
+    );
+
+    // Import: a generated file, parsed and created in one transaction.
+    let mut generator = Generator::new(99);
+    let mut file = String::from("name,address,gpa\n");
+    for _ in 0..options.import_rows {
+        let s = generator.student();
+        let _ = writeln!(file, "\"{}\",\"{}\",{}", s.name.as_str().replace('"', "\"\""), s.address.as_str().replace('"', "\"\""), s.gpa);
+    }
+    let started = Instant::now();
+    let parsed = import::parse(file.as_bytes()).expect("a valid file");
+    let parse_time = started.elapsed();
+    let imported = import::import(&app.db, &parsed, "bench").await.expect("import");
+    let import_time = started.elapsed();
+    println!(
+        "import: {imported} rows in {:.1} s ({:.0} rows/s; parsing {:.2} s)",
+        import_time.as_secs_f64(),
+        imported as f64 / import_time.as_secs_f64(),
+        parse_time.as_secs_f64()
+    );
+
+    let _ = write!(
+        json,
+        "{}{{\"backend\":\"{}\",\"students\":{},\"generation_s\":{:.2},\"queries\":[{}],\"export\":{{\"rows\":{lines},\"seconds\":{:.2},\"rss_baseline_mib\":{},\"rss_peak_mib\":{},\"body_mib\":{:.1}}},\"import\":{{\"rows\":{imported},\"seconds\":{:.2}}}}}",
+        if json.len() > 1 { "," } else { "" },
+        backend.name(),
+        options.students,
+        generation.as_secs_f64(),
+        rows.iter()
+            .map(|r| format!("{{\"query\":\"{}\",\"p50_ms\":{:.2},\"p99_ms\":{:.2}}}", r.label.replace('"', "'"), r.p50, r.p99))
+            .collect::<Vec<_>>()
+            .join(","),
+        export_time.as_secs_f64(),
+        baseline / 1024,
+        peak / 1024,
+        body_kib as f64 / 1024.0,
+        import_time.as_secs_f64(),
+    );
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let options = options();
+    println!(
+        "scale benchmark: {} students per backend, {} samples per query, machine: {} cores",
+        options.students,
+        options.samples,
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    let mut json = String::from("[");
+    for backend in options.backends.clone() {
+        run(backend, &options, &mut json).await;
+    }
+    json.push(']');
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench");
+    std::fs::create_dir_all(&dir).expect("target/bench");
+    std::fs::write(dir.join("scale.json"), json).expect("writing scale.json");
+    println!("\nwritten to target/bench/scale.json");
+}
