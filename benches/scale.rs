@@ -82,7 +82,8 @@ async fn latency(browser: &Browser, path: &str, samples: usize) -> (f64, f64) {
         assert_eq!(page.status, 200, "{path}");
     }
     times.sort();
-    let at = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0;
+    let at =
+        |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0;
     (at(0.50), at(0.99))
 }
 
@@ -145,17 +146,50 @@ async fn run(backend: Backend, options: &Options, json: &mut String) {
     let deep_page = (options.students / 2 / 50).max(1);
     let queries = [
         ("list, page 1".to_owned(), "/students".to_owned()),
-        (format!("list, page {deep_page} by number"), format!("/students?page={deep_page}")),
-        ("list, middle page by cursor".to_owned(), format!("/students?after={middle}")),
-        ("search, common (\"maple\")".to_owned(), "/students?q=maple".to_owned()),
-        ("search, rare (\"yusuf wójcik\")".to_owned(), "/students?q=yusuf+w%C3%B3jcik".to_owned()),
-        ("search, absent (\"zzqx\")".to_owned(), "/students?q=zzqx".to_owned()),
-        ("sort -name, page 1".to_owned(), "/students?sort=-name".to_owned()),
-        ("sort gpa, page 1".to_owned(), "/students?sort=gpa".to_owned()),
-        ("sort -gpa, page 1".to_owned(), "/students?sort=-gpa".to_owned()),
-        ("sort updated, page 1".to_owned(), "/students?sort=updated".to_owned()),
-        ("sort -updated, page 1".to_owned(), "/students?sort=-updated".to_owned()),
-        ("sort gpa, middle page by cursor".to_owned(), format!("/students?sort=gpa&after={middle}")),
+        (
+            format!("list, page {deep_page} by number"),
+            format!("/students?page={deep_page}"),
+        ),
+        (
+            "list, middle page by cursor".to_owned(),
+            format!("/students?after={middle}"),
+        ),
+        (
+            "search, common (\"maple\")".to_owned(),
+            "/students?q=maple".to_owned(),
+        ),
+        (
+            "search, rare (\"yusuf wójcik\")".to_owned(),
+            "/students?q=yusuf+w%C3%B3jcik".to_owned(),
+        ),
+        (
+            "search, absent (\"zzqx\")".to_owned(),
+            "/students?q=zzqx".to_owned(),
+        ),
+        (
+            "sort -name, page 1".to_owned(),
+            "/students?sort=-name".to_owned(),
+        ),
+        (
+            "sort gpa, page 1".to_owned(),
+            "/students?sort=gpa".to_owned(),
+        ),
+        (
+            "sort -gpa, page 1".to_owned(),
+            "/students?sort=-gpa".to_owned(),
+        ),
+        (
+            "sort updated, page 1".to_owned(),
+            "/students?sort=updated".to_owned(),
+        ),
+        (
+            "sort -updated, page 1".to_owned(),
+            "/students?sort=-updated".to_owned(),
+        ),
+        (
+            "sort gpa, middle page by cursor".to_owned(),
+            format!("/students?sort=gpa&after={middle}"),
+        ),
     ];
     let mut rows = Vec::new();
     for (label, path) in queries {
@@ -198,12 +232,20 @@ async fn run(backend: Backend, options: &Options, json: &mut String) {
     let mut file = String::from("name,address,gpa\n");
     for _ in 0..options.import_rows {
         let s = generator.student();
-        let _ = writeln!(file, "\"{}\",\"{}\",{}", s.name.as_str().replace('"', "\"\""), s.address.as_str().replace('"', "\"\""), s.gpa);
+        let _ = writeln!(
+            file,
+            "\"{}\",\"{}\",{}",
+            s.name.as_str().replace('"', "\"\""),
+            s.address.as_str().replace('"', "\"\""),
+            s.gpa
+        );
     }
     let started = Instant::now();
     let parsed = import::parse(file.as_bytes()).expect("a valid file");
     let parse_time = started.elapsed();
-    let imported = import::import(&app.db, &parsed, "bench").await.expect("import");
+    let imported = import::import(&app.db, &parsed, "bench")
+        .await
+        .expect("import");
     let import_time = started.elapsed();
     println!(
         "import: {imported} rows in {:.1} s ({:.0} rows/s; parsing {:.2} s)",
@@ -220,7 +262,12 @@ async fn run(backend: Backend, options: &Options, json: &mut String) {
         options.students,
         generation.as_secs_f64(),
         rows.iter()
-            .map(|r| format!("{{\"query\":\"{}\",\"p50_ms\":{:.2},\"p99_ms\":{:.2}}}", r.label.replace('"', "'"), r.p50, r.p99))
+            .map(|r| format!(
+                "{{\"query\":\"{}\",\"p50_ms\":{:.2},\"p99_ms\":{:.2}}}",
+                r.label.replace('"', "'"),
+                r.p50,
+                r.p99
+            ))
             .collect::<Vec<_>>()
             .join(","),
         export_time.as_secs_f64(),
@@ -233,6 +280,11 @@ async fn run(backend: Backend, options: &Options, json: &mut String) {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
+    // Keep the app's per-request log lines out of the figures.
+    if std::env::var_os("RUST_LOG").is_none() {
+        // SAFETY: set before any other thread starts reading the environment.
+        unsafe { std::env::set_var("RUST_LOG", "warn") };
+    }
     let options = options();
     println!(
         "scale benchmark: {} students per backend, {} samples per query, machine: {} cores",

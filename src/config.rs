@@ -135,6 +135,16 @@ pub struct Settings {
     )]
     pub request_timeout_secs: u64,
 
+    /// Milliseconds a save waits for a record another save holds, before it
+    /// is answered "busy, try again" (with what was typed kept).
+    #[arg(
+        long,
+        env = "REGISTRAR_LOCK_TIMEOUT_MS",
+        default_value_t = 5_000,
+        global = true
+    )]
+    pub lock_timeout_ms: u64,
+
     /// Header holding the client's address, set by a trusted reverse proxy
     /// (e.g. `x-forwarded-for`; its last entry is used). Without it, the
     /// connection's peer address is the client's.
@@ -153,6 +163,7 @@ impl Settings {
             session_idle_minutes: 120,
             session_max_hours: 12,
             request_timeout_secs: 30,
+            lock_timeout_ms: 5_000,
             client_ip_header: None,
         }
     }

@@ -81,7 +81,12 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
 /// Connects and applies pending migrations.
 pub async fn connect_and_migrate(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
     tracing::info!(database = %settings.database_url_redacted(), "connecting");
-    let db = db::connect(&settings.database_url, settings.db_pool_size).await?;
+    let db = db::connect(
+        &settings.database_url,
+        settings.db_pool_size,
+        std::time::Duration::from_millis(settings.lock_timeout_ms),
+    )
+    .await?;
     Migrator::up(&db, None).await?;
     Ok(db)
 }

@@ -12,33 +12,51 @@ use sea_orm::{
     DbErr, IsolationLevel, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
-/// How long a writer waits for SQLite's write lock before giving up.
-const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// Connects with settings that suit the backend the URL names.
 ///
 /// SQLite gets WAL (readers never wait for the writer), an explicit pool
-/// (SeaORM would otherwise use a single connection) and a busy timeout, and
-/// the file is created if missing.
-pub async fn connect(url: &str, pool_size: u32) -> Result<DatabaseConnection, DbErr> {
+/// (SeaORM would otherwise use a single connection), and the file is
+/// created if missing. Waiting for a lock is bounded by `lock_timeout` on
+/// every backend: PostgreSQL's `lock_timeout`, MySQL/MariaDB's
+/// `innodb_lock_wait_timeout` (whole seconds), SQLite's busy timeout; a
+/// wait that runs out is an error [`is_unavailable`] recognises.
+pub async fn connect(
+    url: &str,
+    pool_size: u32,
+    lock_timeout: Duration,
+) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
+    let lock_ms = lock_timeout.as_millis().max(1).to_string();
+    let lock_secs = lock_timeout.as_secs().max(1);
     options
         .max_connections(pool_size)
         .min_connections(0)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(sqlite_options);
+        .map_sqlx_sqlite_opts(move |o| sqlite_options(o, lock_timeout))
+        .map_sqlx_postgres_opts(move |o| o.options([("lock_timeout", lock_ms.as_str())]));
+    // One statement per pool, kept for its lifetime (sqlx wants it 'static).
+    let set_lock_wait: &'static str =
+        Box::leak(format!("SET SESSION innodb_lock_wait_timeout = {lock_secs}").into_boxed_str());
+    options.map_sqlx_mysql_pool_opts(move |pool| {
+        pool.after_connect(move |connection, _| {
+            Box::pin(async move {
+                sea_orm::sqlx::Executor::execute(connection, set_lock_wait).await?;
+                Ok(())
+            })
+        })
+    });
     Database::connect(options).await
 }
 
-fn sqlite_options(options: SqliteConnectOptions) -> SqliteConnectOptions {
+fn sqlite_options(options: SqliteConnectOptions, busy: Duration) -> SqliteConnectOptions {
     options
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
-        .busy_timeout(SQLITE_BUSY_TIMEOUT)
+        .busy_timeout(busy)
 }
 
 /// Begins a transaction that will write.
@@ -91,14 +109,16 @@ pub fn is_unavailable(err: &DbErr) -> bool {
         | SqlxError::WorkerCrashed => true,
         SqlxError::Database(db) => {
             if let Some(mysql) = db.try_downcast_ref::<MySqlDatabaseError>() {
-                // Lock wait timeout, deadlock victim, too many connections.
-                return matches!(mysql.number(), 1205 | 1213 | 1040);
+                // Lock wait timeout, deadlock victim, too many connections,
+                // connection killed, server gone away, connection lost.
+                return matches!(mysql.number(), 1205 | 1213 | 1040 | 1927 | 2006 | 2013);
             }
             matches!(
                 db.code().as_deref(),
                 // PostgreSQL: lock_timeout, statement timeout, shutting down,
-                // cannot connect now, too many connections.
+                // cannot connect now, too many connections, connection lost.
                 Some("55P03" | "57014" | "57P01" | "57P02" | "57P03" | "53300")
+                | Some("08000" | "08003" | "08006")
                 // SQLite: SQLITE_BUSY and SQLITE_LOCKED, with their extended codes.
                 | Some("5" | "6" | "261" | "262" | "517")
             )

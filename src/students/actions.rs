@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::conflict;
-use super::form::{DeleteForm, EditForm, StudentForm, parse_version};
+use super::form::{DeleteForm, EditForm, FieldErrors, StudentForm, parse_version};
 use super::protocol::{self, DeleteOutcome, EditOutcome};
 use super::store::{self, RejectedSubmission, Student};
 use super::views::{
@@ -28,10 +28,18 @@ pub async fn create(
     Form(form): Form<StudentForm>,
 ) -> Result<Response, AppError> {
     match form.parse() {
-        Ok(fields) => {
-            let id = protocol::create(&state.db, &fields, registrar.username()).await?;
-            Ok(see_other_with(&format!("/students/{id}"), Flash::Created))
-        }
+        Ok(fields) => match protocol::create(&state.db, &fields, registrar.username()).await {
+            Ok(id) => Ok(see_other_with(&format!("/students/{id}"), Flash::Created)),
+            Err(err) => match AppError::from(err) {
+                AppError::Unavailable(err) => {
+                    tracing::warn!(error = %err, "create refused: database busy");
+                    let mut page = FormPage::create(form, FieldErrors::default());
+                    page.layout = page.layout.with_registrar(&registrar);
+                    busy(page)
+                }
+                other => Err(other),
+            },
+        },
         Err(errors) => {
             let mut page = FormPage::create(form, errors);
             page.layout = page.layout.with_registrar(&registrar);
@@ -48,14 +56,30 @@ pub async fn update(
     Form(form): Form<EditForm>,
 ) -> Result<Response, AppError> {
     let seen_version = parse_version(form.version.as_deref())?;
-    let outcome = protocol::edit(
+    let outcome = match protocol::edit(
         &state.db,
         id.0,
         seen_version,
         &form.student,
         registrar.username(),
     )
-    .await?;
+    .await
+    {
+        Err(AppError::Unavailable(err)) => {
+            tracing::warn!(error = %err, "edit refused: record or database busy");
+            let mut page = FormPage::edit(
+                id.0,
+                "student",
+                seen_version,
+                form.student,
+                FieldErrors::default(),
+            );
+            page.heading = "Edit student".to_owned();
+            page.layout = page.layout.with_registrar(&registrar);
+            return busy(page);
+        }
+        other => other?,
+    };
     let location = format!("/students/{}", id.0);
     match outcome {
         EditOutcome::Saved => Ok(see_other_with(&location, Flash::Saved)),
@@ -72,6 +96,20 @@ pub async fn update(
             stale_edit(&state, id.0, seen_version, &form.student, &registrar).await
         }
     }
+}
+
+const BUSY: &str = "Another save was holding this record (or the database was busy) for too long. \
+     Nothing was saved and nothing you typed is lost: check it below and submit again.";
+
+/// `503` with the form again, exactly as typed, and a "try again" notice.
+fn busy(mut page: FormPage) -> Result<Response, AppError> {
+    page.notice = Some(BUSY);
+    page.layout.has_errors = true;
+    let mut response = render(StatusCode::SERVICE_UNAVAILABLE, &page)?;
+    response
+        .headers_mut()
+        .insert(axum::http::header::RETRY_AFTER, 2.into());
+    Ok(response)
 }
 
 /// Records the refused submission and answers `409` with the page that

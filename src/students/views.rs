@@ -208,6 +208,8 @@ pub struct FormPage {
     pub errors: FieldErrors,
     /// The version the edit form was opened at; `None` on the create form.
     pub version: Option<i64>,
+    /// Why the form is shown again when no field is at fault ("busy").
+    pub notice: Option<&'static str>,
 }
 
 impl FormPage {
@@ -221,6 +223,7 @@ impl FormPage {
             values,
             errors,
             version: None,
+            notice: None,
         }
     }
 
@@ -240,6 +243,7 @@ impl FormPage {
             values,
             errors,
             version: Some(version),
+            notice: None,
         }
     }
 

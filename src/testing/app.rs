@@ -34,6 +34,11 @@ pub struct AppOptions {
     pub request_timeout: Duration,
     pub session_idle_minutes: u32,
     pub secure_cookies: bool,
+    /// How long a save waits for a held record before answering "busy".
+    pub lock_timeout: Duration,
+    /// Connect the app to its database through this address (say, a proxy
+    /// the test can cut) instead of the server's own.
+    pub database_via: Option<SocketAddr>,
 }
 
 impl Default for AppOptions {
@@ -48,6 +53,8 @@ impl Default for AppOptions {
             request_timeout: Duration::from_secs(30),
             session_idle_minutes: 120,
             secure_cookies: false,
+            lock_timeout: Duration::from_secs(5),
+            database_via: None,
         }
     }
 }
@@ -90,7 +97,12 @@ impl TestApp {
 
     async fn spawn_on(database: Arc<TestDatabase>, options: AppOptions) -> TestApp {
         crate::telemetry::init();
-        let mut settings = Settings::for_tests(database.url.clone());
+        let url = match options.database_via {
+            Some(via) => with_address(&database.url, via),
+            None => database.url.clone(),
+        };
+        let mut settings = Settings::for_tests(url);
+        settings.lock_timeout_ms = u64::try_from(options.lock_timeout.as_millis()).unwrap_or(5_000);
         settings.request_timeout_secs = options.request_timeout.as_secs().max(1);
         settings.session_idle_minutes = options.session_idle_minutes;
         settings.secure_cookies = options.secure_cookies;
@@ -101,7 +113,7 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("starting registrar on {}: {e}", database.backend.name()))
             .with_auth_policy(auth);
         let address = app.local_addr();
-        let db = crate::db::connect(&database.url, 4)
+        let db = crate::db::connect(&database.url, 4, Duration::from_secs(30))
             .await
             .expect("a second connection to the test database");
         let (shutdown, stopped) = oneshot::channel::<()>();
@@ -195,4 +207,17 @@ impl Drop for TestApp {
             let _ = shutdown.send(());
         }
     }
+}
+
+/// `url` with its host and port replaced by `address`.
+fn with_address(url: &str, address: SocketAddr) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
+    let credentials = authority
+        .rsplit_once('@')
+        .map(|(c, _)| format!("{c}@"))
+        .unwrap_or_default();
+    format!("{scheme}://{credentials}{address}/{path}")
 }

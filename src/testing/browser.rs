@@ -46,6 +46,27 @@ impl Browser {
         Page::read(path, response).await
     }
 
+    /// `GET path`, with a failure to connect or read returned instead of
+    /// panicking (for tests that take the server away).
+    pub async fn try_get(&self, path: &str) -> Result<Page, String> {
+        let response = self.client.get(self.url(path)).send().await;
+        Page::try_read(path, response).await
+    }
+
+    /// [`Form::submit`] for a post form, with a failure to connect or read
+    /// returned instead of panicking.
+    pub async fn try_submit(&self, form: &Form) -> Result<Page, String> {
+        let body = serde_urlencoded::to_string(form.fields()).map_err(|e| e.to_string())?;
+        let response = self
+            .client
+            .post(self.url(&form.action))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await;
+        Page::try_read(&form.action, response).await
+    }
+
     /// `GET path` with extra request headers (e.g. a `Cookie` of another
     /// browser).
     pub async fn get_with_headers(&self, path: &str, headers: &[(&str, &str)]) -> Page {
@@ -174,19 +195,28 @@ pub struct Page {
 
 impl Page {
     async fn read(path: &str, response: reqwest::Result<reqwest::Response>) -> Page {
-        let response = response.unwrap_or_else(|e| panic!("request to {path} failed: {e}"));
+        Page::try_read(path, response)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    async fn try_read(
+        path: &str,
+        response: reqwest::Result<reqwest::Response>,
+    ) -> Result<Page, String> {
+        let response = response.map_err(|e| format!("request to {path} failed: {e}"))?;
         let status = response.status();
         let headers = response.headers().clone();
         let body = response
             .text()
             .await
-            .unwrap_or_else(|e| panic!("reading {path}: {e}"));
-        Page {
+            .map_err(|e| format!("reading {path}: {e}"))?;
+        Ok(Page {
             path: path.to_owned(),
             status,
             headers,
             body,
-        }
+        })
     }
 
     /// Every `Set-Cookie` header of the response.

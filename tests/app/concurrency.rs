@@ -18,14 +18,14 @@ on_every_backend!(concurrent_edits_of_one_record_lose_no_update);
 
 /// A save that was answered `303`: the version its form was opened at and
 /// the name, unique to it, that it wrote.
-struct Saved {
+pub struct Saved {
     seen_version: i64,
     name: String,
 }
 
 /// Each client, `ROUNDS` times: GET the edit form, change the name to a
 /// value nobody else writes, POST it. Clients are spread over `apps`.
-async fn hammer(apps: &[Arc<TestApp>], id: i64) -> (Outcomes, Vec<Saved>) {
+pub async fn hammer(apps: &[Arc<TestApp>], id: i64) -> (Outcomes, Vec<Saved>) {
     let saves = Arc::new(Mutex::new(Vec::new()));
     let outcomes = concurrently(CLIENTS, |client| {
         let app = Arc::clone(&apps[client % apps.len()]);
@@ -61,7 +61,7 @@ async fn hammer(apps: &[Arc<TestApp>], id: i64) -> (Outcomes, Vec<Saved>) {
     (outcomes, saves)
 }
 
-async fn check_nothing_lost(
+pub async fn check_nothing_lost(
     app: &TestApp,
     id: i64,
     (outcomes, saves): &(Outcomes, Vec<Saved>),
