@@ -87,16 +87,46 @@ async fn latency(browser: &Browser, path: &str, samples: usize) -> (f64, f64) {
     (at(0.50), at(0.99))
 }
 
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
+/// Runs `registrar export` against `url` (with `filter`, if any) writing to
+/// a file, and returns its peak RSS in MiB (read from /proc while it runs)
+/// and the bytes it wrote.
+async fn export_peak(url: &str, filter: &str) -> (f64, u64) {
+    let out = std::env::temp_dir().join(format!("registrar-export-{}.csv", std::process::id()));
+    let mut args = vec![
+        "export".to_owned(),
+        "--output".to_owned(),
+        out.display().to_string(),
+    ];
+    if !filter.is_empty() {
+        args.push(filter.to_owned());
+    }
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_registrar"))
+        .args(&args)
+        .env("DATABASE_URL", url)
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .expect("registrar export runs");
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak_kib = 0_u64;
+    loop {
+        if let Ok(status) = std::fs::read_to_string(&status_file) {
+            let hwm = status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
                 .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0);
+            peak_kib = peak_kib.max(hwm);
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            assert!(status.success(), "registrar export failed");
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let bytes = std::fs::metadata(&out).map_or(0, |m| m.len());
+    let _ = std::fs::remove_file(&out);
+    (peak_kib as f64 / 1024.0, bytes)
 }
 
 struct Row {
@@ -198,34 +228,23 @@ async fn run(backend: Backend, options: &Options, json: &mut String) {
         rows.push(Row { label, p50, p99 });
     }
 
-    // The whole list as CSV, streamed: RSS sampled while it runs.
-    let baseline = rss_kib();
-    let sampling = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(baseline));
-    let sampler = {
-        let peak = std::sync::Arc::clone(&sampling);
-        tokio::spawn(async move {
-            loop {
-                peak.fetch_max(rss_kib(), std::sync::atomic::Ordering::Relaxed);
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        })
-    };
+    // The whole list as CSV through the same streaming code as
+    // /students.csv, in a process of its own (`registrar export`) whose
+    // peak RSS is read as it runs; a 1,000-row export gives the baseline.
+    let small = export_peak(app.database_url(), "--q=zz").await;
     let started = Instant::now();
-    let csv = browser.get("/students.csv").await;
+    let (peak, bytes) = export_peak(app.database_url(), "").await;
     let export_time = started.elapsed();
-    sampler.abort();
-    let lines = csv.body.lines().count().saturating_sub(1);
-    let peak = sampling.load(std::sync::atomic::Ordering::Relaxed);
-    let body_kib = csv.body.len() as u64 / 1024;
-    drop(csv);
+    let lines = options.students;
     println!(
-        "export: {lines} rows, {:.1} MiB in {:.1} s; process RSS {} MiB -> peak {} MiB (the test client holds the {:.0} MiB body)",
-        body_kib as f64 / 1024.0,
+        "export: {lines} rows, {:.1} MiB in {:.1} s; exporter peak RSS {:.1} MiB (a near-empty export: {:.1} MiB)",
+        bytes as f64 / 1024.0 / 1024.0,
         export_time.as_secs_f64(),
-        baseline / 1024,
-        peak / 1024,
-        body_kib as f64 / 1024.0
+        peak,
+        small.0,
     );
+    let baseline = small.0;
+    let body_kib = bytes / 1024;
 
     // Import: a generated file, parsed and created in one transaction.
     let mut generator = Generator::new(99);
@@ -256,7 +275,7 @@ async fn run(backend: Backend, options: &Options, json: &mut String) {
 
     let _ = write!(
         json,
-        "{}{{\"backend\":\"{}\",\"students\":{},\"generation_s\":{:.2},\"queries\":[{}],\"export\":{{\"rows\":{lines},\"seconds\":{:.2},\"rss_baseline_mib\":{},\"rss_peak_mib\":{},\"body_mib\":{:.1}}},\"import\":{{\"rows\":{imported},\"seconds\":{:.2}}}}}",
+        "{}{{\"backend\":\"{}\",\"students\":{},\"generation_s\":{:.2},\"queries\":[{}],\"export\":{{\"rows\":{lines},\"seconds\":{:.2},\"rss_small_export_mib\":{:.1},\"rss_peak_mib\":{:.1},\"body_mib\":{:.1}}},\"import\":{{\"rows\":{imported},\"seconds\":{:.2}}}}}",
         if json.len() > 1 { "," } else { "" },
         backend.name(),
         options.students,
@@ -271,8 +290,8 @@ async fn run(backend: Backend, options: &Options, json: &mut String) {
             .collect::<Vec<_>>()
             .join(","),
         export_time.as_secs_f64(),
-        baseline / 1024,
-        peak / 1024,
+        baseline,
+        peak,
         body_kib as f64 / 1024.0,
         import_time.as_secs_f64(),
     );
