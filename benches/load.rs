@@ -166,9 +166,17 @@ fn gpa(round: u64) -> &'static str {
     }
 }
 
+/// Whether a `303` was a committed save (the flash says "saved"), not a
+/// "no changes".
+fn committed(page: &registrar::testing::Page) -> bool {
+    page.status == StatusCode::SEE_OTHER
+        && page.cookie("registrar_flash").as_deref() == Some("saved")
+}
+
 /// One virtual registrar running `workload` until `deadline`.
 async fn client(
     browser: Browser,
+    index: usize,
     workload: Workload,
     id: i64,
     hot: i64,
@@ -204,20 +212,12 @@ async fn client(
                     continue;
                 }
                 let mut form = edit.form(&path);
-                let name = format!(
-                    "{} r{round}",
-                    form.value("name")
-                        .unwrap_or("x")
-                        .split(" r")
-                        .next()
-                        .unwrap_or("x")
-                );
-                let name: String = name.chars().take(30).collect();
-                form.set("name", &name);
+                // Unique to this client and round: every save is a change.
+                form.set("name", &format!("Client {index} round {round}"));
                 let started = Instant::now();
                 let page = form.submit(&browser).await;
                 samples.record("POST edit", started.elapsed(), page.status);
-                if page.status == StatusCode::SEE_OTHER {
+                if committed(&page) {
                     *samples.saves.entry(target).or_default() += 1;
                 }
             }
@@ -237,12 +237,17 @@ async fn client(
                     }
                 };
                 let mut form: registrar::testing::Form = form;
+                let next_gpa = if form.value("gpa") == Some(gpa(0)) {
+                    gpa(1)
+                } else {
+                    gpa(0)
+                };
                 form.set("version", &version.to_string())
-                    .set("gpa", gpa(round));
+                    .set("gpa", next_gpa);
                 let started = Instant::now();
                 let page = form.submit(&browser).await;
                 samples.record("POST edit", started.elapsed(), page.status);
-                if page.status == StatusCode::SEE_OTHER {
+                if committed(&page) {
                     *samples.saves.entry(target).or_default() += 1;
                     post_only = Some((form, version + 1));
                 }
@@ -430,7 +435,16 @@ async fn main() {
             let deadline = Instant::now() + Duration::from_secs(options.seconds);
             let started = Instant::now();
             let tasks: Vec<_> = (0..clients)
-                .map(|i| tokio::spawn(client(browsers[i].clone(), workload, ids[i], hot, deadline)))
+                .map(|i| {
+                    tokio::spawn(client(
+                        browsers[i].clone(),
+                        i,
+                        workload,
+                        ids[i],
+                        hot,
+                        deadline,
+                    ))
+                })
                 .collect();
             let mut samples = Samples::default();
             for task in tasks {
@@ -517,6 +531,7 @@ async fn main() {
             .map(|i| {
                 tokio::spawn(client(
                     browsers[i].clone(),
+                    i,
                     Workload::EditSpread,
                     ids[i],
                     hot,

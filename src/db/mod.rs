@@ -33,6 +33,11 @@ pub async fn connect(
         .min_connections(0)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(10))
+        // sqlx pings every connection it hands out; that is one round trip
+        // per query a request makes. Only connections idle for a while are
+        // checked: a connection the server dropped meanwhile fails its next
+        // query, which answers 503 once, and the pool replaces it.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(move |o| sqlite_options(o, lock_timeout))
         .map_sqlx_postgres_opts(move |o| o.options([("lock_timeout", lock_ms.as_str())]));
