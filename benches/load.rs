@@ -117,6 +117,39 @@ fn percentile(sorted: &[Duration], q: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0
 }
 
+/// CPU seconds (user + system) a process has used.
+fn cpu_seconds(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            // Fields after the command name, which is in parentheses.
+            let rest = stat.rsplit_once(')')?.1;
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let user: f64 = fields.get(11)?.parse().ok()?;
+            let system: f64 = fields.get(12)?.parse().ok()?;
+            Some((user + system) / 100.0)
+        })
+        .unwrap_or(0.0)
+}
+
+/// CPU seconds of every process whose command is `name` (the database
+/// server's backends).
+fn cpu_of_all(name: &str) -> f64 {
+    std::fs::read_dir("/proc")
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter_map(|e| e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()))
+                .filter(|pid| {
+                    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                        .is_ok_and(|comm| comm.trim() == name)
+                })
+                .map(cpu_seconds)
+                .sum()
+        })
+        .unwrap_or(0.0)
+}
+
 fn rss_mib(pid: u32, field: &str) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
@@ -432,6 +465,16 @@ async fn main() {
         );
         for workload in Workload::ALL {
             let before: HashMap<i64, i64> = versions(&db).await;
+            let database_process = match options.backend {
+                Backend::Postgres => "postgres",
+                Backend::MySql => "mariadbd",
+                Backend::Sqlite => "",
+            };
+            let cpu_before = (
+                cpu_seconds(pid),
+                cpu_of_all(database_process),
+                cpu_seconds(std::process::id()),
+            );
             let deadline = Instant::now() + Duration::from_secs(options.seconds);
             let started = Instant::now();
             let tasks: Vec<_> = (0..clients)
@@ -451,6 +494,11 @@ async fn main() {
                 samples.merge(task.await.expect("a client"));
             }
             let elapsed = started.elapsed().as_secs_f64();
+            let cpu = (
+                cpu_seconds(pid) - cpu_before.0,
+                cpu_of_all(database_process) - cpu_before.1,
+                cpu_seconds(std::process::id()) - cpu_before.2,
+            );
             let after = versions(&db).await;
             let mut lost = 0_i64;
             for (id, saves) in &samples.saves {
@@ -481,6 +529,13 @@ async fn main() {
                 "  statuses {:?}  lost updates {lost}  server RSS {rss:.1} MiB (peak {peak:.1})",
                 samples.statuses
             );
+            println!(
+                "    CPU of the {:.1} core-seconds: server {:.1} s, database {:.1} s, load generator {:.1} s",
+                2.0 * elapsed,
+                cpu.0,
+                cpu.1,
+                cpu.2
+            );
             let mut kinds = String::new();
             for (kind, times) in &mut samples.latencies {
                 times.sort();
@@ -510,9 +565,12 @@ async fn main() {
                 .collect();
             let _ = write!(
                 json,
-                "{}{{\"clients\":{clients},\"workload\":\"{}\",\"requests_per_s\":{rate:.1},\"commits_per_s\":{commit_rate:.1},\"raw_commits_per_s\":{raw_rate:.1},\"ratio_to_raw\":{ratio:.3},\"lost_updates\":{lost},\"server_rss_mib\":{rss:.1},\"server_peak_rss_mib\":{peak:.1},\"statuses\":{{{}}},\"latency_ms\":{{{kinds}}}}}",
+                "{}{{\"clients\":{clients},\"workload\":\"{}\",\"requests_per_s\":{rate:.1},\"commits_per_s\":{commit_rate:.1},\"raw_commits_per_s\":{raw_rate:.1},\"ratio_to_raw\":{ratio:.3},\"lost_updates\":{lost},\"server_rss_mib\":{rss:.1},\"server_peak_rss_mib\":{peak:.1},\"cpu_s\":{{\"server\":{:.2},\"database\":{:.2},\"load_generator\":{:.2}}},\"statuses\":{{{}}},\"latency_ms\":{{{kinds}}}}}",
                 if first { "" } else { "," },
                 workload.name(),
+                cpu.0,
+                cpu.1,
+                cpu.2,
                 statuses.join(",")
             );
             first = false;
