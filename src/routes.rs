@@ -36,6 +36,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .route("/students/{id}", get(pages::show).post(actions::update))
         .route("/students/{id}/edit", get(pages::edit_form))
         .route("/students/{id}/history", get(pages::history))
+        .route("/changes", get(pages::my_changes))
         .route("/students/{id}/delete", post(actions::delete))
         .route(
             "/students/import",

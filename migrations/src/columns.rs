@@ -38,3 +38,14 @@ pub fn table(backend: DbBackend, name: impl IntoIden) -> TableCreateStatement {
     }
     table
 }
+
+/// A 64-bit id the database assigns, never reused.
+pub fn id(name: impl IntoIden) -> ColumnDef {
+    let mut column = ColumnDef::new(name);
+    column
+        .big_integer()
+        .not_null()
+        .auto_increment()
+        .primary_key();
+    column
+}

@@ -2,7 +2,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::columns::{instant, table, text};
+use crate::columns::{id, instant, table, text};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -63,13 +63,7 @@ impl MigrationTrait for Migration {
         manager
             .create_table(
                 table(backend, Students::Table)
-                    .col(
-                        ColumnDef::new(Students::Id)
-                            .big_integer()
-                            .not_null()
-                            .auto_increment()
-                            .primary_key(),
-                    )
+                    .col(id(Students::Id))
                     .col(ColumnDef::new(Students::Name).string_len(30).not_null())
                     .col(ColumnDef::new(Students::Address).string_len(60).not_null())
                     .col(
@@ -123,13 +117,7 @@ impl MigrationTrait for Migration {
         manager
             .create_table(
                 table(backend, Revisions::Table)
-                    .col(
-                        ColumnDef::new(Revisions::Id)
-                            .big_integer()
-                            .not_null()
-                            .auto_increment()
-                            .primary_key(),
-                    )
+                    .col(id(Revisions::Id))
                     .col(
                         ColumnDef::new(Revisions::StudentId)
                             .big_integer()
@@ -177,13 +165,7 @@ impl MigrationTrait for Migration {
         manager
             .create_table(
                 table(backend, Conflicts::Table)
-                    .col(
-                        ColumnDef::new(Conflicts::Id)
-                            .big_integer()
-                            .not_null()
-                            .auto_increment()
-                            .primary_key(),
-                    )
+                    .col(id(Conflicts::Id))
                     .col(
                         ColumnDef::new(Conflicts::StudentId)
                             .big_integer()

@@ -3,7 +3,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::columns::{instant, table};
+use crate::columns::{id, instant, table};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -53,13 +53,7 @@ impl MigrationTrait for Migration {
         manager
             .create_table(
                 table(backend, Registrars::Table)
-                    .col(
-                        ColumnDef::new(Registrars::Id)
-                            .big_integer()
-                            .not_null()
-                            .auto_increment()
-                            .primary_key(),
-                    )
+                    .col(id(Registrars::Id))
                     .col(
                         ColumnDef::new(Registrars::Username)
                             .string_len(64)
@@ -129,13 +123,7 @@ impl MigrationTrait for Migration {
         manager
             .create_table(
                 table(backend, LoginFailures::Table)
-                    .col(
-                        ColumnDef::new(LoginFailures::Id)
-                            .big_integer()
-                            .not_null()
-                            .auto_increment()
-                            .primary_key(),
-                    )
+                    .col(id(LoginFailures::Id))
                     .col(
                         ColumnDef::new(LoginFailures::UsernameKey)
                             .string_len(64)

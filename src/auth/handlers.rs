@@ -57,16 +57,26 @@ fn login_page(
     next: String,
     problem: Option<String>,
 ) -> Result<Response, AppError> {
-    let (token, set_cookie) = csrf::pre_session(headers, state.auth.secure_cookies);
-    let page = LoginPage {
+    pre_session_page(state, headers, status, |token| LoginPage {
         layout: Layout::new("Sign in")
             .with_csrf_token(token)
             .with_errors(problem.is_some()),
         username,
         next,
         problem,
-    };
-    let mut response = render(status, &page)?;
+    })
+}
+
+/// Renders a page shown before signing in, with the pre-session CSRF
+/// token its form carries (and the cookie that holds it, when new).
+fn pre_session_page<P: askama::Template>(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    page: impl FnOnce(String) -> P,
+) -> Result<Response, AppError> {
+    let (token, set_cookie) = csrf::pre_session(headers, state.auth.secure_cookies);
+    let mut response = render(status, &page(token))?;
     if let Some(cookie) = set_cookie {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
@@ -209,19 +219,13 @@ fn setup_page(
     username: String,
     errors: Vec<(&'static str, String)>,
 ) -> Result<Response, AppError> {
-    let (token, set_cookie) = csrf::pre_session(headers, state.auth.secure_cookies);
-    let page = SetupPage {
+    pre_session_page(state, headers, status, |token| SetupPage {
         layout: Layout::new("Set up registrar")
             .with_csrf_token(token)
             .with_errors(!errors.is_empty()),
         username,
         errors,
-    };
-    let mut response = render(status, &page)?;
-    if let Some(cookie) = set_cookie {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
-    }
-    Ok(response)
+    })
 }
 
 /// `POST /setup`: creates the first account and signs it in.

@@ -9,7 +9,8 @@ use super::list::ListQuery;
 use super::listing;
 use super::store::{self, Student};
 use super::views::{
-    FormPage, GonePage, HistoryEntry, HistoryPage, ListPage, ShowPage, StudentView,
+    FormPage, GonePage, HistoryEntry, HistoryPage, ListPage, MyChange, MyChangesPage, ShowPage,
+    StudentView,
 };
 use crate::auth::Registrar;
 use crate::error::AppError;
@@ -104,26 +105,92 @@ pub async fn new_form(registrar: Registrar) -> Result<Response, AppError> {
     render(StatusCode::OK, &page)
 }
 
-/// `GET /students/{id}/history`: readable after a delete too.
+/// History entries per page.
+const HISTORY_PAGE: u64 = 50;
+
+/// `GET /students/{id}/history?page=N`: newest first, a page at a time;
+/// readable after a delete too.
 pub async fn history(
     State(state): State<AppState>,
     registrar: Registrar,
     id: StudentId,
+    pairs: QueryPairs,
 ) -> Result<Response, AppError> {
     let student = store::find(&state.db, id.0)
         .await?
         .ok_or(AppError::NotFound)?;
-    let revisions = store::revisions(&state.db, id.0).await?;
-    let conflicts = store::conflicts(&state.db, id.0).await?;
+    let page = pairs
+        .get("page")
+        .and_then(|p| p.parse::<u64>().ok())
+        .filter(|&p| p >= 1)
+        .unwrap_or(1)
+        .min(1_000_000);
+    let mut revisions =
+        store::revisions_page(&state.db, id.0, (page - 1) * HISTORY_PAGE, HISTORY_PAGE).await?;
+    let has_older = revisions.len() as u64 > HISTORY_PAGE;
+    revisions.reverse();
     let mut entries = HistoryEntry::from_revisions(&revisions);
-    entries.extend(conflicts.iter().map(HistoryEntry::from_conflict));
+    if has_older {
+        // The oldest row only gave the next one its "before" values.
+        entries.remove(0);
+        revisions.remove(0);
+    }
+    if let (Some(oldest), Some(newest)) = (revisions.first(), revisions.last()) {
+        let to = if page == 1 { i64::MAX } else { newest.version };
+        let conflicts = store::conflicts_at_versions(&state.db, id.0, oldest.version, to).await?;
+        entries.extend(conflicts.iter().map(HistoryEntry::from_conflict));
+    }
     HistoryEntry::sort(&mut entries);
-    let page = HistoryPage {
+    let path = format!("/students/{}/history", student.id);
+    let view = HistoryPage {
         layout: Layout::new(format!("History of {}", student.name)).with_registrar(&registrar),
         id: student.id,
         name: student.name.clone(),
         deleted: student.deleted_at.is_some(),
         entries,
+        newer_href: (page > 1).then(|| format!("{path}?page={}", page - 1)),
+        older_href: has_older.then(|| format!("{path}?page={}", page + 1)),
+    };
+    render(StatusCode::OK, &view)
+}
+
+/// Changes listed per page of "My changes".
+const CHANGES_PAGE: u64 = 50;
+
+/// `GET /changes?before=ID`: the signed-in registrar's own recent changes
+/// across every student, newest first.
+pub async fn my_changes(
+    State(state): State<AppState>,
+    registrar: Registrar,
+    pairs: QueryPairs,
+) -> Result<Response, AppError> {
+    let before = pairs
+        .get("before")
+        .and_then(|b| b.parse::<i64>().ok())
+        .filter(|&b| b > 0);
+    let mut rows =
+        store::changes_by(&state.db, registrar.username(), before, CHANGES_PAGE + 1).await?;
+    let has_more = rows.len() as u64 > CHANGES_PAGE;
+    rows.truncate(CHANGES_PAGE as usize);
+    let older_href = rows
+        .last()
+        .filter(|_| has_more)
+        .map(|(revision, _)| format!("/changes?before={}", revision.id));
+    let changes = rows
+        .into_iter()
+        .map(|(revision, student)| MyChange {
+            student_id: revision.student_id,
+            name: student.map_or_else(|| revision.name.clone(), |s| s.name),
+            version: revision.version,
+            action: revision.action,
+            at: revision.at.into(),
+        })
+        .collect();
+    let page = MyChangesPage {
+        layout: Layout::new("My changes").with_registrar(&registrar),
+        changes,
+        older_href,
+        first_page: before.is_none(),
     };
     render(StatusCode::OK, &page)
 }

@@ -277,6 +277,70 @@ pub async fn revisions(db: &impl ConnectionTrait, id: i64) -> Result<Vec<Revisio
         .await
 }
 
+/// One page of a student's revisions, newest first, plus the revision just
+/// older than the page (when there is one) so the oldest can show its diff.
+pub async fn revisions_page(
+    db: &impl ConnectionTrait,
+    id: i64,
+    offset: u64,
+    per_page: u64,
+) -> Result<Vec<Revision>, DbErr> {
+    revision::Entity::find()
+        .filter(revision::Column::StudentId.eq(id))
+        .order_by_desc(revision::Column::Version)
+        .offset(offset)
+        .limit(per_page + 1)
+        .all(db)
+        .await
+}
+
+/// Conflict entries refused while the student was at versions
+/// `from..=to`, oldest first.
+pub async fn conflicts_at_versions(
+    db: &impl ConnectionTrait,
+    id: i64,
+    from: i64,
+    to: i64,
+) -> Result<Vec<ConflictEntry>, DbErr> {
+    conflict::Entity::find()
+        .filter(conflict::Column::StudentId.eq(id))
+        .filter(conflict::Column::CurrentVersion.between(from, to))
+        .order_by_asc(conflict::Column::Id)
+        .all(db)
+        .await
+}
+
+/// A registrar's own changes across all students, newest first, starting
+/// below revision id `before` when given.
+pub async fn changes_by(
+    db: &impl ConnectionTrait,
+    registrar: &str,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<Vec<(Revision, Option<Student>)>, DbErr> {
+    let mut select = revision::Entity::find().filter(revision::Column::Registrar.eq(registrar));
+    if let Some(before) = before {
+        select = select.filter(revision::Column::Id.lt(before));
+    }
+    let revisions = select
+        .order_by_desc(revision::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let ids: Vec<i64> = revisions.iter().map(|r| r.student_id).collect();
+    let students = student::Entity::find()
+        .filter(student::Column::Id.is_in(ids))
+        .all(db)
+        .await?;
+    Ok(revisions
+        .into_iter()
+        .map(|r| {
+            let s = students.iter().find(|s| s.id == r.student_id).cloned();
+            (r, s)
+        })
+        .collect())
+}
+
 /// Every conflict entry of a student, oldest first.
 pub async fn conflicts(db: &impl ConnectionTrait, id: i64) -> Result<Vec<ConflictEntry>, DbErr> {
     conflict::Entity::find()

@@ -146,6 +146,15 @@ async fn find_pending(
     id: &str,
     registrar: &Registrar,
 ) -> Result<pending::Model, AppError> {
+    // Ids are random tokens: anything else names no upload (and never
+    // reaches the database).
+    let well_formed = id.len() == 43
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !well_formed {
+        return Err(AppError::NotFound);
+    }
     pending::Entity::find_by_id(id.to_owned())
         .filter(pending::Column::Registrar.eq(registrar.username()))
         .one(db)

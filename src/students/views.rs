@@ -419,6 +419,27 @@ pub struct HistoryPage {
     pub name: String,
     pub deleted: bool,
     pub entries: Vec<HistoryEntry>,
+    pub newer_href: Option<String>,
+    pub older_href: Option<String>,
+}
+
+/// One line of "My changes".
+#[derive(Debug, Clone)]
+pub struct MyChange {
+    pub student_id: i64,
+    pub name: String,
+    pub version: i64,
+    pub action: String,
+    pub at: Instant,
+}
+
+#[derive(Template)]
+#[template(path = "students/my_changes.html")]
+pub struct MyChangesPage {
+    pub layout: Layout,
+    pub changes: Vec<MyChange>,
+    pub older_href: Option<String>,
+    pub first_page: bool,
 }
 
 /// The CSV upload form, and the problems of a file that was refused.

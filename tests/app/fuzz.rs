@@ -30,6 +30,9 @@ const GET_ROUTES: &[&str] = &[
     "/setup",
     "/healthz",
     "/static/{}",
+    "/changes",
+    "/students/import",
+    "/students/import/{}",
 ];
 const POST_ROUTES: &[&str] = &[
     "/students",
@@ -38,6 +41,8 @@ const POST_ROUTES: &[&str] = &[
     "/login",
     "/logout",
     "/setup",
+    "/students/import",
+    "/students/import/{}",
 ];
 const FIELDS: &[&str] = &[
     "name",
@@ -52,6 +57,8 @@ const FIELDS: &[&str] = &[
     "page",
     "per_page",
     "sort",
+    "after",
+    "before",
 ];
 
 #[derive(Debug, Clone)]

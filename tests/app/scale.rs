@@ -20,6 +20,7 @@ on_every_backend!(
     the_import_command_is_all_or_nothing,
     an_upload_is_checked_previewed_and_imported_once,
     an_export_imports_back_to_the_same_values,
+    history_pages_and_my_changes,
 );
 
 fn registrar(app: &TestApp, args: &[&str]) -> Output {
@@ -388,4 +389,80 @@ async fn an_export_imports_back_to_the_same_values(backend: Backend) {
     originals.sort();
     copies.sort();
     assert_eq!(originals, copies);
+}
+
+async fn history_pages_and_my_changes(backend: Backend) {
+    let app = spawn_app!(backend);
+    app.create_registrar("grace", "grace's long password").await;
+    let browser = app.signed_in_browser().await;
+    let grace = app.signed_in_as("grace", "grace's long password").await;
+    let id = app.create_student(&browser, "Ada", "1 Main St", "3").await;
+    let path = format!("/students/{id}");
+    let stale = grace.get(&format!("{path}/edit")).await.form(&path);
+    for n in 1..=60 {
+        app.edit_student(&browser, id, &[("name", &format!("Ada {n}"))])
+            .await
+            .assert_redirect_to(&path);
+    }
+    stale
+        .submit(&grace)
+        .await
+        .assert_status(StatusCode::CONFLICT);
+    app.edit_student(&grace, id, &[("gpa", "4")])
+        .await
+        .assert_redirect_to(&path);
+
+    // 62 revisions and a conflict entry: the newest 50 revisions and the
+    // conflict on the first page, the rest on the second.
+    let first = browser.get(&format!("{path}/history")).await;
+    let entries = first.texts(".timeline .entry");
+    assert_eq!(entries.len(), 51, "{entries:?}");
+    assert!(entries[0].starts_with("Version 62"), "{}", entries[0]);
+    assert!(entries[1].starts_with("Conflict"), "{}", entries[1]);
+    assert!(
+        entries[50].starts_with("Version 13") && entries[50].contains("Ada 11 → Ada 12"),
+        "{}",
+        entries[50]
+    );
+    assert!(first.href(".pagination a[rel=prev]").is_none());
+    let older = browser
+        .get(
+            &first
+                .href(".pagination a[rel=next]")
+                .expect("an Older link"),
+        )
+        .await;
+    let entries = older.texts(".timeline .entry");
+    assert_eq!(entries.len(), 12, "{entries:?}");
+    assert!(entries[0].starts_with("Version 12"));
+    assert!(entries[11].starts_with("Created as version 1"));
+    assert!(older.href(".pagination a[rel=next]").is_none());
+    browser
+        .get(&format!("{path}/history?page=99"))
+        .await
+        .assert_status(StatusCode::OK);
+    browser
+        .get(&format!("{path}/history?page=x"))
+        .await
+        .assert_status(StatusCode::OK);
+
+    // My changes: each registrar sees their own, newest first, by pages.
+    let mine = browser.get("/changes").await;
+    mine.assert_status(StatusCode::OK);
+    let rows = mine.texts("table.students tbody tr");
+    assert_eq!(rows.len(), 50);
+    assert!(rows[0].contains("version 61"), "{}", rows[0]);
+    let rest = browser
+        .get(&mine.href(".pagination a[rel=next]").expect("an Older link"))
+        .await;
+    let rows = rest.texts("table.students tbody tr");
+    assert_eq!(rows.len(), 11);
+    assert!(rows[10].contains("created, version 1"), "{}", rows[10]);
+    let theirs = grace.get("/changes").await.texts("table.students tbody tr");
+    assert_eq!(theirs.len(), 1);
+    assert!(theirs[0].contains("updated, version 62"), "{theirs:?}");
+    browser
+        .get("/changes?before=abc")
+        .await
+        .assert_status(StatusCode::OK);
 }

@@ -55,6 +55,8 @@ async fn every_student_page_needs_a_signed_in_registrar(backend: Backend) {
             format!("/students/{id}/history"),
             format!("/students/{id}/history"),
         ),
+        ("/changes".to_owned(), "/changes".to_owned()),
+        ("/students/import".to_owned(), "/students/import".to_owned()),
     ] {
         let page = anonymous.get(&path).await;
         page.assert_redirect_to(&format!("/login?next={next}"));
