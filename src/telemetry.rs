@@ -4,8 +4,17 @@
 use tracing_subscriber::EnvFilter;
 
 pub fn init() {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,tower_http=info"));
+    init_with_default("info,sqlx=warn,sea_orm=warn,tower_http=info");
+}
+
+/// Warnings and errors only, unless `RUST_LOG` says otherwise: for apps
+/// spawned by tests, whose per-request lines would drown the test output.
+pub fn init_quiet() {
+    init_with_default("warn");
+}
+
+fn init_with_default(directives: &str) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(directives));
     // A second init (tests spawn many apps in one process) is harmless.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -96,7 +96,7 @@ impl TestApp {
     }
 
     async fn spawn_on(database: Arc<TestDatabase>, options: AppOptions) -> TestApp {
-        crate::telemetry::init();
+        crate::telemetry::init_quiet();
         let url = match options.database_via {
             Some(via) => with_address(&database.url, via),
             None => database.url.clone(),
