@@ -216,7 +216,8 @@ async fn stale_delete(
             Layout::new(format!("{} was already deleted", current.name)).with_registrar(registrar);
         return render(StatusCode::CONFLICT, &GonePage::new(layout, &current));
     }
-    let revisions = store::revisions(&state.db, current.id).await?;
+    // From the version the registrar saw: a long history is not loaded.
+    let revisions = conflict::revisions_since(&state.db, current.id, seen_version).await?;
     let page = DeleteConflictPage {
         layout: Layout::new(format!("{} changed before your delete", current.name))
             .with_registrar(registrar),

@@ -129,7 +129,7 @@ impl Comparison {
 }
 
 /// Revisions from `version` on, oldest first: the base and what came after.
-async fn revisions_since(
+pub async fn revisions_since(
     db: &impl ConnectionTrait,
     id: i64,
     version: i64,

@@ -268,15 +268,6 @@ pub async fn record_conflict(
     Ok(())
 }
 
-/// Every revision of a student, oldest first.
-pub async fn revisions(db: &impl ConnectionTrait, id: i64) -> Result<Vec<Revision>, DbErr> {
-    revision::Entity::find()
-        .filter(revision::Column::StudentId.eq(id))
-        .order_by_asc(revision::Column::Version)
-        .all(db)
-        .await
-}
-
 /// One page of a student's revisions, newest first, plus the revision just
 /// older than the page (when there is one) so the oldest can show its diff.
 pub async fn revisions_page(
@@ -339,13 +330,4 @@ pub async fn changes_by(
             (r, s)
         })
         .collect())
-}
-
-/// Every conflict entry of a student, oldest first.
-pub async fn conflicts(db: &impl ConnectionTrait, id: i64) -> Result<Vec<ConflictEntry>, DbErr> {
-    conflict::Entity::find()
-        .filter(conflict::Column::StudentId.eq(id))
-        .order_by_asc(conflict::Column::Id)
-        .all(db)
-        .await
 }
