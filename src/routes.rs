@@ -50,22 +50,25 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         )
         .route_layer(middleware::from_fn(sessions::require));
 
-    let anyone = Router::new()
-        .route("/", get(|| async { Redirect::to("/students") }))
+    // Signing in and out reads the session too; nothing else below does.
+    let with_sessions = registrars_only
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/logout", post(auth::logout))
         .route("/setup", get(auth::setup_form).post(auth::setup))
-        .route("/healthz", get(healthz))
-        .route("/static/{file}", get(assets::serve));
-
-    let app = registrars_only
-        .merge(anyone)
-        .fallback(|| async { AppError::NotFound })
-        .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             sessions::load,
-        ))
+        ));
+
+    let anyone = Router::new()
+        .route("/", get(|| async { Redirect::to("/students") }))
+        .route("/healthz", get(healthz))
+        .route("/static/{file}", get(assets::serve));
+
+    let app = with_sessions
+        .merge(anyone)
+        .fallback(|| async { AppError::NotFound })
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
         .layer(middleware::from_fn(flash::consume))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))

@@ -2,7 +2,9 @@
 //! the form was opened (the base), the values submitted (yours) and the
 //! values stored now (current), and the merge of yours onto current.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 use super::form::StudentForm;
 use super::store::{Revision, Student};
@@ -128,18 +130,40 @@ impl Comparison {
     }
 }
 
-/// Revisions from `version` on, oldest first: the base and what came after.
+/// Most changes a conflict page lists; older ones are in the history.
+const LISTED_CHANGES: i64 = 50;
+
+/// The revision at `version` (the base) and the ones after it, oldest
+/// first, at most the newest [`LISTED_CHANGES`] of those: a form opened long
+/// ago (or a made-up version) never loads a whole long history.
 pub async fn revisions_since(
     db: &impl ConnectionTrait,
     id: i64,
     version: i64,
 ) -> Result<Vec<Revision>, DbErr> {
-    revision::Entity::find()
+    let mut newest = revision::Entity::find()
         .filter(revision::Column::StudentId.eq(id))
         .filter(revision::Column::Version.gte(version))
-        .order_by_asc(revision::Column::Version)
+        .order_by_desc(revision::Column::Version)
+        .limit(LISTED_CHANGES as u64 + 1)
         .all(db)
-        .await
+        .await?;
+    newest.reverse();
+    if newest
+        .first()
+        .is_some_and(|oldest| oldest.version > version)
+    {
+        // The base fell outside the window: fetch it on its own.
+        if let Some(base) = revision::Entity::find()
+            .filter(revision::Column::StudentId.eq(id))
+            .filter(revision::Column::Version.eq(version))
+            .one(db)
+            .await?
+        {
+            newest.insert(0, base);
+        }
+    }
+    Ok(newest)
 }
 
 /// The revision's (or student's) field values, formatted as forms show them.

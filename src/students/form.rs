@@ -106,14 +106,6 @@ impl StudentForm {
             gpa: Gpa::parse(&self.gpa).map_err(|m| FieldErrors::single("gpa", m))?,
         })
     }
-
-    pub fn from_fields(fields: &StudentFields) -> Self {
-        StudentForm {
-            name: fields.name.to_string(),
-            address: fields.address.to_string(),
-            gpa: fields.gpa.to_string(),
-        }
-    }
 }
 
 fn rule(result: Result<impl Sized, String>) -> Result<(), ValidationError> {

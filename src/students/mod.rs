@@ -2,7 +2,8 @@
 //! every change to them.
 //!
 //! - [`protocol`]: the locked, versioned transactions (create, edit, delete);
-//! - [`store`]: the queries, the only code that writes;
+//! - [`store`] and [`bulk`]: the code that writes (one record, many);
+//! - [`listing`]: the list's queries;
 //! - [`conflict`]: the comparison a stale submission is shown;
 //! - [`form`], [`list`]: what requests carry, parsed once;
 //! - [`pages`] and [`actions`]: the handlers for reads and for writes;

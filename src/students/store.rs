@@ -1,5 +1,6 @@
-//! Persistence of students, revisions and conflict entries: the only code
-//! that writes them. Functions that lock say so in their names, and every
+//! Persistence of students, revisions and conflict entries, one at a time
+//! (`bulk` inserts many at once): the only code besides `bulk` that writes
+//! them. Functions that lock say so in their names, and every
 //! write takes the transaction it belongs to.
 
 use chrono::{DateTime, Utc};

@@ -13,6 +13,15 @@ impl ServerProcess {
     /// Starts `registrar serve` on a free loopback port against
     /// `database_url` and waits until it answers `/healthz`.
     pub async fn start(database_url: &str) -> ServerProcess {
+        ServerProcess::start_with_log(database_url, None).await
+    }
+
+    /// [`ServerProcess::start`] logging at `info` into `log`.
+    pub async fn start_logging(database_url: &str, log: &std::path::Path) -> ServerProcess {
+        ServerProcess::start_with_log(database_url, Some(log)).await
+    }
+
+    async fn start_with_log(database_url: &str, log: Option<&std::path::Path>) -> ServerProcess {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
@@ -20,9 +29,20 @@ impl ServerProcess {
         let child = Command::new(env!("CARGO_BIN_EXE_registrar"))
             .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
             .env("DATABASE_URL", database_url)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .env("RUST_LOG", if log.is_some() { "info" } else { "warn" })
+            .stdout(match log {
+                Some(path) => Stdio::from(std::fs::File::create(path).expect("a log file")),
+                None => Stdio::null(),
+            })
+            .stderr(match log {
+                Some(path) => Stdio::from(
+                    std::fs::OpenOptions::new()
+                        .append(true)
+                        .open(path)
+                        .expect("the log file"),
+                ),
+                None => Stdio::null(),
+            })
             .spawn()
             .expect("the registrar binary starts");
         let server = ServerProcess {

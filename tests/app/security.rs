@@ -30,6 +30,7 @@ on_every_backend!(
     disabling_an_account_ends_its_sessions,
     changes_are_attributed_to_the_signed_in_registrar,
     a_request_stuck_behind_a_lock_times_out_with_a_page,
+    logs_never_hold_passwords_tokens_or_form_values,
 );
 
 async fn every_student_page_needs_a_signed_in_registrar(backend: Backend) {
@@ -768,4 +769,54 @@ async fn two_instances_on_one_postgres_database_share_sessions() {
         .get("/students")
         .await
         .assert_redirect_to("/login?next=/students");
+}
+
+async fn logs_never_hold_passwords_tokens_or_form_values(backend: Backend) {
+    let app = spawn_app!(backend);
+    let id = app
+        .create_student(&app.signed_in_browser().await, "Ada", "1 Main St", "3")
+        .await;
+    let log = std::env::temp_dir().join(format!(
+        "registrar-log-{}-{}.txt",
+        std::process::id(),
+        app.address.port()
+    ));
+    let server = crate::process::ServerProcess::start_logging(app.database_url(), &log).await;
+    let browser = registrar::testing::Browser::new(&server.base_url);
+    let signed_in = browser.sign_in(REGISTRAR, PASSWORD).await;
+    signed_in.assert_status(StatusCode::SEE_OTHER);
+    let session = signed_in.cookie("registrar_session").unwrap();
+    registrar::testing::Browser::new(&server.base_url)
+        .sign_in("nobody", "a wrong secret guess")
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+    let path = format!("/students/{id}");
+    let mut form = browser.get(&format!("{path}/edit")).await.form(&path);
+    let csrf = form.value("csrf_token").unwrap().to_owned();
+    form.set("name", "Secret Sauce Name")
+        .set("address", "Hidden Address 42");
+    form.submit(&browser).await.assert_redirect_to(&path);
+    browser
+        .get("/students?q=private+search+text")
+        .await
+        .assert_status(StatusCode::OK);
+    drop(server);
+
+    let logged = std::fs::read_to_string(&log).unwrap();
+    let _ = std::fs::remove_file(&log);
+    assert!(
+        logged.contains("path=/students"),
+        "request lines are logged: {logged}"
+    );
+    for secret in [
+        PASSWORD,
+        "a wrong secret guess",
+        session.as_str(),
+        csrf.as_str(),
+        "Secret Sauce Name",
+        "Hidden Address 42",
+        "private",
+    ] {
+        assert!(!logged.contains(secret), "the log holds {secret:?}");
+    }
 }

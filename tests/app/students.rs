@@ -422,6 +422,22 @@ async fn exports_the_list_as_csv(backend: Backend) {
 async fn user_text_is_stored_as_typed_and_rendered_escaped(backend: Backend) {
     let app = spawn_app!(backend);
     let browser = app.signed_in_browser().await;
+    // Lengths count characters, not bytes, in the database too.
+    for (name, address) in [
+        ("字".repeat(30), "😀".repeat(60)),
+        ("é".repeat(30), "ß".repeat(60)),
+    ] {
+        let id = app.create_student(&browser, &name, &address, "1").await;
+        let stored = db_checks::student(&app.db, id).await;
+        assert_eq!((stored.name, stored.address), (name, address));
+    }
+    browser
+        .post_with_token(
+            "/students",
+            &[("name", &"字".repeat(31)), ("address", "x"), ("gpa", "1")],
+        )
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     let name = "<script>x</script>";
     let address = "O'Brien & \"Sons\" 😀 字";
     let id = app.create_student(&browser, name, address, "1").await;
