@@ -49,3 +49,17 @@ pub fn id(name: impl IntoIden) -> ColumnDef {
         .primary_key();
     column
 }
+
+/// The lower-cased search key, compared by code points on every backend:
+/// MySQL/MariaDB would otherwise compare by the table's collation, case-
+/// and accent-blind.
+pub fn search_key(backend: DbBackend, name: impl IntoIden) -> ColumnDef {
+    let mut column = ColumnDef::new(name);
+    match backend {
+        DbBackend::MySql => column.custom(Alias::new(
+            "VARCHAR(400) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+        )),
+        _ => column.string_len(400),
+    };
+    column
+}

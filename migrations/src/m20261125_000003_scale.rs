@@ -1,5 +1,4 @@
-//! What a million students need: list indexes that skip deleted rows (and
-//! serve deep pages from the index alone), an index for substring search,
+//! What a million students need: an index for substring search,
 //! an exact live-student count kept by every create and delete, an index
 //! for a registrar's own changes, and the table behind CSV import previews.
 
@@ -29,53 +28,11 @@ enum Imports {
     CreatedAt,
 }
 
-/// The list's orders: (index name, column). Names sort by the lower-cased
-/// search key (name first), so that every backend orders them alike,
-/// regardless of case.
-const SORTS: [(&str, &str); 3] = [
-    ("students_name_idx", "search_key"),
-    ("students_gpa_idx", "gpa_hundredths"),
-    ("students_updated_idx", "updated_at"),
-];
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let backend = manager.get_database_backend();
         let db = manager.get_connection();
-
-        // MySQL/MariaDB compares text by collation, case- and accent-blind
-        // in utf8mb4_unicode_ci: the search key (already lower-cased) is
-        // compared by code points instead, as on the other backends.
-        if backend == DbBackend::MySql {
-            db.execute_unprepared(
-                "ALTER TABLE `students` MODIFY `search_key` VARCHAR(400) \
-                 CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL",
-            )
-            .await?;
-        }
-
-        // List indexes. PostgreSQL and SQLite: partial indexes over live
-        // students, which also let a deep page be counted off in the index.
-        // MySQL/MariaDB has no partial indexes: `deleted_at` leads instead,
-        // and InnoDB adds the id to every secondary index.
-        for (old, column) in SORTS {
-            let name = old.replace("students_", "students_live_");
-            db.execute_unprepared(&match backend {
-                DbBackend::MySql => format!(
-                    "CREATE INDEX `{name}` ON `students` (`deleted_at`, `{column}`, `id`)"
-                ),
-                _ => format!(
-                    "CREATE INDEX \"{name}\" ON \"students\" (\"{column}\", \"id\") WHERE \"deleted_at\" IS NULL"
-                ),
-            })
-            .await?;
-            db.execute_unprepared(&match backend {
-                DbBackend::MySql => format!("DROP INDEX `{old}` ON `students`"),
-                _ => format!("DROP INDEX \"{old}\""),
-            })
-            .await?;
-        }
 
         // Substring search on the lower-cased search key.
         match backend {
