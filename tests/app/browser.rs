@@ -37,6 +37,13 @@ async fn sign_in(client: &Client, app: &TestApp, username: &str, password: &str)
     assert_eq!(path(client).await, "/students", "signed in as {username}");
 }
 
+/// A new browser window of `width` × `height`, signed in as the registrar.
+async fn signed_in_window(chrome: &mut Chrome, app: &TestApp, width: u32, height: u32) -> Client {
+    let client = chrome.session(width, height).await;
+    sign_in(&client, app, REGISTRAR, PASSWORD).await;
+    client
+}
+
 async fn open(client: &Client, app: &TestApp, page: &str) {
     client
         .goto(&format!("{}{page}", app.base_url))
@@ -126,8 +133,7 @@ async fn a_registrar_edits_with_the_keyboard_alone() {
     let id = app
         .create_student(&app.signed_in_browser().await, "Ada", "1 Main St", "3")
         .await;
-    let client = chrome.session(1280, 900).await;
-    sign_in(&client, &app, REGISTRAR, PASSWORD).await;
+    let client = signed_in_window(&mut chrome, &app, 1280, 900).await;
     open(&client, &app, &format!("/students/{id}/edit")).await;
 
     let body = client.find(Locator::Css("body")).await.unwrap();
@@ -199,8 +205,7 @@ async fn an_invalid_submit_focuses_the_error_summary_and_keeps_the_input() {
     let id = app
         .create_student(&app.signed_in_browser().await, "Ada", "1 Main St", "3")
         .await;
-    let client = chrome.session(1280, 900).await;
-    sign_in(&client, &app, REGISTRAR, PASSWORD).await;
+    let client = signed_in_window(&mut chrome, &app, 1280, 900).await;
     open(&client, &app, &format!("/students/{id}/edit")).await;
     fill(&client, "#name", "").await;
     fill(&client, "#gpa", "4.5").await;
@@ -264,8 +269,7 @@ async fn pages_have_no_serious_accessibility_violations() {
     ] {
         app.create_student(&kit, name, address, gpa).await;
     }
-    let client = chrome.session(1280, 1350).await;
-    sign_in(&client, &app, REGISTRAR, PASSWORD).await;
+    let client = signed_in_window(&mut chrome, &app, 1280, 1350).await;
 
     // A stale form in the browser, a save behind its back: the conflict page.
     open(&client, &app, &format!("/students/{id}/edit")).await;
@@ -369,8 +373,7 @@ async fn pages_fit_a_360_pixel_wide_screen() {
             "3.60",
         )
         .await;
-    let client = chrome.session(360, 800).await;
-    sign_in(&client, &app, REGISTRAR, PASSWORD).await;
+    let client = signed_in_window(&mut chrome, &app, 360, 800).await;
     for page in [
         "/students".to_owned(),
         format!("/students/{id}"),

@@ -108,6 +108,18 @@ pub mod db_checks {
             .expect("query")
     }
 
+    /// Locks the student's row (on SQLite, the database's write lock) as a
+    /// concurrent save would, until the returned transaction ends.
+    pub async fn hold_lock(db: &DatabaseConnection, id: i64) -> sea_orm::DatabaseTransaction {
+        let holder = registrar::db::begin_write(db)
+            .await
+            .expect("a write transaction");
+        registrar::students::store::lock_for_update(&holder, id)
+            .await
+            .expect("the row locked");
+        holder
+    }
+
     pub async fn student_count(db: &DatabaseConnection) -> u64 {
         student::Entity::find().count(db).await.expect("query")
     }

@@ -72,10 +72,7 @@ async fn a_save_stuck_behind_a_held_lock_is_answered_busy_with_its_values_kept(b
     let mut form = browser.get(&format!("{path}/edit")).await.form(&path);
     form.set("name", "Ada Lovelace").set("gpa", "3.75");
 
-    let holder = registrar::db::begin_write(&app.db).await.unwrap();
-    registrar::students::store::lock_for_update(&holder, id)
-        .await
-        .unwrap();
+    let holder = crate::db_checks::hold_lock(&app.db, id).await;
     let started = Instant::now();
     let busy = form.submit(&browser).await;
     let waited = started.elapsed();
@@ -170,10 +167,7 @@ async fn sigterm_lets_the_request_in_flight_finish_and_exits_zero(backend: Backe
     form.set("name", "Ada Lovelace");
 
     // The save waits on a lock the test holds; meanwhile the server is told to stop.
-    let holder = registrar::db::begin_write(&app.db).await.unwrap();
-    registrar::students::store::lock_for_update(&holder, id)
-        .await
-        .unwrap();
+    let holder = crate::db_checks::hold_lock(&app.db, id).await;
     let in_flight = tokio::spawn({
         let browser = browser.clone();
         async move { browser.try_submit(&form).await }

@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 use axum::http::StatusCode;
 use registrar::db::entities::{revision, student};
 use registrar::demo::{self, Generator};
-use registrar::testing::{Backend, Page, TestApp};
+use registrar::testing::{Backend, Browser, Page, TestApp};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 use crate::db_checks;
@@ -22,6 +22,17 @@ on_every_backend!(
     an_export_imports_back_to_the_same_values,
     history_pages_and_my_changes,
 );
+
+/// Uploads `contents` as a CSV file on the import page's form.
+async fn upload(browser: &Browser, token: &str, filename: &str, contents: Vec<u8>) -> Page {
+    browser
+        .post_multipart(
+            "/students/import",
+            &[("csrf_token", token)],
+            Some(("file", filename, contents)),
+        )
+        .await
+}
 
 fn registrar(app: &TestApp, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_registrar"))
@@ -246,13 +257,7 @@ async fn an_upload_is_checked_previewed_and_imported_once(backend: Backend) {
             if i % 2 == 0 { "3" } else { "nope" }
         ));
     }
-    let refused = browser
-        .post_multipart(
-            "/students/import",
-            &[("csrf_token", &token)],
-            Some(("file", "bad.csv", bad.into_bytes())),
-        )
-        .await;
+    let refused = upload(&browser, &token, "bad.csv", bad.into_bytes()).await;
     refused.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     let rows = refused.texts("table.problems tbody tr");
     assert_eq!(rows.len(), 75);
@@ -276,13 +281,7 @@ async fn an_upload_is_checked_previewed_and_imported_once(backend: Backend) {
         good.push_str(&format!("Student {i},{i} University Ave,3.{}\n", i % 10));
     }
     assert!(good.len() > 64 * 1024);
-    let checked = browser
-        .post_multipart(
-            "/students/import",
-            &[("csrf_token", &token)],
-            Some(("file", "good.csv", good.into_bytes())),
-        )
-        .await;
+    let checked = upload(&browser, &token, "good.csv", good.into_bytes()).await;
     checked.assert_status(StatusCode::SEE_OTHER);
     let preview_path = checked.location().unwrap().to_owned();
     assert_eq!(
@@ -327,12 +326,7 @@ async fn an_upload_is_checked_previewed_and_imported_once(backend: Backend) {
 
     // Files over the upload limit are refused whole.
     let huge = vec![b'a'; 21 * 1024 * 1024];
-    browser
-        .post_multipart(
-            "/students/import",
-            &[("csrf_token", &token)],
-            Some(("file", "huge.csv", huge)),
-        )
+    upload(&browser, &token, "huge.csv", huge)
         .await
         .assert_status(StatusCode::PAYLOAD_TOO_LARGE);
 }
@@ -357,13 +351,7 @@ async fn an_export_imports_back_to_the_same_values(backend: Backend) {
         .value("csrf_token")
         .unwrap()
         .to_owned();
-    let checked = browser
-        .post_multipart(
-            "/students/import",
-            &[("csrf_token", &token)],
-            Some(("file", "students.csv", csv.body.into_bytes())),
-        )
-        .await;
+    let checked = upload(&browser, &token, "students.csv", csv.body.into_bytes()).await;
     checked.assert_status(StatusCode::SEE_OTHER);
     let preview = browser.get(checked.location().unwrap()).await;
     preview

@@ -331,6 +331,16 @@ async fn wrong_credentials_get_one_generic_message(backend: Backend) {
         .assert_status(StatusCode::SEE_OTHER);
 }
 
+/// `times` sign-ins as the registrar with a wrong password, each refused.
+async fn fail_sign_ins(app: &TestApp, times: usize) {
+    for _ in 0..times {
+        app.browser()
+            .sign_in(REGISTRAR, "wrong password")
+            .await
+            .assert_status(StatusCode::UNAUTHORIZED);
+    }
+}
+
 fn small_throttle(window: Duration) -> AppOptions {
     AppOptions {
         throttle: Throttle {
@@ -347,12 +357,7 @@ async fn repeated_failures_are_throttled_per_username_and_per_address(backend: B
     else {
         return;
     };
-    for _ in 0..3 {
-        app.browser()
-            .sign_in(REGISTRAR, "wrong password")
-            .await
-            .assert_status(StatusCode::UNAUTHORIZED);
-    }
+    fail_sign_ins(&app, 3).await;
     // Locked for this username, even with the right password...
     let locked = app.browser().sign_in(REGISTRAR, PASSWORD).await;
     locked.assert_status(StatusCode::TOO_MANY_REQUESTS);
@@ -417,12 +422,7 @@ async fn throttling_lets_the_registrar_back_in_after_the_window(backend: Backend
     else {
         return;
     };
-    for _ in 0..3 {
-        app.browser()
-            .sign_in(REGISTRAR, "wrong password")
-            .await
-            .assert_status(StatusCode::UNAUTHORIZED);
-    }
+    fail_sign_ins(&app, 3).await;
     let locked = app.browser().sign_in(REGISTRAR, PASSWORD).await;
     locked.assert_status(StatusCode::TOO_MANY_REQUESTS);
     let retry: u64 = locked.headers["retry-after"]
@@ -728,10 +728,7 @@ async fn a_request_stuck_behind_a_lock_times_out_with_a_page(backend: Backend) {
     form.set("name", "Ada Lovelace");
 
     // Another writer holds the row (on SQLite, the database's write lock).
-    let holder = registrar::db::begin_write(&app.db).await.unwrap();
-    registrar::students::store::lock_for_update(&holder, id)
-        .await
-        .unwrap();
+    let holder = crate::db_checks::hold_lock(&app.db, id).await;
     let started = std::time::Instant::now();
     let page = form.submit(&browser).await;
     let waited = started.elapsed();
