@@ -1,14 +1,50 @@
-//! The edit protocol (SPEC §2): every change to a student is one write
-//! transaction that locks the row, compares the version the registrar saw
-//! with the stored one, and writes only over the version it saw.
+//! The edit protocol (docs/contract.md): every change to a student is one
+//! write transaction that locks the row, compares the version the
+//! registrar saw with the stored one, and writes only over the version it
+//! saw. Each outcome carries the row as the protocol found it under the
+//! lock, so nobody reads it again to explain the outcome.
 
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 
-use super::form::{FieldErrors, StudentForm};
+use super::form::StudentForm;
 use super::store::{self, Student};
-use crate::db::{begin_write, now};
-use crate::domain::StudentFields;
+use crate::db::{self, begin_write, now};
+use crate::domain::{FieldErrors, StudentFields};
 use crate::error::AppError;
+
+/// Why the protocol could not decide: shared by every path that writes.
+#[derive(Debug, thiserror::Error)]
+pub enum ProtocolError {
+    /// No student was ever created with this id.
+    #[error("no such student")]
+    NotFound,
+    /// The row lock or the database did not answer in time: nothing was
+    /// written, and the same submission may be sent again.
+    #[error("busy: {0}")]
+    Busy(DbErr),
+    #[error("database error: {0}")]
+    Database(DbErr),
+}
+
+impl From<DbErr> for ProtocolError {
+    fn from(err: DbErr) -> Self {
+        if db::is_unavailable(&err) {
+            ProtocolError::Busy(err)
+        } else {
+            ProtocolError::Database(err)
+        }
+    }
+}
+
+impl From<ProtocolError> for AppError {
+    fn from(err: ProtocolError) -> Self {
+        match err {
+            ProtocolError::NotFound => AppError::NotFound,
+            ProtocolError::Busy(err) => AppError::Unavailable(err),
+            ProtocolError::Database(err) => AppError::Database(err),
+        }
+    }
+}
 
 /// What became of an edit submission.
 #[derive(Debug)]
@@ -18,36 +54,39 @@ pub enum EditOutcome {
     /// Every value equals the stored one: nothing was written.
     Unchanged,
     /// The version matched but some value is invalid: nothing was written.
-    Invalid(FieldErrors),
+    Invalid {
+        errors: FieldErrors,
+        current: Student,
+    },
     /// Somebody else's change got in after the form was opened.
-    Stale,
+    Stale { current: Student },
     /// The student was deleted after the form was opened.
-    DeletedMeanwhile,
+    DeletedMeanwhile { current: Student },
 }
 
 /// Applies an edit submitted from a form opened at `seen_version`.
-///
-/// `Err(AppError::NotFound)` if no such student was ever created.
 pub async fn edit(
     db: &DatabaseConnection,
     id: i64,
     seen_version: i64,
     form: &StudentForm,
     registrar: &str,
-) -> Result<EditOutcome, AppError> {
+) -> Result<EditOutcome, ProtocolError> {
     let parsed = form.parse();
     let txn = begin_write(db).await?;
-    let current = store::lock_for_update(&txn, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-
-    let outcome = match judge(&current, seen_version, parsed) {
-        Judgement::Write(fields) => {
+    let current = locked(&txn, id).await?;
+    let outcome = match judge(current, seen_version, parsed) {
+        Judgement::Write(current, fields) => {
             if store::update_guarded(&txn, &current, &fields, registrar, now()).await? {
                 txn.commit().await?;
                 return Ok(EditOutcome::Saved);
             }
-            EditOutcome::Stale
+            let current = read_again(&txn, id).await?;
+            if current.deleted_at.is_some() {
+                EditOutcome::DeletedMeanwhile { current }
+            } else {
+                EditOutcome::Stale { current }
+            }
         }
         Judgement::Refuse(outcome) => outcome,
     };
@@ -56,29 +95,29 @@ pub async fn edit(
 }
 
 enum Judgement {
-    Write(StudentFields),
+    Write(Student, StudentFields),
     Refuse(EditOutcome),
 }
 
 /// The decision, made under the lock; the order matters: a stale form is a
 /// conflict even if its values are also invalid.
 fn judge(
-    current: &Student,
+    current: Student,
     seen_version: i64,
     parsed: Result<StudentFields, FieldErrors>,
 ) -> Judgement {
     if current.deleted_at.is_some() {
-        return Judgement::Refuse(EditOutcome::DeletedMeanwhile);
+        return Judgement::Refuse(EditOutcome::DeletedMeanwhile { current });
     }
     if current.version != seen_version {
-        return Judgement::Refuse(EditOutcome::Stale);
+        return Judgement::Refuse(EditOutcome::Stale { current });
     }
     match parsed {
-        Err(errors) => Judgement::Refuse(EditOutcome::Invalid(errors)),
-        Ok(fields) if store::is_unchanged(current, &fields) => {
+        Err(errors) => Judgement::Refuse(EditOutcome::Invalid { errors, current }),
+        Ok(fields) if store::is_unchanged(&current, &fields) => {
             Judgement::Refuse(EditOutcome::Unchanged)
         }
-        Ok(fields) => Judgement::Write(fields),
+        Ok(fields) => Judgement::Write(current, fields),
     }
 }
 
@@ -86,8 +125,13 @@ fn judge(
 #[derive(Debug, PartialEq, Eq)]
 pub enum DeleteOutcome {
     Deleted,
-    Stale,
-    AlreadyDeleted,
+    /// Somebody else's change got in after the page was opened.
+    Stale {
+        current: Student,
+    },
+    AlreadyDeleted {
+        current: Student,
+    },
 }
 
 /// Deletes the student if it is still at `seen_version`.
@@ -96,20 +140,23 @@ pub async fn delete(
     id: i64,
     seen_version: i64,
     registrar: &str,
-) -> Result<DeleteOutcome, AppError> {
+) -> Result<DeleteOutcome, ProtocolError> {
     let txn = begin_write(db).await?;
-    let current = store::lock_for_update(&txn, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let current = locked(&txn, id).await?;
     let outcome = if current.deleted_at.is_some() {
-        DeleteOutcome::AlreadyDeleted
+        DeleteOutcome::AlreadyDeleted { current }
     } else if current.version != seen_version {
-        DeleteOutcome::Stale
+        DeleteOutcome::Stale { current }
     } else if store::delete_guarded(&txn, &current, registrar, now()).await? {
         txn.commit().await?;
         return Ok(DeleteOutcome::Deleted);
     } else {
-        DeleteOutcome::Stale
+        let current = read_again(&txn, id).await?;
+        if current.deleted_at.is_some() {
+            DeleteOutcome::AlreadyDeleted { current }
+        } else {
+            DeleteOutcome::Stale { current }
+        }
     };
     txn.rollback().await?;
     Ok(outcome)
@@ -120,9 +167,23 @@ pub async fn create(
     db: &DatabaseConnection,
     fields: &StudentFields,
     registrar: &str,
-) -> Result<i64, DbErr> {
+) -> Result<i64, ProtocolError> {
     let txn = begin_write(db).await?;
     let student = store::insert(&txn, fields, registrar, now()).await?;
     txn.commit().await?;
     Ok(student.id)
+}
+
+/// The student, locked until `txn` ends.
+async fn locked(txn: &DatabaseTransaction, id: i64) -> Result<Student, ProtocolError> {
+    store::lock_for_update(txn, id)
+        .await?
+        .ok_or(ProtocolError::NotFound)
+}
+
+/// The student as it is now, after the guard matched no row although the
+/// lock was held (a lock that holds nothing, as on a lagging cluster
+/// node): the page that explains the refusal shows what got in.
+async fn read_again(txn: &DatabaseTransaction, id: i64) -> Result<Student, ProtocolError> {
+    locked(txn, id).await
 }

@@ -233,7 +233,7 @@ async fn a_stale_delete_is_refused_and_can_be_confirmed(backend: Backend) {
     assert_eq!(stored.version, 2);
     assert_eq!(
         db_checks::conflicts(&app.db, id).await[0].attempted,
-        "delete"
+        registrar::db::entities::conflict::Attempt::Delete
     );
 
     let confirm = refused.form(&format!("/students/{id}/delete"));

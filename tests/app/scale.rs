@@ -6,7 +6,7 @@ use std::process::{Command, Output};
 
 use axum::http::StatusCode;
 use registrar::db::entities::{revision, student};
-use registrar::demo::{self, Generator};
+use registrar::students::demo::{self, Generator};
 use registrar::testing::{Backend, Browser, Page, TestApp};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 

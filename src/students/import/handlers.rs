@@ -1,4 +1,4 @@
-//! Importing a CSV file from the browser: upload, check every row, show a
+//! The handlers of a CSV import from the browser: upload, check every row, show a
 //! preview, and create all the students only when the registrar confirms.
 //! The checked file waits in the database between preview and confirm, so
 //! any app instance can finish the import.
@@ -10,10 +10,8 @@ use axum::response::Response;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use serde::Deserialize;
 
-use super::import::{self, Problem};
-use super::store::Action;
-use super::views::{ImportPage, ImportPreviewPage, StudentView};
-use super::{bulk, conflict};
+use super::pages::{ImportPage, ImportPreviewPage};
+use super::parse::{self, Problem};
 use crate::auth::{Registrar, csrf, tokens};
 use crate::db::entities::import as pending;
 use crate::db::{begin_write, now};
@@ -22,6 +20,9 @@ use crate::http::flash::Flash;
 use crate::http::form::Form;
 use crate::http::redirect::{see_other, see_other_with};
 use crate::state::AppState;
+use crate::students::paths;
+use crate::students::record::views::StudentView;
+use crate::students::store::{Action, bulk};
 use crate::views::{Layout, render};
 
 /// Largest CSV file accepted (the forms' 64 KiB limit does not apply here).
@@ -61,11 +62,7 @@ fn refused(
 }
 
 fn file_problem(message: &str) -> Vec<Problem> {
-    vec![Problem {
-        line: 1,
-        field: "file",
-        message: message.to_owned(),
-    }]
+    vec![Problem::of_file(message)]
 }
 
 /// `POST /students/import` (multipart: `csrf_token`, `file`)
@@ -119,7 +116,7 @@ pub async fn upload(
             1,
         );
     };
-    let rows = match import::parse(text.as_bytes()) {
+    let rows = match parse::parse(text.as_bytes()) {
         Ok(rows) => rows,
         Err(rejected) => return refused(&registrar, rejected.problems, rejected.total),
     };
@@ -138,7 +135,7 @@ pub async fn upload(
     })
     .exec_without_returning(&state.db)
     .await?;
-    Ok(see_other(&format!("/students/import/{id}")))
+    Ok(see_other(&paths::import_preview(&id)))
 }
 
 async fn find_pending(
@@ -169,7 +166,7 @@ pub async fn preview(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let upload = find_pending(&state.db, &id, &registrar).await?;
-    let rows = import::parse(upload.csv.as_bytes()).map_err(|_| AppError::NotFound)?;
+    let rows = parse::parse(upload.csv.as_bytes()).map_err(|_| AppError::NotFound)?;
     let sample = rows
         .iter()
         .take(PREVIEW_ROWS)
@@ -177,7 +174,7 @@ pub async fn preview(
             id: 0,
             name: fields.name.to_string(),
             address: fields.address.to_string(),
-            gpa: conflict::gpa_text(i16::try_from(fields.gpa.hundredths()).unwrap_or(0)),
+            gpa: fields.gpa.to_string(),
             version: 1,
             created_at: now().into(),
             updated_at: now().into(),
@@ -205,7 +202,7 @@ pub async fn confirm(
     Form(_): Form<ConfirmForm>,
 ) -> Result<Response, AppError> {
     let upload = find_pending(&state.db, &id, &registrar).await?;
-    let rows = import::parse(upload.csv.as_bytes()).map_err(|_| AppError::NotFound)?;
+    let rows = parse::parse(upload.csv.as_bytes()).map_err(|_| AppError::NotFound)?;
     let txn = begin_write(&state.db).await?;
     // Taking the pending import out first makes a second confirm (a double
     // click, another tab) find nothing instead of importing twice.
@@ -220,7 +217,7 @@ pub async fn confirm(
     bulk::insert(&txn, &rows, registrar.username(), Action::Imported, now()).await?;
     txn.commit().await?;
     tracing::info!(registrar = %registrar.username(), students = rows.len(), "CSV import");
-    Ok(see_other_with("/students", Flash::Imported))
+    Ok(see_other_with(paths::LIST, Flash::Imported))
 }
 
 /// Deletes uploads nobody confirmed within a day.
