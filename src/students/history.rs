@@ -76,7 +76,11 @@ impl HistoryEntry {
                 // A delete keeps the last values: it changed none of them.
                 changes: match revision.action {
                     Action::Deleted => Vec::new(),
-                    _ => diff(before, revision),
+                    Action::Created
+                    | Action::Updated
+                    | Action::Imported
+                    | Action::Restored
+                    | Action::Undeleted => diff(before, revision),
                 },
                 note: None,
                 sort_key: (revision.version, 0, revision.at),

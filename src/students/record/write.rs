@@ -68,6 +68,13 @@ pub async fn update(
         }
         Err(other) => return Err(other.into()),
     };
+    if let EditOutcome::Stale { current } | EditOutcome::DeletedMeanwhile { current } = &outcome {
+        keep_rejected(
+            &state,
+            edit_rejected(current, seen_version, &yours, &registrar),
+        )
+        .await;
+    }
     let location = paths::student(id.0);
     match outcome {
         EditOutcome::Saved => Ok(see_other_with(&location, Flash::Saved)),
@@ -78,11 +85,6 @@ pub async fn update(
             render(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         EditOutcome::Stale { current } => {
-            keep_rejected(
-                &state,
-                edit_rejected(&current, seen_version, &yours, &registrar),
-            )
-            .await;
             let since = revisions::since(&state.db, current.id, seen_version).await?;
             let page = ConflictPage {
                 layout: Layout::new(format!("{} changed while you were editing", current.name))
@@ -93,11 +95,6 @@ pub async fn update(
             render(StatusCode::CONFLICT, &page)
         }
         EditOutcome::DeletedMeanwhile { current } => {
-            keep_rejected(
-                &state,
-                edit_rejected(&current, seen_version, &yours, &registrar),
-            )
-            .await;
             let layout = Layout::new(format!(
                 "{} was deleted while you were editing",
                 current.name
