@@ -6,6 +6,8 @@ use std::borrow::Borrow;
 
 /// The list, and where a new student is posted.
 pub const LIST: &str = "/students";
+/// The create form.
+pub const NEW: &str = "/students/new";
 /// The list as CSV.
 pub const CSV: &str = "/students.csv";
 /// The upload form of a CSV import.
