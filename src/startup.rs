@@ -14,7 +14,7 @@ use crate::config::{Cli, Command, Settings};
 use crate::db;
 use crate::routes::router;
 use crate::state::AppState;
-use crate::state::AuthPolicy;
+use crate::auth::AuthPolicy;
 use crate::students::cli::{self as students_cli, StudentsCommandError};
 
 #[derive(Debug, thiserror::Error)]
@@ -122,10 +122,6 @@ impl Application {
         self.listener
             .local_addr()
             .expect("a bound listener has an address")
-    }
-
-    pub fn db(&self) -> &DatabaseConnection {
-        &self.db
     }
 
     /// Replaces the sign-in throttling policy (tests use small limits).

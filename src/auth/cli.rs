@@ -16,6 +16,8 @@ pub enum UserCommandError {
     #[error("could not read the password: {0}")]
     Input(#[from] std::io::Error),
     #[error(transparent)]
+    Hash(#[from] password::HashError),
+    #[error(transparent)]
     Database(#[from] DbErr),
 }
 
@@ -28,9 +30,7 @@ pub async fn run(db: &DatabaseConnection, command: UserCommand) -> Result<(), Us
             let username = Username::parse(&username).map_err(UserCommandError::Invalid)?;
             let password = read_password(password_stdin)?;
             let password = NewPassword::parse(&password).map_err(UserCommandError::Invalid)?;
-            let hash = password::hash(&password)
-                .await
-                .map_err(|e| UserCommandError::Invalid(e.to_string()))?;
+            let hash = password::hash(&password).await?;
             match accounts::create(db, &username, hash).await {
                 Ok(account) => {
                     println!("Created registrar account {}", account.username);

@@ -258,7 +258,9 @@ pub async fn setup(
         );
     };
 
-    let hash = password::hash(&password).await?;
+    let hash = password::hash(&password)
+        .await
+        .map_err(|err| AppError::Internal(err.to_string()))?;
     let account = match accounts::create_first(&state.db, &username, hash).await {
         Ok(Some(account)) => account,
         Ok(None) => return Err(AppError::NotFound),

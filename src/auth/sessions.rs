@@ -17,7 +17,8 @@ use crate::db::now;
 use crate::error::AppError;
 use crate::http::cookie;
 use crate::http::redirect::see_other;
-use crate::state::{AppState, AuthPolicy};
+use super::policy::AuthPolicy;
+use crate::state::AppState;
 
 pub const COOKIE: &str = "registrar_session";
 

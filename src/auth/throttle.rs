@@ -15,7 +15,7 @@ use sea_orm::{
 
 use crate::db::entities::login_failure;
 use crate::db::now;
-use crate::state::{AuthPolicy, Throttle};
+use super::policy::{AuthPolicy, Throttle};
 
 /// A sign-in attempt, counted as a failure from the moment it starts, so
 /// that attempts made at once cannot all slip under the limit; a success

@@ -6,13 +6,15 @@
 mod address;
 mod gpa;
 mod name;
+mod password;
 mod text;
 mod username;
 
 pub use address::Address;
 pub use gpa::Gpa;
 pub use name::Name;
-pub use username::{NewPassword, Username};
+pub use password::NewPassword;
+pub use username::Username;
 
 /// The editable part of a student record, every field valid.
 #[derive(Debug, Clone, PartialEq, Eq)]

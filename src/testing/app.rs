@@ -14,7 +14,7 @@ use crate::auth::{accounts, password};
 use crate::config::Settings;
 use crate::domain::{NewPassword, Username};
 use crate::startup::Application;
-use crate::state::{AuthPolicy, Throttle};
+use crate::auth::{AuthPolicy, Throttle};
 
 /// The registrar account [`TestApp::spawn`] creates, and its password.
 pub const REGISTRAR: &str = "registrar";

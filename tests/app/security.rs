@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use registrar::auth::accounts;
 use registrar::db::entities::session;
 use registrar::domain::Username;
-use registrar::state::Throttle;
+use registrar::auth::Throttle;
 use registrar::testing::{AppOptions, Backend, PASSWORD, REGISTRAR, TestApp};
 use sea_orm::{EntityTrait, PaginatorTrait};
 
@@ -612,7 +612,7 @@ async fn idle_and_expired_sessions_end(backend: Backend) {
         .await
         .unwrap();
     let policy =
-        registrar::state::AuthPolicy::from_settings(&registrar::config::Settings::for_tests(""));
+        registrar::auth::AuthPolicy::from_settings(&registrar::config::Settings::for_tests(""));
     assert_eq!(
         registrar::auth::sessions::sweep(&app.db, &policy)
             .await
