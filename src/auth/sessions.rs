@@ -16,6 +16,7 @@ use crate::db::entities::{registrar, session};
 use crate::db::now;
 use crate::error::AppError;
 use crate::http::cookie;
+use crate::layout::Layout;
 use crate::http::redirect::see_other;
 use super::policy::AuthPolicy;
 use crate::state::AppState;
@@ -33,6 +34,16 @@ pub struct Registrar {
     username: String,
     csrf_token: String,
     token_hash: String,
+}
+
+/// The header of every page names the signed-in registrar and carries the
+/// session's form token (for "Sign out").
+impl Layout {
+    pub fn with_registrar(mut self, registrar: &Registrar) -> Self {
+        self.registrar = Some(registrar.username().to_owned());
+        self.csrf_token = registrar.csrf_token().to_owned();
+        self
+    }
 }
 
 impl Registrar {
