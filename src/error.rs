@@ -14,6 +14,7 @@ use axum::response::{Html, IntoResponse, Response};
 use sea_orm::DbErr;
 
 use crate::db;
+use crate::http::cookie::CookieError;
 use crate::layout::Layout;
 
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +57,12 @@ impl From<DbErr> for AppError {
         } else {
             AppError::Database(err)
         }
+    }
+}
+
+impl From<CookieError> for AppError {
+    fn from(err: CookieError) -> Self {
+        AppError::Internal(err.to_string())
     }
 }
 
@@ -148,9 +155,7 @@ impl IntoResponse for AppError {
         }
         let mut response = self.page().into_response();
         if matches!(self, AppError::Unavailable(_) | AppError::Timeout) {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, 2.into());
+            response.headers_mut().insert(header::RETRY_AFTER, 2.into());
         }
         response
     }

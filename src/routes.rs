@@ -21,6 +21,7 @@ use crate::assets;
 use crate::auth::{handlers as auth, sessions};
 use crate::error::AppError;
 use crate::health::healthz;
+use crate::http::cookie::SecureCookies;
 use crate::http::flash;
 use crate::http::form::MAX_FORM_BYTES;
 use crate::state::AppState;
@@ -69,8 +70,11 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .merge(anyone)
         .fallback(|| async { AppError::NotFound })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
+        .layer(middleware::from_fn_with_state(
+            SecureCookies(state.auth.secure_cookies),
+            flash::carry,
+        ))
         .with_state(state)
-        .layer(middleware::from_fn(flash::consume))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .layer(CatchPanicLayer::custom(|panic: Box<dyn Any + Send>| {
             let what = panic

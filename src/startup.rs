@@ -9,12 +9,12 @@ use sea_orm::{DatabaseConnection, DbErr};
 use tokio::net::TcpListener;
 
 use crate::auth;
+use crate::auth::AuthPolicy;
 use crate::auth::cli::UserCommandError;
 use crate::config::{Cli, Command, Settings};
 use crate::db;
 use crate::routes::router;
 use crate::state::AppState;
-use crate::auth::AuthPolicy;
 use crate::students::cli::{self as students_cli, StudentsCommandError};
 
 #[derive(Debug, thiserror::Error)]

@@ -10,11 +10,11 @@ use tokio::sync::oneshot;
 
 use super::browser::{Browser, Page};
 use super::database::{Backend, TestDatabase};
+use crate::auth::{AuthPolicy, Throttle};
 use crate::auth::{accounts, password};
 use crate::config::Settings;
 use crate::domain::{NewPassword, Username};
 use crate::startup::Application;
-use crate::auth::{AuthPolicy, Throttle};
 
 /// The registrar account [`TestApp::spawn`] creates, and its password.
 pub const REGISTRAR: &str = "registrar";
