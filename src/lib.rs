@@ -15,6 +15,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod ephemeral;
 pub mod error;
 pub mod health;
 pub mod http;

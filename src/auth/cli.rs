@@ -26,6 +26,7 @@ pub async fn run(db: &DatabaseConnection, command: UserCommand) -> Result<(), Us
         UserCommand::Add {
             username,
             password_stdin,
+            ..
         } => {
             let username = Username::parse(&username).map_err(UserCommandError::Invalid)?;
             let password = read_password(password_stdin)?;
@@ -42,7 +43,7 @@ pub async fn run(db: &DatabaseConnection, command: UserCommand) -> Result<(), Us
                 Err(CreateError::Database(err)) => Err(err.into()),
             }
         }
-        UserCommand::List => {
+        UserCommand::List { .. } => {
             let accounts = accounts::list(db).await?;
             if accounts.is_empty() {
                 println!("No registrar accounts yet.");
@@ -60,7 +61,7 @@ pub async fn run(db: &DatabaseConnection, command: UserCommand) -> Result<(), Us
             }
             Ok(())
         }
-        UserCommand::Disable { username } => {
+        UserCommand::Disable { username, .. } => {
             let username = Username::parse(&username).map_err(UserCommandError::Invalid)?;
             if accounts::disable(db, &username).await? {
                 println!("Disabled {username} and ended its sessions");
