@@ -1,4 +1,4 @@
-//! `registrar serve --ephemeral` (SPEC §11, docs/contract.md): a throw-away
+//! `registrar serve --ephemeral` (docs/contract.md §11): a throw-away
 //! server for other people's tests. Its SQLite database lives in a
 //! temporary directory removed on exit; it listens on a free port unless
 //! told otherwise; the accounts and demo students asked for are there

@@ -122,7 +122,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .layer(middleware::from_fn(fresh_request_id))
 }
 
-/// Headers every response carries (SPEC §4): no script at all, no framing,
+/// Headers every response carries (docs/contract.md §4): no script at all, no framing,
 /// no type sniffing, no full URLs leaked to other sites.
 fn with_security_headers(router: Router) -> Router {
     let policy = [

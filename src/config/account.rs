@@ -5,7 +5,7 @@ use std::fmt;
 
 use crate::domain::{NewPassword, Username};
 
-/// What an account may do (SPEC §9, the roles issue). Until roles land,
+/// What an account may do (docs/contract.md §9, coming). Until roles land,
 /// the word is read and checked but has no effect: every account may do
 /// everything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

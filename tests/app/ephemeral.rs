@@ -1,4 +1,4 @@
-//! `registrar serve --ephemeral` (SPEC §11), run as a process the way
+//! `registrar serve --ephemeral` (docs/contract.md §11), run as a process the way
 //! another project's test suite runs it: one line on standard output, the
 //! accounts and demo students it was given, SIGTERM exits 0 and the
 //! throw-away database is gone.

@@ -1,4 +1,4 @@
-//! Accounts and security (SPEC §4): who may read and change records, and
+//! Accounts and security (docs/contract.md §4): who may read and change records, and
 //! that no hostile request changes anything.
 
 use std::time::Duration;
