@@ -7,6 +7,7 @@
 //! `cargo test creates_a_student::postgres` one.
 
 mod browser;
+mod characters;
 mod chrome;
 mod cli;
 mod concurrency;
@@ -21,6 +22,7 @@ mod requests;
 mod resilience;
 mod scale;
 mod security;
+mod slow_clients;
 mod students;
 
 /// Declares, for each listed test function, a module with one test per
