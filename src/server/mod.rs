@@ -128,6 +128,7 @@ pub async fn serve(
     let open = Arc::new(Semaphore::new(cap));
     let (stop, stopping) = watch::channel(false);
     let mut at_cap = CapLog::default();
+    let trimmer = tokio::spawn(release_memory_after_bursts(Arc::clone(&open), cap));
     tokio::pin!(shutdown);
     loop {
         let permit = tokio::select! {
@@ -156,6 +157,34 @@ pub async fn serve(
     let _ = stop.send(true);
     let all = u32::try_from(cap).unwrap_or(u32::MAX);
     let _ = open.acquire_many(all).await;
+    trimmer.abort();
+}
+
+/// Connections freed in a burst leave their buffers in glibc's arenas,
+/// and the process would stay that much bigger for good: once at least
+/// [`BURST`] connections have closed since the last look, freed memory is
+/// handed back to the system.
+async fn release_memory_after_bursts(open: Arc<Semaphore>, cap: usize) {
+    const BURST: usize = 64;
+    let mut every = tokio::time::interval(Duration::from_secs(5));
+    let mut busiest = 0;
+    loop {
+        every.tick().await;
+        let in_use = cap - open.available_permits().min(cap);
+        busiest = busiest.max(in_use);
+        if busiest - in_use >= BURST {
+            release_freed_memory();
+            busiest = in_use;
+        }
+    }
+}
+
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free heap pages to the system.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// A free connection slot; when there is none, logs that the cap is

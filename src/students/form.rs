@@ -38,7 +38,11 @@ impl StudentForm {
     /// [`StudentForm::parse`] for an edit of `current`: a name or address
     /// left as it was is kept as stored (see [`StudentFields::parse_edit`]).
     pub fn parse_edit(&self, current: &Student) -> Result<StudentFields, FieldErrors> {
-        StudentFields::parse_edit(|field| Ok(self.value(field)), &current.name, &current.address)
+        StudentFields::parse_edit(
+            |field| Ok(self.value(field)),
+            &current.name,
+            &current.address,
+        )
     }
 }
 

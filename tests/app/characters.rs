@@ -105,6 +105,28 @@ async fn spoofing_characters_are_refused_by_the_form_and_the_import(backend: Bac
     }
     let imported = upload(&browser, "name,address,gpa\nمهدی‌زاده,1 Main St,3\n").await;
     imported.assert_status(StatusCode::SEE_OTHER);
+
+    // Rendered isolated wherever it sits among our words.
+    let name = "محمد علی";
+    let id = app.create_student(&browser, name, "1 Main St", "3").await;
+    let show = browser.get(&format!("/students/{id}")).await;
+    assert!(
+        show.title().contains(&format!("\u{2068}{name}\u{2069}")),
+        "{}",
+        show.title()
+    );
+    assert!(show.body.contains(&format!("<h1 dir=\"auto\">{name}</h1>")));
+    let history = browser.get(&format!("/students/{id}/history")).await;
+    assert!(
+        history
+            .body
+            .contains(&format!("History of <bdi>{name}</bdi>"))
+    );
+    let list = browser.get("/students?q=%D9%85%D8%AD%D9%85%D8%AF").await;
+    assert!(
+        list.body.contains(&format!("<bdi>محمد</bdi>")),
+        "the query, isolated"
+    );
 }
 
 async fn text_is_stored_in_nfc_and_older_values_stay_until_edited(backend: Backend) {
