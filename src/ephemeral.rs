@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use crate::auth::accounts::{self, CreateError};
 use crate::auth::password::{self, HashError};
 use crate::config::{AccountSpec, EphemeralOptions, Settings};
-use crate::students::demo;
 use crate::startup::connect_and_migrate;
+use crate::students::demo;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EphemeralError {

@@ -18,8 +18,9 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
 use super::connection::Activity;
+use crate::error::ErrorPage;
 use crate::routes::SECURITY_HEADERS;
-use crate::views::ErrorPage;
+use crate::views::Layout;
 
 pub(super) struct Watched {
     stream: TcpStream,
@@ -169,9 +170,14 @@ fn replacement_for(written: &[u8]) -> Option<Vec<u8>> {
         ),
         _ => ("Bad request", "The request could not be read."),
     };
-    let page = ErrorPage::new(status, heading, message)
-        .render()
-        .unwrap_or_else(|_| format!("<!doctype html><title>{heading}</title><h1>{heading}</h1>"));
+    let page = ErrorPage {
+        layout: Layout::new(heading),
+        status,
+        heading: heading.to_owned(),
+        message: message.to_owned(),
+    }
+    .render()
+    .unwrap_or_else(|_| format!("<!doctype html><title>{heading}</title><h1>{heading}</h1>"));
     let mut answer = format!(
         "HTTP/1.1 {code} {}\r\n",
         status.canonical_reason().unwrap_or("Error")

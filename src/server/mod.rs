@@ -31,29 +31,17 @@ pub use connection::Timeouts;
 pub struct ConnectionLimits {
     /// Seconds a client has to send a request's headers: from opening the
     /// connection, or from the first byte of a later request on it.
-    #[arg(
-        long,
-        env = "REGISTRAR_HEADER_TIMEOUT_SECS",
-        default_value_t = 10,
-    )]
+    #[arg(long, env = "REGISTRAR_HEADER_TIMEOUT_SECS", default_value_t = 10)]
     pub header_timeout_secs: u64,
 
     /// Seconds a keep-alive connection may stay idle between requests
     /// before it is closed (also: how long a request may make no progress).
-    #[arg(
-        long,
-        env = "REGISTRAR_IDLE_TIMEOUT_SECS",
-        default_value_t = 75,
-    )]
+    #[arg(long, env = "REGISTRAR_IDLE_TIMEOUT_SECS", default_value_t = 75)]
     pub idle_timeout_secs: u64,
 
     /// Connections open at once; beyond it, new ones wait (unaccepted)
     /// until one closes. Lowered at start to fit the open-file limit.
-    #[arg(
-        long,
-        env = "REGISTRAR_MAX_CONNECTIONS",
-        default_value_t = 1_024,
-    )]
+    #[arg(long, env = "REGISTRAR_MAX_CONNECTIONS", default_value_t = 1_024)]
     pub max_connections: usize,
 }
 
