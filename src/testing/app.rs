@@ -8,8 +8,9 @@ use axum::http::StatusCode;
 use sea_orm::DatabaseConnection;
 use tokio::sync::oneshot;
 
-use super::browser::{Browser, Page};
+use super::browser::Browser;
 use super::database::{Backend, TestDatabase};
+use super::page::Page;
 use crate::auth::{accounts, password};
 use crate::config::Settings;
 use crate::domain::{NewPassword, Username};

@@ -5,9 +5,13 @@
 mod app;
 mod browser;
 mod database;
+mod form;
 mod outcomes;
+mod page;
 
 pub use app::{AppOptions, PASSWORD, REGISTRAR, TestApp};
-pub use browser::{Browser, Form, Page};
+pub use browser::Browser;
 pub use database::{Backend, TestDatabase, servers_required};
+pub use form::Form;
 pub use outcomes::{Outcomes, concurrently};
+pub use page::Page;
