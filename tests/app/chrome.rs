@@ -30,14 +30,12 @@ fn first_existing(candidates: &[&str]) -> Option<PathBuf> {
 }
 
 /// Says why a browser test cannot run: a failure when browsers are
-/// required, else a loud skip.
+/// required, else a skip said on the terminal and counted at the end.
 pub fn unavailable(what: &str) {
     if browser_required() {
         panic!("{what}, and REGISTRAR_REQUIRE_BROWSER=1");
     }
-    eprintln!(
-        "\n!!!!! SKIPPING a browser test: {what}. Set REGISTRAR_REQUIRE_BROWSER=1 to fail instead. !!!!!\n"
-    );
+    registrar::testing::report_skip("Chromium", what, "REGISTRAR_REQUIRE_BROWSER=1");
 }
 
 /// A running chromedriver; each [`Chrome::session`] is a browser of its own.
