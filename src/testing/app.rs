@@ -157,6 +157,26 @@ impl TestApp {
         self.signed_in_as(REGISTRAR, PASSWORD).await
     }
 
+    /// `count` new browsers, each with its own cookie jar, signed in as
+    /// [`REGISTRAR`] at the same time (sign-in hashes a password, which
+    /// takes a while; one after the other it adds up).
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use registrar::testing::{Backend, TestApp};
+    ///
+    /// let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    /// let registrars = app.signed_in_browsers(4).await;
+    /// assert_eq!(registrars.len(), 4);
+    /// for browser in &registrars {
+    ///     browser.get("/students").await.assert_status(axum::http::StatusCode::OK);
+    /// }
+    /// # }
+    /// ```
+    pub async fn signed_in_browsers(&self, count: usize) -> Vec<Browser> {
+        futures_util::future::join_all((0..count).map(|_| self.signed_in_browser())).await
+    }
+
     /// A new browser signed in through the sign-in form.
     pub async fn signed_in_as(&self, username: &str, password: &str) -> Browser {
         let browser = self.browser();

@@ -87,7 +87,7 @@ impl Page {
         self
     }
 
-    fn document(&self) -> Html {
+    pub(super) fn document(&self) -> Html {
         Html::parse_document(&self.body)
     }
 
@@ -168,6 +168,6 @@ impl Page {
     }
 }
 
-fn squash(text: &str) -> String {
+pub(super) fn squash(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
