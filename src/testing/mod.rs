@@ -11,6 +11,7 @@ mod outcomes;
 mod page;
 mod readings;
 mod skips;
+mod snapshot;
 
 pub use app::{AppOptions, PASSWORD, REGISTRAR, TestApp};
 pub use browser::Browser;

@@ -159,3 +159,26 @@ impl Drop for Start {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use axum::http::StatusCode;
+
+    use super::{Outcomes, concurrently};
+
+    #[tokio::test]
+    async fn a_client_that_never_waits_does_not_hold_the_others_back() {
+        let run = concurrently(3, |client, start| async move {
+            if client != 0 {
+                start.wait().await;
+            } // client 0 gives its place up by dropping it
+            Outcomes::of(StatusCode::OK)
+        });
+        let outcomes = tokio::time::timeout(Duration::from_secs(5), run)
+            .await
+            .expect("the start line opened");
+        assert_eq!(outcomes.count(StatusCode::OK), 3);
+    }
+}
