@@ -8,9 +8,10 @@ use axum::http::StatusCode;
 use sea_orm::DatabaseConnection;
 use tokio::sync::oneshot;
 
-use super::browser::{Browser, Page};
+use super::browser::Browser;
 use super::database::{Backend, TestDatabase};
 use crate::auth::{AuthPolicy, Throttle};
+use super::page::Page;
 use crate::auth::{accounts, password};
 use crate::config::Settings;
 use crate::domain::{NewPassword, Username};
@@ -155,6 +156,26 @@ impl TestApp {
     /// A new browser signed in as [`REGISTRAR`].
     pub async fn signed_in_browser(&self) -> Browser {
         self.signed_in_as(REGISTRAR, PASSWORD).await
+    }
+
+    /// `count` new browsers, each with its own cookie jar, signed in as
+    /// [`REGISTRAR`] at the same time (sign-in hashes a password, which
+    /// takes a while; one after the other it adds up).
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use registrar::testing::{Backend, TestApp};
+    ///
+    /// let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    /// let registrars = app.signed_in_browsers(4).await;
+    /// assert_eq!(registrars.len(), 4);
+    /// for browser in &registrars {
+    ///     browser.get("/students").await.assert_status(axum::http::StatusCode::OK);
+    /// }
+    /// # }
+    /// ```
+    pub async fn signed_in_browsers(&self, count: usize) -> Vec<Browser> {
+        futures_util::future::join_all((0..count).map(|_| self.signed_in_browser())).await
     }
 
     /// A new browser signed in through the sign-in form.

@@ -28,11 +28,13 @@ pub struct Saved {
 /// value nobody else writes, POST it. Clients are spread over `apps`.
 pub async fn hammer(apps: &[Arc<TestApp>], id: i64) -> (Outcomes, Vec<Saved>) {
     let saves = Arc::new(Mutex::new(Vec::new()));
-    let outcomes = concurrently(CLIENTS, |client| {
+    let outcomes = concurrently(CLIENTS, |client, start| {
         let app = Arc::clone(&apps[client % apps.len()]);
         let saves = Arc::clone(&saves);
         async move {
             let browser = app.signed_in_browser().await;
+            // Every client is signed in before any submits.
+            start.wait().await;
             let mut outcomes = Outcomes::default();
             for round in 0..ROUNDS {
                 let path = format!("/students/{id}");
