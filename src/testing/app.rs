@@ -10,8 +10,9 @@ use tokio::sync::oneshot;
 
 use super::browser::Browser;
 use super::database::{Backend, TestDatabase};
-use crate::auth::{AuthPolicy, Throttle};
+use super::form::Form;
 use super::page::Page;
+use crate::auth::{AuthPolicy, Throttle};
 use crate::auth::{accounts, password};
 use crate::config::Settings;
 use crate::domain::{NewPassword, Username};
@@ -186,9 +187,9 @@ impl TestApp {
         browser
     }
 
-    /// Opens the student's edit form, sets `changes` and submits it;
-    /// returns the answer (`303` when saved).
-    pub async fn edit_student(&self, browser: &Browser, id: i64, changes: &[(&str, &str)]) -> Page {
+    /// Opens the student's edit form and sets `changes`, without
+    /// submitting it (so that a test can decide when).
+    pub async fn edit_form(&self, browser: &Browser, id: i64, changes: &[(&str, &str)]) -> Form {
         let path = format!("/students/{id}");
         let edit = browser.get(&format!("{path}/edit")).await;
         edit.assert_status(StatusCode::OK);
@@ -196,7 +197,16 @@ impl TestApp {
         for (field, value) in changes {
             form.set(field, value);
         }
-        form.submit(browser).await
+        form
+    }
+
+    /// Opens the student's edit form, sets `changes` and submits it;
+    /// returns the answer (`303` when saved).
+    pub async fn edit_student(&self, browser: &Browser, id: i64, changes: &[(&str, &str)]) -> Page {
+        self.edit_form(browser, id, changes)
+            .await
+            .submit(browser)
+            .await
     }
 
     /// Creates a student through the create form; returns its id.
