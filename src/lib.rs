@@ -18,6 +18,7 @@ pub mod domain;
 pub mod error;
 pub mod health;
 pub mod http;
+pub mod presence;
 pub mod routes;
 pub mod startup;
 pub mod state;

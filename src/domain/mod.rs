@@ -6,12 +6,14 @@
 mod address;
 mod gpa;
 mod name;
+mod reason;
 mod text;
 mod username;
 
 pub use address::Address;
 pub use gpa::Gpa;
 pub use name::Name;
+pub use reason::Reason;
 pub use username::{NewPassword, Username};
 
 /// The editable part of a student record, every field valid.

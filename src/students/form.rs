@@ -69,7 +69,7 @@ impl FieldErrors {
             .collect()
     }
 
-    fn single(field: &'static str, message: String) -> Self {
+    pub fn single(field: &'static str, message: String) -> Self {
         FieldErrors(BTreeMap::from([(field, message)]))
     }
 }

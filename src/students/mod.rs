@@ -20,6 +20,7 @@ pub mod list;
 pub mod listing;
 pub mod pages;
 pub mod protocol;
+pub mod restore;
 pub mod store;
 pub mod uploads;
 pub mod views;

@@ -216,6 +216,7 @@ async fn insert_revision(
         gpa_hundredths: Set(student.gpa_hundredths),
         registrar: Set(student.updated_by.clone()),
         at: Set(student.updated_at),
+        reason: Set(None),
     })
     .exec_without_returning(txn)
     .await?;
@@ -263,6 +264,7 @@ pub async fn record_conflict(
         gpa: Set(keep(rejected.gpa)),
         registrar: Set(rejected.registrar.to_owned()),
         at: Set(crate::db::now()),
+        reason: Set(None),
     })
     .exec_without_returning(db)
     .await?;

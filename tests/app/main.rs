@@ -12,6 +12,7 @@ mod cli;
 mod concurrency;
 mod conflicts;
 mod fuzz;
+mod presence;
 mod process;
 mod proxy;
 mod requests;
@@ -19,6 +20,7 @@ mod resilience;
 mod scale;
 mod security;
 mod students;
+mod upgrades;
 
 /// Declares, for each listed test function, a module with one test per
 /// backend.

@@ -17,6 +17,8 @@ pub struct Model {
     pub gpa: Option<String>,
     pub registrar: String,
     pub at: DateTimeUtc,
+    /// The reason the refused submission gave, as typed.
+    pub reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
