@@ -324,7 +324,7 @@ async fn raw_ceiling(
                     address: current.address.clone(),
                     gpa: gpa(round).to_owned(),
                 };
-                match protocol::edit(&db, id, version, &form, "bench").await {
+                match protocol::edit(&db, id, version, &form, &Ok(None), "bench").await {
                     Ok(EditOutcome::Saved) => {
                         commits += 1;
                         version += 1;
@@ -424,7 +424,7 @@ async fn main() {
         options.pool,
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
-    registrar::demo::fill(&db, options.students, 1, false, |_| {})
+    registrar::students::demo::fill(&db, options.students, 1, false, |_| {})
         .await
         .expect("demo data");
     let password = NewPassword::parse(PASSWORD).expect("a valid password");

@@ -23,21 +23,25 @@ use crate::health::healthz;
 use crate::http::flash;
 use crate::http::form::MAX_FORM_BYTES;
 use crate::state::AppState;
-use crate::students::{actions, csv, pages, uploads};
+use crate::students::import::handlers as uploads;
+use crate::students::record::{read as pages, restore, write as actions};
+use crate::students::{changes, export, history, list};
 use crate::views::ErrorPage;
 
 /// Every route of the application.
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
     // Everything about students needs a signed-in registrar.
     let registrars_only = Router::new()
-        .route("/students", get(pages::list).post(actions::create))
-        .route("/students.csv", get(csv::export))
+        .route("/students", get(list::list).post(actions::create))
+        .route("/students.csv", get(export::export))
         .route("/students/new", get(pages::new_form))
         .route("/students/{id}", get(pages::show).post(actions::update))
         .route("/students/{id}/edit", get(pages::edit_form))
-        .route("/students/{id}/history", get(pages::history))
-        .route("/changes", get(pages::my_changes))
+        .route("/students/{id}/history", get(history::history))
+        .route("/changes", get(changes::my_changes))
         .route("/students/{id}/delete", post(actions::delete))
+        .route("/students/{id}/restore", post(restore::restore))
+        .route("/students/{id}/undelete", post(restore::undelete))
         .route(
             "/students/import",
             get(uploads::upload_form)

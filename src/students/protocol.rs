@@ -1,14 +1,50 @@
-//! The edit protocol (SPEC §2): every change to a student is one write
-//! transaction that locks the row, compares the version the registrar saw
-//! with the stored one, and writes only over the version it saw.
+//! The edit protocol (docs/contract.md): every change to a student is one
+//! write transaction that locks the row, compares the version the
+//! registrar saw with the stored one, and writes only over the version it
+//! saw. Each outcome carries the row as the protocol found it under the
+//! lock, so nobody reads it again to explain the outcome.
 
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 
-use super::form::{FieldErrors, StudentForm};
-use super::store::{self, Student};
-use crate::db::{begin_write, now};
-use crate::domain::StudentFields;
+use super::form::StudentForm;
+use super::store::{self, Action, Author, Student};
+use crate::db::{self, begin_write, now};
+use crate::domain::{FieldErrors, Reason, StudentFields};
 use crate::error::AppError;
+
+/// Why the protocol could not decide: shared by every path that writes.
+#[derive(Debug, thiserror::Error)]
+pub enum ProtocolError {
+    /// No student was ever created with this id.
+    #[error("no such student")]
+    NotFound,
+    /// The row lock or the database did not answer in time: nothing was
+    /// written, and the same submission may be sent again.
+    #[error("busy: {0}")]
+    Busy(DbErr),
+    #[error("database error: {0}")]
+    Database(DbErr),
+}
+
+impl From<DbErr> for ProtocolError {
+    fn from(err: DbErr) -> Self {
+        if db::is_unavailable(&err) {
+            ProtocolError::Busy(err)
+        } else {
+            ProtocolError::Database(err)
+        }
+    }
+}
+
+impl From<ProtocolError> for AppError {
+    fn from(err: ProtocolError) -> Self {
+        match err {
+            ProtocolError::NotFound => AppError::NotFound,
+            ProtocolError::Busy(err) => AppError::Unavailable(err),
+            ProtocolError::Database(err) => AppError::Database(err),
+        }
+    }
+}
 
 /// What became of an edit submission.
 #[derive(Debug)]
@@ -17,37 +53,48 @@ pub enum EditOutcome {
     Saved,
     /// Every value equals the stored one: nothing was written.
     Unchanged,
-    /// The version matched but some value is invalid: nothing was written.
-    Invalid(FieldErrors),
+    /// The version matched but some value (or the reason) is invalid:
+    /// nothing was written.
+    Invalid {
+        errors: FieldErrors,
+        reason_error: Option<String>,
+        current: Student,
+    },
     /// Somebody else's change got in after the form was opened.
-    Stale,
+    Stale { current: Student },
     /// The student was deleted after the form was opened.
-    DeletedMeanwhile,
+    DeletedMeanwhile { current: Student },
 }
 
 /// Applies an edit submitted from a form opened at `seen_version`.
-///
-/// `Err(AppError::NotFound)` if no such student was ever created.
 pub async fn edit(
     db: &DatabaseConnection,
     id: i64,
     seen_version: i64,
     form: &StudentForm,
+    reason: &ReasonInput,
     registrar: &str,
-) -> Result<EditOutcome, AppError> {
+) -> Result<EditOutcome, ProtocolError> {
     let parsed = form.parse();
     let txn = begin_write(db).await?;
-    let current = store::lock_for_update(&txn, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-
-    let outcome = match judge(&current, seen_version, parsed) {
-        Judgement::Write(fields) => {
-            if store::update_guarded(&txn, &current, &fields, registrar, now()).await? {
+    let current = locked(&txn, id).await?;
+    let outcome = match judge(current, seen_version, parsed, reason) {
+        Judgement::Write(current, fields, reason) => {
+            let author = Author {
+                registrar,
+                at: now(),
+                reason: reason.as_ref(),
+            };
+            if store::update_guarded(&txn, &current, &fields, Action::Updated, &author).await? {
                 txn.commit().await?;
                 return Ok(EditOutcome::Saved);
             }
-            EditOutcome::Stale
+            let current = read_again(&txn, id).await?;
+            if current.deleted_at.is_some() {
+                EditOutcome::DeletedMeanwhile { current }
+            } else {
+                EditOutcome::Stale { current }
+            }
         }
         Judgement::Refuse(outcome) => outcome,
     };
@@ -56,29 +103,39 @@ pub async fn edit(
 }
 
 enum Judgement {
-    Write(StudentFields),
+    Write(Student, StudentFields, Option<Reason>),
     Refuse(EditOutcome),
 }
 
 /// The decision, made under the lock; the order matters: a stale form is a
 /// conflict even if its values are also invalid.
 fn judge(
-    current: &Student,
+    current: Student,
     seen_version: i64,
     parsed: Result<StudentFields, FieldErrors>,
+    reason: &ReasonInput,
 ) -> Judgement {
     if current.deleted_at.is_some() {
-        return Judgement::Refuse(EditOutcome::DeletedMeanwhile);
+        return Judgement::Refuse(EditOutcome::DeletedMeanwhile { current });
     }
     if current.version != seen_version {
-        return Judgement::Refuse(EditOutcome::Stale);
+        return Judgement::Refuse(EditOutcome::Stale { current });
     }
-    match parsed {
-        Err(errors) => Judgement::Refuse(EditOutcome::Invalid(errors)),
-        Ok(fields) if store::is_unchanged(current, &fields) => {
+    match (parsed, reason) {
+        (Err(errors), reason) => Judgement::Refuse(EditOutcome::Invalid {
+            errors,
+            reason_error: reason.as_ref().err().cloned(),
+            current,
+        }),
+        (Ok(_), Err(reason_error)) => Judgement::Refuse(EditOutcome::Invalid {
+            errors: FieldErrors::default(),
+            reason_error: Some(reason_error.clone()),
+            current,
+        }),
+        (Ok(fields), Ok(_)) if store::is_unchanged(&current, &fields) => {
             Judgement::Refuse(EditOutcome::Unchanged)
         }
-        Ok(fields) => Judgement::Write(fields),
+        (Ok(fields), Ok(reason)) => Judgement::Write(current, fields, reason.clone()),
     }
 }
 
@@ -86,8 +143,18 @@ fn judge(
 #[derive(Debug, PartialEq, Eq)]
 pub enum DeleteOutcome {
     Deleted,
-    Stale,
-    AlreadyDeleted,
+    /// Somebody else's change got in after the page was opened.
+    Stale {
+        current: Student,
+    },
+    AlreadyDeleted {
+        current: Student,
+    },
+    /// The reason is invalid: nothing was written.
+    Invalid {
+        reason_error: String,
+        current: Student,
+    },
 }
 
 /// Deletes the student if it is still at `seen_version`.
@@ -95,21 +162,40 @@ pub async fn delete(
     db: &DatabaseConnection,
     id: i64,
     seen_version: i64,
+    reason: &ReasonInput,
     registrar: &str,
-) -> Result<DeleteOutcome, AppError> {
+) -> Result<DeleteOutcome, ProtocolError> {
     let txn = begin_write(db).await?;
-    let current = store::lock_for_update(&txn, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let current = locked(&txn, id).await?;
     let outcome = if current.deleted_at.is_some() {
-        DeleteOutcome::AlreadyDeleted
+        DeleteOutcome::AlreadyDeleted { current }
     } else if current.version != seen_version {
-        DeleteOutcome::Stale
-    } else if store::delete_guarded(&txn, &current, registrar, now()).await? {
+        DeleteOutcome::Stale { current }
+    } else if let Err(reason_error) = reason {
+        DeleteOutcome::Invalid {
+            reason_error: reason_error.clone(),
+            current,
+        }
+    } else if store::delete_guarded(
+        &txn,
+        &current,
+        &Author {
+            registrar,
+            at: now(),
+            reason: reason.as_ref().ok().and_then(Option::as_ref),
+        },
+    )
+    .await?
+    {
         txn.commit().await?;
         return Ok(DeleteOutcome::Deleted);
     } else {
-        DeleteOutcome::Stale
+        let current = read_again(&txn, id).await?;
+        if current.deleted_at.is_some() {
+            DeleteOutcome::AlreadyDeleted { current }
+        } else {
+            DeleteOutcome::Stale { current }
+        }
     };
     txn.rollback().await?;
     Ok(outcome)
@@ -120,9 +206,26 @@ pub async fn create(
     db: &DatabaseConnection,
     fields: &StudentFields,
     registrar: &str,
-) -> Result<i64, DbErr> {
+) -> Result<i64, ProtocolError> {
     let txn = begin_write(db).await?;
     let student = store::insert(&txn, fields, registrar, now()).await?;
     txn.commit().await?;
     Ok(student.id)
+}
+
+/// A submitted `reason`, parsed: none given, a valid one, or why not.
+pub type ReasonInput = Result<Option<Reason>, String>;
+
+/// The student, locked until `txn` ends.
+pub(super) async fn locked(txn: &DatabaseTransaction, id: i64) -> Result<Student, ProtocolError> {
+    store::lock_for_update(txn, id)
+        .await?
+        .ok_or(ProtocolError::NotFound)
+}
+
+/// The student as it is now, after the guard matched no row although the
+/// lock was held (a lock that holds nothing, as on a lagging cluster
+/// node): the page that explains the refusal shows what got in.
+pub(super) async fn read_again(txn: &DatabaseTransaction, id: i64) -> Result<Student, ProtocolError> {
+    locked(txn, id).await
 }

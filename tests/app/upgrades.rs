@@ -141,7 +141,7 @@ async fn the_history_migration_upgrades_a_populated_database(backend: Backend) {
     // The new code runs on the old rows: version 1 restored as version 3
     // with its reason, and presence marks kept and read.
     let reason = registrar::domain::Reason::parse(Some("Address was right before"));
-    let outcome = restore::restore(&db, id, 2, 1, reason, "ada")
+    let outcome = restore::restore(&db, id, 2, 1, &reason, "ada")
         .await
         .expect("restore");
     assert!(
