@@ -12,6 +12,7 @@ mod cli;
 mod concurrency;
 mod conflicts;
 mod fuzz;
+mod history;
 mod presence;
 mod process;
 mod proxy;
