@@ -13,6 +13,7 @@ mod concurrency;
 mod conflicts;
 mod fuzz;
 mod history;
+mod history_browser;
 mod presence;
 mod process;
 mod proxy;
