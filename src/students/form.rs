@@ -3,8 +3,8 @@
 
 use serde::Deserialize;
 
-use super::store::{Revision, Student};
 use super::protocol::ReasonInput;
+use super::store::{Revision, Student};
 use crate::domain::{Field, FieldErrors, Reason, StudentFields};
 use crate::error::AppError;
 

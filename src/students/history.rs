@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::conflict::{FieldChange, diff, with_previous};
-use super::{compare, paths};
 use super::store::{self, Action, Attempt, ConflictEntry, Revision, conflicts, revisions};
+use super::{compare, paths};
 use crate::auth::Registrar;
 use crate::domain::Field;
 use crate::error::AppError;

@@ -226,6 +226,9 @@ pub(super) async fn locked(txn: &DatabaseTransaction, id: i64) -> Result<Student
 /// The student as it is now, after the guard matched no row although the
 /// lock was held (a lock that holds nothing, as on a lagging cluster
 /// node): the page that explains the refusal shows what got in.
-pub(super) async fn read_again(txn: &DatabaseTransaction, id: i64) -> Result<Student, ProtocolError> {
+pub(super) async fn read_again(
+    txn: &DatabaseTransaction,
+    id: i64,
+) -> Result<Student, ProtocolError> {
     locked(txn, id).await
 }

@@ -20,7 +20,10 @@ pub enum RestoreOutcome {
     Unchanged,
     /// Somebody else's change got in after the page was opened; `restored`
     /// is the revision whose values the registrar asked for.
-    Stale { current: Student, restored: Revision },
+    Stale {
+        current: Student,
+        restored: Revision,
+    },
     /// The student is deleted: undelete it first.
     Gone { current: Student },
     /// `revision` is not a version of this student.
@@ -94,7 +97,10 @@ async fn judge(
         return Ok(Judgement::Refuse(RestoreOutcome::NotAVersion));
     };
     if current.version != seen_version {
-        return Ok(Judgement::Refuse(RestoreOutcome::Stale { current, restored }));
+        return Ok(Judgement::Refuse(RestoreOutcome::Stale {
+            current,
+            restored,
+        }));
     }
     let parsed = StudentForm::from(&restored).parse();
     let refuse = |errors, reason_error| {
@@ -124,7 +130,10 @@ pub enum UndeleteOutcome {
     /// The student is not deleted.
     NotDeleted { current: Student },
     /// The reason is invalid: nothing written.
-    Invalid { reason_error: String, current: Student },
+    Invalid {
+        reason_error: String,
+        current: Student,
+    },
 }
 
 /// Brings a deleted student back under the same id as the next version,

@@ -190,7 +190,14 @@ async fn edits_restores_deletes_and_undeletes_at_once_lose_nothing(backend: Back
                 let show = browser.get(&path).await;
                 if show.status == StatusCode::GONE {
                     let form = show.form(&format!("{path}/undelete"));
-                    submit(&browser, &form, Kind::Undelete, &mut outcomes, &mut committed).await;
+                    submit(
+                        &browser,
+                        &form,
+                        Kind::Undelete,
+                        &mut outcomes,
+                        &mut committed,
+                    )
+                    .await;
                     continue;
                 }
                 show.assert_status(StatusCode::OK);
@@ -222,7 +229,10 @@ async fn edits_restores_deletes_and_undeletes_at_once_lose_nothing(backend: Back
                     }
                 }
             }
-            all_committed.lock().expect("not poisoned").extend(committed);
+            all_committed
+                .lock()
+                .expect("not poisoned")
+                .extend(committed);
             outcomes
         }
     })
@@ -245,7 +255,11 @@ async fn edits_restores_deletes_and_undeletes_at_once_lose_nothing(backend: Back
         outcomes.count(StatusCode::GONE),
         student.version
     );
-    let expected = [StatusCode::SEE_OTHER, StatusCode::CONFLICT, StatusCode::GONE];
+    let expected = [
+        StatusCode::SEE_OTHER,
+        StatusCode::CONFLICT,
+        StatusCode::GONE,
+    ];
     assert!(
         outcomes.others(&expected).is_empty(),
         "unexpected statuses {:?}",
@@ -253,8 +267,16 @@ async fn edits_restores_deletes_and_undeletes_at_once_lose_nothing(backend: Back
     );
     assert!(count(Kind::Edit) > 0 && count(Kind::Restore) > 0 && count(Kind::Delete) > 0);
     assert!(count(Kind::Undelete) > 0);
-    assert_eq!(student.version - 1, committed.len() as i64, "version - 1 != committed");
-    assert_eq!(revisions - 1, committed.len() as u64, "revisions after the first != committed");
+    assert_eq!(
+        student.version - 1,
+        committed.len() as i64,
+        "version - 1 != committed"
+    );
+    assert_eq!(
+        revisions - 1,
+        committed.len() as u64,
+        "revisions after the first != committed"
+    );
     assert_eq!(student.version, revisions as i64, "version != revisions");
     for (kind, action) in [
         (Kind::Edit, Action::Updated),

@@ -23,7 +23,9 @@ on_every_backend!(
 /// A student at version 3: created (1 Main St, 3.00), its address
 /// changed (version 2), then its GPA (version 3).
 async fn three_versions(app: &TestApp, browser: &Browser) -> i64 {
-    let id = app.create_student(browser, "Ada", "1 Main St", "3.00").await;
+    let id = app
+        .create_student(browser, "Ada", "1 Main St", "3.00")
+        .await;
     app.edit_student(browser, id, &[("address", "2 High St")])
         .await
         .assert_status(StatusCode::SEE_OTHER);
@@ -78,7 +80,11 @@ async fn restoring_an_old_version_writes_its_values_as_a_new_version(backend: Ba
 
     let student = db_checks::student(&app.db, id).await;
     assert_eq!(
-        (student.version, student.address.as_str(), student.gpa_hundredths),
+        (
+            student.version,
+            student.address.as_str(),
+            student.gpa_hundredths
+        ),
         (4, "1 Main St", 300)
     );
     assert_eq!(db_checks::revisions(&app.db, id, Action::Restored).await, 1);
@@ -113,9 +119,13 @@ async fn a_stale_restore_shows_base_restored_and_current_values(backend: Backend
         .assert_status(StatusCode::SEE_OTHER);
     // Alice opens the history at version 2; Bob changes the GPA meanwhile.
     let history = alice.get(&format!("/students/{id}/history")).await;
-    app.edit_student(&bob, id, &[("gpa", "3.9"), ("reason", "Transcript corrected")])
-        .await
-        .assert_status(StatusCode::SEE_OTHER);
+    app.edit_student(
+        &bob,
+        id,
+        &[("gpa", "3.9"), ("reason", "Transcript corrected")],
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
 
     let conflict = restore_form(&history, 1).submit(&alice).await;
     conflict.assert_status(StatusCode::CONFLICT);
@@ -149,14 +159,19 @@ async fn a_stale_restore_shows_base_restored_and_current_values(backend: Backend
         .await
         .assert_redirect_to(&format!("/students/{id}"));
     let student = db_checks::student(&app.db, id).await;
-    assert_eq!((student.version, student.address.as_str()), (4, "1 Main St"));
+    assert_eq!(
+        (student.version, student.address.as_str()),
+        (4, "1 Main St")
+    );
 }
 
 async fn a_restore_names_a_version_of_this_record_or_is_refused(backend: Backend) {
     let app = spawn_app!(backend);
     let browser = app.signed_in_browser().await;
     let id = three_versions(&app, &browser).await;
-    let other = app.create_student(&browser, "Grace", "9 Elm St", "2.00").await;
+    let other = app
+        .create_student(&browser, "Grace", "9 Elm St", "2.00")
+        .await;
     let path = format!("/students/{other}/restore");
     // Version 3 is one of Ada's, not of Grace's (who has only version 1).
     for revision in ["3", "99", "0", "-1"] {
@@ -179,7 +194,10 @@ async fn a_restore_names_a_version_of_this_record_or_is_refused(backend: Backend
             .assert_status(StatusCode::BAD_REQUEST);
     }
     browser
-        .post_with_token("/students/999999/restore", &[("version", "1"), ("revision", "1")])
+        .post_with_token(
+            "/students/999999/restore",
+            &[("version", "1"), ("revision", "1")],
+        )
         .await
         .assert_status(StatusCode::NOT_FOUND);
     // A reason over 200 characters.
@@ -227,7 +245,10 @@ async fn a_deleted_record_is_undeleted_under_its_id_and_counted_again(backend: B
     let show = browser.get(&format!("/students/{id}")).await;
     let mut delete = show.form(&format!("/students/{id}/delete"));
     delete.set("reason", "Duplicate record");
-    delete.submit(&browser).await.assert_status(StatusCode::SEE_OTHER);
+    delete
+        .submit(&browser)
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
     assert_eq!(list_total(&browser).await, "1");
 
     let gone = browser.get(&format!("/students/{id}")).await;
@@ -242,17 +263,29 @@ async fn a_deleted_record_is_undeleted_under_its_id_and_counted_again(backend: B
     assert_eq!(page.flash().as_deref(), Some("Undeleted"));
     assert_eq!(page.text("[data-version]").as_deref(), Some("3"));
     assert_eq!(list_total(&browser).await, "2");
-    assert!(browser.get("/students?q=ada").await.body.contains("1 Main St"));
+    assert!(
+        browser
+            .get("/students?q=ada")
+            .await
+            .body
+            .contains("1 Main St")
+    );
 
     let student = db_checks::student(&app.db, id).await;
     assert!(student.deleted_at.is_none() && student.deleted_by.is_none());
     assert_eq!(student.version, 3);
-    assert_eq!(db_checks::revisions(&app.db, id, Action::Undeleted).await, 1);
+    assert_eq!(
+        db_checks::revisions(&app.db, id, Action::Undeleted).await,
+        1
+    );
     assert_eq!(db_checks::all_revisions(&app.db, id).await, 3);
     let history = browser.get(&format!("/students/{id}/history")).await;
     let entries = history.texts(".entry");
     assert!(entries[0].contains("Undeleted as version 3"), "{entries:?}");
-    assert!(entries[0].contains("Not a duplicate after all"), "{entries:?}");
+    assert!(
+        entries[0].contains("Not a duplicate after all"),
+        "{entries:?}"
+    );
     assert!(entries[1].contains("Duplicate record"), "{entries:?}");
     // The record works as ever: edited at version 3.
     app.edit_student(&browser, id, &[("gpa", "3.5")])
@@ -321,13 +354,21 @@ async fn the_compare_page_shows_exactly_the_fields_that_changed(backend: Backend
     compared.assert_status(StatusCode::OK);
     let rows = compared.texts("table.compare tbody tr");
     assert_eq!(rows.len(), 2, "{rows:?}");
-    assert!(rows[0].starts_with("Address") && rows[0].contains("1 Main St") && rows[0].contains("2 High St"));
+    assert!(
+        rows[0].starts_with("Address")
+            && rows[0].contains("1 Main St")
+            && rows[0].contains("2 High St")
+    );
     assert!(rows[1].starts_with("GPA"));
     assert!(!compared.body.contains(">Name<"));
     // Backwards works too; the same version twice differs nowhere.
-    let back = browser.get(&format!("/students/{id}/history?from=3&to=1")).await;
+    let back = browser
+        .get(&format!("/students/{id}/history?from=3&to=1"))
+        .await;
     assert_eq!(back.texts("table.compare tbody tr").len(), 2);
-    let same = browser.get(&format!("/students/{id}/history?from=2&to=2")).await;
+    let same = browser
+        .get(&format!("/students/{id}/history?from=2&to=2"))
+        .await;
     same.assert_status(StatusCode::OK);
     assert!(same.texts("table.compare tbody tr").is_empty());
 
@@ -341,7 +382,9 @@ async fn the_compare_page_shows_exactly_the_fields_that_changed(backend: Backend
         "from=1.5&to=2",
         "from=99999999999999999999&to=1",
     ] {
-        let page = browser.get(&format!("/students/{id}/history?{query}")).await;
+        let page = browser
+            .get(&format!("/students/{id}/history?{query}"))
+            .await;
         page.assert_status(StatusCode::BAD_REQUEST);
     }
 }
@@ -357,7 +400,10 @@ async fn reasons_are_kept_and_shown_beside_who_made_the_change(backend: Backend)
             .await;
         page.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
         assert!(page.field_error("reason").is_some());
-        assert_eq!(page.form(&format!("/students/{id}")).value("gpa"), Some("3.5"));
+        assert_eq!(
+            page.form(&format!("/students/{id}")).value("gpa"),
+            Some("3.5")
+        );
     }
     assert_eq!(db_checks::student(&app.db, id).await.version, 1);
     // 200 characters fit.

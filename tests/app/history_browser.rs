@@ -47,8 +47,15 @@ async fn a_registrar_restores_a_version_from_the_history_page_and_sees_who_else_
     let id = app
         .create_student(&kit, "Ada Lovelace", "12 St James's Square", "3.60")
         .await;
-    app.edit_student(&kit, id, &[("gpa", "3.10"), ("reason", "Typed from the wrong transcript")])
-        .await;
+    app.edit_student(
+        &kit,
+        id,
+        &[
+            ("gpa", "3.10"),
+            ("reason", "Typed from the wrong transcript"),
+        ],
+    )
+    .await;
     let client = signed_in(&mut chrome, &app).await;
 
     let mut report = Vec::new();
@@ -90,10 +97,14 @@ async fn a_registrar_restores_a_version_from_the_history_page_and_sees_who_else_
     check(&client, "history").await;
     click(&client, "form.restore details summary").await;
     fill(&client, "#reason-1", "The first transcript was right").await;
+    screenshot(&client, "history-restore").await;
     check(&client, "history with a restore open").await;
     click_and_wait(&client, "form.restore button[type=submit]").await;
     assert_eq!(path(&client).await, format!("/students/{id}"));
-    assert_eq!(text_of(&client, "[role=status]").await, "Restored version 1");
+    assert_eq!(
+        text_of(&client, "[role=status]").await,
+        "Restored version 1"
+    );
     assert!(
         text_of(&client, ".record")
             .await
@@ -102,13 +113,19 @@ async fn a_registrar_restores_a_version_from_the_history_page_and_sees_who_else_
     let student = db_checks::student(&app.db, id).await;
     assert_eq!((student.version, student.gpa_hundredths), (3, 360));
 
-    open(&client, &app, &format!("/students/{id}/history?from=1&to=2")).await;
+    open(
+        &client,
+        &app,
+        &format!("/students/{id}/history?from=1&to=2"),
+    )
+    .await;
     screenshot(&client, "compare").await;
     check(&client, "compare").await;
 
     // A stale restore's conflict page.
     open(&client, &app, &format!("/students/{id}/history")).await;
-    app.edit_student(&kit, id, &[("address", "Ockham Park")]).await;
+    app.edit_student(&kit, id, &[("address", "Ockham Park")])
+        .await;
     click(&client, "form.restore details summary").await;
     click_and_wait(&client, "form.restore button[type=submit]").await;
     assert!(
@@ -120,7 +137,9 @@ async fn a_registrar_restores_a_version_from_the_history_page_and_sees_who_else_
 
     // Deleted: the 410 page offers the undelete; a stale one is refused.
     let show = kit.get(&format!("/students/{id}")).await;
-    show.form(&format!("/students/{id}/delete")).submit(&kit).await;
+    show.form(&format!("/students/{id}/delete"))
+        .submit(&kit)
+        .await;
     open(&client, &app, &format!("/students/{id}")).await;
     screenshot(&client, "gone").await;
     check(&client, "deleted record").await;
@@ -141,5 +160,8 @@ async fn a_registrar_restores_a_version_from_the_history_page_and_sees_who_else_
     for line in &report {
         println!("axe-core {line}");
     }
-    assert!(violations.is_empty(), "axe-core violations: {violations:#?}");
+    assert!(
+        violations.is_empty(),
+        "axe-core violations: {violations:#?}"
+    );
 }

@@ -142,7 +142,10 @@ async fn a_mark_lasts_fifteen_minutes_and_is_swept_after(backend: Backend) {
         .await
         .expect("sweep");
     assert_eq!(swept, 1);
-    let left = presence_row::Entity::find().all(&app.db).await.expect("rows");
+    let left = presence_row::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("rows");
     assert_eq!(left.len(), 1);
 }
 
@@ -168,7 +171,10 @@ async fn signing_out_or_deleting_clears_the_mark(backend: Backend) {
         .submit(&alice)
         .await
         .assert_status(StatusCode::SEE_OTHER);
-    let rows = presence_row::Entity::find().all(&app.db).await.expect("rows");
+    let rows = presence_row::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("rows");
     assert!(rows.is_empty(), "{rows:?}");
 }
 
@@ -184,5 +190,9 @@ async fn the_edit_form_opens_at_once_while_a_long_save_holds_the_record(backend:
     let took = started.elapsed();
     drop(holder);
     form.assert_status(StatusCode::OK);
-    assert!(took < Duration::from_secs(1), "{}: {took:?}", backend.name());
+    assert!(
+        took < Duration::from_secs(1),
+        "{}: {took:?}",
+        backend.name()
+    );
 }

@@ -6,14 +6,14 @@ use axum::response::Response;
 
 use super::views::{FormPage, GonePage, ShowPage, StudentView};
 use crate::auth::Registrar;
+use crate::db::now;
 use crate::domain::FieldErrors;
 use crate::error::AppError;
 use crate::http::flash::PendingFlash;
 use crate::http::path::StudentId;
+use crate::presence;
 use crate::state::AppState;
 use crate::students::form::StudentForm;
-use crate::db::now;
-use crate::presence;
 use crate::students::store::{self, Student, revisions};
 use crate::views::{Layout, render};
 

@@ -165,14 +165,8 @@ pub async fn undelete(
     let seen_version = parse_version(form.version.as_deref())?;
     let reason = parse_reason(form.reason.as_deref());
     let typed_reason = form.reason.unwrap_or_default();
-    let outcome = restore::undelete(
-        &state.db,
-        id.0,
-        seen_version,
-        &reason,
-        registrar.username(),
-    )
-    .await?;
+    let outcome =
+        restore::undelete(&state.db, id.0, seen_version, &reason, registrar.username()).await?;
     let current = match outcome {
         UndeleteOutcome::Undeleted => {
             return Ok(see_other_with(&paths::student(id.0), Flash::Undeleted));

@@ -15,9 +15,9 @@ use crate::http::form::Form;
 use crate::http::path::StudentId;
 use crate::http::redirect::see_other_with;
 use crate::http::retry::ask_to_retry;
+use crate::presence;
 use crate::state::AppState;
 use crate::students::conflict;
-use crate::presence;
 use crate::students::form::{DeleteForm, EditForm, StudentForm, parse_reason, parse_version};
 use crate::students::paths;
 use crate::students::protocol::{self, DeleteOutcome, EditOutcome, ProtocolError};
@@ -177,40 +177,39 @@ pub async fn delete(
     let seen_version = parse_version(form.version.as_deref())?;
     let reason = parse_reason(form.reason.as_deref());
     let typed_reason = form.reason.unwrap_or_default();
-    let current = match protocol::delete(
-        &state.db,
-        id.0,
-        seen_version,
-        &reason,
-        registrar.username(),
-    )
-    .await?
-    {
-        DeleteOutcome::Deleted => {
-            presence::store::clear(&state.db, registrar.id, id.0).await;
-            return Ok(see_other_with(paths::LIST, Flash::Deleted));
-        }
-        DeleteOutcome::Invalid {
-            reason_error,
-            current,
-        } => {
-            let page = ShowPage {
-                layout: Layout::new(current.name.clone())
-                    .with_registrar(&registrar)
-                    .with_errors(true),
-                latest_reason: revisions::latest(&state.db, &current)
-                    .await?
-                    .and_then(|r| r.reason),
-                others: presence::store::others(&state.db, id.0, registrar.id, crate::db::now())
+    let current =
+        match protocol::delete(&state.db, id.0, seen_version, &reason, registrar.username()).await?
+        {
+            DeleteOutcome::Deleted => {
+                presence::store::clear(&state.db, registrar.id, id.0).await;
+                return Ok(see_other_with(paths::LIST, Flash::Deleted));
+            }
+            DeleteOutcome::Invalid {
+                reason_error,
+                current,
+            } => {
+                let page = ShowPage {
+                    layout: Layout::new(current.name.clone())
+                        .with_registrar(&registrar)
+                        .with_errors(true),
+                    latest_reason: revisions::latest(&state.db, &current)
+                        .await?
+                        .and_then(|r| r.reason),
+                    others: presence::store::others(
+                        &state.db,
+                        id.0,
+                        registrar.id,
+                        crate::db::now(),
+                    )
                     .await?,
-                student: StudentView::from(&current),
-                delete_reason: typed_reason,
-                delete_reason_error: Some(reason_error),
-            };
-            return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
-        }
-        DeleteOutcome::Stale { current } | DeleteOutcome::AlreadyDeleted { current } => current,
-    };
+                    student: StudentView::from(&current),
+                    delete_reason: typed_reason,
+                    delete_reason_error: Some(reason_error),
+                };
+                return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+            }
+            DeleteOutcome::Stale { current } | DeleteOutcome::AlreadyDeleted { current } => current,
+        };
     let rejected = RejectedSubmission {
         student_id: id.0,
         attempted: Attempt::Delete,

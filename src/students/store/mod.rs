@@ -148,7 +148,13 @@ pub async fn delete_guarded(
         return Ok(false);
     }
     adjust_live_count(txn, -1).await?;
-    revisions::insert(txn, &next_version(current, author), Action::Deleted, author.reason).await?;
+    revisions::insert(
+        txn,
+        &next_version(current, author),
+        Action::Deleted,
+        author.reason,
+    )
+    .await?;
     Ok(true)
 }
 
@@ -162,7 +168,10 @@ pub async fn undelete_guarded(
     author: &Author<'_>,
 ) -> Result<bool, DbErr> {
     let written = guarded(current, author)
-        .col_expr(student::Column::DeletedAt, Expr::value(None::<DateTime<Utc>>))
+        .col_expr(
+            student::Column::DeletedAt,
+            Expr::value(None::<DateTime<Utc>>),
+        )
         .col_expr(student::Column::DeletedBy, Expr::value(None::<String>))
         .filter(student::Column::DeletedAt.is_not_null())
         .exec(txn)

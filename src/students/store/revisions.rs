@@ -7,8 +7,8 @@ use sea_orm::{
 };
 
 use super::{Action, Revision, Student};
-use crate::domain::Reason;
 use crate::db::entities::{revision, student};
+use crate::domain::Reason;
 
 /// Records `student` (as it is after the change) as a revision of `action`,
 /// with the registrar's reason.
@@ -133,6 +133,9 @@ pub async fn at_version(
 }
 
 /// The revision of the student's current version (its latest change).
-pub async fn latest(db: &impl ConnectionTrait, student: &Student) -> Result<Option<Revision>, DbErr> {
+pub async fn latest(
+    db: &impl ConnectionTrait,
+    student: &Student,
+) -> Result<Option<Revision>, DbErr> {
     at_version(db, student.id, student.version).await
 }
