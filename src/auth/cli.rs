@@ -16,6 +16,8 @@ pub enum UserCommandError {
     #[error("could not read the password: {0}")]
     Input(#[from] std::io::Error),
     #[error(transparent)]
+    Hash(#[from] password::HashError),
+    #[error(transparent)]
     Database(#[from] DbErr),
 }
 
@@ -24,13 +26,12 @@ pub async fn run(db: &DatabaseConnection, command: UserCommand) -> Result<(), Us
         UserCommand::Add {
             username,
             password_stdin,
+            ..
         } => {
             let username = Username::parse(&username).map_err(UserCommandError::Invalid)?;
             let password = read_password(password_stdin)?;
             let password = NewPassword::parse(&password).map_err(UserCommandError::Invalid)?;
-            let hash = password::hash(&password)
-                .await
-                .map_err(|e| UserCommandError::Invalid(e.to_string()))?;
+            let hash = password::hash(&password).await?;
             match accounts::create(db, &username, hash).await {
                 Ok(account) => {
                     println!("Created registrar account {}", account.username);
@@ -42,7 +43,7 @@ pub async fn run(db: &DatabaseConnection, command: UserCommand) -> Result<(), Us
                 Err(CreateError::Database(err)) => Err(err.into()),
             }
         }
-        UserCommand::List => {
+        UserCommand::List { .. } => {
             let accounts = accounts::list(db).await?;
             if accounts.is_empty() {
                 println!("No registrar accounts yet.");
@@ -60,7 +61,7 @@ pub async fn run(db: &DatabaseConnection, command: UserCommand) -> Result<(), Us
             }
             Ok(())
         }
-        UserCommand::Disable { username } => {
+        UserCommand::Disable { username, .. } => {
             let username = Username::parse(&username).map_err(UserCommandError::Invalid)?;
             if accounts::disable(db, &username).await? {
                 println!("Disabled {username} and ended its sessions");

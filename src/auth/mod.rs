@@ -6,6 +6,7 @@
 //! - [`sessions`]: sessions in the database, the [`Registrar`] extractor and
 //!   the middleware that requires one;
 //! - [`csrf`]: form tokens (checked by [`crate::http::form::Form`]);
+//! - [`policy`]: how sessions, cookies and throttling behave;
 //! - [`throttle`]: slowing password guessing;
 //! - [`handlers`], [`views`]: `/login`, `/logout`, `/setup`;
 //! - [`cli`]: `registrar user …`.
@@ -15,9 +16,11 @@ pub mod cli;
 pub mod csrf;
 pub mod handlers;
 pub mod password;
+pub mod policy;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;
 pub mod views;
 
+pub use policy::{AuthPolicy, Throttle};
 pub use sessions::{MaybeRegistrar, Registrar};

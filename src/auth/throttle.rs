@@ -13,9 +13,9 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect,
 };
 
+use super::policy::{AuthPolicy, Throttle};
 use crate::db::entities::login_failure;
 use crate::db::now;
-use crate::state::{AuthPolicy, Throttle};
 
 /// A sign-in attempt, counted as a failure from the moment it starts, so
 /// that attempts made at once cannot all slip under the limit; a success

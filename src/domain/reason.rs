@@ -2,7 +2,7 @@ use std::fmt;
 
 use super::text::{TextError, single_line};
 
-/// Why a registrar made a change (SPEC §7): optional, trimmed, one line,
+/// Why a registrar made a change (contract §7): optional, trimmed, one line,
 /// at most 200 characters, under the same text rule as the student's
 /// fields.
 #[derive(Debug, Clone, PartialEq, Eq)]

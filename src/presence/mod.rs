@@ -1,4 +1,4 @@
-//! Seeing each other before the conflict (SPEC §8): who else has a
+//! Seeing each other before the conflict (contract §8): who else has a
 //! student's edit form open. Advice only, never a lock: nothing here can
 //! refuse or delay a save.
 //!

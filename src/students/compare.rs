@@ -1,5 +1,5 @@
 //! `GET /students/{id}/history?from=A&to=B`: what changed between two
-//! versions of a student, field by field (SPEC §7). Reads only.
+//! versions of a student, field by field (contract §7). Reads only.
 
 use askama::Template;
 use axum::http::StatusCode;

@@ -1,4 +1,4 @@
-//! Acting on history (SPEC §7): bringing back an earlier version's values,
+//! Acting on history (contract §7): bringing back an earlier version's values,
 //! and a deleted student. Both are edits of the protocol of §2: one write
 //! transaction, the row locked, the version compared, the write guarded by
 //! `WHERE id = ? AND version = ?`, one revision in the same transaction.

@@ -11,6 +11,7 @@ mod chrome;
 mod cli;
 mod concurrency;
 mod conflicts;
+mod ephemeral;
 mod fuzz;
 mod history;
 mod history_browser;

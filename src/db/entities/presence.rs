@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-/// A registrar has the edit form of a student open (SPEC §8): advice for
+/// A registrar has the edit form of a student open (contract §8): advice for
 /// the others, never a lock.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "presence")]

@@ -1,4 +1,4 @@
-//! Handlers that act on history (SPEC §7): restore an earlier version,
+//! Handlers that act on history (contract §7): restore an earlier version,
 //! undelete a deleted student. Each answers with a redirect or the page
 //! that explains why not, like the edit and the delete.
 
@@ -26,7 +26,7 @@ use crate::students::paths;
 use crate::students::restore::{self, RestoreOutcome, UndeleteOutcome};
 use crate::students::store::conflicts::RejectedSubmission;
 use crate::students::store::{Attempt, Student, revisions};
-use crate::views::{ErrorPage, Layout, render};
+use crate::views::{Layout, render};
 
 /// `POST /students/{id}/restore`: the values of version `revision` as the
 /// next version, through the edit protocol.
@@ -58,10 +58,11 @@ pub async fn restore(
         RestoreOutcome::Gone { current } => gone(StatusCode::GONE, &current, &registrar, None, ""),
         RestoreOutcome::NotAVersion => refused(
             &registrar,
-            "No such version",
-            &format!(
-                "This record has no version {revision}, so there is nothing to restore. Nothing was saved: go back to the history and choose one of its versions."
-            ),
+            id.0,
+            "No such version".to_owned(),
+            vec![format!(
+                "This record has no version {revision}, so there is nothing to restore."
+            )],
         ),
         RestoreOutcome::Invalid {
             errors,
@@ -75,11 +76,9 @@ pub async fn restore(
             problems.extend(reason_error);
             refused(
                 &registrar,
-                "This version cannot be restored as it is",
-                &format!(
-                    "Nothing was saved. {} Go back to the history and try again.",
-                    problems.join(". ")
-                ),
+                id.0,
+                format!("Version {revision} cannot be restored as it is"),
+                problems,
             )
         }
         RestoreOutcome::Stale { current, restored } => {
@@ -116,10 +115,30 @@ pub async fn restore(
     }
 }
 
-/// A `422` page that says why the restore was refused.
-fn refused(registrar: &Registrar, heading: &str, message: &str) -> Result<Response, AppError> {
-    let mut page = ErrorPage::new(StatusCode::UNPROCESSABLE_ENTITY, heading, message);
-    page.layout = page.layout.with_registrar(registrar);
+/// `422`: a restore refused for what it asked, not for being stale.
+#[derive(Template)]
+#[template(path = "students/restore_refused.html")]
+pub struct RestoreRefusedPage {
+    pub layout: Layout,
+    pub id: i64,
+    pub heading: String,
+    pub problems: Vec<String>,
+}
+
+fn refused(
+    registrar: &Registrar,
+    id: i64,
+    heading: String,
+    problems: Vec<String>,
+) -> Result<Response, AppError> {
+    let page = RestoreRefusedPage {
+        layout: Layout::new(heading.clone())
+            .with_registrar(registrar)
+            .with_errors(true),
+        id,
+        heading,
+        problems,
+    };
     render(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }
 

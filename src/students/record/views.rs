@@ -104,7 +104,7 @@ pub struct FormPage {
     /// The reason for the change as typed (edit form only), and its message.
     pub reason: Option<String>,
     pub reason_error: Option<String>,
-    /// Others with this edit form open (SPEC §8).
+    /// Others with this edit form open (contract §8).
     pub others: Vec<Notice>,
 }
 
