@@ -20,8 +20,6 @@ use sea_orm::{
 use super::{Notice, WINDOW};
 use crate::db::entities::{presence, registrar};
 
-/// Longest wait for a connection from the pool before the mark is skipped.
-const ACQUIRE_WAIT: Duration = Duration::from_millis(200);
 /// Longest wait for SQLite's write lock (its busy timeout, for this
 /// statement only).
 const SQLITE_WAIT: Duration = Duration::from_millis(25);
@@ -61,10 +59,11 @@ async fn upsert(
     at: DateTime<Utc>,
 ) -> Result<Marked, DbErr> {
     // A deferred transaction: it takes no lock until the upsert asks for one.
-    let Ok(txn) = tokio::time::timeout(ACQUIRE_WAIT, db.begin()).await else {
-        return Ok(Marked::Skipped);
-    };
-    let txn = txn?;
+    // Not cut short by a timeout of our own: a transaction abandoned between
+    // `BEGIN` and its answer would go back to the pool still open. Waits are
+    // bounded by the database instead (below), and for a connection by the
+    // pool, which the page's other queries wait for too.
+    let txn = db.begin().await?;
     let backend = db.get_database_backend();
     // SQLite: the pool's busy timeout is a property of the connection; it
     // is shortened for this statement and put back before the connection
