@@ -45,23 +45,22 @@ pub async fn begin(
     let attempt = Attempt {
         id: inserted.last_insert_id,
     };
-    let by_user = wait(
-        db,
-        throttle,
-        login_failure::Column::UsernameKey,
-        &username_key,
-        throttle.per_username,
-    )
-    .await?;
-    let by_client = wait(
-        db,
-        throttle,
-        login_failure::Column::ClientAddr,
-        &client,
-        throttle.per_client,
-    )
-    .await?;
-    match by_user.max(by_client) {
+    let mut longest = None;
+    for (column, key, limit) in [
+        (
+            login_failure::Column::UsernameKey,
+            &username_key,
+            throttle.per_username,
+        ),
+        (
+            login_failure::Column::ClientAddr,
+            &client,
+            throttle.per_client,
+        ),
+    ] {
+        longest = longest.max(wait(db, throttle, column, key, limit).await?);
+    }
+    match longest {
         Some(seconds) => {
             login_failure::Entity::delete_by_id(attempt.id)
                 .exec(db)
