@@ -324,7 +324,7 @@ async fn raw_ceiling(
                     address: current.address.clone(),
                     gpa: gpa(round).to_owned(),
                 };
-                match protocol::edit(&db, id, version, &form, "bench").await {
+                match protocol::edit(&db, id, version, &form, &Ok(None), "bench").await {
                     Ok(EditOutcome::Saved) => {
                         commits += 1;
                         version += 1;

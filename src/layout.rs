@@ -44,7 +44,7 @@ impl Layout {
         self
     }
 
-    pub fn flash_message(&self) -> Option<&'static str> {
+    pub fn flash_message(&self) -> Option<String> {
         self.flash.map(Flash::message)
     }
 }

@@ -13,7 +13,8 @@
 //! options), [`startup`] (run a command; connect, migrate, bind, serve, shut
 //! down), [`ephemeral`] (`serve --ephemeral`, a throw-away server for
 //! tests), [`telemetry`] (logs, on standard error), [`state`], [`auth`]
-//! (accounts, sessions, CSRF, throttling), [`http`] (strict decoding,
+//! (accounts, sessions, CSRF, throttling), [`presence`] (who else has a
+//! record's edit form open: advice, never a lock), [`http`] (strict decoding,
 //! cookies, flash messages, redirects), [`db`], [`health`], [`assets`].
 //! The contract other people's tests rely on is `docs/contract.md`.
 
@@ -27,6 +28,7 @@ pub mod error;
 pub mod health;
 pub mod http;
 pub mod layout;
+pub mod presence;
 pub mod routes;
 pub mod server;
 pub mod startup;

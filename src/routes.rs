@@ -26,7 +26,7 @@ use crate::http::flash;
 use crate::http::form::MAX_FORM_BYTES;
 use crate::state::AppState;
 use crate::students::import::handlers as uploads;
-use crate::students::record::{read as pages, write as actions};
+use crate::students::record::{read as pages, restore, write as actions};
 use crate::students::{changes, export, history, list};
 
 /// Every route of the application.
@@ -41,6 +41,8 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .route("/students/{id}/history", get(history::history))
         .route("/changes", get(changes::my_changes))
         .route("/students/{id}/delete", post(actions::delete))
+        .route("/students/{id}/restore", post(restore::restore))
+        .route("/students/{id}/undelete", post(restore::undelete))
         .route(
             "/students/import",
             get(uploads::upload_form)

@@ -218,6 +218,9 @@ async fn sweep_periodically(state: AppState) {
         every.tick().await;
         let sessions = auth::sessions::sweep(&state.db, &state.auth).await;
         let failures = auth::throttle::sweep(&state.db, &state.auth.throttle).await;
+        if let Err(err) = crate::presence::store::sweep(&state.db, crate::db::now()).await {
+            tracing::warn!(error = %err, "sweeping old presence marks failed");
+        }
         if let Err(err) = crate::students::import::sweep(&state.db).await {
             tracing::warn!(error = %err, "sweeping unconfirmed imports failed");
         }

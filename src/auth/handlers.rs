@@ -182,6 +182,10 @@ pub async fn logout(
 ) -> Result<Response, AppError> {
     if let Some(registrar) = registrar {
         sessions::end_for(&state.db, &registrar).await?;
+        // Nobody is told any more that this registrar has a form open.
+        if let Err(err) = crate::presence::store::clear_all_for(&state.db, registrar.id).await {
+            tracing::warn!(error = %err, "could not clear presence marks");
+        }
         tracing::info!(registrar = %registrar.username(), "signed out");
     }
     let mut response = see_other("/login");

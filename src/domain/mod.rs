@@ -8,6 +8,7 @@ mod field;
 mod gpa;
 mod name;
 mod password;
+mod reason;
 mod text;
 mod username;
 
@@ -16,6 +17,7 @@ pub use field::{Field, FieldErrors};
 pub use gpa::Gpa;
 pub use name::Name;
 pub use password::NewPassword;
+pub use reason::Reason;
 pub use username::Username;
 
 /// The editable part of a student record, every field valid.

@@ -22,34 +22,43 @@ pub enum Flash {
     NoChanges,
     Deleted,
     Imported,
+    /// The values of that version were brought back.
+    Restored(i64),
+    Undeleted,
 }
 
 impl Flash {
-    const ALL: [Flash; 5] = [
+    const FIXED: [Flash; 6] = [
         Flash::Created,
         Flash::Saved,
         Flash::NoChanges,
         Flash::Deleted,
         Flash::Imported,
+        Flash::Undeleted,
     ];
 
-    fn word(self) -> &'static str {
+    /// The cookie's value: a fixed word, or `restored-N`.
+    fn word(self) -> String {
         match self {
-            Flash::Created => "created",
-            Flash::Saved => "saved",
-            Flash::NoChanges => "no-changes",
-            Flash::Deleted => "deleted",
-            Flash::Imported => "imported",
+            Flash::Created => "created".to_owned(),
+            Flash::Saved => "saved".to_owned(),
+            Flash::NoChanges => "no-changes".to_owned(),
+            Flash::Deleted => "deleted".to_owned(),
+            Flash::Imported => "imported".to_owned(),
+            Flash::Undeleted => "undeleted".to_owned(),
+            Flash::Restored(version) => format!("restored-{version}"),
         }
     }
 
-    pub fn message(self) -> &'static str {
+    pub fn message(self) -> String {
         match self {
-            Flash::Created => "Student created",
-            Flash::Saved => "Saved",
-            Flash::NoChanges => "No changes",
-            Flash::Deleted => "Deleted",
-            Flash::Imported => "Students imported",
+            Flash::Created => "Student created".to_owned(),
+            Flash::Saved => "Saved".to_owned(),
+            Flash::NoChanges => "No changes".to_owned(),
+            Flash::Deleted => "Deleted".to_owned(),
+            Flash::Imported => "Students imported".to_owned(),
+            Flash::Undeleted => "Undeleted".to_owned(),
+            Flash::Restored(version) => format!("Restored version {version}"),
         }
     }
 
@@ -60,7 +69,14 @@ impl Flash {
     /// The message waiting in the request's cookies, if any.
     pub fn from_headers(headers: &HeaderMap) -> Option<Flash> {
         let value = cookie::read(headers, COOKIE)?;
-        Flash::ALL.into_iter().find(|f| f.word() == value)
+        if let Some(version) = value.strip_prefix("restored-") {
+            return version
+                .parse::<i64>()
+                .ok()
+                .filter(|v| *v > 0)
+                .map(Flash::Restored);
+        }
+        Flash::FIXED.into_iter().find(|f| f.word() == value)
     }
 }
 

@@ -101,6 +101,8 @@ pub struct Change {
     pub at: Instant,
     /// Labels of the fields it changed.
     pub fields: Vec<&'static str>,
+    /// Why, if its author said.
+    pub reason: Option<String>,
 }
 
 /// Everything the conflict page shows.
@@ -170,6 +172,7 @@ pub fn changes_after(revisions: &[Revision], seen_version: i64) -> Vec<Change> {
                     .map(|change| change.field.label())
                     .collect()
             }),
+            reason: after.reason.clone(),
         })
         .collect()
 }

@@ -3,8 +3,9 @@
 
 use serde::Deserialize;
 
+use super::protocol::ReasonInput;
 use super::store::{Revision, Student};
-use crate::domain::{Field, FieldErrors, StudentFields};
+use crate::domain::{Field, FieldErrors, Reason, StudentFields};
 use crate::error::AppError;
 
 /// The fields `name`, `address`, `gpa` as text: exactly as typed into a
@@ -66,18 +67,53 @@ impl From<&Revision> for StudentForm {
     }
 }
 
-/// The edit form: the student fields plus the `version` it was opened at.
+/// The edit form: the student fields plus the `version` it was opened at
+/// and the optional `reason` for the change.
 #[derive(Debug, Clone, Deserialize)]
 pub struct EditForm {
     #[serde(flatten)]
     pub student: StudentForm,
     pub version: Option<String>,
+    pub reason: Option<String>,
 }
 
-/// The delete form: only the `version` the registrar saw.
+/// The delete form: the `version` the registrar saw, and why.
 #[derive(Debug, Clone, Deserialize)]
 pub struct DeleteForm {
     pub version: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// The restore form of the history: the current `version`, the version
+/// whose values to bring back (`revision`), and why.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RestoreForm {
+    pub version: Option<String>,
+    pub revision: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// The undelete form of the `410` page: the deleted record's `version`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct UndeleteForm {
+    pub version: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// Reads a submitted `reason`: none, a valid one, or its message.
+pub fn parse_reason(raw: Option<&str>) -> ReasonInput {
+    Reason::parse(raw)
+}
+
+/// Reads the `revision` a restore names: an integer, else `400`. (One that
+/// is not a version of the student is answered `422` by the protocol.)
+pub fn parse_revision(raw: Option<&str>) -> Result<i64, AppError> {
+    let raw = raw.ok_or(AppError::BadRequest(
+        "The form does not say which version to restore. Go back to the history and try again; nothing was saved.",
+    ))?;
+    raw.parse::<i64>().ok().ok_or(AppError::BadRequest(
+        "The version to restore is not a number. Go back to the history and try again; nothing was saved.",
+    ))
 }
 
 /// Reads a submitted `version`: an integer, else `400`. (An integer that is
@@ -131,6 +167,8 @@ mod tests {
             Some("99999999999999999999"),
         ] {
             assert!(parse_version(bad).is_err(), "{bad:?}");
+            assert!(parse_revision(bad).is_err(), "{bad:?}");
         }
+        assert_eq!(parse_revision(Some("2")).unwrap(), 2);
     }
 }

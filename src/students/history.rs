@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::conflict::{FieldChange, diff, with_previous};
-use super::paths;
 use super::store::{self, Action, Attempt, ConflictEntry, Revision, conflicts, revisions};
+use super::{compare, paths};
 use crate::auth::Registrar;
 use crate::domain::Field;
 use crate::error::AppError;
@@ -45,9 +45,38 @@ pub struct HistoryEntry {
     pub changes: Vec<FieldChange>,
     /// For a conflict entry: what it was about.
     pub note: Option<String>,
+    /// Why, if its author said.
+    pub reason: Option<String>,
     /// Newest first by version (clocks of several instances may disagree);
     /// a conflict entry sits just after the version it was refused at.
     sort_key: (i64, u8, chrono::DateTime<chrono::Utc>),
+}
+
+impl HistoryPage {
+    /// Whether this entry's values can be brought back: a revision older
+    /// than the newest, of a live student, that holds values of its own
+    /// (a delete's are the ones before it).
+    pub fn offers_restore(&self, entry: &HistoryEntry) -> bool {
+        !self.deleted
+            && entry.version < self.version
+            && matches!(entry.kind, EntryKind::Revision(action) if action != Action::Deleted)
+    }
+
+    /// Compares the entry's version with the current one.
+    pub fn compare_href(&self, entry: &HistoryEntry) -> Option<String> {
+        (entry.is_revision() && entry.version < self.version)
+            .then(|| paths::compare(self.id, entry.version, self.version))
+    }
+
+    /// Every version, newest first, for the comparison form.
+    pub fn versions(&self) -> Vec<i64> {
+        (1..=self.version).rev().take(200).collect()
+    }
+
+    /// The comparison form's default `from`: the version before the newest.
+    pub fn previous_version(&self) -> i64 {
+        (self.version - 1).max(1)
+    }
 }
 
 impl HistoryEntry {
@@ -83,6 +112,7 @@ impl HistoryEntry {
                     | Action::Undeleted => diff(before, revision),
                 },
                 note: None,
+                reason: revision.reason.clone(),
                 sort_key: (revision.version, 0, revision.at),
             })
             .collect()
@@ -113,6 +143,14 @@ impl HistoryEntry {
                 "An edit of version {} was refused: the record was at version {}. The values submitted:",
                 entry.submitted_version, entry.current_version
             ),
+            Attempt::Restore => format!(
+                "A restore from a page at version {} was refused: the record was at version {}. The values asked for:",
+                entry.submitted_version, entry.current_version
+            ),
+            Attempt::Undelete => format!(
+                "An undelete from a page at version {} was refused: the record was at version {}.",
+                entry.submitted_version, entry.current_version
+            ),
         };
         HistoryEntry {
             kind: EntryKind::Conflict,
@@ -121,8 +159,13 @@ impl HistoryEntry {
             at: entry.at.into(),
             changes: submitted,
             note: Some(note),
+            reason: entry.reason.clone(),
             sort_key: (entry.current_version, 1, entry.at),
         }
+    }
+
+    pub fn is_revision(&self) -> bool {
+        matches!(self.kind, EntryKind::Revision(_))
     }
 
     /// Newest first.
@@ -138,6 +181,8 @@ pub struct HistoryPage {
     pub id: i64,
     pub name: String,
     pub deleted: bool,
+    /// The student's version now: what the restore forms send.
+    pub version: i64,
     pub entries: Vec<HistoryEntry>,
     pub newer_href: Option<String>,
     pub older_href: Option<String>,
@@ -156,6 +201,9 @@ pub async fn history(
     let student = store::find(&state.db, id.0)
         .await?
         .ok_or(AppError::NotFound)?;
+    if compare::is_comparison(&pairs) {
+        return compare::compare(&state, &registrar, &student, &pairs).await;
+    }
     let page = pairs
         .get("page")
         .and_then(|p| p.parse::<u64>().ok())
@@ -184,6 +232,7 @@ pub async fn history(
         id: student.id,
         name: student.name.clone(),
         deleted: student.deleted_at.is_some(),
+        version: student.version,
         entries,
         newer_href: (page > 1).then(|| paths::history_page(student.id, page - 1)),
         older_href: has_older.then(|| paths::history_page(student.id, page + 1)),

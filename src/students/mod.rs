@@ -9,8 +9,10 @@
 //!   conflict entries, and the queries of their history;
 //! - [`form`]: what the student forms post, parsed once;
 //! - [`record`]: one student's pages and forms, and their handlers;
+//! - [`restore`]: restoring an earlier version, undeleting (the protocol);
 //! - [`list`]: the list, searched, sorted and paged;
 //! - [`history`]: a student's revisions and refused submissions;
+//! - [`compare`]: two of its versions compared field by field;
 //! - [`changes`]: "My changes", a registrar's own revisions;
 //! - [`export`]: the list as CSV, streamed;
 //! - [`import`]: a CSV file checked, previewed and imported;
@@ -20,6 +22,7 @@
 
 pub mod changes;
 pub mod cli;
+pub mod compare;
 pub mod conflict;
 pub mod demo;
 pub mod export;
@@ -30,4 +33,5 @@ pub mod list;
 pub mod paths;
 pub mod protocol;
 pub mod record;
+pub mod restore;
 pub mod store;

@@ -36,6 +36,21 @@ pub fn history(id: impl Borrow<i64>) -> String {
     format!("/students/{id}/history")
 }
 
+/// Where a history entry's "Restore" form is posted.
+pub fn restore(id: i64) -> String {
+    format!("/students/{id}/restore")
+}
+
+/// Where the `410` page's "Undelete" form is posted.
+pub fn undelete(id: i64) -> String {
+    format!("/students/{id}/undelete")
+}
+
+/// What changed between versions `from` and `to`, field by field.
+pub fn compare(id: i64, from: i64, to: i64) -> String {
+    format!("/students/{id}/history?from={from}&to={to}")
+}
+
 /// Page `page` (1-based) of a student's history.
 pub fn history_page(id: i64, page: u64) -> String {
     format!("/students/{id}/history?page={page}")

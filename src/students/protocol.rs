@@ -7,9 +7,9 @@
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 
 use super::form::StudentForm;
-use super::store::{self, Student};
+use super::store::{self, Action, Author, Student};
 use crate::db::{self, begin_write, now};
-use crate::domain::{FieldErrors, StudentFields};
+use crate::domain::{FieldErrors, Reason, StudentFields};
 use crate::error::AppError;
 
 /// Why the protocol could not decide: shared by every path that writes.
@@ -53,9 +53,11 @@ pub enum EditOutcome {
     Saved,
     /// Every value equals the stored one: nothing was written.
     Unchanged,
-    /// The version matched but some value is invalid: nothing was written.
+    /// The version matched but some value (or the reason) is invalid:
+    /// nothing was written.
     Invalid {
         errors: FieldErrors,
+        reason_error: Option<String>,
         current: Student,
     },
     /// Somebody else's change got in after the form was opened.
@@ -70,14 +72,20 @@ pub async fn edit(
     id: i64,
     seen_version: i64,
     form: &StudentForm,
+    reason: &ReasonInput,
     registrar: &str,
 ) -> Result<EditOutcome, ProtocolError> {
     let txn = begin_write(db).await?;
     let current = locked(&txn, id).await?;
     let parsed = form.parse_edit(&current);
-    let outcome = match judge(current, seen_version, parsed) {
-        Judgement::Write(current, fields) => {
-            if store::update_guarded(&txn, &current, &fields, registrar, now()).await? {
+    let outcome = match judge(current, seen_version, parsed, reason) {
+        Judgement::Write(current, fields, reason) => {
+            let author = Author {
+                registrar,
+                at: now(),
+                reason: reason.as_ref(),
+            };
+            if store::update_guarded(&txn, &current, &fields, Action::Updated, &author).await? {
                 txn.commit().await?;
                 return Ok(EditOutcome::Saved);
             }
@@ -95,7 +103,7 @@ pub async fn edit(
 }
 
 enum Judgement {
-    Write(Student, StudentFields),
+    Write(Student, StudentFields, Option<Reason>),
     Refuse(EditOutcome),
 }
 
@@ -105,6 +113,7 @@ fn judge(
     current: Student,
     seen_version: i64,
     parsed: Result<StudentFields, FieldErrors>,
+    reason: &ReasonInput,
 ) -> Judgement {
     if current.deleted_at.is_some() {
         return Judgement::Refuse(EditOutcome::DeletedMeanwhile { current });
@@ -112,12 +121,21 @@ fn judge(
     if current.version != seen_version {
         return Judgement::Refuse(EditOutcome::Stale { current });
     }
-    match parsed {
-        Err(errors) => Judgement::Refuse(EditOutcome::Invalid { errors, current }),
-        Ok(fields) if store::is_unchanged(&current, &fields) => {
+    match (parsed, reason) {
+        (Err(errors), reason) => Judgement::Refuse(EditOutcome::Invalid {
+            errors,
+            reason_error: reason.as_ref().err().cloned(),
+            current,
+        }),
+        (Ok(_), Err(reason_error)) => Judgement::Refuse(EditOutcome::Invalid {
+            errors: FieldErrors::default(),
+            reason_error: Some(reason_error.clone()),
+            current,
+        }),
+        (Ok(fields), Ok(_)) if store::is_unchanged(&current, &fields) => {
             Judgement::Refuse(EditOutcome::Unchanged)
         }
-        Ok(fields) => Judgement::Write(current, fields),
+        (Ok(fields), Ok(reason)) => Judgement::Write(current, fields, reason.clone()),
     }
 }
 
@@ -132,6 +150,11 @@ pub enum DeleteOutcome {
     AlreadyDeleted {
         current: Student,
     },
+    /// The reason is invalid: nothing was written.
+    Invalid {
+        reason_error: String,
+        current: Student,
+    },
 }
 
 /// Deletes the student if it is still at `seen_version`.
@@ -139,6 +162,7 @@ pub async fn delete(
     db: &DatabaseConnection,
     id: i64,
     seen_version: i64,
+    reason: &ReasonInput,
     registrar: &str,
 ) -> Result<DeleteOutcome, ProtocolError> {
     let txn = begin_write(db).await?;
@@ -147,7 +171,22 @@ pub async fn delete(
         DeleteOutcome::AlreadyDeleted { current }
     } else if current.version != seen_version {
         DeleteOutcome::Stale { current }
-    } else if store::delete_guarded(&txn, &current, registrar, now()).await? {
+    } else if let Err(reason_error) = reason {
+        DeleteOutcome::Invalid {
+            reason_error: reason_error.clone(),
+            current,
+        }
+    } else if store::delete_guarded(
+        &txn,
+        &current,
+        &Author {
+            registrar,
+            at: now(),
+            reason: reason.as_ref().ok().and_then(Option::as_ref),
+        },
+    )
+    .await?
+    {
         txn.commit().await?;
         return Ok(DeleteOutcome::Deleted);
     } else {
@@ -174,8 +213,11 @@ pub async fn create(
     Ok(student.id)
 }
 
+/// A submitted `reason`, parsed: none given, a valid one, or why not.
+pub type ReasonInput = Result<Option<Reason>, String>;
+
 /// The student, locked until `txn` ends.
-async fn locked(txn: &DatabaseTransaction, id: i64) -> Result<Student, ProtocolError> {
+pub(super) async fn locked(txn: &DatabaseTransaction, id: i64) -> Result<Student, ProtocolError> {
     store::lock_for_update(txn, id)
         .await?
         .ok_or(ProtocolError::NotFound)
@@ -184,6 +226,9 @@ async fn locked(txn: &DatabaseTransaction, id: i64) -> Result<Student, ProtocolE
 /// The student as it is now, after the guard matched no row although the
 /// lock was held (a lock that holds nothing, as on a lagging cluster
 /// node): the page that explains the refusal shows what got in.
-async fn read_again(txn: &DatabaseTransaction, id: i64) -> Result<Student, ProtocolError> {
+pub(super) async fn read_again(
+    txn: &DatabaseTransaction,
+    id: i64,
+) -> Result<Student, ProtocolError> {
     locked(txn, id).await
 }

@@ -15,6 +15,9 @@ mod conflicts;
 mod connections;
 mod ephemeral;
 mod fuzz;
+mod history;
+mod history_browser;
+mod presence;
 mod process;
 mod proxy;
 mod raw;
@@ -24,6 +27,7 @@ mod scale;
 mod security;
 mod slow_clients;
 mod students;
+mod upgrades;
 
 /// Declares, for each listed test function, a module with one test per
 /// backend.

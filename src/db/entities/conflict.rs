@@ -16,6 +16,8 @@ pub struct Model {
     pub gpa: Option<String>,
     pub registrar: String,
     pub at: DateTimeUtc,
+    /// The reason the refused submission gave, as typed.
+    pub reason: Option<String>,
 }
 
 /// What the refused submission tried to do.
@@ -26,6 +28,11 @@ pub enum Attempt {
     Update,
     #[sea_orm(string_value = "delete")]
     Delete,
+    /// Bringing back an earlier version's values.
+    #[sea_orm(string_value = "restore")]
+    Restore,
+    #[sea_orm(string_value = "undelete")]
+    Undelete,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,7 @@ pub mod conflict;
 pub mod import;
 pub mod instance;
 pub mod login_failure;
+pub mod presence;
 pub mod registrar;
 pub mod revision;
 pub mod session;

@@ -15,6 +15,8 @@ pub struct Model {
     pub gpa_hundredths: i16,
     pub registrar: String,
     pub at: DateTimeUtc,
+    /// Why the registrar made the change, when they said.
+    pub reason: Option<String>,
 }
 
 impl Model {

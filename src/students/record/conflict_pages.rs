@@ -17,6 +17,10 @@ pub struct ConflictPage {
     pub layout: Layout,
     pub comparison: Comparison,
     pub name: String,
+    /// For a stale restore: the version whose values were asked for.
+    pub revision: Option<i64>,
+    /// The reason the registrar gave, kept for the next submit.
+    pub reason: String,
 }
 
 /// The student was deleted while the registrar edited it.
@@ -46,4 +50,5 @@ pub struct DeleteConflictPage {
     pub student: StudentView,
     pub seen_version: i64,
     pub changes: Vec<Change>,
+    pub reason: String,
 }

@@ -4,10 +4,12 @@
 //!
 //! - [`read`]: the handlers of its page, its edit form and the create form;
 //! - [`write`]: the handlers that create, edit and delete;
+//! - [`restore`]: the handlers that restore a version and undelete;
 //! - [`views`]: the page structs and the partial of the three inputs;
 //! - [`conflict_pages`]: the `409` pages of a stale edit or delete.
 
 pub mod conflict_pages;
 pub mod read;
+pub mod restore;
 pub mod views;
 pub mod write;

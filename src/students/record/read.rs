@@ -6,13 +6,15 @@ use axum::response::Response;
 
 use super::views::{FormPage, GonePage, ShowPage, StudentView};
 use crate::auth::Registrar;
+use crate::db::now;
 use crate::domain::FieldErrors;
 use crate::error::AppError;
 use crate::http::flash::PendingFlash;
 use crate::http::path::StudentId;
+use crate::presence;
 use crate::state::AppState;
 use crate::students::form::StudentForm;
-use crate::students::store::{self, Student};
+use crate::students::store::{self, Student, revisions};
 use crate::views::{Layout, isolated, render};
 
 /// The student, if it exists and is not deleted; otherwise the `404` error
@@ -50,9 +52,15 @@ pub async fn show(
     let layout = Layout::new(isolated(&student.name))
         .with_registrar(&registrar)
         .with_flash(flash);
+    let latest = revisions::latest(&state.db, &student).await?;
     let page = ShowPage {
         layout,
+        latest_reason: latest.and_then(|r| r.reason),
+        // Reads only: the record page marks nothing.
+        others: presence::store::others(&state.db, student.id, registrar.id, now()).await?,
         student: StudentView::from(&student),
+        delete_reason: String::new(),
+        delete_reason_error: None,
     };
     render(StatusCode::OK, &page)
 }
@@ -67,6 +75,9 @@ pub async fn edit_form(
         Ok(student) => student,
         Err(gone) => return Ok(gone),
     };
+    let opened = now();
+    // Best effort, and never waits on a busy database (see presence::store).
+    presence::store::mark_open(&state.db, registrar.id, student.id, opened).await;
     let mut page = FormPage::edit(
         student.id,
         &student.name,
@@ -74,6 +85,7 @@ pub async fn edit_form(
         StudentForm::from(&student),
         FieldErrors::default(),
     );
+    page.others = presence::store::others(&state.db, student.id, registrar.id, opened).await?;
     page.layout = page.layout.with_registrar(&registrar);
     render(StatusCode::OK, &page)
 }

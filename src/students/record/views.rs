@@ -4,6 +4,7 @@
 use askama::Template;
 
 use crate::domain::{Field, FieldErrors};
+use crate::presence::Notice;
 use crate::students::form::StudentForm;
 use crate::students::paths;
 use crate::students::store::Student;
@@ -42,6 +43,13 @@ impl From<&Student> for StudentView {
 pub struct ShowPage {
     pub layout: Layout,
     pub student: StudentView,
+    /// Why the latest change was made, if its author said.
+    pub latest_reason: Option<String>,
+    /// Others with the edit form open.
+    pub others: Vec<Notice>,
+    /// The delete's reason as typed, and why it was refused (`422`).
+    pub delete_reason: String,
+    pub delete_reason_error: Option<String>,
 }
 
 /// `410 Gone`: the student was deleted.
@@ -53,6 +61,13 @@ pub struct GonePage {
     pub name: String,
     pub deleted_by: String,
     pub deleted_at: Instant,
+    /// The deleted record's version, which its undelete form sends.
+    pub version: i64,
+    /// Whether the page offers to undelete (not where it explains a
+    /// refusal with a form of its own).
+    pub offer_undelete: bool,
+    pub reason: String,
+    pub reason_error: Option<String>,
 }
 
 impl GonePage {
@@ -63,6 +78,10 @@ impl GonePage {
             name: student.name.clone(),
             deleted_by: student.deleted_by.clone().unwrap_or_default(),
             deleted_at: student.deleted_at.unwrap_or(student.updated_at).into(),
+            version: student.version,
+            offer_undelete: student.deleted_at.is_some(),
+            reason: String::new(),
+            reason_error: None,
         }
     }
 }
@@ -82,6 +101,11 @@ pub struct FormPage {
     pub version: Option<i64>,
     /// Why the form is shown again when no field is at fault ("busy").
     pub notice: Option<&'static str>,
+    /// The reason for the change as typed (edit form only), and its message.
+    pub reason: Option<String>,
+    pub reason_error: Option<String>,
+    /// Others with this edit form open (contract §8).
+    pub others: Vec<Notice>,
 }
 
 impl FormPage {
@@ -96,6 +120,9 @@ impl FormPage {
             errors,
             version: None,
             notice: None,
+            reason: None,
+            reason_error: None,
+            others: Vec::new(),
         }
     }
 
@@ -117,7 +144,22 @@ impl FormPage {
             errors,
             version: Some(version),
             notice: None,
+            reason: Some(String::new()),
+            reason_error: None,
+            others: Vec::new(),
         }
+    }
+
+    /// The registrar's reason and its message, as the edit form shows them.
+    pub fn with_reason(mut self, reason: Option<String>, error: Option<String>) -> Self {
+        self.layout.has_errors |= error.is_some();
+        self.reason = Some(reason.unwrap_or_default());
+        self.reason_error = error;
+        self
+    }
+
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty() || self.reason_error.is_some()
     }
 
     pub fn fields(&self) -> FieldInputs<'_> {

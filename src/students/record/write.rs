@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::conflict_pages::{ConflictPage, DeleteConflictPage, DeletedMeanwhilePage};
-use super::views::{FormPage, GonePage, StudentView};
+use super::views::{FormPage, GonePage, ShowPage, StudentView};
 use crate::auth::Registrar;
 use crate::domain::FieldErrors;
 use crate::error::AppError;
@@ -15,9 +15,10 @@ use crate::http::form::Form;
 use crate::http::path::StudentId;
 use crate::http::redirect::see_other_with;
 use crate::http::retry::ask_to_retry;
+use crate::presence;
 use crate::state::AppState;
 use crate::students::conflict;
-use crate::students::form::{DeleteForm, EditForm, StudentForm, parse_version};
+use crate::students::form::{DeleteForm, EditForm, StudentForm, parse_reason, parse_version};
 use crate::students::paths;
 use crate::students::protocol::{self, DeleteOutcome, EditOutcome, ProtocolError};
 use crate::students::store::conflicts::{self, RejectedSubmission};
@@ -57,13 +58,23 @@ pub async fn update(
 ) -> Result<Response, AppError> {
     let seen_version = parse_version(form.version.as_deref())?;
     let yours = form.student;
-    let outcome = match protocol::edit(&state.db, id.0, seen_version, &yours, registrar.username())
-        .await
+    let reason = parse_reason(form.reason.as_deref());
+    let typed_reason = form.reason.unwrap_or_default();
+    let outcome = match protocol::edit(
+        &state.db,
+        id.0,
+        seen_version,
+        &yours,
+        &reason,
+        registrar.username(),
+    )
+    .await
     {
         Ok(outcome) => outcome,
         Err(ProtocolError::Busy(err)) => {
             tracing::warn!(error = %err, "edit refused: record or database busy");
-            let page = FormPage::edit(id.0, "student", seen_version, yours, FieldErrors::default());
+            let page = FormPage::edit(id.0, "student", seen_version, yours, FieldErrors::default())
+                .with_reason(Some(typed_reason), None);
             return busy(page, &registrar);
         }
         Err(other) => return Err(other.into()),
@@ -71,16 +82,26 @@ pub async fn update(
     if let EditOutcome::Stale { current } | EditOutcome::DeletedMeanwhile { current } = &outcome {
         keep_rejected(
             &state,
-            edit_rejected(current, seen_version, &yours, &registrar),
+            edit_rejected(current, seen_version, &yours, &typed_reason, &registrar),
         )
         .await;
     }
     let location = paths::student(id.0);
     match outcome {
-        EditOutcome::Saved => Ok(see_other_with(&location, Flash::Saved)),
+        EditOutcome::Saved => {
+            presence::store::clear(&state.db, registrar.id, id.0).await;
+            Ok(see_other_with(&location, Flash::Saved))
+        }
         EditOutcome::Unchanged => Ok(see_other_with(&location, Flash::NoChanges)),
-        EditOutcome::Invalid { errors, current } => {
-            let mut page = FormPage::edit(id.0, &current.name, seen_version, yours, errors);
+        EditOutcome::Invalid {
+            errors,
+            reason_error,
+            current,
+        } => {
+            let mut page = FormPage::edit(id.0, &current.name, seen_version, yours, errors)
+                .with_reason(Some(typed_reason), reason_error);
+            page.others =
+                presence::store::others(&state.db, id.0, registrar.id, crate::db::now()).await?;
             page.layout = page.layout.with_registrar(&registrar);
             render(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
@@ -94,6 +115,8 @@ pub async fn update(
                 .with_registrar(&registrar),
                 name: current.name.clone(),
                 comparison: conflict::compare(&current, seen_version, &yours, &since),
+                revision: None,
+                reason: typed_reason,
             };
             render(StatusCode::CONFLICT, &page)
         }
@@ -117,7 +140,7 @@ const BUSY: &str = "Another save was holding this record (or the database was bu
      Nothing was saved and nothing you typed is lost: check it below and submit again.";
 
 /// `503` with the form again, exactly as typed, and a "try again" notice.
-fn busy(mut page: FormPage, registrar: &Registrar) -> Result<Response, AppError> {
+pub(super) fn busy(mut page: FormPage, registrar: &Registrar) -> Result<Response, AppError> {
     page.layout = page.layout.with_registrar(registrar);
     page.notice = Some(BUSY);
     page.layout.has_errors = true;
@@ -131,6 +154,7 @@ fn edit_rejected<'a>(
     current: &Student,
     seen_version: i64,
     yours: &'a StudentForm,
+    reason: &'a str,
     registrar: &'a Registrar,
 ) -> RejectedSubmission<'a> {
     RejectedSubmission {
@@ -142,6 +166,7 @@ fn edit_rejected<'a>(
         address: Some(&yours.address),
         gpa: Some(&yours.gpa),
         registrar: registrar.username(),
+        reason: Some(reason).filter(|r| !r.trim().is_empty()),
     }
 }
 
@@ -153,9 +178,39 @@ pub async fn delete(
     Form(form): Form<DeleteForm>,
 ) -> Result<Response, AppError> {
     let seen_version = parse_version(form.version.as_deref())?;
+    let reason = parse_reason(form.reason.as_deref());
+    let typed_reason = form.reason.unwrap_or_default();
     let current =
-        match protocol::delete(&state.db, id.0, seen_version, registrar.username()).await? {
-            DeleteOutcome::Deleted => return Ok(see_other_with(paths::LIST, Flash::Deleted)),
+        match protocol::delete(&state.db, id.0, seen_version, &reason, registrar.username()).await?
+        {
+            DeleteOutcome::Deleted => {
+                presence::store::clear(&state.db, registrar.id, id.0).await;
+                return Ok(see_other_with(paths::LIST, Flash::Deleted));
+            }
+            DeleteOutcome::Invalid {
+                reason_error,
+                current,
+            } => {
+                let page = ShowPage {
+                    layout: Layout::new(current.name.clone())
+                        .with_registrar(&registrar)
+                        .with_errors(true),
+                    latest_reason: revisions::latest(&state.db, &current)
+                        .await?
+                        .and_then(|r| r.reason),
+                    others: presence::store::others(
+                        &state.db,
+                        id.0,
+                        registrar.id,
+                        crate::db::now(),
+                    )
+                    .await?,
+                    student: StudentView::from(&current),
+                    delete_reason: typed_reason,
+                    delete_reason_error: Some(reason_error),
+                };
+                return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+            }
             DeleteOutcome::Stale { current } | DeleteOutcome::AlreadyDeleted { current } => current,
         };
     let rejected = RejectedSubmission {
@@ -167,6 +222,7 @@ pub async fn delete(
         address: None,
         gpa: None,
         registrar: registrar.username(),
+        reason: Some(typed_reason.as_str()).filter(|r| !r.trim().is_empty()),
     };
     keep_rejected(&state, rejected).await;
     if current.deleted_at.is_some() {
@@ -185,6 +241,7 @@ pub async fn delete(
         student: StudentView::from(&current),
         seen_version,
         changes: conflict::changes_after(&since, seen_version),
+        reason: typed_reason,
     };
     render(StatusCode::CONFLICT, &page)
 }
@@ -192,7 +249,7 @@ pub async fn delete(
 /// Keeps a refused submission in the record's history. Best effort: if the
 /// database cannot take it now, the registrar still gets the page that
 /// shows everything they typed.
-async fn keep_rejected(state: &AppState, rejected: RejectedSubmission<'_>) {
+pub(super) async fn keep_rejected(state: &AppState, rejected: RejectedSubmission<'_>) {
     if let Err(err) = conflicts::record(&state.db, rejected).await {
         tracing::warn!(error = %err, "could not record a conflict entry");
     }

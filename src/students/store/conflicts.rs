@@ -20,6 +20,8 @@ pub struct RejectedSubmission<'a> {
     pub address: Option<&'a str>,
     pub gpa: Option<&'a str>,
     pub registrar: &'a str,
+    /// The reason the submission gave, as typed.
+    pub reason: Option<&'a str>,
 }
 
 /// Longest text kept of one rejected field (the form allows 64 KiB).
@@ -50,6 +52,7 @@ pub async fn record(
         gpa: Set(keep(rejected.gpa)),
         registrar: Set(rejected.registrar.to_owned()),
         at: Set(crate::db::now()),
+        reason: Set(keep(rejected.reason)),
     })
     .exec_without_returning(db)
     .await?;

@@ -21,7 +21,7 @@ use sea_orm::{
 
 use crate::db::entities::student::gpa_column;
 use crate::db::entities::{conflict, revision, student, student_count};
-use crate::domain::StudentFields;
+use crate::domain::{Reason, StudentFields};
 
 pub use conflict::Attempt;
 pub use revision::Action;
@@ -74,12 +74,21 @@ pub async fn insert(
     }
     .insert(txn)
     .await?;
-    revisions::insert(txn, &student, Action::Created).await?;
+    revisions::insert(txn, &student, Action::Created, None).await?;
     Ok(student)
 }
 
+/// Who makes a committed change, when, and why (if they said).
+#[derive(Debug, Clone, Copy)]
+pub struct Author<'a> {
+    pub registrar: &'a str,
+    pub at: DateTime<Utc>,
+    pub reason: Option<&'a Reason>,
+}
+
 /// Writes `fields` as version `current.version + 1`, guarded by
-/// `WHERE id = ? AND version = ?`, and its "updated" revision.
+/// `WHERE id = ? AND version = ?`, and its revision of `action` (an
+/// update, or a restore of an earlier version's values).
 ///
 /// Returns `false`, having written nothing, when the guard matched no row:
 /// somebody else's change got in, whatever the lock did or did not hold.
@@ -87,17 +96,17 @@ pub async fn update_guarded(
     txn: &DatabaseTransaction,
     current: &Student,
     fields: &StudentFields,
-    registrar: &str,
-    at: DateTime<Utc>,
+    action: Action,
+    author: &Author<'_>,
 ) -> Result<bool, DbErr> {
     let after = Student {
         name: fields.name.to_string(),
         address: fields.address.to_string(),
         gpa_hundredths: gpa_column(fields.gpa),
         search_key: fields.search_key(),
-        ..next_version(current, registrar, at)
+        ..next_version(current, author)
     };
-    let written = guarded(current, registrar, at)
+    let written = guarded(current, author)
         .col_expr(student::Column::Name, Expr::value(after.name.clone()))
         .col_expr(student::Column::Address, Expr::value(after.address.clone()))
         .col_expr(
@@ -108,12 +117,13 @@ pub async fn update_guarded(
             student::Column::SearchKey,
             Expr::value(after.search_key.clone()),
         )
+        .filter(student::Column::DeletedAt.is_null())
         .exec(txn)
         .await?;
     if written.rows_affected != 1 {
         return Ok(false);
     }
-    revisions::insert(txn, &after, Action::Updated).await?;
+    revisions::insert(txn, &after, action, author.reason).await?;
     Ok(true)
 }
 
@@ -123,54 +133,86 @@ pub async fn update_guarded(
 pub async fn delete_guarded(
     txn: &DatabaseTransaction,
     current: &Student,
-    registrar: &str,
-    at: DateTime<Utc>,
+    author: &Author<'_>,
 ) -> Result<bool, DbErr> {
-    let written = guarded(current, registrar, at)
-        .col_expr(student::Column::DeletedAt, Expr::value(Some(at)))
+    let written = guarded(current, author)
+        .col_expr(student::Column::DeletedAt, Expr::value(Some(author.at)))
         .col_expr(
             student::Column::DeletedBy,
-            Expr::value(Some(registrar.to_owned())),
+            Expr::value(Some(author.registrar.to_owned())),
         )
+        .filter(student::Column::DeletedAt.is_null())
         .exec(txn)
         .await?;
     if written.rows_affected != 1 {
         return Ok(false);
     }
     adjust_live_count(txn, -1).await?;
-    revisions::insert(txn, &next_version(current, registrar, at), Action::Deleted).await?;
+    revisions::insert(
+        txn,
+        &next_version(current, author),
+        Action::Deleted,
+        author.reason,
+    )
+    .await?;
     Ok(true)
 }
 
-/// The update of the live student at exactly `current.version`, moving it
-/// to the next version by `registrar` at `at`:
-/// `WHERE id = ? AND version = ? AND deleted_at IS NULL`.
-fn guarded(
+/// Brings the deleted student back as version `current.version + 1`, its
+/// last values kept, guarded by
+/// `WHERE id = ? AND version = ? AND deleted_at IS NOT NULL`; it counts as
+/// live again; an "undeleted" revision.
+pub async fn undelete_guarded(
+    txn: &DatabaseTransaction,
     current: &Student,
-    registrar: &str,
-    at: DateTime<Utc>,
-) -> sea_orm::UpdateMany<student::Entity> {
+    author: &Author<'_>,
+) -> Result<bool, DbErr> {
+    let written = guarded(current, author)
+        .col_expr(
+            student::Column::DeletedAt,
+            Expr::value(None::<DateTime<Utc>>),
+        )
+        .col_expr(student::Column::DeletedBy, Expr::value(None::<String>))
+        .filter(student::Column::DeletedAt.is_not_null())
+        .exec(txn)
+        .await?;
+    if written.rows_affected != 1 {
+        return Ok(false);
+    }
+    adjust_live_count(txn, 1).await?;
+    let after = Student {
+        deleted_at: None,
+        deleted_by: None,
+        ..next_version(current, author)
+    };
+    revisions::insert(txn, &after, Action::Undeleted, author.reason).await?;
+    Ok(true)
+}
+
+/// The update of the student at exactly `current.version`, moving it to
+/// the next version by the author: `WHERE id = ? AND version = ?` (callers
+/// add whether it must be live or deleted).
+fn guarded(current: &Student, author: &Author<'_>) -> sea_orm::UpdateMany<student::Entity> {
     student::Entity::update_many()
         .col_expr(
             student::Column::Version,
             Expr::col(student::Column::Version).add(1),
         )
-        .col_expr(student::Column::UpdatedAt, Expr::value(at))
+        .col_expr(student::Column::UpdatedAt, Expr::value(author.at))
         .col_expr(
             student::Column::UpdatedBy,
-            Expr::value(registrar.to_owned()),
+            Expr::value(author.registrar.to_owned()),
         )
         .filter(student::Column::Id.eq(current.id))
         .filter(student::Column::Version.eq(current.version))
-        .filter(student::Column::DeletedAt.is_null())
 }
 
-/// `current` as the next version by `registrar` at `at`, other values kept.
-fn next_version(current: &Student, registrar: &str, at: DateTime<Utc>) -> Student {
+/// `current` as the next version by the author, other values kept.
+fn next_version(current: &Student, author: &Author<'_>) -> Student {
     Student {
         version: current.version + 1,
-        updated_at: at,
-        updated_by: registrar.to_owned(),
+        updated_at: author.at,
+        updated_by: author.registrar.to_owned(),
         ..current.clone()
     }
 }

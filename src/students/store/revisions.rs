@@ -8,12 +8,15 @@ use sea_orm::{
 
 use super::{Action, Revision, Student};
 use crate::db::entities::{revision, student};
+use crate::domain::Reason;
 
-/// Records `student` (as it is after the change) as a revision of `action`.
+/// Records `student` (as it is after the change) as a revision of `action`,
+/// with the registrar's reason.
 pub async fn insert(
     txn: &DatabaseTransaction,
     student: &Student,
     action: Action,
+    reason: Option<&Reason>,
 ) -> Result<(), DbErr> {
     revision::Entity::insert(revision::ActiveModel {
         id: NotSet,
@@ -25,6 +28,7 @@ pub async fn insert(
         gpa_hundredths: Set(student.gpa_hundredths),
         registrar: Set(student.updated_by.clone()),
         at: Set(student.updated_at),
+        reason: Set(reason.map(|r| r.to_string())),
     })
     .exec_without_returning(txn)
     .await?;
@@ -113,4 +117,25 @@ pub async fn by_registrar(
             (r, s)
         })
         .collect())
+}
+
+/// Version `version` of student `id`, if it has one.
+pub async fn at_version(
+    db: &impl ConnectionTrait,
+    id: i64,
+    version: i64,
+) -> Result<Option<Revision>, DbErr> {
+    revision::Entity::find()
+        .filter(revision::Column::StudentId.eq(id))
+        .filter(revision::Column::Version.eq(version))
+        .one(db)
+        .await
+}
+
+/// The revision of the student's current version (its latest change).
+pub async fn latest(
+    db: &impl ConnectionTrait,
+    student: &Student,
+) -> Result<Option<Revision>, DbErr> {
+    at_version(db, student.id, student.version).await
 }

@@ -1,0 +1,191 @@
+//! The `presence` table: one row per (account, student) whose edit form
+//! the account opened, with the time.
+//!
+//! Marking is best effort. On SQLite the upsert needs the database's write
+//! lock, which a long import or save may hold for seconds: the mark then
+//! waits at most [`SQLITE_WAIT`] and is skipped, so opening the form is
+//! never turned into a `503` or noticeably delayed. Elsewhere it touches
+//! only its own row (no foreign keys, see the migration) under short lock
+//! and statement timeouts.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+
+use super::{Notice, WINDOW};
+use crate::db::entities::{presence, registrar};
+
+/// Longest wait for SQLite's write lock (its busy timeout, for this
+/// statement only).
+const SQLITE_WAIT: Duration = Duration::from_millis(25);
+/// PostgreSQL's lock and statement timeouts for the upsert.
+const POSTGRES_WAIT: &str = "200ms";
+
+/// What became of a mark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Marked {
+    Recorded,
+    /// The database was busy: no mark this time (the page is served anyway).
+    Skipped,
+}
+
+/// Records that `registrar_id` has the edit form of `student_id` open, at
+/// `at`, if the database can take it at once. Never fails: a refusal is
+/// logged and reported as [`Marked::Skipped`].
+pub async fn mark_open(
+    db: &DatabaseConnection,
+    registrar_id: i64,
+    student_id: i64,
+    at: DateTime<Utc>,
+) -> Marked {
+    match upsert(db, registrar_id, student_id, at).await {
+        Ok(marked) => marked,
+        Err(err) => {
+            tracing::debug!(error = %err, "presence not recorded");
+            Marked::Skipped
+        }
+    }
+}
+
+async fn upsert(
+    db: &DatabaseConnection,
+    registrar_id: i64,
+    student_id: i64,
+    at: DateTime<Utc>,
+) -> Result<Marked, DbErr> {
+    // A deferred transaction: it takes no lock until the upsert asks for one.
+    // Not cut short by a timeout of our own: a transaction abandoned between
+    // `BEGIN` and its answer would go back to the pool still open. Waits are
+    // bounded by the database instead (below), and for a connection by the
+    // pool, which the page's other queries wait for too.
+    let txn = db.begin().await?;
+    let backend = db.get_database_backend();
+    // SQLite: the pool's busy timeout is a property of the connection; it
+    // is shortened for this statement and put back before the connection
+    // returns to the pool, whatever the upsert did.
+    let pool_busy_ms = match backend {
+        DbBackend::Sqlite => {
+            let row = txn
+                .query_one_raw(sea_orm::Statement::from_string(
+                    backend,
+                    "PRAGMA busy_timeout",
+                ))
+                .await?;
+            let ms = row
+                .and_then(|r| r.try_get_by_index::<i64>(0).ok())
+                .unwrap_or(5_000);
+            txn.execute_unprepared(&format!(
+                "PRAGMA busy_timeout = {}",
+                SQLITE_WAIT.as_millis()
+            ))
+            .await?;
+            Some(ms)
+        }
+        DbBackend::Postgres => {
+            txn.execute_unprepared(&format!(
+                "SET LOCAL lock_timeout = '{POSTGRES_WAIT}'; SET LOCAL statement_timeout = '{POSTGRES_WAIT}'"
+            ))
+            .await?;
+            None
+        }
+        _ => None,
+    };
+    let written = presence::Entity::insert(presence::ActiveModel {
+        registrar_id: Set(registrar_id),
+        student_id: Set(student_id),
+        opened_at: Set(at),
+    })
+    .on_conflict(
+        OnConflict::columns([presence::Column::RegistrarId, presence::Column::StudentId])
+            .update_column(presence::Column::OpenedAt)
+            .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await;
+    if let Some(ms) = pool_busy_ms {
+        txn.execute_unprepared(&format!("PRAGMA busy_timeout = {ms}"))
+            .await?;
+    }
+    match written {
+        Ok(_) => {
+            txn.commit().await?;
+            Ok(Marked::Recorded)
+        }
+        Err(err) => {
+            txn.rollback().await?;
+            Err(err)
+        }
+    }
+}
+
+/// Clears the account's mark on one student: a committed save or delete.
+/// Best effort, like the mark.
+pub async fn clear(db: &impl ConnectionTrait, registrar_id: i64, student_id: i64) {
+    let cleared = presence::Entity::delete_many()
+        .filter(presence::Column::RegistrarId.eq(registrar_id))
+        .filter(presence::Column::StudentId.eq(student_id))
+        .exec(db)
+        .await;
+    if let Err(err) = cleared {
+        tracing::warn!(error = %err, "could not clear a presence mark");
+    }
+}
+
+/// Clears every mark of the account: signing out.
+pub async fn clear_all_for(db: &impl ConnectionTrait, registrar_id: i64) -> Result<(), DbErr> {
+    presence::Entity::delete_many()
+        .filter(presence::Column::RegistrarId.eq(registrar_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Most notices a page shows.
+const SHOWN: u64 = 10;
+
+/// The other registrars who opened the student's edit form within
+/// [`WINDOW`] before `now` and have not saved, deleted or signed out since;
+/// newest first. Reads only.
+pub async fn others(
+    db: &impl ConnectionTrait,
+    student_id: i64,
+    me: i64,
+    now: DateTime<Utc>,
+) -> Result<Vec<Notice>, DbErr> {
+    let marks = presence::Entity::find()
+        .filter(presence::Column::StudentId.eq(student_id))
+        .filter(presence::Column::RegistrarId.ne(me))
+        .filter(presence::Column::OpenedAt.gt(now - WINDOW))
+        .order_by_desc(presence::Column::OpenedAt)
+        .limit(SHOWN)
+        .all(db)
+        .await?;
+    if marks.is_empty() {
+        return Ok(Vec::new());
+    }
+    let accounts = registrar::Entity::find()
+        .filter(registrar::Column::Id.is_in(marks.iter().map(|m| m.registrar_id)))
+        .all(db)
+        .await?;
+    Ok(marks
+        .into_iter()
+        .filter_map(|mark| {
+            let account = accounts.iter().find(|a| a.id == mark.registrar_id)?;
+            Some(Notice::new(account.username.clone(), mark.opened_at, now))
+        })
+        .collect())
+}
+
+/// Deletes marks older than [`WINDOW`]: run with the session sweep.
+pub async fn sweep(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    let swept = presence::Entity::delete_many()
+        .filter(presence::Column::OpenedAt.lte(now - WINDOW))
+        .exec(db)
+        .await?;
+    Ok(swept.rows_affected)
+}

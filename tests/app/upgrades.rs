@@ -1,0 +1,191 @@
+//! Every migration upgrades a populated database of the release before it,
+//! on every backend: the rows stay, and the new code works on them.
+
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use migrations::{Migrator, MigratorTrait};
+use registrar::db::entities::{conflict, registrar as account, revision, student};
+use registrar::presence;
+use registrar::students::restore::{self, RestoreOutcome};
+use registrar::students::store;
+use registrar::testing::{Backend, TestDatabase};
+use sea_orm::sea_query::{Alias, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+
+use crate::on_every_backend;
+
+on_every_backend!(the_history_migration_upgrades_a_populated_database);
+
+/// Applies the migrations before `name`, the previous release's schema.
+async fn migrate_to_before(db: &DatabaseConnection, name: &str) {
+    let position = Migrator::migrations()
+        .iter()
+        .position(|m| m.name() == name)
+        .unwrap_or_else(|| panic!("no migration {name}"));
+    Migrator::up(db, Some(u32::try_from(position).expect("few migrations")))
+        .await
+        .expect("the previous release's migrations");
+}
+
+async fn insert(db: &DatabaseConnection, table: &str, row: &[(&str, sea_orm::Value)]) {
+    let mut insert = Query::insert();
+    insert
+        .into_table(Alias::new(table))
+        .columns(row.iter().map(|(column, _)| Alias::new(*column)))
+        .values_panic(row.iter().map(|(_, value)| value.clone().into()));
+    db.execute(&insert)
+        .await
+        .unwrap_or_else(|e| panic!("inserting into {table}: {e}"));
+}
+
+async fn the_history_migration_upgrades_a_populated_database(backend: Backend) {
+    let Some(database) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let db = registrar::db::connect(&database.url, 4, Duration::from_secs(5))
+        .await
+        .expect("connect");
+    migrate_to_before(&db, "m20261201_000004_history").await;
+
+    // The previous release's data: a student at version 2, its two
+    // revisions, a refused submission and the account that made them.
+    let at = Utc.with_ymd_and_hms(2026, 11, 20, 9, 30, 0).unwrap();
+    insert(
+        &db,
+        "registrars",
+        &[
+            ("username", "ada".into()),
+            ("username_key", "ada".into()),
+            ("password_hash", "$argon2id$v=19$m=19456,t=2,p=1$x$y".into()),
+            ("created_at", at.into()),
+        ],
+    )
+    .await;
+    insert(
+        &db,
+        "students",
+        &[
+            ("name", "Grace".into()),
+            ("address", "2 High St".into()),
+            ("gpa_hundredths", 390i16.into()),
+            ("search_key", "grace\n2 high st".into()),
+            ("version", 2i64.into()),
+            ("created_at", at.into()),
+            ("updated_at", at.into()),
+            ("updated_by", "ada".into()),
+        ],
+    )
+    .await;
+    let id = student::Entity::find()
+        .one(&db)
+        .await
+        .expect("query")
+        .expect("the student")
+        .id;
+    for (version, action, address, gpa) in [
+        (1i64, "created", "1 Main St", 300i16),
+        (2, "updated", "2 High St", 390),
+    ] {
+        insert(
+            &db,
+            "revisions",
+            &[
+                ("student_id", id.into()),
+                ("version", version.into()),
+                ("action", action.into()),
+                ("name", "Grace".into()),
+                ("address", address.into()),
+                ("gpa_hundredths", gpa.into()),
+                ("registrar", "ada".into()),
+                ("at", at.into()),
+            ],
+        )
+        .await;
+    }
+    insert(
+        &db,
+        "conflicts",
+        &[
+            ("student_id", id.into()),
+            ("attempted", "update".into()),
+            ("submitted_version", 1i64.into()),
+            ("current_version", 2i64.into()),
+            ("name", "Grace H".into()),
+            ("address", "1 Main St".into()),
+            ("gpa", "3.00".into()),
+            ("registrar", "ada".into()),
+            ("at", at.into()),
+        ],
+    )
+    .await;
+    db.execute_unprepared("UPDATE student_count SET live = 1")
+        .await
+        .expect("count");
+
+    Migrator::up(&db, None).await.expect("the upgrade");
+
+    // The rows are all there, with no reason (none was asked for then).
+    let revisions = revision::Entity::find()
+        .filter(revision::Column::StudentId.eq(id))
+        .all(&db)
+        .await
+        .expect("revisions");
+    assert_eq!(revisions.len(), 2, "{}", backend.name());
+    assert!(revisions.iter().all(|r| r.reason.is_none()));
+    let conflicts = conflict::Entity::find().all(&db).await.expect("conflicts");
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(conflicts[0].name.as_deref(), Some("Grace H"));
+    assert_eq!(conflicts[0].reason, None);
+
+    // The new code runs on the old rows: version 1 restored as version 3
+    // with its reason, and presence marks kept and read.
+    let reason = registrar::domain::Reason::parse(Some("Address was right before"));
+    let outcome = restore::restore(&db, id, 2, 1, &reason, "ada")
+        .await
+        .expect("restore");
+    assert!(
+        matches!(outcome, RestoreOutcome::Restored { from: 1 }),
+        "{outcome:?}"
+    );
+    let student = store::find(&db, id).await.expect("query").expect("student");
+    assert_eq!(
+        (
+            student.version,
+            student.address.as_str(),
+            student.gpa_hundredths
+        ),
+        (3, "1 Main St", 300)
+    );
+    let newest = revision::Entity::find()
+        .filter(revision::Column::StudentId.eq(id))
+        .filter(revision::Column::Version.eq(3i64))
+        .one(&db)
+        .await
+        .expect("query")
+        .expect("the restored revision");
+    assert_eq!(newest.reason.as_deref(), Some("Address was right before"));
+
+    let now = registrar::db::now();
+    assert_eq!(
+        presence::store::mark_open(&db, 7, id, now).await,
+        presence::store::Marked::Recorded
+    );
+    let seen = presence::store::others(&db, id, 8, now)
+        .await
+        .expect("read");
+    assert!(seen.is_empty(), "no account 7: nobody to name");
+    let ada = account::Entity::find()
+        .one(&db)
+        .await
+        .expect("query")
+        .expect("the account")
+        .id;
+    presence::store::mark_open(&db, ada, id, now).await;
+    let seen = presence::store::others(&db, id, 8, now)
+        .await
+        .expect("read");
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].username, "ada");
+    db.close().await.expect("close");
+}
