@@ -63,14 +63,22 @@ pub enum UserCommand {
     /// --password-stdin, or asked for (hidden) on a terminal.
     Add {
         username: String,
+        /// viewer, registrar or admin (the first account is an admin
+        /// whatever is asked).
+        #[arg(long, default_value = "registrar")]
+        role: String,
         /// Read the password from standard input (its first line).
         #[arg(long)]
         password_stdin: bool,
     },
-    /// List accounts.
+    /// List accounts with their roles.
     List,
     /// Disable an account and end its sessions.
     Disable { username: String },
+    /// Enable a disabled account.
+    Enable { username: String },
+    /// Give an account a role: viewer, registrar or admin.
+    Role { username: String, role: String },
 }
 
 #[derive(Debug, Clone, clap::Args)]

@@ -19,6 +19,12 @@ pub enum AppError {
     /// A form without the right CSRF token.
     #[error("forbidden")]
     Forbidden,
+    /// The account's role does not allow this (SPEC §9).
+    #[error("not allowed for the {0} role")]
+    NotAllowed(crate::auth::roles::Role),
+    /// The account was disabled (or removed) since the session began.
+    #[error("the account is not enabled")]
+    SignedOut,
     #[error("not found")]
     NotFound,
     /// The request took longer than the configured timeout.
@@ -53,7 +59,9 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::NotAllowed(_) | AppError::SignedOut => {
+                StatusCode::FORBIDDEN
+            }
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -70,6 +78,19 @@ impl AppError {
             AppError::Forbidden => (
                 "This form cannot be accepted",
                 "The form was not sent from a current registrar page (it may have expired, or come from another site). Nothing was saved: go back, reload the page and try again.",
+            ),
+            AppError::NotAllowed(role) => {
+                return ErrorPage::new(
+                    self.status(),
+                    "Not allowed",
+                    &format!(
+                        "Your account's role ({role}) does not allow this. Nothing was changed."
+                    ),
+                );
+            }
+            AppError::SignedOut => (
+                "Account not enabled",
+                "This account is no longer enabled. Nothing was changed.",
             ),
             AppError::NotFound => (
                 "Page not found",

@@ -9,6 +9,7 @@
 //! ([`views`], `students::views`); every failure becomes a page through
 //! [`error::AppError`].
 
+pub mod accounts;
 pub mod assets;
 pub mod auth;
 pub mod config;

@@ -14,6 +14,8 @@ pub struct Layout {
     pub title: String,
     /// The signed-in registrar, shown in the header.
     pub registrar: Option<String>,
+    /// Their role: the header offers only what it may do.
+    pub role: Option<crate::auth::roles::Role>,
     /// The token every form on the page sends back.
     pub csrf_token: String,
     /// A one-time message after a redirect ("Saved").
@@ -37,6 +39,7 @@ impl Layout {
 
     pub fn with_registrar(mut self, registrar: &Registrar) -> Self {
         self.registrar = Some(registrar.username().to_owned());
+        self.role = Some(registrar.role());
         self.csrf_token = registrar.csrf_token().to_owned();
         self
     }
@@ -50,6 +53,16 @@ impl Layout {
     pub fn with_errors(mut self, has_errors: bool) -> Self {
         self.has_errors = has_errors;
         self
+    }
+
+    /// Whether the page may offer changes to records.
+    pub fn may_change_records(&self) -> bool {
+        self.role.is_some_and(crate::auth::roles::Role::may_change_records)
+    }
+
+    /// Whether the page may offer the account pages of admins.
+    pub fn may_manage_accounts(&self) -> bool {
+        self.role.is_some_and(crate::auth::roles::Role::may_manage_accounts)
     }
 
     pub fn flash_message(&self) -> Option<&'static str> {

@@ -10,6 +10,7 @@ mod columns;
 mod m20261125_000001_create_students;
 mod m20261125_000002_create_accounts;
 mod m20261125_000003_scale;
+mod m20261201_000004_office;
 
 /// Applies registrar's migrations in order.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_create_students::Migration),
             Box::new(m20261125_000002_create_accounts::Migration),
             Box::new(m20261125_000003_scale::Migration),
+            Box::new(m20261201_000004_office::Migration),
         ]
     }
 }

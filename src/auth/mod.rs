@@ -12,9 +12,11 @@
 
 pub mod accounts;
 pub mod cli;
+pub mod client;
 pub mod csrf;
 pub mod handlers;
 pub mod password;
+pub mod roles;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;

@@ -18,15 +18,21 @@ pub enum Flash {
     NoChanges,
     Deleted,
     Imported,
+    AccountCreated,
+    PasswordChanged,
+    SessionEnded,
 }
 
 impl Flash {
-    const ALL: [Flash; 5] = [
+    const ALL: [Flash; 8] = [
         Flash::Created,
         Flash::Saved,
         Flash::NoChanges,
         Flash::Deleted,
         Flash::Imported,
+        Flash::AccountCreated,
+        Flash::PasswordChanged,
+        Flash::SessionEnded,
     ];
 
     fn word(self) -> &'static str {
@@ -36,6 +42,9 @@ impl Flash {
             Flash::NoChanges => "no-changes",
             Flash::Deleted => "deleted",
             Flash::Imported => "imported",
+            Flash::AccountCreated => "account-created",
+            Flash::PasswordChanged => "password-changed",
+            Flash::SessionEnded => "session-ended",
         }
     }
 
@@ -46,6 +55,9 @@ impl Flash {
             Flash::NoChanges => "No changes",
             Flash::Deleted => "Deleted",
             Flash::Imported => "Students imported",
+            Flash::AccountCreated => "Account created",
+            Flash::PasswordChanged => "Password changed; your other sessions have ended",
+            Flash::SessionEnded => "Signed out",
         }
     }
 

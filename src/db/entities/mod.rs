@@ -5,12 +5,14 @@
 //! `crate::auth::accounts`, `crate::auth::sessions`) are the only code that
 //! writes.
 
+pub mod account_change;
 pub mod conflict;
 pub mod import;
 pub mod instance;
 pub mod login_failure;
 pub mod registrar;
 pub mod revision;
+pub mod sign_in_check;
 pub mod session;
 pub mod student;
 pub mod student_count;
