@@ -139,9 +139,10 @@ impl Browser {
     }
 
     /// The CSRF token this browser's forms carry now (read from a form
-    /// page: the new-student form when signed in, else the sign-in form).
+    /// page: the new-student form when signed in (`/account` for a
+    /// viewer), else the sign-in form).
     pub async fn csrf_token(&self) -> String {
-        for path in ["/students/new", "/login", "/setup"] {
+        for path in ["/students/new", "/account", "/login", "/setup"] {
             let page = self.get(path).await;
             if page.status == StatusCode::OK
                 && let Some(token) = page
@@ -295,6 +296,16 @@ impl Page {
             .select(&selector)
             .next()
             .and_then(|a| a.value().attr("href"))
+            .map(str::to_owned)
+    }
+
+    /// The attribute `name` of the first element matching `selector`.
+    pub fn attr(&self, selector: &str, name: &str) -> Option<String> {
+        let selector = Selector::parse(selector).expect("a valid CSS selector");
+        self.document()
+            .select(&selector)
+            .next()
+            .and_then(|e| e.value().attr(name))
             .map(str::to_owned)
     }
 

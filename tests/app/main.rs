@@ -6,6 +6,7 @@
 //! `cargo test creates_a_student` runs all three,
 //! `cargo test creates_a_student::postgres` one.
 
+mod accounts;
 mod browser;
 mod chrome;
 mod cli;
@@ -16,6 +17,7 @@ mod process;
 mod proxy;
 mod requests;
 mod resilience;
+mod roles;
 mod scale;
 mod security;
 mod students;
