@@ -19,8 +19,10 @@ mod requests;
 mod resilience;
 mod roles;
 mod scale;
+mod signins;
 mod security;
 mod students;
+mod upgrade;
 
 /// Declares, for each listed test function, a module with one test per
 /// backend.
