@@ -177,6 +177,21 @@ pub async fn recheck(
     }
 }
 
+/// [`recheck`] for the account a write is attributed to, by its username
+/// (the name the write records).
+pub async fn recheck_named(
+    txn: &impl ConnectionTrait,
+    username: &str,
+    needed: Role,
+) -> Result<Role, AppError> {
+    let account = registrar::Entity::find()
+        .filter(registrar::Column::UsernameKey.eq(username.to_ascii_lowercase()))
+        .one(txn)
+        .await?
+        .ok_or(AppError::SignedOut)?;
+    recheck(txn, account.id, needed).await
+}
+
 /// Refuses with a `403` page unless `role` is at least `needed` (for
 /// handlers that offer different things to different roles).
 pub fn require(role: Role, needed: Role) -> Result<(), AppError> {

@@ -30,7 +30,7 @@ pub async fn create(
     match form.parse() {
         Ok(fields) => match protocol::create(&state.db, &fields, registrar.username()).await {
             Ok(id) => Ok(see_other_with(&format!("/students/{id}"), Flash::Created)),
-            Err(err) => match AppError::from(err) {
+            Err(err) => match err {
                 AppError::Unavailable(err) => {
                     tracing::warn!(error = %err, "create refused: database busy");
                     let mut page = FormPage::create(form, FieldErrors::default());

@@ -2,10 +2,11 @@
 //! transaction that locks the row, compares the version the registrar saw
 //! with the stored one, and writes only over the version it saw.
 
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::DatabaseConnection;
 
 use super::form::{FieldErrors, StudentForm};
 use super::store::{self, Student};
+use crate::auth::roles::{self, Role};
 use crate::db::{begin_write, now};
 use crate::domain::StudentFields;
 use crate::error::AppError;
@@ -40,6 +41,9 @@ pub async fn edit(
     let current = store::lock_for_update(&txn, id)
         .await?
         .ok_or(AppError::NotFound)?;
+    // After the row lock: a demotion committed while this write waited
+    // for it is seen.
+    roles::recheck_named(&txn, registrar, Role::Registrar).await?;
 
     let outcome = match judge(&current, seen_version, parsed) {
         Judgement::Write(fields) => {
@@ -101,6 +105,7 @@ pub async fn delete(
     let current = store::lock_for_update(&txn, id)
         .await?
         .ok_or(AppError::NotFound)?;
+    roles::recheck_named(&txn, registrar, Role::Registrar).await?;
     let outcome = if current.deleted_at.is_some() {
         DeleteOutcome::AlreadyDeleted
     } else if current.version != seen_version {
@@ -120,8 +125,9 @@ pub async fn create(
     db: &DatabaseConnection,
     fields: &StudentFields,
     registrar: &str,
-) -> Result<i64, DbErr> {
+) -> Result<i64, AppError> {
     let txn = begin_write(db).await?;
+    roles::recheck_named(&txn, registrar, Role::Registrar).await?;
     let student = store::insert(&txn, fields, registrar, now()).await?;
     txn.commit().await?;
     Ok(student.id)

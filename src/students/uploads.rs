@@ -15,6 +15,7 @@ use super::store::Action;
 use super::views::{ImportPage, ImportPreviewPage, StudentView};
 use super::{bulk, conflict};
 use crate::auth::{Registrar, csrf, tokens};
+use crate::auth::roles::{self, Role};
 use crate::db::entities::import as pending;
 use crate::db::{begin_write, now};
 use crate::error::AppError;
@@ -207,6 +208,8 @@ pub async fn confirm(
     let upload = find_pending(&state.db, &id, &registrar).await?;
     let rows = import::parse(upload.csv.as_bytes()).map_err(|_| AppError::NotFound)?;
     let txn = begin_write(&state.db).await?;
+    // Whoever confirms must still be allowed to import (SPEC §9).
+    roles::recheck(&txn, registrar.id, Role::Registrar).await?;
     // Taking the pending import out first makes a second confirm (a double
     // click, another tab) find nothing instead of importing twice.
     let taken = pending::Entity::delete_by_id(upload.id.clone())

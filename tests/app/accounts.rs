@@ -21,6 +21,7 @@ on_every_backend!(
     changing_my_password_ends_my_other_sessions_not_this_one,
     a_session_ended_from_the_sessions_page_is_refused_on_another_instance,
     a_demoted_or_disabled_writer_is_refused_when_the_write_happens,
+    a_demotion_committed_while_a_save_waits_for_the_row_is_seen_by_the_save,
 );
 
 async fn account(app: &TestApp, username: &str) -> accounts::Account {
@@ -378,4 +379,57 @@ async fn a_demoted_or_disabled_writer_is_refused_when_the_write_happens(backend:
         .assert_redirect_to("/accounts/clerk");
     form.submit(&clerk).await.assert_redirect_to(&path);
     assert_eq!(crate::db_checks::student(&app.db, id).await.version, 2);
+}
+
+/// The role is checked again inside the write's own transaction, after it
+/// holds the row: a demotion (or a disable) that commits while the save
+/// waits is seen, though the save passed the route's check before it.
+async fn a_demotion_committed_while_a_save_waits_for_the_row_is_seen_by_the_save(backend: Backend) {
+    use registrar::db::entities::registrar as account_entity;
+    use sea_orm::sea_query::Expr;
+
+    let app = spawn_app!(backend);
+    create_account(&app, "clerk", OTHER_PASSWORD, Role::Registrar).await;
+    let admin = app.signed_in_browser().await;
+    let id = app.create_student(&admin, "Ada", "1 Main St", "3.5").await;
+    for disable in [false, true] {
+        let clerk = app.signed_in_as("clerk", OTHER_PASSWORD).await;
+        let path = format!("/students/{id}");
+        let mut form = clerk.get(&format!("{path}/edit")).await.form(&path);
+        form.set("name", "Ada Lovelace");
+
+        let holder = crate::db_checks::hold_lock(&app.db, id).await;
+        let update = if disable {
+            account_entity::Entity::update_many().col_expr(
+                account_entity::Column::DisabledAt,
+                Expr::value(Some(registrar::db::now())),
+            )
+        } else {
+            account_entity::Entity::update_many()
+                .col_expr(account_entity::Column::Role, Expr::value(Role::Viewer))
+        };
+        update
+            .filter(account_entity::Column::UsernameKey.eq("clerk"))
+            .exec(&holder)
+            .await
+            .unwrap();
+        let save = tokio::spawn(async move { form.submit(&clerk).await });
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        holder.commit().await.unwrap();
+        let answer = save.await.unwrap();
+        answer.assert_status(StatusCode::FORBIDDEN);
+        let student = crate::db_checks::student(&app.db, id).await;
+        assert_eq!((student.name.as_str(), student.version), ("Ada", 1));
+        // Restore the clerk for the next round.
+        account_entity::Entity::update_many()
+            .col_expr(account_entity::Column::Role, Expr::value(Role::Registrar))
+            .col_expr(
+                account_entity::Column::DisabledAt,
+                Expr::value(None::<chrono::DateTime<chrono::Utc>>),
+            )
+            .filter(account_entity::Column::UsernameKey.eq("clerk"))
+            .exec(&app.db)
+            .await
+            .unwrap();
+    }
 }
