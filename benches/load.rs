@@ -425,7 +425,7 @@ async fn main() {
         options.pool,
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
-    registrar::demo::fill(&db, options.students, 1, false, |_| {})
+    registrar::students::demo::fill(&db, options.students, 1, false, |_| {})
         .await
         .expect("demo data");
     let password = NewPassword::parse(PASSWORD).expect("a valid password");

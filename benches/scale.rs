@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use registrar::db::entities::student;
-use registrar::demo::{self, Generator};
+use registrar::students::demo::{self, Generator};
 use registrar::students::import;
 use registrar::testing::{AppOptions, Backend, Browser, TestApp};
 use sea_orm::{EntityTrait, QueryOrder, QuerySelect};

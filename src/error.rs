@@ -129,9 +129,7 @@ impl IntoResponse for AppError {
         }
         let mut response = error_page_response(&self.page());
         if matches!(self, AppError::Unavailable(_) | AppError::Timeout) {
-            response
-                .headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, 2.into());
+            crate::http::retry::ask_to_retry(&mut response);
         }
         response
     }

@@ -6,7 +6,7 @@
 //! [`students`]; handlers parse input once into [`domain`] types and run the
 //! edit protocol ([`students::protocol`]): one transaction, the row locked,
 //! the version compared, the write guarded. Pages are askama templates
-//! ([`views`], `students::views`); every failure becomes a page through
+//! ([`views`], `students::record::views`, …); every failure becomes a page through
 //! [`error::AppError`].
 
 pub mod accounts;
@@ -14,7 +14,6 @@ pub mod assets;
 pub mod auth;
 pub mod config;
 pub mod db;
-pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod health;

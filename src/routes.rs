@@ -26,7 +26,9 @@ use crate::health::healthz;
 use crate::http::flash;
 use crate::http::form::MAX_FORM_BYTES;
 use crate::state::AppState;
-use crate::students::{actions, csv, pages, uploads};
+use crate::students::import::handlers as uploads;
+use crate::students::record::{read as pages, write as actions};
+use crate::students::{changes, export, history, list};
 use crate::views::ErrorPage;
 
 /// A route and who may use it (SPEC §9).
@@ -64,16 +66,16 @@ fn entries() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         entry(Method::POST, "/logout", Visitor, post(auth::logout)),
         entry(Method::GET, "/setup", Visitor, get(auth::setup_form)),
         entry(Method::POST, "/setup", Visitor, post(auth::setup)),
-        entry(Method::GET, "/students", VIEWER, get(pages::list)),
+        entry(Method::GET, "/students", VIEWER, get(list::list)),
         entry(Method::POST, "/students", REGISTRAR, post(actions::create)),
-        entry(Method::GET, "/students.csv", VIEWER, get(csv::export)),
+        entry(Method::GET, "/students.csv", VIEWER, get(export::export)),
         entry(Method::GET, "/students/new", REGISTRAR, get(pages::new_form)),
         entry(Method::GET, "/students/{id}", VIEWER, get(pages::show)),
         entry(Method::POST, "/students/{id}", REGISTRAR, post(actions::update)),
         entry(Method::GET, "/students/{id}/edit", REGISTRAR, get(pages::edit_form)),
-        entry(Method::GET, "/students/{id}/history", VIEWER, get(pages::history)),
+        entry(Method::GET, "/students/{id}/history", VIEWER, get(history::history)),
         entry(Method::POST, "/students/{id}/delete", REGISTRAR, post(actions::delete)),
-        entry(Method::GET, "/changes", VIEWER, get(pages::my_changes)),
+        entry(Method::GET, "/changes", VIEWER, get(changes::my_changes)),
         entry(Method::GET, "/students/import", REGISTRAR, get(uploads::upload_form)),
         entry(
             Method::POST,

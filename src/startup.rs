@@ -167,7 +167,7 @@ async fn sweep_periodically(state: AppState) {
         every.tick().await;
         let sessions = auth::sessions::sweep(&state.db, &state.auth).await;
         let failures = auth::throttle::sweep(&state.db, &state.auth.throttle).await;
-        if let Err(err) = crate::students::uploads::sweep(&state.db).await {
+        if let Err(err) = crate::students::import::sweep(&state.db).await {
             tracing::warn!(error = %err, "sweeping unconfirmed imports failed");
         }
         match (sessions, failures) {

@@ -7,6 +7,7 @@ pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::prelude::*;
 
 mod columns;
+pub mod indexes;
 mod m20261125_000001_create_students;
 mod m20261125_000002_create_accounts;
 mod m20261125_000003_scale;

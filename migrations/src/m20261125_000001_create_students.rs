@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 
 use crate::columns::{id, instant, search_key, table, text};
+use crate::indexes;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -101,9 +102,9 @@ impl MigrationTrait for Migration {
         // `deleted_at` leads instead (InnoDB adds the id anyway).
         let db = manager.get_connection();
         for (name, column) in [
-            ("students_live_name_idx", "search_key"),
-            ("students_live_gpa_idx", "gpa_hundredths"),
-            ("students_live_updated_idx", "updated_at"),
+            (indexes::STUDENTS_LIVE_NAME, "search_key"),
+            (indexes::STUDENTS_LIVE_GPA, "gpa_hundredths"),
+            (indexes::STUDENTS_LIVE_UPDATED, "updated_at"),
         ] {
             db.execute_unprepared(&match backend {
                 DbBackend::MySql => format!(

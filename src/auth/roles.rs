@@ -151,16 +151,36 @@ const QUERY_VALUE: &AsciiSet = &CONTROLS
     .add(b'?')
     .add(b'`');
 
+/// Why a write was refused when it re-checked its writer.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteRefused {
+    #[error("not allowed for the {0} role")]
+    Role(Role),
+    #[error("the account is not enabled")]
+    NotEnabled,
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+impl From<WriteRefused> for AppError {
+    fn from(refused: WriteRefused) -> Self {
+        match refused {
+            WriteRefused::Role(role) => AppError::NotAllowed(role),
+            WriteRefused::NotEnabled => AppError::SignedOut,
+            WriteRefused::Database(err) => err.into(),
+        }
+    }
+}
+
 /// Inside a write transaction: the account `account_id` still exists, is
 /// enabled and has at least `needed`, read under a shared lock on its row
 /// so that a demotion or disable waits for this write to end (and a write
-/// after it sees it). Otherwise [`AppError::NotAllowed`] (or
-/// [`AppError::SignedOut`] for a disabled account): the caller rolls back.
+/// after it sees it). Otherwise the caller rolls back.
 pub async fn recheck(
     txn: &impl ConnectionTrait,
     account_id: i64,
     needed: Role,
-) -> Result<Role, AppError> {
+) -> Result<Role, WriteRefused> {
     let account = registrar::Entity::find_by_id(account_id)
         .lock_shared()
         .one(txn)
@@ -170,10 +190,10 @@ pub async fn recheck(
             if account.role >= needed {
                 Ok(account.role)
             } else {
-                Err(AppError::NotAllowed(account.role))
+                Err(WriteRefused::Role(account.role))
             }
         }
-        _ => Err(AppError::SignedOut),
+        _ => Err(WriteRefused::NotEnabled),
     }
 }
 
@@ -183,12 +203,12 @@ pub async fn recheck_named(
     txn: &impl ConnectionTrait,
     username: &str,
     needed: Role,
-) -> Result<Role, AppError> {
+) -> Result<Role, WriteRefused> {
     let account = registrar::Entity::find()
         .filter(registrar::Column::UsernameKey.eq(username.to_ascii_lowercase()))
         .one(txn)
         .await?
-        .ok_or(AppError::SignedOut)?;
+        .ok_or(WriteRefused::NotEnabled)?;
     recheck(txn, account.id, needed).await
 }
 

@@ -6,6 +6,7 @@ pub mod form;
 pub mod path;
 pub mod query;
 pub mod redirect;
+pub mod retry;
 
 use axum::http::{HeaderMap, header};
 

@@ -6,10 +6,8 @@ use std::path::Path;
 use futures_util::StreamExt;
 use sea_orm::DatabaseConnection;
 
-use super::csv;
-use super::import;
-use super::list::{ListQuery, Sort};
-use crate::demo;
+use super::list::query::{ListQuery, Sort};
+use super::{demo, export, import};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StudentsCommandError {
@@ -66,7 +64,7 @@ pub async fn export(
         Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
-    let mut chunks = std::pin::pin!(csv::stream(db.clone(), query));
+    let mut chunks = std::pin::pin!(export::stream(db.clone(), query));
     while let Some(chunk) = chunks.next().await {
         out.write_all(&chunk?)?;
     }
@@ -90,7 +88,9 @@ pub async fn import(
         for problem in &rejected.problems {
             message.push_str(&format!(
                 "\n  line {}, {}: {}",
-                problem.line, problem.field, problem.message
+                problem.line,
+                problem.at.name(),
+                problem.message
             ));
         }
         if rejected.total > rejected.problems.len() {

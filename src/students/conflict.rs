@@ -1,23 +1,20 @@
-//! The three-way comparison a stale submission is shown: the values when
-//! the form was opened (the base), the values submitted (yours) and the
-//! values stored now (current), and the merge of yours onto current.
-
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+//! Comparisons of a student's values, with no database in sight:
+//!
+//! - the three-way comparison a stale submission is shown: the values when
+//!   the form was opened (the base), the values submitted (yours) and the
+//!   values stored now (current), and the merge of yours onto current;
+//! - [`diff`], the one comparison of two revisions, which the conflict
+//!   pages and the history both show.
 
 use super::form::StudentForm;
-use super::store::{Revision, Student};
-use crate::db::entities::revision;
-use crate::domain::{Gpa, Name};
+use super::store::{Action, Revision, Student};
+use crate::domain::Field;
 use crate::views::Instant;
 
 /// One field compared three ways.
 #[derive(Debug, Clone)]
 pub struct FieldComparison {
-    /// The form field's name: `name`, `address` or `gpa`.
-    pub field: &'static str,
-    pub label: &'static str,
+    pub field: Field,
     /// The value when the form was opened; `None` if that version is unknown.
     pub base: Option<String>,
     /// What the registrar submitted, as typed.
@@ -28,7 +25,7 @@ pub struct FieldComparison {
 }
 
 impl FieldComparison {
-    fn new(field: &'static str, base: Option<String>, yours: &str, current: String) -> Self {
+    fn new(field: Field, base: Option<String>, yours: &str, current: String) -> Self {
         let yours_canonical = canonical(field, yours);
         let changed_by_you = match &base {
             Some(base) => &yours_canonical != base,
@@ -41,13 +38,16 @@ impl FieldComparison {
         };
         FieldComparison {
             field,
-            label: label(field),
             base,
             yours: yours.to_owned(),
             current,
             changed_by_you,
             changed_by_them,
         }
+    }
+
+    pub fn label(&self) -> &'static str {
+        self.field.label()
     }
 
     /// Both sides changed this field, to different values: the registrar
@@ -86,27 +86,17 @@ impl FieldComparison {
 
 /// How the value compares as stored (GPA `3.5` is `3.50`, text trimmed);
 /// invalid input stays as typed, trimmed.
-fn canonical(field: &str, value: &str) -> String {
-    match field {
-        "gpa" => Gpa::parse(value).map_or_else(|_| value.trim().to_owned(), |g| g.to_string()),
-        "name" => Name::parse(value).map_or_else(|_| value.trim().to_owned(), |n| n.to_string()),
-        _ => value.trim().to_owned(),
-    }
-}
-
-pub fn label(field: &str) -> &'static str {
-    match field {
-        "name" => "Name",
-        "address" => "Address",
-        _ => "GPA",
-    }
+fn canonical(field: Field, value: &str) -> String {
+    field
+        .check(value)
+        .unwrap_or_else(|_| value.trim().to_owned())
 }
 
 /// A committed change the registrar had not seen.
 #[derive(Debug, Clone)]
 pub struct Change {
     pub version: i64,
-    pub action: String,
+    pub action: Action,
     pub registrar: String,
     pub at: Instant,
     /// Labels of the fields it changed.
@@ -130,136 +120,113 @@ impl Comparison {
     }
 }
 
-/// Most changes a conflict page lists; older ones are in the history.
-const LISTED_CHANGES: i64 = 50;
-
-/// The revision at `version` (the base) and the ones after it, oldest
-/// first, at most the newest [`LISTED_CHANGES`] of those: a form opened long
-/// ago (or a made-up version) never loads a whole long history.
-pub async fn revisions_since(
-    db: &impl ConnectionTrait,
-    id: i64,
-    version: i64,
-) -> Result<Vec<Revision>, DbErr> {
-    let mut newest = revision::Entity::find()
-        .filter(revision::Column::StudentId.eq(id))
-        .filter(revision::Column::Version.gte(version))
-        .order_by_desc(revision::Column::Version)
-        .limit(LISTED_CHANGES as u64 + 1)
-        .all(db)
-        .await?;
-    newest.reverse();
-    if newest
-        .first()
-        .is_some_and(|oldest| oldest.version > version)
-    {
-        // The base fell outside the window: fetch it on its own.
-        if let Some(base) = revision::Entity::find()
-            .filter(revision::Column::StudentId.eq(id))
-            .filter(revision::Column::Version.eq(version))
-            .one(db)
-            .await?
-        {
-            newest.insert(0, base);
-        }
-    }
-    Ok(newest)
-}
-
-/// The revision's (or student's) field values, formatted as forms show them.
-pub fn values(name: &str, address: &str, gpa_hundredths: i16) -> [(&'static str, String); 3] {
-    [
-        ("name", name.to_owned()),
-        ("address", address.to_owned()),
-        ("gpa", gpa_text(gpa_hundredths)),
-    ]
-}
-
-pub fn gpa_text(hundredths: i16) -> String {
-    u16::try_from(hundredths)
-        .ok()
-        .and_then(Gpa::from_hundredths)
-        .map_or_else(|| hundredths.to_string(), |g| g.to_string())
-}
-
-/// Compares a stale submission with the student as stored now.
-pub async fn compare(
-    db: &impl ConnectionTrait,
+/// Compares a stale submission with the student as stored now, given the
+/// revisions from `seen_version` on (`store::revisions::since`).
+pub fn compare(
     current: &Student,
     seen_version: i64,
     yours: &StudentForm,
-) -> Result<Comparison, DbErr> {
-    let since = revisions_since(db, current.id, seen_version).await?;
-    let base = since.iter().find(|r| r.version == seen_version);
-    let base_values = base.map(|r| values(&r.name, &r.address, r.gpa_hundredths));
-    let current_values = values(&current.name, &current.address, current.gpa_hundredths);
-    let submitted = [&yours.name, &yours.address, &yours.gpa];
-
-    let fields = current_values
+    since: &[Revision],
+) -> Comparison {
+    let base = since
+        .iter()
+        .find(|r| r.version == seen_version)
+        .map(StudentForm::from);
+    let now = StudentForm::from(current);
+    let fields = Field::ALL
         .into_iter()
-        .zip(submitted)
-        .enumerate()
-        .map(|(i, ((field, current), yours))| {
-            let base = base_values.as_ref().map(|b| b[i].1.clone());
-            FieldComparison::new(field, base, yours, current)
+        .map(|field| {
+            FieldComparison::new(
+                field,
+                base.as_ref().map(|b| b.value(field).to_owned()),
+                yours.value(field),
+                now.value(field).to_owned(),
+            )
         })
         .collect();
-
-    Ok(Comparison {
+    Comparison {
         student_id: current.id,
         seen_version,
         current_version: current.version,
         fields,
-        changes: changes_after(&since, seen_version),
-    })
+        changes: changes_after(since, seen_version),
+    }
 }
 
 /// Summaries of the revisions after `seen_version`, from revisions sorted
-/// by version; each is compared with the one before it, when present.
+/// by version.
 pub fn changes_after(revisions: &[Revision], seen_version: i64) -> Vec<Change> {
-    revisions
-        .iter()
-        .enumerate()
+    with_previous(revisions)
         .filter(|(_, revision)| revision.version > seen_version)
-        .map(|(i, revision)| {
-            let before = i
-                .checked_sub(1)
-                .map(|j| &revisions[j])
-                .filter(|before| before.version == revision.version - 1);
-            summarize(before, revision)
+        .map(|(before, after)| Change {
+            version: after.version,
+            action: after.action,
+            registrar: after.registrar.clone(),
+            at: after.at.into(),
+            // Without the version before it, what it changed is unknown.
+            fields: before.map_or_else(Vec::new, |before| {
+                diff(Some(before), after)
+                    .into_iter()
+                    .map(|change| change.field.label())
+                    .collect()
+            }),
         })
         .collect()
 }
 
-fn summarize(before: Option<&Revision>, after: &Revision) -> Change {
-    let after_values = values(&after.name, &after.address, after.gpa_hundredths);
-    let fields = match before {
-        Some(before) => {
-            let before_values = values(&before.name, &before.address, before.gpa_hundredths);
-            after_values
-                .iter()
-                .zip(before_values.iter())
-                .filter(|(a, b)| a.1 != b.1)
-                .map(|(a, _)| label(a.0))
-                .collect()
-        }
-        None => Vec::new(),
-    };
-    Change {
-        version: after.version,
-        action: after.action.clone(),
-        registrar: after.registrar.clone(),
-        at: after.at.into(),
-        fields,
-    }
+/// Each of `revisions` (sorted by version) with the revision of the
+/// version just before it, when that is among them.
+pub fn with_previous(
+    revisions: &[Revision],
+) -> impl Iterator<Item = (Option<&Revision>, &Revision)> {
+    revisions.iter().enumerate().map(|(i, revision)| {
+        let before = i
+            .checked_sub(1)
+            .map(|j| &revisions[j])
+            .filter(|before| before.version == revision.version - 1);
+        (before, revision)
+    })
+}
+
+/// One field's value before and after a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldChange {
+    pub field: Field,
+    /// `None` when there is no version before (the first one).
+    pub old: Option<String>,
+    pub new: String,
+}
+
+/// The fields `after` changed from `before`, in form order: every field
+/// when there is no `before`.
+pub fn diff(before: Option<&Revision>, after: &Revision) -> Vec<FieldChange> {
+    let old = before.map(StudentForm::from);
+    let new = StudentForm::from(after);
+    Field::ALL
+        .into_iter()
+        .filter_map(|field| {
+            let old = old.as_ref().map(|o| o.value(field).to_owned());
+            let new = new.value(field);
+            (old.as_deref() != Some(new)).then(|| FieldChange {
+                field,
+                old,
+                new: new.to_owned(),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::FieldComparison;
+    use super::{Field, FieldComparison};
 
     fn compare(base: Option<&str>, yours: &str, current: &str) -> FieldComparison {
-        FieldComparison::new("name", base.map(str::to_owned), yours, current.to_owned())
+        FieldComparison::new(
+            Field::Name,
+            base.map(str::to_owned),
+            yours,
+            current.to_owned(),
+        )
     }
 
     #[test]
@@ -286,7 +253,7 @@ mod tests {
 
     #[test]
     fn gpa_is_compared_by_value_not_by_spelling() {
-        let f = FieldComparison::new("gpa", Some("3.50".into()), "3.5", "3.50".into());
+        let f = FieldComparison::new(Field::Gpa, Some("3.50".into()), "3.5", "3.50".into());
         assert!(!f.changed_by_you);
     }
 

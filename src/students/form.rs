@@ -1,26 +1,59 @@
-//! The student form as posted, and its parsing into valid fields.
-
-use std::collections::BTreeMap;
+//! What the student forms post, read as typed and parsed once into valid
+//! fields by the domain's rules.
 
 use serde::Deserialize;
-use validator::{Validate, ValidationError, ValidationErrors};
 
-use crate::domain::{Address, Gpa, Name, StudentFields};
+use super::store::{Revision, Student};
+use crate::domain::{Field, FieldErrors, StudentFields};
 use crate::error::AppError;
 
-/// The fields `name`, `address`, `gpa` exactly as typed. Missing fields
-/// read as empty, so they get a "required" message rather than a `400`.
-#[derive(Debug, Clone, Default, Deserialize, Validate)]
+/// The fields `name`, `address`, `gpa` as text: exactly as typed into a
+/// form, or formatted from a stored student or revision as a form shows
+/// them. Missing fields read as empty, so they get a "required" message
+/// rather than a `400`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct StudentForm {
     #[serde(default)]
-    #[validate(custom(function = "valid_name"))]
     pub name: String,
     #[serde(default)]
-    #[validate(custom(function = "valid_address"))]
     pub address: String,
     #[serde(default)]
-    #[validate(custom(function = "valid_gpa"))]
     pub gpa: String,
+}
+
+impl StudentForm {
+    pub fn value(&self, field: Field) -> &str {
+        match field {
+            Field::Name => &self.name,
+            Field::Address => &self.address,
+            Field::Gpa => &self.gpa,
+        }
+    }
+
+    /// Valid fields, or one message per invalid field.
+    pub fn parse(&self) -> Result<StudentFields, FieldErrors> {
+        StudentFields::parse(|field| Ok(self.value(field)))
+    }
+}
+
+impl From<&Student> for StudentForm {
+    fn from(student: &Student) -> Self {
+        StudentForm {
+            name: student.name.clone(),
+            address: student.address.clone(),
+            gpa: student.gpa_text(),
+        }
+    }
+}
+
+impl From<&Revision> for StudentForm {
+    fn from(revision: &Revision) -> Self {
+        StudentForm {
+            name: revision.name.clone(),
+            address: revision.address.clone(),
+            gpa: revision.gpa_text(),
+        }
+    }
 }
 
 /// The edit form: the student fields plus the `version` it was opened at.
@@ -48,84 +81,6 @@ pub fn parse_version(raw: Option<&str>) -> Result<i64, AppError> {
     ))
 }
 
-/// One message per field that failed, keyed by the field's name.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FieldErrors(BTreeMap<&'static str, String>);
-
-impl FieldErrors {
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.get(field).map(String::as_str)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// In the order the form shows its fields.
-    pub fn in_form_order(&self) -> Vec<(&'static str, &str)> {
-        ["name", "address", "gpa"]
-            .into_iter()
-            .filter_map(|field| self.get(field).map(|message| (field, message)))
-            .collect()
-    }
-
-    fn single(field: &'static str, message: String) -> Self {
-        FieldErrors(BTreeMap::from([(field, message)]))
-    }
-}
-
-impl From<ValidationErrors> for FieldErrors {
-    fn from(errors: ValidationErrors) -> Self {
-        let mut messages = BTreeMap::new();
-        for field in ["name", "address", "gpa"] {
-            if let Some(first) = errors
-                .field_errors()
-                .get(field)
-                .and_then(|list| list.first())
-            {
-                let message = first
-                    .message
-                    .as_deref()
-                    .unwrap_or("This value is not valid")
-                    .to_owned();
-                messages.insert(field, message);
-            }
-        }
-        FieldErrors(messages)
-    }
-}
-
-impl StudentForm {
-    /// Valid fields, or one message per invalid field.
-    pub fn parse(&self) -> Result<StudentFields, FieldErrors> {
-        self.validate().map_err(FieldErrors::from)?;
-        Ok(StudentFields {
-            name: Name::parse(&self.name).map_err(|m| FieldErrors::single("name", m))?,
-            address: Address::parse(&self.address)
-                .map_err(|m| FieldErrors::single("address", m))?,
-            gpa: Gpa::parse(&self.gpa).map_err(|m| FieldErrors::single("gpa", m))?,
-        })
-    }
-}
-
-fn rule(result: Result<impl Sized, String>) -> Result<(), ValidationError> {
-    result
-        .map(drop)
-        .map_err(|message| ValidationError::new("invalid").with_message(message.into()))
-}
-
-fn valid_name(value: &str) -> Result<(), ValidationError> {
-    rule(Name::parse(value))
-}
-
-fn valid_address(value: &str) -> Result<(), ValidationError> {
-    rule(Address::parse(value))
-}
-
-fn valid_gpa(value: &str) -> Result<(), ValidationError> {
-    rule(Gpa::parse(value))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,9 +103,9 @@ mod tests {
     #[test]
     fn every_invalid_field_gets_its_own_message() {
         let errors = form("", "x\ny", "4.01").parse().unwrap_err();
-        let fields: Vec<_> = errors.in_form_order().into_iter().map(|(f, _)| f).collect();
-        assert_eq!(fields, ["name", "address", "gpa"]);
-        assert!(errors.get("gpa").unwrap().contains("GPA"));
+        let fields: Vec<_> = errors.in_form_order().map(|(f, _)| f).collect();
+        assert_eq!(fields, Field::ALL);
+        assert!(errors.get(Field::Gpa).unwrap().contains("GPA"));
     }
 
     #[test]

@@ -1,25 +1,33 @@
 //! Students: their pages, their forms and the edit protocol that guards
 //! every change to them.
 //!
-//! - [`protocol`]: the locked, versioned transactions (create, edit, delete);
-//! - [`store`] and [`bulk`]: the code that writes (one record, many);
-//! - [`listing`]: the list's queries;
-//! - [`conflict`]: the comparison a stale submission is shown;
-//! - [`form`], [`list`]: what requests carry, parsed once;
-//! - [`pages`] and [`actions`]: the handlers for reads and for writes;
-//! - [`views`] and [`csv`]: what responses carry.
+//! - [`protocol`]: the locked, versioned transactions (create, edit,
+//!   delete) and the one error type they share;
+//! - [`conflict`]: the three-way comparison a stale submission is shown,
+//!   and the one diff of two revisions;
+//! - [`store`]: the only code that writes students, revisions and
+//!   conflict entries, and the queries of their history;
+//! - [`form`]: what the student forms post, parsed once;
+//! - [`record`]: one student's pages and forms, and their handlers;
+//! - [`list`]: the list, searched, sorted and paged;
+//! - [`history`]: a student's revisions and refused submissions;
+//! - [`changes`]: "My changes", a registrar's own revisions;
+//! - [`export`]: the list as CSV, streamed;
+//! - [`import`]: a CSV file checked, previewed and imported;
+//! - [`demo`]: deterministic demo data;
+//! - [`cli`]: `registrar demo`, `export` and `import`;
+//! - [`paths`]: every address of these pages, built in one place.
 
-pub mod actions;
-pub mod bulk;
+pub mod changes;
 pub mod cli;
 pub mod conflict;
-pub mod csv;
+pub mod demo;
+pub mod export;
 pub mod form;
+pub mod history;
 pub mod import;
 pub mod list;
-pub mod listing;
-pub mod pages;
+pub mod paths;
 pub mod protocol;
+pub mod record;
 pub mod store;
-pub mod uploads;
-pub mod views;

@@ -1,15 +1,69 @@
-//! The edit protocol (SPEC §2): every change to a student is one write
-//! transaction that locks the row, compares the version the registrar saw
-//! with the stored one, and writes only over the version it saw.
+//! The edit protocol (docs/contract.md): every change to a student is one
+//! write transaction that locks the row, compares the version the
+//! registrar saw with the stored one, and writes only over the version it
+//! saw. Each outcome carries the row as the protocol found it under the
+//! lock, so nobody reads it again to explain the outcome.
 
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 
-use super::form::{FieldErrors, StudentForm};
+use super::form::StudentForm;
 use super::store::{self, Student};
-use crate::auth::roles::{self, Role};
-use crate::db::{begin_write, now};
-use crate::domain::StudentFields;
+use crate::auth::roles::{self, Role, WriteRefused};
+use crate::db::{self, begin_write, now};
+use crate::domain::{FieldErrors, StudentFields};
 use crate::error::AppError;
+
+/// Why the protocol could not decide: shared by every path that writes.
+#[derive(Debug, thiserror::Error)]
+pub enum ProtocolError {
+    /// No student was ever created with this id.
+    #[error("no such student")]
+    NotFound,
+    /// The row lock or the database did not answer in time: nothing was
+    /// written, and the same submission may be sent again.
+    #[error("busy: {0}")]
+    Busy(DbErr),
+    /// The writer's role no longer allows the write (SPEC §9).
+    #[error("not allowed for the {0} role")]
+    NotAllowed(Role),
+    /// The writer's account was disabled.
+    #[error("the account is not enabled")]
+    NotEnabled,
+    #[error("database error: {0}")]
+    Database(DbErr),
+}
+
+impl From<WriteRefused> for ProtocolError {
+    fn from(refused: WriteRefused) -> Self {
+        match refused {
+            WriteRefused::Role(role) => ProtocolError::NotAllowed(role),
+            WriteRefused::NotEnabled => ProtocolError::NotEnabled,
+            WriteRefused::Database(err) => err.into(),
+        }
+    }
+}
+
+impl From<DbErr> for ProtocolError {
+    fn from(err: DbErr) -> Self {
+        if db::is_unavailable(&err) {
+            ProtocolError::Busy(err)
+        } else {
+            ProtocolError::Database(err)
+        }
+    }
+}
+
+impl From<ProtocolError> for AppError {
+    fn from(err: ProtocolError) -> Self {
+        match err {
+            ProtocolError::NotFound => AppError::NotFound,
+            ProtocolError::Busy(err) => AppError::Unavailable(err),
+            ProtocolError::NotAllowed(role) => AppError::NotAllowed(role),
+            ProtocolError::NotEnabled => AppError::SignedOut,
+            ProtocolError::Database(err) => AppError::Database(err),
+        }
+    }
+}
 
 /// What became of an edit submission.
 #[derive(Debug)]
@@ -19,39 +73,40 @@ pub enum EditOutcome {
     /// Every value equals the stored one: nothing was written.
     Unchanged,
     /// The version matched but some value is invalid: nothing was written.
-    Invalid(FieldErrors),
+    Invalid {
+        errors: FieldErrors,
+        current: Student,
+    },
     /// Somebody else's change got in after the form was opened.
-    Stale,
+    Stale { current: Student },
     /// The student was deleted after the form was opened.
-    DeletedMeanwhile,
+    DeletedMeanwhile { current: Student },
 }
 
 /// Applies an edit submitted from a form opened at `seen_version`.
-///
-/// `Err(AppError::NotFound)` if no such student was ever created.
 pub async fn edit(
     db: &DatabaseConnection,
     id: i64,
     seen_version: i64,
     form: &StudentForm,
     registrar: &str,
-) -> Result<EditOutcome, AppError> {
+) -> Result<EditOutcome, ProtocolError> {
     let parsed = form.parse();
     let txn = begin_write(db).await?;
-    let current = store::lock_for_update(&txn, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    // After the row lock: a demotion committed while this write waited
-    // for it is seen.
-    roles::recheck_named(&txn, registrar, Role::Registrar).await?;
-
-    let outcome = match judge(&current, seen_version, parsed) {
-        Judgement::Write(fields) => {
+    let current = locked(&txn, id).await?;
+    may_write(&txn, registrar).await?;
+    let outcome = match judge(current, seen_version, parsed) {
+        Judgement::Write(current, fields) => {
             if store::update_guarded(&txn, &current, &fields, registrar, now()).await? {
                 txn.commit().await?;
                 return Ok(EditOutcome::Saved);
             }
-            EditOutcome::Stale
+            let current = read_again(&txn, id).await?;
+            if current.deleted_at.is_some() {
+                EditOutcome::DeletedMeanwhile { current }
+            } else {
+                EditOutcome::Stale { current }
+            }
         }
         Judgement::Refuse(outcome) => outcome,
     };
@@ -60,29 +115,29 @@ pub async fn edit(
 }
 
 enum Judgement {
-    Write(StudentFields),
+    Write(Student, StudentFields),
     Refuse(EditOutcome),
 }
 
 /// The decision, made under the lock; the order matters: a stale form is a
 /// conflict even if its values are also invalid.
 fn judge(
-    current: &Student,
+    current: Student,
     seen_version: i64,
     parsed: Result<StudentFields, FieldErrors>,
 ) -> Judgement {
     if current.deleted_at.is_some() {
-        return Judgement::Refuse(EditOutcome::DeletedMeanwhile);
+        return Judgement::Refuse(EditOutcome::DeletedMeanwhile { current });
     }
     if current.version != seen_version {
-        return Judgement::Refuse(EditOutcome::Stale);
+        return Judgement::Refuse(EditOutcome::Stale { current });
     }
     match parsed {
-        Err(errors) => Judgement::Refuse(EditOutcome::Invalid(errors)),
-        Ok(fields) if store::is_unchanged(current, &fields) => {
+        Err(errors) => Judgement::Refuse(EditOutcome::Invalid { errors, current }),
+        Ok(fields) if store::is_unchanged(&current, &fields) => {
             Judgement::Refuse(EditOutcome::Unchanged)
         }
-        Ok(fields) => Judgement::Write(fields),
+        Ok(fields) => Judgement::Write(current, fields),
     }
 }
 
@@ -90,8 +145,13 @@ fn judge(
 #[derive(Debug, PartialEq, Eq)]
 pub enum DeleteOutcome {
     Deleted,
-    Stale,
-    AlreadyDeleted,
+    /// Somebody else's change got in after the page was opened.
+    Stale {
+        current: Student,
+    },
+    AlreadyDeleted {
+        current: Student,
+    },
 }
 
 /// Deletes the student if it is still at `seen_version`.
@@ -100,21 +160,24 @@ pub async fn delete(
     id: i64,
     seen_version: i64,
     registrar: &str,
-) -> Result<DeleteOutcome, AppError> {
+) -> Result<DeleteOutcome, ProtocolError> {
     let txn = begin_write(db).await?;
-    let current = store::lock_for_update(&txn, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    roles::recheck_named(&txn, registrar, Role::Registrar).await?;
+    let current = locked(&txn, id).await?;
+    may_write(&txn, registrar).await?;
     let outcome = if current.deleted_at.is_some() {
-        DeleteOutcome::AlreadyDeleted
+        DeleteOutcome::AlreadyDeleted { current }
     } else if current.version != seen_version {
-        DeleteOutcome::Stale
+        DeleteOutcome::Stale { current }
     } else if store::delete_guarded(&txn, &current, registrar, now()).await? {
         txn.commit().await?;
         return Ok(DeleteOutcome::Deleted);
     } else {
-        DeleteOutcome::Stale
+        let current = read_again(&txn, id).await?;
+        if current.deleted_at.is_some() {
+            DeleteOutcome::AlreadyDeleted { current }
+        } else {
+            DeleteOutcome::Stale { current }
+        }
     };
     txn.rollback().await?;
     Ok(outcome)
@@ -125,10 +188,32 @@ pub async fn create(
     db: &DatabaseConnection,
     fields: &StudentFields,
     registrar: &str,
-) -> Result<i64, AppError> {
+) -> Result<i64, ProtocolError> {
     let txn = begin_write(db).await?;
-    roles::recheck_named(&txn, registrar, Role::Registrar).await?;
+    may_write(&txn, registrar).await?;
     let student = store::insert(&txn, fields, registrar, now()).await?;
     txn.commit().await?;
     Ok(student.id)
+}
+
+/// The writer may still change records (SPEC §9): checked inside the write
+/// transaction, after the row lock, so a demotion or disable committed while
+/// the write waited is seen.
+async fn may_write(txn: &DatabaseTransaction, registrar: &str) -> Result<(), ProtocolError> {
+    roles::recheck_named(txn, registrar, Role::Registrar).await?;
+    Ok(())
+}
+
+/// The student, locked until `txn` ends.
+async fn locked(txn: &DatabaseTransaction, id: i64) -> Result<Student, ProtocolError> {
+    store::lock_for_update(txn, id)
+        .await?
+        .ok_or(ProtocolError::NotFound)
+}
+
+/// The student as it is now, after the guard matched no row although the
+/// lock was held (a lock that holds nothing, as on a lagging cluster
+/// node): the page that explains the refusal shows what got in.
+async fn read_again(txn: &DatabaseTransaction, id: i64) -> Result<Student, ProtocolError> {
+    locked(txn, id).await
 }

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::http::StatusCode;
+use registrar::db::entities::revision::Action;
 use registrar::testing::{Backend, Outcomes, TestApp, concurrently};
 
 use crate::db_checks;
@@ -70,7 +71,7 @@ pub async fn check_nothing_lost(
     let saved = outcomes.count(StatusCode::SEE_OTHER);
     let refused = outcomes.count(StatusCode::CONFLICT);
     let student = db_checks::student(&app.db, id).await;
-    let update_revisions = db_checks::revisions(&app.db, id, "updated").await;
+    let update_revisions = db_checks::revisions(&app.db, id, Action::Updated).await;
     let conflicts = db_checks::conflicts(&app.db, id).await.len() as u64;
     println!(
         "{label}: {} submissions -> {saved} saved (303), {refused} stale (409); final version {}; {update_revisions} update revisions; {conflicts} conflict entries",

@@ -2,6 +2,7 @@
 //! loses nothing, explains what changed, and saves the merge in one submit.
 
 use axum::http::StatusCode;
+use registrar::db::entities::revision::Action;
 use registrar::testing::{Backend, Browser, Form, TestApp};
 
 use crate::db_checks;
@@ -88,7 +89,7 @@ async fn a_stale_save_on_other_fields_merges_both_changes(backend: Backend) {
         ),
         ("2 High St", 390, 3)
     );
-    assert_eq!(db_checks::revisions(&app.db, id, "updated").await, 2);
+    assert_eq!(db_checks::revisions(&app.db, id, Action::Updated).await, 2);
 }
 
 async fn a_same_field_conflict_lets_the_registrar_choose(backend: Backend) {
@@ -233,7 +234,7 @@ async fn a_stale_delete_is_refused_and_can_be_confirmed(backend: Backend) {
     assert_eq!(stored.version, 2);
     assert_eq!(
         db_checks::conflicts(&app.db, id).await[0].attempted,
-        "delete"
+        registrar::db::entities::conflict::Attempt::Delete
     );
 
     let confirm = refused.form(&format!("/students/{id}/delete"));
@@ -245,5 +246,5 @@ async fn a_stale_delete_is_refused_and_can_be_confirmed(backend: Backend) {
         .await
         .assert_status(StatusCode::CONFLICT);
     assert_eq!(db_checks::student(&app.db, id).await.version, 3);
-    assert_eq!(db_checks::revisions(&app.db, id, "deleted").await, 1);
+    assert_eq!(db_checks::revisions(&app.db, id, Action::Deleted).await, 1);
 }

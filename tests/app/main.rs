@@ -67,6 +67,7 @@ macro_rules! spawn_app {
 pub mod db_checks {
     //! Checks made behind the app's back, straight on its database.
 
+    use registrar::db::entities::revision::Action;
     use registrar::db::entities::{conflict, revision, student};
     use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 
@@ -78,7 +79,7 @@ pub mod db_checks {
             .expect("student exists")
     }
 
-    pub async fn revisions(db: &DatabaseConnection, id: i64, action: &str) -> u64 {
+    pub async fn revisions(db: &DatabaseConnection, id: i64, action: Action) -> u64 {
         revision::Entity::find()
             .filter(revision::Column::StudentId.eq(id))
             .filter(revision::Column::Action.eq(action))
@@ -90,7 +91,7 @@ pub mod db_checks {
     pub async fn update_revisions(db: &DatabaseConnection, id: i64) -> Vec<revision::Model> {
         revision::Entity::find()
             .filter(revision::Column::StudentId.eq(id))
-            .filter(revision::Column::Action.eq("updated"))
+            .filter(revision::Column::Action.eq(Action::Updated))
             .all(db)
             .await
             .expect("query")

@@ -6,7 +6,7 @@ use std::process::{Command, Output};
 
 use axum::http::StatusCode;
 use registrar::db::entities::{revision, student};
-use registrar::demo::{self, Generator};
+use registrar::students::demo::{self, Generator};
 use registrar::testing::{Backend, Browser, Page, TestApp};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
@@ -64,7 +64,7 @@ async fn demo_data_is_deterministic_valid_and_refuses_a_full_database(backend: B
         assert_eq!(row.version, 1);
     }
     let created = revision::Entity::find()
-        .filter(revision::Column::Action.eq("created"))
+        .filter(revision::Column::Action.eq(revision::Action::Created))
         .filter(revision::Column::Registrar.eq("demo"))
         .count(&app.db)
         .await
@@ -224,7 +224,7 @@ async fn the_import_command_is_all_or_nothing(backend: Backend) {
     );
     assert_eq!(stored[1].address, "=2+2 Elm St");
     let revisions = revision::Entity::find()
-        .filter(revision::Column::Action.eq("imported"))
+        .filter(revision::Column::Action.eq(revision::Action::Imported))
         .all(&app.db)
         .await
         .unwrap();

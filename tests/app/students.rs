@@ -1,6 +1,7 @@
 //! Creating, reading, editing, listing and deleting students.
 
 use axum::http::StatusCode;
+use registrar::db::entities::revision::Action;
 use registrar::testing::Backend;
 
 use crate::db_checks;
@@ -41,7 +42,7 @@ async fn creates_a_student_and_shows_it(backend: Backend) {
     assert_eq!(stored.address, "12 St James's Sq");
     assert_eq!(stored.gpa_hundredths, 390);
     assert_eq!(stored.version, 1);
-    assert_eq!(db_checks::revisions(&app.db, id, "created").await, 1);
+    assert_eq!(db_checks::revisions(&app.db, id, Action::Created).await, 1);
     assert_eq!(db_checks::all_revisions(&app.db, id).await, 1);
 }
 
@@ -155,7 +156,7 @@ async fn updates_a_student_as_the_next_version(backend: Backend) {
         (stored.name.as_str(), stored.gpa_hundredths, stored.version),
         ("Ada Lovelace", 350, 2)
     );
-    assert_eq!(db_checks::revisions(&app.db, id, "updated").await, 1);
+    assert_eq!(db_checks::revisions(&app.db, id, Action::Updated).await, 1);
 
     let history = browser.get(&format!("/students/{id}/history")).await;
     history.assert_status(StatusCode::OK);
@@ -264,7 +265,7 @@ async fn deletes_a_student_and_keeps_its_history(backend: Backend) {
     let stored = db_checks::student(&app.db, id).await;
     assert_eq!(stored.version, 2);
     assert!(stored.deleted_at.is_some());
-    assert_eq!(db_checks::revisions(&app.db, id, "deleted").await, 1);
+    assert_eq!(db_checks::revisions(&app.db, id, Action::Deleted).await, 1);
 
     // Gone from the list, and a later edit of the old form is a conflict.
     let list = browser.get("/students").await;

@@ -8,8 +8,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub student_id: i64,
-    /// `update` or `delete`.
-    pub attempted: String,
+    pub attempted: Attempt,
     pub submitted_version: i64,
     pub current_version: i64,
     pub name: Option<String>,
@@ -17,6 +16,16 @@ pub struct Model {
     pub gpa: Option<String>,
     pub registrar: String,
     pub at: DateTimeUtc,
+}
+
+/// What the refused submission tried to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum Attempt {
+    #[sea_orm(string_value = "update")]
+    Update,
+    #[sea_orm(string_value = "delete")]
+    Delete,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

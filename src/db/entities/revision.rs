@@ -9,12 +9,48 @@ pub struct Model {
     pub id: i64,
     pub student_id: i64,
     pub version: i64,
-    pub action: String,
+    pub action: Action,
     pub name: String,
     pub address: String,
     pub gpa_hundredths: i16,
     pub registrar: String,
     pub at: DateTimeUtc,
+}
+
+impl Model {
+    /// The GPA as pages show it: see [`super::student::gpa_text`].
+    pub fn gpa_text(&self) -> String {
+        super::student::gpa_text(self.gpa_hundredths)
+    }
+}
+
+/// What a revision records; stored as the word of the contract
+/// (docs/contract.md), read back as this type or refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum Action {
+    #[sea_orm(string_value = "created")]
+    Created,
+    #[sea_orm(string_value = "updated")]
+    Updated,
+    #[sea_orm(string_value = "deleted")]
+    Deleted,
+    /// Created from a CSV import.
+    #[sea_orm(string_value = "imported")]
+    Imported,
+    /// An earlier version's values brought back.
+    #[sea_orm(string_value = "restored")]
+    Restored,
+    /// A deleted student brought back.
+    #[sea_orm(string_value = "undeleted")]
+    Undeleted,
+}
+
+/// The stored word: `created`, `updated`, …
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.to_value())
+    }
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

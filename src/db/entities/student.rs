@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::Gpa;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "students")]
 pub struct Model {
@@ -15,6 +17,30 @@ pub struct Model {
     pub updated_by: String,
     pub deleted_at: Option<DateTimeUtc>,
     pub deleted_by: Option<String>,
+}
+
+impl Model {
+    /// The GPA as pages show it: see [`gpa_text`].
+    pub fn gpa_text(&self) -> String {
+        gpa_text(self.gpa_hundredths)
+    }
+}
+
+/// The `gpa_hundredths` column (of students and of revisions) for `gpa`.
+/// At most 400, so it always fits; were it not to, `i16::MAX` would be
+/// refused by the column's check rather than stored as something else.
+pub fn gpa_column(gpa: Gpa) -> i16 {
+    i16::try_from(gpa.hundredths()).unwrap_or(i16::MAX)
+}
+
+/// A stored `gpa_hundredths` as forms and pages show it (`3.50`). The one
+/// fallback: a value outside 0–4.00 (which the schema refuses) is shown as
+/// its raw number, never hidden or replaced.
+pub fn gpa_text(hundredths: i16) -> String {
+    u16::try_from(hundredths)
+        .ok()
+        .and_then(Gpa::from_hundredths)
+        .map_or_else(|| hundredths.to_string(), |gpa| gpa.to_string())
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Query, SimpleExpr};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, Statement};
 
-use super::store::{self, Action};
+use super::Action;
+use crate::db::entities::student::gpa_column;
 use crate::db::entities::{revision, student};
 use crate::domain::StudentFields;
 
@@ -55,7 +56,7 @@ pub async fn insert(
             revision::Column::At,
         ]);
         for (fields, id) in chunk.iter().zip(chunk_ids) {
-            let gpa = i16::try_from(fields.gpa.hundredths()).unwrap_or(i16::MAX);
+            let gpa = gpa_column(fields.gpa);
             let name = fields.name.to_string();
             let address = fields.address.to_string();
             let values: [SimpleExpr; 9] = [
@@ -73,7 +74,7 @@ pub async fn insert(
             let values: [SimpleExpr; 8] = [
                 (*id).into(),
                 1_i64.into(),
-                action.as_str().into(),
+                action.into(),
                 name.into(),
                 address.into(),
                 gpa.into(),
@@ -85,7 +86,7 @@ pub async fn insert(
         txn.execute(&students).await?;
         txn.execute(&revisions).await?;
     }
-    store::adjust_live_count(txn, rows.len() as i64).await?;
+    super::adjust_live_count(txn, rows.len() as i64).await?;
     Ok(ids)
 }
 

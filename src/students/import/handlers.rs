@@ -1,28 +1,27 @@
-//! Importing a CSV file from the browser: upload, check every row, show a
-//! preview, and create all the students only when the registrar confirms.
-//! The checked file waits in the database between preview and confirm, so
-//! any app instance can finish the import.
+//! The handlers of a CSV import from the browser: upload, check every row,
+//! show a preview, and create all the students only when the registrar
+//! confirms.
 
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use serde::Deserialize;
 
-use super::import::{self, Problem};
-use super::store::Action;
-use super::views::{ImportPage, ImportPreviewPage, StudentView};
-use super::{bulk, conflict};
-use crate::auth::{Registrar, csrf, tokens};
+use super::pages::{ImportPage, ImportPreviewPage};
+use super::parse::{self, Problem};
+use super::pending::{self, Upload};
 use crate::auth::roles::{self, Role};
-use crate::db::entities::import as pending;
+use crate::auth::{Registrar, csrf};
 use crate::db::{begin_write, now};
 use crate::error::AppError;
 use crate::http::flash::Flash;
 use crate::http::form::Form;
 use crate::http::redirect::{see_other, see_other_with};
 use crate::state::AppState;
+use crate::students::paths;
+use crate::students::record::views::StudentView;
+use crate::students::store::{Action, bulk};
 use crate::views::{Layout, render};
 
 /// Largest CSV file accepted (the forms' 64 KiB limit does not apply here).
@@ -62,11 +61,7 @@ fn refused(
 }
 
 fn file_problem(message: &str) -> Vec<Problem> {
-    vec![Problem {
-        line: 1,
-        field: "file",
-        message: message.to_owned(),
-    }]
+    vec![Problem::of_file(message)]
 }
 
 /// `POST /students/import` (multipart: `csrf_token`, `file`)
@@ -120,45 +115,20 @@ pub async fn upload(
             1,
         );
     };
-    let rows = match import::parse(text.as_bytes()) {
+    let rows = match parse::parse(text.as_bytes()) {
         Ok(rows) => rows,
         Err(rejected) => return refused(&registrar, rejected.problems, rejected.total),
     };
-    let id = tokens::random_token();
-    pending::Entity::insert(pending::ActiveModel {
-        id: Set(id.clone()),
-        registrar: Set(registrar.username().to_owned()),
-        filename: Set(filename
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(255)
-            .collect()),
-        csv: Set(text),
-        rows: Set(rows.len() as i64),
-        created_at: Set(now()),
-    })
-    .exec_without_returning(&state.db)
-    .await?;
-    Ok(see_other(&format!("/students/import/{id}")))
+    let id = pending::save(&state.db, registrar.username(), &filename, text, rows.len()).await?;
+    Ok(see_other(&paths::import_preview(&id)))
 }
 
 async fn find_pending(
-    db: &impl ConnectionTrait,
+    state: &AppState,
     id: &str,
     registrar: &Registrar,
-) -> Result<pending::Model, AppError> {
-    // Ids are random tokens: anything else names no upload (and never
-    // reaches the database).
-    let well_formed = id.len() == 43
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if !well_formed {
-        return Err(AppError::NotFound);
-    }
-    pending::Entity::find_by_id(id.to_owned())
-        .filter(pending::Column::Registrar.eq(registrar.username()))
-        .one(db)
+) -> Result<Upload, AppError> {
+    pending::find(&state.db, id, registrar.username())
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -169,8 +139,8 @@ pub async fn preview(
     registrar: Registrar,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let upload = find_pending(&state.db, &id, &registrar).await?;
-    let rows = import::parse(upload.csv.as_bytes()).map_err(|_| AppError::NotFound)?;
+    let upload = find_pending(&state, &id, &registrar).await?;
+    let rows = parse::parse(upload.csv.as_bytes()).map_err(|_| AppError::NotFound)?;
     let sample = rows
         .iter()
         .take(PREVIEW_ROWS)
@@ -178,7 +148,7 @@ pub async fn preview(
             id: 0,
             name: fields.name.to_string(),
             address: fields.address.to_string(),
-            gpa: conflict::gpa_text(i16::try_from(fields.gpa.hundredths()).unwrap_or(0)),
+            gpa: fields.gpa.to_string(),
             version: 1,
             created_at: now().into(),
             updated_at: now().into(),
@@ -205,32 +175,19 @@ pub async fn confirm(
     Path(id): Path<String>,
     Form(_): Form<ConfirmForm>,
 ) -> Result<Response, AppError> {
-    let upload = find_pending(&state.db, &id, &registrar).await?;
-    let rows = import::parse(upload.csv.as_bytes()).map_err(|_| AppError::NotFound)?;
+    let upload = find_pending(&state, &id, &registrar).await?;
+    let rows = parse::parse(upload.csv.as_bytes()).map_err(|_| AppError::NotFound)?;
     let txn = begin_write(&state.db).await?;
     // Whoever confirms must still be allowed to import (SPEC §9).
     roles::recheck(&txn, registrar.id, Role::Registrar).await?;
     // Taking the pending import out first makes a second confirm (a double
     // click, another tab) find nothing instead of importing twice.
-    let taken = pending::Entity::delete_by_id(upload.id.clone())
-        .exec(&txn)
-        .await?
-        .rows_affected;
-    if taken != 1 {
+    if !pending::take(&txn, &upload.id).await? {
         txn.rollback().await?;
         return Err(AppError::NotFound);
     }
     bulk::insert(&txn, &rows, registrar.username(), Action::Imported, now()).await?;
     txn.commit().await?;
     tracing::info!(registrar = %registrar.username(), students = rows.len(), "CSV import");
-    Ok(see_other_with("/students", Flash::Imported))
-}
-
-/// Deletes uploads nobody confirmed within a day.
-pub async fn sweep(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
-    let result = pending::Entity::delete_many()
-        .filter(pending::Column::CreatedAt.lte(now() - chrono::Duration::days(1)))
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected)
+    Ok(see_other_with(paths::LIST, Flash::Imported))
 }

@@ -4,7 +4,9 @@
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::http::query::QueryPairs;
+use crate::students::paths;
 
+/// The orders of the list, as `sort=` names them (`-` for descending).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Sort {
     #[default]
@@ -16,8 +18,30 @@ pub enum Sort {
     UpdatedDesc,
 }
 
+/// What the list can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortColumn {
+    Name,
+    Gpa,
+    Updated,
+}
+
+impl SortColumn {
+    /// In the order the list's headers show them.
+    pub const ALL: [SortColumn; 3] = [SortColumn::Name, SortColumn::Gpa, SortColumn::Updated];
+
+    /// The header of its column.
+    pub fn label(self) -> &'static str {
+        match self {
+            SortColumn::Name => "Name",
+            SortColumn::Gpa => "GPA",
+            SortColumn::Updated => "Last changed",
+        }
+    }
+}
+
 impl Sort {
-    const ALL: [Sort; 6] = [
+    pub const ALL: [Sort; 6] = [
         Sort::Name,
         Sort::NameDesc,
         Sort::Gpa,
@@ -41,13 +65,41 @@ impl Sort {
         Sort::ALL.into_iter().find(|s| s.as_str() == value)
     }
 
-    pub fn is_descending(self) -> bool {
-        self.as_str().starts_with('-')
+    /// The order by `column`, ascending or descending.
+    pub fn by(column: SortColumn, descending: bool) -> Sort {
+        match (column, descending) {
+            (SortColumn::Name, false) => Sort::Name,
+            (SortColumn::Name, true) => Sort::NameDesc,
+            (SortColumn::Gpa, false) => Sort::Gpa,
+            (SortColumn::Gpa, true) => Sort::GpaDesc,
+            (SortColumn::Updated, false) => Sort::Updated,
+            (SortColumn::Updated, true) => Sort::UpdatedDesc,
+        }
     }
 
-    /// The column this order sorts by: `name`, `gpa` or `updated`.
-    pub fn column(self) -> &'static str {
-        self.as_str().trim_start_matches('-')
+    /// The column this order sorts by.
+    pub fn column(self) -> SortColumn {
+        match self {
+            Sort::Name | Sort::NameDesc => SortColumn::Name,
+            Sort::Gpa | Sort::GpaDesc => SortColumn::Gpa,
+            Sort::Updated | Sort::UpdatedDesc => SortColumn::Updated,
+        }
+    }
+
+    pub fn is_descending(self) -> bool {
+        matches!(self, Sort::NameDesc | Sort::GpaDesc | Sort::UpdatedDesc)
+    }
+
+    /// How the list's sort menu names it.
+    pub fn description(self) -> &'static str {
+        match self {
+            Sort::Name => "Name, A to Z",
+            Sort::NameDesc => "Name, Z to A",
+            Sort::Gpa => "GPA, lowest first",
+            Sort::GpaDesc => "GPA, highest first",
+            Sort::UpdatedDesc => "Recently changed first",
+            Sort::Updated => "Least recently changed first",
+        }
     }
 }
 
@@ -137,12 +189,12 @@ impl ListQuery {
 
     /// The list's address with this query, at `page` and sorted by `sort`.
     pub fn href(&self, page: u64, sort: Sort) -> String {
-        self.href_at("/students", page, sort)
+        self.href_at(paths::LIST, page, sort)
     }
 
     /// The list's address with this query, starting at `cursor`.
     pub fn cursor_href(&self, cursor: Cursor) -> String {
-        let base = self.href_at("/students", 1, self.sort);
+        let base = self.href_at(paths::LIST, 1, self.sort);
         let separator = if base.contains('?') { '&' } else { '?' };
         match cursor {
             Cursor::After(id) => format!("{base}{separator}after={id}"),
@@ -152,7 +204,7 @@ impl ListQuery {
 
     /// The CSV export of the same search and order.
     pub fn csv_href(&self) -> String {
-        self.href_at("/students.csv", 1, self.sort)
+        self.href_at(paths::CSV, 1, self.sort)
     }
 
     fn href_at(&self, path: &str, page: u64, sort: Sort) -> String {
@@ -184,10 +236,10 @@ impl ListQuery {
 
     /// The order a click on `column`'s header asks for: ascending, or
     /// descending when the list is already ascending by it.
-    pub fn sort_toggle(&self, column: &str) -> Sort {
-        let ascending = Sort::parse(column).unwrap_or_default();
+    pub fn sort_toggle(&self, column: SortColumn) -> Sort {
+        let ascending = Sort::by(column, false);
         if self.sort == ascending {
-            Sort::parse(&format!("-{column}")).unwrap_or_default()
+            Sort::by(column, true)
         } else {
             ascending
         }
@@ -228,7 +280,10 @@ mod tests {
     fn hrefs_keep_the_search_and_encode_it() {
         let q = query(&[("q", " a&b "), ("sort", "-gpa")]);
         assert_eq!(q.href(2, q.sort), "/students?q=a%26b&sort=%2Dgpa&page=2");
-        assert_eq!(q.sort_toggle("gpa"), Sort::Gpa);
-        assert_eq!(query(&[("sort", "gpa")]).sort_toggle("gpa"), Sort::GpaDesc);
+        assert_eq!(q.sort_toggle(SortColumn::Gpa), Sort::Gpa);
+        assert_eq!(
+            query(&[("sort", "gpa")]).sort_toggle(SortColumn::Gpa),
+            Sort::GpaDesc
+        );
     }
 }

@@ -8,10 +8,9 @@ use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
 
+use super::store::{self, Action, bulk};
 use crate::db::{begin_write, now};
 use crate::domain::{Address, Gpa, Name, StudentFields};
-use crate::students::bulk;
-use crate::students::store::Action;
 
 const FIRST: &[&str] = &[
     "Ada", "Alan", "Amara", "Ana", "Andrés", "Anika", "Arjun", "Aurora", "Bea", "Bilal", "Camille",
@@ -235,7 +234,7 @@ pub async fn fill(
     append: bool,
     progress: impl Fn(u64),
 ) -> Result<DemoReport, DemoError> {
-    let existing = live_students(db).await?;
+    let existing = store::live_count(db).await?;
     if existing > 0 && !append {
         return Err(DemoError::NotEmpty(existing));
     }
@@ -256,15 +255,6 @@ pub async fn fill(
         students: written,
         elapsed: started.elapsed(),
     })
-}
-
-async fn live_students(db: &DatabaseConnection) -> Result<u64, DbErr> {
-    use crate::db::entities::student_count;
-    use sea_orm::EntityTrait;
-    Ok(student_count::Entity::find_by_id(1)
-        .one(db)
-        .await?
-        .map_or(0, |row| u64::try_from(row.live).unwrap_or(0)))
 }
 
 /// Fresh planner statistics (and, on PostgreSQL, a visibility map that

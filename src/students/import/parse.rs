@@ -1,24 +1,60 @@
-//! CSV import: every row checked by the same rules as the form, and all of
-//! it created in one transaction, or none of it.
+//! Reading a CSV file: every row checked by the same rules as the form,
+//! and all of it created in one transaction, or none of it.
 
 use sea_orm::{DatabaseConnection, DbErr};
 
-use super::bulk;
-use super::store::Action;
 use crate::db::begin_write;
-use crate::domain::{Address, Gpa, Name, StudentFields};
+use crate::domain::{Field, StudentFields};
+use crate::students::store::{Action, bulk};
 
 /// How many problems are listed; the rest are counted.
 pub const LISTED_PROBLEMS: usize = 100;
+
+/// What a problem is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemAt {
+    /// One value of a row.
+    Field(Field),
+    /// The file as a whole, or a line that is not CSV.
+    File,
+}
+
+impl ProblemAt {
+    /// The word of the problem table's "Field" column (and of the CLI).
+    pub fn label(self) -> &'static str {
+        match self {
+            ProblemAt::Field(field) => field.label(),
+            ProblemAt::File => "File",
+        }
+    }
+
+    /// The column's name, as the CLI reports it: `name`, …, or `file`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ProblemAt::Field(field) => field.name(),
+            ProblemAt::File => "file",
+        }
+    }
+}
 
 /// One thing wrong with the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     /// 1-based line of the file.
     pub line: u64,
-    /// `name`, `address`, `gpa`, or `file` for the file as a whole.
-    pub field: &'static str,
+    pub at: ProblemAt,
     pub message: String,
+}
+
+impl Problem {
+    /// A problem of the file as a whole.
+    pub fn of_file(message: &str) -> Self {
+        Problem {
+            line: 1,
+            at: ProblemAt::File,
+            message: message.to_owned(),
+        }
+    }
 }
 
 /// Why a file cannot be imported: the first [`LISTED_PROBLEMS`] problems
@@ -32,11 +68,7 @@ pub struct Rejected {
 impl Rejected {
     fn whole_file(message: &str) -> Self {
         Rejected {
-            problems: vec![Problem {
-                line: 1,
-                field: "file",
-                message: message.to_owned(),
-            }],
+            problems: vec![Problem::of_file(message)],
             total: 1,
         }
     }
@@ -56,14 +88,16 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<StudentFields>, Rejected> {
         Ok(headers) => headers.clone(),
         Err(_) => return Err(Rejected::whole_file("The file is not a CSV file.")),
     };
-    let column = |wanted: &str| {
+    let column = |field: Field| {
         headers.iter().position(|h| {
-            std::str::from_utf8(h).is_ok_and(|h| h.trim().eq_ignore_ascii_case(wanted))
+            std::str::from_utf8(h).is_ok_and(|h| h.trim().eq_ignore_ascii_case(field.name()))
         })
     };
-    let (Some(name_at), Some(address_at), Some(gpa_at)) =
-        (column("name"), column("address"), column("gpa"))
-    else {
+    let (Some(name_at), Some(address_at), Some(gpa_at)) = (
+        column(Field::Name),
+        column(Field::Address),
+        column(Field::Gpa),
+    ) else {
         return Err(Rejected::whole_file(
             "The first line must name the columns, including name, address and gpa.",
         ));
@@ -85,7 +119,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<StudentFields>, Rejected> {
                 let line = err.position().map_or(0, csv::Position::line);
                 note(Problem {
                     line,
-                    field: "file",
+                    at: ProblemAt::File,
                     message: "This line is not valid CSV.".to_owned(),
                 });
                 continue;
@@ -98,44 +132,24 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<StudentFields>, Rejected> {
         {
             continue;
         }
-        let mut cell = |at: usize, field: &'static str| -> Option<String> {
-            match std::str::from_utf8(record.get(at).unwrap_or_default()) {
-                Ok(text) => Some(unneutralise(text).to_owned()),
-                Err(_) => {
-                    note(Problem {
-                        line,
-                        field,
-                        message: "This value is not valid UTF-8 text.".to_owned(),
-                    });
-                    None
-                }
-            }
+        let at = |field: Field| match field {
+            Field::Name => name_at,
+            Field::Address => address_at,
+            Field::Gpa => gpa_at,
         };
-        let (name, address, gpa) = (
-            cell(name_at, "name"),
-            cell(address_at, "address"),
-            cell(gpa_at, "gpa"),
-        );
-        let name = name.map(|v| Name::parse(&v).map_err(|m| (line, "name", m)));
-        let address = address.map(|v| Address::parse(&v).map_err(|m| (line, "address", m)));
-        let gpa = gpa.map(|v| Gpa::parse(&v).map_err(|m| (line, "gpa", m)));
-        match (name, address, gpa) {
-            (Some(Ok(name)), Some(Ok(address)), Some(Ok(gpa))) => {
-                rows.push(StudentFields { name, address, gpa })
-            }
-            (name, address, gpa) => {
-                for (line, field, message) in [
-                    name.and_then(Result::err),
-                    address.and_then(Result::err),
-                    gpa.and_then(Result::err),
-                ]
-                .into_iter()
-                .flatten()
-                {
+        let text = |field: Field| {
+            std::str::from_utf8(record.get(at(field)).unwrap_or_default())
+                .map(unneutralise)
+                .map_err(|_| "This value is not valid UTF-8 text.".to_owned())
+        };
+        match StudentFields::parse(text) {
+            Ok(fields) => rows.push(fields),
+            Err(errors) => {
+                for (field, message) in errors.in_form_order() {
                     note(Problem {
                         line,
-                        field,
-                        message,
+                        at: ProblemAt::Field(field),
+                        message: message.to_owned(),
                     });
                 }
             }
@@ -189,12 +203,17 @@ mod tests {
     fn every_bad_value_is_reported_with_its_line_and_field() {
         let rejected =
             parse(b"name,address,gpa\nAda,1 Main St,3\n,2 Elm St,9\nBob,,x\n").unwrap_err();
-        let found: Vec<_> = rejected
-            .problems
-            .iter()
-            .map(|p| (p.line, p.field))
-            .collect();
-        assert_eq!(found, [(3, "name"), (3, "gpa"), (4, "address"), (4, "gpa")]);
+        let found: Vec<_> = rejected.problems.iter().map(|p| (p.line, p.at)).collect();
+        let at = ProblemAt::Field;
+        assert_eq!(
+            found,
+            [
+                (3, at(Field::Name)),
+                (3, at(Field::Gpa)),
+                (4, at(Field::Address)),
+                (4, at(Field::Gpa))
+            ]
+        );
         assert_eq!(rejected.total, 4);
     }
 
@@ -212,8 +231,8 @@ mod tests {
     #[test]
     fn files_without_the_columns_or_rows_are_refused() {
         assert_eq!(
-            parse(b"first,last\nAda,L\n").unwrap_err().problems[0].field,
-            "file"
+            parse(b"first,last\nAda,L\n").unwrap_err().problems[0].at,
+            ProblemAt::File
         );
         assert!(parse(b"name,address,gpa\n").is_err());
         assert!(parse(b"").is_err());

@@ -1,4 +1,4 @@
-//! The list's queries, built to stay fast at a million students: pages
+//! The list's database queries, built to stay fast at a million students: pages
 //! reached by cursor start from an index position instead of counting
 //! rows off, pages reached by number count them off in an index, the
 //! unfiltered total is a kept count, and a search's total stops counting
@@ -11,9 +11,11 @@ use sea_orm::{
     QuerySelect, QueryTrait, Select, Value,
 };
 
-use super::list::{Cursor, ListQuery, Sort};
-use super::store::Student;
-use crate::db::entities::{student, student_count};
+use migrations::indexes;
+
+use super::query::{Cursor, ListQuery, Sort, SortColumn};
+use crate::db::entities::student;
+use crate::students::store::{self, Student};
 
 /// A search's total is counted up to this many matches.
 pub const COUNT_CAP: u64 = 10_000;
@@ -28,17 +30,17 @@ pub struct Total {
 
 /// One page of the list, and whether there are rows before and after it.
 #[derive(Debug, Clone)]
-pub struct ListPage {
+pub struct ListRows {
     pub students: Vec<Student>,
     pub total: Total,
     pub has_previous: bool,
     pub has_next: bool,
 }
 
-pub async fn list(db: &impl ConnectionTrait, query: &ListQuery) -> Result<ListPage, DbErr> {
+pub async fn list(db: &impl ConnectionTrait, query: &ListQuery) -> Result<ListRows, DbErr> {
     let total = total(db, db.get_database_backend(), query.search()).await?;
     let (students, has_previous, has_next) = rows(db, query).await?;
-    Ok(ListPage {
+    Ok(ListRows {
         students,
         total,
         has_previous,
@@ -119,9 +121,9 @@ async fn pivot(db: &impl ConnectionTrait, sort: Sort, id: i64) -> Result<Option<
         return Ok(None);
     };
     let value = match sort.column() {
-        "gpa" => Value::from(row.gpa_hundredths),
-        "updated" => Value::from(row.updated_at),
-        _ => Value::from(row.search_key),
+        SortColumn::Name => Value::from(row.search_key),
+        SortColumn::Gpa => Value::from(row.gpa_hundredths),
+        SortColumn::Updated => Value::from(row.updated_at),
     };
     Ok(Some(Pivot { value, id }))
 }
@@ -170,12 +172,8 @@ async fn total(
     search: Option<&str>,
 ) -> Result<Total, DbErr> {
     if search.is_none() {
-        let live = student_count::Entity::find_by_id(1)
-            .one(db)
-            .await?
-            .map_or(0, |row| row.live);
         return Ok(Total {
-            count: u64::try_from(live).unwrap_or(0),
+            count: store::live_count(db).await?,
             at_least: false,
         });
     }
@@ -207,9 +205,9 @@ fn ordered_by_its_index(backend: DbBackend, query: &ListQuery) -> Select<student
     let mut select = matching(backend, query.search());
     if backend == DbBackend::MySql && query.search().is_none() {
         let index = match query.sort.column() {
-            "gpa" => "students_live_gpa_idx",
-            "updated" => "students_live_updated_idx",
-            _ => "students_live_name_idx",
+            SortColumn::Name => indexes::STUDENTS_LIVE_NAME,
+            SortColumn::Gpa => indexes::STUDENTS_LIVE_GPA,
+            SortColumn::Updated => indexes::STUDENTS_LIVE_UPDATED,
         };
         QueryTrait::query(&mut select).force_index(Alias::new(index), IndexHintScope::All);
     }
@@ -229,7 +227,7 @@ fn matching(backend: DbBackend, search: Option<&str>) -> Select<student::Entity>
         // scan.
         let mut select = select;
         QueryTrait::query(&mut select)
-            .force_index(Alias::new("students_live_name_idx"), IndexHintScope::All);
+            .force_index(Alias::new(indexes::STUDENTS_LIVE_NAME), IndexHintScope::All);
         select
     } else {
         select
@@ -261,13 +259,16 @@ fn contains(needle: &str) -> LikeExpr {
 }
 
 fn sort_column(sort: Sort) -> (student::Column, Order) {
-    match sort {
+    let column = match sort.column() {
         // The search key starts with the lower-cased name.
-        Sort::Name => (student::Column::SearchKey, Order::Asc),
-        Sort::NameDesc => (student::Column::SearchKey, Order::Desc),
-        Sort::Gpa => (student::Column::GpaHundredths, Order::Asc),
-        Sort::GpaDesc => (student::Column::GpaHundredths, Order::Desc),
-        Sort::Updated => (student::Column::UpdatedAt, Order::Asc),
-        Sort::UpdatedDesc => (student::Column::UpdatedAt, Order::Desc),
-    }
+        SortColumn::Name => student::Column::SearchKey,
+        SortColumn::Gpa => student::Column::GpaHundredths,
+        SortColumn::Updated => student::Column::UpdatedAt,
+    };
+    let order = if sort.is_descending() {
+        Order::Desc
+    } else {
+        Order::Asc
+    };
+    (column, order)
 }

@@ -7,9 +7,8 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use futures_util::stream;
 
-use super::conflict::gpa_text;
-use super::list::{Cursor, ListQuery};
-use super::listing;
+use super::list::db as listing;
+use super::list::query::{Cursor, ListQuery};
 use super::store::Student;
 use crate::auth::Registrar;
 use crate::http::query::QueryPairs;
@@ -88,7 +87,7 @@ fn write_row(out: &mut String, student: &Student) {
         student.id.to_string(),
         cell(&student.name),
         cell(&student.address),
-        gpa_text(student.gpa_hundredths),
+        student.gpa_text(),
         student.version.to_string(),
         updated_at,
     ];

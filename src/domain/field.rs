@@ -1,0 +1,108 @@
+//! The editable fields of a student, named once: every form, CSV column,
+//! error message and comparison is keyed on [`Field`], never on a string.
+
+use std::collections::BTreeMap;
+
+use super::{Address, Gpa, Name};
+
+/// One editable field of a student.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Field {
+    Name,
+    Address,
+    Gpa,
+}
+
+impl Field {
+    /// Every field, in the order forms show them.
+    pub const ALL: [Field; 3] = [Field::Name, Field::Address, Field::Gpa];
+
+    /// The name forms and CSV files use: `name`, `address`, `gpa`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Name => "name",
+            Field::Address => "address",
+            Field::Gpa => "gpa",
+        }
+    }
+
+    /// The field named `name`, exactly.
+    pub fn parse(name: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|field| field.name() == name)
+    }
+
+    /// How pages label it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::Name => "Name",
+            Field::Address => "Address",
+            Field::Gpa => "GPA",
+        }
+    }
+
+    /// Whether its input takes a decimal number (the GPA's does).
+    pub fn is_decimal(self) -> bool {
+        match self {
+            Field::Gpa => true,
+            Field::Name | Field::Address => false,
+        }
+    }
+
+    /// Checks `input` by the field's rule: the value as it would be stored,
+    /// in its canonical spelling (trimmed; a GPA with two decimals), or the
+    /// message that says why not.
+    pub fn check(self, input: &str) -> Result<String, String> {
+        match self {
+            Field::Name => Name::parse(input).map(|v| v.to_string()),
+            Field::Address => Address::parse(input).map(|v| v.to_string()),
+            Field::Gpa => Gpa::parse(input).map(|v| v.to_string()),
+        }
+    }
+}
+
+/// One message per field that failed its rule.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldErrors(BTreeMap<Field, String>);
+
+impl FieldErrors {
+    pub fn get(&self, field: Field) -> Option<&str> {
+        self.0.get(&field).map(String::as_str)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Keeps `message` as the field's message (the first one wins).
+    pub fn add(&mut self, field: Field, message: String) {
+        self.0.entry(field).or_insert(message);
+    }
+
+    /// In the order forms show their fields.
+    pub fn in_form_order(&self) -> impl Iterator<Item = (Field, &str)> {
+        self.0
+            .iter()
+            .map(|(field, message)| (*field, message.as_str()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Field;
+
+    #[test]
+    fn every_field_is_found_by_its_name() {
+        for field in Field::ALL {
+            assert_eq!(Field::parse(field.name()), Some(field));
+        }
+        assert_eq!(Field::parse("Name"), None);
+        assert_eq!(Field::parse("file"), None);
+    }
+
+    #[test]
+    fn checking_gives_the_canonical_spelling() {
+        assert_eq!(Field::Gpa.check(" 3.5 ").unwrap(), "3.50");
+        assert_eq!(Field::Name.check(" Ada ").unwrap(), "Ada");
+        assert!(Field::Address.check("").is_err());
+    }
+}

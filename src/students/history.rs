@@ -1,0 +1,191 @@
+//! `GET /students/{id}/history`: every revision of a student, newest
+//! first, with what it changed, and the stale submissions refused on the
+//! way; readable after a delete too.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::conflict::{FieldChange, diff, with_previous};
+use super::paths;
+use super::store::{self, Action, Attempt, ConflictEntry, Revision, conflicts, revisions};
+use crate::auth::Registrar;
+use crate::domain::Field;
+use crate::error::AppError;
+use crate::http::path::StudentId;
+use crate::http::query::QueryPairs;
+use crate::state::AppState;
+use crate::views::{Instant, Layout, render};
+
+/// What a line of the history is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    Revision(Action),
+    Conflict,
+}
+
+/// The word of its class: the revision's action, or `conflict`.
+impl std::fmt::Display for EntryKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EntryKind::Revision(action) => action.fmt(f),
+            EntryKind::Conflict => f.write_str("conflict"),
+        }
+    }
+}
+
+/// One line of a student's history: a revision or a conflict entry.
+#[derive(Debug, Clone)]
+pub struct HistoryEntry {
+    pub kind: EntryKind,
+    pub version: i64,
+    pub registrar: String,
+    pub at: Instant,
+    pub changes: Vec<FieldChange>,
+    /// For a conflict entry: what it was about.
+    pub note: Option<String>,
+    /// Newest first by version (clocks of several instances may disagree);
+    /// a conflict entry sits just after the version it was refused at.
+    sort_key: (i64, u8, chrono::DateTime<chrono::Utc>),
+}
+
+impl HistoryEntry {
+    pub fn title(&self) -> String {
+        let version = self.version;
+        match self.kind {
+            EntryKind::Revision(Action::Created) => format!("Created as version {version}"),
+            EntryKind::Revision(Action::Imported) => format!("Imported as version {version}"),
+            EntryKind::Revision(Action::Updated) => format!("Version {version}"),
+            EntryKind::Revision(Action::Deleted) => format!("Deleted (version {version})"),
+            EntryKind::Revision(Action::Restored) => format!("Restored as version {version}"),
+            EntryKind::Revision(Action::Undeleted) => format!("Undeleted as version {version}"),
+            EntryKind::Conflict => "Conflict: a stale submission was refused".to_owned(),
+        }
+    }
+
+    /// Entries of `revisions` (sorted by version), each with what it
+    /// changed from the version before it.
+    pub fn from_revisions(revisions: &[Revision]) -> Vec<HistoryEntry> {
+        with_previous(revisions)
+            .map(|(before, revision)| HistoryEntry {
+                kind: EntryKind::Revision(revision.action),
+                version: revision.version,
+                registrar: revision.registrar.clone(),
+                at: revision.at.into(),
+                // A delete keeps the last values: it changed none of them.
+                changes: match revision.action {
+                    Action::Deleted => Vec::new(),
+                    Action::Created
+                    | Action::Updated
+                    | Action::Imported
+                    | Action::Restored
+                    | Action::Undeleted => diff(before, revision),
+                },
+                note: None,
+                sort_key: (revision.version, 0, revision.at),
+            })
+            .collect()
+    }
+
+    pub fn from_conflict(entry: &ConflictEntry) -> HistoryEntry {
+        let submitted = Field::ALL
+            .into_iter()
+            .filter_map(|field| {
+                let value = match field {
+                    Field::Name => &entry.name,
+                    Field::Address => &entry.address,
+                    Field::Gpa => &entry.gpa,
+                };
+                value.as_ref().map(|v| FieldChange {
+                    field,
+                    old: None,
+                    new: v.clone(),
+                })
+            })
+            .collect();
+        let note = match entry.attempted {
+            Attempt::Delete => format!(
+                "A delete from a page at version {} was refused: the record was at version {}.",
+                entry.submitted_version, entry.current_version
+            ),
+            Attempt::Update => format!(
+                "An edit of version {} was refused: the record was at version {}. The values submitted:",
+                entry.submitted_version, entry.current_version
+            ),
+        };
+        HistoryEntry {
+            kind: EntryKind::Conflict,
+            version: entry.submitted_version,
+            registrar: entry.registrar.clone(),
+            at: entry.at.into(),
+            changes: submitted,
+            note: Some(note),
+            sort_key: (entry.current_version, 1, entry.at),
+        }
+    }
+
+    /// Newest first.
+    pub fn sort(entries: &mut [HistoryEntry]) {
+        entries.sort_by_key(|entry| std::cmp::Reverse(entry.sort_key));
+    }
+}
+
+#[derive(Template)]
+#[template(path = "students/history.html")]
+pub struct HistoryPage {
+    pub layout: Layout,
+    pub id: i64,
+    pub name: String,
+    pub deleted: bool,
+    pub entries: Vec<HistoryEntry>,
+    pub newer_href: Option<String>,
+    pub older_href: Option<String>,
+}
+
+/// History entries per page.
+const HISTORY_PAGE: u64 = 50;
+
+/// `GET /students/{id}/history?page=N`: newest first, a page at a time.
+pub async fn history(
+    State(state): State<AppState>,
+    registrar: Registrar,
+    id: StudentId,
+    pairs: QueryPairs,
+) -> Result<Response, AppError> {
+    let student = store::find(&state.db, id.0)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let page = pairs
+        .get("page")
+        .and_then(|p| p.parse::<u64>().ok())
+        .filter(|&p| p >= 1)
+        .unwrap_or(1)
+        .min(1_000_000);
+    let mut revisions =
+        revisions::page(&state.db, id.0, (page - 1) * HISTORY_PAGE, HISTORY_PAGE).await?;
+    let has_older = revisions.len() as u64 > HISTORY_PAGE;
+    revisions.reverse();
+    let mut entries = HistoryEntry::from_revisions(&revisions);
+    if has_older {
+        // The oldest row only gave the next one its "before" values.
+        entries.remove(0);
+        revisions.remove(0);
+    }
+    if let (Some(oldest), Some(newest)) = (revisions.first(), revisions.last()) {
+        let to = if page == 1 { i64::MAX } else { newest.version };
+        let refused = conflicts::at_versions(&state.db, id.0, oldest.version, to).await?;
+        entries.extend(refused.iter().map(HistoryEntry::from_conflict));
+    }
+    HistoryEntry::sort(&mut entries);
+    let view = HistoryPage {
+        layout: Layout::new(format!("History of {}", student.name)).with_registrar(&registrar),
+        id: student.id,
+        name: student.name.clone(),
+        deleted: student.deleted_at.is_some(),
+        entries,
+        newer_href: (page > 1).then(|| paths::history_page(student.id, page - 1)),
+        older_href: has_older.then(|| paths::history_page(student.id, page + 1)),
+    };
+    render(StatusCode::OK, &view)
+}

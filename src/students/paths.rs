@@ -1,0 +1,52 @@
+//! Every address of the students' pages, built in one place: handlers
+//! redirect to these and templates link to them (`paths::student(id)`;
+//! templates pass references, so ids are taken as `Borrow<i64>`).
+
+use std::borrow::Borrow;
+
+/// The list, and where a new student is posted.
+pub const LIST: &str = "/students";
+/// The create form.
+pub const NEW: &str = "/students/new";
+/// The list as CSV.
+pub const CSV: &str = "/students.csv";
+/// The upload form of a CSV import.
+pub const IMPORT: &str = "/students/import";
+/// The signed-in registrar's own changes.
+pub const MY_CHANGES: &str = "/changes";
+
+/// A student's page, and where its edit form is posted.
+pub fn student(id: impl Borrow<i64>) -> String {
+    let id = id.borrow();
+    format!("/students/{id}")
+}
+
+pub fn edit(id: impl Borrow<i64>) -> String {
+    let id = id.borrow();
+    format!("/students/{id}/edit")
+}
+
+pub fn delete(id: impl Borrow<i64>) -> String {
+    let id = id.borrow();
+    format!("/students/{id}/delete")
+}
+
+pub fn history(id: impl Borrow<i64>) -> String {
+    let id = id.borrow();
+    format!("/students/{id}/history")
+}
+
+/// Page `page` (1-based) of a student's history.
+pub fn history_page(id: i64, page: u64) -> String {
+    format!("/students/{id}/history?page={page}")
+}
+
+/// The preview of an uploaded CSV file, and where it is confirmed.
+pub fn import_preview(upload: impl AsRef<str>) -> String {
+    format!("/students/import/{}", upload.as_ref())
+}
+
+/// "My changes" from just below revision `before`.
+pub fn my_changes_before(before: i64) -> String {
+    format!("/changes?before={before}")
+}

@@ -1,0 +1,85 @@
+//! Handlers that read one student: its page and its forms.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::views::{FormPage, GonePage, ShowPage, StudentView};
+use crate::auth::Registrar;
+use crate::domain::FieldErrors;
+use crate::error::AppError;
+use crate::http::flash::PendingFlash;
+use crate::http::path::StudentId;
+use crate::state::AppState;
+use crate::students::form::StudentForm;
+use crate::students::store::{self, Student};
+use crate::views::{Layout, render};
+
+/// The student, if it exists and is not deleted; otherwise the `404` error
+/// or the `410` page to answer with.
+async fn live_student(
+    state: &AppState,
+    id: StudentId,
+    registrar: &Registrar,
+) -> Result<Result<Student, Response>, AppError> {
+    let student = store::find(&state.db, id.0)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if student.deleted_at.is_some() {
+        let layout = Layout::new(format!("{} was deleted", student.name)).with_registrar(registrar);
+        return Ok(Err(render(
+            StatusCode::GONE,
+            &GonePage::new(layout, &student),
+        )?));
+    }
+    Ok(Ok(student))
+}
+
+/// `GET /students/{id}`
+pub async fn show(
+    State(state): State<AppState>,
+    registrar: Registrar,
+    PendingFlash(flash): PendingFlash,
+    id: StudentId,
+) -> Result<Response, AppError> {
+    let student = match live_student(&state, id, &registrar).await? {
+        Ok(student) => student,
+        Err(gone) => return Ok(gone),
+    };
+    let layout = Layout::new(student.name.clone())
+        .with_registrar(&registrar)
+        .with_flash(flash);
+    let page = ShowPage {
+        layout,
+        student: StudentView::from(&student),
+    };
+    render(StatusCode::OK, &page)
+}
+
+/// `GET /students/{id}/edit`
+pub async fn edit_form(
+    State(state): State<AppState>,
+    registrar: Registrar,
+    id: StudentId,
+) -> Result<Response, AppError> {
+    let student = match live_student(&state, id, &registrar).await? {
+        Ok(student) => student,
+        Err(gone) => return Ok(gone),
+    };
+    let mut page = FormPage::edit(
+        student.id,
+        &student.name,
+        student.version,
+        StudentForm::from(&student),
+        FieldErrors::default(),
+    );
+    page.layout = page.layout.with_registrar(&registrar);
+    render(StatusCode::OK, &page)
+}
+
+/// `GET /students/new`
+pub async fn new_form(registrar: Registrar) -> Result<Response, AppError> {
+    let mut page = FormPage::create(StudentForm::default(), FieldErrors::default());
+    page.layout = page.layout.with_registrar(&registrar);
+    render(StatusCode::OK, &page)
+}

@@ -1,0 +1,193 @@
+//! Handlers that write: create, edit and delete, each answering with a
+//! redirect (Post/Redirect/Get) or the page that explains why not.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::conflict_pages::{ConflictPage, DeleteConflictPage, DeletedMeanwhilePage};
+use super::views::{FormPage, GonePage, StudentView};
+use crate::auth::Registrar;
+use crate::domain::FieldErrors;
+use crate::error::AppError;
+use crate::http::flash::Flash;
+use crate::http::form::Form;
+use crate::http::path::StudentId;
+use crate::http::redirect::see_other_with;
+use crate::http::retry::ask_to_retry;
+use crate::state::AppState;
+use crate::students::conflict;
+use crate::students::form::{DeleteForm, EditForm, StudentForm, parse_version};
+use crate::students::paths;
+use crate::students::protocol::{self, DeleteOutcome, EditOutcome, ProtocolError};
+use crate::students::store::conflicts::{self, RejectedSubmission};
+use crate::students::store::{Attempt, Student, revisions};
+use crate::views::{Layout, render};
+
+/// `POST /students`
+pub async fn create(
+    State(state): State<AppState>,
+    registrar: Registrar,
+    Form(form): Form<StudentForm>,
+) -> Result<Response, AppError> {
+    let fields = match form.parse() {
+        Ok(fields) => fields,
+        Err(errors) => {
+            let mut page = FormPage::create(form, errors);
+            page.layout = page.layout.with_registrar(&registrar);
+            return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    match protocol::create(&state.db, &fields, registrar.username()).await {
+        Ok(id) => Ok(see_other_with(&paths::student(id), Flash::Created)),
+        Err(ProtocolError::Busy(err)) => {
+            tracing::warn!(error = %err, "create refused: database busy");
+            busy(FormPage::create(form, FieldErrors::default()), &registrar)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// `POST /students/{id}`: the edit protocol.
+pub async fn update(
+    State(state): State<AppState>,
+    registrar: Registrar,
+    id: StudentId,
+    Form(form): Form<EditForm>,
+) -> Result<Response, AppError> {
+    let seen_version = parse_version(form.version.as_deref())?;
+    let yours = form.student;
+    let outcome = match protocol::edit(&state.db, id.0, seen_version, &yours, registrar.username())
+        .await
+    {
+        Ok(outcome) => outcome,
+        Err(ProtocolError::Busy(err)) => {
+            tracing::warn!(error = %err, "edit refused: record or database busy");
+            let page = FormPage::edit(id.0, "student", seen_version, yours, FieldErrors::default());
+            return busy(page, &registrar);
+        }
+        Err(other) => return Err(other.into()),
+    };
+    if let EditOutcome::Stale { current } | EditOutcome::DeletedMeanwhile { current } = &outcome {
+        keep_rejected(
+            &state,
+            edit_rejected(current, seen_version, &yours, &registrar),
+        )
+        .await;
+    }
+    let location = paths::student(id.0);
+    match outcome {
+        EditOutcome::Saved => Ok(see_other_with(&location, Flash::Saved)),
+        EditOutcome::Unchanged => Ok(see_other_with(&location, Flash::NoChanges)),
+        EditOutcome::Invalid { errors, current } => {
+            let mut page = FormPage::edit(id.0, &current.name, seen_version, yours, errors);
+            page.layout = page.layout.with_registrar(&registrar);
+            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        EditOutcome::Stale { current } => {
+            let since = revisions::since(&state.db, current.id, seen_version).await?;
+            let page = ConflictPage {
+                layout: Layout::new(format!("{} changed while you were editing", current.name))
+                    .with_registrar(&registrar),
+                name: current.name.clone(),
+                comparison: conflict::compare(&current, seen_version, &yours, &since),
+            };
+            render(StatusCode::CONFLICT, &page)
+        }
+        EditOutcome::DeletedMeanwhile { current } => {
+            let layout = Layout::new(format!(
+                "{} was deleted while you were editing",
+                current.name
+            ))
+            .with_registrar(&registrar);
+            let page = DeletedMeanwhilePage {
+                gone: GonePage::new(Layout::default(), &current),
+                layout,
+                yours,
+            };
+            render(StatusCode::CONFLICT, &page)
+        }
+    }
+}
+
+const BUSY: &str = "Another save was holding this record (or the database was busy) for too long. \
+     Nothing was saved and nothing you typed is lost: check it below and submit again.";
+
+/// `503` with the form again, exactly as typed, and a "try again" notice.
+fn busy(mut page: FormPage, registrar: &Registrar) -> Result<Response, AppError> {
+    page.layout = page.layout.with_registrar(registrar);
+    page.notice = Some(BUSY);
+    page.layout.has_errors = true;
+    let mut response = render(StatusCode::SERVICE_UNAVAILABLE, &page)?;
+    ask_to_retry(&mut response);
+    Ok(response)
+}
+
+/// A refused edit, as it was sent.
+fn edit_rejected<'a>(
+    current: &Student,
+    seen_version: i64,
+    yours: &'a StudentForm,
+    registrar: &'a Registrar,
+) -> RejectedSubmission<'a> {
+    RejectedSubmission {
+        student_id: current.id,
+        attempted: Attempt::Update,
+        submitted_version: seen_version,
+        current_version: current.version,
+        name: Some(&yours.name),
+        address: Some(&yours.address),
+        gpa: Some(&yours.gpa),
+        registrar: registrar.username(),
+    }
+}
+
+/// `POST /students/{id}/delete`: the same protocol as an edit.
+pub async fn delete(
+    State(state): State<AppState>,
+    registrar: Registrar,
+    id: StudentId,
+    Form(form): Form<DeleteForm>,
+) -> Result<Response, AppError> {
+    let seen_version = parse_version(form.version.as_deref())?;
+    let current =
+        match protocol::delete(&state.db, id.0, seen_version, registrar.username()).await? {
+            DeleteOutcome::Deleted => return Ok(see_other_with(paths::LIST, Flash::Deleted)),
+            DeleteOutcome::Stale { current } | DeleteOutcome::AlreadyDeleted { current } => current,
+        };
+    let rejected = RejectedSubmission {
+        student_id: id.0,
+        attempted: Attempt::Delete,
+        submitted_version: seen_version,
+        current_version: current.version,
+        name: None,
+        address: None,
+        gpa: None,
+        registrar: registrar.username(),
+    };
+    keep_rejected(&state, rejected).await;
+    if current.deleted_at.is_some() {
+        let layout =
+            Layout::new(format!("{} was already deleted", current.name)).with_registrar(&registrar);
+        return render(StatusCode::CONFLICT, &GonePage::new(layout, &current));
+    }
+    // From the version the registrar saw: a long history is not loaded.
+    let since = revisions::since(&state.db, current.id, seen_version).await?;
+    let page = DeleteConflictPage {
+        layout: Layout::new(format!("{} changed before your delete", current.name))
+            .with_registrar(&registrar),
+        student: StudentView::from(&current),
+        seen_version,
+        changes: conflict::changes_after(&since, seen_version),
+    };
+    render(StatusCode::CONFLICT, &page)
+}
+
+/// Keeps a refused submission in the record's history. Best effort: if the
+/// database cannot take it now, the registrar still gets the page that
+/// shows everything they typed.
+async fn keep_rejected(state: &AppState, rejected: RejectedSubmission<'_>) {
+    if let Err(err) = conflicts::record(&state.db, rejected).await {
+        tracing::warn!(error = %err, "could not record a conflict entry");
+    }
+}

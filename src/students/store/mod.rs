@@ -1,0 +1,198 @@
+//! Persistence of students, their revisions and conflict entries: the only
+//! code that writes them. Functions that lock say so in their names, and
+//! every write takes the transaction it belongs to.
+//!
+//! - this module: one student (find, lock, insert, guarded update/delete);
+//! - [`revisions`]: the revision rows every committed change writes, and
+//!   the queries of a student's or a registrar's history;
+//! - [`conflicts`]: the refused submissions kept in a student's history;
+//! - [`bulk`]: many students at once (demo data, CSV imports).
+
+pub mod bulk;
+pub mod conflicts;
+pub mod revisions;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait,
+    DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QuerySelect,
+};
+
+use crate::db::entities::student::gpa_column;
+use crate::db::entities::{conflict, revision, student, student_count};
+use crate::domain::StudentFields;
+
+pub use conflict::Attempt;
+pub use revision::Action;
+
+pub type Student = student::Model;
+pub type Revision = revision::Model;
+pub type ConflictEntry = conflict::Model;
+
+pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<Option<Student>, DbErr> {
+    student::Entity::find_by_id(id).one(db).await
+}
+
+/// Loads the student and locks its row until `txn` ends
+/// (`SELECT … FOR UPDATE`; on SQLite the `IMMEDIATE` transaction from
+/// [`crate::db::begin_write`] already holds the database's write lock).
+pub async fn lock_for_update(txn: &DatabaseTransaction, id: i64) -> Result<Option<Student>, DbErr> {
+    student::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(txn)
+        .await
+}
+
+/// Whether `fields` are exactly what is stored.
+pub fn is_unchanged(current: &Student, fields: &StudentFields) -> bool {
+    current.name == fields.name.as_str()
+        && current.address == fields.address.as_str()
+        && current.gpa_hundredths == gpa_column(fields.gpa)
+}
+
+/// Inserts a new student at version 1 with its "created" revision.
+pub async fn insert(
+    txn: &DatabaseTransaction,
+    fields: &StudentFields,
+    registrar: &str,
+    at: DateTime<Utc>,
+) -> Result<Student, DbErr> {
+    adjust_live_count(txn, 1).await?;
+    let student = student::ActiveModel {
+        id: NotSet,
+        name: Set(fields.name.to_string()),
+        address: Set(fields.address.to_string()),
+        gpa_hundredths: Set(gpa_column(fields.gpa)),
+        search_key: Set(fields.search_key()),
+        version: Set(1),
+        created_at: Set(at),
+        updated_at: Set(at),
+        updated_by: Set(registrar.to_owned()),
+        deleted_at: Set(None),
+        deleted_by: Set(None),
+    }
+    .insert(txn)
+    .await?;
+    revisions::insert(txn, &student, Action::Created).await?;
+    Ok(student)
+}
+
+/// Writes `fields` as version `current.version + 1`, guarded by
+/// `WHERE id = ? AND version = ?`, and its "updated" revision.
+///
+/// Returns `false`, having written nothing, when the guard matched no row:
+/// somebody else's change got in, whatever the lock did or did not hold.
+pub async fn update_guarded(
+    txn: &DatabaseTransaction,
+    current: &Student,
+    fields: &StudentFields,
+    registrar: &str,
+    at: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let after = Student {
+        name: fields.name.to_string(),
+        address: fields.address.to_string(),
+        gpa_hundredths: gpa_column(fields.gpa),
+        search_key: fields.search_key(),
+        ..next_version(current, registrar, at)
+    };
+    let written = guarded(current, registrar, at)
+        .col_expr(student::Column::Name, Expr::value(after.name.clone()))
+        .col_expr(student::Column::Address, Expr::value(after.address.clone()))
+        .col_expr(
+            student::Column::GpaHundredths,
+            Expr::value(after.gpa_hundredths),
+        )
+        .col_expr(
+            student::Column::SearchKey,
+            Expr::value(after.search_key.clone()),
+        )
+        .exec(txn)
+        .await?;
+    if written.rows_affected != 1 {
+        return Ok(false);
+    }
+    revisions::insert(txn, &after, Action::Updated).await?;
+    Ok(true)
+}
+
+/// Marks the student deleted as version `current.version + 1` (the row stays,
+/// so its id is never reused and its page can say who deleted it), guarded
+/// like [`update_guarded`], with a "deleted" revision of the last values.
+pub async fn delete_guarded(
+    txn: &DatabaseTransaction,
+    current: &Student,
+    registrar: &str,
+    at: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let written = guarded(current, registrar, at)
+        .col_expr(student::Column::DeletedAt, Expr::value(Some(at)))
+        .col_expr(
+            student::Column::DeletedBy,
+            Expr::value(Some(registrar.to_owned())),
+        )
+        .exec(txn)
+        .await?;
+    if written.rows_affected != 1 {
+        return Ok(false);
+    }
+    adjust_live_count(txn, -1).await?;
+    revisions::insert(txn, &next_version(current, registrar, at), Action::Deleted).await?;
+    Ok(true)
+}
+
+/// The update of the live student at exactly `current.version`, moving it
+/// to the next version by `registrar` at `at`:
+/// `WHERE id = ? AND version = ? AND deleted_at IS NULL`.
+fn guarded(
+    current: &Student,
+    registrar: &str,
+    at: DateTime<Utc>,
+) -> sea_orm::UpdateMany<student::Entity> {
+    student::Entity::update_many()
+        .col_expr(
+            student::Column::Version,
+            Expr::col(student::Column::Version).add(1),
+        )
+        .col_expr(student::Column::UpdatedAt, Expr::value(at))
+        .col_expr(
+            student::Column::UpdatedBy,
+            Expr::value(registrar.to_owned()),
+        )
+        .filter(student::Column::Id.eq(current.id))
+        .filter(student::Column::Version.eq(current.version))
+        .filter(student::Column::DeletedAt.is_null())
+}
+
+/// `current` as the next version by `registrar` at `at`, other values kept.
+fn next_version(current: &Student, registrar: &str, at: DateTime<Utc>) -> Student {
+    Student {
+        version: current.version + 1,
+        updated_at: at,
+        updated_by: registrar.to_owned(),
+        ..current.clone()
+    }
+}
+
+/// Keeps the live-student count exact: every create and delete moves it in
+/// the transaction that makes the change.
+pub async fn adjust_live_count(txn: &DatabaseTransaction, delta: i64) -> Result<(), DbErr> {
+    student_count::Entity::update_many()
+        .col_expr(
+            student_count::Column::Live,
+            Expr::col(student_count::Column::Live).add(delta),
+        )
+        .filter(student_count::Column::Id.eq(1))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// The number of live (not deleted) students, as kept by every change.
+pub async fn live_count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    Ok(student_count::Entity::find_by_id(1)
+        .one(db)
+        .await?
+        .map_or(0, |row| u64::try_from(row.live).unwrap_or(0)))
+}

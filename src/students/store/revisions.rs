@@ -1,0 +1,116 @@
+//! Revision rows: one per committed change, written in its transaction,
+//! and the queries that read a student's or a registrar's history.
+
+use sea_orm::{
+    ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use super::{Action, Revision, Student};
+use crate::db::entities::{revision, student};
+
+/// Records `student` (as it is after the change) as a revision of `action`.
+pub async fn insert(
+    txn: &DatabaseTransaction,
+    student: &Student,
+    action: Action,
+) -> Result<(), DbErr> {
+    revision::Entity::insert(revision::ActiveModel {
+        id: NotSet,
+        student_id: Set(student.id),
+        version: Set(student.version),
+        action: Set(action),
+        name: Set(student.name.clone()),
+        address: Set(student.address.clone()),
+        gpa_hundredths: Set(student.gpa_hundredths),
+        registrar: Set(student.updated_by.clone()),
+        at: Set(student.updated_at),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
+
+/// One page of a student's revisions, newest first, plus the revision just
+/// older than the page (when there is one) so the oldest can show its diff.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    id: i64,
+    offset: u64,
+    per_page: u64,
+) -> Result<Vec<Revision>, DbErr> {
+    revision::Entity::find()
+        .filter(revision::Column::StudentId.eq(id))
+        .order_by_desc(revision::Column::Version)
+        .offset(offset)
+        .limit(per_page + 1)
+        .all(db)
+        .await
+}
+
+/// Most changes a conflict page lists; older ones are in the history.
+const LISTED_CHANGES: u64 = 50;
+
+/// The revision at `version` (the base) and the ones after it, oldest
+/// first, at most the newest [`LISTED_CHANGES`] of those: a form opened long
+/// ago (or a made-up version) never loads a whole long history.
+pub async fn since(
+    db: &impl ConnectionTrait,
+    id: i64,
+    version: i64,
+) -> Result<Vec<Revision>, DbErr> {
+    let mut newest = revision::Entity::find()
+        .filter(revision::Column::StudentId.eq(id))
+        .filter(revision::Column::Version.gte(version))
+        .order_by_desc(revision::Column::Version)
+        .limit(LISTED_CHANGES + 1)
+        .all(db)
+        .await?;
+    newest.reverse();
+    if newest
+        .first()
+        .is_some_and(|oldest| oldest.version > version)
+    {
+        // The base fell outside the window: fetch it on its own.
+        if let Some(base) = revision::Entity::find()
+            .filter(revision::Column::StudentId.eq(id))
+            .filter(revision::Column::Version.eq(version))
+            .one(db)
+            .await?
+        {
+            newest.insert(0, base);
+        }
+    }
+    Ok(newest)
+}
+
+/// A registrar's own changes across all students, newest first, starting
+/// below revision id `before` when given.
+pub async fn by_registrar(
+    db: &impl ConnectionTrait,
+    registrar: &str,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<Vec<(Revision, Option<Student>)>, DbErr> {
+    let mut select = revision::Entity::find().filter(revision::Column::Registrar.eq(registrar));
+    if let Some(before) = before {
+        select = select.filter(revision::Column::Id.lt(before));
+    }
+    let revisions = select
+        .order_by_desc(revision::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let ids: Vec<i64> = revisions.iter().map(|r| r.student_id).collect();
+    let students = student::Entity::find()
+        .filter(student::Column::Id.is_in(ids))
+        .all(db)
+        .await?;
+    Ok(revisions
+        .into_iter()
+        .map(|r| {
+            let s = students.iter().find(|s| s.id == r.student_id).cloned();
+            (r, s)
+        })
+        .collect())
+}
