@@ -75,7 +75,7 @@ pub async fn create_account(
     if let Actor::Admin { id, .. } = actor {
         super::roles::recheck(&txn, *id, Role::Admin)
             .await
-            .map_err(|e| CreateError::Refused(Box::new(e)))?;
+            .map_err(|e| CreateError::Refused(Box::new(e.into())))?;
     }
     let role = if any_exist(&txn).await? {
         account.role

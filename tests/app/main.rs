@@ -13,6 +13,8 @@ mod cli;
 mod concurrency;
 mod conflicts;
 mod fuzz;
+mod office_browser;
+mod office_cli;
 mod process;
 mod proxy;
 mod requests;
