@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use registrar::auth::{accounts, password};
-use registrar::config::Settings;
+use registrar::config::DatabaseSettings;
 use registrar::db::entities::student;
 use registrar::domain::{NewPassword, Username};
 use registrar::students::form::StudentForm;
@@ -409,9 +409,9 @@ async fn main() {
     let database = TestDatabase::create(options.backend)
         .await
         .expect("the database server");
-    let db = registrar::startup::connect_and_migrate(&Settings {
+    let db = registrar::startup::connect_and_migrate(&DatabaseSettings {
         db_pool_size: options.pool,
-        ..Settings::for_tests(database.url.clone())
+        ..DatabaseSettings::for_tests(database.url.clone())
     })
     .await
     .expect("connect and migrate");

@@ -1,15 +1,21 @@
-//! The one error type of the request path, and how each kind becomes a page.
+//! The one error type of the request path, and the one way an error
+//! becomes a page: `AppError` → [`ErrorPage`] → response. Handlers return
+//! it; the layers outside them (a panic, a `405`, a bare status from
+//! tower-http or an extractor) are turned into it too (see
+//! [`AppError::from_status`]), so every error page is written here.
 //!
 //! Expected outcomes (a stale form, invalid input) are not errors: handlers
 //! render those pages themselves. What lands here is a request that cannot
 //! be served; internal details are logged, never shown.
 
+use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use sea_orm::DbErr;
 
 use crate::db;
-use crate::views::ErrorPage;
+use crate::http::cookie::CookieError;
+use crate::layout::Layout;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -27,6 +33,8 @@ pub enum AppError {
     SignedOut,
     #[error("not found")]
     NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
     /// The request took longer than the configured timeout.
     #[error("request timed out")]
     Timeout,
@@ -43,6 +51,9 @@ pub enum AppError {
     Template(#[from] askama::Error),
     #[error("internal error: {0}")]
     Internal(String),
+    /// Any other error status a layer answered with, without a page.
+    #[error("refused with {0}")]
+    Refused(StatusCode),
 }
 
 impl From<DbErr> for AppError {
@@ -55,7 +66,28 @@ impl From<DbErr> for AppError {
     }
 }
 
+impl From<CookieError> for AppError {
+    fn from(err: CookieError) -> Self {
+        AppError::Internal(err.to_string())
+    }
+}
+
 impl AppError {
+    /// The error a bare status stands for, when a layer or an extractor
+    /// outside the handlers answered with nothing but a status.
+    pub fn from_status(status: StatusCode) -> AppError {
+        match status {
+            StatusCode::BAD_REQUEST => AppError::BadRequest("The request could not be read."),
+            StatusCode::FORBIDDEN => AppError::Forbidden,
+            StatusCode::NOT_FOUND => AppError::NotFound,
+            StatusCode::METHOD_NOT_ALLOWED => AppError::MethodNotAllowed,
+            StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedMediaType,
+            StatusCode::SERVICE_UNAVAILABLE => AppError::Timeout,
+            status => AppError::Refused(status),
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -63,12 +95,14 @@ impl AppError {
                 StatusCode::FORBIDDEN
             }
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unavailable(_) | AppError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Database(_) | AppError::Template(_) | AppError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
+            AppError::Refused(status) => *status,
         }
     }
 
@@ -80,13 +114,15 @@ impl AppError {
                 "The form was not sent from a current registrar page (it may have expired, or come from another site). Nothing was saved: go back, reload the page and try again.",
             ),
             AppError::NotAllowed(role) => {
-                return ErrorPage::new(
-                    self.status(),
-                    "Not allowed",
-                    &format!(
-                        "Your account's role ({role}) does not allow this. Nothing was changed."
-                    ),
+                let message = format!(
+                    "Your account's role ({role}) does not allow this. Nothing was changed."
                 );
+                return ErrorPage {
+                    layout: Layout::new("Not allowed"),
+                    status: self.status(),
+                    heading: "Not allowed".to_owned(),
+                    message,
+                };
             }
             AppError::SignedOut => (
                 "Account not enabled",
@@ -95,6 +131,10 @@ impl AppError {
             AppError::NotFound => (
                 "Page not found",
                 "There is no page at this address. Check the link, or go back to the list of students.",
+            ),
+            AppError::MethodNotAllowed => (
+                "Method not allowed",
+                "This address does not accept that kind of request.",
             ),
             AppError::PayloadTooLarge => (
                 "Too much data",
@@ -116,8 +156,17 @@ impl AppError {
                 "Something went wrong",
                 "registrar could not complete this request. The problem has been logged.",
             ),
+            AppError::Refused(status) => (
+                status.canonical_reason().unwrap_or("Error"),
+                "registrar could not answer this request.",
+            ),
         };
-        ErrorPage::new(self.status(), title, message)
+        ErrorPage {
+            layout: Layout::new(title),
+            status: self.status(),
+            heading: title.to_owned(),
+            message: message.to_owned(),
+        }
     }
 }
 
@@ -127,7 +176,7 @@ impl IntoResponse for AppError {
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
-        let mut response = error_page_response(&self.page());
+        let mut response = self.page().into_response();
         if matches!(self, AppError::Unavailable(_) | AppError::Timeout) {
             crate::http::retry::ask_to_retry(&mut response);
         }
@@ -135,21 +184,38 @@ impl IntoResponse for AppError {
     }
 }
 
-/// Renders an error page; if even that fails, a fixed page says so.
-pub fn error_page_response(page: &ErrorPage) -> Response {
-    use askama::Template;
-    match page.render() {
-        Ok(html) => (page.status, Html(html)).into_response(),
-        Err(err) => {
-            tracing::error!(error = %err, "rendering the error page failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Html(
-                    "<!doctype html><html lang=\"en\"><title>Error</title>\
-                     <h1>Something went wrong</h1></html>",
-                ),
-            )
-                .into_response()
+/// The page every error is shown as (`templates/error.html`).
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub layout: Layout,
+    pub status: StatusCode,
+    pub heading: String,
+    pub message: String,
+}
+
+impl ErrorPage {
+    pub fn code(&self) -> u16 {
+        self.status.as_u16()
+    }
+}
+
+/// Renders the page; if even that fails, a fixed page says so.
+impl IntoResponse for ErrorPage {
+    fn into_response(self) -> Response {
+        match self.render() {
+            Ok(html) => (self.status, Html(html)).into_response(),
+            Err(err) => {
+                tracing::error!(error = %err, "rendering the error page failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    Html(
+                        "<!doctype html><html lang=\"en\"><title>Error</title>\
+                         <h1>Something went wrong</h1></html>",
+                    ),
+                )
+                    .into_response()
+            }
         }
     }
 }

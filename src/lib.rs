@@ -6,8 +6,16 @@
 //! [`students`]; handlers parse input once into [`domain`] types and run the
 //! edit protocol ([`students::protocol`]): one transaction, the row locked,
 //! the version compared, the write guarded. Pages are askama templates
-//! ([`views`], `students::record::views`, …); every failure becomes a page through
-//! [`error::AppError`].
+//! ([`views`], `students::record::views`, the shared [`layout`]); every failure
+//! becomes a page through [`error::AppError`], the one way to an error page.
+//!
+//! Around it: [`config`] (the command line, each command with its own
+//! options), [`startup`] (run a command; connect, migrate, bind, serve, shut
+//! down), [`ephemeral`] (`serve --ephemeral`, a throw-away server for
+//! tests), [`telemetry`] (logs, on standard error), [`state`], [`auth`]
+//! (accounts, sessions, CSRF, throttling), [`http`] (strict decoding,
+//! cookies, flash messages, redirects), [`db`], [`health`], [`assets`].
+//! The contract other people's tests rely on is `docs/contract.md`.
 
 pub mod accounts;
 pub mod assets;
@@ -15,9 +23,11 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod ephemeral;
 pub mod error;
 pub mod health;
 pub mod http;
+pub mod layout;
 pub mod routes;
 pub mod startup;
 pub mod state;

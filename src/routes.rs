@@ -1,5 +1,6 @@
 //! The route table and the layers every request passes through.
 
+use std::any::Any;
 use std::time::Duration;
 
 use axum::Router;
@@ -21,15 +22,15 @@ use crate::assets;
 use crate::accounts::{admin, own};
 use crate::auth::roles::{self, Access, Role};
 use crate::auth::{handlers as auth, sessions};
-use crate::error::{AppError, error_page_response};
+use crate::error::AppError;
 use crate::health::healthz;
+use crate::http::cookie::SecureCookies;
 use crate::http::flash;
 use crate::http::form::MAX_FORM_BYTES;
 use crate::state::AppState;
 use crate::students::import::handlers as uploads;
 use crate::students::record::{read as pages, write as actions};
 use crate::students::{changes, export, history, list};
-use crate::views::ErrorPage;
 
 /// A route and who may use it (SPEC §9).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,16 +121,20 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
 
     let app = routes
         .fallback(|| async { AppError::NotFound })
-        .method_not_allowed_fallback(method_not_allowed)
+        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
+        .layer(middleware::from_fn_with_state(
+            SecureCookies(state.auth.secure_cookies),
+            flash::carry,
+        ))
         .with_state(state)
-        .layer(middleware::from_fn(flash::consume))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
-        .layer(CatchPanicLayer::custom(|_| {
-            error_page_response(&ErrorPage::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong",
-                "registrar could not complete this request. The problem has been logged.",
-            ))
+        .layer(CatchPanicLayer::custom(|panic: Box<dyn Any + Send>| {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            AppError::Internal(format!("a handler panicked: {what}")).into_response()
         }))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -169,15 +174,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .layer(middleware::from_fn(fresh_request_id))
 }
 
-async fn method_not_allowed() -> Response {
-    error_page_response(&ErrorPage::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "Method not allowed",
-        "This address does not accept that kind of request.",
-    ))
-}
-
-/// Headers every response carries (SPEC §4): no script at all, no framing,
+/// Headers every response carries (docs/contract.md §4): no script at all, no framing,
 /// no type sniffing, no full URLs leaked to other sites.
 fn with_security_headers(router: Router) -> Router {
     let policy = [
@@ -215,21 +212,7 @@ async fn pages_for_bare_errors(request: Request, next: Next) -> Response {
     if !is_bare || !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    match status {
-        StatusCode::BAD_REQUEST => {
-            AppError::BadRequest("The request could not be read.").into_response()
-        }
-        StatusCode::FORBIDDEN => AppError::Forbidden.into_response(),
-        StatusCode::NOT_FOUND => AppError::NotFound.into_response(),
-        StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge.into_response(),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedMediaType.into_response(),
-        StatusCode::SERVICE_UNAVAILABLE => AppError::Timeout.into_response(),
-        status => error_page_response(&ErrorPage::new(
-            status,
-            status.canonical_reason().unwrap_or("Error"),
-            "registrar could not answer this request.",
-        )),
-    }
+    AppError::from_status(status).into_response()
 }
 
 /// Replaces any `x-request-id` a client sent: the id in the logs is ours.

@@ -1,7 +1,7 @@
 //! Connect, migrate, bind, serve, shut down.
 
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
 use migrations::{Migrator, MigratorTrait};
@@ -9,12 +9,13 @@ use sea_orm::{DatabaseConnection, DbErr};
 use tokio::net::TcpListener;
 
 use crate::auth;
+use crate::auth::AuthPolicy;
 use crate::auth::cli::UserCommandError;
-use crate::config::{Cli, Command, Settings};
+use crate::config::{Cli, Command, DatabaseSettings, ServeOptions, Settings};
 use crate::db;
+use crate::ephemeral;
 use crate::routes::router;
 use crate::state::AppState;
-use crate::state::AuthPolicy;
 use crate::students::cli::{self as students_cli, StudentsCommandError};
 
 #[derive(Debug, thiserror::Error)]
@@ -32,18 +33,21 @@ pub enum StartupError {
     User(#[from] UserCommandError),
     #[error(transparent)]
     Students(#[from] StudentsCommandError),
+    #[error(transparent)]
+    Ephemeral(#[from] ephemeral::EphemeralError),
 }
 
 /// Runs the command the CLI names.
 pub async fn run(cli: Cli) -> Result<(), StartupError> {
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Migrate => {
-            let db = connect_and_migrate(&cli.settings).await?;
+    match cli.into_command() {
+        Command::Serve(options) => serve(options).await,
+        Command::Migrate { database } => {
+            let db = connect_and_migrate(&database).await?;
             db.close().await?;
             Ok(())
         }
         Command::User(command) => {
-            let db = connect_and_migrate(&cli.settings).await?;
+            let db = connect_and_migrate(command.database()).await?;
             let result = auth::cli::run(&db, command).await;
             db.close().await?;
             Ok(result?)
@@ -52,39 +56,73 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             students,
             seed,
             append,
+            database,
         } => {
-            let db = connect_and_migrate(&cli.settings).await?;
+            let db = connect_and_migrate(&database).await?;
             let result = students_cli::demo(&db, students, seed, append).await;
             db.close().await?;
             Ok(result?)
         }
-        Command::Export { q, sort, output } => {
-            let db = connect_and_migrate(&cli.settings).await?;
+        Command::Export {
+            q,
+            sort,
+            output,
+            database,
+        } => {
+            let db = connect_and_migrate(&database).await?;
             let result = students_cli::export(&db, &q, &sort, output.as_deref()).await;
             db.close().await?;
             Ok(result?)
         }
-        Command::Import { file, registrar } => {
-            let db = connect_and_migrate(&cli.settings).await?;
+        Command::Import {
+            file,
+            registrar,
+            database,
+        } => {
+            let db = connect_and_migrate(&database).await?;
             let result = students_cli::import(&db, &file, &registrar).await;
             db.close().await?;
             Ok(result?)
         }
-        Command::Serve => {
-            let app = Application::build(&cli.settings).await?;
-            tracing::info!(address = %app.local_addr(), "registrar is listening on http://{}", app.local_addr());
-            app.run_until(shutdown_signal()).await
-        }
     }
 }
 
+/// `registrar serve`: prints `registrar listening on http://HOST:PORT`
+/// (the only line on standard output) once it accepts connections, and
+/// serves until Ctrl-C or SIGTERM. With `--ephemeral`, on a throw-away
+/// database with the accounts and demo students asked for.
+async fn serve(options: ServeOptions) -> Result<(), StartupError> {
+    let ServeOptions {
+        mut settings,
+        ephemeral,
+    } = options;
+    // Listening for the signals from the start: one that comes while the
+    // throw-away database is being prepared still cleans it up.
+    let mut shutdown = Box::pin(shutdown_signal());
+    let mut scratch = None;
+    let build = async {
+        if ephemeral.ephemeral {
+            scratch = ephemeral::prepare(&mut settings, &ephemeral).await?;
+        }
+        Application::build(&settings).await
+    };
+    let app = tokio::select! {
+        app = build => app?,
+        () = &mut shutdown => return Ok(()),
+    };
+    println!("registrar listening on {}", app.url());
+    let served = app.run_until(shutdown).await;
+    drop(scratch);
+    served
+}
+
 /// Connects and applies pending migrations.
-pub async fn connect_and_migrate(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
-    tracing::info!(database = %settings.database_url_redacted(), "connecting");
+pub async fn connect_and_migrate(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
+    tracing::info!(database = %settings.url_redacted(), "connecting");
     let db = db::connect(
-        &settings.database_url,
+        settings.url(),
         settings.db_pool_size,
-        std::time::Duration::from_millis(settings.lock_timeout_ms),
+        settings.lock_timeout(),
     )
     .await?;
     Migrator::up(&db, None).await?;
@@ -101,15 +139,12 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
-        let db = connect_and_migrate(settings).await?;
+        let db = connect_and_migrate(&settings.database).await?;
         auth::password::warm_up().await;
-        let listener =
-            TcpListener::bind(settings.bind)
-                .await
-                .map_err(|source| StartupError::Bind {
-                    addr: settings.bind,
-                    source,
-                })?;
+        let addr = settings.bind_address();
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartupError::Bind { addr, source })?;
         Ok(Application {
             listener,
             db,
@@ -124,8 +159,17 @@ impl Application {
             .expect("a bound listener has an address")
     }
 
-    pub fn db(&self) -> &DatabaseConnection {
-        &self.db
+    /// `http://HOST:PORT` as a client on this machine reaches it: the
+    /// address bound, or loopback when bound to every address.
+    pub fn url(&self) -> String {
+        let mut addr = self.local_addr();
+        if addr.ip().is_unspecified() {
+            addr.set_ip(match addr.ip() {
+                IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+                IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
+            });
+        }
+        format!("http://{addr}")
     }
 
     /// Replaces the sign-in throttling policy (tests use small limits).
@@ -184,25 +228,40 @@ async fn sweep_periodically(state: AppState) {
     }
 }
 
-/// Completes on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Completes on Ctrl-C or SIGTERM. The handlers are installed when this
+/// is called, not when it is first awaited.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let signals = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt()).ok(),
+            signal(SignalKind::terminate()).ok(),
+        )
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+    async move {
+        #[cfg(unix)]
+        {
+            let (mut interrupt, mut terminate) = signals;
+            let interrupt = async {
+                match interrupt.as_mut() {
+                    Some(signal) => signal.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            let terminate = async {
+                match terminate.as_mut() {
+                    Some(signal) => signal.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = interrupt => {},
+                _ = terminate => {},
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutdown signal received; draining in-flight requests");
     }
-    tracing::info!("shutdown signal received; draining in-flight requests");
 }

@@ -1,66 +1,13 @@
 //! What every handler can reach.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use axum::http::HeaderName;
 use sea_orm::DatabaseConnection;
 
-use crate::config::Settings;
+use crate::auth::AuthPolicy;
 
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
     pub auth: Arc<AuthPolicy>,
-}
-
-/// How sessions, cookies and sign-in throttling behave.
-#[derive(Debug, Clone)]
-pub struct AuthPolicy {
-    pub secure_cookies: bool,
-    pub session_idle: chrono::Duration,
-    pub session_lifetime: chrono::Duration,
-    pub client_ip_header: Option<HeaderName>,
-    pub throttle: Throttle,
-}
-
-/// Failed sign-ins allowed in a sliding window before further attempts
-/// are refused with `429` (see [`crate::auth::throttle`]).
-#[derive(Debug, Clone, Copy)]
-pub struct Throttle {
-    pub window: Duration,
-    /// For one username from one client address.
-    pub per_username: u64,
-    /// From one client address, whatever the usernames.
-    pub per_client: u64,
-    /// For one username, from every address together.
-    pub per_account: u64,
-}
-
-impl Default for Throttle {
-    fn default() -> Self {
-        Throttle {
-            window: Duration::from_secs(10 * 60),
-            per_username: 5,
-            per_client: 30,
-            per_account: 100,
-        }
-    }
-}
-
-impl AuthPolicy {
-    pub fn from_settings(settings: &Settings) -> Self {
-        AuthPolicy {
-            secure_cookies: settings.secure_cookies,
-            session_idle: chrono::Duration::minutes(i64::from(
-                settings.session_idle_minutes.max(1),
-            )),
-            session_lifetime: chrono::Duration::hours(i64::from(settings.session_max_hours.max(1))),
-            client_ip_header: settings
-                .client_ip_header
-                .as_deref()
-                .and_then(|h| HeaderName::try_from(h).ok()),
-            throttle: Throttle::default(),
-        }
-    }
 }

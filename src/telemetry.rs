@@ -1,5 +1,7 @@
 //! Logging: one line per request (method, path, status, latency, request
-//! id) and whatever else happens, filtered by `RUST_LOG`.
+//! id) and whatever else happens, filtered by `RUST_LOG`, on standard
+//! error for every command: standard output is the commands' own (the
+//! CSV of `export`, the one `listening on` line of `serve`).
 
 use tracing_subscriber::EnvFilter;
 
@@ -19,6 +21,7 @@ fn init_with_default(directives: &str) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }

@@ -93,7 +93,9 @@ pub async fn create(
     };
     let account = NewAccount {
         username: &username,
-        password_hash: password::hash(&new_password).await?,
+        password_hash: password::hash(&new_password)
+            .await
+            .map_err(|err| AppError::Internal(err.to_string()))?,
         role,
         must_change_password: form.must_change_password.is_some(),
     };
@@ -224,7 +226,9 @@ pub async fn set_password(
         }
     };
     let change = Change::Password {
-        hash: password::hash(&new_password).await?,
+        hash: password::hash(&new_password)
+            .await
+            .map_err(|err| AppError::Internal(err.to_string()))?,
         must_change: form.must_change_password.is_some(),
     };
     let outcome =

@@ -109,7 +109,9 @@ pub async fn change_password(
             &page(&state, &registrar, errors).await?,
         );
     };
-    let hash = password::hash(&new_password).await?;
+    let hash = password::hash(&new_password)
+            .await
+            .map_err(|err| AppError::Internal(err.to_string()))?;
     let holder = Actor::Holder {
         id: registrar.id,
         username: registrar.username(),
@@ -143,9 +145,7 @@ pub async fn end_session(
     sessions::end(&state.db, &found.token_hash).await?;
     if found.token_hash == registrar.session_id() {
         let mut response = see_other("/login");
-        response
-            .headers_mut()
-            .append(header::SET_COOKIE, sessions::clear_cookie(&state.auth));
+        sessions::removal().append_to(response.headers_mut(), state.auth.secure_cookies)?;
         return Ok(response);
     }
     Ok(see_other_with("/account", Flash::SessionEnded))

@@ -19,6 +19,8 @@ pub enum UserCommandError {
     #[error("could not read the password: {0}")]
     Input(#[from] std::io::Error),
     #[error(transparent)]
+    Hash(#[from] password::HashError),
+    #[error(transparent)]
     Database(#[from] DbErr),
 }
 
@@ -36,14 +38,13 @@ pub async fn run(db: &DatabaseConnection, command: UserCommand) -> Result<(), Us
             username,
             role: asked,
             password_stdin,
+            ..
         } => {
             let username = Username::parse(&username).map_err(UserCommandError::Invalid)?;
             let asked = role(&asked)?;
             let password = read_password(password_stdin)?;
             let password = NewPassword::parse(&password).map_err(UserCommandError::Invalid)?;
-            let hash = password::hash(&password)
-                .await
-                .map_err(|e| UserCommandError::Invalid(e.to_string()))?;
+            let hash = password::hash(&password).await?;
             let account = NewAccount {
                 username: &username,
                 password_hash: hash,
@@ -65,7 +66,7 @@ pub async fn run(db: &DatabaseConnection, command: UserCommand) -> Result<(), Us
                 Err(CreateError::Database(err)) => Err(err.into()),
             }
         }
-        UserCommand::List => {
+        UserCommand::List { .. } => {
             let accounts = accounts::list(db).await?;
             if accounts.is_empty() {
                 println!("No registrar accounts yet.");
@@ -84,12 +85,12 @@ pub async fn run(db: &DatabaseConnection, command: UserCommand) -> Result<(), Us
             }
             Ok(())
         }
-        UserCommand::Disable { username } => {
+        UserCommand::Disable { username, .. } => {
             change(db, &username, Change::Enabled(false)).await?;
             println!("Disabled {username} and ended its sessions");
             Ok(())
         }
-        UserCommand::Enable { username } => {
+        UserCommand::Enable { username, .. } => {
             change(db, &username, Change::Enabled(true)).await?;
             println!("Enabled {username}");
             Ok(())
@@ -97,6 +98,7 @@ pub async fn run(db: &DatabaseConnection, command: UserCommand) -> Result<(), Us
         UserCommand::Role {
             username,
             role: new,
+            ..
         } => {
             let new = role(&new)?;
             change(db, &username, Change::Role(new)).await?;

@@ -8,7 +8,7 @@ use axum::http::HeaderMap;
 use axum::http::request::Parts;
 
 use super::throttle::storable;
-use crate::state::AuthPolicy;
+use super::policy::AuthPolicy;
 
 /// The connection's peer address, when the server records it.
 pub struct PeerAddr(pub Option<SocketAddr>);

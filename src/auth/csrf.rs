@@ -5,11 +5,11 @@
 //! signing in (the login and setup forms), it is a random value in a
 //! `SameSite=Strict` cookie that the form must repeat.
 
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::HeaderMap;
 
 use super::sessions::Registrar;
 use super::tokens::{constant_time_eq, random_token};
-use crate::http::cookie;
+use crate::http::cookie::{self, SameSite, SetCookie};
 
 /// The hidden input's name.
 pub const FIELD: &str = "csrf_token";
@@ -35,25 +35,21 @@ pub fn is_valid(
 }
 
 fn pre_session_token(headers: &HeaderMap) -> Option<&str> {
-    cookie(headers, PRE_SESSION_COOKIE).filter(|t| t.len() == 43)
+    cookie::read(headers, PRE_SESSION_COOKIE).filter(|t| t.len() == 43)
 }
 
 /// The pre-session token for a login or setup form: the one the browser
-/// already holds, or a new one with the `Set-Cookie` that gives it.
-pub fn pre_session(headers: &HeaderMap, secure: bool) -> (String, Option<HeaderValue>) {
+/// already holds, or a new one with the cookie that gives it.
+pub fn pre_session(headers: &HeaderMap) -> (String, Option<SetCookie>) {
     if let Some(token) = pre_session_token(headers) {
         return (token.to_owned(), None);
     }
     let token = random_token();
-    let secure = if secure { "; Secure" } else { "" };
-    let cookie = HeaderValue::from_str(&format!(
-        "{PRE_SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}"
-    ))
-    .ok();
-    (token, cookie)
+    let cookie = SetCookie::new(PRE_SESSION_COOKIE, token.clone()).same_site(SameSite::Strict);
+    (token, Some(cookie))
 }
 
-/// `Set-Cookie` that removes the pre-session token (once signed in).
-pub fn clear_pre_session() -> HeaderValue {
-    HeaderValue::from_static("registrar_csrf=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict")
+/// The cookie that removes the pre-session token (once signed in).
+pub fn pre_session_removal() -> SetCookie {
+    SetCookie::removal(PRE_SESSION_COOKIE).same_site(SameSite::Strict)
 }

@@ -75,10 +75,10 @@ fn pre_session_page<P: askama::Template>(
     status: StatusCode,
     page: impl FnOnce(String) -> P,
 ) -> Result<Response, AppError> {
-    let (token, set_cookie) = csrf::pre_session(headers, state.auth.secure_cookies);
+    let (token, cookie) = csrf::pre_session(headers);
     let mut response = render(status, &page(token))?;
-    if let Some(cookie) = set_cookie {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
+    if let Some(cookie) = cookie {
+        cookie.append_to(response.headers_mut(), state.auth.secure_cookies)?;
     }
     Ok(response)
 }
@@ -161,16 +161,16 @@ pub async fn login(
     } else {
         destination(&next)
     };
-    Ok(signed_in(&token, &state, location))
+    signed_in(&token, &state, location)
 }
 
 /// `303` to `location` with the new session's cookie.
-fn signed_in(token: &str, state: &AppState, location: &str) -> Response {
+fn signed_in(token: &str, state: &AppState, location: &str) -> Result<Response, AppError> {
     let mut response = see_other(location);
-    let headers = response.headers_mut();
-    headers.append(header::SET_COOKIE, sessions::cookie_for(token, &state.auth));
-    headers.append(header::SET_COOKIE, csrf::clear_pre_session());
-    response
+    let secure = state.auth.secure_cookies;
+    sessions::cookie(token, &state.auth).append_to(response.headers_mut(), secure)?;
+    csrf::pre_session_removal().append_to(response.headers_mut(), secure)?;
+    Ok(response)
 }
 
 #[derive(Debug, Deserialize)]
@@ -187,9 +187,7 @@ pub async fn logout(
         tracing::info!(registrar = %registrar.username(), "signed out");
     }
     let mut response = see_other("/login");
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, sessions::clear_cookie(&state.auth));
+    sessions::removal().append_to(response.headers_mut(), state.auth.secure_cookies)?;
     Ok(response)
 }
 
@@ -261,7 +259,9 @@ pub async fn setup(
         );
     };
 
-    let hash = password::hash(&password).await?;
+    let hash = password::hash(&password)
+        .await
+        .map_err(|err| AppError::Internal(err.to_string()))?;
     let account = match accounts::create_first(&state.db, &username, hash).await {
         Ok(Some(account)) => account,
         Ok(None) => return Err(AppError::NotFound),
@@ -276,7 +276,7 @@ pub async fn setup(
     let token = sessions::start(&state.db, account.id, &state.auth, &origin).await?;
     crate::accounts::store::signed_in(&state.db, account.id).await?;
     tracing::info!(registrar = %account.username, "first registrar account created");
-    Ok(signed_in(&token, &state, "/students"))
+    signed_in(&token, &state, "/students")
 }
 
 /// Where to go after signing in.

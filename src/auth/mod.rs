@@ -6,7 +6,9 @@
 //! - [`sessions`]: sessions in the database, the [`Registrar`] extractor and
 //!   the middleware that requires one;
 //! - [`csrf`]: form tokens (checked by [`crate::http::form::Form`]);
-//! - [`throttle`]: slowing password guessing;
+//! - [`policy`]: how sessions, cookies and throttling behave;
+//! - [`roles`]: roles and who may use each route;
+//! - [`throttle`], [`client`]: limiting wrong password guesses, per client;
 //! - [`handlers`], [`views`]: `/login`, `/logout`, `/setup`;
 //! - [`cli`]: `registrar user …`.
 
@@ -16,10 +18,12 @@ pub mod client;
 pub mod csrf;
 pub mod handlers;
 pub mod password;
+pub mod policy;
 pub mod roles;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;
 pub mod views;
 
+pub use policy::{AuthPolicy, Throttle};
 pub use sessions::{MaybeRegistrar, Registrar};

@@ -8,7 +8,16 @@ use std::sync::OnceLock;
 use tokio::sync::Semaphore;
 
 use crate::domain::NewPassword;
-use crate::error::AppError;
+
+/// Hashing could not run: the machinery around it failed, never the
+/// password itself.
+#[derive(Debug, thiserror::Error)]
+pub enum HashError {
+    #[error("the hashing permits are closed")]
+    Closed,
+    #[error("the password hashing task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
 
 fn permits() -> &'static Semaphore {
     static PERMITS: OnceLock<Semaphore> = OnceLock::new();
@@ -19,21 +28,18 @@ fn permits() -> &'static Semaphore {
 /// Runs one hashing job when a core is free.
 async fn on_a_free_core<T: Send + 'static>(
     job: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, AppError> {
-    let _permit = permits()
-        .acquire()
-        .await
-        .map_err(|e| AppError::Internal(format!("hashing permits: {e}")))?;
+) -> Result<T, HashError> {
+    let _permit = permits().acquire().await.map_err(|_| HashError::Closed)?;
     tokio::task::spawn_blocking(move || {
         let result = job();
         release_freed_memory();
         result
     })
     .await
-    .map_err(|e| AppError::Internal(format!("password hashing task: {e}")))
+    .map_err(HashError::from)
 }
 
-pub async fn hash(password: &NewPassword) -> Result<String, AppError> {
+pub async fn hash(password: &NewPassword) -> Result<String, HashError> {
     let password = password.expose().to_owned();
     on_a_free_core(move || password_auth::generate_hash(password)).await
 }

@@ -3,21 +3,23 @@
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
+use super::policy::AuthPolicy;
 use super::roles::Role;
 use super::tokens::{digest, random_token};
 use crate::db::entities::{registrar, session};
 use crate::db::now;
 use crate::error::AppError;
-use crate::http::cookie;
+use crate::http::cookie::{self, SetCookie};
 use crate::http::redirect::see_other;
-use crate::state::{AppState, AuthPolicy};
+use crate::layout::Layout;
+use crate::state::AppState;
 
 pub const COOKIE: &str = "registrar_session";
 
@@ -34,6 +36,17 @@ pub struct Registrar {
     must_change_password: bool,
     csrf_token: String,
     token_hash: String,
+}
+
+/// The header of every page names the signed-in registrar and carries the
+/// session's form token (for "Sign out").
+impl Layout {
+    pub fn with_registrar(mut self, registrar: &Registrar) -> Self {
+        self.registrar = Some(registrar.username().to_owned());
+        self.role = Some(registrar.role());
+        self.csrf_token = registrar.csrf_token().to_owned();
+        self
+    }
 }
 
 impl Registrar {
@@ -186,35 +199,18 @@ pub async fn sweep(db: &impl ConnectionTrait, policy: &AuthPolicy) -> Result<u64
     Ok(result.rows_affected)
 }
 
-/// `Set-Cookie` for a new session.
-pub fn cookie_for(token: &str, policy: &AuthPolicy) -> HeaderValue {
-    let secure = if policy.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    let max_age = policy.session_lifetime.num_seconds();
-    HeaderValue::from_str(&format!(
-        "{COOKIE}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static(""))
+/// The cookie of a new session.
+pub fn cookie(token: &str, policy: &AuthPolicy) -> SetCookie {
+    SetCookie::new(COOKIE, token).max_age(policy.session_lifetime.num_seconds())
 }
 
-/// `Set-Cookie` that removes the session cookie.
-pub fn clear_cookie(policy: &AuthPolicy) -> HeaderValue {
-    let secure = if policy.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    HeaderValue::from_str(&format!(
-        "{COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static(""))
+/// The cookie that removes the session cookie.
+pub fn removal() -> SetCookie {
+    SetCookie::removal(COOKIE)
 }
 
 pub fn token_from(headers: &HeaderMap) -> Option<&str> {
-    cookie(headers, COOKIE).filter(|t| !t.is_empty() && t.len() <= 64)
+    cookie::read(headers, COOKIE).filter(|t| !t.is_empty() && t.len() <= 64)
 }
 
 /// Middleware: finds the request's session and makes its [`Registrar`]

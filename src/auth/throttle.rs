@@ -32,7 +32,7 @@ use sea_orm::{
 use super::accounts::lock_instance;
 use crate::db::entities::{login_failure, sign_in_check};
 use crate::db::{begin_write, now};
-use crate::state::Throttle;
+use super::policy::Throttle;
 
 pub use super::client::{PeerAddr, client_address};
 

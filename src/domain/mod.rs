@@ -7,6 +7,7 @@ mod address;
 mod field;
 mod gpa;
 mod name;
+mod password;
 mod text;
 mod username;
 
@@ -14,7 +15,8 @@ pub use address::Address;
 pub use field::{Field, FieldErrors};
 pub use gpa::Gpa;
 pub use name::Name;
-pub use username::{NewPassword, Username};
+pub use password::NewPassword;
+pub use username::Username;
 
 /// The editable part of a student record, every field valid.
 #[derive(Debug, Clone, PartialEq, Eq)]

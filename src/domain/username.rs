@@ -47,46 +47,9 @@ impl fmt::Display for Username {
     }
 }
 
-/// A new password: at least 10 characters (at most 256), kept as typed.
-#[derive(Clone, PartialEq, Eq)]
-pub struct NewPassword(String);
-
-impl NewPassword {
-    pub const MIN_CHARS: usize = 10;
-    pub const MAX_CHARS: usize = 256;
-
-    pub fn parse(input: &str) -> Result<Self, String> {
-        let chars = input.chars().count();
-        if chars < Self::MIN_CHARS {
-            return Err(format!(
-                "The password must be at least {} characters",
-                Self::MIN_CHARS
-            ));
-        }
-        if chars > Self::MAX_CHARS {
-            return Err(format!(
-                "The password must be {} characters or fewer",
-                Self::MAX_CHARS
-            ));
-        }
-        Ok(NewPassword(input.to_owned()))
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-/// Never prints the password.
-impl fmt::Debug for NewPassword {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("NewPassword(***)")
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{NewPassword, Username};
+    use super::Username;
 
     #[test]
     fn usernames_are_trimmed_and_keyed_without_case() {
@@ -100,13 +63,5 @@ mod tests {
         for bad in ["", "  ", "ada lovelace", "ada/x", "é", &"a".repeat(65)] {
             assert!(Username::parse(bad).is_err(), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn passwords_have_a_minimum_length_and_are_never_printed() {
-        assert!(NewPassword::parse("short").is_err());
-        let p = NewPassword::parse("correct horse").unwrap();
-        assert_eq!(format!("{p:?}"), "NewPassword(***)");
-        assert!(NewPassword::parse(&"x".repeat(257)).is_err());
     }
 }

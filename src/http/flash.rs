@@ -1,13 +1,17 @@
 //! One-time messages shown on the page a redirect leads to.
 //!
 //! The message travels in a short-lived cookie holding one of a fixed set
-//! of words (never user text), so any app instance can show it; the
-//! [`consume`] middleware clears it once an HTML page has been served.
+//! of words (never user text), so any app instance can show it. A handler
+//! attaches a [`Flash`] to its redirect ([`super::redirect::see_other_with`]);
+//! the [`carry`] middleware turns it into the cookie, with the server's
+//! `Secure` setting, and clears the cookie once an HTML page has shown it.
 
-use axum::extract::Request;
-use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
+
+use super::cookie::{self, SecureCookies, SetCookie};
 
 const COOKIE: &str = "registrar_flash";
 
@@ -61,24 +65,25 @@ impl Flash {
         }
     }
 
-    pub fn set_cookie(self) -> HeaderValue {
-        HeaderValue::from_str(&format!(
-            "{COOKIE}={}; Path=/; Max-Age=60; HttpOnly; SameSite=Lax",
-            self.word()
-        ))
-        .unwrap_or_else(|_| HeaderValue::from_static(""))
+    fn cookie(self) -> SetCookie {
+        SetCookie::new(COOKIE, self.word()).max_age(60)
     }
 
     /// The message waiting in the request's cookies, if any.
     pub fn from_headers(headers: &HeaderMap) -> Option<Flash> {
-        let value = crate::http::cookie(headers, COOKIE)?;
+        let value = cookie::read(headers, COOKIE)?;
         Flash::ALL.into_iter().find(|f| f.word() == value)
     }
 }
 
-/// Clears the flash cookie once a page (a `GET` answered with HTML) has
-/// been served with it.
-pub async fn consume(request: Request, next: Next) -> Response {
+/// Sets the cookie of the [`Flash`] a handler attached to its response;
+/// clears the cookie once a page (a `GET` answered with HTML) has been
+/// served with it.
+pub async fn carry(
+    State(SecureCookies(secure)): State<SecureCookies>,
+    request: Request,
+    next: Next,
+) -> Response {
     let had_flash =
         request.method() == Method::GET && Flash::from_headers(request.headers()).is_some();
     let mut response = next.run(request).await;
@@ -87,11 +92,18 @@ pub async fn consume(request: Request, next: Next) -> Response {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    if had_flash && is_html && !response.headers().contains_key(header::SET_COOKIE) {
-        response.headers_mut().append(
-            header::SET_COOKIE,
-            HeaderValue::from_static("registrar_flash=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"),
-        );
+    let cookie = match response.extensions_mut().remove::<Flash>() {
+        Some(flash) => Some(flash.cookie()),
+        None if had_flash && is_html && !response.headers().contains_key(header::SET_COOKIE) => {
+            Some(SetCookie::removal(COOKIE))
+        }
+        None => None,
+    };
+    if let Some(cookie) = cookie
+        && let Err(err) = cookie.append_to(response.headers_mut(), secure)
+    {
+        // The change is made; only the message is lost.
+        tracing::error!(error = %err, "the flash message could not be set");
     }
     response
 }

@@ -16,7 +16,7 @@ use crate::auth::csrf;
 use crate::auth::sessions::Registrar;
 use crate::error::AppError;
 
-/// Largest form body accepted (SPEC §4).
+/// Largest form body accepted (docs/contract.md §4).
 pub const MAX_FORM_BYTES: usize = 64 * 1024;
 
 /// A form posted as `application/x-www-form-urlencoded`, every key and

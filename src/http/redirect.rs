@@ -14,11 +14,10 @@ pub fn see_other(location: &str) -> Response {
     response
 }
 
-/// `303 See Other` to a local path, with a message for the next page.
+/// `303 See Other` to a local path, with a message for the next page (set
+/// as a cookie by [`super::flash::carry`]).
 pub fn see_other_with(location: &str, flash: Flash) -> Response {
     let mut response = see_other(location);
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, flash.set_cookie());
+    response.extensions_mut().insert(flash);
     response
 }

@@ -10,11 +10,11 @@ use tokio::sync::oneshot;
 
 use super::browser::{Browser, Page};
 use super::database::{Backend, TestDatabase};
+use crate::auth::{AuthPolicy, Throttle};
 use crate::auth::{accounts, password};
 use crate::config::Settings;
 use crate::domain::{NewPassword, Username};
 use crate::startup::Application;
-use crate::state::{AuthPolicy, Throttle};
 
 /// The registrar account [`TestApp::spawn`] creates, and its password.
 pub const REGISTRAR: &str = "registrar";
@@ -103,7 +103,8 @@ impl TestApp {
             None => database.url.clone(),
         };
         let mut settings = Settings::for_tests(url);
-        settings.lock_timeout_ms = u64::try_from(options.lock_timeout.as_millis()).unwrap_or(5_000);
+        settings.database.lock_timeout_ms =
+            u64::try_from(options.lock_timeout.as_millis()).unwrap_or(5_000);
         settings.request_timeout_secs = options.request_timeout.as_secs().max(1);
         settings.session_idle_minutes = options.session_idle_minutes;
         settings.secure_cookies = options.secure_cookies;

@@ -92,3 +92,54 @@ async fn user_commands_add_list_and_disable_accounts(backend: Backend) {
         "migrate is idempotent: {migrate:?}"
     );
 }
+
+/// Each command lists its own options: the database's where it uses one,
+/// the server's only on `serve` (and on `registrar` alone, which serves).
+#[test]
+fn each_command_shows_only_its_own_options() {
+    let help = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_registrar"))
+            .args(args)
+            .arg("--help")
+            .output()
+            .expect("the registrar binary runs");
+        assert!(output.status.success(), "{args:?}: {output:?}");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let server_flags = [
+        "--bind",
+        "--secure-cookies",
+        "--session-idle-minutes",
+        "--ephemeral",
+    ];
+    for serving in [&[][..], &["serve"][..]] {
+        let shown = help(serving);
+        for flag in server_flags.iter().chain(&["--database-url"]) {
+            assert!(shown.contains(flag), "{serving:?} shows {flag}: {shown}");
+        }
+    }
+    for command in [
+        &["migrate"][..],
+        &["demo"],
+        &["export"],
+        &["import"],
+        &["user", "add"],
+        &["user", "list"],
+        &["user", "disable"],
+    ] {
+        let shown = help(command);
+        assert!(shown.contains("--database-url"), "{command:?}: {shown}");
+        for flag in server_flags {
+            assert!(
+                !shown.contains(flag),
+                "{command:?} does not show {flag}: {shown}"
+            );
+        }
+    }
+    // Server flags belong to serving; the old spellings keep working there.
+    let refused = Command::new(env!("CARGO_BIN_EXE_registrar"))
+        .args(["demo", "--bind", "127.0.0.1:0"])
+        .output()
+        .expect("the registrar binary runs");
+    assert!(!refused.status.success());
+}

@@ -12,6 +12,7 @@ mod chrome;
 mod cli;
 mod concurrency;
 mod conflicts;
+mod ephemeral;
 mod fuzz;
 mod office_browser;
 mod office_cli;

@@ -1,13 +1,13 @@
-//! Accounts and security (SPEC §4): who may read and change records, and
+//! Accounts and security (docs/contract.md §4): who may read and change records, and
 //! that no hostile request changes anything.
 
 use std::time::Duration;
 
 use axum::http::StatusCode;
+use registrar::auth::Throttle;
 use registrar::auth::accounts;
 use registrar::db::entities::session;
 use registrar::domain::Username;
-use registrar::state::Throttle;
 use registrar::testing::{AppOptions, Backend, PASSWORD, REGISTRAR, TestApp};
 use sea_orm::{EntityTrait, PaginatorTrait};
 
@@ -20,6 +20,7 @@ on_every_backend!(
     the_first_visit_leads_to_setup_which_works_once,
     signing_in_rotates_the_session_and_signing_out_ends_it,
     session_cookies_are_http_only_same_site_and_secure_when_configured,
+    flash_cookies_are_secure_when_configured,
     wrong_credentials_get_one_generic_message,
     repeated_failures_are_throttled_per_username_and_per_address,
     throttling_lets_the_registrar_back_in_after_the_window,
@@ -292,6 +293,96 @@ async fn session_cookies_are_http_only_same_site_and_secure_when_configured(back
         login.set_cookies().iter().all(|c| c.contains("Secure")),
         "{:?}",
         login.set_cookies()
+    );
+}
+
+/// Cookies of every kind follow `--secure-cookies`, the one-time message
+/// after a save included. (The cookies are sent by hand: a cookie jar keeps
+/// `Secure` cookies from a plain-HTTP server to itself.)
+async fn flash_cookies_are_secure_when_configured(backend: Backend) {
+    let Some(app) = TestApp::spawn_with(
+        backend,
+        AppOptions {
+            secure_cookies: true,
+            ..AppOptions::default()
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    let browser = app.browser();
+    let login = browser.get("/login").await;
+    let pre_session = login.cookie("registrar_csrf").expect("a pre-session token");
+    let token = login.form("/login").value("csrf_token").unwrap().to_owned();
+    let body = serde_urlencoded::to_string([
+        ("username", REGISTRAR),
+        ("password", PASSWORD),
+        ("csrf_token", &token),
+    ])
+    .unwrap();
+    let signed_in = browser
+        .post_raw_with_headers(
+            "/login",
+            "application/x-www-form-urlencoded",
+            body.into_bytes(),
+            &[("cookie", &format!("registrar_csrf={pre_session}"))],
+        )
+        .await;
+    signed_in.assert_status(StatusCode::SEE_OTHER);
+    let session = format!(
+        "registrar_session={}",
+        signed_in.cookie("registrar_session").unwrap()
+    );
+    let new = browser
+        .get_with_headers("/students/new", &[("cookie", &session)])
+        .await;
+    new.assert_status(StatusCode::OK);
+    let token = new
+        .form("/students")
+        .value("csrf_token")
+        .unwrap()
+        .to_owned();
+    let body = serde_urlencoded::to_string([
+        ("name", "Ada"),
+        ("address", "1 Main St"),
+        ("gpa", "3.5"),
+        ("csrf_token", &token),
+    ])
+    .unwrap();
+    let created = browser
+        .post_raw_with_headers(
+            "/students",
+            "application/x-www-form-urlencoded",
+            body.into_bytes(),
+            &[("cookie", &session)],
+        )
+        .await;
+    created.assert_status(StatusCode::SEE_OTHER);
+    let flash = created
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("registrar_flash="))
+        .expect("a flash cookie");
+    assert!(flash.contains("Secure"), "{flash}");
+    assert!(flash.contains("HttpOnly"), "{flash}");
+
+    // Showing the message clears it, with a Secure cookie too.
+    let shown = browser
+        .get_with_headers(
+            created.location().unwrap(),
+            &[("cookie", &format!("{session}; registrar_flash=created"))],
+        )
+        .await;
+    assert_eq!(shown.flash().as_deref(), Some("Student created"));
+    let cleared = shown
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("registrar_flash="))
+        .expect("the flash cookie cleared");
+    assert!(
+        cleared.contains("Max-Age=0") && cleared.contains("Secure"),
+        "{cleared}"
     );
 }
 
@@ -613,7 +704,7 @@ async fn idle_and_expired_sessions_end(backend: Backend) {
         .await
         .unwrap();
     let policy =
-        registrar::state::AuthPolicy::from_settings(&registrar::config::Settings::for_tests(""));
+        registrar::auth::AuthPolicy::from_settings(&registrar::config::Settings::for_tests(""));
     assert_eq!(
         registrar::auth::sessions::sweep(&app.db, &policy)
             .await

@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use registrar::db::entities::{login_failure, sign_in_check};
-use registrar::state::Throttle;
+use registrar::auth::Throttle;
 use registrar::testing::{AppOptions, Backend, Outcomes, PASSWORD, REGISTRAR, TestApp, concurrently};
 use sea_orm::{ActiveValue::NotSet, ActiveValue::Set, EntityTrait, PaginatorTrait};
 

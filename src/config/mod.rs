@@ -1,0 +1,169 @@
+//! The command line: each command with its own options. Database options
+//! go with every command that uses the database; server options only with
+//! `serve`, which is also what `registrar` alone runs (with the same
+//! options: `registrar --bind X` = `registrar serve --bind X`).
+
+mod account;
+mod settings;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+pub use account::{AccountSpec, AccountSpecError, Role};
+pub use settings::{DatabaseSettings, EphemeralOptions, ServeOptions, Settings};
+
+/// registrar: edit student records in a browser, safely, together.
+#[derive(Debug, Parser)]
+#[command(
+    name = "registrar",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Without a command, registrar serves (`registrar serve`).
+    #[command(flatten)]
+    pub serve: ServeOptions,
+}
+
+impl Cli {
+    /// The command to run: the one named, else `serve`.
+    pub fn into_command(self) -> Command {
+        self.command.unwrap_or(Command::Serve(self.serve))
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply pending migrations, then serve (the default).
+    Serve(ServeOptions),
+    /// Apply pending migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
+    /// Manage registrar accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Fill the database with realistic, deterministic demo students.
+    Demo {
+        /// How many students to create.
+        #[arg(long, default_value_t = 1_000)]
+        students: u64,
+        /// The same seed gives the same students.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Add to a database that already holds students.
+        #[arg(long)]
+        append: bool,
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
+    /// Write the students as CSV (the list's columns), like /students.csv.
+    Export {
+        /// Only students whose name or address contains this.
+        #[arg(long, default_value = "")]
+        q: String,
+        /// Order: name, -name, gpa, -gpa, updated, -updated.
+        #[arg(long, default_value = "name")]
+        sort: String,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
+    /// Create students from a CSV file with columns name, address, gpa:
+    /// all of them, or none if any row is invalid.
+    Import {
+        file: PathBuf,
+        /// The registrar the imported records are attributed to.
+        #[arg(long = "as", default_value = "import")]
+        registrar: String,
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. The password is read from standard input with
+    /// --password-stdin, or asked for (hidden) on a terminal.
+    Add {
+        username: String,
+        /// viewer, registrar or admin (the first account is an admin
+        /// whatever is asked).
+        #[arg(long, default_value = "registrar")]
+        role: String,
+        /// Read the password from standard input (its first line).
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
+    /// List accounts with their roles.
+    List {
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
+    /// Disable an account and end its sessions.
+    Disable {
+        username: String,
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
+    /// Enable a disabled account.
+    Enable {
+        username: String,
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
+    /// Give an account a role: viewer, registrar or admin.
+    Role {
+        username: String,
+        role: String,
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
+}
+
+impl UserCommand {
+    pub fn database(&self) -> &DatabaseSettings {
+        match self {
+            UserCommand::Add { database, .. }
+            | UserCommand::List { database }
+            | UserCommand::Disable { database, .. }
+            | UserCommand::Enable { database, .. }
+            | UserCommand::Role { database, .. } => database,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    use super::{Cli, Command};
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn registrar_alone_serves_with_the_serve_options() {
+        let Command::Serve(serve) =
+            Cli::parse_from(["registrar", "--bind", "127.0.0.1:0"]).into_command()
+        else {
+            panic!("registrar alone serves");
+        };
+        assert_eq!(serve.settings.bind, Some("127.0.0.1:0".parse().unwrap()));
+        assert!(Cli::try_parse_from(["registrar", "demo", "--bind", "127.0.0.1:0"]).is_err());
+        assert!(Cli::try_parse_from(["registrar", "--bind", "127.0.0.1:0", "demo"]).is_err());
+        assert!(Cli::try_parse_from(["registrar", "migrate", "--database-url", "x"]).is_ok());
+        assert!(Cli::try_parse_from(["registrar", "--account", "a:b"]).is_err());
+    }
+}

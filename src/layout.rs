@@ -1,0 +1,64 @@
+//! What the shared layout (`templates/base.html`) shows on every page,
+//! error pages included. It depends on nothing of the request path, so
+//! that [`crate::error`] can render pages without depending on handlers;
+//! the signed-in registrar is added by `Layout::with_registrar`, which
+//! lives beside [`crate::auth::Registrar`].
+
+use crate::http::flash::Flash;
+
+/// What the shared layout shows on every page.
+#[derive(Debug, Clone, Default)]
+pub struct Layout {
+    pub title: String,
+    /// The signed-in registrar, shown in the header.
+    pub registrar: Option<String>,
+    /// Their role: the header offers only what it may do.
+    pub role: Option<crate::auth::roles::Role>,
+    /// The token every form on the page sends back.
+    pub csrf_token: String,
+    /// A one-time message after a redirect ("Saved").
+    pub flash: Option<Flash>,
+    /// `Error: ` goes before the title when the page shows form errors.
+    pub has_errors: bool,
+}
+
+impl Layout {
+    pub fn new(title: impl Into<String>) -> Self {
+        Layout {
+            title: title.into(),
+            ..Layout::default()
+        }
+    }
+
+    pub fn with_flash(mut self, flash: Option<Flash>) -> Self {
+        self.flash = flash;
+        self
+    }
+
+    /// For the pages before signing in: the pre-session CSRF token.
+    pub fn with_csrf_token(mut self, token: String) -> Self {
+        self.csrf_token = token;
+        self
+    }
+
+    pub fn with_errors(mut self, has_errors: bool) -> Self {
+        self.has_errors = has_errors;
+        self
+    }
+
+    /// Whether the page may offer changes to records.
+    pub fn may_change_records(&self) -> bool {
+        self.role
+            .is_some_and(crate::auth::roles::Role::may_change_records)
+    }
+
+    /// Whether the page may offer the admins' account pages.
+    pub fn may_manage_accounts(&self) -> bool {
+        self.role
+            .is_some_and(crate::auth::roles::Role::may_manage_accounts)
+    }
+
+    pub fn flash_message(&self) -> Option<&'static str> {
+        self.flash.map(Flash::message)
+    }
+}
