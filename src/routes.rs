@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::Method;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::http::Method;
 use axum::routing::{MethodRouter, get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::csrf::CsrfLayer;
@@ -18,8 +18,8 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use crate::assets;
 use crate::accounts::{admin, own};
+use crate::assets;
 use crate::auth::roles::{self, Access, Role};
 use crate::auth::{handlers as auth, sessions};
 use crate::error::AppError;
@@ -59,7 +59,12 @@ fn entries() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         )
     };
     vec![
-        entry(Method::GET, "/", Anyone, get(|| async { Redirect::to("/students") })),
+        entry(
+            Method::GET,
+            "/",
+            Anyone,
+            get(|| async { Redirect::to("/students") }),
+        ),
         entry(Method::GET, "/healthz", Anyone, get(healthz)),
         entry(Method::GET, "/static/{file}", Anyone, get(assets::serve)),
         entry(Method::GET, "/login", Visitor, get(auth::login_form)),
@@ -70,32 +75,97 @@ fn entries() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         entry(Method::GET, "/students", VIEWER, get(list::list)),
         entry(Method::POST, "/students", REGISTRAR, post(actions::create)),
         entry(Method::GET, "/students.csv", VIEWER, get(export::export)),
-        entry(Method::GET, "/students/new", REGISTRAR, get(pages::new_form)),
+        entry(
+            Method::GET,
+            "/students/new",
+            REGISTRAR,
+            get(pages::new_form),
+        ),
         entry(Method::GET, "/students/{id}", VIEWER, get(pages::show)),
-        entry(Method::POST, "/students/{id}", REGISTRAR, post(actions::update)),
-        entry(Method::GET, "/students/{id}/edit", REGISTRAR, get(pages::edit_form)),
-        entry(Method::GET, "/students/{id}/history", VIEWER, get(history::history)),
-        entry(Method::POST, "/students/{id}/delete", REGISTRAR, post(actions::delete)),
+        entry(
+            Method::POST,
+            "/students/{id}",
+            REGISTRAR,
+            post(actions::update),
+        ),
+        entry(
+            Method::GET,
+            "/students/{id}/edit",
+            REGISTRAR,
+            get(pages::edit_form),
+        ),
+        entry(
+            Method::GET,
+            "/students/{id}/history",
+            VIEWER,
+            get(history::history),
+        ),
+        entry(
+            Method::POST,
+            "/students/{id}/delete",
+            REGISTRAR,
+            post(actions::delete),
+        ),
         entry(Method::GET, "/changes", VIEWER, get(changes::my_changes)),
-        entry(Method::GET, "/students/import", REGISTRAR, get(uploads::upload_form)),
+        entry(
+            Method::GET,
+            "/students/import",
+            REGISTRAR,
+            get(uploads::upload_form),
+        ),
         entry(
             Method::POST,
             "/students/import",
             REGISTRAR,
             post(uploads::upload).layer(DefaultBodyLimit::max(uploads::MAX_UPLOAD_BYTES)),
         ),
-        entry(Method::GET, "/students/import/{id}", REGISTRAR, get(uploads::preview)),
-        entry(Method::POST, "/students/import/{id}", REGISTRAR, post(uploads::confirm)),
+        entry(
+            Method::GET,
+            "/students/import/{id}",
+            REGISTRAR,
+            get(uploads::preview),
+        ),
+        entry(
+            Method::POST,
+            "/students/import/{id}",
+            REGISTRAR,
+            post(uploads::confirm),
+        ),
         entry(Method::GET, "/accounts", ADMIN, get(admin::list)),
         entry(Method::POST, "/accounts", ADMIN, post(admin::create)),
         entry(Method::GET, "/accounts/new", ADMIN, get(admin::new_form)),
         entry(Method::GET, "/accounts/{username}", ADMIN, get(admin::show)),
-        entry(Method::POST, "/accounts/{username}", ADMIN, post(admin::update)),
-        entry(Method::POST, "/accounts/{username}/password", ADMIN, post(admin::set_password)),
+        entry(
+            Method::POST,
+            "/accounts/{username}",
+            ADMIN,
+            post(admin::update),
+        ),
+        entry(
+            Method::POST,
+            "/accounts/{username}/password",
+            ADMIN,
+            post(admin::set_password),
+        ),
         entry(Method::GET, "/account", SignedIn, get(own::show)),
-        entry(Method::POST, "/account/password", SignedIn, post(own::change_password)),
-        entry(Method::POST, "/account/sessions/{session}/end", SignedIn, post(own::end_session)),
-        entry(Method::POST, "/account/sessions/end-others", SignedIn, post(own::end_others)),
+        entry(
+            Method::POST,
+            "/account/password",
+            SignedIn,
+            post(own::change_password),
+        ),
+        entry(
+            Method::POST,
+            "/account/sessions/{session}/end",
+            SignedIn,
+            post(own::end_session),
+        ),
+        entry(
+            Method::POST,
+            "/account/sessions/end-others",
+            SignedIn,
+            post(own::end_others),
+        ),
     ]
 }
 
@@ -109,7 +179,8 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
     let mut routes = Router::new();
     for (spec, handler) in entries() {
         // Layers run outside in: the session is read, then the access checked.
-        let mut handler = handler.route_layer(middleware::from_fn_with_state(spec.access, roles::guard));
+        let mut handler =
+            handler.route_layer(middleware::from_fn_with_state(spec.access, roles::guard));
         if spec.access.reads_session() {
             handler = handler.route_layer(middleware::from_fn_with_state(
                 state.clone(),

@@ -60,7 +60,10 @@ pub async fn list(
 
 /// `GET /accounts/new`
 pub async fn new_form(registrar: Registrar) -> Result<Response, AppError> {
-    render(StatusCode::OK, &NewAccountPage::new(&registrar, NewAccountForm::default(), Vec::new()))
+    render(
+        StatusCode::OK,
+        &NewAccountPage::new(&registrar, NewAccountForm::default(), Vec::new()),
+    )
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -84,10 +87,9 @@ pub async fn create(
 ) -> Result<Response, AppError> {
     let mut errors = Vec::new();
     let username = Username::parse(&form.username).map_err(|m| errors.push(("username", m)));
-    let role = Role::parse(&form.role)
-        .ok_or_else(|| errors.push(("role", "Choose a role".to_owned())));
-    let new_password =
-        NewPassword::parse(&form.password).map_err(|m| errors.push(("password", m)));
+    let role =
+        Role::parse(&form.role).ok_or_else(|| errors.push(("role", "Choose a role".to_owned())));
+    let new_password = NewPassword::parse(&form.password).map_err(|m| errors.push(("password", m)));
     let (Ok(username), Ok(role), Ok(new_password)) = (username, role, new_password) else {
         return invalid(&registrar, form, errors);
     };
@@ -161,10 +163,9 @@ pub struct AccountForm {
 }
 
 fn seen_version(version: &str) -> Result<i64, AppError> {
-    version
-        .trim()
-        .parse()
-        .map_err(|_| AppError::BadRequest("The form's version is missing or not a number. Nothing was saved."))
+    version.trim().parse().map_err(|_| {
+        AppError::BadRequest("The form's version is missing or not a number. Nothing was saved.")
+    })
 }
 
 /// `POST /accounts/{username}`: role and enabled state.
@@ -192,9 +193,14 @@ pub async fn update(
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
     let change = Change::RoleAndEnabled { role, enabled };
-    let outcome =
-        store::change(&state.db, &admin(&registrar), &account.username_key, Some(seen), change)
-            .await?;
+    let outcome = store::change(
+        &state.db,
+        &admin(&registrar),
+        &account.username_key,
+        Some(seen),
+        change,
+    )
+    .await?;
     answer(&state, &registrar, outcome, seen).await
 }
 
@@ -231,9 +237,14 @@ pub async fn set_password(
             .map_err(|err| AppError::Internal(err.to_string()))?,
         must_change: form.must_change_password.is_some(),
     };
-    let outcome =
-        store::change(&state.db, &admin(&registrar), &account.username_key, Some(seen), change)
-            .await?;
+    let outcome = store::change(
+        &state.db,
+        &admin(&registrar),
+        &account.username_key,
+        Some(seen),
+        change,
+    )
+    .await?;
     answer(&state, &registrar, outcome, seen).await
 }
 
@@ -246,7 +257,10 @@ async fn answer(
     match outcome {
         ChangeOutcome::Saved(account) => {
             tracing::info!(admin = %registrar.username(), account = %account.username, "account changed");
-            Ok(see_other_with(&format!("/accounts/{}", account.username), Flash::Saved))
+            Ok(see_other_with(
+                &format!("/accounts/{}", account.username),
+                Flash::Saved,
+            ))
         }
         ChangeOutcome::Unchanged(account) => Ok(see_other_with(
             &format!("/accounts/{}", account.username),

@@ -27,7 +27,9 @@ pub enum Actor<'a> {
 impl Actor<'_> {
     pub fn name(&self) -> String {
         match self {
-            Actor::Admin { username, .. } | Actor::Holder { username, .. } => (*username).to_owned(),
+            Actor::Admin { username, .. } | Actor::Holder { username, .. } => {
+                (*username).to_owned()
+            }
             Actor::CommandLine => "command line".to_owned(),
             Actor::Setup => "first-time setup".to_owned(),
         }

@@ -5,9 +5,9 @@
 //! - [`admin`], [`admin_views`]: `/accounts…`, for admins;
 //! - [`own`], [`own_views`]: `/account…`, everyone's own password and sessions.
 
-pub mod changes;
-pub mod store;
 pub mod admin;
 pub mod admin_views;
+pub mod changes;
 pub mod own;
 pub mod own_views;
+pub mod store;

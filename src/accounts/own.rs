@@ -83,11 +83,14 @@ pub async fn change_password(
         Ok(check) => check,
         Err(refusal) => {
             errors.insert(0, ("current_password", refusal.message()));
-            let mut response =
-                render(StatusCode::TOO_MANY_REQUESTS, &page(&state, &registrar, errors).await?)?;
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(refusal.retry_after()));
+            let mut response = render(
+                StatusCode::TOO_MANY_REQUESTS,
+                &page(&state, &registrar, errors).await?,
+            )?;
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(refusal.retry_after()),
+            );
             return Ok(response);
         }
     };
@@ -110,8 +113,8 @@ pub async fn change_password(
         );
     };
     let hash = password::hash(&new_password)
-            .await
-            .map_err(|err| AppError::Internal(err.to_string()))?;
+        .await
+        .map_err(|err| AppError::Internal(err.to_string()))?;
     let holder = Actor::Holder {
         id: registrar.id,
         username: registrar.username(),

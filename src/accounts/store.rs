@@ -22,7 +22,10 @@ pub enum Change {
     Role(Role),
     Enabled(bool),
     /// The admin form: both at once.
-    RoleAndEnabled { role: Role, enabled: bool },
+    RoleAndEnabled {
+        role: Role,
+        enabled: bool,
+    },
     /// A new password hash, which the holder may have to replace at their
     /// next sign-in.
     Password {
@@ -113,7 +116,9 @@ pub async fn change(
         current.role == Role::Admin && enabled_before && (role != Role::Admin || !enabled);
     // Whoever has a shell on the server can always make a new admin; the
     // pages must never leave the office without one.
-    if stops_being_admin && *actor != Actor::CommandLine && other_enabled_admins(&txn, current.id).await? == 0
+    if stops_being_admin
+        && *actor != Actor::CommandLine
+        && other_enabled_admins(&txn, current.id).await? == 0
     {
         txn.rollback().await?;
         return Ok(ChangeOutcome::LastAdmin(current));
@@ -214,7 +219,14 @@ pub async fn change_own_password(
         .one(&txn)
         .await?
         .ok_or(AppError::SignedOut)?;
-    changes::record(&txn, &saved, holder, "password", "changed their own password").await?;
+    changes::record(
+        &txn,
+        &saved,
+        holder,
+        "password",
+        "changed their own password",
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }

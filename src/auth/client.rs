@@ -7,8 +7,8 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 
-use super::throttle::storable;
 use super::policy::AuthPolicy;
+use super::throttle::storable;
 
 /// The connection's peer address, when the server records it.
 pub struct PeerAddr(pub Option<SocketAddr>);

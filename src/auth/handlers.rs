@@ -121,9 +121,10 @@ pub async fn login(
                 next,
                 Some(refusal.message()),
             )?;
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(refusal.retry_after()));
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(refusal.retry_after()),
+            );
             return Ok(response);
         }
     };

@@ -23,9 +23,7 @@ use crate::http::redirect::see_other;
 
 /// What an account may do. Ordered: each role may do everything the ones
 /// before it may.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, EnumIter, DeriveActiveEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum Role {
     /// Reads the list, records, histories and the CSV export.

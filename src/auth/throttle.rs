@@ -25,14 +25,14 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::accounts::lock_instance;
+use super::policy::Throttle;
 use crate::db::entities::{login_failure, sign_in_check};
 use crate::db::{begin_write, now};
-use super::policy::Throttle;
 
 pub use super::client::{PeerAddr, client_address};
 
@@ -146,9 +146,14 @@ async fn try_admit(
     let txn = begin_write(db).await?;
     lock_instance(&txn).await?;
     let at = now();
-    let window = chrono::Duration::from_std(throttle.window).unwrap_or(chrono::Duration::minutes(10));
+    let window =
+        chrono::Duration::from_std(throttle.window).unwrap_or(chrono::Duration::minutes(10));
     let keys = [
-        (Some(&guesser.username_key), Some(&guesser.client), throttle.per_username),
+        (
+            Some(&guesser.username_key),
+            Some(&guesser.client),
+            throttle.per_username,
+        ),
         (None, Some(&guesser.client), throttle.per_client),
         (Some(&guesser.username_key), None, throttle.per_account),
     ];
@@ -190,7 +195,9 @@ impl Check {
     /// pair's failures (others' guesses at the account still count).
     pub async fn finish(self, db: &DatabaseConnection, succeeded: bool) -> Result<(), DbErr> {
         let txn = begin_write(db).await?;
-        sign_in_check::Entity::delete_by_id(self.id).exec(&txn).await?;
+        sign_in_check::Entity::delete_by_id(self.id)
+            .exec(&txn)
+            .await?;
         if succeeded {
             login_failure::Entity::delete_many()
                 .filter(login_failure::Column::UsernameKey.eq(self.guesser.username_key.as_str()))
@@ -259,7 +266,9 @@ async fn free_in(
         let free_at = failure.at + window;
         // Rounded up: a client that waits this long gets in.
         let micros = (free_at - at).num_microseconds().unwrap_or(0).max(0);
-        u64::try_from((micros + 999_999) / 1_000_000).unwrap_or(1).max(1)
+        u64::try_from((micros + 999_999) / 1_000_000)
+            .unwrap_or(1)
+            .max(1)
     }))
 }
 
@@ -269,7 +278,8 @@ async fn in_flight(
     client: Option<&String>,
     since: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
-    let mut query = sign_in_check::Entity::find().filter(sign_in_check::Column::StartedAt.gt(since));
+    let mut query =
+        sign_in_check::Entity::find().filter(sign_in_check::Column::StartedAt.gt(since));
     if let Some(username) = username {
         query = query.filter(sign_in_check::Column::UsernameKey.eq(username.as_str()));
     }
@@ -281,8 +291,7 @@ async fn in_flight(
 
 /// This instance's queue for one username: its attempts check one at a time.
 fn queue_for(username_key: &str) -> Arc<tokio::sync::Mutex<()>> {
-    static QUEUES: OnceLock<Mutex<HashMap<String, Weak<tokio::sync::Mutex<()>>>>> =
-        OnceLock::new();
+    static QUEUES: OnceLock<Mutex<HashMap<String, Weak<tokio::sync::Mutex<()>>>>> = OnceLock::new();
     let mut queues = QUEUES
         .get_or_init(Mutex::default)
         .lock()
@@ -319,4 +328,3 @@ pub async fn sweep(db: &impl ConnectionTrait, throttle: &Throttle) -> Result<u64
         .await?;
     Ok(failures.rows_affected + checks.rows_affected)
 }
-

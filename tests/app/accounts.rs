@@ -33,7 +33,12 @@ async fn account(app: &TestApp, username: &str) -> accounts::Account {
 
 /// Opens the account's page and submits its role form with `role` and
 /// `enabled`.
-async fn set_access(admin: &Browser, username: &str, role: &str, enabled: &str) -> registrar::testing::Page {
+async fn set_access(
+    admin: &Browser,
+    username: &str,
+    role: &str,
+    enabled: &str,
+) -> registrar::testing::Page {
     let path = format!("/accounts/{username}");
     let page = admin.get(&path).await;
     page.assert_status(StatusCode::OK);
@@ -51,7 +56,10 @@ async fn an_admin_adds_accounts_which_sign_in_with_their_role(backend: Backend) 
 
     let new = admin.get("/accounts/new").await;
     new.assert_status(StatusCode::OK);
-    assert_eq!(new.form("/accounts").options("role").unwrap(), ["viewer", "registrar", "admin"]);
+    assert_eq!(
+        new.form("/accounts").options("role").unwrap(),
+        ["viewer", "registrar", "admin"]
+    );
     // Invalid input: 422, the form again with the username kept.
     let mut form = new.form("/accounts");
     form.set("username", "bad name!").set("password", "short");
@@ -59,37 +67,56 @@ async fn an_admin_adds_accounts_which_sign_in_with_their_role(backend: Backend) 
     refused.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.field_error("username").is_some());
     assert!(refused.field_error("password").is_some());
-    assert_eq!(refused.form("/accounts").value("username"), Some("bad name!"));
+    assert_eq!(
+        refused.form("/accounts").value("username"),
+        Some("bad name!")
+    );
 
     let mut form = new.form("/accounts");
     form.set("username", "Vera")
         .choose("role", "viewer")
         .set("password", OTHER_PASSWORD);
-    form.submit(&admin).await.assert_redirect_to("/accounts/Vera");
+    form.submit(&admin)
+        .await
+        .assert_redirect_to("/accounts/Vera");
     let taken = {
         let mut form = new.form("/accounts");
         form.set("username", "VERA").set("password", OTHER_PASSWORD);
         form.submit(&admin).await
     };
     taken.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(taken.field_error("username").unwrap().contains("already exists"));
+    assert!(
+        taken
+            .field_error("username")
+            .unwrap()
+            .contains("already exists")
+    );
 
     let shown = admin.get("/accounts/vera").await;
     shown.assert_status(StatusCode::OK);
     assert_eq!(shown.text("dd[data-role]").as_deref(), Some("viewer"));
     let changes = shown.texts("table.changes tbody tr");
     assert!(
-        changes.iter().any(|c| c.contains(REGISTRAR) && c.contains("created as viewer")),
+        changes
+            .iter()
+            .any(|c| c.contains(REGISTRAR) && c.contains("created as viewer")),
         "{changes:?}"
     );
     let vera = app.signed_in_as("vera", OTHER_PASSWORD).await;
     vera.get("/students").await.assert_status(StatusCode::OK);
-    vera.get("/students/new").await.assert_status(StatusCode::FORBIDDEN);
-    vera.get("/accounts").await.assert_status(StatusCode::FORBIDDEN);
+    vera.get("/students/new")
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    vera.get("/accounts")
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
     // The list shows the last sign-in.
     let list = admin.get("/accounts").await;
     let rows = list.texts("table.accounts tbody tr");
-    assert!(rows.iter().any(|r| r.contains("Vera") && r.contains("UTC")), "{rows:?}");
+    assert!(
+        rows.iter().any(|r| r.contains("Vera") && r.contains("UTC")),
+        "{rows:?}"
+    );
 }
 
 async fn a_new_password_to_replace_leads_to_the_account_page_first(backend: Backend) {
@@ -100,7 +127,9 @@ async fn a_new_password_to_replace_leads_to_the_account_page_first(backend: Back
         .choose("role", "registrar")
         .set("password", "a temporary password")
         .add("must_change_password", "yes");
-    form.submit(&admin).await.assert_redirect_to("/accounts/newbie");
+    form.submit(&admin)
+        .await
+        .assert_redirect_to("/accounts/newbie");
 
     let newbie = app.browser();
     newbie
@@ -136,8 +165,14 @@ async fn a_stale_account_form_is_a_conflict_that_says_what_changed(backend: Back
     let conflict = stale.submit(&second).await;
     conflict.assert_status(StatusCode::CONFLICT);
     let said = conflict.text("main").unwrap();
-    assert!(said.contains("version 1") && said.contains("version 2"), "{said}");
-    assert!(said.contains("role viewer → registrar") && said.contains(REGISTRAR), "{said}");
+    assert!(
+        said.contains("version 1") && said.contains("version 2"),
+        "{said}"
+    );
+    assert!(
+        said.contains("role viewer → registrar") && said.contains(REGISTRAR),
+        "{said}"
+    );
     let vera = account(&app, VIEWER).await;
     assert_eq!((vera.role, vera.version), (Role::Registrar, 2));
     assert!(vera.disabled_at.is_none(), "the stale form changed nothing");
@@ -151,7 +186,10 @@ async fn a_stale_account_form_is_a_conflict_that_says_what_changed(backend: Back
     // Submitting the same values again is no change.
     let same = set_access(&first, VIEWER, "registrar", "true").await;
     same.assert_redirect_to(&path);
-    assert_eq!(first.follow(&same).await.flash().as_deref(), Some("No changes"));
+    assert_eq!(
+        first.follow(&same).await.flash().as_deref(),
+        Some("No changes")
+    );
     // A form without its version is refused outright.
     first
         .post_with_token(&path, &[("role", "viewer"), ("enabled", "true")])
@@ -163,10 +201,19 @@ async fn a_stale_account_form_is_a_conflict_that_says_what_changed(backend: Back
 async fn the_last_enabled_admin_cannot_be_disabled_or_demoted(backend: Backend) {
     let app = spawn_app!(backend);
     let admin = app.signed_in_browser().await;
-    for (role, enabled) in [("viewer", "true"), ("registrar", "true"), ("admin", "false")] {
+    for (role, enabled) in [
+        ("viewer", "true"),
+        ("registrar", "true"),
+        ("admin", "false"),
+    ] {
         let refused = set_access(&admin, REGISTRAR, role, enabled).await;
         refused.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(refused.text("#account-problem").unwrap().contains("last enabled admin"));
+        assert!(
+            refused
+                .text("#account-problem")
+                .unwrap()
+                .contains("last enabled admin")
+        );
     }
     let me = account(&app, REGISTRAR).await;
     assert_eq!((me.role, me.version), (Role::Admin, 1));
@@ -178,7 +225,10 @@ async fn the_last_enabled_admin_cannot_be_disabled_or_demoted(backend: Backend) 
         .await
         .assert_redirect_to(&format!("/accounts/{REGISTRAR}"));
     // No longer an admin: the account pages are closed to this session at once.
-    admin.get("/accounts").await.assert_status(StatusCode::FORBIDDEN);
+    admin
+        .get("/accounts")
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
     let second = app.signed_in_as("second", OTHER_PASSWORD).await;
     set_access(&second, "second", "admin", "false")
         .await
@@ -206,13 +256,19 @@ async fn disabling_or_setting_a_password_ends_the_accounts_sessions(backend: Bac
     form.set("password", "a password set by the admin")
         .remove("must_change_password");
     form.submit(&admin).await.assert_redirect_to(&path);
-    vera.get("/students").await.assert_redirect_to("/login?next=/students");
-    let vera = app.signed_in_as(VIEWER, "a password set by the admin").await;
+    vera.get("/students")
+        .await
+        .assert_redirect_to("/login?next=/students");
+    let vera = app
+        .signed_in_as(VIEWER, "a password set by the admin")
+        .await;
 
     set_access(&admin, VIEWER, "viewer", "false")
         .await
         .assert_redirect_to(&path);
-    vera.get("/students").await.assert_redirect_to("/login?next=/students");
+    vera.get("/students")
+        .await
+        .assert_redirect_to("/login?next=/students");
     app.browser()
         .sign_in(VIEWER, "a password set by the admin")
         .await
@@ -236,12 +292,16 @@ async fn disabling_or_setting_a_password_ends_the_accounts_sessions(backend: Bac
         .map(|c| (c.actor, c.action))
         .collect();
     for action in ["password", "disabled"] {
-        assert!(recorded.contains(&(REGISTRAR.to_owned(), action.to_owned())), "{recorded:?}");
+        assert!(
+            recorded.contains(&(REGISTRAR.to_owned(), action.to_owned())),
+            "{recorded:?}"
+        );
     }
     set_access(&admin, VIEWER, "viewer", "true")
         .await
         .assert_redirect_to(&path);
-    app.signed_in_as(VIEWER, "a password set by the admin").await;
+    app.signed_in_as(VIEWER, "a password set by the admin")
+        .await;
 }
 
 async fn changing_my_password_ends_my_other_sessions_not_this_one(backend: Backend) {
@@ -277,7 +337,10 @@ async fn changing_my_password_ends_my_other_sessions_not_this_one(backend: Backe
         .submit(&here)
         .await
         .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
-    elsewhere.get("/students").await.assert_status(StatusCode::OK);
+    elsewhere
+        .get("/students")
+        .await
+        .assert_status(StatusCode::OK);
 
     let mut change = page.form("/account/password");
     change
@@ -304,7 +367,10 @@ async fn a_session_ended_from_the_sessions_page_is_refused_on_another_instance(b
     let here = first.signed_in_browser().await;
     let lost_laptop = first.signed_in_browser().await;
     let on_second = format!("{}/students", second.base_url);
-    lost_laptop.get(&on_second).await.assert_status(StatusCode::OK);
+    lost_laptop
+        .get(&on_second)
+        .await
+        .assert_status(StatusCode::OK);
 
     let page = here.get("/account").await;
     let others: Vec<_> = page
@@ -337,7 +403,10 @@ async fn a_session_ended_from_the_sessions_page_is_refused_on_another_instance(b
         .submit(&here)
         .await
         .assert_redirect_to("/account");
-    third.get(&on_second).await.assert_redirect_to("/login?next=/students");
+    third
+        .get(&on_second)
+        .await
+        .assert_redirect_to("/login?next=/students");
     here.get("/students").await.assert_status(StatusCode::OK);
     // An unknown session is not found; one's own is signing out.
     here.post_with_token("/account/sessions/ffffffffffffffff/end", &[])
@@ -346,7 +415,9 @@ async fn a_session_ended_from_the_sessions_page_is_refused_on_another_instance(b
     let own = here.get("/account").await;
     let own_form = own.form(&format!("/account/sessions/{mine}/end"));
     own_form.submit(&here).await.assert_redirect_to("/login");
-    here.get("/students").await.assert_redirect_to("/login?next=/students");
+    here.get("/students")
+        .await
+        .assert_redirect_to("/login?next=/students");
 }
 
 async fn a_demoted_or_disabled_writer_is_refused_when_the_write_happens(backend: Backend) {
@@ -365,7 +436,9 @@ async fn a_demoted_or_disabled_writer_is_refused_when_the_write_happens(backend:
         .assert_redirect_to("/accounts/clerk");
     let mut form = edit.form(&path);
     form.set("name", "Ada Lovelace");
-    form.submit(&clerk).await.assert_status(StatusCode::FORBIDDEN);
+    form.submit(&clerk)
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
     show.form(&format!("{path}/delete"))
         .submit(&clerk)
         .await

@@ -22,8 +22,8 @@ mod requests;
 mod resilience;
 mod roles;
 mod scale;
-mod signins;
 mod security;
+mod signins;
 mod students;
 mod upgrade;
 

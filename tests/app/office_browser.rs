@@ -82,7 +82,11 @@ async fn an_admin_manages_accounts_in_the_browser_without_accessibility_violatio
     form.submit(&kit).await;
     click(&admin, "#enabled-false").await;
     click_and_wait(&admin, "form[action='/accounts/vera'] button[type=submit]").await;
-    assert!(text_of(&admin, "#stale-message").await.contains("version 1"));
+    assert!(
+        text_of(&admin, "#stale-message")
+            .await
+            .contains("version 1")
+    );
     screenshot(&admin, "account-stale").await;
     total += check(&admin, "stale account form").await;
     click_and_wait(&admin, "a[href='/accounts/vera']").await;
@@ -93,8 +97,16 @@ async fn an_admin_manages_accounts_in_the_browser_without_accessibility_violatio
     // The last admin, protected.
     open(&admin, &app, &format!("/accounts/{REGISTRAR}")).await;
     click(&admin, "#role-viewer").await;
-    click_and_wait(&admin, &format!("form[action='/accounts/{REGISTRAR}'] button[type=submit]")).await;
-    assert!(text_of(&admin, "#account-problem").await.contains("last enabled admin"));
+    click_and_wait(
+        &admin,
+        &format!("form[action='/accounts/{REGISTRAR}'] button[type=submit]"),
+    )
+    .await;
+    assert!(
+        text_of(&admin, "#account-problem")
+            .await
+            .contains("last enabled admin")
+    );
     total += check(&admin, "last admin refused").await;
 
     // Everyone's own page, with a wrong current password.
@@ -106,12 +118,24 @@ async fn an_admin_manages_accounts_in_the_browser_without_accessibility_violatio
     fill(&vera, "#current_password", "not it at all").await;
     fill(&vera, "#password", "a new long password").await;
     fill(&vera, "#password_confirm", "a new long password").await;
-    click_and_wait(&vera, "form[action='/account/password'] button[type=submit]").await;
-    assert!(text_of(&vera, "#error-summary").await.contains("current password"));
+    click_and_wait(
+        &vera,
+        "form[action='/account/password'] button[type=submit]",
+    )
+    .await;
+    assert!(
+        text_of(&vera, "#error-summary")
+            .await
+            .contains("current password")
+    );
     total += check(&vera, "my account with errors").await;
     // A viewer is offered no changes.
     open(&vera, &app, "/students").await;
-    assert!(vera.find(fantoccini::Locator::Css("a[href='/students/new']")).await.is_err());
+    assert!(
+        vera.find(fantoccini::Locator::Css("a[href='/students/new']"))
+            .await
+            .is_err()
+    );
     total += check(&vera, "list as a viewer").await;
     // A page beyond the role.
     open(&vera, &app, "/accounts").await;

@@ -30,7 +30,9 @@ fn registrar(app: &TestApp, args: &[&str], stdin: &str) -> Output {
         .expect("stdin")
         .write_all(stdin.as_bytes())
         .expect("writing stdin");
-    child.wait_with_output().expect("the registrar binary exits")
+    child
+        .wait_with_output()
+        .expect("the registrar binary exits")
 }
 
 fn stdout(output: &Output) -> String {
@@ -55,9 +57,24 @@ async fn user_commands_give_and_change_roles(backend: Backend) {
     };
     let password = "a long enough password\n";
     // The first account is an admin, whatever was asked.
-    let first = registrar(&app, &["user", "add", "boss", "--role", "viewer", "--password-stdin"], password);
+    let first = registrar(
+        &app,
+        &[
+            "user",
+            "add",
+            "boss",
+            "--role",
+            "viewer",
+            "--password-stdin",
+        ],
+        password,
+    );
     assert!(first.status.success(), "{first:?}");
-    assert!(stdout(&first).contains("Created admin account boss"), "{}", stdout(&first));
+    assert!(
+        stdout(&first).contains("Created admin account boss"),
+        "{}",
+        stdout(&first)
+    );
     assert_eq!(role_of(&app, "boss").await, Role::Admin);
     // Then the role asked for, `registrar` by default.
     for (username, args) in [("vera", &["--role", "viewer"][..]), ("clerk", &[][..])] {
@@ -67,7 +84,11 @@ async fn user_commands_give_and_change_roles(backend: Backend) {
     }
     assert_eq!(role_of(&app, "vera").await, Role::Viewer);
     assert_eq!(role_of(&app, "clerk").await, Role::Registrar);
-    let unknown = registrar(&app, &["user", "add", "x", "--role", "root", "--password-stdin"], password);
+    let unknown = registrar(
+        &app,
+        &["user", "add", "x", "--role", "root", "--password-stdin"],
+        password,
+    );
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown role"));
 
@@ -76,21 +97,54 @@ async fn user_commands_give_and_change_roles(backend: Backend) {
         assert!(listed.contains(line), "{listed}");
     }
 
-    assert!(registrar(&app, &["user", "role", "VERA", "registrar"], "").status.success());
+    assert!(
+        registrar(&app, &["user", "role", "VERA", "registrar"], "")
+            .status
+            .success()
+    );
     assert_eq!(role_of(&app, "vera").await, Role::Registrar);
-    assert!(!registrar(&app, &["user", "role", "vera", "boss"], "").status.success());
-    assert!(!registrar(&app, &["user", "role", "nobody", "viewer"], "").status.success());
+    assert!(
+        !registrar(&app, &["user", "role", "vera", "boss"], "")
+            .status
+            .success()
+    );
+    assert!(
+        !registrar(&app, &["user", "role", "nobody", "viewer"], "")
+            .status
+            .success()
+    );
 
     let clerk = app.signed_in_as("clerk", password.trim()).await;
-    assert!(registrar(&app, &["user", "disable", "clerk"], "").status.success());
-    clerk.get("/students").await.assert_redirect_to("/login?next=/students");
-    assert!(registrar(&app, &["user", "enable", "clerk"], "").status.success());
+    assert!(
+        registrar(&app, &["user", "disable", "clerk"], "")
+            .status
+            .success()
+    );
+    clerk
+        .get("/students")
+        .await
+        .assert_redirect_to("/login?next=/students");
+    assert!(
+        registrar(&app, &["user", "enable", "clerk"], "")
+            .status
+            .success()
+    );
     let clerk = app.signed_in_as("clerk", password.trim()).await;
-    clerk.get("/students/new").await.assert_status(StatusCode::OK);
-    assert!(!registrar(&app, &["user", "enable", "nobody"], "").status.success());
+    clerk
+        .get("/students/new")
+        .await
+        .assert_status(StatusCode::OK);
+    assert!(
+        !registrar(&app, &["user", "enable", "nobody"], "")
+            .status
+            .success()
+    );
 
     // Each change is recorded, by the command line.
-    let vera = accounts::find_by_username(&app.db, "vera").await.unwrap().unwrap();
+    let vera = accounts::find_by_username(&app.db, "vera")
+        .await
+        .unwrap()
+        .unwrap();
     let recorded: Vec<_> = account_change::Entity::find()
         .filter(account_change::Column::RegistrarId.eq(vera.id))
         .all(&app.db)
@@ -100,7 +154,10 @@ async fn user_commands_give_and_change_roles(backend: Backend) {
         .map(|c| (c.actor, c.detail))
         .collect();
     assert!(
-        recorded.contains(&("command line".to_owned(), "role viewer → registrar".to_owned())),
+        recorded.contains(&(
+            "command line".to_owned(),
+            "role viewer → registrar".to_owned()
+        )),
         "{recorded:?}"
     );
 }

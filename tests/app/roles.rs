@@ -127,16 +127,30 @@ fn check(spec: &RouteSpec, asker: Asker, answer: &registrar::testing::Page) {
         .is_some_and(|l| l == "/login" || l.starts_with("/login?next="));
     match (spec.access, asker) {
         (Access::Anyone | Access::Visitor, _) => {
-            assert_ne!(answer.status, StatusCode::FORBIDDEN, "{what}: {}", answer.body);
+            assert_ne!(
+                answer.status,
+                StatusCode::FORBIDDEN,
+                "{what}: {}",
+                answer.body
+            );
         }
         (_, Asker::Anonymous) => {
             assert_eq!(answer.status, StatusCode::SEE_OTHER, "{what}");
             assert!(to_login, "{what} leads to {:?}", answer.location());
         }
         (access, Asker::Signed(role)) if access.allows(role) => {
-            assert_ne!(answer.status, StatusCode::FORBIDDEN, "{what}: {}", answer.body);
+            assert_ne!(
+                answer.status,
+                StatusCode::FORBIDDEN,
+                "{what}: {}",
+                answer.body
+            );
             assert!(!to_login, "{what} was sent to sign in");
-            assert!(!answer.status.is_server_error(), "{what}: {}", answer.status);
+            assert!(
+                !answer.status.is_server_error(),
+                "{what}: {}",
+                answer.status
+            );
         }
         (_, Asker::Signed(role)) => {
             answer.assert_status(StatusCode::FORBIDDEN);
@@ -248,12 +262,21 @@ async fn viewer_posts_change_nothing(backend: Backend) {
         ),
         (
             path.clone(),
-            vec![("name", "Eve"), ("address", "2 Elm St"), ("gpa", "4"), ("version", "1")],
+            vec![
+                ("name", "Eve"),
+                ("address", "2 Elm St"),
+                ("gpa", "4"),
+                ("version", "1"),
+            ],
         ),
         (format!("{path}/delete"), vec![("version", "1")]),
         (
             "/accounts".into(),
-            vec![("username", "mallory"), ("role", "admin"), ("password", "a long password")],
+            vec![
+                ("username", "mallory"),
+                ("role", "admin"),
+                ("password", "a long password"),
+            ],
         ),
         // Promoting oneself.
         (
@@ -278,11 +301,19 @@ async fn viewer_posts_change_nothing(backend: Backend) {
         .post_multipart(
             "/students/import",
             &[("csrf_token", &token)],
-            Some(("file", "students.csv", b"name,address,gpa\nEve,2 Elm St,4\n".to_vec())),
+            Some((
+                "file",
+                "students.csv",
+                b"name,address,gpa\nEve,2 Elm St,4\n".to_vec(),
+            )),
         )
         .await
         .assert_status(StatusCode::FORBIDDEN);
-    assert_eq!(snapshot(&app.db).await, before, "a viewer's posts changed something");
+    assert_eq!(
+        snapshot(&app.db).await,
+        before,
+        "a viewer's posts changed something"
+    );
     // The admin's sessions survived the viewer's attempt to disable them.
     assert!(session::Entity::find().count(&app.db).await.unwrap() >= 2);
     admin.get("/accounts").await.assert_status(StatusCode::OK);
@@ -300,21 +331,30 @@ async fn pages_offer_only_what_the_role_may_do(backend: Backend) {
     let edit = format!("/students/{id}/edit");
     for (browser, role) in [
         (app.signed_in_as(VIEWER, OTHER_PASSWORD).await, Role::Viewer),
-        (app.signed_in_as(CLERK, OTHER_PASSWORD).await, Role::Registrar),
+        (
+            app.signed_in_as(CLERK, OTHER_PASSWORD).await,
+            Role::Registrar,
+        ),
         (admin, Role::Admin),
     ] {
         let list = browser.get("/students").await;
         list.assert_status(StatusCode::OK);
-        assert_eq!(offers(&list, "/students/new"), role >= Role::Registrar, "{role}");
-        assert_eq!(offers(&list, "/students/import"), role >= Role::Registrar, "{role}");
+        assert_eq!(
+            offers(&list, "/students/new"),
+            role >= Role::Registrar,
+            "{role}"
+        );
+        assert_eq!(
+            offers(&list, "/students/import"),
+            role >= Role::Registrar,
+            "{role}"
+        );
         assert_eq!(offers(&list, "/accounts"), role == Role::Admin, "{role}");
         assert!(offers(&list, "/account"), "{role}");
         let show = browser.get(&format!("/students/{id}")).await;
         assert_eq!(offers(&show, &edit), role >= Role::Registrar, "{role}");
         assert_eq!(
-            show.forms()
-                .iter()
-                .any(|f| f.action.ends_with("/delete")),
+            show.forms().iter().any(|f| f.action.ends_with("/delete")),
             role >= Role::Registrar,
             "{role}"
         );

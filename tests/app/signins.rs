@@ -3,9 +3,11 @@
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use registrar::db::entities::{login_failure, sign_in_check};
 use registrar::auth::Throttle;
-use registrar::testing::{AppOptions, Backend, Outcomes, PASSWORD, REGISTRAR, TestApp, concurrently};
+use registrar::db::entities::{login_failure, sign_in_check};
+use registrar::testing::{
+    AppOptions, Backend, Outcomes, PASSWORD, REGISTRAR, TestApp, concurrently,
+};
 use sea_orm::{ActiveValue::NotSet, ActiveValue::Set, EntityTrait, PaginatorTrait};
 
 use crate::on_every_backend;
@@ -30,7 +32,11 @@ fn production(window: Duration) -> AppOptions {
 
 /// `clients` sign-ins at once as the registrar with `password`; the
 /// statuses and every `Retry-After` seen.
-async fn sign_in_at_once(app: &TestApp, clients: usize, password: &'static str) -> (Outcomes, Vec<u64>) {
+async fn sign_in_at_once(
+    app: &TestApp,
+    clients: usize,
+    password: &'static str,
+) -> (Outcomes, Vec<u64>) {
     let browsers: Vec<_> = (0..clients).map(|_| app.browser()).collect();
     // Every client has its sign-in form before any submits.
     let mut forms = Vec::new();
@@ -39,14 +45,17 @@ async fn sign_in_at_once(app: &TestApp, clients: usize, password: &'static str) 
         form.set("username", REGISTRAR).set("password", password);
         forms.push(form);
     }
-    let attempts = browsers.into_iter().zip(forms).map(|(browser, form)| async move {
-        let answer = form.submit(&browser).await;
-        let retry = answer
-            .headers
-            .get("retry-after")
-            .map(|v| v.to_str().unwrap().parse::<u64>().unwrap());
-        (answer.status, retry)
-    });
+    let attempts = browsers
+        .into_iter()
+        .zip(forms)
+        .map(|(browser, form)| async move {
+            let answer = form.submit(&browser).await;
+            let retry = answer
+                .headers
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap().parse::<u64>().unwrap());
+            (answer.status, retry)
+        });
     let answers = futures_util::future::join_all(attempts).await;
     let mut outcomes = Outcomes::default();
     let mut retries = Vec::new();
@@ -75,7 +84,11 @@ async fn sixty_four_simultaneous_right_passwords_all_get_in(backend: Backend) {
     assert_eq!(outcomes.count(StatusCode::SEE_OTHER), 64, "{outcomes:?}");
     assert!(retries.is_empty());
     assert_eq!(failures(&app).await, 0);
-    assert_eq!(sign_in_check::Entity::find().count(&app.db).await.unwrap(), 0, "no check is left in flight");
+    assert_eq!(
+        sign_in_check::Entity::find().count(&app.db).await.unwrap(),
+        0,
+        "no check is left in flight"
+    );
 }
 
 async fn sixty_four_simultaneous_wrong_guesses_reach_the_check_at_most_the_limit(backend: Backend) {
@@ -85,10 +98,25 @@ async fn sixty_four_simultaneous_wrong_guesses_reach_the_check_at_most_the_limit
     };
     let limit = Throttle::default().per_username;
     let (outcomes, retries) = sign_in_at_once(&app, 64, "a wrong guess").await;
-    eprintln!("{}: 64 simultaneous wrong guesses: {outcomes:?}", backend.name());
-    assert_eq!(outcomes.count(StatusCode::UNAUTHORIZED), limit, "{outcomes:?}");
-    assert_eq!(outcomes.count(StatusCode::TOO_MANY_REQUESTS), 64 - limit, "{outcomes:?}");
-    assert_eq!(failures(&app).await, limit, "only checked guesses are counted");
+    eprintln!(
+        "{}: 64 simultaneous wrong guesses: {outcomes:?}",
+        backend.name()
+    );
+    assert_eq!(
+        outcomes.count(StatusCode::UNAUTHORIZED),
+        limit,
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        outcomes.count(StatusCode::TOO_MANY_REQUESTS),
+        64 - limit,
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        failures(&app).await,
+        limit,
+        "only checked guesses are counted"
+    );
     assert_eq!(retries.len() as u64, 64 - limit);
     assert!(retries.iter().all(|r| (1..=4).contains(r)), "{retries:?}");
 
@@ -96,9 +124,18 @@ async fn sixty_four_simultaneous_wrong_guesses_reach_the_check_at_most_the_limit
     // throttled attempt checks nothing)...
     let locked = app.browser().sign_in(REGISTRAR, PASSWORD).await;
     locked.assert_status(StatusCode::TOO_MANY_REQUESTS);
-    assert!(locked.text("#login-error").unwrap().contains("Too many failed attempts"));
+    assert!(
+        locked
+            .text("#login-error")
+            .unwrap()
+            .contains("Too many failed attempts")
+    );
     // ...and Retry-After tells the truth: waiting that long is enough.
-    let retry: u64 = locked.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: u64 = locked.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     tokio::time::sleep(Duration::from_secs(retry)).await;
     app.browser()
         .sign_in(REGISTRAR, PASSWORD)
@@ -107,7 +144,8 @@ async fn sixty_four_simultaneous_wrong_guesses_reach_the_check_at_most_the_limit
 }
 
 async fn wrong_guesses_sent_to_two_instances_at_once_are_limited_together(backend: Backend) {
-    let Some(first) = TestApp::spawn_with(backend, production(Duration::from_secs(600))).await else {
+    let Some(first) = TestApp::spawn_with(backend, production(Duration::from_secs(600))).await
+    else {
         return;
     };
     let second = first.another_instance().await;
@@ -122,8 +160,14 @@ async fn wrong_guesses_sent_to_two_instances_at_once_are_limited_together(backen
         }
     })
     .await;
-    eprintln!("{}: 64 wrong guesses on two instances: {outcomes:?}", backend.name());
-    assert!(outcomes.count(StatusCode::UNAUTHORIZED) <= limit, "{outcomes:?}");
+    eprintln!(
+        "{}: 64 wrong guesses on two instances: {outcomes:?}",
+        backend.name()
+    );
+    assert!(
+        outcomes.count(StatusCode::UNAUTHORIZED) <= limit,
+        "{outcomes:?}"
+    );
     assert_eq!(
         outcomes.count(StatusCode::UNAUTHORIZED) + outcomes.count(StatusCode::TOO_MANY_REQUESTS),
         64,
@@ -149,8 +193,14 @@ async fn a_strangers_guesses_from_elsewhere_do_not_lock_the_registrar_out(backen
     let mut rows: Vec<_> = (0..throttle.per_username)
         .map(|_| guess("203.0.113.9".to_owned()))
         .collect();
-    rows.extend((0..throttle.per_account - throttle.per_username - 1).map(|i| guess(format!("198.51.{}.{}", i / 200, i % 200))));
-    login_failure::Entity::insert_many(rows).exec(&app.db).await.unwrap();
+    rows.extend(
+        (0..throttle.per_account - throttle.per_username - 1)
+            .map(|i| guess(format!("198.51.{}.{}", i / 200, i % 200))),
+    );
+    login_failure::Entity::insert_many(rows)
+        .exec(&app.db)
+        .await
+        .unwrap();
     app.browser()
         .sign_in(REGISTRAR, PASSWORD)
         .await
@@ -164,6 +214,10 @@ async fn a_strangers_guesses_from_elsewhere_do_not_lock_the_registrar_out(backen
         .unwrap();
     let locked = app.browser().sign_in(REGISTRAR, PASSWORD).await;
     locked.assert_status(StatusCode::TOO_MANY_REQUESTS);
-    let retry: u64 = locked.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: u64 = locked.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((590..=600).contains(&retry), "Retry-After {retry}");
 }

@@ -37,8 +37,14 @@ async fn accounts_of_the_previous_release_become_admins(backend: Backend) {
         let insert = Query::insert()
             .into_table(Alias::new("registrars"))
             .columns(
-                ["username", "username_key", "password_hash", "created_at", "disabled_at"]
-                    .map(Alias::new),
+                [
+                    "username",
+                    "username_key",
+                    "password_hash",
+                    "created_at",
+                    "disabled_at",
+                ]
+                .map(Alias::new),
             )
             .values_panic([
                 username.into(),
@@ -94,7 +100,9 @@ async fn accounts_of_the_previous_release_become_admins(backend: Backend) {
     form.set("username", "newcomer")
         .choose("role", "viewer")
         .set("password", "a newcomer's password");
-    form.submit(&browser).await.assert_redirect_to("/accounts/newcomer");
+    form.submit(&browser)
+        .await
+        .assert_redirect_to("/accounts/newcomer");
     let newcomer = registrar::auth::accounts::find_by_username(&db, "newcomer")
         .await
         .unwrap()

@@ -13,7 +13,7 @@ pub mod instance;
 pub mod login_failure;
 pub mod registrar;
 pub mod revision;
-pub mod sign_in_check;
 pub mod session;
+pub mod sign_in_check;
 pub mod student;
 pub mod student_count;
