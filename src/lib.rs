@@ -29,6 +29,7 @@ pub mod health;
 pub mod http;
 pub mod layout;
 pub mod routes;
+pub mod server;
 pub mod startup;
 pub mod state;
 pub mod students;

@@ -246,27 +246,30 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
 }
 
 /// Headers every response carries (docs/contract.md §4): no script at all, no framing,
-/// no type sniffing, no full URLs leaked to other sites.
+/// no type sniffing, no full URLs leaked to other sites. Pages show
+/// personal data: not kept in caches, not shown again by Back after signing
+/// out (static assets set their own `Cache-Control`).
+pub const SECURITY_HEADERS: [(header::HeaderName, &str); 5] = [
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+         frame-ancestors 'none'; base-uri 'none'",
+    ),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::X_FRAME_OPTIONS, "DENY"),
+    (header::REFERRER_POLICY, "same-origin"),
+    (header::CACHE_CONTROL, "no-store"),
+];
+
 fn with_security_headers(router: Router) -> Router {
-    let policy = [
-        (
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
-             frame-ancestors 'none'; base-uri 'none'",
-        ),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::X_FRAME_OPTIONS, "DENY"),
-        (header::REFERRER_POLICY, "same-origin"),
-        // Pages show personal data: not kept in caches, not shown again by
-        // Back after signing out. Static assets set their own.
-        (header::CACHE_CONTROL, "no-store"),
-    ];
-    policy.into_iter().fold(router, |router, (name, value)| {
-        router.layer(SetResponseHeaderLayer::if_not_present(
-            name,
-            HeaderValue::from_static(value),
-        ))
-    })
+    SECURITY_HEADERS
+        .into_iter()
+        .fold(router, |router, (name, value)| {
+            router.layer(SetResponseHeaderLayer::if_not_present(
+                name,
+                HeaderValue::from_static(value),
+            ))
+        })
 }
 
 /// Turns the body-less or plain-text errors that layers and extractors

@@ -135,6 +135,9 @@ pub struct Application {
     db: DatabaseConnection,
     auth: AuthPolicy,
     request_timeout: std::time::Duration,
+    connections: crate::server::ConnectionLimits,
+    /// Descriptors kept for other uses than connections (pool, files).
+    reserved_descriptors: usize,
 }
 
 impl Application {
@@ -150,6 +153,8 @@ impl Application {
             db,
             auth: AuthPolicy::from_settings(settings),
             request_timeout: std::time::Duration::from_secs(settings.request_timeout_secs.max(1)),
+            connections: settings.connections.clone(),
+            reserved_descriptors: settings.database.db_pool_size as usize + 64,
         })
     }
 
@@ -190,12 +195,14 @@ impl Application {
         };
         let sweeper = tokio::spawn(sweep_periodically(state.clone()));
         let app = router(state, self.request_timeout);
-        axum::serve(
+        crate::server::serve(
             self.listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
+            app,
+            &self.connections,
+            self.reserved_descriptors,
+            shutdown,
         )
-        .with_graceful_shutdown(shutdown)
-        .await?;
+        .await;
         sweeper.abort();
         tracing::info!("stopped serving; closing the database pool");
         self.db.close().await?;

@@ -8,6 +8,14 @@ use axum::response::{Html, IntoResponse, Response};
 use crate::error::AppError;
 pub use crate::layout::Layout;
 
+/// User text set inside one of our sentences where markup cannot isolate
+/// it (a `<title>`, a heading built as a string): between FIRST STRONG
+/// ISOLATE and POP DIRECTIONAL ISOLATE, so a right-to-left name never
+/// reorders the words around it (SPEC §4).
+pub fn isolated(text: &str) -> String {
+    format!("\u{2068}{text}\u{2069}")
+}
+
 /// Renders `page` with `status`.
 pub fn render(status: StatusCode, page: &impl Template) -> Result<Response, AppError> {
     Ok((status, Html(page.render()?)).into_response())

@@ -87,6 +87,9 @@ pub struct Settings {
 
     #[command(flatten)]
     pub database: DatabaseSettings,
+
+    #[command(flatten)]
+    pub connections: crate::server::ConnectionLimits,
 }
 
 impl Settings {
@@ -100,6 +103,7 @@ impl Settings {
             session_max_hours: 12,
             request_timeout_secs: 30,
             client_ip_header: None,
+            connections: crate::server::ConnectionLimits::default(),
         }
     }
 

@@ -1,6 +1,6 @@
 use std::fmt;
 
-use super::text::{TextError, single_line};
+use super::text::{TextError, is_unchanged, single_line};
 
 /// A student's address: trimmed, 1–60 characters, one line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +13,16 @@ impl Address {
         single_line(input, Self::MAX_CHARS)
             .map(Address)
             .map_err(|e: TextError| e.message("address"))
+    }
+
+    /// An edit of the stored value: input equal to it up to NFC is the
+    /// stored value itself, kept as it is (values stored before the rule
+    /// stay until edited, SPEC §1); anything else must pass [`Address::parse`].
+    pub fn parse_edit(input: &str, stored: &str) -> Result<Self, String> {
+        if is_unchanged(input, stored) {
+            return Ok(Address(stored.to_owned()));
+        }
+        Self::parse(input)
     }
 
     pub fn as_str(&self) -> &str {

@@ -31,14 +31,33 @@ impl StudentFields {
     /// the message of a problem found while reading it (a CSV cell that is
     /// not UTF-8). Every field is checked, so every message is returned.
     pub fn parse<'a>(text: impl Fn(Field) -> Result<&'a str, String>) -> Result<Self, FieldErrors> {
+        Self::parse_with(text, Name::parse, Address::parse)
+    }
+
+    /// [`StudentFields::parse`] for an edit of a stored name and address:
+    /// text equal to the stored value up to NFC is that value, kept as it is
+    /// stored even if it predates the character rule (SPEC §1), so a save
+    /// that changes nothing stays "No changes".
+    pub fn parse_edit<'a>(
+        text: impl Fn(Field) -> Result<&'a str, String>,
+        name: &str,
+        address: &str,
+    ) -> Result<Self, FieldErrors> {
+        Self::parse_with(
+            text,
+            |input| Name::parse_edit(input, name),
+            |input| Address::parse_edit(input, address),
+        )
+    }
+
+    fn parse_with<'a>(
+        text: impl Fn(Field) -> Result<&'a str, String>,
+        name: impl Fn(&str) -> Result<Name, String>,
+        address: impl Fn(&str) -> Result<Address, String>,
+    ) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::default();
-        let name = keep(&mut errors, Field::Name, text(Field::Name), Name::parse);
-        let address = keep(
-            &mut errors,
-            Field::Address,
-            text(Field::Address),
-            Address::parse,
-        );
+        let name = keep(&mut errors, Field::Name, text(Field::Name), name);
+        let address = keep(&mut errors, Field::Address, text(Field::Address), address);
         let gpa = keep(&mut errors, Field::Gpa, text(Field::Gpa), Gpa::parse);
         match (name, address, gpa) {
             (Some(name), Some(address), Some(gpa)) => Ok(StudentFields { name, address, gpa }),

@@ -1,6 +1,6 @@
 use std::fmt;
 
-use super::text::{TextError, single_line};
+use super::text::{TextError, is_unchanged, single_line};
 
 /// A student's name: trimmed, 1–30 characters, no control characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +13,16 @@ impl Name {
         single_line(input, Self::MAX_CHARS)
             .map(Name)
             .map_err(|e: TextError| e.message("name"))
+    }
+
+    /// An edit of the stored value: input equal to it up to NFC is the
+    /// stored value itself, kept as it is (values stored before the rule
+    /// stay until edited, SPEC §1); anything else must pass [`Name::parse`].
+    pub fn parse_edit(input: &str, stored: &str) -> Result<Self, String> {
+        if is_unchanged(input, stored) {
+            return Ok(Name(stored.to_owned()));
+        }
+        Self::parse(input)
     }
 
     pub fn as_str(&self) -> &str {

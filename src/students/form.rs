@@ -34,6 +34,16 @@ impl StudentForm {
     pub fn parse(&self) -> Result<StudentFields, FieldErrors> {
         StudentFields::parse(|field| Ok(self.value(field)))
     }
+
+    /// [`StudentForm::parse`] for an edit of `current`: a name or address
+    /// left as it was is kept as stored (see [`StudentFields::parse_edit`]).
+    pub fn parse_edit(&self, current: &Student) -> Result<StudentFields, FieldErrors> {
+        StudentFields::parse_edit(
+            |field| Ok(self.value(field)),
+            &current.name,
+            &current.address,
+        )
+    }
 }
 
 impl From<&Student> for StudentForm {

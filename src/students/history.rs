@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::http::path::StudentId;
 use crate::http::query::QueryPairs;
 use crate::state::AppState;
-use crate::views::{Instant, Layout, render};
+use crate::views::{Instant, Layout, isolated, render};
 
 /// What a line of the history is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,7 +179,8 @@ pub async fn history(
     }
     HistoryEntry::sort(&mut entries);
     let view = HistoryPage {
-        layout: Layout::new(format!("History of {}", student.name)).with_registrar(&registrar),
+        layout: Layout::new(format!("History of {}", isolated(&student.name)))
+            .with_registrar(&registrar),
         id: student.id,
         name: student.name.clone(),
         deleted: student.deleted_at.is_some(),

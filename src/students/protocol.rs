@@ -91,10 +91,10 @@ pub async fn edit(
     form: &StudentForm,
     registrar: &str,
 ) -> Result<EditOutcome, ProtocolError> {
-    let parsed = form.parse();
     let txn = begin_write(db).await?;
     let current = locked(&txn, id).await?;
     may_write(&txn, registrar).await?;
+    let parsed = form.parse_edit(&current);
     let outcome = match judge(current, seen_version, parsed) {
         Judgement::Write(current, fields) => {
             if store::update_guarded(&txn, &current, &fields, registrar, now()).await? {

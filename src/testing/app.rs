@@ -8,8 +8,10 @@ use axum::http::StatusCode;
 use sea_orm::DatabaseConnection;
 use tokio::sync::oneshot;
 
-use super::browser::{Browser, Page};
+use super::browser::Browser;
 use super::database::{Backend, TestDatabase};
+use super::form::Form;
+use super::page::Page;
 use crate::auth::{AuthPolicy, Throttle};
 use crate::auth::{accounts, password};
 use crate::config::Settings;
@@ -158,6 +160,26 @@ impl TestApp {
         self.signed_in_as(REGISTRAR, PASSWORD).await
     }
 
+    /// `count` new browsers, each with its own cookie jar, signed in as
+    /// [`REGISTRAR`] at the same time (sign-in hashes a password, which
+    /// takes a while; one after the other it adds up).
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use registrar::testing::{Backend, TestApp};
+    ///
+    /// let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    /// let registrars = app.signed_in_browsers(4).await;
+    /// assert_eq!(registrars.len(), 4);
+    /// for browser in &registrars {
+    ///     browser.get("/students").await.assert_status(axum::http::StatusCode::OK);
+    /// }
+    /// # }
+    /// ```
+    pub async fn signed_in_browsers(&self, count: usize) -> Vec<Browser> {
+        futures_util::future::join_all((0..count).map(|_| self.signed_in_browser())).await
+    }
+
     /// A new browser signed in through the sign-in form.
     pub async fn signed_in_as(&self, username: &str, password: &str) -> Browser {
         let browser = self.browser();
@@ -166,9 +188,9 @@ impl TestApp {
         browser
     }
 
-    /// Opens the student's edit form, sets `changes` and submits it;
-    /// returns the answer (`303` when saved).
-    pub async fn edit_student(&self, browser: &Browser, id: i64, changes: &[(&str, &str)]) -> Page {
+    /// Opens the student's edit form and sets `changes`, without
+    /// submitting it (so that a test can decide when).
+    pub async fn edit_form(&self, browser: &Browser, id: i64, changes: &[(&str, &str)]) -> Form {
         let path = format!("/students/{id}");
         let edit = browser.get(&format!("{path}/edit")).await;
         edit.assert_status(StatusCode::OK);
@@ -176,7 +198,16 @@ impl TestApp {
         for (field, value) in changes {
             form.set(field, value);
         }
-        form.submit(browser).await
+        form
+    }
+
+    /// Opens the student's edit form, sets `changes` and submits it;
+    /// returns the answer (`303` when saved).
+    pub async fn edit_student(&self, browser: &Browser, id: i64, changes: &[(&str, &str)]) -> Page {
+        self.edit_form(browser, id, changes)
+            .await
+            .submit(browser)
+            .await
     }
 
     /// Creates a student through the create form; returns its id.

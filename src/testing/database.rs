@@ -2,8 +2,8 @@
 //! removed when the test is done (leftovers of crashed runs are swept).
 
 use std::path::PathBuf;
-use std::sync::Once;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, Once};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
@@ -72,9 +72,10 @@ enum Location {
 }
 
 impl TestDatabase {
-    /// Creates an empty database. `None` (after a loud message on stderr)
-    /// when the backend's server is unreachable and servers are not
-    /// required; a panic when they are.
+    /// Creates an empty database. `None` when the backend's server is
+    /// unreachable and servers are not required (the skip is said on the
+    /// terminal and counted in a summary at the end of the run, see
+    /// [`report_skip`](super::report_skip)); a panic when they are.
     pub async fn create(backend: Backend) -> Option<TestDatabase> {
         let name = unique_name();
         let Some(admin_url) = backend.server_url() else {
@@ -85,20 +86,17 @@ impl TestDatabase {
                 location: Location::File(path),
             });
         };
-        let admin = match connect_admin(&admin_url).await {
+        let admin = match connect_admin_once_reachable(backend, &admin_url).await {
             Ok(admin) => admin,
             Err(reason) => {
-                let message = format!(
-                    "{} is unreachable at {admin_url} ({reason})",
-                    backend.name()
-                );
+                let message = format!("unreachable at {admin_url}: {reason}");
                 if servers_required() {
-                    panic!("{message}, and REGISTRAR_REQUIRE_SERVERS=1");
+                    panic!(
+                        "{} is {message}, and REGISTRAR_REQUIRE_SERVERS=1",
+                        backend.name()
+                    );
                 }
-                eprintln!(
-                    "\n!!!!! SKIPPING a {} test: {message}. Set REGISTRAR_REQUIRE_SERVERS=1 to fail instead. !!!!!\n",
-                    backend.name()
-                );
+                super::skips::report_skip(backend.name(), &message, "REGISTRAR_REQUIRE_SERVERS=1");
                 return None;
             }
         };
@@ -158,7 +156,43 @@ impl Drop for TestDatabase {
     }
 }
 
+/// Backends found unreachable in this run, and why: later tests skip at
+/// once instead of waiting for a connect timeout each.
+static UNREACHABLE: Mutex<Vec<(Backend, String)>> = Mutex::new(Vec::new());
+
+async fn connect_admin_once_reachable(
+    backend: Backend,
+    url: &str,
+) -> Result<DatabaseConnection, String> {
+    let known = UNREACHABLE.lock().ok().and_then(|down| {
+        down.iter()
+            .find(|(b, _)| *b == backend)
+            .map(|(_, r)| r.clone())
+    });
+    if let Some(reason) = known {
+        return Err(reason);
+    }
+    connect_admin(url).await.inspect_err(|reason| {
+        if let Ok(mut down) = UNREACHABLE.lock() {
+            down.push((backend, reason.clone()));
+        }
+    })
+}
+
 async fn connect_admin(url: &str) -> Result<DatabaseConnection, String> {
+    // The pool reports any failure as "pool timed out"; a plain connect
+    // first says what is wrong ("Connection refused").
+    if let Some(address) = url::Url::parse(url)
+        .ok()
+        .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
+    {
+        let connect = tokio::net::TcpStream::connect(&address);
+        match tokio::time::timeout(Duration::from_secs(3), connect).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => return Err(e.to_string()),
+            Err(_) => return Err(format!("no answer from {address} in 3 s")),
+        }
+    }
     let mut options = sea_orm::ConnectOptions::new(url.to_owned());
     options
         .max_connections(1)

@@ -3,11 +3,25 @@
 #![doc = include_str!("../../docs/testing.md")]
 
 mod app;
+mod assertions;
 mod browser;
 mod database;
+mod form;
 mod outcomes;
+mod page;
+mod readings;
+mod skips;
+mod snapshot;
 
 pub use app::{AppOptions, PASSWORD, REGISTRAR, TestApp};
-pub use browser::{Browser, Form, Page};
+pub use browser::Browser;
 pub use database::{Backend, TestDatabase, servers_required};
+pub use form::Form;
 pub use outcomes::{Outcomes, concurrently};
+pub use page::Page;
+pub use readings::{
+    Change, ConflictPage, DeletedMeanwhile, FieldChange, FieldComparison, FieldStatus, History,
+    HistoryAction, HistoryEntry, ImportOutcome, ImportPreview, ImportProblem, ImportRow,
+    StaleDelete,
+};
+pub use skips::{report_skip, skipped_for};

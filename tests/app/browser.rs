@@ -254,7 +254,8 @@ async fn pages_have_no_serious_accessibility_violations() {
     };
     let Some(axe) = chrome::axe_source() else {
         chrome::unavailable(
-            "axe-core is not installed (npm install --prefix target/browser-deps axe-core)",
+            "axe-core",
+            "not installed (npm install --prefix target/browser-deps axe-core)",
         );
         return;
     };

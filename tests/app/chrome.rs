@@ -30,14 +30,12 @@ fn first_existing(candidates: &[&str]) -> Option<PathBuf> {
 }
 
 /// Says why a browser test cannot run: a failure when browsers are
-/// required, else a loud skip.
-pub fn unavailable(what: &str) {
+/// required, else a skip said on the terminal and counted at the end.
+pub fn unavailable(missing: &str, why: &str) {
     if browser_required() {
-        panic!("{what}, and REGISTRAR_REQUIRE_BROWSER=1");
+        panic!("{missing}: {why}, and REGISTRAR_REQUIRE_BROWSER=1");
     }
-    eprintln!(
-        "\n!!!!! SKIPPING a browser test: {what}. Set REGISTRAR_REQUIRE_BROWSER=1 to fail instead. !!!!!\n"
-    );
+    registrar::testing::report_skip(missing, why, "REGISTRAR_REQUIRE_BROWSER=1");
 }
 
 /// A running chromedriver; each [`Chrome::session`] is a browser of its own.
@@ -54,6 +52,7 @@ impl Chrome {
             (first_existing(CHROMIUM), first_existing(CHROMEDRIVER))
         else {
             unavailable(
+                "Chromium",
                 "Chromium or chromedriver is not installed (apt-get install chromium chromium-driver)",
             );
             return None;

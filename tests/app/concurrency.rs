@@ -28,23 +28,21 @@ pub struct Saved {
 /// value nobody else writes, POST it. Clients are spread over `apps`.
 pub async fn hammer(apps: &[Arc<TestApp>], id: i64) -> (Outcomes, Vec<Saved>) {
     let saves = Arc::new(Mutex::new(Vec::new()));
-    let outcomes = concurrently(CLIENTS, |client| {
+    let outcomes = concurrently(CLIENTS, |client, start| {
         let app = Arc::clone(&apps[client % apps.len()]);
         let saves = Arc::clone(&saves);
         async move {
             let browser = app.signed_in_browser().await;
+            // Every client is signed in before any submits.
+            start.wait().await;
             let mut outcomes = Outcomes::default();
             for round in 0..ROUNDS {
-                let path = format!("/students/{id}");
-                let edit = browser.get(&format!("{path}/edit")).await;
-                edit.assert_status(StatusCode::OK);
-                let mut form = edit.form(&path);
+                let name = format!("client {client} round {round}");
+                let form = app.edit_form(&browser, id, &[("name", &name)]).await;
                 let seen_version: i64 = form
                     .value("version")
                     .and_then(|v| v.parse().ok())
                     .expect("a version");
-                let name = format!("client {client} round {round}");
-                form.set("name", &name);
                 let page = form.submit(&browser).await;
                 outcomes.record(page.status);
                 if page.status == StatusCode::SEE_OTHER {

@@ -3,7 +3,7 @@
 
 use axum::http::StatusCode;
 use registrar::db::entities::revision::Action;
-use registrar::testing::{Backend, Browser, Form, TestApp};
+use registrar::testing::{Backend, Browser, FieldStatus, Form, HistoryAction, TestApp};
 
 use crate::db_checks;
 use crate::{on_every_backend, spawn_app};
@@ -18,8 +18,8 @@ on_every_backend!(
 
 /// Two browsers with the edit form of the same student open.
 async fn two_open_forms(app: &TestApp) -> (i64, Browser, Form, Browser, Form) {
-    let alice = app.signed_in_browser().await;
-    let bob = app.signed_in_browser().await;
+    let [alice, bob] = <[Browser; 2]>::try_from(app.signed_in_browsers(2).await)
+        .unwrap_or_else(|_| unreachable!());
     let id = app.create_student(&alice, "Ada", "1 Main St", "3.00").await;
     let path = format!("/students/{id}");
     let alice_form = alice.get(&format!("{path}/edit")).await.form(&path);
@@ -37,30 +37,30 @@ async fn a_stale_save_on_other_fields_merges_both_changes(backend: Backend) {
         .assert_redirect_to(&format!("/students/{id}"));
 
     bob_form.set("gpa", "3.9");
-    let conflict = bob_form.submit(&bob).await;
-    conflict.assert_status(StatusCode::CONFLICT);
-    assert!(conflict.body.contains("changed while you were editing"));
+    let answer = bob_form.submit(&bob).await;
+    answer.assert_status(StatusCode::CONFLICT);
+    let conflict = answer.conflict();
+    assert_eq!((conflict.seen_version, conflict.current_version), (1, 2));
     // Who changed it and when.
-    let changes = conflict.texts(".changes li");
-    assert_eq!(changes.len(), 1, "{changes:?}");
-    assert!(
-        changes[0].contains("Version 2: updated by registrar"),
-        "{changes:?}"
+    assert_eq!(conflict.changes.len(), 1, "{:?}", conflict.changes);
+    let change = &conflict.changes[0];
+    assert_eq!(
+        (change.version, change.action, change.registrar.as_str()),
+        (2, HistoryAction::Updated, "registrar")
     );
-    assert!(changes[0].contains("Address"), "{changes:?}");
-    // The three-way table: field, when opened, yours, now.
-    let rows = conflict.texts("table.compare tbody tr");
-    assert!(
-        rows[1].contains("Address")
-            && rows[1].contains("1 Main St")
-            && rows[1].contains("2 High St"),
-        "{rows:?}"
+    assert!(!change.at.is_empty());
+    assert_eq!(change.fields, ["Address"]);
+    // The three-way comparison: when opened, yours, now.
+    let address = conflict.field("address");
+    assert_eq!(address.when_opened.as_deref(), Some("1 Main St"));
+    assert_eq!(address.now, "2 High St");
+    assert_eq!(address.status, FieldStatus::ChangedByThem);
+    let gpa = conflict.field("gpa");
+    assert_eq!(
+        (gpa.status, gpa.yours.as_str()),
+        (FieldStatus::ChangedByYou, "3.9")
     );
-    assert!(
-        rows[2].contains("Changed by you") && rows[2].contains("3.9"),
-        "{rows:?}"
-    );
-    assert!(conflict.texts("tr.true-conflict").is_empty());
+    assert!(conflict.conflicting().is_empty());
 
     // Nothing was written; the attempt is kept in the history.
     assert_eq!(db_checks::student(&app.db, id).await.version, 2);
@@ -68,11 +68,13 @@ async fn a_stale_save_on_other_fields_merges_both_changes(backend: Backend) {
     assert_eq!(kept.len(), 1);
     assert_eq!((kept[0].submitted_version, kept[0].current_version), (1, 2));
     assert_eq!(kept[0].gpa.as_deref(), Some("3.9"));
-    let history = bob.get(&format!("/students/{id}/history")).await;
-    assert!(history.texts(".entry-conflict")[0].contains("3.9"));
+    let history = bob.get(&format!("/students/{id}/history")).await.history();
+    let kept = history.of(HistoryAction::Conflict);
+    assert_eq!(kept[0].changed("GPA"), Some((None, "3.9")));
 
     // The merged form: at version 2, with both changes.
-    let merged = conflict.form(&format!("/students/{id}"));
+    let merged = conflict.merge;
+    assert_eq!(merged.action, format!("/students/{id}"));
     assert_eq!(merged.value("version"), Some("2"));
     assert_eq!(merged.value("address"), Some("2 High St"));
     assert_eq!(merged.value("gpa"), Some("3.9"));
@@ -102,17 +104,22 @@ async fn a_same_field_conflict_lets_the_registrar_choose(backend: Backend) {
         .assert_redirect_to(&format!("/students/{id}"));
 
     bob_form.set("name", "Ada King").set("address", "5 Low Rd");
-    let conflict = bob_form.submit(&bob).await;
-    conflict.assert_status(StatusCode::CONFLICT);
-    let true_conflicts = conflict.texts("tr.true-conflict");
-    assert_eq!(true_conflicts.len(), 1, "{true_conflicts:?}");
-    assert!(
-        true_conflicts[0].contains("Ada")
-            && true_conflicts[0].contains("Ada King")
-            && true_conflicts[0].contains("Ada Lovelace")
+    let answer = bob_form.submit(&bob).await;
+    answer.assert_status(StatusCode::CONFLICT);
+    let conflict = answer.conflict();
+    assert_eq!(conflict.conflicting(), ["name"]);
+    let name = conflict.field("name");
+    assert_eq!(
+        (
+            name.when_opened.as_deref(),
+            name.yours.as_str(),
+            name.now.as_str()
+        ),
+        (Some("Ada"), "Ada King", "Ada Lovelace")
     );
 
-    let mut merged = conflict.form(&format!("/students/{id}"));
+    let mut merged = conflict.merge;
+    assert_eq!(merged.action, format!("/students/{id}"));
     assert_eq!(
         merged.options("name").map(<[String]>::to_vec),
         Some(vec!["Ada King".to_owned(), "Ada Lovelace".to_owned()])
@@ -150,7 +157,7 @@ async fn the_merged_form_can_itself_go_stale(backend: Backend) {
         .await
         .assert_redirect_to(&format!("/students/{id}"));
     bob_form.set("name", "Ada B");
-    let merged = bob_form.submit(&bob).await.form(&format!("/students/{id}"));
+    let merged = bob_form.submit(&bob).await.conflict().merge;
 
     // Alice saves again before Bob submits the merge.
     let mut again = alice
@@ -165,10 +172,9 @@ async fn the_merged_form_can_itself_go_stale(backend: Backend) {
 
     let second = merged.submit(&bob).await;
     second.assert_status(StatusCode::CONFLICT);
-    assert_eq!(
-        second.form(&format!("/students/{id}")).value("version"),
-        Some("3")
-    );
+    let second = second.conflict();
+    assert_eq!((second.seen_version, second.current_version), (2, 3));
+    assert_eq!(second.merge.value("version"), Some("3"));
     let stored = db_checks::student(&app.db, id).await;
     assert_eq!(
         (stored.name.as_str(), stored.gpa_hundredths, stored.version),
@@ -189,9 +195,10 @@ async fn an_edit_of_a_record_deleted_meanwhile_offers_to_recreate_it(backend: Ba
     bob_form.set("name", "Ada Byron").set("gpa", "3.33");
     let page = bob_form.submit(&bob).await;
     page.assert_status(StatusCode::CONFLICT);
-    assert!(page.body.contains("was deleted while you were editing"));
-    assert!(page.body.contains("Deleted by"));
-    let recreate = page.form("/students");
+    let gone = page.deleted_meanwhile();
+    assert_eq!(gone.deleted_by, "registrar");
+    assert!(!gone.deleted_at.is_empty());
+    let recreate = gone.recreate;
     assert_eq!(recreate.value("name"), Some("Ada Byron"));
     assert_eq!(recreate.value("gpa"), Some("3.33"));
     assert_eq!(db_checks::conflicts(&app.db, id).await.len(), 1);
@@ -227,8 +234,9 @@ async fn a_stale_delete_is_refused_and_can_be_confirmed(backend: Backend) {
 
     let refused = stale_delete.submit(&bob).await;
     refused.assert_status(StatusCode::CONFLICT);
-    assert!(refused.body.contains("changed before your delete"));
-    assert!(refused.texts(".changes li")[0].contains("GPA"));
+    let refused = refused.stale_delete();
+    assert_eq!((refused.seen_version, refused.current_version), (1, 2));
+    assert_eq!(refused.changes[0].fields, ["GPA"]);
     let stored = db_checks::student(&app.db, id).await;
     assert!(stored.deleted_at.is_none());
     assert_eq!(stored.version, 2);
@@ -237,7 +245,8 @@ async fn a_stale_delete_is_refused_and_can_be_confirmed(backend: Backend) {
         registrar::db::entities::conflict::Attempt::Delete
     );
 
-    let confirm = refused.form(&format!("/students/{id}/delete"));
+    let confirm = refused.confirm;
+    assert_eq!(confirm.action, format!("/students/{id}/delete"));
     assert_eq!(confirm.value("version"), Some("2"));
     confirm.submit(&bob).await.assert_redirect_to("/students");
     // Deleting again from the same page is refused: it is already gone.

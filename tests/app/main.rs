@@ -8,22 +8,26 @@
 
 mod accounts;
 mod browser;
+mod characters;
 mod chrome;
 mod cli;
 mod concurrency;
 mod conflicts;
+mod connections;
 mod ephemeral;
 mod fuzz;
 mod office_browser;
 mod office_cli;
 mod process;
 mod proxy;
+mod raw;
 mod requests;
 mod resilience;
 mod roles;
 mod scale;
 mod security;
 mod signins;
+mod slow_clients;
 mod students;
 mod upgrade;
 

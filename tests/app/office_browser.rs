@@ -31,7 +31,8 @@ async fn an_admin_manages_accounts_in_the_browser_without_accessibility_violatio
     };
     let Some(axe) = chrome::axe_source() else {
         chrome::unavailable(
-            "axe-core is not installed (npm install --prefix target/browser-deps axe-core)",
+            "axe-core",
+            "not installed (npm install --prefix target/browser-deps axe-core)",
         );
         return;
     };

@@ -22,12 +22,44 @@ impl ServerProcess {
     }
 
     async fn start_with_log(database_url: &str, log: Option<&std::path::Path>) -> ServerProcess {
+        ServerProcess::start_limited(database_url, log, None, &[]).await
+    }
+
+    /// [`ServerProcess::start`] with extra environment variables and,
+    /// given `open_files`, that limit on open descriptors (`ulimit -n`).
+    /// `REGISTRAR_BINARY` replaces the binary under test (to measure
+    /// another build).
+    pub async fn start_limited(
+        database_url: &str,
+        log: Option<&std::path::Path>,
+        open_files: Option<u64>,
+        env: &[(&str, &str)],
+    ) -> ServerProcess {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
-        let child = Command::new(env!("CARGO_BIN_EXE_registrar"))
-            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        let binary = std::env::var("REGISTRAR_BINARY")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_registrar").to_owned());
+        let bind = format!("127.0.0.1:{port}");
+        let mut command = match open_files {
+            Some(limit) => {
+                let mut command = Command::new("sh");
+                command.args([
+                    "-c",
+                    &format!("ulimit -n {limit} && exec \"$0\" serve --bind {bind}"),
+                    &binary,
+                ]);
+                command
+            }
+            None => {
+                let mut command = Command::new(&binary);
+                command.args(["serve", "--bind", &bind]);
+                command
+            }
+        };
+        let child = command
+            .envs(env.iter().copied())
             .env("DATABASE_URL", database_url)
             .env("RUST_LOG", if log.is_some() { "info" } else { "warn" })
             .stdout(match log {

@@ -358,19 +358,17 @@ async fn killed_connections(backend: Backend) {
         .await
         .expect("admin connection");
 
-    let mut browsers = Vec::new();
-    for _ in 0..6 {
-        browsers.push(app.signed_in_browser().await);
-    }
+    let browsers = app.signed_in_browsers(6).await;
     let stop = Instant::now() + Duration::from_secs(3);
     let ids = Arc::new(ids);
     let browsers = Arc::new(browsers);
     let load = {
         let (ids, browsers) = (Arc::clone(&ids), Arc::clone(&browsers));
         tokio::spawn(async move {
-            concurrently(6, move |i| {
+            concurrently(6, move |i, start| {
                 let (ids, browsers) = (Arc::clone(&ids), Arc::clone(&browsers));
                 async move {
+                    start.wait().await;
                     let mut outcomes = Outcomes::default();
                     let mut round = 0;
                     while Instant::now() < stop {

@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 use axum::http::StatusCode;
 use registrar::db::entities::{revision, student};
 use registrar::students::demo::{self, Generator};
-use registrar::testing::{Backend, Browser, Page, TestApp};
+use registrar::testing::{Backend, Browser, HistoryAction, ImportOutcome, Page, TestApp};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 use crate::db_checks;
@@ -259,10 +259,13 @@ async fn an_upload_is_checked_previewed_and_imported_once(backend: Backend) {
     }
     let refused = upload(&browser, &token, "bad.csv", bad.into_bytes()).await;
     refused.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
-    let rows = refused.texts("table.problems tbody tr");
-    assert_eq!(rows.len(), 75);
-    assert!(rows[0].starts_with("3GPA"), "{:?}", rows[0]);
-    assert!(refused.text("h2").unwrap().contains("75 problems"));
+    let refused = refused.import_preview();
+    let problems = refused.problems();
+    assert_eq!(problems.len(), 75);
+    assert_eq!((problems[0].line, problems[0].field.as_str()), (3, "gpa"));
+    assert_eq!(refused.problem_count, 75);
+    assert_eq!(refused.count(ImportOutcome::Invalid), 75);
+    assert!(refused.confirm.is_none());
     assert_eq!(db_checks::student_count(&app.db).await, 0);
 
     // Without the token: refused.
@@ -289,10 +292,14 @@ async fn an_upload_is_checked_previewed_and_imported_once(backend: Backend) {
         0,
         "nothing before the confirm"
     );
-    let preview = browser.get(&preview_path).await;
-    preview.assert_status(StatusCode::OK);
-    assert!(preview.text("h1").unwrap().contains("3000 students"));
-    assert_eq!(preview.texts("table.students tbody tr").len(), 20);
+    let page = browser.get(&preview_path).await;
+    page.assert_status(StatusCode::OK);
+    let preview = page.import_preview();
+    assert_eq!(preview.count(ImportOutcome::Create), 3000);
+    let sample = preview.rows_of(ImportOutcome::Create);
+    assert_eq!(sample.len(), 20);
+    assert_eq!(sample[0].values["name"], "Student 0");
+    assert_eq!(sample[0].values["gpa"], "3.00");
 
     // Only the registrar who uploaded it sees it.
     let grace = app.signed_in_as("grace", "grace's long password").await;
@@ -301,13 +308,14 @@ async fn an_upload_is_checked_previewed_and_imported_once(backend: Backend) {
         .await
         .assert_status(StatusCode::NOT_FOUND);
 
-    let confirm = preview.form(&preview_path);
+    let confirm = preview.confirm();
+    assert_eq!(confirm.action, preview_path);
     let done = confirm.submit(&browser).await;
     done.assert_redirect_to("/students");
-    assert_eq!(
-        browser.follow(&done).await.flash().as_deref(),
-        Some("Students imported")
-    );
+    browser
+        .follow(&done)
+        .await
+        .assert_flash("Students imported");
     assert_eq!(db_checks::student_count(&app.db).await, 3_000);
     assert_eq!(
         browser
@@ -354,8 +362,10 @@ async fn an_export_imports_back_to_the_same_values(backend: Backend) {
     let checked = upload(&browser, &token, "students.csv", csv.body.into_bytes()).await;
     checked.assert_status(StatusCode::SEE_OTHER);
     let preview = browser.get(checked.location().unwrap()).await;
+    let preview = preview.import_preview();
+    assert_eq!(preview.count(ImportOutcome::Create), 3);
     preview
-        .form(checked.location().unwrap())
+        .confirm()
         .submit(&browser)
         .await
         .assert_redirect_to("/students");
@@ -402,29 +412,48 @@ async fn history_pages_and_my_changes(backend: Backend) {
 
     // 62 revisions and a conflict entry: the newest 50 revisions and the
     // conflict on the first page, the rest on the second.
-    let first = browser.get(&format!("{path}/history")).await;
-    let entries = first.texts(".timeline .entry");
+    let first = browser.get(&format!("{path}/history")).await.history();
+    let entries = &first.entries;
     assert_eq!(entries.len(), 51, "{entries:?}");
-    assert!(entries[0].starts_with("Version 62"), "{}", entries[0]);
-    assert!(entries[1].starts_with("Conflict"), "{}", entries[1]);
-    assert!(
-        entries[50].starts_with("Version 13") && entries[50].contains("Ada 11 → Ada 12"),
-        "{}",
-        entries[50]
+    assert_eq!(
+        (entries[0].action, entries[0].version),
+        (HistoryAction::Updated, 62)
     );
-    assert!(first.href(".pagination a[rel=prev]").is_none());
+    assert_eq!(entries[0].registrar, "grace");
+    assert_eq!(
+        entries[1].action,
+        HistoryAction::Conflict,
+        "{:?}",
+        entries[1]
+    );
+    assert_eq!(
+        (entries[1].version, entries[1].registrar.as_str()),
+        (1, "grace")
+    );
+    assert_eq!(
+        (entries[50].action, entries[50].version),
+        (HistoryAction::Updated, 13)
+    );
+    assert_eq!(
+        entries[50].changed("Name"),
+        Some((Some("Ada 11"), "Ada 12"))
+    );
+    assert!(first.newer.is_none());
     let older = browser
-        .get(
-            &first
-                .href(".pagination a[rel=next]")
-                .expect("an Older link"),
-        )
-        .await;
-    let entries = older.texts(".timeline .entry");
+        .get(first.older.as_deref().expect("an Older link"))
+        .await
+        .history();
+    let entries = &older.entries;
     assert_eq!(entries.len(), 12, "{entries:?}");
-    assert!(entries[0].starts_with("Version 12"));
-    assert!(entries[11].starts_with("Created as version 1"));
-    assert!(older.href(".pagination a[rel=next]").is_none());
+    assert_eq!(
+        (entries[0].action, entries[0].version),
+        (HistoryAction::Updated, 12)
+    );
+    assert_eq!(
+        (entries[11].action, entries[11].version),
+        (HistoryAction::Created, 1)
+    );
+    assert!(older.older.is_none());
     browser
         .get(&format!("{path}/history?page=99"))
         .await

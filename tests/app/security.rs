@@ -8,7 +8,7 @@ use registrar::auth::Throttle;
 use registrar::auth::accounts;
 use registrar::db::entities::session;
 use registrar::domain::Username;
-use registrar::testing::{AppOptions, Backend, PASSWORD, REGISTRAR, TestApp};
+use registrar::testing::{AppOptions, Backend, HistoryAction, PASSWORD, REGISTRAR, TestApp};
 use sea_orm::{EntityTrait, PaginatorTrait};
 
 use crate::db_checks;
@@ -143,8 +143,9 @@ async fn the_first_visit_leads_to_setup_which_works_once(backend: Backend) {
     let invalid = form.submit(&browser).await;
     invalid.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(invalid.error_summary().len(), 2);
-    assert!(invalid.field_error("username").is_some());
-    assert!(invalid.field_error("password").is_some());
+    invalid
+        .assert_field_error("username", "")
+        .assert_field_error("password", "");
     let mut form = invalid.form("/setup");
     assert_eq!(form.value("username"), Some("bad name"));
     assert_eq!(
@@ -157,7 +158,7 @@ async fn the_first_visit_leads_to_setup_which_works_once(backend: Backend) {
         .set("password_confirm", "long enough pasS");
     let mismatch = form.submit(&browser).await;
     mismatch.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(mismatch.field_error("password_confirm").is_some());
+    mismatch.assert_field_error("password_confirm", "");
 
     // Two setups at once: exactly one account.
     let other = app.browser();
@@ -772,33 +773,22 @@ async fn changes_are_attributed_to_the_signed_in_registrar(backend: Backend) {
     assert_eq!(db_checks::student(&app.db, id).await.updated_by, "grace");
     let conflict = stale.submit(&ada).await;
     conflict.assert_status(StatusCode::CONFLICT);
-    assert!(conflict.texts(".changes li")[0].contains("by grace"));
+    assert_eq!(conflict.conflict().changes[0].registrar, "grace");
     assert_eq!(
         db_checks::conflicts(&app.db, id).await[0].registrar,
         REGISTRAR
     );
-    let history = ada
-        .get(&format!("{path}/history"))
-        .await
-        .texts(".timeline .entry");
-    assert!(
+    let history = ada.get(&format!("{path}/history")).await.history();
+    let by = |action: HistoryAction| -> Vec<(i64, &str)> {
         history
+            .of(action)
             .iter()
-            .any(|e| e.contains("Conflict") && e.contains(&format!("by {REGISTRAR}"))),
-        "{history:?}"
-    );
-    assert!(
-        history
-            .iter()
-            .any(|e| e.contains("Version 2") && e.contains("by grace")),
-        "{history:?}"
-    );
-    assert!(
-        history
-            .iter()
-            .any(|e| e.contains("Created") && e.contains(&format!("by {REGISTRAR}"))),
-        "{history:?}"
-    );
+            .map(|e| (e.version, e.registrar.as_str()))
+            .collect()
+    };
+    assert_eq!(by(HistoryAction::Conflict), [(1, REGISTRAR)], "{history:?}");
+    assert_eq!(by(HistoryAction::Updated), [(2, "grace")], "{history:?}");
+    assert_eq!(by(HistoryAction::Created), [(1, REGISTRAR)], "{history:?}");
 }
 
 async fn a_request_stuck_behind_a_lock_times_out_with_a_page(backend: Backend) {

@@ -13,7 +13,7 @@ use crate::http::path::StudentId;
 use crate::state::AppState;
 use crate::students::form::StudentForm;
 use crate::students::store::{self, Student};
-use crate::views::{Layout, render};
+use crate::views::{Layout, isolated, render};
 
 /// The student, if it exists and is not deleted; otherwise the `404` error
 /// or the `410` page to answer with.
@@ -26,7 +26,8 @@ async fn live_student(
         .await?
         .ok_or(AppError::NotFound)?;
     if student.deleted_at.is_some() {
-        let layout = Layout::new(format!("{} was deleted", student.name)).with_registrar(registrar);
+        let layout = Layout::new(format!("{} was deleted", isolated(&student.name)))
+            .with_registrar(registrar);
         return Ok(Err(render(
             StatusCode::GONE,
             &GonePage::new(layout, &student),
@@ -46,7 +47,7 @@ pub async fn show(
         Ok(student) => student,
         Err(gone) => return Ok(gone),
     };
-    let layout = Layout::new(student.name.clone())
+    let layout = Layout::new(isolated(&student.name))
         .with_registrar(&registrar)
         .with_flash(flash);
     let page = ShowPage {

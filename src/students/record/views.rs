@@ -7,7 +7,7 @@ use crate::domain::{Field, FieldErrors};
 use crate::students::form::StudentForm;
 use crate::students::paths;
 use crate::students::store::Student;
-use crate::views::{Instant, Layout};
+use crate::views::{Instant, Layout, isolated};
 
 /// A student as the pages show it.
 #[derive(Debug, Clone)]
@@ -108,8 +108,8 @@ impl FormPage {
         errors: FieldErrors,
     ) -> Self {
         FormPage {
-            layout: Layout::new(format!("Edit {name}")).with_errors(!errors.is_empty()),
-            heading: format!("Edit {name}"),
+            layout: Layout::new(format!("Edit {}", isolated(name))).with_errors(!errors.is_empty()),
+            heading: format!("Edit {}", isolated(name)),
             action: paths::student(id),
             submit_label: "Save changes",
             cancel_href: paths::student(id),

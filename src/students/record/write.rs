@@ -22,7 +22,7 @@ use crate::students::paths;
 use crate::students::protocol::{self, DeleteOutcome, EditOutcome, ProtocolError};
 use crate::students::store::conflicts::{self, RejectedSubmission};
 use crate::students::store::{Attempt, Student, revisions};
-use crate::views::{Layout, render};
+use crate::views::{Layout, isolated, render};
 
 /// `POST /students`
 pub async fn create(
@@ -87,8 +87,11 @@ pub async fn update(
         EditOutcome::Stale { current } => {
             let since = revisions::since(&state.db, current.id, seen_version).await?;
             let page = ConflictPage {
-                layout: Layout::new(format!("{} changed while you were editing", current.name))
-                    .with_registrar(&registrar),
+                layout: Layout::new(format!(
+                    "{} changed while you were editing",
+                    isolated(&current.name)
+                ))
+                .with_registrar(&registrar),
                 name: current.name.clone(),
                 comparison: conflict::compare(&current, seen_version, &yours, &since),
             };
@@ -97,7 +100,7 @@ pub async fn update(
         EditOutcome::DeletedMeanwhile { current } => {
             let layout = Layout::new(format!(
                 "{} was deleted while you were editing",
-                current.name
+                isolated(&current.name)
             ))
             .with_registrar(&registrar);
             let page = DeletedMeanwhilePage {
@@ -167,15 +170,18 @@ pub async fn delete(
     };
     keep_rejected(&state, rejected).await;
     if current.deleted_at.is_some() {
-        let layout =
-            Layout::new(format!("{} was already deleted", current.name)).with_registrar(&registrar);
+        let layout = Layout::new(format!("{} was already deleted", isolated(&current.name)))
+            .with_registrar(&registrar);
         return render(StatusCode::CONFLICT, &GonePage::new(layout, &current));
     }
     // From the version the registrar saw: a long history is not loaded.
     let since = revisions::since(&state.db, current.id, seen_version).await?;
     let page = DeleteConflictPage {
-        layout: Layout::new(format!("{} changed before your delete", current.name))
-            .with_registrar(&registrar),
+        layout: Layout::new(format!(
+            "{} changed before your delete",
+            isolated(&current.name)
+        ))
+        .with_registrar(&registrar),
         student: StudentView::from(&current),
         seen_version,
         changes: conflict::changes_after(&since, seen_version),

@@ -1,0 +1,166 @@
+//! A form as a browser would submit it.
+
+use scraper::{ElementRef, Selector};
+
+use super::browser::Browser;
+use super::page::Page;
+
+/// A form as a browser would submit it: every successful control with its
+/// current value (hidden and text inputs, checked radios and checkboxes,
+/// selected options, textareas).
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub action: String,
+    pub method: String,
+    fields: Vec<(String, String)>,
+    /// Every radio group: its name and the values it offers.
+    radios: Vec<(String, Vec<String>)>,
+}
+
+impl Form {
+    pub(super) fn from_element(form: ElementRef<'_>) -> Form {
+        let controls =
+            Selector::parse("input[name], select[name], textarea[name]").expect("selector");
+        let option = Selector::parse("option").expect("selector");
+        let mut fields = Vec::new();
+        let mut radios: Vec<(String, Vec<String>)> = Vec::new();
+        for control in form.select(&controls) {
+            let element = control.value();
+            let name = element.attr("name").unwrap_or_default().to_owned();
+            if element.attr("disabled").is_some() {
+                continue;
+            }
+            match element.name() {
+                "select" => {
+                    let options: Vec<_> = control.select(&option).collect();
+                    let chosen = options
+                        .iter()
+                        .find(|o| o.value().attr("selected").is_some())
+                        .or(options.first());
+                    if let Some(chosen) = chosen {
+                        let value = chosen
+                            .value()
+                            .attr("value")
+                            .map(str::to_owned)
+                            .unwrap_or_else(|| chosen.text().collect());
+                        fields.push((name, value));
+                    }
+                }
+                "textarea" => fields.push((name, control.text().collect())),
+                _ => {
+                    let kind = element.attr("type").unwrap_or("text").to_ascii_lowercase();
+                    let value = element.attr("value").unwrap_or_default().to_owned();
+                    match kind.as_str() {
+                        "submit" | "button" | "image" | "reset" | "file" => {}
+                        "radio" => {
+                            match radios.iter_mut().find(|(n, _)| *n == name) {
+                                Some((_, values)) => values.push(value.clone()),
+                                None => radios.push((name.clone(), vec![value.clone()])),
+                            }
+                            if element.attr("checked").is_some() {
+                                fields.push((name, value));
+                            }
+                        }
+                        "checkbox" => {
+                            if element.attr("checked").is_some() {
+                                fields.push((
+                                    name,
+                                    if value.is_empty() { "on".into() } else { value },
+                                ));
+                            }
+                        }
+                        _ => fields.push((name, value)),
+                    }
+                }
+            }
+        }
+        Form {
+            action: form.value().attr("action").unwrap_or_default().to_owned(),
+            method: form
+                .value()
+                .attr("method")
+                .unwrap_or("get")
+                .to_ascii_lowercase(),
+            fields,
+            radios,
+        }
+    }
+
+    /// The value the form would submit for `name`.
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every name and value the form would submit, in document order.
+    pub fn fields(&self) -> &[(String, String)] {
+        &self.fields
+    }
+
+    /// The values a radio group offers.
+    pub fn options(&self, name: &str) -> Option<&[String]> {
+        self.radios
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_slice())
+    }
+
+    /// Types `value` into the field `name`, which must exist (a typo in a
+    /// test should fail, not post a field the form does not have).
+    pub fn set(&mut self, name: &str, value: &str) -> &mut Self {
+        assert!(
+            self.radios.iter().all(|(n, _)| n != name),
+            "{name} is a radio group: use choose()"
+        );
+        let field = self
+            .fields
+            .iter_mut()
+            .find(|(n, _)| n == name)
+            .unwrap_or_else(|| panic!("the form posting to {} has no field {name}", self.action));
+        field.1 = value.to_owned();
+        self
+    }
+
+    /// Checks the radio button of group `name` whose value is `value`.
+    pub fn choose(&mut self, name: &str, value: &str) -> &mut Self {
+        let offered = self
+            .options(name)
+            .unwrap_or_else(|| panic!("the form has no radio group {name}"));
+        assert!(
+            offered.iter().any(|v| v == value),
+            "radio group {name} offers {offered:?}, not {value:?}"
+        );
+        self.fields.retain(|(n, _)| n != name);
+        self.fields.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Removes a field, as a client that drops it would.
+    pub fn remove(&mut self, name: &str) -> &mut Self {
+        self.fields.retain(|(n, _)| n != name);
+        self
+    }
+
+    /// Adds a field the form does not have.
+    pub fn add(&mut self, name: &str, value: &str) -> &mut Self {
+        self.fields.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Submits the form as a browser would.
+    pub async fn submit(&self, browser: &Browser) -> Page {
+        let fields: Vec<(&str, &str)> = self
+            .fields
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        if self.method == "post" {
+            browser.post_form(&self.action, &fields).await
+        } else {
+            let query = serde_urlencoded::to_string(&fields).expect("fields encode");
+            browser.get(&format!("{}?{query}", self.action)).await
+        }
+    }
+}
