@@ -7,8 +7,10 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use crate::auth::accounts::{self, CreateError};
+use crate::accounts::changes::Actor;
+use crate::auth::accounts::{self, CreateError, NewAccount};
 use crate::auth::password::{self, HashError};
+use crate::auth::roles::Role;
 use crate::config::{AccountSpec, EphemeralOptions, Settings};
 use crate::startup::connect_and_migrate;
 use crate::students::demo;
@@ -19,6 +21,8 @@ pub enum EphemeralError {
     Account(#[from] crate::config::AccountSpecError),
     #[error("--account {0}: an account of that name already exists")]
     AccountTaken(String),
+    #[error("--account: {0}")]
+    Refused(String),
     #[error("cannot create a temporary directory: {0}")]
     ScratchDir(std::io::Error),
     #[error("cannot load the demo students: {0}")]
@@ -57,11 +61,19 @@ pub async fn prepare(
 
     let db = connect_and_migrate(&settings.database).await?;
     for account in &accounts {
-        // Roles have no effect until the roles issue lands; the first
-        // account will be an admin then.
-        let hash = password::hash(&account.password).await?;
-        match accounts::create(&db, &account.username, hash).await {
-            Ok(_) => tracing::info!(registrar = %account.username, "account created"),
+        // The first account is an admin whatever is asked; the others get
+        // the role named, else `registrar`.
+        let new = NewAccount {
+            username: &account.username,
+            password_hash: password::hash(&account.password).await?,
+            role: account.role.unwrap_or(Role::Registrar),
+            must_change_password: false,
+        };
+        match accounts::create_account(&db, &new, &Actor::CommandLine).await {
+            Ok(created) => {
+                tracing::info!(registrar = %created.username, role = %created.role, "account created");
+            }
+            Err(CreateError::Refused(err)) => return Err(EphemeralError::Refused(err.to_string())),
             Err(CreateError::UsernameTaken) => {
                 return Err(EphemeralError::AccountTaken(account.username.to_string()));
             }

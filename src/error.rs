@@ -25,6 +25,12 @@ pub enum AppError {
     /// A form without the right CSRF token.
     #[error("forbidden")]
     Forbidden,
+    /// The account's role does not allow this (SPEC §9).
+    #[error("not allowed for the {0} role")]
+    NotAllowed(crate::auth::roles::Role),
+    /// The account was disabled (or removed) since the session began.
+    #[error("the account is not enabled")]
+    SignedOut,
     #[error("not found")]
     NotFound,
     #[error("method not allowed")]
@@ -85,7 +91,9 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::NotAllowed(_) | AppError::SignedOut => {
+                StatusCode::FORBIDDEN
+            }
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -104,6 +112,21 @@ impl AppError {
             AppError::Forbidden => (
                 "This form cannot be accepted",
                 "The form was not sent from a current registrar page (it may have expired, or come from another site). Nothing was saved: go back, reload the page and try again.",
+            ),
+            AppError::NotAllowed(role) => {
+                let message = format!(
+                    "Your account's role ({role}) does not allow this. Nothing was changed."
+                );
+                return ErrorPage {
+                    layout: Layout::new("Not allowed"),
+                    status: self.status(),
+                    heading: "Not allowed".to_owned(),
+                    message,
+                };
+            }
+            AppError::SignedOut => (
+                "Account not enabled",
+                "This account is no longer enabled. Nothing was changed.",
             ),
             AppError::NotFound => (
                 "Page not found",

@@ -12,6 +12,8 @@ pub struct Layout {
     pub title: String,
     /// The signed-in registrar, shown in the header.
     pub registrar: Option<String>,
+    /// Their role: the header offers only what it may do.
+    pub role: Option<crate::auth::roles::Role>,
     /// The token every form on the page sends back.
     pub csrf_token: String,
     /// A one-time message after a redirect ("Saved").
@@ -42,6 +44,18 @@ impl Layout {
     pub fn with_errors(mut self, has_errors: bool) -> Self {
         self.has_errors = has_errors;
         self
+    }
+
+    /// Whether the page may offer changes to records.
+    pub fn may_change_records(&self) -> bool {
+        self.role
+            .is_some_and(crate::auth::roles::Role::may_change_records)
+    }
+
+    /// Whether the page may offer the admins' account pages.
+    pub fn may_manage_accounts(&self) -> bool {
+        self.role
+            .is_some_and(crate::auth::roles::Role::may_manage_accounts)
     }
 
     pub fn flash_message(&self) -> Option<String> {

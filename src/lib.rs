@@ -18,6 +18,7 @@
 //! cookies, flash messages, redirects), [`db`], [`health`], [`assets`].
 //! The contract other people's tests rely on is `docs/contract.md`.
 
+pub mod accounts;
 pub mod assets;
 pub mod auth;
 pub mod config;

@@ -5,10 +5,11 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::Method;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::csrf::CsrfLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -17,7 +18,9 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+use crate::accounts::{admin, own};
 use crate::assets;
+use crate::auth::roles::{self, Access, Role};
 use crate::auth::{handlers as auth, sessions};
 use crate::error::AppError;
 use crate::health::healthz;
@@ -29,49 +32,177 @@ use crate::students::import::handlers as uploads;
 use crate::students::record::{read as pages, restore, write as actions};
 use crate::students::{changes, export, history, list};
 
+/// A route and who may use it (SPEC §9).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteSpec {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+/// Every route: its method, path, who may use it, and its handler. The
+/// router is built from this list alone, so a route cannot exist without
+/// stating its access.
+fn entries() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
+    use Access::{Anyone, SignedIn, Visitor};
+    const VIEWER: Access = Access::Role(Role::Viewer);
+    const REGISTRAR: Access = Access::Role(Role::Registrar);
+    const ADMIN: Access = Access::Role(Role::Admin);
+    let entry = |method: Method, path, access, handler| {
+        (
+            RouteSpec {
+                method,
+                path,
+                access,
+            },
+            handler,
+        )
+    };
+    vec![
+        entry(
+            Method::GET,
+            "/",
+            Anyone,
+            get(|| async { Redirect::to("/students") }),
+        ),
+        entry(Method::GET, "/healthz", Anyone, get(healthz)),
+        entry(Method::GET, "/static/{file}", Anyone, get(assets::serve)),
+        entry(Method::GET, "/login", Visitor, get(auth::login_form)),
+        entry(Method::POST, "/login", Visitor, post(auth::login)),
+        entry(Method::POST, "/logout", Visitor, post(auth::logout)),
+        entry(Method::GET, "/setup", Visitor, get(auth::setup_form)),
+        entry(Method::POST, "/setup", Visitor, post(auth::setup)),
+        entry(Method::GET, "/students", VIEWER, get(list::list)),
+        entry(Method::POST, "/students", REGISTRAR, post(actions::create)),
+        entry(Method::GET, "/students.csv", VIEWER, get(export::export)),
+        entry(
+            Method::GET,
+            "/students/new",
+            REGISTRAR,
+            get(pages::new_form),
+        ),
+        entry(Method::GET, "/students/{id}", VIEWER, get(pages::show)),
+        entry(
+            Method::POST,
+            "/students/{id}",
+            REGISTRAR,
+            post(actions::update),
+        ),
+        entry(
+            Method::GET,
+            "/students/{id}/edit",
+            REGISTRAR,
+            get(pages::edit_form),
+        ),
+        entry(
+            Method::GET,
+            "/students/{id}/history",
+            VIEWER,
+            get(history::history),
+        ),
+        entry(
+            Method::POST,
+            "/students/{id}/delete",
+            REGISTRAR,
+            post(actions::delete),
+        ),
+        entry(
+            Method::POST,
+            "/students/{id}/restore",
+            REGISTRAR,
+            post(restore::restore),
+        ),
+        entry(
+            Method::POST,
+            "/students/{id}/undelete",
+            REGISTRAR,
+            post(restore::undelete),
+        ),
+        entry(Method::GET, "/changes", VIEWER, get(changes::my_changes)),
+        entry(
+            Method::GET,
+            "/students/import",
+            REGISTRAR,
+            get(uploads::upload_form),
+        ),
+        entry(
+            Method::POST,
+            "/students/import",
+            REGISTRAR,
+            post(uploads::upload).layer(DefaultBodyLimit::max(uploads::MAX_UPLOAD_BYTES)),
+        ),
+        entry(
+            Method::GET,
+            "/students/import/{id}",
+            REGISTRAR,
+            get(uploads::preview),
+        ),
+        entry(
+            Method::POST,
+            "/students/import/{id}",
+            REGISTRAR,
+            post(uploads::confirm),
+        ),
+        entry(Method::GET, "/accounts", ADMIN, get(admin::list)),
+        entry(Method::POST, "/accounts", ADMIN, post(admin::create)),
+        entry(Method::GET, "/accounts/new", ADMIN, get(admin::new_form)),
+        entry(Method::GET, "/accounts/{username}", ADMIN, get(admin::show)),
+        entry(
+            Method::POST,
+            "/accounts/{username}",
+            ADMIN,
+            post(admin::update),
+        ),
+        entry(
+            Method::POST,
+            "/accounts/{username}/password",
+            ADMIN,
+            post(admin::set_password),
+        ),
+        entry(Method::GET, "/account", SignedIn, get(own::show)),
+        entry(
+            Method::POST,
+            "/account/password",
+            SignedIn,
+            post(own::change_password),
+        ),
+        entry(
+            Method::POST,
+            "/account/sessions/{session}/end",
+            SignedIn,
+            post(own::end_session),
+        ),
+        entry(
+            Method::POST,
+            "/account/sessions/end-others",
+            SignedIn,
+            post(own::end_others),
+        ),
+    ]
+}
+
+/// Every route and who may use it.
+pub fn table() -> Vec<RouteSpec> {
+    entries().into_iter().map(|(spec, _)| spec).collect()
+}
+
 /// Every route of the application.
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
-    // Everything about students needs a signed-in registrar.
-    let registrars_only = Router::new()
-        .route("/students", get(list::list).post(actions::create))
-        .route("/students.csv", get(export::export))
-        .route("/students/new", get(pages::new_form))
-        .route("/students/{id}", get(pages::show).post(actions::update))
-        .route("/students/{id}/edit", get(pages::edit_form))
-        .route("/students/{id}/history", get(history::history))
-        .route("/changes", get(changes::my_changes))
-        .route("/students/{id}/delete", post(actions::delete))
-        .route("/students/{id}/restore", post(restore::restore))
-        .route("/students/{id}/undelete", post(restore::undelete))
-        .route(
-            "/students/import",
-            get(uploads::upload_form)
-                .post(uploads::upload)
-                .layer(DefaultBodyLimit::max(uploads::MAX_UPLOAD_BYTES)),
-        )
-        .route(
-            "/students/import/{id}",
-            get(uploads::preview).post(uploads::confirm),
-        )
-        .route_layer(middleware::from_fn(sessions::require));
+    let mut routes = Router::new();
+    for (spec, handler) in entries() {
+        // Layers run outside in: the session is read, then the access checked.
+        let mut handler =
+            handler.route_layer(middleware::from_fn_with_state(spec.access, roles::guard));
+        if spec.access.reads_session() {
+            handler = handler.route_layer(middleware::from_fn_with_state(
+                state.clone(),
+                sessions::load,
+            ));
+        }
+        routes = routes.route(spec.path, handler);
+    }
 
-    // Signing in and out reads the session too; nothing else below does.
-    let with_sessions = registrars_only
-        .route("/login", get(auth::login_form).post(auth::login))
-        .route("/logout", post(auth::logout))
-        .route("/setup", get(auth::setup_form).post(auth::setup))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            sessions::load,
-        ));
-
-    let anyone = Router::new()
-        .route("/", get(|| async { Redirect::to("/students") }))
-        .route("/healthz", get(healthz))
-        .route("/static/{file}", get(assets::serve));
-
-    let app = with_sessions
-        .merge(anyone)
+    let app = routes
         .fallback(|| async { AppError::NotFound })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(middleware::from_fn_with_state(

@@ -12,6 +12,7 @@ mod m20261125_000001_create_students;
 mod m20261125_000002_create_accounts;
 mod m20261125_000003_scale;
 mod m20261201_000004_history;
+mod m20261201_000004_office;
 
 /// Applies registrar's migrations in order.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_create_accounts::Migration),
             Box::new(m20261125_000003_scale::Migration),
             Box::new(m20261201_000004_history::Migration),
+            Box::new(m20261201_000004_office::Migration),
         ]
     }
 }

@@ -1,11 +1,14 @@
-//! `registrar user add | list | disable`.
+//! `registrar user add | list | disable | enable | role`.
 
 use std::io::{IsTerminal, Read};
 
 use sea_orm::{DatabaseConnection, DbErr};
 
-use super::accounts::{self, CreateError};
+use super::accounts::{self, CreateError, NewAccount};
 use super::password;
+use super::roles::Role;
+use crate::accounts::changes::Actor;
+use crate::accounts::store::{self, Change, ChangeOutcome};
 use crate::config::UserCommand;
 use crate::domain::{NewPassword, Username};
 
@@ -21,25 +24,45 @@ pub enum UserCommandError {
     Database(#[from] DbErr),
 }
 
+fn role(text: &str) -> Result<Role, UserCommandError> {
+    Role::parse(text).ok_or_else(|| {
+        UserCommandError::Invalid(format!(
+            "unknown role {text:?}: choose viewer, registrar or admin"
+        ))
+    })
+}
+
 pub async fn run(db: &DatabaseConnection, command: UserCommand) -> Result<(), UserCommandError> {
     match command {
         UserCommand::Add {
             username,
+            role: asked,
             password_stdin,
             ..
         } => {
             let username = Username::parse(&username).map_err(UserCommandError::Invalid)?;
+            let asked = role(&asked)?;
             let password = read_password(password_stdin)?;
             let password = NewPassword::parse(&password).map_err(UserCommandError::Invalid)?;
             let hash = password::hash(&password).await?;
-            match accounts::create(db, &username, hash).await {
+            let account = NewAccount {
+                username: &username,
+                password_hash: hash,
+                role: asked,
+                must_change_password: false,
+            };
+            match accounts::create_account(db, &account, &Actor::CommandLine).await {
                 Ok(account) => {
-                    println!("Created registrar account {}", account.username);
+                    println!("Created {} account {}", account.role, account.username);
+                    if account.role != asked {
+                        println!("(the first account is always an admin)");
+                    }
                     Ok(())
                 }
                 Err(CreateError::UsernameTaken) => Err(UserCommandError::Invalid(format!(
                     "an account named {username} already exists (usernames ignore case)"
                 ))),
+                Err(CreateError::Refused(err)) => Err(UserCommandError::Invalid(err.to_string())),
                 Err(CreateError::Database(err)) => Err(err.into()),
             }
         }
@@ -54,24 +77,51 @@ pub async fn run(db: &DatabaseConnection, command: UserCommand) -> Result<(), Us
                     None => "active".to_owned(),
                 };
                 println!(
-                    "{}\tcreated {}\t{status}",
+                    "{}\t{}\tcreated {}\t{status}",
                     account.username,
+                    account.role,
                     account.created_at.format("%Y-%m-%d %H:%M UTC")
                 );
             }
             Ok(())
         }
         UserCommand::Disable { username, .. } => {
-            let username = Username::parse(&username).map_err(UserCommandError::Invalid)?;
-            if accounts::disable(db, &username).await? {
-                println!("Disabled {username} and ended its sessions");
-                Ok(())
-            } else {
-                Err(UserCommandError::Invalid(format!(
-                    "there is no account named {username}"
-                )))
-            }
+            change(db, &username, Change::Enabled(false)).await?;
+            println!("Disabled {username} and ended its sessions");
+            Ok(())
         }
+        UserCommand::Enable { username, .. } => {
+            change(db, &username, Change::Enabled(true)).await?;
+            println!("Enabled {username}");
+            Ok(())
+        }
+        UserCommand::Role {
+            username,
+            role: new,
+            ..
+        } => {
+            let new = role(&new)?;
+            change(db, &username, Change::Role(new)).await?;
+            println!("{username} is now a {new}");
+            Ok(())
+        }
+    }
+}
+
+async fn change(
+    db: &DatabaseConnection,
+    username: &str,
+    change: Change,
+) -> Result<(), UserCommandError> {
+    let username = Username::parse(username).map_err(UserCommandError::Invalid)?;
+    let outcome = store::change(db, &Actor::CommandLine, &username.key(), None, change)
+        .await
+        .map_err(|e| UserCommandError::Invalid(e.to_string()))?;
+    match outcome {
+        ChangeOutcome::NotFound => Err(UserCommandError::Invalid(format!(
+            "there is no account named {username}"
+        ))),
+        _ => Ok(()),
     }
 }
 

@@ -108,30 +108,26 @@ pub async fn login(
         Username::key,
     );
     let client = throttle::client_address(&headers, peer, &state.auth);
+    let guesser = throttle::Guesser::new(&username_key, &client);
 
-    let attempt =
-        match throttle::begin(&state.db, &state.auth.throttle, &username_key, &client).await? {
-            Ok(attempt) => attempt,
-            Err(wait) => {
-                let minutes = wait.div_ceil(60);
-                let problem = format!(
-                    "Too many failed attempts. Wait {minutes} minute{} and try again.",
-                    if minutes == 1 { "" } else { "s" }
-                );
-                let mut response = login_page(
-                    &state,
-                    &headers,
-                    StatusCode::TOO_MANY_REQUESTS,
-                    form.username,
-                    next,
-                    Some(problem),
-                )?;
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(wait));
-                return Ok(response);
-            }
-        };
+    let check = match throttle::admit(&state.db, &state.auth.throttle, &guesser).await? {
+        Ok(check) => check,
+        Err(refusal) => {
+            let mut response = login_page(
+                &state,
+                &headers,
+                StatusCode::TOO_MANY_REQUESTS,
+                form.username,
+                next,
+                Some(refusal.message()),
+            )?;
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(refusal.retry_after()),
+            );
+            return Ok(response);
+        }
+    };
 
     let account = match &username {
         Some(username) => accounts::find_by_username(&state.db, &username.key()).await?,
@@ -140,8 +136,8 @@ pub async fn login(
     let hash = account.as_ref().map(|a| a.password_hash.clone());
     let password_matches = password::verify(form.password, hash).await;
     let account = account.filter(|a| password_matches && a.disabled_at.is_none());
+    check.finish(&state.db, account.is_some()).await?;
     let Some(account) = account else {
-        // The attempt stays recorded as a failure.
         tracing::info!(client = %client, "sign-in failed");
         return login_page(
             &state,
@@ -153,13 +149,20 @@ pub async fn login(
         );
     };
 
-    throttle::forget(&state.db, attempt, &username_key).await?;
     if let Some(previous) = previous {
         sessions::end_for(&state.db, &previous).await?;
     }
-    let token = sessions::start(&state.db, account.id, &state.auth).await?;
+    let origin = sessions::Origin::new(client, &headers);
+    let token = sessions::start(&state.db, account.id, &state.auth, &origin).await?;
+    crate::accounts::store::signed_in(&state.db, account.id).await?;
     tracing::info!(registrar = %account.username, "signed in");
-    signed_in(&token, &state, destination(&next))
+    // An account whose password an admin set chooses its own first.
+    let location = if account.must_change_password {
+        "/account"
+    } else {
+        destination(&next)
+    };
+    signed_in(&token, &state, location)
 }
 
 /// `303` to `location` with the new session's cookie.
@@ -233,6 +236,7 @@ fn setup_page(
 /// `POST /setup`: creates the first account and signs it in.
 pub async fn setup(
     State(state): State<AppState>,
+    PeerAddr(peer): PeerAddr,
     headers: HeaderMap,
     Form(form): Form<SetupForm>,
 ) -> Result<Response, AppError> {
@@ -267,9 +271,15 @@ pub async fn setup(
         Ok(Some(account)) => account,
         Ok(None) => return Err(AppError::NotFound),
         Err(CreateError::UsernameTaken) => return Err(AppError::NotFound),
+        Err(CreateError::Refused(err)) => return Err(*err),
         Err(CreateError::Database(err)) => return Err(err.into()),
     };
-    let token = sessions::start(&state.db, account.id, &state.auth).await?;
+    let origin = sessions::Origin::new(
+        throttle::client_address(&headers, peer, &state.auth),
+        &headers,
+    );
+    let token = sessions::start(&state.db, account.id, &state.auth, &origin).await?;
+    crate::accounts::store::signed_in(&state.db, account.id).await?;
     tracing::info!(registrar = %account.username, "first registrar account created");
     signed_in(&token, &state, "/students")
 }

@@ -7,16 +7,19 @@
 //!   the middleware that requires one;
 //! - [`csrf`]: form tokens (checked by [`crate::http::form::Form`]);
 //! - [`policy`]: how sessions, cookies and throttling behave;
-//! - [`throttle`]: slowing password guessing;
+//! - [`roles`]: roles and who may use each route;
+//! - [`throttle`], [`client`]: limiting wrong password guesses, per client;
 //! - [`handlers`], [`views`]: `/login`, `/logout`, `/setup`;
 //! - [`cli`]: `registrar user …`.
 
 pub mod accounts;
 pub mod cli;
+pub mod client;
 pub mod csrf;
 pub mod handlers;
 pub mod password;
 pub mod policy;
+pub mod roles;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;

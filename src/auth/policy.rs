@@ -18,13 +18,17 @@ pub struct AuthPolicy {
     pub throttle: Throttle,
 }
 
-/// Failed sign-ins allowed in a sliding window, per username and per
-/// client address, before further attempts are refused with `429`.
+/// Failed sign-ins allowed in a sliding window before further attempts
+/// are refused with `429` (see [`crate::auth::throttle`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Throttle {
     pub window: Duration,
+    /// For one username from one client address.
     pub per_username: u64,
+    /// From one client address, whatever the usernames.
     pub per_client: u64,
+    /// For one username, from every address together.
+    pub per_account: u64,
 }
 
 impl Default for Throttle {
@@ -33,6 +37,7 @@ impl Default for Throttle {
             window: Duration::from_secs(10 * 60),
             per_username: 5,
             per_client: 30,
+            per_account: 100,
         }
     }
 }

@@ -2,16 +2,16 @@
 //! registrar: the cookie carries a random token, the table its digest.
 
 use axum::extract::{FromRequestParts, Request, State};
+use axum::http::HeaderMap;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
 use super::policy::AuthPolicy;
+use super::roles::Role;
 use super::tokens::{digest, random_token};
 use crate::db::entities::{registrar, session};
 use crate::db::now;
@@ -32,6 +32,8 @@ const TOUCH_AFTER: chrono::Duration = chrono::Duration::minutes(1);
 pub struct Registrar {
     pub id: i64,
     username: String,
+    role: Role,
+    must_change_password: bool,
     csrf_token: String,
     token_hash: String,
 }
@@ -41,6 +43,7 @@ pub struct Registrar {
 impl Layout {
     pub fn with_registrar(mut self, registrar: &Registrar) -> Self {
         self.registrar = Some(registrar.username().to_owned());
+        self.role = Some(registrar.role());
         self.csrf_token = registrar.csrf_token().to_owned();
         self
     }
@@ -51,9 +54,49 @@ impl Registrar {
         &self.username
     }
 
+    /// The account's role when the request began (writes check it again).
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The account must choose a new password before anything else.
+    pub fn must_change_password(&self) -> bool {
+        self.must_change_password
+    }
+
+    /// The digest that names this session in the database.
+    pub fn session_id(&self) -> &str {
+        &self.token_hash
+    }
+
     /// The token every form of this session must send back.
     pub fn csrf_token(&self) -> &str {
         &self.csrf_token
+    }
+}
+
+/// Where a session was started from, as its owner sees it on `/account`.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub client_addr: String,
+    pub user_agent: String,
+}
+
+impl Origin {
+    /// The client's address (as the throttle counts it) and browser.
+    pub fn new(client_addr: String, headers: &HeaderMap) -> Self {
+        let user_agent = headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(200)
+            .collect();
+        Origin {
+            client_addr: client_addr.chars().take(64).collect(),
+            user_agent,
+        }
     }
 }
 
@@ -62,6 +105,7 @@ pub async fn start(
     db: &impl ConnectionTrait,
     registrar_id: i64,
     policy: &AuthPolicy,
+    origin: &Origin,
 ) -> Result<String, DbErr> {
     let token = random_token();
     let at = now();
@@ -72,6 +116,8 @@ pub async fn start(
         created_at: sea_orm::ActiveValue::Set(at),
         last_seen_at: sea_orm::ActiveValue::Set(at),
         expires_at: sea_orm::ActiveValue::Set(at + policy.session_lifetime),
+        client_addr: sea_orm::ActiveValue::Set(Some(origin.client_addr.clone())),
+        user_agent: sea_orm::ActiveValue::Set(Some(origin.user_agent.clone())),
     })
     .exec_without_returning(db)
     .await?;
@@ -108,6 +154,8 @@ pub async fn find(
     Ok(Some(Registrar {
         id: account.id,
         username: account.username,
+        role: account.role,
+        must_change_password: account.must_change_password,
         csrf_token: session.csrf_token,
         token_hash,
     }))
@@ -179,37 +227,6 @@ pub async fn load(State(state): State<AppState>, mut request: Request, next: Nex
     }
     next.run(request).await
 }
-
-/// Middleware for every page that needs a registrar: without one, a `GET`
-/// is sent to sign in (and back), anything else to the sign-in page with
-/// nothing done.
-pub async fn require(request: Request, next: Next) -> Response {
-    if request.extensions().get::<Registrar>().is_some() {
-        return next.run(request).await;
-    }
-    if request.method() == Method::GET || request.method() == Method::HEAD {
-        let back = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
-        return see_other(&format!(
-            "/login?next={}",
-            utf8_percent_encode(back, QUERY_VALUE)
-        ));
-    }
-    see_other("/login")
-}
-
-/// What must be escaped in a query value.
-const QUERY_VALUE: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'&')
-    .add(b'+')
-    .add(b'<')
-    .add(b'>')
-    .add(b'=')
-    .add(b'?')
-    .add(b'`');
 
 impl<S: Send + Sync> FromRequestParts<S> for Registrar {
     type Rejection = Response;

@@ -5,26 +5,7 @@ use std::fmt;
 
 use crate::domain::{NewPassword, Username};
 
-/// What an account may do (docs/contract.md §9, coming). Until roles land,
-/// the word is read and checked but has no effect: every account may do
-/// everything.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    Viewer,
-    Registrar,
-    Admin,
-}
-
-impl Role {
-    pub fn parse(word: &str) -> Option<Role> {
-        match word {
-            "viewer" => Some(Role::Viewer),
-            "registrar" => Some(Role::Registrar),
-            "admin" => Some(Role::Admin),
-            _ => None,
-        }
-    }
-}
+pub use crate::auth::roles::Role;
 
 /// One `--account`: a valid username and password, and the role if one
 /// was named.

@@ -94,13 +94,17 @@ pub enum UserCommand {
     /// --password-stdin, or asked for (hidden) on a terminal.
     Add {
         username: String,
+        /// viewer, registrar or admin (the first account is an admin
+        /// whatever is asked).
+        #[arg(long, default_value = "registrar")]
+        role: String,
         /// Read the password from standard input (its first line).
         #[arg(long)]
         password_stdin: bool,
         #[command(flatten)]
         database: DatabaseSettings,
     },
-    /// List accounts.
+    /// List accounts with their roles.
     List {
         #[command(flatten)]
         database: DatabaseSettings,
@@ -111,6 +115,19 @@ pub enum UserCommand {
         #[command(flatten)]
         database: DatabaseSettings,
     },
+    /// Enable a disabled account.
+    Enable {
+        username: String,
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
+    /// Give an account a role: viewer, registrar or admin.
+    Role {
+        username: String,
+        role: String,
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
 }
 
 impl UserCommand {
@@ -118,7 +135,9 @@ impl UserCommand {
         match self {
             UserCommand::Add { database, .. }
             | UserCommand::List { database }
-            | UserCommand::Disable { database, .. } => database,
+            | UserCommand::Disable { database, .. }
+            | UserCommand::Enable { database, .. }
+            | UserCommand::Role { database, .. } => database,
         }
     }
 }

@@ -134,8 +134,8 @@ pub struct EphemeralOptions {
     pub ephemeral: bool,
 
     /// Create an account USERNAME:PASSWORD[:ROLE] (repeatable), password
-    /// rules as at /setup. ROLE (viewer, registrar, admin) is checked, but
-    /// has no effect until registrar has roles.
+    /// rules as at /setup. ROLE: viewer, registrar (the default) or admin;
+    /// the first account is an admin whatever it says.
     #[arg(long, value_name = "USER:PASS[:ROLE]", requires = "ephemeral")]
     pub account: Vec<String>,
 

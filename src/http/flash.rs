@@ -25,10 +25,16 @@ pub enum Flash {
     /// The values of that version were brought back.
     Restored(i64),
     Undeleted,
+    AccountCreated,
+    PasswordChanged,
+    SessionEnded,
 }
 
 impl Flash {
-    const FIXED: [Flash; 6] = [
+    const FIXED: [Flash; 9] = [
+        Flash::AccountCreated,
+        Flash::PasswordChanged,
+        Flash::SessionEnded,
         Flash::Created,
         Flash::Saved,
         Flash::NoChanges,
@@ -46,6 +52,9 @@ impl Flash {
             Flash::Deleted => "deleted".to_owned(),
             Flash::Imported => "imported".to_owned(),
             Flash::Undeleted => "undeleted".to_owned(),
+            Flash::AccountCreated => "account-created".to_owned(),
+            Flash::PasswordChanged => "password-changed".to_owned(),
+            Flash::SessionEnded => "session-ended".to_owned(),
             Flash::Restored(version) => format!("restored-{version}"),
         }
     }
@@ -58,6 +67,9 @@ impl Flash {
             Flash::Deleted => "Deleted".to_owned(),
             Flash::Imported => "Students imported".to_owned(),
             Flash::Undeleted => "Undeleted".to_owned(),
+            Flash::AccountCreated => "Account created".to_owned(),
+            Flash::PasswordChanged => "Password changed; your other sessions have ended".to_owned(),
+            Flash::SessionEnded => "Signed out".to_owned(),
             Flash::Restored(version) => format!("Restored version {version}"),
         }
     }

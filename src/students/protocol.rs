@@ -8,6 +8,7 @@ use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 
 use super::form::StudentForm;
 use super::store::{self, Action, Author, Student};
+use crate::auth::roles::{self, Role, WriteRefused};
 use crate::db::{self, begin_write, now};
 use crate::domain::{FieldErrors, Reason, StudentFields};
 use crate::error::AppError;
@@ -22,8 +23,24 @@ pub enum ProtocolError {
     /// written, and the same submission may be sent again.
     #[error("busy: {0}")]
     Busy(DbErr),
+    /// The writer's role no longer allows the write (SPEC §9).
+    #[error("not allowed for the {0} role")]
+    NotAllowed(Role),
+    /// The writer's account was disabled.
+    #[error("the account is not enabled")]
+    NotEnabled,
     #[error("database error: {0}")]
     Database(DbErr),
+}
+
+impl From<WriteRefused> for ProtocolError {
+    fn from(refused: WriteRefused) -> Self {
+        match refused {
+            WriteRefused::Role(role) => ProtocolError::NotAllowed(role),
+            WriteRefused::NotEnabled => ProtocolError::NotEnabled,
+            WriteRefused::Database(err) => err.into(),
+        }
+    }
 }
 
 impl From<DbErr> for ProtocolError {
@@ -41,6 +58,8 @@ impl From<ProtocolError> for AppError {
         match err {
             ProtocolError::NotFound => AppError::NotFound,
             ProtocolError::Busy(err) => AppError::Unavailable(err),
+            ProtocolError::NotAllowed(role) => AppError::NotAllowed(role),
+            ProtocolError::NotEnabled => AppError::SignedOut,
             ProtocolError::Database(err) => AppError::Database(err),
         }
     }
@@ -77,6 +96,7 @@ pub async fn edit(
 ) -> Result<EditOutcome, ProtocolError> {
     let txn = begin_write(db).await?;
     let current = locked(&txn, id).await?;
+    may_write(&txn, registrar).await?;
     let parsed = form.parse_edit(&current);
     let outcome = match judge(current, seen_version, parsed, reason) {
         Judgement::Write(current, fields, reason) => {
@@ -167,6 +187,7 @@ pub async fn delete(
 ) -> Result<DeleteOutcome, ProtocolError> {
     let txn = begin_write(db).await?;
     let current = locked(&txn, id).await?;
+    may_write(&txn, registrar).await?;
     let outcome = if current.deleted_at.is_some() {
         DeleteOutcome::AlreadyDeleted { current }
     } else if current.version != seen_version {
@@ -208,6 +229,7 @@ pub async fn create(
     registrar: &str,
 ) -> Result<i64, ProtocolError> {
     let txn = begin_write(db).await?;
+    may_write(&txn, registrar).await?;
     let student = store::insert(&txn, fields, registrar, now()).await?;
     txn.commit().await?;
     Ok(student.id)
@@ -215,6 +237,16 @@ pub async fn create(
 
 /// A submitted `reason`, parsed: none given, a valid one, or why not.
 pub type ReasonInput = Result<Option<Reason>, String>;
+/// The writer may still change records (SPEC §9): checked inside the write
+/// transaction, after the row lock, so a demotion or disable committed while
+/// the write waited is seen.
+pub(super) async fn may_write(
+    txn: &DatabaseTransaction,
+    registrar: &str,
+) -> Result<(), ProtocolError> {
+    roles::recheck_named(txn, registrar, Role::Registrar).await?;
+    Ok(())
+}
 
 /// The student, locked until `txn` ends.
 pub(super) async fn locked(txn: &DatabaseTransaction, id: i64) -> Result<Student, ProtocolError> {

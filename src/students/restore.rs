@@ -6,7 +6,7 @@
 use sea_orm::{DatabaseConnection, DatabaseTransaction};
 
 use super::form::StudentForm;
-use super::protocol::{ProtocolError, ReasonInput, locked, read_again};
+use super::protocol::{ProtocolError, ReasonInput, locked, may_write, read_again};
 use super::store::{self, Action, Author, Revision, Student, revisions};
 use crate::db::{begin_write, now};
 use crate::domain::{FieldErrors, Reason, StudentFields};
@@ -49,6 +49,7 @@ pub async fn restore(
 ) -> Result<RestoreOutcome, ProtocolError> {
     let txn = begin_write(db).await?;
     let current = locked(&txn, id).await?;
+    may_write(&txn, registrar).await?;
     let outcome = match judge(&txn, current, seen_version, revision, reason).await? {
         Judgement::Write(current, fields, reason) => {
             let author = Author {
@@ -147,6 +148,7 @@ pub async fn undelete(
 ) -> Result<UndeleteOutcome, ProtocolError> {
     let txn = begin_write(db).await?;
     let current = locked(&txn, id).await?;
+    may_write(&txn, registrar).await?;
     let outcome = if current.version != seen_version {
         UndeleteOutcome::Stale { current }
     } else if current.deleted_at.is_none() {

@@ -50,6 +50,7 @@ impl Default for AppOptions {
             throttle: Throttle {
                 per_username: 1_000,
                 per_client: 1_000,
+                per_account: 1_000,
                 ..Throttle::default()
             },
             request_timeout: Duration::from_secs(30),

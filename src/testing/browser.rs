@@ -143,7 +143,7 @@ impl Browser {
     /// The CSRF token this browser's forms carry now (read from a form
     /// page: the new-student form when signed in, else the sign-in form).
     pub async fn csrf_token(&self) -> String {
-        for path in ["/students/new", "/login", "/setup"] {
+        for path in ["/students/new", "/account", "/login", "/setup"] {
             let page = self.get(path).await;
             if page.status == StatusCode::OK
                 && let Some(token) = page

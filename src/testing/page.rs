@@ -120,6 +120,16 @@ impl Page {
             .map(str::to_owned)
     }
 
+    /// The attribute `name` of the first element `selector` matches.
+    pub fn attr(&self, selector: &str, name: &str) -> Option<String> {
+        let selector = Selector::parse(selector).expect("a valid CSS selector");
+        self.document()
+            .select(&selector)
+            .next()
+            .and_then(|e| e.value().attr(name))
+            .map(str::to_owned)
+    }
+
     /// The `<title>`.
     pub fn title(&self) -> String {
         self.text("title").unwrap_or_default()

@@ -6,6 +6,7 @@
 //! `cargo test creates_a_student` runs all three,
 //! `cargo test creates_a_student::postgres` one.
 
+mod accounts;
 mod browser;
 mod characters;
 mod chrome;
@@ -17,16 +18,21 @@ mod ephemeral;
 mod fuzz;
 mod history;
 mod history_browser;
+mod office_browser;
+mod office_cli;
 mod presence;
 mod process;
 mod proxy;
 mod raw;
 mod requests;
 mod resilience;
+mod roles;
 mod scale;
 mod security;
+mod signins;
 mod slow_clients;
 mod students;
+mod upgrade;
 mod upgrades;
 
 /// Declares, for each listed test function, a module with one test per

@@ -439,6 +439,7 @@ fn small_throttle(window: Duration) -> AppOptions {
             window,
             per_username: 3,
             per_client: 6,
+            ..Throttle::default()
         },
         ..AppOptions::default()
     }

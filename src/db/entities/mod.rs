@@ -6,6 +6,7 @@
 //! `crate::auth::sessions`) are the only code that writes. Stored words
 //! (revision actions, conflict attempts) are read back as enums or refused.
 
+pub mod account_change;
 pub mod conflict;
 pub mod import;
 pub mod instance;
@@ -14,5 +15,6 @@ pub mod presence;
 pub mod registrar;
 pub mod revision;
 pub mod session;
+pub mod sign_in_check;
 pub mod student;
 pub mod student_count;

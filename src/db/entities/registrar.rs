@@ -13,6 +13,12 @@ pub struct Model {
     pub password_hash: String,
     pub created_at: DateTimeUtc,
     pub disabled_at: Option<DateTimeUtc>,
+    pub role: crate::auth::roles::Role,
+    /// Raised by every change an admin (or the CLI) makes to the account.
+    pub version: i64,
+    /// Signing in leads to `/account` to choose a new password first.
+    pub must_change_password: bool,
+    pub last_sign_in_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,10 @@ pub struct Model {
     pub last_seen_at: DateTimeUtc,
     /// The absolute end of the session, however active it is.
     pub expires_at: DateTimeUtc,
+    /// The client's address when the session began (as the throttle counts it).
+    pub client_addr: Option<String>,
+    /// The browser's `User-Agent`, cut to 200 characters.
+    pub user_agent: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

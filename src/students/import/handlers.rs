@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::pages::{ImportPage, ImportPreviewPage};
 use super::parse::{self, Problem};
 use super::pending::{self, Upload};
+use crate::auth::roles::{self, Role};
 use crate::auth::{Registrar, csrf};
 use crate::db::{begin_write, now};
 use crate::error::AppError;
@@ -177,6 +178,8 @@ pub async fn confirm(
     let upload = find_pending(&state, &id, &registrar).await?;
     let rows = parse::parse(upload.csv.as_bytes()).map_err(|_| AppError::NotFound)?;
     let txn = begin_write(&state.db).await?;
+    // Whoever confirms must still be allowed to import (SPEC §9).
+    roles::recheck(&txn, registrar.id, Role::Registrar).await?;
     // Taking the pending import out first makes a second confirm (a double
     // click, another tab) find nothing instead of importing twice.
     if !pending::take(&txn, &upload.id).await? {

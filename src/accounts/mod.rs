@@ -1,0 +1,13 @@
+//! The office's accounts in the browser (SPEC §9).
+//!
+//! - [`store`]: changes to accounts, by the edit protocol;
+//! - [`changes`]: the record of who changed what, when;
+//! - [`admin`], [`admin_views`]: `/accounts…`, for admins;
+//! - [`own`], [`own_views`]: `/account…`, everyone's own password and sessions.
+
+pub mod admin;
+pub mod admin_views;
+pub mod changes;
+pub mod own;
+pub mod own_views;
+pub mod store;

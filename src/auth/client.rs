@@ -1,0 +1,88 @@
+//! Who is asking: the client's address, as sign-in throttling counts it
+//! and the sessions page shows it.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+
+use super::policy::AuthPolicy;
+use super::throttle::storable;
+
+/// The connection's peer address, when the server records it.
+pub struct PeerAddr(pub Option<SocketAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for PeerAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(PeerAddr(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| *addr),
+        ))
+    }
+}
+
+/// The client's address: from the configured proxy header's last entry,
+/// else the connection's peer.
+pub fn client_address(
+    headers: &HeaderMap,
+    peer: Option<SocketAddr>,
+    policy: &AuthPolicy,
+) -> String {
+    if let Some(header) = &policy.client_ip_header {
+        let forwarded = headers
+            .get_all(header)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .rfind(|v| !v.is_empty());
+        if let Some(address) = forwarded {
+            return address
+                .parse::<IpAddr>()
+                .map_or_else(|_| storable(address), network);
+        }
+    }
+    peer.map_or_else(|| "unknown".to_owned(), |addr| network(addr.ip()))
+}
+
+/// The address failures are counted under: IPv4 as is, IPv6 by its /64,
+/// which one subscriber usually holds whole.
+fn network(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::network;
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_slash_64() {
+        assert_eq!(network("203.0.113.7".parse().unwrap()), "203.0.113.7");
+        assert_eq!(
+            network("2001:db8:1:2:aaaa::1".parse().unwrap()),
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(
+            network("2001:db8:1:2:ffff::9".parse().unwrap()),
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(
+            network("::ffff:203.0.113.7".parse().unwrap()),
+            "203.0.113.7"
+        );
+    }
+}

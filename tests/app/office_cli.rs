@@ -1,0 +1,163 @@
+//! `registrar user …` with roles (SPEC §9), run as a process.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use axum::http::StatusCode;
+use registrar::auth::accounts;
+use registrar::auth::roles::Role;
+use registrar::db::entities::account_change;
+use registrar::testing::{AppOptions, Backend, TestApp};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::on_every_backend;
+
+on_every_backend!(user_commands_give_and_change_roles);
+
+fn registrar(app: &TestApp, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_registrar"))
+        .args(args)
+        .env("DATABASE_URL", app.database_url())
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the registrar binary runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("writing stdin");
+    child
+        .wait_with_output()
+        .expect("the registrar binary exits")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+async fn role_of(app: &TestApp, username: &str) -> Role {
+    accounts::find_by_username(&app.db, username)
+        .await
+        .unwrap()
+        .expect("the account")
+        .role
+}
+
+async fn user_commands_give_and_change_roles(backend: Backend) {
+    let options = AppOptions {
+        create_registrar: false,
+        ..AppOptions::default()
+    };
+    let Some(app) = TestApp::spawn_with(backend, options).await else {
+        return;
+    };
+    let password = "a long enough password\n";
+    // The first account is an admin, whatever was asked.
+    let first = registrar(
+        &app,
+        &[
+            "user",
+            "add",
+            "boss",
+            "--role",
+            "viewer",
+            "--password-stdin",
+        ],
+        password,
+    );
+    assert!(first.status.success(), "{first:?}");
+    assert!(
+        stdout(&first).contains("Created admin account boss"),
+        "{}",
+        stdout(&first)
+    );
+    assert_eq!(role_of(&app, "boss").await, Role::Admin);
+    // Then the role asked for, `registrar` by default.
+    for (username, args) in [("vera", &["--role", "viewer"][..]), ("clerk", &[][..])] {
+        let mut all = vec!["user", "add", username, "--password-stdin"];
+        all.extend_from_slice(args);
+        assert!(registrar(&app, &all, password).status.success());
+    }
+    assert_eq!(role_of(&app, "vera").await, Role::Viewer);
+    assert_eq!(role_of(&app, "clerk").await, Role::Registrar);
+    let unknown = registrar(
+        &app,
+        &["user", "add", "x", "--role", "root", "--password-stdin"],
+        password,
+    );
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown role"));
+
+    let listed = stdout(&registrar(&app, &["user", "list"], ""));
+    for line in ["boss\tadmin", "clerk\tregistrar", "vera\tviewer"] {
+        assert!(listed.contains(line), "{listed}");
+    }
+
+    assert!(
+        registrar(&app, &["user", "role", "VERA", "registrar"], "")
+            .status
+            .success()
+    );
+    assert_eq!(role_of(&app, "vera").await, Role::Registrar);
+    assert!(
+        !registrar(&app, &["user", "role", "vera", "boss"], "")
+            .status
+            .success()
+    );
+    assert!(
+        !registrar(&app, &["user", "role", "nobody", "viewer"], "")
+            .status
+            .success()
+    );
+
+    let clerk = app.signed_in_as("clerk", password.trim()).await;
+    assert!(
+        registrar(&app, &["user", "disable", "clerk"], "")
+            .status
+            .success()
+    );
+    clerk
+        .get("/students")
+        .await
+        .assert_redirect_to("/login?next=/students");
+    assert!(
+        registrar(&app, &["user", "enable", "clerk"], "")
+            .status
+            .success()
+    );
+    let clerk = app.signed_in_as("clerk", password.trim()).await;
+    clerk
+        .get("/students/new")
+        .await
+        .assert_status(StatusCode::OK);
+    assert!(
+        !registrar(&app, &["user", "enable", "nobody"], "")
+            .status
+            .success()
+    );
+
+    // Each change is recorded, by the command line.
+    let vera = accounts::find_by_username(&app.db, "vera")
+        .await
+        .unwrap()
+        .unwrap();
+    let recorded: Vec<_> = account_change::Entity::find()
+        .filter(account_change::Column::RegistrarId.eq(vera.id))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.actor, c.detail))
+        .collect();
+    assert!(
+        recorded.contains(&(
+            "command line".to_owned(),
+            "role viewer → registrar".to_owned()
+        )),
+        "{recorded:?}"
+    );
+}
