@@ -5,6 +5,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde::Deserialize;
+use validator::Validate;
 
 use super::accounts::{self, CreateError};
 use super::sessions::{self, MaybeRegistrar};
@@ -196,13 +197,14 @@ pub async fn logout(
     Ok(response)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Validate)]
 pub struct SetupForm {
     #[serde(default)]
     username: String,
     #[serde(default)]
     password: String,
     #[serde(default)]
+    #[validate(must_match(other = "password", message = "The passwords do not match"))]
     password_confirm: String,
 }
 
@@ -251,8 +253,13 @@ pub async fn setup(
     }
     if let Err(message) = &password {
         errors.push(("password", message.clone()));
-    } else if form.password != form.password_confirm {
-        errors.push(("password_confirm", "The passwords do not match".to_owned()));
+    } else if let Err(failed) = form.validate() {
+        // The one rule the form type states itself: the two passwords match.
+        let messages = failed.field_errors().into_values().flatten();
+        errors.extend(messages.map(|e| {
+            let message = e.message.as_deref().unwrap_or("The passwords do not match");
+            ("password_confirm", message.to_owned())
+        }));
     }
     let (Ok(username), Ok(password), true) = (username, password, errors.is_empty()) else {
         return setup_page(

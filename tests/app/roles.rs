@@ -93,6 +93,8 @@ fn expected() -> Vec<(Method, &'static str, Access)> {
         (get.clone(), "/students/{id}/edit", registrar),
         (get.clone(), "/students/{id}/history", viewer),
         (post.clone(), "/students/{id}/delete", registrar),
+        (post.clone(), "/students/{id}/restore", registrar),
+        (post.clone(), "/students/{id}/undelete", registrar),
         (get.clone(), "/changes", viewer),
         (get.clone(), "/students/import", registrar),
         (post.clone(), "/students/import", registrar),

@@ -158,7 +158,7 @@ async fn the_first_visit_leads_to_setup_which_works_once(backend: Backend) {
         .set("password_confirm", "long enough pasS");
     let mismatch = form.submit(&browser).await;
     mismatch.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
-    mismatch.assert_field_error("password_confirm", "");
+    mismatch.assert_field_error("password_confirm", "do not match");
 
     // Two setups at once: exactly one account.
     let other = app.browser();
