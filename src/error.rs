@@ -25,7 +25,7 @@ pub enum AppError {
     /// A form without the right CSRF token.
     #[error("forbidden")]
     Forbidden,
-    /// The account's role does not allow this (SPEC §9).
+    /// The account's role does not allow this (contract §9).
     #[error("not allowed for the {0} role")]
     NotAllowed(crate::auth::roles::Role),
     /// The account was disabled (or removed) since the session began.

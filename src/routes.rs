@@ -32,7 +32,7 @@ use crate::students::import::handlers as uploads;
 use crate::students::record::{read as pages, restore, write as actions};
 use crate::students::{changes, export, history, list};
 
-/// A route and who may use it (SPEC §9).
+/// A route and who may use it (contract §9).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouteSpec {
     pub method: Method,

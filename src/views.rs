@@ -11,7 +11,7 @@ pub use crate::layout::Layout;
 /// User text set inside one of our sentences where markup cannot isolate
 /// it (a `<title>`, a heading built as a string): between FIRST STRONG
 /// ISOLATE and POP DIRECTIONAL ISOLATE, so a right-to-left name never
-/// reorders the words around it (SPEC §4).
+/// reorders the words around it (contract §4).
 pub fn isolated(text: &str) -> String {
     format!("\u{2068}{text}\u{2069}")
 }

@@ -1,4 +1,4 @@
-//! History you can act on (SPEC §7, §8): a `reason` beside every revision
+//! History you can act on (contract §7, §8): a `reason` beside every revision
 //! and conflict entry, and the table that says who has which edit form
 //! open.
 //!

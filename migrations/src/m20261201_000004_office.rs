@@ -1,4 +1,4 @@
-//! The registrar office (SPEC §9): every account gets a role (accounts that
+//! The registrar office (contract §9): every account gets a role (accounts that
 //! exist when this runs become admins), a version for its admin form, a
 //! "must choose a new password" flag and its last sign-in; sessions record
 //! the client's address and browser; every change to an account is kept in

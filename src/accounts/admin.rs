@@ -1,4 +1,4 @@
-//! `/accounts…`: admins list, add and change accounts (SPEC §9).
+//! `/accounts…`: admins list, add and change accounts (contract §9).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

@@ -1,4 +1,4 @@
-//! The office's accounts in the browser (SPEC §9).
+//! The office's accounts in the browser (contract §9).
 //!
 //! - [`store`]: changes to accounts, by the edit protocol;
 //! - [`changes`]: the record of who changed what, when;

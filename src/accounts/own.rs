@@ -1,4 +1,4 @@
-//! `/account…`: everyone's own password and sessions (SPEC §9).
+//! `/account…`: everyone's own password and sessions (contract §9).
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};

@@ -1,4 +1,4 @@
-//! Roles (SPEC §9) and who may use a route.
+//! Roles (contract §9) and who may use a route.
 //!
 //! Every route of [`crate::routes::table`] states its [`Access`]; the
 //! [`guard`] middleware enforces it before the handler runs, and every

@@ -1,4 +1,4 @@
-//! Sign-in throttling that limits wrong guesses, never right ones (SPEC §9).
+//! Sign-in throttling that limits wrong guesses, never right ones (contract §9).
 //!
 //! Failures are counted in a sliding window under three keys: the username
 //! *and* client address together (`per_username`, small: one guesser's

@@ -38,7 +38,7 @@ impl StudentFields {
 
     /// [`StudentFields::parse`] for an edit of a stored name and address:
     /// text equal to the stored value up to NFC is that value, kept as it is
-    /// stored even if it predates the character rule (SPEC §1), so a save
+    /// stored even if it predates the character rule (contract §1), so a save
     /// that changes nothing stays "No changes".
     pub fn parse_edit<'a>(
         text: impl Fn(Field) -> Result<&'a str, String>,

@@ -17,7 +17,7 @@ impl Name {
 
     /// An edit of the stored value: input equal to it up to NFC is the
     /// stored value itself, kept as it is (values stored before the rule
-    /// stay until edited, SPEC §1); anything else must pass [`Name::parse`].
+    /// stay until edited, contract §1); anything else must pass [`Name::parse`].
     pub fn parse_edit(input: &str, stored: &str) -> Result<Self, String> {
         if is_unchanged(input, stored) {
             return Ok(Name(stored.to_owned()));

@@ -1,4 +1,4 @@
-//! The rule shared by single-line text fields (SPEC §1): trimmed, in NFC,
+//! The rule shared by single-line text fields (contract §1): trimmed, in NFC,
 //! one line, no control characters, and no spoofing characters.
 //!
 //! Spoofing characters are the Unicode format characters (general category

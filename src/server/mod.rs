@@ -1,5 +1,5 @@
 //! The HTTP server: accepts connections up to a cap and serves each with
-//! hyper, under timeouts no slow or silent client can outwait (SPEC §11).
+//! hyper, under timeouts no slow or silent client can outwait (contract §11).
 //!
 //! `axum::serve` offers no connection settings, so this is its own small
 //! accept loop. Per connection ([`connection`]): the first request's head

@@ -23,7 +23,7 @@ pub enum ProtocolError {
     /// written, and the same submission may be sent again.
     #[error("busy: {0}")]
     Busy(DbErr),
-    /// The writer's role no longer allows the write (SPEC §9).
+    /// The writer's role no longer allows the write (contract §9).
     #[error("not allowed for the {0} role")]
     NotAllowed(Role),
     /// The writer's account was disabled.
@@ -237,7 +237,7 @@ pub async fn create(
 
 /// A submitted `reason`, parsed: none given, a valid one, or why not.
 pub type ReasonInput = Result<Option<Reason>, String>;
-/// The writer may still change records (SPEC §9): checked inside the write
+/// The writer may still change records (contract §9): checked inside the write
 /// transaction, after the row lock, so a demotion or disable committed while
 /// the write waited is seen.
 pub(super) async fn may_write(

@@ -1,4 +1,4 @@
-//! Accounts in the browser (SPEC §9): admins add and change accounts under
+//! Accounts in the browser (contract §9): admins add and change accounts under
 //! the edit protocol; everyone changes their own password and ends their
 //! own sessions.
 

@@ -1,4 +1,4 @@
-//! The character rule (SPEC §1): spoofing characters are refused by every
+//! The character rule (contract §1): spoofing characters are refused by every
 //! way in, text is stored in NFC, and values stored before the rule stay
 //! as they are until someone edits them.
 

@@ -1,4 +1,4 @@
-//! Connections (SPEC §11): keep-alive never drops a request because of the
+//! Connections (contract §11): keep-alive never drops a request because of the
 //! one before, and answers the HTTP library writes itself carry our headers.
 
 use std::time::Duration;

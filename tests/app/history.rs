@@ -1,4 +1,4 @@
-//! History you can act on (SPEC §7): restoring an earlier version and
+//! History you can act on (contract §7): restoring an earlier version and
 //! undeleting, both through the edit protocol; reasons for changes;
 //! comparing two versions. Real form posts, on every backend.
 

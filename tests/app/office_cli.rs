@@ -1,4 +1,4 @@
-//! `registrar user …` with roles (SPEC §9), run as a process.
+//! `registrar user …` with roles (contract §9), run as a process.
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

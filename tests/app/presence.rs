@@ -1,4 +1,4 @@
-//! Seeing each other before the conflict (SPEC §8): who else has a
+//! Seeing each other before the conflict (contract §8): who else has a
 //! record's edit form open. Advice only: it never blocks, delays or refuses
 //! anything.
 

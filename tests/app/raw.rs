@@ -145,7 +145,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-/// The headers SPEC §4 puts on every answer.
+/// The headers contract §4 puts on every answer.
 pub fn assert_security_headers(answer: &Answer, what: &str) {
     let csp = answer
         .header("content-security-policy")

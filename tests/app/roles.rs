@@ -1,4 +1,4 @@
-//! Roles (SPEC §9): every route answers every role as the route table
+//! Roles (contract §9): every route answers every role as the route table
 //! says, and a request beyond the role changes nothing.
 
 use axum::http::{Method, StatusCode};

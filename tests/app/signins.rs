@@ -1,4 +1,4 @@
-//! Sign-in throttling limits wrong guesses, never right ones (SPEC §9).
+//! Sign-in throttling limits wrong guesses, never right ones (contract §9).
 
 use std::time::{Duration, Instant};
 

@@ -1,4 +1,4 @@
-//! Slow and silent clients (SPEC §11): they cannot hold the server. The
+//! Slow and silent clients (contract §11): they cannot hold the server. The
 //! server runs as its own process with few descriptors, so that what it
 //! holds can be read from `/proc`.
 

@@ -178,7 +178,7 @@ pub async fn confirm(
     let upload = find_pending(&state, &id, &registrar).await?;
     let rows = parse::parse(upload.csv.as_bytes()).map_err(|_| AppError::NotFound)?;
     let txn = begin_write(&state.db).await?;
-    // Whoever confirms must still be allowed to import (SPEC §9).
+    // Whoever confirms must still be allowed to import (contract §9).
     roles::recheck(&txn, registrar.id, Role::Registrar).await?;
     // Taking the pending import out first makes a second confirm (a double
     // click, another tab) find nothing instead of importing twice.

@@ -11,7 +11,7 @@ use super::{
 use crate::testing::form::Form;
 use crate::testing::page::Page;
 
-/// The conflict page of an edit submitted at a stale version (SPEC §2).
+/// The conflict page of an edit submitted at a stale version (contract §2).
 #[derive(Debug, Clone)]
 pub struct ConflictPage {
     /// The student's name now.

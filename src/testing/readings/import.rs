@@ -9,7 +9,7 @@ use super::{all, field_of, first, not_the_page, numbers, parse, text, text_at};
 use crate::testing::form::Form;
 use crate::testing::page::Page;
 
-/// What an import does with one row of the file (SPEC §6). This version
+/// What an import does with one row of the file (contract §6). This version
 /// of the app imports new students only, so its pages show `Create` and
 /// `Invalid` rows; the others are those of imports that update.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
