@@ -10,7 +10,8 @@ use crate::{on_every_backend, spawn_app};
 
 on_every_backend!(user_commands_add_list_and_disable_accounts);
 
-fn registrar(app: &TestApp, args: &[&str], stdin: &str) -> Output {
+/// Runs the `registrar` binary on `app`'s database with `stdin` piped in.
+pub(crate) fn registrar(app: &TestApp, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_registrar"))
         .args(args)
         .env("DATABASE_URL", app.database_url())
@@ -31,7 +32,7 @@ fn registrar(app: &TestApp, args: &[&str], stdin: &str) -> Output {
         .expect("the registrar binary exits")
 }
 
-fn stdout(output: &Output) -> String {
+pub(crate) fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 

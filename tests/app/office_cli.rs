@@ -1,8 +1,5 @@
 //! `registrar user …` with roles (contract §9), run as a process.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
 use axum::http::StatusCode;
 use registrar::auth::accounts;
 use registrar::auth::roles::Role;
@@ -10,34 +7,10 @@ use registrar::db::entities::account_change;
 use registrar::testing::{AppOptions, Backend, TestApp};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
+use crate::cli::{registrar, stdout};
 use crate::on_every_backend;
 
 on_every_backend!(user_commands_give_and_change_roles);
-
-fn registrar(app: &TestApp, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_registrar"))
-        .args(args)
-        .env("DATABASE_URL", app.database_url())
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the registrar binary runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("writing stdin");
-    child
-        .wait_with_output()
-        .expect("the registrar binary exits")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
 
 async fn role_of(app: &TestApp, username: &str) -> Role {
     accounts::find_by_username(&app.db, username)
