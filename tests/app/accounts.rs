@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use registrar::auth::accounts;
 use registrar::auth::roles::Role;
 use registrar::db::entities::{account_change, login_failure, session};
-use registrar::testing::{Backend, Browser, PASSWORD, REGISTRAR, TestApp};
+use registrar::testing::{Backend, Browser, Outcomes, PASSWORD, REGISTRAR, TestApp, concurrently};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::roles::{OTHER_PASSWORD, VIEWER, create_account};
@@ -22,6 +22,7 @@ on_every_backend!(
     a_session_ended_from_the_sessions_page_is_refused_on_another_instance,
     a_demoted_or_disabled_writer_is_refused_when_the_write_happens,
     a_demotion_committed_while_a_save_waits_for_the_row_is_seen_by_the_save,
+    admins_changing_one_account_at_once_lose_no_change,
 );
 
 async fn account(app: &TestApp, username: &str) -> accounts::Account {
@@ -505,4 +506,64 @@ async fn a_demotion_committed_while_a_save_waits_for_the_row_is_seen_by_the_save
             .await
             .unwrap();
     }
+}
+
+/// Admins saving one account's form at the same moment, each flipping the
+/// role the form shows: every answer is a save (`303`) or a conflict
+/// (`409`), and the account's version − 1 = the saves = its recorded changes.
+async fn admins_changing_one_account_at_once_lose_no_change(backend: Backend) {
+    const ADMINS: usize = 4;
+    const ROUNDS: usize = 6;
+    let app = spawn_app!(backend);
+    create_account(&app, VIEWER, OTHER_PASSWORD, Role::Viewer).await;
+    let before = account(&app, VIEWER).await;
+    let changes_before = changes_to(&app, before.id).await;
+    let admins = app.signed_in_browsers(ADMINS).await;
+    let path = format!("/accounts/{VIEWER}");
+    let outcomes = concurrently(ADMINS, |i, start| {
+        let admin = admins[i].clone();
+        let path = path.clone();
+        async move {
+            let mut outcomes = Outcomes::default();
+            start.wait().await;
+            for _ in 0..ROUNDS {
+                let page = admin.get(&path).await;
+                page.assert_status(StatusCode::OK);
+                let mut form = page.form(&path);
+                let flipped = match form.value("role") {
+                    Some("viewer") => "registrar",
+                    _ => "viewer",
+                };
+                form.choose("role", flipped);
+                outcomes.record(form.submit(&admin).await.status);
+            }
+            outcomes
+        }
+    })
+    .await;
+    assert_eq!(outcomes.total(), (ADMINS * ROUNDS) as u64);
+    assert!(
+        outcomes
+            .others(&[StatusCode::SEE_OTHER, StatusCode::CONFLICT])
+            .is_empty(),
+        "only saves and conflicts: {outcomes:?}"
+    );
+    let saves = outcomes.count(StatusCode::SEE_OTHER);
+    assert!(saves >= 1, "{outcomes:?}");
+    eprintln!("{backend:?}: one account, {ADMINS} admins: {outcomes:?}");
+    let vera = account(&app, VIEWER).await;
+    let changes = changes_to(&app, vera.id).await - changes_before;
+    assert_eq!(
+        (vera.version - before.version, changes),
+        (saves as i64, saves),
+        "versions gained = saves = recorded changes: {outcomes:?}"
+    );
+}
+
+async fn changes_to(app: &TestApp, account: i64) -> u64 {
+    account_change::Entity::find()
+        .filter(account_change::Column::RegistrarId.eq(account))
+        .count(&app.db)
+        .await
+        .unwrap()
 }

@@ -18,6 +18,7 @@ on_every_backend!(with_a_database_url_the_ephemeral_server_uses_it_and_removes_n
 
 const ADA: &str = "ada:a long enough password:admin";
 const GRACE: &str = "grace:pass:word:with:colons";
+const VIC: &str = "vic:a viewer's long password:viewer";
 
 /// A `registrar serve --ephemeral` process and what it printed.
 struct Ephemeral {
@@ -123,7 +124,16 @@ async fn students_in_csv(browser: &Browser) -> usize {
 async fn an_ephemeral_server_prints_one_line_has_its_accounts_and_leaves_nothing() {
     let tmp = test_tmp("ephemeral");
     let mut server = Ephemeral::start(
-        &["--account", ADA, "--account", GRACE, "--demo", "25"],
+        &[
+            "--account",
+            ADA,
+            "--account",
+            GRACE,
+            "--account",
+            VIC,
+            "--demo",
+            "25",
+        ],
         &[],
         &tmp,
     );
@@ -156,6 +166,19 @@ async fn an_ephemeral_server_prints_one_line_has_its_accounts_and_leaves_nothing
         .sign_in("ada", "a wrong password")
         .await
         .assert_status(StatusCode::UNAUTHORIZED);
+    // Each account has the role its spec named, `registrar` when none.
+    let vic = Browser::new(&server.url);
+    vic.sign_in("vic", "a viewer's long password")
+        .await
+        .assert_redirect_to("/students");
+    for (who, accounts, new_student) in [
+        (&ada, StatusCode::OK, StatusCode::OK),
+        (&grace, StatusCode::FORBIDDEN, StatusCode::OK),
+        (&vic, StatusCode::FORBIDDEN, StatusCode::FORBIDDEN),
+    ] {
+        who.get("/accounts").await.assert_status(accounts);
+        who.get("/students/new").await.assert_status(new_student);
+    }
 
     let status = server.sigterm();
     assert!(status.success(), "SIGTERM exits 0: {status:?}");
