@@ -28,7 +28,10 @@ async fn an_edit_form_sent_twice_is_saved_once(backend: Backend) {
     let browser = app.signed_in_browser().await;
     let id = app.create_student(&browser, "Ada", "1 Main St", "3").await;
     let form = app.edit_form(&browser, id, &[("name", "Ada L")]).await;
-    let id_sent = form.value("submission").expect("a submission field").to_owned();
+    let id_sent = form
+        .value("submission")
+        .expect("a submission field")
+        .to_owned();
     assert!(Submission::parse(Some(&id_sent)).is_ok());
 
     let first = form.submit(&browser).await;
@@ -42,21 +45,30 @@ async fn an_edit_form_sent_twice_is_saved_once(backend: Backend) {
     let student = db_checks::student(&app.db, id).await;
     assert_eq!(student.version, 2, "{}: applied once", backend.name());
     assert_eq!(db_checks::revisions(&app.db, id, Action::Updated).await, 1);
-    let committed = submission::committed(&app.db, &Submission::parse(Some(&id_sent)).unwrap().unwrap())
-        .await
-        .expect("query")
-        .expect("the submission is recorded with its revision");
+    let committed = submission::committed(
+        &app.db,
+        &Submission::parse(Some(&id_sent)).unwrap().unwrap(),
+    )
+    .await
+    .expect("query")
+    .expect("the submission is recorded with its revision");
     assert_eq!((committed.student_id, committed.version), (id, 2));
 
     // A form opened afterwards has a fresh id, and a form without one (an
     // older client) is still saved by the version rule alone.
-    let next = app.edit_form(&browser, id, &[("name", "Ada Lovelace")]).await;
+    let next = app
+        .edit_form(&browser, id, &[("name", "Ada Lovelace")])
+        .await;
     assert_ne!(next.value("submission"), Some(id_sent.as_str()));
     let mut bare = next.clone();
     bare.remove("submission");
-    bare.submit(&browser).await.assert_status(StatusCode::SEE_OTHER);
+    bare.submit(&browser)
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
     assert_eq!(db_checks::student(&app.db, id).await.version, 3);
-    next.submit(&browser).await.assert_status(StatusCode::CONFLICT);
+    next.submit(&browser)
+        .await
+        .assert_status(StatusCode::CONFLICT);
 }
 
 async fn a_create_form_sent_twice_creates_one_student(backend: Backend) {
@@ -64,7 +76,9 @@ async fn a_create_form_sent_twice_creates_one_student(backend: Backend) {
     let browser = app.signed_in_browser().await;
     let new = browser.get("/students/new").await;
     let mut form = new.form("/students");
-    form.set("name", "Grace").set("address", "2 High St").set("gpa", "3.9");
+    form.set("name", "Grace")
+        .set("address", "2 High St")
+        .set("gpa", "3.9");
     assert!(form.value("submission").is_some_and(|s| !s.is_empty()));
     let first = form.submit(&browser).await;
     first.assert_status(StatusCode::SEE_OTHER);
