@@ -10,9 +10,11 @@ use migrations::{Migrator, MigratorTrait};
 use registrar::cluster::submission::{self, Submission};
 use registrar::db::entities::revision::{self, Action};
 use registrar::students::protocol::{self, EditOutcome};
-use registrar::testing::{Backend, TestDatabase};
+use registrar::testing::{AppOptions, Backend, Form, Page, TestApp, TestDatabase};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
+use crate::proxy::{CommitTrap, Proxy};
+use crate::resilience::server_address;
 use crate::upgrades::{insert, migrate_to_before};
 use crate::{db_checks, on_every_backend, spawn_app};
 
@@ -182,4 +184,132 @@ async fn the_submissions_migration_upgrades_a_populated_database(backend: Backen
     }
     assert_eq!(db_checks::student(&db, id).await.version, 2);
     assert_eq!(db_checks::all_revisions(&db, id).await, 2);
+}
+
+/// A save whose connection is cut while its `COMMIT` is on the way: the
+/// server got the `COMMIT` (`forward`) or not, and the proxy refuses
+/// connections for `refuse_for`. Returns the answer and the form sent.
+async fn save_with_commit_cut(
+    backend: Backend,
+    forward: bool,
+    refuse_for: Duration,
+) -> Option<(TestApp, i64, Proxy, Form, Page)> {
+    backend.server_url()?;
+    let proxy = Proxy::start(server_address(backend)).await;
+    let options = AppOptions {
+        database_via: Some(proxy.address),
+        ..AppOptions::default()
+    };
+    let app = TestApp::spawn_with(backend, options).await?;
+    let browser = app.signed_in_browser().await;
+    let id = app.create_student(&browser, "Ada", "1 Main St", "3").await;
+    let form = app.edit_form(&browser, id, &[("name", "Ada L")]).await;
+    proxy.cut_at_next_commit(CommitTrap {
+        forward,
+        refuse_for,
+    });
+    let answer = form.submit(&browser).await;
+    Some((app, id, proxy, form, answer))
+}
+
+async fn a_cut_commit_that_committed_is_answered_saved(backend: Backend) {
+    let Some((app, id, _proxy, form, answer)) =
+        save_with_commit_cut(backend, true, Duration::ZERO).await
+    else {
+        return;
+    };
+    answer.assert_redirect_to(&format!("/students/{id}"));
+    assert_eq!(db_checks::student(&app.db, id).await.version, 2);
+    // Sent again: still one save.
+    let browser = app.signed_in_browser().await;
+    let mut again = form.clone();
+    again.set("csrf_token", &browser.csrf_token().await);
+    again
+        .submit(&browser)
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(db_checks::student(&app.db, id).await.version, 2);
+    assert_eq!(db_checks::revisions(&app.db, id, Action::Updated).await, 1);
+}
+
+async fn a_cut_commit_that_did_not_commit_is_answered_not_saved(backend: Backend) {
+    let Some((app, id, _proxy, form, answer)) =
+        save_with_commit_cut(backend, false, Duration::ZERO).await
+    else {
+        return;
+    };
+    answer.assert_status(StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        answer.text("#notice-title").as_deref(),
+        Some("Not saved yet")
+    );
+    assert_eq!(db_checks::student(&app.db, id).await.version, 1);
+    let browser = app.signed_in_browser().await;
+    let mut again = form.clone();
+    again.set("csrf_token", &browser.csrf_token().await);
+    again
+        .submit(&browser)
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(db_checks::student(&app.db, id).await.version, 2);
+}
+
+async fn a_cut_commit_nobody_can_check_says_so_and_a_resubmit_applies_once(backend: Backend) {
+    let Some((app, id, _proxy, form, answer)) =
+        save_with_commit_cut(backend, true, Duration::from_secs(5)).await
+    else {
+        return;
+    };
+    answer.assert_status(StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        answer.text("#notice-title").as_deref(),
+        Some("Saved or not: unknown"),
+        "{}",
+        backend.name()
+    );
+    // The page keeps the submission id, so sending it again is safe.
+    let resend = answer.form(&format!("/students/{id}"));
+    assert_eq!(resend.value("submission"), form.value("submission"));
+    // It had in fact committed; sending it again once the database is
+    // back answers "saved" and writes nothing more.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let browser = app.signed_in_browser().await;
+    let mut again = resend.clone();
+    again.set("csrf_token", &browser.csrf_token().await);
+    again
+        .submit(&browser)
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(db_checks::student(&app.db, id).await.version, 2);
+    assert_eq!(db_checks::revisions(&app.db, id, Action::Updated).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_postgres_commit_that_committed_is_answered_saved() {
+    a_cut_commit_that_committed_is_answered_saved(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_mysql_commit_that_committed_is_answered_saved() {
+    a_cut_commit_that_committed_is_answered_saved(Backend::MySql).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_postgres_commit_that_did_not_commit_is_answered_not_saved() {
+    a_cut_commit_that_did_not_commit_is_answered_not_saved(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_mysql_commit_that_did_not_commit_is_answered_not_saved() {
+    a_cut_commit_that_did_not_commit_is_answered_not_saved(Backend::MySql).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_postgres_commit_nobody_can_check_says_so() {
+    a_cut_commit_nobody_can_check_says_so_and_a_resubmit_applies_once(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_mysql_commit_nobody_can_check_says_so() {
+    a_cut_commit_nobody_can_check_says_so_and_a_resubmit_applies_once(Backend::MySql).await;
 }
