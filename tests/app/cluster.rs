@@ -112,7 +112,7 @@ enum Answer {
     /// Anything else (a bug).
     Other(u16),
     /// The request got no answer at all.
-    NoAnswer,
+    Unanswered,
 }
 
 #[derive(Debug, Clone)]
@@ -175,7 +175,7 @@ async fn edit_hot(
                         StatusCode::SERVICE_UNAVAILABLE => Answer::Busy,
                         other => Answer::Other(other.as_u16()),
                     },
-                    Err(_) => Answer::NoAnswer,
+                    Err(_) => Answer::Unanswered,
                 };
                 log.lock().expect("not poisoned").push(Submitted {
                     client,
@@ -186,7 +186,7 @@ async fn edit_hot(
                     name,
                     submission,
                 });
-                if matches!(answer, Answer::Busy | Answer::Unknown | Answer::NoAnswer) {
+                if matches!(answer, Answer::Busy | Answer::Unknown | Answer::Unanswered) {
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
             }
@@ -209,6 +209,7 @@ struct Figures {
     exhausted: u64,
     longest_stall: Duration,
     slowest_answer: Duration,
+    slowest_503: Duration,
 }
 
 impl Figures {
@@ -245,6 +246,12 @@ impl Figures {
             exhausted: after.exhausted - before.exhausted,
             longest_stall,
             slowest_answer: log.iter().map(|s| s.took).max().unwrap_or_default(),
+            slowest_503: log
+                .iter()
+                .filter(|s| matches!(s.answer, Answer::Busy | Answer::Unknown))
+                .map(|s| s.took)
+                .max()
+                .unwrap_or_default(),
         }
     }
 
@@ -252,7 +259,7 @@ impl Figures {
         println!(
             "{label}: {} saves (303), {} conflicts (409), {} retries of aborted transactions ({} gave up), \
              {} busy 503s, {} outcome-unknown 503s, {} other answers; longest stall without a save {:.2} s, \
-             slowest answer {:.2} s{}",
+             slowest answer {:.2} s, slowest 503 {:.2} s{}",
             self.saves,
             self.conflicts,
             self.retries,
@@ -262,6 +269,7 @@ impl Figures {
             self.others.len(),
             self.longest_stall.as_secs_f64(),
             self.slowest_answer.as_secs_f64(),
+            self.slowest_503.as_secs_f64(),
             recovered.map_or(String::new(), |r| format!(
                 "; time to recover {:.2} s",
                 r.as_secs_f64()
@@ -305,10 +313,12 @@ async fn check_saves_on(
 /// unknown ones had in fact committed.
 async fn check_503s_against(db: &DatabaseConnection, log: &[Submitted], label: &str) -> u64 {
     let mut unknown_committed = 0;
-    for sent in log
-        .iter()
-        .filter(|s| matches!(s.answer, Answer::Busy | Answer::Unknown | Answer::NoAnswer))
-    {
+    for sent in log.iter().filter(|s| {
+        matches!(
+            s.answer,
+            Answer::Busy | Answer::Unknown | Answer::Unanswered
+        )
+    }) {
         let submission = sent.submission.as_ref().expect("forms carry an id");
         let committed = submission::committed(db, submission).await.expect("query");
         match sent.answer {
