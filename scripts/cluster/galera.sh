@@ -65,11 +65,16 @@ node_state() {
     sql "$1" "SHOW STATUS LIKE 'wsrep_local_state_comment'" | awk '{print $2}'
 }
 
+# Whether a process runs (a zombie, killed but not yet reaped, does not).
+running_pid() {
+    [ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status"
+}
+
 running() {
     local pid
     [ -f "$(pid_file "$1")" ] || return 1
     pid=$(cat "$(pid_file "$1")")
-    kill -0 "$pid" 2>/dev/null
+    running_pid "$pid"
 }
 
 wait_synced() {
@@ -78,9 +83,6 @@ wait_synced() {
         if [ "$(node_state "$i" || true)" = "Synced" ]; then
             echo "node$i synced"
             return 0
-        fi
-        if ! running "$i" && [ -f "$(pid_file "$i")" ]; then
-            :
         fi
         sleep 0.5
     done
@@ -140,10 +142,10 @@ stop_node() {
     if kill -0 "$pid" 2>/dev/null; then
         kill "-$signal" "$pid" 2>/dev/null || true
         for _ in $(seq 1 60); do
-            kill -0 "$pid" 2>/dev/null || break
+            running_pid "$pid" || break
             sleep 0.5
         done
-        kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
+        running_pid "$pid" && kill -9 "$pid" 2>/dev/null || true
     fi
     rm -f "$(pid_file "$i").started"
 }
@@ -160,7 +162,7 @@ kill_node() {
     local i=$1 pid
     pid=$(cat "$(pid_file "$i").started")
     kill -9 "$pid"
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+    while running_pid "$pid"; do sleep 0.1; done
     rm -f "$(pid_file "$i").started"
     echo "node$i killed"
 }

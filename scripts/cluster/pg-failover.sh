@@ -17,6 +17,7 @@
 set -euo pipefail
 
 STATE=${PG_FAILOVER_STATE:-/tmp/registrar-pg-failover}
+export PG_FAILOVER_STATE=$STATE
 PGBIN=/usr/lib/postgresql/15/bin
 MONITOR_PORT=6000
 PROXY_PORT=6010
@@ -43,7 +44,9 @@ psql_at() {
 # PID (the session leader: kill its process group to take the node down).
 run_node() {
     local name=$1 pgdata=$STATE/$1
-    as_pg setsid pg_autoctl run --pgdata "$pgdata" >>"$STATE/$name.log" 2>&1 </dev/null &
+    # setsid first: runuser, pg_autoctl and the postgres it starts share one
+    # process group, led by the PID recorded.
+    setsid "$0" as-postgres pg_autoctl run --pgdata "$pgdata" >>"$STATE/$name.log" 2>&1 </dev/null &
     echo $! >"$STATE/$name.pid"
 }
 
@@ -180,6 +183,11 @@ EOF
     status
 }
 
+# Whether a process runs (a zombie, killed but not yet reaped, does not).
+running_pid() {
+    [ -n "$1" ] && [ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status"
+}
+
 # Kills a node's whole process tree: pg_autoctl's session and postgres
 # (which pg_autoctl would otherwise restart in place, with no failover).
 kill_tree() {
@@ -189,7 +197,7 @@ kill_tree() {
     kill "-$signal" -- "-$pid" 2>/dev/null || true
     [ -n "$pm" ] && kill "-$signal" "$pm" 2>/dev/null || true
     for _ in $(seq 1 40); do
-        kill -0 "$pid" 2>/dev/null || { [ -n "$pm" ] && kill -0 "$pm" 2>/dev/null; } || break
+        running_pid "$pid" || running_pid "$pm" || break
         sleep 0.25
     done
     kill -9 -- "-$pid" 2>/dev/null || true
@@ -233,6 +241,10 @@ status() {
 }
 
 case "${1:-}" in
+as-postgres)
+    shift
+    as_pg "$@"
+    ;;
 up) up ;;
 down) down ;;
 kill-primary) kill_primary ;;

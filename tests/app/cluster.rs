@@ -438,11 +438,12 @@ async fn galera_a_node_killed_mid_load_loses_no_acknowledged_save() {
     stop.send(true).expect("clients listen");
     let log = load.await.expect("the load");
     let figures = Figures::of(&log, before);
-    // Node 3's instance saves again once its node is back.
+    // Node 3's instance saves again once its node is back (from the
+    // moment the node is Synced).
     let node3_back = log
         .iter()
         .filter(|s| s.client % 3 == 2 && s.answer == Answer::Saved && s.at > back)
-        .map(|s| s.at + s.took - killed)
+        .map(|s| s.at + s.took - back)
         .min();
     let survivors_while_down = log
         .iter()
@@ -510,9 +511,11 @@ async fn postgres_primary_killed_mid_load_fails_over_and_recovers() {
         async move { edit_hot(&apps, 8, id, stopped).await }
     });
     tokio::time::sleep(Duration::from_secs(4)).await;
-    println!("{}", cluster.run(&["kill-primary"]).await.trim());
-    // From here no primary runs until the standby is promoted.
     let killed = Instant::now();
+    let said = cluster.run(&["kill-primary"]).await;
+    // Saves sent from here on cannot reach the old primary.
+    let dead = Instant::now();
+    println!("{} in {:.2} s", said.trim(), (dead - killed).as_secs_f64());
     // Load goes on until saves come back, then a few seconds more.
     let deadline = killed + Duration::from_secs(40);
     let mut failed_over = None;
@@ -532,7 +535,7 @@ async fn postgres_primary_killed_mid_load_fails_over_and_recovers() {
     let figures = Figures::of(&log, before);
     let first_save_after = log
         .iter()
-        .filter(|s| s.answer == Answer::Saved && s.at > killed)
+        .filter(|s| s.answer == Answer::Saved && s.at > dead)
         .map(|s| s.at + s.took - killed)
         .min();
     figures.print(
