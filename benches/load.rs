@@ -325,7 +325,7 @@ async fn raw_ceiling(
                     gpa: gpa(round).to_owned(),
                 };
                 // An account the bench created: every write re-checks its writer.
-                match protocol::edit(&db, id, version, &form, &Ok(None), "bench-0").await {
+                match protocol::edit(&db, id, version, &form, &Ok(None), "bench-0", None).await {
                     Ok(EditOutcome::Saved) => {
                         commits += 1;
                         version += 1;

@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use sea_orm::DbErr;
 
+use crate::cluster::{Failure, HasFailure};
 use crate::db;
 use crate::http::cookie::CookieError;
 use crate::layout::Layout;
@@ -62,6 +63,15 @@ impl From<DbErr> for AppError {
             AppError::Unavailable(err)
         } else {
             AppError::Database(err)
+        }
+    }
+}
+
+impl HasFailure for AppError {
+    fn failure(&self) -> Failure {
+        match self {
+            AppError::Unavailable(err) | AppError::Database(err) => err.failure(),
+            _ => Failure::Other,
         }
     }
 }

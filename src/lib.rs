@@ -21,6 +21,7 @@
 pub mod accounts;
 pub mod assets;
 pub mod auth;
+pub mod cluster;
 pub mod config;
 pub mod db;
 pub mod domain;

@@ -12,6 +12,7 @@ use sea_orm::{
 use super::changes::{self, AccountChange, Actor};
 use crate::auth::accounts::{self, Account};
 use crate::auth::roles::{self, Role};
+use crate::cluster::retry;
 use crate::db::entities::{registrar, session};
 use crate::db::{begin_write, now};
 use crate::error::AppError;
@@ -52,6 +53,19 @@ pub enum ChangeOutcome {
 /// Applies `change` to the account `username_key`, if it is still at
 /// `seen_version` (`None`: the CLI, which sees the account as it is).
 pub async fn change(
+    db: &DatabaseConnection,
+    actor: &Actor<'_>,
+    username_key: &str,
+    seen_version: Option<i64>,
+    change: Change,
+) -> Result<ChangeOutcome, AppError> {
+    retry::write("account change", || {
+        change_once(db, actor, username_key, seen_version, change.clone())
+    })
+    .await
+}
+
+async fn change_once(
     db: &DatabaseConnection,
     actor: &Actor<'_>,
     username_key: &str,
@@ -199,6 +213,18 @@ pub async fn change_own_password(
     keep: &str,
     hash: String,
 ) -> Result<(), AppError> {
+    retry::write("own password", || {
+        change_own_password_once(db, holder, keep, hash.clone())
+    })
+    .await
+}
+
+async fn change_own_password_once(
+    db: &DatabaseConnection,
+    holder: &Actor<'_>,
+    keep: &str,
+    hash: String,
+) -> Result<(), AppError> {
     let Actor::Holder { id, .. } = holder else {
         return Err(AppError::Internal("not the account's holder".into()));
     };
@@ -233,10 +259,13 @@ pub async fn change_own_password(
 
 /// Notes a successful sign-in (not a change: the version stays).
 pub async fn signed_in(db: &impl ConnectionTrait, id: i64) -> Result<(), DbErr> {
-    registrar::Entity::update_many()
-        .col_expr(registrar::Column::LastSignInAt, Expr::value(Some(now())))
-        .filter(registrar::Column::Id.eq(id))
-        .exec(db)
-        .await?;
+    let at = now();
+    retry::write("sign-in noted", || {
+        registrar::Entity::update_many()
+            .col_expr(registrar::Column::LastSignInAt, Expr::value(Some(at)))
+            .filter(registrar::Column::Id.eq(id))
+            .exec(db)
+    })
+    .await?;
     Ok(())
 }

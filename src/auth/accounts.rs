@@ -9,6 +9,7 @@ use sea_orm::{
 
 use super::roles::Role;
 use crate::accounts::changes::{self, Actor};
+use crate::cluster::{Failure, HasFailure, retry};
 use crate::db::entities::{instance, registrar};
 use crate::db::{begin_write, now};
 use crate::domain::Username;
@@ -24,6 +25,16 @@ pub enum CreateError {
     Refused(Box<crate::error::AppError>),
     #[error(transparent)]
     Database(#[from] DbErr),
+}
+
+impl HasFailure for CreateError {
+    fn failure(&self) -> Failure {
+        match self {
+            CreateError::Database(err) => err.failure(),
+            CreateError::Refused(err) => err.failure(),
+            CreateError::UsernameTaken => Failure::Other,
+        }
+    }
 }
 
 /// What a new account is given.
@@ -70,6 +81,14 @@ pub async fn create_account(
     account: &NewAccount<'_>,
     actor: &Actor<'_>,
 ) -> Result<Account, CreateError> {
+    retry::write("account create", || create_account_once(db, account, actor)).await
+}
+
+async fn create_account_once(
+    db: &DatabaseConnection,
+    account: &NewAccount<'_>,
+    actor: &Actor<'_>,
+) -> Result<Account, CreateError> {
     let txn = begin_write(db).await?;
     lock_instance(&txn).await?;
     if let Actor::Admin { id, .. } = actor {
@@ -108,6 +127,17 @@ pub async fn create(
 /// concurrent setups queue on the `instance` row, and all but the first
 /// find an account.
 pub async fn create_first(
+    db: &DatabaseConnection,
+    username: &Username,
+    password_hash: String,
+) -> Result<Option<Account>, CreateError> {
+    retry::write("first account", || {
+        create_first_once(db, username, password_hash.clone())
+    })
+    .await
+}
+
+async fn create_first_once(
     db: &DatabaseConnection,
     username: &Username,
     password_hash: String,

@@ -13,6 +13,7 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Query
 use super::policy::AuthPolicy;
 use super::roles::Role;
 use super::tokens::{digest, random_token};
+use crate::cluster::retry;
 use crate::db::entities::{registrar, session};
 use crate::db::now;
 use crate::error::AppError;
@@ -109,17 +110,20 @@ pub async fn start(
 ) -> Result<String, DbErr> {
     let token = random_token();
     let at = now();
-    session::Entity::insert(session::ActiveModel {
-        token_hash: sea_orm::ActiveValue::Set(digest(&token)),
-        registrar_id: sea_orm::ActiveValue::Set(registrar_id),
-        csrf_token: sea_orm::ActiveValue::Set(random_token()),
-        created_at: sea_orm::ActiveValue::Set(at),
-        last_seen_at: sea_orm::ActiveValue::Set(at),
-        expires_at: sea_orm::ActiveValue::Set(at + policy.session_lifetime),
-        client_addr: sea_orm::ActiveValue::Set(Some(origin.client_addr.clone())),
-        user_agent: sea_orm::ActiveValue::Set(Some(origin.user_agent.clone())),
+    let csrf_token = random_token();
+    retry::write("session start", || {
+        session::Entity::insert(session::ActiveModel {
+            token_hash: sea_orm::ActiveValue::Set(digest(&token)),
+            registrar_id: sea_orm::ActiveValue::Set(registrar_id),
+            csrf_token: sea_orm::ActiveValue::Set(csrf_token.clone()),
+            created_at: sea_orm::ActiveValue::Set(at),
+            last_seen_at: sea_orm::ActiveValue::Set(at),
+            expires_at: sea_orm::ActiveValue::Set(at + policy.session_lifetime),
+            client_addr: sea_orm::ActiveValue::Set(Some(origin.client_addr.clone())),
+            user_agent: sea_orm::ActiveValue::Set(Some(origin.user_agent.clone())),
+        })
+        .exec_without_returning(db)
     })
-    .exec_without_returning(db)
     .await?;
     Ok(token)
 }
@@ -145,11 +149,13 @@ pub async fn find(
         return Ok(None);
     }
     if at - session.last_seen_at > TOUCH_AFTER {
-        session::Entity::update_many()
-            .col_expr(session::Column::LastSeenAt, Expr::value(at))
-            .filter(session::Column::TokenHash.eq(token_hash.as_str()))
-            .exec(db)
-            .await?;
+        retry::write("session touch", || {
+            session::Entity::update_many()
+                .col_expr(session::Column::LastSeenAt, Expr::value(at))
+                .filter(session::Column::TokenHash.eq(token_hash.as_str()))
+                .exec(db)
+        })
+        .await?;
     }
     Ok(Some(Registrar {
         id: account.id,
@@ -174,9 +180,10 @@ fn is_live(
 
 /// Ends the session whose token digest is `token_hash`.
 pub async fn end(db: &impl ConnectionTrait, token_hash: &str) -> Result<(), DbErr> {
-    session::Entity::delete_by_id(token_hash.to_owned())
-        .exec(db)
-        .await?;
+    retry::write("session end", || {
+        session::Entity::delete_by_id(token_hash.to_owned()).exec(db)
+    })
+    .await?;
     Ok(())
 }
 

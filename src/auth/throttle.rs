@@ -31,6 +31,7 @@ use sea_orm::{
 
 use super::accounts::lock_instance;
 use super::policy::Throttle;
+use crate::cluster::retry;
 use crate::db::entities::{login_failure, sign_in_check};
 use crate::db::{begin_write, now};
 
@@ -143,6 +144,14 @@ async fn try_admit(
     throttle: &Throttle,
     guesser: &Guesser,
 ) -> Result<Admission, DbErr> {
+    retry::write("throttle admit", || try_admit_once(db, throttle, guesser)).await
+}
+
+async fn try_admit_once(
+    db: &DatabaseConnection,
+    throttle: &Throttle,
+    guesser: &Guesser,
+) -> Result<Admission, DbErr> {
     let txn = begin_write(db).await?;
     lock_instance(&txn).await?;
     let at = now();
@@ -194,6 +203,10 @@ impl Check {
     /// Ends the check: a failure is counted; a success forgets this
     /// pair's failures (others' guesses at the account still count).
     pub async fn finish(self, db: &DatabaseConnection, succeeded: bool) -> Result<(), DbErr> {
+        retry::write("throttle count", || self.finish_once(db, succeeded)).await
+    }
+
+    async fn finish_once(&self, db: &DatabaseConnection, succeeded: bool) -> Result<(), DbErr> {
         let txn = begin_write(db).await?;
         sign_in_check::Entity::delete_by_id(self.id)
             .exec(&txn)

@@ -19,7 +19,8 @@ use sea_orm::{
 /// created if missing. Waiting for a lock is bounded by `lock_timeout` on
 /// every backend: PostgreSQL's `lock_timeout`, MySQL/MariaDB's
 /// `innodb_lock_wait_timeout` (whole seconds), SQLite's busy timeout; a
-/// wait that runs out is an error [`is_unavailable`] recognises.
+/// wait that runs out is an error [`is_unavailable`] recognises. On a
+/// Galera node, reads wait for the cluster ([`crate::cluster::wsrep`]).
 pub async fn connect(
     url: &str,
     pool_size: u32,
@@ -47,8 +48,8 @@ pub async fn connect(
     options.map_sqlx_mysql_pool_opts(move |pool| {
         pool.after_connect(move |connection, _| {
             Box::pin(async move {
-                sea_orm::sqlx::Executor::execute(connection, set_lock_wait).await?;
-                Ok(())
+                sea_orm::sqlx::Executor::execute(&mut *connection, set_lock_wait).await?;
+                crate::cluster::wsrep::on_connect(connection).await
             })
         })
     });
@@ -90,44 +91,14 @@ pub fn now() -> DateTime<Utc> {
 }
 
 /// Whether the error means the database could not be reached, or did not
-/// answer in time (a lock wait that ran out, a full pool), as opposed to a
-/// query that is wrong: such errors answer `503`, "try again".
+/// answer in time (a lock wait that ran out, a full pool), or aborted the
+/// transaction (a deadlock victim, a cluster's certification failure), as
+/// opposed to a query that is wrong: such errors answer `503`, "try again".
+/// What each means is [`crate::cluster::failure`]'s to say.
 pub fn is_unavailable(err: &DbErr) -> bool {
-    use sea_orm::RuntimeErr;
-    use sea_orm::sqlx::Error as SqlxError;
-    use sea_orm::sqlx::mysql::MySqlDatabaseError;
-
-    let runtime = match err {
-        DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => return true,
-        DbErr::Exec(runtime) | DbErr::Query(runtime) => runtime,
-        _ => return false,
-    };
-    let RuntimeErr::SqlxError(sqlx) = runtime else {
-        return false;
-    };
-    match sqlx.as_ref() {
-        SqlxError::Io(_)
-        | SqlxError::Tls(_)
-        | SqlxError::Protocol(_)
-        | SqlxError::PoolTimedOut
-        | SqlxError::PoolClosed
-        | SqlxError::WorkerCrashed => true,
-        SqlxError::Database(db) => {
-            if let Some(mysql) = db.try_downcast_ref::<MySqlDatabaseError>() {
-                // Lock wait timeout, deadlock victim, too many connections,
-                // connection killed, server gone away, connection lost.
-                return matches!(mysql.number(), 1205 | 1213 | 1040 | 1927 | 2006 | 2013);
-            }
-            matches!(
-                db.code().as_deref(),
-                // PostgreSQL: lock_timeout, statement timeout, shutting down,
-                // cannot connect now, too many connections, connection lost.
-                Some("55P03" | "57014" | "57P01" | "57P02" | "57P03" | "53300")
-                | Some("08000" | "08003" | "08006")
-                // SQLite: SQLITE_BUSY and SQLITE_LOCKED, with their extended codes.
-                | Some("5" | "6" | "261" | "262" | "517")
-            )
-        }
-        _ => false,
-    }
+    use crate::cluster::Failure;
+    matches!(
+        crate::cluster::failure::classify(err),
+        Failure::Retryable | Failure::Unavailable | Failure::CommitUnknown
+    )
 }

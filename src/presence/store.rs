@@ -18,6 +18,7 @@ use sea_orm::{
 };
 
 use super::{Notice, WINDOW};
+use crate::cluster::retry;
 use crate::db::entities::{presence, registrar};
 
 /// Longest wait for SQLite's write lock (its busy timeout, for this
@@ -43,7 +44,7 @@ pub async fn mark_open(
     student_id: i64,
     at: DateTime<Utc>,
 ) -> Marked {
-    match upsert(db, registrar_id, student_id, at).await {
+    match retry::write("presence mark", || upsert(db, registrar_id, student_id, at)).await {
         Ok(marked) => marked,
         Err(err) => {
             tracing::debug!(error = %err, "presence not recorded");
@@ -126,11 +127,13 @@ async fn upsert(
 /// Clears the account's mark on one student: a committed save or delete.
 /// Best effort, like the mark.
 pub async fn clear(db: &impl ConnectionTrait, registrar_id: i64, student_id: i64) {
-    let cleared = presence::Entity::delete_many()
-        .filter(presence::Column::RegistrarId.eq(registrar_id))
-        .filter(presence::Column::StudentId.eq(student_id))
-        .exec(db)
-        .await;
+    let cleared = retry::write("presence clear", || {
+        presence::Entity::delete_many()
+            .filter(presence::Column::RegistrarId.eq(registrar_id))
+            .filter(presence::Column::StudentId.eq(student_id))
+            .exec(db)
+    })
+    .await;
     if let Err(err) = cleared {
         tracing::warn!(error = %err, "could not clear a presence mark");
     }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
 
 use super::store::{self, Action, bulk};
+use crate::cluster::retry;
 use crate::db::{begin_write, now};
 use crate::domain::{Address, Gpa, Name, StudentFields};
 
@@ -244,9 +245,13 @@ pub async fn fill(
     while written < count {
         let batch = usize::try_from((count - written).min(BATCH as u64)).unwrap_or(BATCH);
         let rows: Vec<StudentFields> = (0..batch).map(|_| generator.student()).collect();
-        let txn = begin_write(db).await?;
-        bulk::insert(&txn, &rows, "demo", Action::Created, now()).await?;
-        txn.commit().await?;
+        let rows = &rows;
+        retry::write("demo batch", || async move {
+            let txn = begin_write(db).await?;
+            bulk::insert(&txn, rows, "demo", Action::Created, now()).await?;
+            txn.commit().await
+        })
+        .await?;
         written += batch as u64;
         progress(written);
     }

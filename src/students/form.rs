@@ -67,14 +67,23 @@ impl From<&Revision> for StudentForm {
     }
 }
 
-/// The edit form: the student fields plus the `version` it was opened at
-/// and the optional `reason` for the change.
+/// The create form: the student fields and the form's `submission` id.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CreateForm {
+    #[serde(flatten)]
+    pub student: StudentForm,
+    pub submission: Option<String>,
+}
+
+/// The edit form: the student fields plus the `version` it was opened at,
+/// the optional `reason` for the change and the form's `submission` id.
 #[derive(Debug, Clone, Deserialize)]
 pub struct EditForm {
     #[serde(flatten)]
     pub student: StudentForm,
     pub version: Option<String>,
     pub reason: Option<String>,
+    pub submission: Option<String>,
 }
 
 /// The delete form: the `version` the registrar saw, and why.

@@ -6,6 +6,10 @@
 
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 
+use crate::cluster::failure::{self, Failure, HasFailure};
+use crate::cluster::retry;
+use crate::cluster::submission::{self, Submission};
+
 use super::form::StudentForm;
 use super::store::{self, Action, Author, Student};
 use crate::auth::roles::{self, Role, WriteRefused};
@@ -29,8 +33,35 @@ pub enum ProtocolError {
     /// The writer's account was disabled.
     #[error("the account is not enabled")]
     NotEnabled,
+    /// The connection was lost while `COMMIT` was on its way: the write
+    /// may or may not have committed (contract §10). Never answered
+    /// "saved" or "not saved" on a guess.
+    #[error("commit outcome unknown: {0}")]
+    CommitUnknown(DbErr),
     #[error("database error: {0}")]
     Database(DbErr),
+}
+
+impl HasFailure for ProtocolError {
+    fn failure(&self) -> Failure {
+        match self {
+            ProtocolError::Busy(err) | ProtocolError::Database(err) => failure::classify(err),
+            ProtocolError::CommitUnknown(_) => Failure::CommitUnknown,
+            _ => Failure::Other,
+        }
+    }
+}
+
+/// Commits a write: a connection lost on the way leaves the outcome
+/// unknown; an abort at commit (a Galera certification failure) committed
+/// nothing and may be retried.
+pub(super) async fn commit(txn: DatabaseTransaction) -> Result<(), ProtocolError> {
+    txn.commit()
+        .await
+        .map_err(|err| match failure::classify_commit(&err) {
+            Failure::CommitUnknown => ProtocolError::CommitUnknown(err),
+            _ => err.into(),
+        })
 }
 
 impl From<WriteRefused> for ProtocolError {
@@ -57,7 +88,9 @@ impl From<ProtocolError> for AppError {
     fn from(err: ProtocolError) -> Self {
         match err {
             ProtocolError::NotFound => AppError::NotFound,
-            ProtocolError::Busy(err) => AppError::Unavailable(err),
+            ProtocolError::Busy(err) | ProtocolError::CommitUnknown(err) => {
+                AppError::Unavailable(err)
+            }
             ProtocolError::NotAllowed(role) => AppError::NotAllowed(role),
             ProtocolError::NotEnabled => AppError::SignedOut,
             ProtocolError::Database(err) => AppError::Database(err),
@@ -85,7 +118,10 @@ pub enum EditOutcome {
     DeletedMeanwhile { current: Student },
 }
 
-/// Applies an edit submitted from a form opened at `seen_version`.
+/// Applies an edit submitted from a form opened at `seen_version`; a
+/// transaction the database aborted runs again whole ([`retry::write`]).
+/// A `submission` that already committed answers [`EditOutcome::Saved`]
+/// and writes nothing.
 pub async fn edit(
     db: &DatabaseConnection,
     id: i64,
@@ -93,10 +129,30 @@ pub async fn edit(
     form: &StudentForm,
     reason: &ReasonInput,
     registrar: &str,
+    submission: Option<&Submission>,
+) -> Result<EditOutcome, ProtocolError> {
+    retry::write("edit", || {
+        edit_once(db, id, seen_version, form, reason, registrar, submission)
+    })
+    .await
+}
+
+async fn edit_once(
+    db: &DatabaseConnection,
+    id: i64,
+    seen_version: i64,
+    form: &StudentForm,
+    reason: &ReasonInput,
+    registrar: &str,
+    submission: Option<&Submission>,
 ) -> Result<EditOutcome, ProtocolError> {
     let txn = begin_write(db).await?;
     let current = locked(&txn, id).await?;
     may_write(&txn, registrar).await?;
+    if already_committed(&txn, submission).await?.is_some() {
+        txn.rollback().await?;
+        return Ok(EditOutcome::Saved);
+    }
     let parsed = form.parse_edit(&current);
     let outcome = match judge(current, seen_version, parsed, reason) {
         Judgement::Write(current, fields, reason) => {
@@ -104,9 +160,10 @@ pub async fn edit(
                 registrar,
                 at: now(),
                 reason: reason.as_ref(),
+                submission,
             };
             if store::update_guarded(&txn, &current, &fields, Action::Updated, &author).await? {
-                txn.commit().await?;
+                commit(txn).await?;
                 return Ok(EditOutcome::Saved);
             }
             let current = read_again(&txn, id).await?;
@@ -185,6 +242,19 @@ pub async fn delete(
     reason: &ReasonInput,
     registrar: &str,
 ) -> Result<DeleteOutcome, ProtocolError> {
+    retry::write("delete", || {
+        delete_once(db, id, seen_version, reason, registrar)
+    })
+    .await
+}
+
+async fn delete_once(
+    db: &DatabaseConnection,
+    id: i64,
+    seen_version: i64,
+    reason: &ReasonInput,
+    registrar: &str,
+) -> Result<DeleteOutcome, ProtocolError> {
     let txn = begin_write(db).await?;
     let current = locked(&txn, id).await?;
     may_write(&txn, registrar).await?;
@@ -204,11 +274,12 @@ pub async fn delete(
             registrar,
             at: now(),
             reason: reason.as_ref().ok().and_then(Option::as_ref),
+            submission: None,
         },
     )
     .await?
     {
-        txn.commit().await?;
+        commit(txn).await?;
         return Ok(DeleteOutcome::Deleted);
     } else {
         let current = read_again(&txn, id).await?;
@@ -222,17 +293,44 @@ pub async fn delete(
     Ok(outcome)
 }
 
-/// Creates a student at version 1; returns its id.
+/// Creates a student at version 1; returns its id. A `submission` that
+/// already committed returns the student it created, creating none.
 pub async fn create(
     db: &DatabaseConnection,
     fields: &StudentFields,
     registrar: &str,
+    submission: Option<&Submission>,
+) -> Result<i64, ProtocolError> {
+    retry::write("create", || create_once(db, fields, registrar, submission)).await
+}
+
+async fn create_once(
+    db: &DatabaseConnection,
+    fields: &StudentFields,
+    registrar: &str,
+    submission: Option<&Submission>,
 ) -> Result<i64, ProtocolError> {
     let txn = begin_write(db).await?;
     may_write(&txn, registrar).await?;
-    let student = store::insert(&txn, fields, registrar, now()).await?;
-    txn.commit().await?;
+    if let Some(committed) = already_committed(&txn, submission).await? {
+        txn.rollback().await?;
+        return Ok(committed.student_id);
+    }
+    let student = store::insert(&txn, fields, registrar, now(), submission).await?;
+    commit(txn).await?;
     Ok(student.id)
+}
+
+/// What `submission` committed earlier, if it did: a form sent again is
+/// never applied twice.
+async fn already_committed(
+    txn: &DatabaseTransaction,
+    submission: Option<&Submission>,
+) -> Result<Option<submission::Committed>, ProtocolError> {
+    match submission {
+        Some(submission) => Ok(submission::committed(txn, submission).await?),
+        None => Ok(None),
+    }
 }
 
 /// A submitted `reason`, parsed: none given, a valid one, or why not.

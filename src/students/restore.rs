@@ -6,8 +6,9 @@
 use sea_orm::{DatabaseConnection, DatabaseTransaction};
 
 use super::form::StudentForm;
-use super::protocol::{ProtocolError, ReasonInput, locked, may_write, read_again};
+use super::protocol::{ProtocolError, ReasonInput, commit, locked, may_write, read_again};
 use super::store::{self, Action, Author, Revision, Student, revisions};
+use crate::cluster::retry;
 use crate::db::{begin_write, now};
 use crate::domain::{FieldErrors, Reason, StudentFields};
 
@@ -47,6 +48,20 @@ pub async fn restore(
     reason: &ReasonInput,
     registrar: &str,
 ) -> Result<RestoreOutcome, ProtocolError> {
+    retry::write("restore", || {
+        restore_once(db, id, seen_version, revision, reason, registrar)
+    })
+    .await
+}
+
+async fn restore_once(
+    db: &DatabaseConnection,
+    id: i64,
+    seen_version: i64,
+    revision: i64,
+    reason: &ReasonInput,
+    registrar: &str,
+) -> Result<RestoreOutcome, ProtocolError> {
     let txn = begin_write(db).await?;
     let current = locked(&txn, id).await?;
     may_write(&txn, registrar).await?;
@@ -56,9 +71,10 @@ pub async fn restore(
                 registrar,
                 at: now(),
                 reason: reason.as_ref(),
+                submission: None,
             };
             if store::update_guarded(&txn, &current, &fields, Action::Restored, &author).await? {
-                txn.commit().await?;
+                commit(txn).await?;
                 return Ok(RestoreOutcome::Restored { from: revision });
             }
             // The guard matched no row although the lock was held.
@@ -146,6 +162,19 @@ pub async fn undelete(
     reason: &ReasonInput,
     registrar: &str,
 ) -> Result<UndeleteOutcome, ProtocolError> {
+    retry::write("undelete", || {
+        undelete_once(db, id, seen_version, reason, registrar)
+    })
+    .await
+}
+
+async fn undelete_once(
+    db: &DatabaseConnection,
+    id: i64,
+    seen_version: i64,
+    reason: &ReasonInput,
+    registrar: &str,
+) -> Result<UndeleteOutcome, ProtocolError> {
     let txn = begin_write(db).await?;
     let current = locked(&txn, id).await?;
     may_write(&txn, registrar).await?;
@@ -164,9 +193,10 @@ pub async fn undelete(
                     registrar,
                     at: now(),
                     reason: reason.as_ref(),
+                    submission: None,
                 };
                 if store::undelete_guarded(&txn, &current, &author).await? {
-                    txn.commit().await?;
+                    commit(txn).await?;
                     return Ok(UndeleteOutcome::Undeleted);
                 }
                 UndeleteOutcome::Stale {

@@ -98,6 +98,24 @@ impl TestApp {
         TestApp::spawn_on(Arc::clone(&self.database), self.options.clone()).await
     }
 
+    /// Another instance on the same database with other options (say,
+    /// connected to another node of a cluster: `database_via`).
+    pub async fn another_instance_with(&self, options: AppOptions) -> TestApp {
+        TestApp::spawn_on(Arc::clone(&self.database), options).await
+    }
+
+    /// The app with the [`REGISTRAR`] account on a fresh database of the
+    /// server `admin_url` names (a cluster's node, or its proxy). Panics
+    /// when that server cannot be used: callers have started it.
+    pub async fn spawn_at(backend: Backend, admin_url: &str, options: AppOptions) -> TestApp {
+        let database = TestDatabase::create_at(backend, Some(admin_url.to_owned()))
+            .await
+            .unwrap_or_else(|| panic!("no test database on {admin_url}"));
+        let app = TestApp::spawn_on(Arc::new(database), options).await;
+        app.create_registrar(REGISTRAR, PASSWORD).await;
+        app
+    }
+
     async fn spawn_on(database: Arc<TestDatabase>, options: AppOptions) -> TestApp {
         crate::telemetry::init_quiet();
         let url = match options.database_via {

@@ -77,8 +77,15 @@ impl TestDatabase {
     /// terminal and counted in a summary at the end of the run, see
     /// [`report_skip`](super::report_skip)); a panic when they are.
     pub async fn create(backend: Backend) -> Option<TestDatabase> {
+        TestDatabase::create_at(backend, backend.server_url()).await
+    }
+
+    /// [`TestDatabase::create`] on the server `admin_url` names (say, a
+    /// cluster's node or the proxy in front of it) instead of the
+    /// backend's usual one; `None` is SQLite.
+    pub async fn create_at(backend: Backend, admin_url: Option<String>) -> Option<TestDatabase> {
         let name = unique_name();
-        let Some(admin_url) = backend.server_url() else {
+        let Some(admin_url) = admin_url else {
             let path = std::env::temp_dir().join(format!("{name}.db"));
             return Some(TestDatabase {
                 backend,
@@ -86,7 +93,7 @@ impl TestDatabase {
                 location: Location::File(path),
             });
         };
-        let admin = match connect_admin_once_reachable(backend, &admin_url).await {
+        let admin = match connect_admin_once_reachable(&admin_url).await {
             Ok(admin) => admin,
             Err(reason) => {
                 let message = format!("unreachable at {admin_url}: {reason}");
@@ -158,15 +165,14 @@ impl Drop for TestDatabase {
 
 /// Backends found unreachable in this run, and why: later tests skip at
 /// once instead of waiting for a connect timeout each.
-static UNREACHABLE: Mutex<Vec<(Backend, String)>> = Mutex::new(Vec::new());
+/// Servers are told apart by their admin URL (a cluster's nodes are
+/// servers of the same backend).
+static UNREACHABLE: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
 
-async fn connect_admin_once_reachable(
-    backend: Backend,
-    url: &str,
-) -> Result<DatabaseConnection, String> {
+async fn connect_admin_once_reachable(url: &str) -> Result<DatabaseConnection, String> {
     let known = UNREACHABLE.lock().ok().and_then(|down| {
         down.iter()
-            .find(|(b, _)| *b == backend)
+            .find(|(server, _)| server == url)
             .map(|(_, r)| r.clone())
     });
     if let Some(reason) = known {
@@ -174,7 +180,7 @@ async fn connect_admin_once_reachable(
     }
     connect_admin(url).await.inspect_err(|reason| {
         if let Ok(mut down) = UNREACHABLE.lock() {
-            down.push((backend, reason.clone()));
+            down.push((url.to_owned(), reason.clone()));
         }
     })
 }

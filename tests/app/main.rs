@@ -11,6 +11,7 @@ mod browser;
 mod characters;
 mod chrome;
 mod cli;
+mod cluster;
 mod concurrency;
 mod conflicts;
 mod connections;
@@ -32,6 +33,7 @@ mod security;
 mod signins;
 mod slow_clients;
 mod students;
+mod submissions;
 mod upgrade;
 mod upgrades;
 
@@ -134,6 +136,21 @@ pub mod db_checks {
             .await
             .expect("the row locked");
         holder
+    }
+
+    /// The student, or `None` when the database cannot be asked.
+    pub async fn try_student(db: &DatabaseConnection, id: i64) -> Option<student::Model> {
+        student::Entity::find_by_id(id).one(db).await.ok().flatten()
+    }
+
+    /// The id of some student (the only one, in a test that made one).
+    pub async fn student_of_any(db: &DatabaseConnection) -> i64 {
+        student::Entity::find()
+            .one(db)
+            .await
+            .expect("query")
+            .expect("a student")
+            .id
     }
 
     pub async fn student_count(db: &DatabaseConnection) -> u64 {

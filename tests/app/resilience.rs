@@ -197,7 +197,7 @@ async fn sigterm_lets_the_request_in_flight_finish_and_exits_zero(backend: Backe
     );
 }
 
-fn server_address(backend: Backend) -> SocketAddr {
+pub(crate) fn server_address(backend: Backend) -> SocketAddr {
     let url = backend.server_url().expect("a server backend");
     let authority = url
         .split("://")

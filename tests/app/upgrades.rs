@@ -18,7 +18,7 @@ use crate::on_every_backend;
 on_every_backend!(the_history_migration_upgrades_a_populated_database);
 
 /// Applies the migrations before `name`, the previous release's schema.
-async fn migrate_to_before(db: &DatabaseConnection, name: &str) {
+pub(crate) async fn migrate_to_before(db: &DatabaseConnection, name: &str) {
     let position = Migrator::migrations()
         .iter()
         .position(|m| m.name() == name)
@@ -28,7 +28,7 @@ async fn migrate_to_before(db: &DatabaseConnection, name: &str) {
         .expect("the previous release's migrations");
 }
 
-async fn insert(db: &DatabaseConnection, table: &str, row: &[(&str, sea_orm::Value)]) {
+pub(crate) async fn insert(db: &DatabaseConnection, table: &str, row: &[(&str, sea_orm::Value)]) {
     let mut insert = Query::insert();
     insert
         .into_table(Alias::new(table))

@@ -17,6 +17,9 @@ pub struct Model {
     pub at: DateTimeUtc,
     /// Why the registrar made the change, when they said.
     pub reason: Option<String>,
+    /// The form submission that made the change, when the form carried one
+    /// (contract §10): unique, so no submission is applied twice.
+    pub submission: Option<String>,
 }
 
 impl Model {

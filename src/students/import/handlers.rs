@@ -13,6 +13,7 @@ use super::parse::{self, Problem};
 use super::pending::{self, Upload};
 use crate::auth::roles::{self, Role};
 use crate::auth::{Registrar, csrf};
+use crate::cluster::retry;
 use crate::db::{begin_write, now};
 use crate::error::AppError;
 use crate::http::flash::Flash;
@@ -177,17 +178,22 @@ pub async fn confirm(
 ) -> Result<Response, AppError> {
     let upload = find_pending(&state, &id, &registrar).await?;
     let rows = parse::parse(upload.csv.as_bytes()).map_err(|_| AppError::NotFound)?;
-    let txn = begin_write(&state.db).await?;
-    // Whoever confirms must still be allowed to import (contract §9).
-    roles::recheck(&txn, registrar.id, Role::Registrar).await?;
-    // Taking the pending import out first makes a second confirm (a double
-    // click, another tab) find nothing instead of importing twice.
-    if !pending::take(&txn, &upload.id).await? {
-        txn.rollback().await?;
-        return Err(AppError::NotFound);
-    }
-    bulk::insert(&txn, &rows, registrar.username(), Action::Imported, now()).await?;
-    txn.commit().await?;
+    let (db, rows, upload, registrar) = (&state.db, &rows, &upload, &registrar);
+    retry::write("import", || async move {
+        let txn = begin_write(db).await?;
+        // Whoever confirms must still be allowed to import (contract §9).
+        roles::recheck(&txn, registrar.id, Role::Registrar).await?;
+        // Taking the pending import out first makes a second confirm (a double
+        // click, another tab) find nothing instead of importing twice.
+        if !pending::take(&txn, &upload.id).await? {
+            txn.rollback().await?;
+            return Err(AppError::NotFound);
+        }
+        bulk::insert(&txn, rows, registrar.username(), Action::Imported, now()).await?;
+        txn.commit().await?;
+        Ok(())
+    })
+    .await?;
     tracing::info!(registrar = %registrar.username(), students = rows.len(), "CSV import");
     Ok(see_other_with(paths::LIST, Flash::Imported))
 }

@@ -3,6 +3,7 @@
 
 use sea_orm::{DatabaseConnection, DbErr};
 
+use crate::cluster::retry;
 use crate::db::begin_write;
 use crate::domain::{Field, StudentFields};
 use crate::students::store::{Action, bulk};
@@ -179,10 +180,13 @@ pub async fn import(
     rows: &[StudentFields],
     registrar: &str,
 ) -> Result<usize, DbErr> {
-    let txn = begin_write(db).await?;
-    let ids = bulk::insert(&txn, rows, registrar, Action::Imported, crate::db::now()).await?;
-    txn.commit().await?;
-    Ok(ids.len())
+    retry::write("import", || async {
+        let txn = begin_write(db).await?;
+        let ids = bulk::insert(&txn, rows, registrar, Action::Imported, crate::db::now()).await?;
+        txn.commit().await?;
+        Ok(ids.len())
+    })
+    .await
 }
 
 #[cfg(test)]

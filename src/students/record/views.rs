@@ -3,6 +3,7 @@
 
 use askama::Template;
 
+use crate::cluster::submission::Submission;
 use crate::domain::{Field, FieldErrors};
 use crate::presence::Notice;
 use crate::students::form::StudentForm;
@@ -86,6 +87,9 @@ impl GonePage {
     }
 }
 
+/// The heading of a form's notice, unless it says otherwise.
+const NOT_SAVED_YET: &str = "Not saved yet";
+
 /// The create and edit forms.
 #[derive(Template)]
 #[template(path = "students/form.html")]
@@ -99,8 +103,14 @@ pub struct FormPage {
     pub errors: FieldErrors,
     /// The version the edit form was opened at; `None` on the create form.
     pub version: Option<i64>,
-    /// Why the form is shown again when no field is at fault ("busy").
+    /// Why the form is shown again when no field is at fault ("busy"),
+    /// under `notice_title`.
     pub notice: Option<&'static str>,
+    pub notice_title: &'static str,
+    /// This form's submission id (contract §10): fresh when the form is
+    /// opened, kept when it is shown again, so sending it twice applies it
+    /// once.
+    pub submission: Submission,
     /// The reason for the change as typed (edit form only), and its message.
     pub reason: Option<String>,
     pub reason_error: Option<String>,
@@ -120,6 +130,8 @@ impl FormPage {
             errors,
             version: None,
             notice: None,
+            notice_title: NOT_SAVED_YET,
+            submission: Submission::new(),
             reason: None,
             reason_error: None,
             others: Vec::new(),
@@ -144,10 +156,21 @@ impl FormPage {
             errors,
             version: Some(version),
             notice: None,
+            notice_title: NOT_SAVED_YET,
+            submission: Submission::new(),
             reason: Some(String::new()),
             reason_error: None,
             others: Vec::new(),
         }
+    }
+
+    /// The form shown again with the submission id it was sent with, so that
+    /// sending it again is recognised (a fresh id when it carried none).
+    pub fn with_submission(mut self, submission: Option<Submission>) -> Self {
+        if let Some(submission) = submission {
+            self.submission = submission;
+        }
+        self
     }
 
     /// The registrar's reason and its message, as the edit form shows them.

@@ -8,6 +8,7 @@ use axum::response::Response;
 use super::conflict_pages::{ConflictPage, DeleteConflictPage, DeletedMeanwhilePage};
 use super::views::{FormPage, GonePage, ShowPage, StudentView};
 use crate::auth::Registrar;
+use crate::cluster::submission::{self, Submission};
 use crate::domain::FieldErrors;
 use crate::error::AppError;
 use crate::http::flash::Flash;
@@ -18,7 +19,9 @@ use crate::http::retry::ask_to_retry;
 use crate::presence;
 use crate::state::AppState;
 use crate::students::conflict;
-use crate::students::form::{DeleteForm, EditForm, StudentForm, parse_reason, parse_version};
+use crate::students::form::{
+    CreateForm, DeleteForm, EditForm, StudentForm, parse_reason, parse_version,
+};
 use crate::students::paths;
 use crate::students::protocol::{self, DeleteOutcome, EditOutcome, ProtocolError};
 use crate::students::store::conflicts::{self, RejectedSubmission};
@@ -29,24 +32,84 @@ use crate::views::{Layout, isolated, render};
 pub async fn create(
     State(state): State<AppState>,
     registrar: Registrar,
-    Form(form): Form<StudentForm>,
+    Form(posted): Form<CreateForm>,
 ) -> Result<Response, AppError> {
+    let submission = Submission::parse(posted.submission.as_deref())?;
+    let form = posted.student;
     let fields = match form.parse() {
         Ok(fields) => fields,
         Err(errors) => {
-            let mut page = FormPage::create(form, errors);
+            let mut page = FormPage::create(form, errors).with_submission(submission);
             page.layout = page.layout.with_registrar(&registrar);
             return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
-    match protocol::create(&state.db, &fields, registrar.username()).await {
+    let again = || FormPage::create(form.clone(), FieldErrors::default());
+    match protocol::create(
+        &state.db,
+        &fields,
+        registrar.username(),
+        submission.as_ref(),
+    )
+    .await
+    {
         Ok(id) => Ok(see_other_with(&paths::student(id), Flash::Created)),
         Err(ProtocolError::Busy(err)) => {
             tracing::warn!(error = %err, "create refused: database busy");
-            busy(FormPage::create(form, FieldErrors::default()), &registrar)
+            busy(again().with_submission(submission), &registrar)
+        }
+        Err(ProtocolError::CommitUnknown(err)) => {
+            tracing::warn!(error = %err, "create: the connection was lost during COMMIT");
+            match cut_commit(&state, submission.as_ref()).await {
+                CutCommit::Committed(c) => Ok(see_other_with(
+                    &paths::student(c.student_id),
+                    Flash::Created,
+                )),
+                CutCommit::NotCommitted => busy(again().with_submission(submission), &registrar),
+                CutCommit::Unknown => {
+                    outcome_unknown(again().with_submission(submission), &registrar)
+                }
+            }
         }
         Err(other) => Err(other.into()),
     }
+}
+
+/// What became of a write whose `COMMIT` was cut off, as far as the
+/// database can tell once it answers again (contract §10).
+enum CutCommit {
+    Committed(submission::Committed),
+    NotCommitted,
+    Unknown,
+}
+
+async fn cut_commit(state: &AppState, submission: Option<&Submission>) -> CutCommit {
+    let Some(submission) = submission else {
+        return CutCommit::Unknown;
+    };
+    match submission::outcome_after_cut_commit(&state.db, submission).await {
+        Some(Some(committed)) => CutCommit::Committed(committed),
+        Some(None) => CutCommit::NotCommitted,
+        None => CutCommit::Unknown,
+    }
+}
+
+const OUTCOME_UNKNOWN_TITLE: &str = "Saved or not: unknown";
+const OUTCOME_UNKNOWN: &str = "The connection to the database was lost while your change was being \
+     committed, and the database could not be asked in time whether it was. Open the record (or its \
+     history) in a moment to see whether your change is there. Sending this form again is safe: \
+     it is applied at most once, and answers \"saved\" if it already was.";
+
+/// `503` with the form as sent and a notice that the outcome is unknown
+/// (never a guess either way).
+fn outcome_unknown(mut page: FormPage, registrar: &Registrar) -> Result<Response, AppError> {
+    page.layout = page.layout.with_registrar(registrar);
+    page.notice = Some(OUTCOME_UNKNOWN);
+    page.notice_title = OUTCOME_UNKNOWN_TITLE;
+    page.layout.has_errors = true;
+    let mut response = render(StatusCode::SERVICE_UNAVAILABLE, &page)?;
+    ask_to_retry(&mut response);
+    Ok(response)
 }
 
 /// `POST /students/{id}`: the edit protocol.
@@ -57,9 +120,21 @@ pub async fn update(
     Form(form): Form<EditForm>,
 ) -> Result<Response, AppError> {
     let seen_version = parse_version(form.version.as_deref())?;
+    let submission = Submission::parse(form.submission.as_deref())?;
     let yours = form.student;
     let reason = parse_reason(form.reason.as_deref());
     let typed_reason = form.reason.unwrap_or_default();
+    let again = || {
+        FormPage::edit(
+            id.0,
+            "student",
+            seen_version,
+            yours.clone(),
+            FieldErrors::default(),
+        )
+        .with_reason(Some(typed_reason.clone()), None)
+        .with_submission(submission.clone())
+    };
     let outcome = match protocol::edit(
         &state.db,
         id.0,
@@ -67,15 +142,22 @@ pub async fn update(
         &yours,
         &reason,
         registrar.username(),
+        submission.as_ref(),
     )
     .await
     {
         Ok(outcome) => outcome,
         Err(ProtocolError::Busy(err)) => {
             tracing::warn!(error = %err, "edit refused: record or database busy");
-            let page = FormPage::edit(id.0, "student", seen_version, yours, FieldErrors::default())
-                .with_reason(Some(typed_reason), None);
-            return busy(page, &registrar);
+            return busy(again(), &registrar);
+        }
+        Err(ProtocolError::CommitUnknown(err)) => {
+            tracing::warn!(error = %err, "edit: the connection was lost during COMMIT");
+            match cut_commit(&state, submission.as_ref()).await {
+                CutCommit::Committed(_) => EditOutcome::Saved,
+                CutCommit::NotCommitted => return busy(again(), &registrar),
+                CutCommit::Unknown => return outcome_unknown(again(), &registrar),
+            }
         }
         Err(other) => return Err(other.into()),
     };
@@ -99,7 +181,8 @@ pub async fn update(
             current,
         } => {
             let mut page = FormPage::edit(id.0, &current.name, seen_version, yours, errors)
-                .with_reason(Some(typed_reason), reason_error);
+                .with_reason(Some(typed_reason), reason_error)
+                .with_submission(submission);
             page.others =
                 presence::store::others(&state.db, id.0, registrar.id, crate::db::now()).await?;
             page.layout = page.layout.with_registrar(&registrar);

@@ -7,6 +7,7 @@ use sea_orm::{
 };
 
 use super::{Attempt, ConflictEntry};
+use crate::cluster::retry;
 use crate::db::entities::conflict;
 
 /// A submission refused because its version was stale, as it was sent.
@@ -41,20 +42,23 @@ pub async fn record(
                 .collect::<String>()
         })
     };
-    conflict::Entity::insert(conflict::ActiveModel {
-        id: NotSet,
-        student_id: Set(rejected.student_id),
-        attempted: Set(rejected.attempted),
-        submitted_version: Set(rejected.submitted_version),
-        current_version: Set(rejected.current_version),
-        name: Set(keep(rejected.name)),
-        address: Set(keep(rejected.address)),
-        gpa: Set(keep(rejected.gpa)),
-        registrar: Set(rejected.registrar.to_owned()),
-        at: Set(crate::db::now()),
-        reason: Set(keep(rejected.reason)),
+    let at = crate::db::now();
+    retry::write("conflict entry", || {
+        conflict::Entity::insert(conflict::ActiveModel {
+            id: NotSet,
+            student_id: Set(rejected.student_id),
+            attempted: Set(rejected.attempted),
+            submitted_version: Set(rejected.submitted_version),
+            current_version: Set(rejected.current_version),
+            name: Set(keep(rejected.name)),
+            address: Set(keep(rejected.address)),
+            gpa: Set(keep(rejected.gpa)),
+            registrar: Set(rejected.registrar.to_owned()),
+            at: Set(at),
+            reason: Set(keep(rejected.reason)),
+        })
+        .exec_without_returning(db)
     })
-    .exec_without_returning(db)
     .await?;
     Ok(())
 }

@@ -19,6 +19,7 @@ use sea_orm::{
     DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QuerySelect,
 };
 
+use crate::cluster::submission::Submission;
 use crate::db::entities::student::gpa_column;
 use crate::db::entities::{conflict, revision, student, student_count};
 use crate::domain::{Reason, StudentFields};
@@ -51,12 +52,14 @@ pub fn is_unchanged(current: &Student, fields: &StudentFields) -> bool {
         && current.gpa_hundredths == gpa_column(fields.gpa)
 }
 
-/// Inserts a new student at version 1 with its "created" revision.
+/// Inserts a new student at version 1 with its "created" revision (of
+/// `submission`, when the form carried one).
 pub async fn insert(
     txn: &DatabaseTransaction,
     fields: &StudentFields,
     registrar: &str,
     at: DateTime<Utc>,
+    submission: Option<&Submission>,
 ) -> Result<Student, DbErr> {
     adjust_live_count(txn, 1).await?;
     let student = student::ActiveModel {
@@ -74,7 +77,7 @@ pub async fn insert(
     }
     .insert(txn)
     .await?;
-    revisions::insert(txn, &student, Action::Created, None).await?;
+    revisions::insert(txn, &student, Action::Created, None, submission).await?;
     Ok(student)
 }
 
@@ -84,6 +87,8 @@ pub struct Author<'a> {
     pub registrar: &'a str,
     pub at: DateTime<Utc>,
     pub reason: Option<&'a Reason>,
+    /// The form submission, recorded with the revision (contract §10).
+    pub submission: Option<&'a Submission>,
 }
 
 /// Writes `fields` as version `current.version + 1`, guarded by
@@ -123,7 +128,7 @@ pub async fn update_guarded(
     if written.rows_affected != 1 {
         return Ok(false);
     }
-    revisions::insert(txn, &after, action, author.reason).await?;
+    revisions::insert(txn, &after, action, author.reason, author.submission).await?;
     Ok(true)
 }
 
@@ -153,6 +158,7 @@ pub async fn delete_guarded(
         &next_version(current, author),
         Action::Deleted,
         author.reason,
+        author.submission,
     )
     .await?;
     Ok(true)
@@ -185,7 +191,14 @@ pub async fn undelete_guarded(
         deleted_by: None,
         ..next_version(current, author)
     };
-    revisions::insert(txn, &after, Action::Undeleted, author.reason).await?;
+    revisions::insert(
+        txn,
+        &after,
+        Action::Undeleted,
+        author.reason,
+        author.submission,
+    )
+    .await?;
     Ok(true)
 }
 

@@ -7,16 +7,18 @@ use sea_orm::{
 };
 
 use super::{Action, Revision, Student};
+use crate::cluster::submission::Submission;
 use crate::db::entities::{revision, student};
 use crate::domain::Reason;
 
 /// Records `student` (as it is after the change) as a revision of `action`,
-/// with the registrar's reason.
+/// with the registrar's reason and the form submission that made it.
 pub async fn insert(
     txn: &DatabaseTransaction,
     student: &Student,
     action: Action,
     reason: Option<&Reason>,
+    submission: Option<&Submission>,
 ) -> Result<(), DbErr> {
     revision::Entity::insert(revision::ActiveModel {
         id: NotSet,
@@ -29,6 +31,7 @@ pub async fn insert(
         registrar: Set(student.updated_by.clone()),
         at: Set(student.updated_at),
         reason: Set(reason.map(|r| r.to_string())),
+        submission: Set(submission.map(|s| s.as_str().to_owned())),
     })
     .exec_without_returning(txn)
     .await?;
