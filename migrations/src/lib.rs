@@ -13,6 +13,7 @@ mod m20261125_000002_create_accounts;
 mod m20261125_000003_scale;
 mod m20261201_000004_history;
 mod m20261201_000004_office;
+mod m20261202_000006_import_rows;
 
 /// Applies registrar's migrations in order.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_scale::Migration),
             Box::new(m20261201_000004_history::Migration),
             Box::new(m20261201_000004_office::Migration),
+            Box::new(m20261202_000006_import_rows::Migration),
         ]
     }
 }

@@ -58,6 +58,18 @@ pub async fn insert(
     registrar: &str,
     at: DateTime<Utc>,
 ) -> Result<Student, DbErr> {
+    insert_as(txn, fields, Action::Created, registrar, at).await
+}
+
+/// Inserts a new student at version 1 with its first revision of `action`
+/// (`created`, or `imported` for a CSV row).
+pub async fn insert_as(
+    txn: &DatabaseTransaction,
+    fields: &StudentFields,
+    action: Action,
+    registrar: &str,
+    at: DateTime<Utc>,
+) -> Result<Student, DbErr> {
     adjust_live_count(txn, 1).await?;
     let student = student::ActiveModel {
         id: NotSet,
@@ -74,7 +86,7 @@ pub async fn insert(
     }
     .insert(txn)
     .await?;
-    revisions::insert(txn, &student, Action::Created, None).await?;
+    revisions::insert(txn, &student, action, None).await?;
     Ok(student)
 }
 
