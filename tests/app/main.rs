@@ -27,6 +27,7 @@ mod raw;
 mod requests;
 mod resilience;
 mod roles;
+mod roundtrip;
 mod scale;
 mod security;
 mod signins;

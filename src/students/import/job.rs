@@ -441,11 +441,18 @@ async fn all_or_nothing(
         .limit(ALL_OR_NOTHING_ROWS as u64 + 1)
         .all(db)
         .await?;
+    if rows.iter().any(|row| row.result.is_some()) {
+        // Its one transaction committed before its instance stopped.
+        return finish(db, &import.id, *lease).await;
+    }
     let mut attempt = 0;
     let decided = loop {
         attempt += 1;
         match try_all(db, import, &rows, *lease).await {
-            Ok(Some(decided)) => break decided,
+            Ok(Some((decided, renewed))) => {
+                *lease = renewed;
+                break decided;
+            }
             Ok(None) => return Ok(Finish::TakenOver),
             Err(BatchError::Refused(refused)) => return Ok(Finish::Failed(why(&refused))),
             Err(BatchError::Database(err)) if is_passing(&err) && attempt < ATTEMPTS => {
@@ -480,15 +487,16 @@ async fn all_or_nothing(
 }
 
 /// The all-or-nothing transaction: commits the writes only when every row
-/// is clean; returns each row's decision either way.
+/// is clean; returns each row's decision either way, and the lease as it
+/// is after the transaction.
 async fn try_all(
     db: &DatabaseConnection,
     import: &Import,
     rows: &[StoredRow],
     lease: DateTime<Utc>,
-) -> Result<Option<Vec<Decided>>, BatchError> {
+) -> Result<Option<(Vec<Decided>, DateTime<Utc>)>, BatchError> {
     let txn = begin_write(db).await?;
-    let Some(_) = renew(&txn, &import.id, lease).await? else {
+    let Some(renewed) = renew(&txn, &import.id, lease).await? else {
         txn.rollback().await?;
         return Ok(None);
     };
@@ -507,11 +515,11 @@ async fn try_all(
         // The conflict entries written above go with the rollback; the
         // caller keeps them again on their own.
         txn.rollback().await?;
-        return Ok(Some(decided));
+        return Ok(Some((decided, lease)));
     }
     record_results(&txn, &import.id, &decided).await?;
     txn.commit().await?;
-    Ok(Some(decided))
+    Ok(Some((decided, renewed)))
 }
 
 async fn finish(db: &DatabaseConnection, id: &str, lease: DateTime<Utc>) -> Result<Finish, DbErr> {
