@@ -26,6 +26,7 @@ on_every_backend!(
     all_or_nothing_writes_nothing_unless_every_row_is_clean,
     the_upload_limit_is_on_the_file_and_any_byte_is_handled,
     spreadsheet_dialects_are_read_exactly_or_refused_by_line,
+    the_import_command_prints_counts_and_each_refused_row,
 );
 
 const GRACE: (&str, &str) = ("grace", "grace's long password");
@@ -576,4 +577,56 @@ async fn spreadsheet_dialects_are_read_exactly_or_refused_by_line(backend: Backe
     assert_eq!(lines[&4], ["id"]);
     assert_eq!(lines[&5], ["version"]);
     assert_eq!(db_checks::student(&app.db, ada).await.version, 2);
+}
+
+async fn the_import_command_prints_counts_and_each_refused_row(backend: Backend) {
+    let app = spawn_app!(backend);
+    app.create_registrar(GRACE.0, GRACE.1).await;
+    let browser = app.signed_in_browser().await;
+    let ada = app.create_student(&browser, "Ada", "1 Main St", "3").await;
+    let bob = app.create_student(&browser, "Bob", "2 Elm St", "3").await;
+    let export = browser.get("/students.csv").await;
+    let file = every_gpa(&export.body, "1.11");
+    app.edit_student(&browser, bob, &[("name", "Bobby")])
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    let path = std::env::temp_dir().join(format!(
+        "registrar-roundtrip-{}-{}.csv",
+        std::process::id(),
+        app.address.port()
+    ));
+    std::fs::write(&path, file).unwrap();
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_registrar"))
+        .args(["import", path.to_str().unwrap(), "--as", GRACE.0])
+        .env("DATABASE_URL", app.database_url())
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("the registrar binary runs");
+    let _ = std::fs::remove_file(&path);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(!run.status.success(), "a refused row exits non-zero");
+    assert!(
+        stdout.contains("1 to update") && stdout.contains("1 conflict"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("1 written, 1 refused"), "{stdout}");
+    assert!(
+        stderr.contains(&format!("refused: line 3, id {bob}, version 1")),
+        "{stderr}"
+    );
+    let stored = db_checks::student(&app.db, ada).await;
+    assert_eq!((stored.version, stored.gpa_hundredths), (2, 111));
+    let imported = revision::Entity::find()
+        .filter(revision::Column::StudentId.eq(ada))
+        .filter(revision::Column::Version.eq(2))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (imported.action, imported.registrar.as_str()),
+        (Action::Imported, "grace")
+    );
+    assert_eq!(db_checks::conflicts(&app.db, bob).await.len(), 1);
 }
