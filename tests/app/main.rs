@@ -18,6 +18,7 @@ mod ephemeral;
 mod fuzz;
 mod history;
 mod history_browser;
+mod import_browser;
 mod office_browser;
 mod office_cli;
 mod presence;

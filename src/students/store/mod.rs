@@ -6,7 +6,7 @@
 //! - [`revisions`]: the revision rows every committed change writes, and
 //!   the queries of a student's or a registrar's history;
 //! - [`conflicts`]: the refused submissions kept in a student's history;
-//! - [`bulk`]: many students at once (demo data, CSV imports).
+//! - [`bulk`]: many students at once (demo data).
 
 pub mod bulk;
 pub mod conflicts;
