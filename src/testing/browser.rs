@@ -153,8 +153,8 @@ impl Browser {
         .await
     }
 
-    /// Follows an import's page (`path`) while it shows the running job's
-    /// self-reloading progress, as a browser obeying its refresh would;
+    /// Follows an import's page (`path`) while it shows the self-reloading
+    /// progress of its check or of its confirm, as a browser obeying its refresh would;
     /// returns the first page that does not reload (the result). Panics
     /// after a minute.
     pub async fn wait_for_import(&self, path: &str) -> Page {

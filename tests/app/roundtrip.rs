@@ -484,6 +484,17 @@ async fn the_upload_limit_is_on_the_file_and_any_byte_is_handled(backend: Backen
     let path = uploaded(&browser, file.clone()).await;
     let preview = browser.get(&path).await.import_preview();
     assert_eq!(preview.count(ImportOutcome::Create), 1);
+    // While a long file is still being checked, its page says so and
+    // reloads itself.
+    import::Entity::update_many()
+        .col_expr(import::Column::State, Expr::value(ImportState::Checking))
+        .filter(import::Column::Id.eq(import_id(&path)))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let checking = browser.get(&path).await;
+    checking.assert_status(StatusCode::OK);
+    assert!(checking.is_import_progress(), "{}", checking.body);
     file.insert(head.len(), b'x');
     browser
         .upload_csv("big.csv", file)

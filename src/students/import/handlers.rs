@@ -42,6 +42,9 @@ const LISTED_ROWS: u64 = 20;
 /// Rows needing attention the preview lists (conflicts with their
 /// comparison, deleted, unknown, invalid).
 const ATTENTION_ROWS: u64 = 100;
+/// How long an upload waits for its check before answering with the page
+/// that reloads until the check is done.
+const CHECK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 /// Seconds between reloads of the progress page.
 const REFRESH_SECONDS: u32 = 2;
 
@@ -149,12 +152,23 @@ pub async fn upload(
             ),
         );
     }
-    match check::check_and_store(&state.db, registrar.username(), &filename, bytes).await {
-        Ok(id) => Ok(see_other(&paths::import_preview(&id))),
+    let (id, checking) = match check::start(&state.db, registrar.username(), &filename, bytes).await
+    {
+        Ok(started) => started,
         Err(CheckError::Refused(rejected)) => {
+            return refused(&registrar, rejected.problems, rejected.total);
+        }
+        Err(CheckError::Database(err)) => return Err(err.into()),
+    };
+    // A file checked within a few seconds answers with its preview (or why
+    // it was refused); a longer check goes on, and its page says so and
+    // reloads itself until the preview is ready.
+    match tokio::time::timeout(CHECK_WAIT, checking).await {
+        Ok(Ok(Err(CheckError::Refused(rejected)))) => {
             refused(&registrar, rejected.problems, rejected.total)
         }
-        Err(CheckError::Database(err)) => Err(err.into()),
+        Ok(Ok(Err(CheckError::Database(err)))) => Err(err.into()),
+        _ => Ok(see_other(&paths::import_preview(&id))),
     }
 }
 
@@ -177,7 +191,15 @@ pub async fn show(
 ) -> Result<Response, AppError> {
     let import = find_import(&state, &id, &registrar).await?;
     match import.state {
-        ImportState::Checking => Err(AppError::NotFound),
+        ImportState::Checking => {
+            let page = ImportProgressPage {
+                layout: layout("Checking the file", &registrar, false)
+                    .refreshing_every(REFRESH_SECONDS),
+                decided: 0,
+                import,
+            };
+            render(StatusCode::OK, &page)
+        }
         ImportState::Pending => preview(&state, &registrar, import, None).await,
         ImportState::Running => {
             let page = ImportProgressPage {

@@ -197,6 +197,18 @@ pub async fn finish_checking(db: &impl ConnectionTrait, id: &str, rows: i64) -> 
     Ok(())
 }
 
+/// The check of import `id` found nothing to import: failed, saying why.
+pub async fn fail_check(db: &impl ConnectionTrait, id: &str, why: &str) -> Result<(), DbErr> {
+    import::Entity::update_many()
+        .col_expr(import::Column::State, Expr::value(ImportState::Failed))
+        .col_expr(import::Column::Failure, Expr::value(Some(why.to_owned())))
+        .col_expr(import::Column::FinishedAt, Expr::value(Some(now())))
+        .filter(import::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Deletes import `id` and its rows.
 pub async fn discard(db: &impl ConnectionTrait, id: &str) -> Result<(), DbErr> {
     import_row::Entity::delete_many()
@@ -216,7 +228,7 @@ pub fn well_formed(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// `registrar`'s import `id`, if there is one (and its rows are checked).
+/// `registrar`'s import `id`, if there is one.
 pub async fn find(
     db: &impl ConnectionTrait,
     id: &str,
@@ -225,11 +237,10 @@ pub async fn find(
     if !well_formed(id) {
         return Ok(None);
     }
-    Ok(import::Entity::find_by_id(id.to_owned())
+    import::Entity::find_by_id(id.to_owned())
         .filter(import::Column::Registrar.eq(registrar))
         .one(db)
-        .await?
-        .filter(|import| import.state != ImportState::Checking))
+        .await
 }
 
 /// Import `id`, whoever uploaded it.

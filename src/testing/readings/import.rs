@@ -295,7 +295,9 @@ impl Page {
     /// Whether this is the self-reloading progress page of a running import.
     pub fn is_import_progress(&self) -> bool {
         self.body.contains("http-equiv=\"refresh\"")
-            && self.text("h1").is_some_and(|h| h.starts_with("Importing"))
+            && self
+                .text("h1")
+                .is_some_and(|h| h.starts_with("Importing") || h.starts_with("Checking"))
     }
 
     /// Reads the result page of a confirmed import.
