@@ -402,12 +402,31 @@ async fn record_results(
     id: &str,
     decided: &[Decided],
 ) -> Result<(), DbErr> {
-    for row in decided {
+    // One statement per hundred rows: `SET result = CASE seq WHEN … END`.
+    for chunk in decided.chunks(100) {
+        let (Some(first), Some(rest)) = (chunk.first(), chunk.get(1..)) else {
+            continue;
+        };
+        let when = |row: &Decided| Expr::col(import_row::Column::Seq).eq(row.seq);
+        let mut result = Expr::case(when(first), Expr::value(Some(first.result)));
+        let mut version = Expr::case(when(first), Expr::value(first.version));
+        for row in rest {
+            result = result.case(when(row), Expr::value(Some(row.result)));
+            version = version.case(when(row), Expr::value(row.version));
+        }
         import_row::Entity::update_many()
-            .col_expr(import_row::Column::Result, Expr::value(Some(row.result)))
-            .col_expr(import_row::Column::ResultVersion, Expr::value(row.version))
+            .col_expr(
+                import_row::Column::Result,
+                result.finally(Expr::col(import_row::Column::Result)).into(),
+            )
+            .col_expr(
+                import_row::Column::ResultVersion,
+                version
+                    .finally(Expr::col(import_row::Column::ResultVersion))
+                    .into(),
+            )
             .filter(import_row::Column::ImportId.eq(id))
-            .filter(import_row::Column::Seq.eq(row.seq))
+            .filter(import_row::Column::Seq.is_in(chunk.iter().map(|row| row.seq)))
             .exec(txn)
             .await?;
     }
