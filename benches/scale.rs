@@ -1,6 +1,8 @@
 //! Registrar at a university's scale: fills a fresh database per backend
 //! with demo students (1,000,000 by default), then measures the list,
-//! search, sort and export paths through real HTTP, and the import rate.
+//! search, sort and export paths through real HTTP, and the spreadsheet
+//! round-trip: preview and confirm of an update file (`--import-rows`,
+//! 100,000 by default) with single saves going on meanwhile.
 //! Prints a table and writes `target/bench/scale.json`.
 //!
 //! ```sh
@@ -15,8 +17,7 @@ use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use registrar::db::entities::student;
-use registrar::students::demo::{self, Generator};
-use registrar::students::import;
+use registrar::students::demo;
 use registrar::testing::{AppOptions, Backend, Browser, TestApp};
 use sea_orm::{EntityTrait, QueryOrder, QuerySelect};
 
@@ -246,36 +247,35 @@ async fn run(backend: Backend, options: &Options, json: &mut String) {
     let baseline = small.0;
     let body_kib = bytes / 1024;
 
-    // Import: a generated file, parsed and created in one transaction.
-    let mut generator = Generator::new(99);
-    let mut file = String::from("name,address,gpa\n");
-    for _ in 0..options.import_rows {
-        let s = generator.student();
-        let _ = writeln!(
-            file,
-            "\"{}\",\"{}\",{}",
-            s.name.as_str().replace('"', "\"\""),
-            s.address.as_str().replace('"', "\"\""),
-            s.gpa
-        );
-    }
-    let started = Instant::now();
-    let parsed = import::parse(file.as_bytes()).expect("a valid file");
-    let parse_time = started.elapsed();
-    let imported = import::import(&app.db, &parsed, "bench")
-        .await
-        .expect("import");
-    let import_time = started.elapsed();
+    // The round-trip: an update file of the first `import_rows` students
+    // (every GPA changed), checked and stored as the upload does (the
+    // preview), then confirmed as the job does, while single saves go on
+    // through HTTP; RSS sampled throughout.
+    let round = round_trip(&app, &browser, options.import_rows).await;
     println!(
-        "import: {imported} rows in {:.1} s ({:.0} rows/s; parsing {:.2} s)",
-        import_time.as_secs_f64(),
-        imported as f64 / import_time.as_secs_f64(),
-        parse_time.as_secs_f64()
+        "round-trip preview: {} rows in {:.1} s ({:.0} rows/s); RSS {:.1} → peak {:.1} MiB",
+        round.rows,
+        round.preview.as_secs_f64(),
+        round.rows as f64 / round.preview.as_secs_f64(),
+        round.rss_before,
+        round.preview_peak,
     );
+    println!(
+        "round-trip confirm: {} written in {:.1} s ({:.0} rows/s); peak RSS {:.1} MiB; {} single saves meanwhile, p50 {:.1} ms, p99 {:.1} ms",
+        round.written,
+        round.confirm.as_secs_f64(),
+        round.written as f64 / round.confirm.as_secs_f64(),
+        round.confirm_peak,
+        round.saves,
+        round.save_p50,
+        round.save_p99,
+    );
+    let imported = round.written;
+    let import_time = round.confirm;
 
     let _ = write!(
         json,
-        "{}{{\"backend\":\"{}\",\"students\":{},\"generation_s\":{:.2},\"queries\":[{}],\"export\":{{\"rows\":{lines},\"seconds\":{:.2},\"rss_small_export_mib\":{:.1},\"rss_peak_mib\":{:.1},\"body_mib\":{:.1}}},\"import\":{{\"rows\":{imported},\"seconds\":{:.2}}}}}",
+        "{}{{\"backend\":\"{}\",\"students\":{},\"generation_s\":{:.2},\"queries\":[{}],\"export\":{{\"rows\":{lines},\"seconds\":{:.2},\"rss_small_export_mib\":{:.1},\"rss_peak_mib\":{:.1},\"body_mib\":{:.1}}},\"round_trip\":{{\"rows\":{imported},\"confirm_seconds\":{:.2},\"preview_seconds\":{:.2},\"preview_peak_rss_mib\":{:.1},\"confirm_peak_rss_mib\":{:.1},\"save_p99_ms\":{:.1}}}}}",
         if json.len() > 1 { "," } else { "" },
         backend.name(),
         options.students,
@@ -294,7 +294,173 @@ async fn run(backend: Backend, options: &Options, json: &mut String) {
         peak,
         body_kib as f64 / 1024.0,
         import_time.as_secs_f64(),
+        round.preview.as_secs_f64(),
+        round.preview_peak,
+        round.confirm_peak,
+        round.save_p99,
     );
+}
+
+/// This process's resident memory now, in MiB.
+fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+/// Samples RSS every 10 ms until `stop` is set; returns the highest.
+fn sample_rss(stop: std::sync::Arc<std::sync::atomic::AtomicBool>) -> tokio::task::JoinHandle<f64> {
+    tokio::spawn(async move {
+        let mut peak = rss_mib();
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            peak = peak.max(rss_mib());
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        peak
+    })
+}
+
+struct RoundTrip {
+    rows: usize,
+    written: u64,
+    preview: Duration,
+    confirm: Duration,
+    rss_before: f64,
+    preview_peak: f64,
+    confirm_peak: f64,
+    saves: usize,
+    save_p50: f64,
+    save_p99: f64,
+}
+
+async fn round_trip(app: &TestApp, browser: &Browser, rows: usize) -> RoundTrip {
+    use registrar::students::export::cell;
+    use registrar::students::import::{check, job, store};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let students = student::Entity::find()
+        .order_by_asc(student::Column::Id)
+        .limit(rows as u64)
+        .all(&app.db)
+        .await
+        .expect("students");
+    let mut file = String::from("id,name,address,gpa,version\n");
+    for s in &students {
+        let gpa = if s.gpa_hundredths == 111 {
+            "1.12"
+        } else {
+            "1.11"
+        };
+        let _ = writeln!(
+            file,
+            "{},{},{},{gpa},{}",
+            s.id,
+            cell(&s.name),
+            cell(&s.address),
+            s.version
+        );
+    }
+    let bytes = file.into_bytes();
+    drop(students);
+    let rss_before = rss_mib();
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let sampler = sample_rss(Arc::clone(&stop));
+    let started = Instant::now();
+    let id = check::check_and_store(
+        &app.db,
+        registrar::testing::REGISTRAR,
+        "bench.csv",
+        bytes.into(),
+    )
+    .await
+    .expect("checked");
+    let counts = store::counts(&app.db, &id).await.expect("counts");
+    let preview = started.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    let preview_peak = sampler.await.expect("sampler");
+    assert_eq!(
+        counts.values().sum::<u64>(),
+        rows as u64,
+        "every row classified: {counts:?}"
+    );
+
+    // Single saves of students the file does not touch, one after the
+    // other, for as long as the confirm runs.
+    let stop = Arc::new(AtomicBool::new(false));
+    let sampler = sample_rss(Arc::clone(&stop));
+    let saver = {
+        let stop = Arc::clone(&stop);
+        let browser = browser.clone();
+        let first_untouched = rows as i64 + 1;
+        tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut n = 0_i64;
+            while !stop.load(Ordering::Relaxed) {
+                let id = first_untouched + n % 1000;
+                n += 1;
+                let path = format!("/students/{id}");
+                let form = browser.get(&format!("{path}/edit")).await;
+                if form.status != axum::http::StatusCode::OK {
+                    continue;
+                }
+                let mut form = form.form(&path);
+                form.set("gpa", if n % 2 == 0 { "2.22" } else { "2.23" });
+                let started = Instant::now();
+                let answer = form.submit(&browser).await;
+                latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+                assert!(
+                    answer.status.is_redirection()
+                        || answer.status == axum::http::StatusCode::CONFLICT,
+                    "a single save answered {}",
+                    answer.status
+                );
+            }
+            latencies
+        })
+    };
+    let import = store::get(&app.db, &id)
+        .await
+        .expect("query")
+        .expect("import");
+    let started = Instant::now();
+    let lease = job::start(&app.db, &import, false).await.expect("started");
+    job::run(app.db.clone(), id.clone(), lease).await;
+    let confirm = started.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    let confirm_peak = sampler.await.expect("sampler");
+    let mut latencies = saver.await.expect("saver");
+    latencies.sort_by(f64::total_cmp);
+    let at = |q: f64| {
+        latencies
+            .get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0.0)
+    };
+    let done = store::get(&app.db, &id)
+        .await
+        .expect("query")
+        .expect("import");
+    RoundTrip {
+        rows,
+        written: u64::try_from(done.written).unwrap_or(0),
+        preview,
+        confirm,
+        rss_before,
+        preview_peak,
+        confirm_peak,
+        saves: latencies.len(),
+        save_p50: at(0.5),
+        save_p99: at(0.99),
+    }
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

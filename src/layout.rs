@@ -20,6 +20,9 @@ pub struct Layout {
     pub flash: Option<Flash>,
     /// `Error: ` goes before the title when the page shows form errors.
     pub has_errors: bool,
+    /// A page that shows work in progress reloads itself after this many
+    /// seconds (`<meta http-equiv="refresh">`, no JavaScript).
+    pub refresh_seconds: Option<u32>,
 }
 
 impl Layout {
@@ -38,6 +41,11 @@ impl Layout {
     /// For the pages before signing in: the pre-session CSRF token.
     pub fn with_csrf_token(mut self, token: String) -> Self {
         self.csrf_token = token;
+        self
+    }
+
+    pub fn refreshing_every(mut self, seconds: u32) -> Self {
+        self.refresh_seconds = Some(seconds);
         self
     }
 

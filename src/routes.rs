@@ -129,13 +129,27 @@ fn entries() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             Method::POST,
             "/students/import",
             REGISTRAR,
-            post(uploads::upload).layer(DefaultBodyLimit::max(uploads::MAX_UPLOAD_BYTES)),
+            post(uploads::upload).layer(DefaultBodyLimit::max(
+                uploads::MAX_UPLOAD_BYTES + uploads::MAX_FRAMING_BYTES,
+            )),
         ),
         entry(
             Method::GET,
             "/students/import/{id}",
             REGISTRAR,
-            get(uploads::preview),
+            get(uploads::show),
+        ),
+        entry(
+            Method::GET,
+            "/students/import/{id}/refused.csv",
+            REGISTRAR,
+            get(uploads::refused_csv),
+        ),
+        entry(
+            Method::GET,
+            "/students/import/{id}/rows/{seq}/merge",
+            REGISTRAR,
+            get(uploads::merge),
         ),
         entry(
             Method::POST,

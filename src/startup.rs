@@ -77,10 +77,11 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
         Command::Import {
             file,
             registrar,
+            all_or_nothing,
             database,
         } => {
             let db = connect_and_migrate(&database).await?;
-            let result = students_cli::import(&db, &file, &registrar).await;
+            let result = students_cli::import(&db, &file, &registrar, all_or_nothing).await;
             db.close().await?;
             Ok(result?)
         }
@@ -194,6 +195,9 @@ impl Application {
             auth: Arc::new(self.auth),
         };
         let sweeper = tokio::spawn(sweep_periodically(state.clone()));
+        let imports = tokio::spawn(crate::students::import::job::resume_periodically(
+            self.db.clone(),
+        ));
         let app = router(state, self.request_timeout);
         crate::server::serve(
             self.listener,
@@ -204,6 +208,7 @@ impl Application {
         )
         .await;
         sweeper.abort();
+        imports.abort();
         tracing::info!("stopped serving; closing the database pool");
         self.db.close().await?;
         Ok(())
@@ -222,7 +227,7 @@ async fn sweep_periodically(state: AppState) {
             tracing::warn!(error = %err, "sweeping old presence marks failed");
         }
         if let Err(err) = crate::students::import::sweep(&state.db).await {
-            tracing::warn!(error = %err, "sweeping unconfirmed imports failed");
+            tracing::warn!(error = %err, "sweeping old imports failed");
         }
         match (sessions, failures) {
             (Ok(sessions), Ok(failures)) if sessions + failures > 0 => {

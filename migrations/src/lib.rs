@@ -14,6 +14,7 @@ mod m20261125_000003_scale;
 mod m20261201_000004_history;
 mod m20261201_000004_office;
 mod m20261202_000005_submissions;
+mod m20261202_000006_import_rows;
 
 /// Applies registrar's migrations in order.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000004_history::Migration),
             Box::new(m20261201_000004_office::Migration),
             Box::new(m20261202_000005_submissions::Migration),
+            Box::new(m20261202_000006_import_rows::Migration),
         ]
     }
 }

@@ -80,9 +80,14 @@ pub enum Command {
     /// all of them, or none if any row is invalid.
     Import {
         file: PathBuf,
-        /// The registrar the imported records are attributed to.
-        #[arg(long = "as", default_value = "import")]
+        /// The enabled account (a registrar or an admin) the changes are
+        /// made as.
+        #[arg(long = "as")]
         registrar: String,
+        /// Write nothing unless every row can be written (one transaction;
+        /// files of at most 5,000 rows).
+        #[arg(long)]
+        all_or_nothing: bool,
         #[command(flatten)]
         database: DatabaseSettings,
     },

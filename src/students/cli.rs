@@ -6,8 +6,14 @@ use std::path::Path;
 use futures_util::StreamExt;
 use sea_orm::DatabaseConnection;
 
+use super::import::check::{self, CheckError};
+use super::import::job::{self, StartError};
+use super::import::{LISTED_PROBLEMS, Problem, store};
 use super::list::query::{ListQuery, Sort};
-use super::{demo, export, import};
+use super::{demo, export};
+use crate::auth::roles::{self, Role, WriteRefused};
+use crate::db::entities::import_row::{RowOutcome, RowResult};
+use sea_orm::DbErr;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StudentsCommandError {
@@ -76,37 +82,133 @@ pub async fn import(
     db: &DatabaseConnection,
     file: &Path,
     registrar: &str,
+    all_or_nothing: bool,
 ) -> Result<(), StudentsCommandError> {
+    let refused = |message: String| StudentsCommandError::Refused(message);
+    roles::recheck_named(db, registrar, Role::Registrar)
+        .await
+        .map_err(|err| match err {
+            WriteRefused::Database(err) => StudentsCommandError::Database(err),
+            other => refused(format!(
+                "nothing was imported: --as {registrar:?} must name an enabled account that may change records ({other})"
+            )),
+        })?;
     let bytes = std::fs::read(file)?;
-    let rows = import::parse(&bytes).map_err(|rejected| {
-        let mut message = format!(
-            "nothing was imported: {} problem{} in {}",
-            rejected.total,
-            if rejected.total == 1 { "" } else { "s" },
-            file.display()
-        );
-        for problem in &rejected.problems {
-            message.push_str(&format!(
-                "\n  line {}, {}: {}",
-                problem.line,
-                problem.at.name(),
-                problem.message
-            ));
-        }
-        if rejected.total > rejected.problems.len() {
-            message.push_str(&format!(
-                "\n  … and {} more",
-                rejected.total - rejected.problems.len()
-            ));
-        }
-        StudentsCommandError::Refused(message)
-    })?;
     let started = std::time::Instant::now();
-    let created = import::import(db, &rows, registrar).await?;
+    let filename = file
+        .file_name()
+        .map_or_else(|| "import.csv".into(), |n| n.to_string_lossy());
+    let id = match check::check_and_store(db, registrar, &filename, bytes.into()).await {
+        Ok(id) => id,
+        Err(CheckError::Database(err)) => return Err(err.into()),
+        Err(CheckError::Refused(rejected)) => {
+            let mut message = format!(
+                "nothing was imported: {} problem{} in {}",
+                rejected.total,
+                if rejected.total == 1 { "" } else { "s" },
+                file.display()
+            );
+            for problem in &rejected.problems {
+                message.push_str(&problem_line(problem));
+            }
+            return Err(refused(message));
+        }
+    };
+    let counts = store::counts(db, &id).await?;
+    let count = |o: RowOutcome| counts.get(&o).copied().unwrap_or(0);
     println!(
-        "Imported {created} students from {} in {:.1} s",
+        "{}: {} to create, {} to update, {} unchanged, {} conflict, {} deleted, {} unknown, {} invalid",
         file.display(),
+        count(RowOutcome::Create),
+        count(RowOutcome::Update),
+        count(RowOutcome::Unchanged),
+        count(RowOutcome::Conflict),
+        count(RowOutcome::Deleted),
+        count(RowOutcome::Unknown),
+        count(RowOutcome::Invalid),
+    );
+    let dirty = count(RowOutcome::Invalid) + count(RowOutcome::Unknown);
+    if dirty > 0 {
+        let mut message = format!(
+            "nothing was imported: {dirty} row{} invalid or unknown",
+            if dirty == 1 { " is" } else { "s are" }
+        );
+        let rows = store::rows_with(
+            db,
+            &id,
+            &[RowOutcome::Invalid, RowOutcome::Unknown],
+            LISTED_PROBLEMS as u64,
+        )
+        .await?;
+        for row in &rows {
+            if row.outcome == RowOutcome::Unknown {
+                message.push_str(&format!(
+                    "\n  line {}, id: there is no student {}",
+                    row.line,
+                    row.student_id.unwrap_or_default()
+                ));
+            }
+            for problem in store::problems(row) {
+                message.push_str(&problem_line(&problem));
+            }
+        }
+        store::discard(db, &id).await?;
+        return Err(refused(message));
+    }
+    let import = store::get(db, &id)
+        .await?
+        .ok_or(DbErr::RecordNotFound(id.clone()))?;
+    let lease = job::start(db, &import, all_or_nothing)
+        .await
+        .map_err(|err| match err {
+            StartError::Database(err) => StudentsCommandError::Database(err),
+            other => refused(format!("nothing was imported: {other}")),
+        })?;
+    job::run(db.clone(), id.clone(), lease).await;
+    let done = store::get(db, &id)
+        .await?
+        .ok_or(DbErr::RecordNotFound(id.clone()))?;
+    println!(
+        "Imported {}: {} written, {} refused, in {:.1} s",
+        file.display(),
+        done.written,
+        done.refused,
         started.elapsed().as_secs_f64()
     );
+    let mut after = -1;
+    let mut listed = String::new();
+    loop {
+        let rows = store::rows_resulting(db, &id, RowResult::Refused, after, 500).await?;
+        let Some(last) = rows.last() else { break };
+        after = last.seq;
+        for row in &rows {
+            listed.push_str(&format!(
+                "\n  refused: line {}, id {}, version {}: the record is at version {} (changed or deleted since)",
+                row.line,
+                row.student_id.unwrap_or_default(),
+                row.version.unwrap_or_default(),
+                row.result_version.unwrap_or_default(),
+            ));
+        }
+    }
+    if let Some(failure) = done.failure {
+        return Err(refused(format!("the import failed: {failure}{listed}")));
+    }
+    if done.refused > 0 {
+        return Err(refused(format!(
+            "{} row{} refused and kept in the records' history{listed}",
+            done.refused,
+            if done.refused == 1 { " was" } else { "s were" }
+        )));
+    }
     Ok(())
+}
+
+fn problem_line(problem: &Problem) -> String {
+    format!(
+        "\n  line {}, {}: {}",
+        problem.line,
+        problem.at.name(),
+        problem.message
+    )
 }

@@ -61,6 +61,17 @@ pub fn import_preview(upload: impl AsRef<str>) -> String {
     format!("/students/import/{}", upload.as_ref())
 }
 
+/// The rows an import refused, as CSV to fix and import again.
+pub fn import_refused_csv(upload: impl AsRef<str>) -> String {
+    format!("/students/import/{}/refused.csv", upload.as_ref())
+}
+
+/// The merge page of row `seq` of an import: the conflict page's
+/// comparison and merge form, the file's values on top of the record.
+pub fn import_merge(upload: impl AsRef<str>, seq: i64) -> String {
+    format!("/students/import/{}/rows/{seq}/merge", upload.as_ref())
+}
+
 /// "My changes" from just below revision `before`.
 pub fn my_changes_before(before: i64) -> String {
     format!("/changes?before={before}")

@@ -140,6 +140,38 @@ impl Browser {
         Page::read(path, response).await
     }
 
+    /// Uploads `contents` as `filename` on the import form, with this
+    /// browser's token: the answer (`303` to the preview when the file was
+    /// read).
+    pub async fn upload_csv(&self, filename: &str, contents: impl Into<Vec<u8>>) -> Page {
+        let token = self.csrf_token().await;
+        self.post_multipart(
+            "/students/import",
+            &[("csrf_token", &token)],
+            Some(("file", filename, contents.into())),
+        )
+        .await
+    }
+
+    /// Follows an import's page (`path`) while it shows the self-reloading
+    /// progress of its check or of its confirm, as a browser obeying its refresh would;
+    /// returns the first page that does not reload (the result). Panics
+    /// after a minute.
+    pub async fn wait_for_import(&self, path: &str) -> Page {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let page = self.get(path).await;
+            if !page.is_import_progress() {
+                return page;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the import at {path} still runs after a minute"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
     /// The CSRF token this browser's forms carry now (read from a form
     /// page: the new-student form when signed in, else the sign-in form).
     pub async fn csrf_token(&self) -> String {

@@ -21,7 +21,7 @@ pub use outcomes::{Outcomes, concurrently};
 pub use page::Page;
 pub use readings::{
     Change, ConflictPage, DeletedMeanwhile, FieldChange, FieldComparison, FieldStatus, History,
-    HistoryAction, HistoryEntry, ImportOutcome, ImportPreview, ImportProblem, ImportRow,
-    StaleDelete,
+    HistoryAction, HistoryEntry, ImportOutcome, ImportPreview, ImportProblem, ImportResult,
+    ImportRow, RowComparison, StaleDelete,
 };
 pub use skips::{report_skip, skipped_for};

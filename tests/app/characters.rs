@@ -4,7 +4,7 @@
 
 use axum::http::StatusCode;
 use registrar::db::entities::student;
-use registrar::testing::{Backend, Browser, Page};
+use registrar::testing::{Backend, Browser, ImportOutcome, Page};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 
 use crate::db_checks;
@@ -66,12 +66,19 @@ async fn spoofing_characters_are_refused_by_the_form_and_the_import(backend: Bac
             &format!("name,address,gpa\n{spoofed},1 Main St,3\n"),
         )
         .await;
-        refused.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
-        let problems = refused.texts("table.problems tbody tr");
+        refused.assert_status(StatusCode::SEE_OTHER);
+        let preview = browser.follow(&refused).await.import_preview();
+        assert_eq!(preview.count(ImportOutcome::Invalid), 1, "{spoofed:?}");
+        let problems = preview.problems();
         assert!(
-            problems.len() == 1 && problems[0].contains("invisible")
-                || problems[0].contains("combining marks"),
+            problems.len() == 1
+                && (problems[0].message.contains("invisible")
+                    || problems[0].message.contains("combining marks")),
             "{spoofed:?}: {problems:?}"
+        );
+        assert!(
+            preview.confirm.is_none(),
+            "an invalid row blocks the confirm"
         );
     }
     assert_eq!(db_checks::student_count(&app.db).await, 0);

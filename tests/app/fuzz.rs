@@ -33,6 +33,8 @@ const GET_ROUTES: &[&str] = &[
     "/changes",
     "/students/import",
     "/students/import/{}",
+    "/students/import/{}/refused.csv",
+    "/students/import/{}/rows/{}/merge",
 ];
 const POST_ROUTES: &[&str] = &[
     "/students",

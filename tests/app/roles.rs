@@ -100,6 +100,12 @@ fn expected() -> Vec<(Method, &'static str, Access)> {
         (post.clone(), "/students/import", registrar),
         (get.clone(), "/students/import/{id}", registrar),
         (post.clone(), "/students/import/{id}", registrar),
+        (get.clone(), "/students/import/{id}/refused.csv", registrar),
+        (
+            get.clone(),
+            "/students/import/{id}/rows/{seq}/merge",
+            registrar,
+        ),
         (get.clone(), "/accounts", admin),
         (post.clone(), "/accounts", admin),
         (get.clone(), "/accounts/new", admin),

@@ -17,7 +17,7 @@ on_every_backend!(
     demo_data_is_deterministic_valid_and_refuses_a_full_database,
     cursor_pages_walk_every_order_without_gaps_or_repeats,
     a_search_matching_more_than_the_cap_says_so,
-    the_import_command_is_all_or_nothing,
+    the_import_command_checks_every_row_first,
     an_upload_is_checked_previewed_and_imported_once,
     an_export_imports_back_to_the_same_values,
     history_pages_and_my_changes,
@@ -179,8 +179,9 @@ async fn a_search_matching_more_than_the_cap_says_so(backend: Backend) {
     assert!(many.text(".pagination").unwrap().contains("Next"));
 }
 
-async fn the_import_command_is_all_or_nothing(backend: Backend) {
+async fn the_import_command_checks_every_row_first(backend: Backend) {
     let app = spawn_app!(backend);
+    app.create_registrar("grace", "grace's long password").await;
     let dir = std::env::temp_dir().join(format!(
         "registrar-import-{}-{}",
         std::process::id(),
@@ -193,7 +194,11 @@ async fn the_import_command_is_all_or_nothing(backend: Backend) {
         "name,address,gpa\nAda,1 Main St,3.5\nBob,2 Elm St,4.5\n,3 Oak Ave,2\n",
     )
     .unwrap();
-    let refused = registrar(&app, &["import", bad.to_str().unwrap()]);
+    // `--as` names an enabled account that may change records.
+    let nobody = registrar(&app, &["import", bad.to_str().unwrap(), "--as", "nobody"]);
+    assert!(!nobody.status.success());
+    assert!(String::from_utf8_lossy(&nobody.stderr).contains("--as"));
+    let refused = registrar(&app, &["import", bad.to_str().unwrap(), "--as", "grace"]);
     assert!(!refused.status.success());
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(
@@ -257,15 +262,21 @@ async fn an_upload_is_checked_previewed_and_imported_once(backend: Backend) {
             if i % 2 == 0 { "3" } else { "nope" }
         ));
     }
-    let refused = upload(&browser, &token, "bad.csv", bad.into_bytes()).await;
-    refused.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
-    let refused = refused.import_preview();
+    let checked = upload(&browser, &token, "bad.csv", bad.into_bytes()).await;
+    checked.assert_status(StatusCode::SEE_OTHER);
+    let refused = browser.follow(&checked).await.import_preview();
     let problems = refused.problems();
     assert_eq!(problems.len(), 75);
     assert_eq!((problems[0].line, problems[0].field.as_str()), (3, "gpa"));
-    assert_eq!(refused.problem_count, 75);
     assert_eq!(refused.count(ImportOutcome::Invalid), 75);
+    assert_eq!(refused.count(ImportOutcome::Create), 75);
     assert!(refused.confirm.is_none());
+    assert!(refused.blocked.is_some());
+    // Posting the confirm anyway writes nothing.
+    browser
+        .post_with_token(checked.location().unwrap(), &[])
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(db_checks::student_count(&app.db).await, 0);
 
     // Without the token: refused.
@@ -311,11 +322,9 @@ async fn an_upload_is_checked_previewed_and_imported_once(backend: Backend) {
     let confirm = preview.confirm();
     assert_eq!(confirm.action, preview_path);
     let done = confirm.submit(&browser).await;
-    done.assert_redirect_to("/students");
-    browser
-        .follow(&done)
-        .await
-        .assert_flash("Students imported");
+    done.assert_redirect_to(&preview_path);
+    let result = browser.wait_for_import(&preview_path).await.import_result();
+    assert_eq!((result.written, result.refused), (3_000, 0));
     assert_eq!(db_checks::student_count(&app.db).await, 3_000);
     assert_eq!(
         browser
@@ -329,7 +338,7 @@ async fn an_upload_is_checked_previewed_and_imported_once(backend: Backend) {
     confirm
         .submit(&browser)
         .await
-        .assert_status(StatusCode::NOT_FOUND);
+        .assert_redirect_to(&preview_path);
     assert_eq!(db_checks::student_count(&app.db).await, 3_000);
 
     // Files over the upload limit are refused whole.
@@ -359,16 +368,41 @@ async fn an_export_imports_back_to_the_same_values(backend: Backend) {
         .value("csrf_token")
         .unwrap()
         .to_owned();
-    let checked = upload(&browser, &token, "students.csv", csv.body.into_bytes()).await;
+    let checked = upload(
+        &browser,
+        &token,
+        "students.csv",
+        csv.body.clone().into_bytes(),
+    )
+    .await;
     checked.assert_status(StatusCode::SEE_OTHER);
     let preview = browser.get(checked.location().unwrap()).await;
+    // Every value reads back exactly as stored: no row would change.
     let preview = preview.import_preview();
-    assert_eq!(preview.count(ImportOutcome::Create), 3);
+    assert_eq!(preview.count(ImportOutcome::Unchanged), 3, "{preview:?}");
+    assert_eq!(preview.count(ImportOutcome::Update), 0);
+
+    // Without the ids, the same file creates copies with the same values.
+    let without_ids: String = csv
+        .body
+        .lines()
+        .map(|line| format!("{line},\r\n"))
+        .collect::<String>()
+        .replacen(
+            "id,name,address,gpa,version,updated_at,",
+            "x,name,address,gpa,y,updated_at,",
+            1,
+        );
+    let checked = upload(&browser, &token, "copies.csv", without_ids.into_bytes()).await;
+    checked.assert_status(StatusCode::SEE_OTHER);
+    let preview = browser.follow(&checked).await.import_preview();
+    assert_eq!(preview.count(ImportOutcome::Create), 3, "{preview:?}");
     preview
         .confirm()
         .submit(&browser)
         .await
-        .assert_redirect_to("/students");
+        .assert_redirect_to(checked.location().unwrap());
+    browser.wait_for_import(checked.location().unwrap()).await;
 
     let stored = student::Entity::find()
         .order_by_asc(student::Column::Id)

@@ -15,7 +15,10 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Que
 
 use crate::on_every_backend;
 
-on_every_backend!(the_history_migration_upgrades_a_populated_database);
+on_every_backend!(
+    the_history_migration_upgrades_a_populated_database,
+    the_import_rows_migration_upgrades_a_populated_database,
+);
 
 /// Applies the migrations before `name`, the previous release's schema.
 pub(crate) async fn migrate_to_before(db: &DatabaseConnection, name: &str) {
@@ -187,5 +190,121 @@ async fn the_history_migration_upgrades_a_populated_database(backend: Backend) {
         .expect("read");
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].username, "ada");
+    db.close().await.expect("close");
+}
+
+async fn the_import_rows_migration_upgrades_a_populated_database(backend: Backend) {
+    use registrar::db::entities::import::ImportState;
+    use registrar::db::entities::import_row::RowOutcome;
+    use registrar::students::import::{check, job, store as imports};
+
+    let Some(database) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let db = registrar::db::connect(&database.url, 4, Duration::from_secs(5))
+        .await
+        .expect("connect");
+    migrate_to_before(&db, "m20261202_000006_import_rows").await;
+
+    // The previous release's data: an account, a student at version 1 and
+    // an upload waiting for its confirm, kept as the raw file.
+    let at = Utc.with_ymd_and_hms(2026, 11, 30, 9, 30, 0).unwrap();
+    insert(
+        &db,
+        "registrars",
+        &[
+            ("username", "ada".into()),
+            ("username_key", "ada".into()),
+            ("password_hash", "$argon2id$v=19$m=19456,t=2,p=1$x$y".into()),
+            ("created_at", at.into()),
+            ("role", "registrar".into()),
+        ],
+    )
+    .await;
+    insert(
+        &db,
+        "students",
+        &[
+            ("name", "Grace".into()),
+            ("address", "2 High St".into()),
+            ("gpa_hundredths", 390i16.into()),
+            ("search_key", "grace\n2 high st".into()),
+            ("version", 1i64.into()),
+            ("created_at", at.into()),
+            ("updated_at", at.into()),
+            ("updated_by", "ada".into()),
+        ],
+    )
+    .await;
+    insert(
+        &db,
+        "revisions",
+        &[
+            ("student_id", 1i64.into()),
+            ("version", 1i64.into()),
+            ("action", "created".into()),
+            ("name", "Grace".into()),
+            ("address", "2 High St".into()),
+            ("gpa_hundredths", 390i16.into()),
+            ("registrar", "ada".into()),
+            ("at", at.into()),
+        ],
+    )
+    .await;
+    db.execute_unprepared("UPDATE student_count SET live = 1")
+        .await
+        .expect("count");
+    insert(
+        &db,
+        "imports",
+        &[
+            ("id", "a".repeat(43).into()),
+            ("registrar", "ada".into()),
+            ("filename", "old.csv".into()),
+            ("csv", "name,address,gpa\nAda,1 Main St,3\n".into()),
+            ("rows", 1i64.into()),
+            ("created_at", at.into()),
+        ],
+    )
+    .await;
+
+    Migrator::up(&db, None).await.expect("the upgrade");
+
+    // The student and its history stay; the old upload (a raw file
+    // waiting at most a day) is gone with its table.
+    let grace = store::find(&db, 1).await.expect("query").expect("student");
+    assert_eq!((grace.name.as_str(), grace.version), ("Grace", 1));
+    assert!(
+        imports::get(&db, &"a".repeat(43))
+            .await
+            .expect("query")
+            .is_none()
+    );
+
+    // The new code runs on the upgraded schema: an export-style file that
+    // updates the old student and creates one, confirmed as a job.
+    let file = "id,name,address,gpa,version\n1,Grace,3 New Rd,3.90,1\n,Ada,1 Main St,3,\n";
+    let id = check::check_and_store(&db, "ada", "new.csv", file.as_bytes().to_vec().into())
+        .await
+        .expect("checked");
+    let counts = imports::counts(&db, &id).await.expect("counts");
+    assert_eq!(counts.get(&RowOutcome::Update), Some(&1), "{counts:?}");
+    assert_eq!(counts.get(&RowOutcome::Create), Some(&1));
+    let import = imports::get(&db, &id)
+        .await
+        .expect("query")
+        .expect("import");
+    let lease = job::start(&db, &import, false).await.expect("started");
+    job::run(db.clone(), id.clone(), lease).await;
+    let done = imports::get(&db, &id)
+        .await
+        .expect("query")
+        .expect("import");
+    assert_eq!(
+        (done.state, done.written, done.refused),
+        (ImportState::Done, 2, 0)
+    );
+    let grace = store::find(&db, 1).await.expect("query").expect("student");
+    assert_eq!((grace.address.as_str(), grace.version), ("3 New Rd", 2));
     db.close().await.expect("close");
 }

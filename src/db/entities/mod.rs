@@ -2,13 +2,14 @@
 //!
 //! Nothing here checks a rule; `crate::domain` does that before anything is
 //! written, and the `store` modules (`crate::students::store`,
-//! `crate::students::import::pending`, `crate::auth::accounts`,
+//! `crate::students::import::store`, `crate::auth::accounts`,
 //! `crate::auth::sessions`) are the only code that writes. Stored words
 //! (revision actions, conflict attempts) are read back as enums or refused.
 
 pub mod account_change;
 pub mod conflict;
 pub mod import;
+pub mod import_row;
 pub mod instance;
 pub mod login_failure;
 pub mod presence;

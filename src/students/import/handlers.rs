@@ -1,34 +1,52 @@
-//! The handlers of a CSV import from the browser: upload, check every row,
-//! show a preview, and create all the students only when the registrar
-//! confirms.
+//! The handlers of a CSV import from the browser: upload (checked once,
+//! its rows kept), preview, confirm (a job), progress and result, the
+//! refused rows as CSV, and the merge page of a refused row.
 
+use axum::body::{Body, Bytes};
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::stream;
 use serde::Deserialize;
 
-use super::pages::{ImportPage, ImportPreviewPage};
-use super::parse::{self, Problem};
-use super::pending::{self, Upload};
-use crate::auth::roles::{self, Role};
+use super::check::{self, CheckError};
+use super::job::{self, StartError};
+use super::pages::{
+    ImportPage, ImportPreviewPage, ImportProgressPage, ImportResultPage, ListedRow, OutcomeCount,
+};
+use super::parse::Problem;
+use super::store::{self, Import, StoredRow};
 use crate::auth::{Registrar, csrf};
-use crate::cluster::retry;
-use crate::db::{begin_write, now};
+use crate::db::entities::import::ImportState;
+use crate::db::entities::import_row::{RowOutcome, RowResult};
 use crate::error::AppError;
-use crate::http::flash::Flash;
 use crate::http::form::Form;
-use crate::http::redirect::{see_other, see_other_with};
+use crate::http::redirect::see_other;
 use crate::state::AppState;
+use crate::students::conflict;
+use crate::students::export;
+use crate::students::form::StudentForm;
 use crate::students::paths;
-use crate::students::record::views::StudentView;
-use crate::students::store::{Action, bulk};
-use crate::views::{Layout, render};
+use crate::students::record::conflict_pages::ConflictPage;
+use crate::students::store::{self as students, revisions};
+use crate::views::{Layout, isolated, render};
 
-/// Largest CSV file accepted (the forms' 64 KiB limit does not apply here).
+/// Largest CSV file accepted, counted on the file itself (the forms'
+/// 64 KiB limit does not apply here): a file of exactly this size is taken.
 pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
-/// Rows shown in the preview.
-const PREVIEW_ROWS: usize = 20;
+/// Room for the multipart framing and the token around the file.
+pub const MAX_FRAMING_BYTES: usize = 64 * 1024;
+/// Rows each list of the preview and the result shows.
+const LISTED_ROWS: u64 = 20;
+/// Rows needing attention the preview lists (conflicts with their
+/// comparison, deleted, unknown, invalid).
+const ATTENTION_ROWS: u64 = 100;
+/// How long an upload waits for its check before answering with the page
+/// that reloads until the check is done.
+const CHECK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+/// Seconds between reloads of the progress page.
+const REFRESH_SECONDS: u32 = 2;
 
 fn layout(title: &str, registrar: &Registrar, has_errors: bool) -> Layout {
     Layout::new(title)
@@ -61,8 +79,12 @@ fn refused(
     render(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }
 
-fn file_problem(message: &str) -> Vec<Problem> {
-    vec![Problem::of_file(message)]
+fn file_problem(registrar: &Registrar, message: &str) -> Result<Response, AppError> {
+    refused(registrar, vec![Problem::of_file(message)], 1)
+}
+
+fn unreadable() -> AppError {
+    AppError::BadRequest("The upload could not be read. Nothing was imported.")
 }
 
 /// `POST /students/import` (multipart: `csrf_token`, `file`)
@@ -74,32 +96,42 @@ pub async fn upload(
 ) -> Result<Response, AppError> {
     let mut multipart = multipart.map_err(|_| AppError::UnsupportedMediaType)?;
     let mut token = None;
-    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut file: Option<(String, Bytes)> = None;
     loop {
-        let field = match multipart.next_field().await {
+        let mut field = match multipart.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
             Err(err) if err.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                 return Err(AppError::PayloadTooLarge);
             }
-            Err(_) => {
-                return Err(AppError::BadRequest(
-                    "The upload could not be read. Nothing was imported.",
-                ));
-            }
+            Err(_) => return Err(unreadable()),
         };
         let name = field.name().unwrap_or_default().to_owned();
         let filename = field.file_name().unwrap_or("upload.csv").to_owned();
-        let bytes = field.bytes().await.map_err(|err| {
-            if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::PayloadTooLarge
-            } else {
-                AppError::BadRequest("The upload could not be read. Nothing was imported.")
+        let limit = if name == "file" {
+            MAX_UPLOAD_BYTES
+        } else {
+            MAX_FRAMING_BYTES
+        };
+        let mut bytes = Vec::new();
+        loop {
+            match field.chunk().await {
+                Ok(Some(chunk)) => {
+                    if bytes.len() + chunk.len() > limit {
+                        return Err(AppError::PayloadTooLarge);
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(err) if err.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                    return Err(AppError::PayloadTooLarge);
+                }
+                Err(_) => return Err(unreadable()),
             }
-        })?;
+        }
         match name.as_str() {
-            csrf::FIELD => token = String::from_utf8(bytes.to_vec()).ok(),
-            "file" => file = Some((filename, bytes.to_vec())),
+            csrf::FIELD => token = String::from_utf8(bytes).ok(),
+            "file" => file = Some((filename, Bytes::from(bytes))),
             _ => {}
         }
     }
@@ -107,93 +139,433 @@ pub async fn upload(
         return Err(AppError::Forbidden);
     }
     let Some((filename, bytes)) = file.filter(|(_, bytes)| !bytes.is_empty()) else {
-        return refused(&registrar, file_problem("Choose a CSV file to import."), 1);
+        return file_problem(&registrar, "Choose a CSV file to import.");
     };
-    let Ok(text) = String::from_utf8(bytes) else {
-        return refused(
+    if !store::make_room(&state.db, registrar.username()).await? {
+        return file_problem(
             &registrar,
-            file_problem("The file is not UTF-8 text. Save it as “CSV UTF-8” and try again."),
-            1,
+            &format!(
+                "You already have {} imports waiting for a confirm: confirm one of them \
+                 before uploading another, or wait until they expire a day after their upload \
+                 (those that cannot be confirmed make room by themselves).",
+                store::PENDING_PER_REGISTRAR
+            ),
         );
+    }
+    let (id, checking) = match check::start(&state.db, registrar.username(), &filename, bytes).await
+    {
+        Ok(started) => started,
+        Err(CheckError::Refused(rejected)) => {
+            return refused(&registrar, rejected.problems, rejected.total);
+        }
+        Err(CheckError::Database(err)) => return Err(err.into()),
     };
-    let rows = match parse::parse(text.as_bytes()) {
-        Ok(rows) => rows,
-        Err(rejected) => return refused(&registrar, rejected.problems, rejected.total),
-    };
-    let id = pending::save(&state.db, registrar.username(), &filename, text, rows.len()).await?;
-    Ok(see_other(&paths::import_preview(&id)))
+    // A file checked within a few seconds answers with its preview (or why
+    // it was refused); a longer check goes on, and its page says so and
+    // reloads itself until the preview is ready.
+    match tokio::time::timeout(CHECK_WAIT, checking).await {
+        Ok(Ok(Err(CheckError::Refused(rejected)))) => {
+            refused(&registrar, rejected.problems, rejected.total)
+        }
+        Ok(Ok(Err(CheckError::Database(err)))) => Err(err.into()),
+        _ => Ok(see_other(&paths::import_preview(&id))),
+    }
 }
 
-async fn find_pending(
+async fn find_import(
     state: &AppState,
     id: &str,
     registrar: &Registrar,
-) -> Result<Upload, AppError> {
-    pending::find(&state.db, id, registrar.username())
+) -> Result<Import, AppError> {
+    store::find(&state.db, id, registrar.username())
         .await?
         .ok_or(AppError::NotFound)
 }
 
-/// `GET /students/import/{id}`: what would be created.
-pub async fn preview(
+/// `GET /students/import/{id}`: the preview while it waits for a confirm,
+/// the progress while it runs, the result once it is finished.
+pub async fn show(
     State(state): State<AppState>,
     registrar: Registrar,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let upload = find_pending(&state, &id, &registrar).await?;
-    let rows = parse::parse(upload.csv.as_bytes()).map_err(|_| AppError::NotFound)?;
-    let sample = rows
-        .iter()
-        .take(PREVIEW_ROWS)
-        .map(|fields| StudentView {
-            id: 0,
-            name: fields.name.to_string(),
-            address: fields.address.to_string(),
-            gpa: fields.gpa.to_string(),
-            version: 1,
-            created_at: now().into(),
-            updated_at: now().into(),
-            updated_by: registrar.username().to_owned(),
-        })
-        .collect();
+    let import = find_import(&state, &id, &registrar).await?;
+    match import.state {
+        ImportState::Checking => {
+            let page = ImportProgressPage {
+                layout: layout("Checking the file", &registrar, false)
+                    .refreshing_every(REFRESH_SECONDS),
+                decided: 0,
+                import,
+            };
+            render(StatusCode::OK, &page)
+        }
+        ImportState::Pending => preview(&state, &registrar, import, None).await,
+        ImportState::Running => {
+            let page = ImportProgressPage {
+                layout: layout("Importing", &registrar, false).refreshing_every(REFRESH_SECONDS),
+                decided: job::progress(&state.db, &import.id).await?,
+                import,
+            };
+            render(StatusCode::OK, &page)
+        }
+        ImportState::Done | ImportState::Failed => result(&state, &registrar, import).await,
+    }
+}
+
+/// The preview; with `refused_confirm`, the `422` answer to a confirm
+/// that cannot start, saying why.
+async fn preview(
+    state: &AppState,
+    registrar: &Registrar,
+    import: Import,
+    refused_confirm: Option<String>,
+) -> Result<Response, AppError> {
+    let counted = store::counts(&state.db, &import.id).await?;
+    let counts = [
+        RowOutcome::Create,
+        RowOutcome::Update,
+        RowOutcome::Unchanged,
+        RowOutcome::Conflict,
+        RowOutcome::Deleted,
+        RowOutcome::Unknown,
+        RowOutcome::Invalid,
+    ]
+    .into_iter()
+    .map(|outcome| OutcomeCount {
+        outcome,
+        count: counted.get(&outcome).copied().unwrap_or(0),
+    })
+    .collect::<Vec<_>>();
+    let count = |o: RowOutcome| counted.get(&o).copied().unwrap_or(0);
+    let attention_outcomes = [
+        RowOutcome::Conflict,
+        RowOutcome::Deleted,
+        RowOutcome::Unknown,
+        RowOutcome::Invalid,
+    ];
+    let attention_total = attention_outcomes.iter().map(|o| count(*o)).sum();
+    let mut attention = Vec::new();
+    for row in store::rows_with(&state.db, &import.id, &attention_outcomes, ATTENTION_ROWS).await? {
+        attention.push(listed(state, &import, row, false).await?);
+    }
+    let mut sample = Vec::new();
+    for row in store::rows_with(
+        &state.db,
+        &import.id,
+        &[RowOutcome::Create, RowOutcome::Update],
+        LISTED_ROWS,
+    )
+    .await?
+    {
+        sample.push(listed(state, &import, row, false).await?);
+    }
+    let dirty = count(RowOutcome::Invalid) + count(RowOutcome::Unknown);
+    let blocked = if dirty > 0 {
+        Some(format!(
+            "{dirty} row{} invalid or name{} no student: nothing can be written until the file \
+             is corrected and uploaded again.",
+            if dirty == 1 { " is" } else { "s are" },
+            if dirty == 1 { "s" } else { "" },
+        ))
+    } else {
+        refused_confirm.clone()
+    };
+    let status = if refused_confirm.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     let page = ImportPreviewPage {
-        layout: layout("Check the import", &registrar, false),
-        id: upload.id,
-        filename: upload.filename,
-        count: rows.len(),
+        layout: layout("Check the import", registrar, status != StatusCode::OK),
+        checked_at: import.created_at.into(),
+        import,
+        counts,
+        attention,
+        attention_total,
         sample,
+        blocked,
+        all_or_nothing_rows: job::ALL_OR_NOTHING_ROWS,
+    };
+    render(status, &page)
+}
+
+/// A stored row as a page lists it: its problems, and for a conflict the
+/// three-way comparison (or, on the result page, its merge link).
+async fn listed(
+    state: &AppState,
+    import: &Import,
+    row: StoredRow,
+    merge_link: bool,
+) -> Result<ListedRow, AppError> {
+    let problems = store::problems(&row);
+    let comparison = match (row.outcome, row.student_id, row.version) {
+        (RowOutcome::Conflict, Some(id), Some(version)) if !merge_link => {
+            comparison(state, &row, id, version).await?
+        }
+        _ => None,
+    };
+    let merge_href =
+        (merge_link && row.student_id.is_some()).then(|| paths::import_merge(&import.id, row.seq));
+    Ok(ListedRow {
+        row,
+        problems,
+        comparison,
+        merge_href,
+    })
+}
+
+fn form_of(row: &StoredRow) -> StudentForm {
+    StudentForm {
+        name: row.name.clone(),
+        address: row.address.clone(),
+        gpa: row.gpa.clone(),
+    }
+}
+
+/// The conflict page's comparison of the row with the record as it is now.
+async fn comparison(
+    state: &AppState,
+    row: &StoredRow,
+    id: i64,
+    version: i64,
+) -> Result<Option<conflict::Comparison>, AppError> {
+    let Some(current) = students::find(&state.db, id).await? else {
+        return Ok(None);
+    };
+    let since = revisions::since(&state.db, id, version).await?;
+    Ok(Some(conflict::compare(
+        &current,
+        version,
+        &form_of(row),
+        &since,
+    )))
+}
+
+async fn result(
+    state: &AppState,
+    registrar: &Registrar,
+    import: Import,
+) -> Result<Response, AppError> {
+    let counts = result_counts(state, &import).await?;
+    let mut refused_rows = Vec::new();
+    for row in store::rows_resulting(
+        &state.db,
+        &import.id,
+        RowResult::Refused,
+        -1,
+        ATTENTION_ROWS,
+    )
+    .await?
+    {
+        refused_rows.push(listed(state, &import, row, true).await?);
+    }
+    let mut written_rows = Vec::new();
+    for row in
+        store::rows_resulting(&state.db, &import.id, RowResult::Written, -1, LISTED_ROWS).await?
+    {
+        written_rows.push(listed(state, &import, row, false).await?);
+    }
+    let title = if import.failure.is_some() {
+        "The import failed"
+    } else {
+        "Import finished"
+    };
+    let page = ImportResultPage {
+        layout: layout(title, registrar, false),
+        import,
+        unchanged: counts.0,
+        held: counts.1,
+        refused_rows,
+        written_rows,
+        kept_days: store::KEPT_FOR.num_days(),
     };
     render(StatusCode::OK, &page)
 }
 
-#[derive(Debug, Deserialize)]
-pub struct ConfirmForm {}
+async fn result_counts(state: &AppState, import: &Import) -> Result<(u64, u64), AppError> {
+    use crate::db::entities::import_row;
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let count = |result: RowResult| {
+        import_row::Entity::find()
+            .filter(import_row::Column::ImportId.eq(&import.id))
+            .filter(import_row::Column::Result.eq(result))
+            .count(&state.db)
+    };
+    Ok((
+        count(RowResult::Unchanged).await?,
+        count(RowResult::Held).await?,
+    ))
+}
 
-/// `POST /students/import/{id}`: creates them all, in one transaction.
+#[derive(Debug, Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    all_or_nothing: Option<String>,
+}
+
+/// `POST /students/import/{id}` (`all_or_nothing=1` optional): starts the
+/// job and leads to its progress; a second confirm leads there too and
+/// starts nothing.
 pub async fn confirm(
     State(state): State<AppState>,
     registrar: Registrar,
     Path(id): Path<String>,
-    Form(_): Form<ConfirmForm>,
+    Form(form): Form<ConfirmForm>,
 ) -> Result<Response, AppError> {
-    let upload = find_pending(&state, &id, &registrar).await?;
-    let rows = parse::parse(upload.csv.as_bytes()).map_err(|_| AppError::NotFound)?;
-    let (db, rows, upload, registrar) = (&state.db, &rows, &upload, &registrar);
-    retry::write("import", || async move {
-        let txn = begin_write(db).await?;
-        // Whoever confirms must still be allowed to import (contract §9).
-        roles::recheck(&txn, registrar.id, Role::Registrar).await?;
-        // Taking the pending import out first makes a second confirm (a double
-        // click, another tab) find nothing instead of importing twice.
-        if !pending::take(&txn, &upload.id).await? {
-            txn.rollback().await?;
-            return Err(AppError::NotFound);
+    let import = find_import(&state, &id, &registrar).await?;
+    let all_or_nothing = match form.all_or_nothing.as_deref() {
+        None | Some("" | "0") => false,
+        Some("1") => true,
+        Some(_) => return Err(AppError::BadRequest("all_or_nothing is 1 or absent.")),
+    };
+    let location = paths::import_preview(&import.id);
+    match job::start(&state.db, &import, all_or_nothing).await {
+        Ok(lease) => {
+            tracing::info!(registrar = %registrar.username(), import = %import.id, rows = import.rows, all_or_nothing, "CSV import confirmed");
+            tokio::spawn(job::run(state.db.clone(), import.id.clone(), lease));
+            Ok(see_other(&location))
         }
-        bulk::insert(&txn, rows, registrar.username(), Action::Imported, now()).await?;
-        txn.commit().await?;
-        Ok(())
-    })
-    .await?;
-    tracing::info!(registrar = %registrar.username(), students = rows.len(), "CSV import");
-    Ok(see_other_with(paths::LIST, Flash::Imported))
+        Err(StartError::NotPending) => Ok(see_other(&location)),
+        Err(StartError::NotClean) => {
+            preview(&state, &registrar, import, None)
+                .await
+                .map(|mut response| {
+                    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+                    response
+                })
+        }
+        Err(StartError::TooLarge) => {
+            let why = format!(
+                "All or nothing takes files of at most {} rows; this one has {}. \
+                 Confirm without it, or split the file.",
+                job::ALL_OR_NOTHING_ROWS,
+                import.rows
+            );
+            preview(&state, &registrar, import, Some(why)).await
+        }
+        Err(StartError::Refused(refused)) => Err(refused.into()),
+        Err(StartError::Database(err)) => Err(err.into()),
+    }
+}
+
+/// Refused rows per query of the CSV download.
+const CSV_BATCH: u64 = 500;
+
+/// `GET /students/import/{id}/refused.csv`: each refused row with the
+/// record's current values and version in the import's columns (so the
+/// file imports cleanly once fixed) and the file's values beside them in
+/// columns the import ignores.
+pub async fn refused_csv(
+    State(state): State<AppState>,
+    registrar: Registrar,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let import = find_import(&state, &id, &registrar).await?;
+    let db = state.db.clone();
+    let header = stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(
+        REFUSED_HEADER.as_bytes(),
+    ))]);
+    let batches = stream::unfold(Some(-1_i64), move |after| {
+        let db = db.clone();
+        let id = import.id.clone();
+        async move {
+            let after = after?;
+            let rows =
+                match store::rows_resulting(&db, &id, RowResult::Refused, after, CSV_BATCH).await {
+                    Ok(rows) if rows.is_empty() => return None,
+                    Ok(rows) => rows,
+                    Err(err) => {
+                        tracing::error!(error = %err, "refused rows CSV stopped");
+                        return Some((Err(std::io::Error::other("refused rows failed")), None));
+                    }
+                };
+            let mut chunk = String::new();
+            for row in &rows {
+                let current = match row.student_id {
+                    Some(student) => students::find(&db, student).await.ok().flatten(),
+                    None => None,
+                };
+                refused_line(&mut chunk, row, current.as_ref());
+            }
+            let next = rows.last().map(|last| last.seq);
+            Some((Ok(Bytes::from(chunk)), next))
+        }
+    });
+    let body = Body::from_stream(stream::StreamExt::chain(header, batches));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"refused.csv\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+pub const REFUSED_HEADER: &str =
+    "id,name,address,gpa,version,file_line,file_version,file_name,file_address,file_gpa\r\n";
+
+/// One line of the refused rows' CSV.
+pub fn refused_line(out: &mut String, row: &StoredRow, current: Option<&students::Student>) {
+    let (name, address, gpa, version) = match current {
+        Some(c) => (
+            c.name.clone(),
+            c.address.clone(),
+            c.gpa_text(),
+            c.version.to_string(),
+        ),
+        None => Default::default(),
+    };
+    let cells = [
+        row.student_id.map(|i| i.to_string()).unwrap_or_default(),
+        export::cell(&name),
+        export::cell(&address),
+        gpa,
+        version,
+        row.line.to_string(),
+        row.version.map(|v| v.to_string()).unwrap_or_default(),
+        export::cell(&row.name),
+        export::cell(&row.address),
+        export::cell(&row.gpa),
+    ];
+    out.push_str(&cells.join(","));
+    out.push_str("\r\n");
+}
+
+/// `GET /students/import/{id}/rows/{seq}/merge`: the conflict page for a
+/// refused row, its merge form prefilled with the file's values on top of
+/// the record as it is now.
+pub async fn merge(
+    State(state): State<AppState>,
+    registrar: Registrar,
+    Path((id, seq)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let import = find_import(&state, &id, &registrar).await?;
+    let seq: i64 = seq.parse().map_err(|_| AppError::NotFound)?;
+    let row = store::row(&state.db, &import.id, seq)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (Some(student), Some(version)) = (row.student_id, row.version) else {
+        return Err(AppError::NotFound);
+    };
+    let current = students::find(&state.db, student)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let since = revisions::since(&state.db, student, version).await?;
+    let page = ConflictPage {
+        layout: Layout::new(format!(
+            "{} changed since the file's version",
+            isolated(&current.name)
+        ))
+        .with_registrar(&registrar),
+        name: current.name.clone(),
+        comparison: conflict::compare(&current, version, &form_of(&row), &since),
+        revision: None,
+        reason: String::new(),
+    };
+    render(StatusCode::OK, &page)
 }

@@ -1,16 +1,22 @@
-//! Importing students from a CSV file: upload, check every row, show a
-//! preview, and create all of them only when the registrar confirms.
+//! The spreadsheet round-trip (contract §6): a CSV file is checked once,
+//! its checked rows kept in the database, previewed against the records,
+//! and confirmed as a job that writes each row as a versioned edit.
 //!
-//! - [`parse`]: reading the file by the form's rules, and the import's
-//!   one transaction (also used by `registrar import`);
-//! - [`handlers`]: upload, preview and confirm;
-//! - [`pending`]: the checked file, waiting in the database in between;
-//! - [`pages`]: the upload form and the preview.
+//! - [`parse`]: reading the file a row at a time by the form's rules;
+//! - [`check`]: the upload's one pass over the file, off the async workers;
+//! - [`classify`]: what a row would do (create, update, unchanged, …);
+//! - [`store`]: imports and their rows in the database;
+//! - [`job`]: the confirm, in batches or all or nothing, resumable;
+//! - [`handlers`] and [`pages`]: upload, preview, progress, result,
+//!   refused rows and the merge page.
 
+pub mod check;
+pub mod classify;
 pub mod handlers;
+pub mod job;
 pub mod pages;
 pub mod parse;
-pub mod pending;
+pub mod store;
 
-pub use parse::{LISTED_PROBLEMS, Problem, ProblemAt, Rejected, import, parse};
-pub use pending::sweep;
+pub use parse::{LISTED_PROBLEMS, Problem, ProblemAt, Rejected};
+pub use store::sweep;

@@ -1,39 +1,62 @@
-//! Reading a CSV file: every row checked by the same rules as the form,
-//! and all of it created in one transaction, or none of it.
+//! Reading a CSV file a row at a time, by the form's rules: the header
+//! names the columns, each row is checked on its own, and nothing about a
+//! row is guessed. What a spreadsheet does when it saves the file again
+//! (a byte-order mark, CRLF, `;` between fields, quotes, the export's `'`
+//! before a formula-looking cell, a GPA written `3,5`) is either read
+//! exactly or refused with the line and field.
 
-use sea_orm::{DatabaseConnection, DbErr};
-
-use crate::cluster::retry;
-use crate::db::begin_write;
-use crate::domain::{Field, StudentFields};
-use crate::students::store::{Action, bulk};
+use crate::domain::{Field, FieldErrors, StudentFields};
 
 /// How many problems are listed; the rest are counted.
 pub const LISTED_PROBLEMS: usize = 100;
+
+/// Longest text kept of a value that did not pass its check.
+const KEPT_CHARS: usize = 200;
+
+/// Longest header line read (a header is a few column names).
+const MAX_HEADER_BYTES: u64 = 64 * 1024;
 
 /// What a problem is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProblemAt {
     /// One value of a row.
     Field(Field),
+    /// The `id` column.
+    Id,
+    /// The `version` column.
+    Version,
     /// The file as a whole, or a line that is not CSV.
     File,
 }
 
 impl ProblemAt {
-    /// The word of the problem table's "Field" column (and of the CLI).
+    /// The word of the problem table's "Field" column.
     pub fn label(self) -> &'static str {
         match self {
             ProblemAt::Field(field) => field.label(),
+            ProblemAt::Id => "Id",
+            ProblemAt::Version => "Version",
             ProblemAt::File => "File",
         }
     }
 
-    /// The column's name, as the CLI reports it: `name`, …, or `file`.
+    /// The column's name, as the CLI and stored rows say it: `name`, …,
+    /// `id`, `version` or `file`.
     pub fn name(self) -> &'static str {
         match self {
             ProblemAt::Field(field) => field.name(),
+            ProblemAt::Id => "id",
+            ProblemAt::Version => "version",
             ProblemAt::File => "file",
+        }
+    }
+
+    /// The inverse of [`ProblemAt::name`].
+    pub fn from_name(name: &str) -> Self {
+        match name {
+            "id" => ProblemAt::Id,
+            "version" => ProblemAt::Version,
+            other => Field::parse(other).map_or(ProblemAt::File, ProblemAt::Field),
         }
     }
 }
@@ -58,8 +81,8 @@ impl Problem {
     }
 }
 
-/// Why a file cannot be imported: the first [`LISTED_PROBLEMS`] problems
-/// and how many there are in all.
+/// Why a file cannot be read at all: the first [`LISTED_PROBLEMS`]
+/// problems and how many there are in all.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejected {
     pub problems: Vec<Problem>,
@@ -67,7 +90,7 @@ pub struct Rejected {
 }
 
 impl Rejected {
-    fn whole_file(message: &str) -> Self {
+    pub fn whole_file(message: &str) -> Self {
         Rejected {
             problems: vec![Problem::of_file(message)],
             total: 1,
@@ -75,171 +98,421 @@ impl Rejected {
     }
 }
 
-/// Reads a CSV file with a header row naming (in any order, any case) the
-/// columns `name`, `address` and `gpa`; other columns (such as those of
-/// registrar's own export) are ignored. A leading `'` that the export put
-/// before a formula character is removed again.
-pub fn parse(bytes: &[u8]) -> Result<Vec<StudentFields>, Rejected> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut reader = csv::ReaderBuilder::new()
+/// One row of the file, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// The line it starts on, from 1 (the header).
+    pub line: u64,
+    pub id: Option<i64>,
+    pub version: Option<i64>,
+    /// The values by the form's rules, or every problem of the row.
+    pub checked: Result<StudentFields, Vec<Problem>>,
+    /// The values as read (name, address, gpa), cut to a few hundred
+    /// characters, NUL shown as ␀: what an invalid row shows.
+    pub raw: [String; 3],
+}
+
+/// Where the columns are.
+#[derive(Debug, Clone, Copy)]
+struct Columns {
+    width: usize,
+    name: usize,
+    address: usize,
+    gpa: usize,
+    id: Option<usize>,
+    version: Option<usize>,
+}
+
+/// The rows of a CSV file, read one at a time: memory holds one row (and
+/// the reader's buffer) besides the file, however long the file is.
+pub struct Rows<'a> {
+    file: &'a [u8],
+    records: csv::ByteRecordsIntoIter<&'a [u8]>,
+    columns: Columns,
+    /// Lines before byte `counted_to` of the file (for each row's line).
+    lines: u64,
+    counted_to: usize,
+}
+
+/// Opens `file`: reads the header (after a byte-order mark), decides the
+/// separator (`;` only when the header names the columns with `;` and not
+/// with `,`) and finds the columns. A file without the three columns is
+/// refused whole.
+pub fn open(file: &[u8]) -> Result<Rows<'_>, Rejected> {
+    let file = file.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(file);
+    if file.is_empty() {
+        return Err(Rejected::whole_file("The file is empty."));
+    }
+    let header_end = file
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(file.len(), |at| at + 1);
+    if header_end as u64 > MAX_HEADER_BYTES {
+        return Err(Rejected::whole_file(
+            "The first line is too long to be a header naming the columns.",
+        ));
+    }
+    let header = &file[..header_end];
+    let separator = [b',', b';']
+        .into_iter()
+        .find(|&sep| columns(header, sep).is_some())
+        .ok_or_else(|| {
+            Rejected::whole_file(
+                "The first line must name the columns, including name, address and gpa.",
+            )
+        })?;
+    let columns = columns(header, separator).expect("found just above");
+    let reader = csv::ReaderBuilder::new()
         .has_headers(true)
+        .delimiter(separator)
+        // Rows of another width are refused by `check`, with their line.
         .flexible(true)
-        .from_reader(bytes);
-    let headers = match reader.byte_headers() {
-        Ok(headers) => headers.clone(),
-        Err(_) => return Err(Rejected::whole_file("The file is not a CSV file.")),
-    };
-    let column = |field: Field| {
-        headers.iter().position(|h| {
-            std::str::from_utf8(h).is_ok_and(|h| h.trim().eq_ignore_ascii_case(field.name()))
+        .from_reader(file);
+    Ok(Rows {
+        file,
+        records: reader.into_byte_records(),
+        columns,
+        lines: 0,
+        counted_to: 0,
+    })
+}
+
+impl Rows<'_> {
+    /// The line (from 1) of a record that starts at byte `at` of the file
+    /// (the reader may place it on the line break before it, after a CR).
+    fn line_at(&mut self, at: usize) -> u64 {
+        let mut at = at.min(self.file.len()).max(self.counted_to);
+        while self
+            .file
+            .get(at)
+            .is_some_and(|b| matches!(b, b'\r' | b'\n'))
+        {
+            at += 1;
+        }
+        self.lines += self.file[self.counted_to..at]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        self.counted_to = at;
+        self.lines + 1
+    }
+}
+
+/// The columns named by `header` read with `separator`.
+fn columns(header: &[u8], separator: u8) -> Option<Columns> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .delimiter(separator)
+        .from_reader(header);
+    let names = reader.byte_records().next()?.ok()?;
+    let find = |wanted: &str| {
+        names.iter().position(|h| {
+            std::str::from_utf8(h).is_ok_and(|h| h.trim().eq_ignore_ascii_case(wanted))
         })
     };
-    let (Some(name_at), Some(address_at), Some(gpa_at)) = (
-        column(Field::Name),
-        column(Field::Address),
-        column(Field::Gpa),
-    ) else {
-        return Err(Rejected::whole_file(
-            "The first line must name the columns, including name, address and gpa.",
-        ));
-    };
+    Some(Columns {
+        width: names.len(),
+        name: find("name")?,
+        address: find("address")?,
+        gpa: find("gpa")?,
+        id: find("id"),
+        version: find("version"),
+    })
+}
 
-    let mut rows = Vec::new();
-    let mut problems = Vec::new();
-    let mut total = 0_usize;
-    let mut note = |problem: Problem| {
-        total += 1;
-        if problems.len() < LISTED_PROBLEMS {
-            problems.push(problem);
-        }
-    };
-    for record in reader.byte_records() {
-        let record = match record {
-            Ok(record) => record,
-            Err(err) => {
-                let line = err.position().map_or(0, csv::Position::line);
-                note(Problem {
-                    line,
-                    at: ProblemAt::File,
-                    message: "This line is not valid CSV.".to_owned(),
-                });
+impl Iterator for Rows<'_> {
+    type Item = Row;
+
+    fn next(&mut self) -> Option<Row> {
+        loop {
+            let record = match self.records.next()? {
+                Ok(record) => record,
+                Err(err) => {
+                    let at = err
+                        .position()
+                        .map_or(self.counted_to, |p| p.byte() as usize);
+                    let line = self.line_at(at);
+                    return Some(unreadable(line, "This line is not valid CSV."));
+                }
+            };
+            let at = record
+                .position()
+                .map_or(self.counted_to, |p| p.byte() as usize);
+            let line = self.line_at(at);
+            if record
+                .iter()
+                .all(|cell| cell.iter().all(u8::is_ascii_whitespace))
+            {
                 continue;
             }
-        };
-        let line = record.position().map_or(0, csv::Position::line);
-        if record
-            .iter()
-            .all(|cell| cell.iter().all(u8::is_ascii_whitespace))
-        {
-            continue;
-        }
-        let at = |field: Field| match field {
-            Field::Name => name_at,
-            Field::Address => address_at,
-            Field::Gpa => gpa_at,
-        };
-        let text = |field: Field| {
-            std::str::from_utf8(record.get(at(field)).unwrap_or_default())
-                .map(unneutralise)
-                .map_err(|_| "This value is not valid UTF-8 text.".to_owned())
-        };
-        match StudentFields::parse(text) {
-            Ok(fields) => rows.push(fields),
-            Err(errors) => {
-                for (field, message) in errors.in_form_order() {
-                    note(Problem {
-                        line,
-                        at: ProblemAt::Field(field),
-                        message: message.to_owned(),
-                    });
-                }
-            }
+            return Some(check(&record, line, self.columns));
         }
     }
-    if total > 0 {
-        return Err(Rejected { problems, total });
-    }
-    if rows.is_empty() {
-        return Err(Rejected::whole_file("The file has no students in it."));
-    }
-    Ok(rows)
 }
 
-/// Undoes the export's formula neutralising: `'=x` reads as `=x`.
-fn unneutralise(text: &str) -> &str {
+fn unreadable(line: u64, message: &str) -> Row {
+    Row {
+        line,
+        id: None,
+        version: None,
+        checked: Err(vec![Problem {
+            line,
+            at: ProblemAt::File,
+            message: message.to_owned(),
+        }]),
+        raw: Default::default(),
+    }
+}
+
+/// Checks one record.
+fn check(record: &csv::ByteRecord, line: u64, columns: Columns) -> Row {
+    let cell = |at: usize| record.get(at).unwrap_or_default();
+    let text = |at: usize| String::from_utf8_lossy(cell(at)).into_owned();
+    let raw = [columns.name, columns.address, columns.gpa].map(|at| keep(&text(at)));
+    let mut problems = Vec::new();
+    let mut note = |at: ProblemAt, message: String| {
+        problems.push(Problem { line, at, message });
+    };
+    if record.len() != columns.width {
+        let more = record.len() > columns.width;
+        note(
+            ProblemAt::File,
+            format!(
+                "This line has {} fields but the header names {}{}. Nothing was guessed: \
+                 quote a value that holds the separator, and write a GPA like 3.5.",
+                record.len(),
+                columns.width,
+                if more { "" } else { " (some are missing)" },
+            ),
+        );
+    }
+    let number = |at: Option<usize>| -> Result<Option<i64>, ()> {
+        let Some(at) = at else { return Ok(None) };
+        let cell = std::str::from_utf8(cell(at)).map_err(|_| ())?.trim();
+        if cell.is_empty() {
+            return Ok(None);
+        }
+        match cell.parse::<i64>() {
+            Ok(n) if n >= 1 && cell.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(n)),
+            _ => Err(()),
+        }
+    };
+    let id = number(columns.id).unwrap_or_else(|()| {
+        note(
+            ProblemAt::Id,
+            "The id must be a student's number, as the export wrote it.".to_owned(),
+        );
+        None
+    });
+    let id_given = columns
+        .id
+        .is_some_and(|at| !cell(at).iter().all(u8::is_ascii_whitespace));
+    let version = number(columns.version).unwrap_or_else(|()| {
+        note(
+            ProblemAt::Version,
+            "The version must be a whole number from 1, as the export wrote it.".to_owned(),
+        );
+        None
+    });
+    let version_given = columns
+        .version
+        .is_some_and(|at| !cell(at).iter().all(u8::is_ascii_whitespace));
+    if !id_given && version_given {
+        note(
+            ProblemAt::Version,
+            "A row without an id creates a student, so it must not have a version.".to_owned(),
+        );
+    }
+    if id.is_some() && !version_given {
+        note(
+            ProblemAt::Version,
+            "A row with an id updates that student and needs the version it was exported at."
+                .to_owned(),
+        );
+    }
+    let value = |field: Field| -> Result<&str, String> {
+        let at = match field {
+            Field::Name => columns.name,
+            Field::Address => columns.address,
+            Field::Gpa => columns.gpa,
+        };
+        std::str::from_utf8(cell(at))
+            .map(unneutralise)
+            .map_err(|err| {
+                format!(
+                    "This value is not valid UTF-8 text (byte {} of the value). \
+                     Save the file as “CSV UTF-8”.",
+                    err.valid_up_to() + 1
+                )
+            })
+    };
+    // A GPA with a decimal comma is unambiguous once it is one cell.
+    let gpa_text = value(Field::Gpa).map(decimal_point);
+    let parsed = StudentFields::parse(|field| match field {
+        Field::Gpa => gpa_text.as_deref().map_err(Clone::clone),
+        other => value(other),
+    });
+    let fields = match parsed {
+        Ok(fields) => Some(fields),
+        Err(errors) => {
+            add_field_errors(&errors, &mut note);
+            None
+        }
+    };
+    let checked = match fields {
+        Some(fields) if problems.is_empty() => Ok(fields),
+        _ => Err(problems),
+    };
+    Row {
+        line,
+        id,
+        version,
+        checked,
+        raw,
+    }
+}
+
+fn add_field_errors(errors: &FieldErrors, note: &mut impl FnMut(ProblemAt, String)) {
+    for (field, message) in errors.in_form_order() {
+        note(ProblemAt::Field(field), message.to_owned());
+    }
+}
+
+/// `3,5` as `3.5`: one comma, no point, digits around it. Anything else
+/// stays as written, for the GPA's rule to judge.
+fn decimal_point(text: &str) -> std::borrow::Cow<'_, str> {
+    let trimmed = text.trim();
+    match trimmed.split_once(',') {
+        Some((whole, fraction))
+            if !whole.is_empty()
+                && !fraction.is_empty()
+                && whole.bytes().all(|b| b.is_ascii_digit())
+                && fraction.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            format!("{whole}.{fraction}").into()
+        }
+        _ => text.into(),
+    }
+}
+
+/// A value kept for showing: cut to [`KEPT_CHARS`], NUL as the visible ␀
+/// (PostgreSQL text cannot hold U+0000).
+pub fn keep(value: &str) -> String {
+    value
+        .chars()
+        .take(KEPT_CHARS)
+        .map(|c| if c == '\0' { '\u{2400}' } else { c })
+        .collect()
+}
+
+/// The characters after which the export puts a `'` before a cell: those
+/// a spreadsheet would run as a formula, and `'` itself (so that a value
+/// that starts with `'` survives the round-trip).
+pub const NEUTRALISED: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '\''];
+
+/// Undoes the export's formula neutralising: `'=x` reads as `=x`, `''x`
+/// as `'x`; any other `'` is part of the value.
+pub fn unneutralise(text: &str) -> &str {
     match text.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        Some(rest) if rest.starts_with(NEUTRALISED) => rest,
         _ => text,
     }
-}
-
-/// Creates every row as a student with an "imported" revision by
-/// `registrar`, in one transaction. Returns how many were created.
-pub async fn import(
-    db: &DatabaseConnection,
-    rows: &[StudentFields],
-    registrar: &str,
-) -> Result<usize, DbErr> {
-    retry::write("import", || async {
-        let txn = begin_write(db).await?;
-        let ids = bulk::insert(&txn, rows, registrar, Action::Imported, crate::db::now()).await?;
-        txn.commit().await?;
-        Ok(ids.len())
-    })
-    .await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn rows(file: &[u8]) -> Vec<Row> {
+        open(file).unwrap().collect()
+    }
+
+    fn valid(row: &Row) -> &StudentFields {
+        row.checked.as_ref().unwrap_or_else(|p| panic!("{p:?}"))
+    }
+
+    fn problems(row: &Row) -> Vec<(u64, &'static str)> {
+        row.checked
+            .as_ref()
+            .unwrap_err()
+            .iter()
+            .map(|p| (p.line, p.at.name()))
+            .collect()
+    }
+
     #[test]
     fn a_file_with_the_three_columns_is_read_in_any_order() {
-        let rows = parse(b"\xEF\xBB\xBFGPA,Name,Address,extra\r\n3.5,Ada,\"1 Main St, Apt 2\",x\n4,'=Bob,'-2 Elm St,\n").unwrap();
+        let rows = rows(b"\xEF\xBB\xBFGPA,Name,Address,extra\r\n3.5,Ada,\"1 Main St, Apt 2\",x\n4,'=Bob,'-2 Elm St,\n");
         assert_eq!(rows.len(), 2);
-        assert_eq!(rows[0].address.as_str(), "1 Main St, Apt 2");
-        assert_eq!(rows[1].name.as_str(), "=Bob");
-        assert_eq!(rows[1].address.as_str(), "-2 Elm St");
-        assert_eq!(rows[1].gpa.hundredths(), 400);
+        assert_eq!(valid(&rows[0]).address.as_str(), "1 Main St, Apt 2");
+        assert_eq!(valid(&rows[1]).name.as_str(), "=Bob");
+        assert_eq!(valid(&rows[1]).address.as_str(), "-2 Elm St");
+        assert_eq!(valid(&rows[1]).gpa.hundredths(), 400);
+        assert_eq!((rows[0].line, rows[1].line), (2, 3));
     }
 
     #[test]
     fn every_bad_value_is_reported_with_its_line_and_field() {
-        let rejected =
-            parse(b"name,address,gpa\nAda,1 Main St,3\n,2 Elm St,9\nBob,,x\n").unwrap_err();
-        let found: Vec<_> = rejected.problems.iter().map(|p| (p.line, p.at)).collect();
-        let at = ProblemAt::Field;
-        assert_eq!(
-            found,
-            [
-                (3, at(Field::Name)),
-                (3, at(Field::Gpa)),
-                (4, at(Field::Address)),
-                (4, at(Field::Gpa))
-            ]
-        );
-        assert_eq!(rejected.total, 4);
+        let rows = rows(b"name,address,gpa\nAda,1 Main St,3\n,2 Elm St,9\nBob,,x\n");
+        assert!(rows[0].checked.is_ok());
+        assert_eq!(problems(&rows[1]), [(3, "name"), (3, "gpa")]);
+        assert_eq!(problems(&rows[2]), [(4, "address"), (4, "gpa")]);
     }
 
     #[test]
-    fn problems_beyond_the_first_hundred_are_counted() {
-        let mut file = String::from("name,address,gpa\n");
-        for _ in 0..250 {
-            file.push_str("Ada,1 Main St,nope\n");
+    fn a_semicolon_file_with_decimal_commas_is_read_exactly() {
+        let rows = rows(
+            b"id;name;address;gpa;version\r\n7;Ada;1 Main St, Apt 2;3,5;2\r\n;\"Bo;b\";x;4;\r\n",
+        );
+        assert_eq!(valid(&rows[0]).gpa.hundredths(), 350);
+        assert_eq!(valid(&rows[0]).address.as_str(), "1 Main St, Apt 2");
+        assert_eq!((rows[0].id, rows[0].version), (Some(7), Some(2)));
+        assert_eq!(valid(&rows[1]).name.as_str(), "Bo;b");
+    }
+
+    #[test]
+    fn an_unquoted_decimal_comma_is_refused_never_misread() {
+        let rows = rows(b"name,address,gpa\nAda,1 Main St,3,5\nBob,2 Elm St,\"3,5\"\n");
+        assert_eq!(problems(&rows[0]), [(2, "file")]);
+        assert_eq!(valid(&rows[1]).gpa.hundredths(), 350);
+        let short = super::tests::rows(b"name,address,gpa,extra\nAda,1 Main St,3\n");
+        assert_eq!(problems(&short[0]), [(2, "file")]);
+    }
+
+    #[test]
+    fn ids_and_versions_go_together() {
+        let rows = rows(b"id,version,name,address,gpa\n,3,Ada,1 Main St,3\n4,,Ada,1 Main St,3\nx,1,Ada,1 Main St,3\n5,0,Ada,1 Main St,3\n6,2,Ada,1 Main St,3\n");
+        assert_eq!(problems(&rows[0]), [(2, "version")]);
+        assert_eq!(problems(&rows[1]), [(3, "version")]);
+        assert_eq!(problems(&rows[2])[0], (4, "id"));
+        assert_eq!(problems(&rows[3]), [(5, "version")]);
+        assert_eq!((rows[4].id, rows[4].version), (Some(6), Some(2)));
+    }
+
+    #[test]
+    fn any_byte_is_handled_with_a_line_and_field() {
+        let rows = rows(b"name,address,gpa,notes\n\xff,1 Main St,3,\x00\nA\x00,1 Main St,3,x\n");
+        assert_eq!(problems(&rows[0]), [(2, "name")]);
+        assert_eq!(problems(&rows[1]), [(3, "name")]);
+        assert_eq!(rows[1].raw[0], "A\u{2400}");
+        for byte in 0..=255_u8 {
+            let file = [b"name,address,gpa\nA".as_slice(), &[byte], b",B,3\n"].concat();
+            let _ = open(&file).map(Iterator::count);
         }
-        let rejected = parse(file.as_bytes()).unwrap_err();
-        assert_eq!(rejected.problems.len(), LISTED_PROBLEMS);
-        assert_eq!(rejected.total, 250);
     }
 
     #[test]
-    fn files_without_the_columns_or_rows_are_refused() {
-        assert_eq!(
-            parse(b"first,last\nAda,L\n").unwrap_err().problems[0].at,
-            ProblemAt::File
-        );
-        assert!(parse(b"name,address,gpa\n").is_err());
-        assert!(parse(b"").is_err());
-        assert!(parse(b"name,address,gpa\n\xff,1 Main St,3\n").is_err());
+    fn files_without_the_columns_are_refused() {
+        assert!(open(b"first,last\nAda,L\n").is_err());
+        assert!(open(b"").is_err());
+        assert!(rows(b"name,address,gpa\n").is_empty());
+    }
+
+    #[test]
+    fn a_quote_that_is_not_the_exports_stays() {
+        assert_eq!(unneutralise("'=x"), "=x");
+        assert_eq!(unneutralise("''=x"), "'=x");
+        assert_eq!(unneutralise("'abc"), "'abc");
+        assert_eq!(unneutralise("''"), "'");
     }
 }

@@ -1,4 +1,4 @@
-//! Inserting many students at once (demo data, CSV imports): multi-row
+//! Inserting many students at once (demo data): multi-row
 //! inserts with ids reserved up front, each student with its version-1
 //! revision, the live count moved once.
 

@@ -6,7 +6,7 @@
 //! - [`revisions`]: the revision rows every committed change writes, and
 //!   the queries of a student's or a registrar's history;
 //! - [`conflicts`]: the refused submissions kept in a student's history;
-//! - [`bulk`]: many students at once (demo data, CSV imports).
+//! - [`bulk`]: many students at once (demo data).
 
 pub mod bulk;
 pub mod conflicts;
@@ -61,6 +61,19 @@ pub async fn insert(
     at: DateTime<Utc>,
     submission: Option<&Submission>,
 ) -> Result<Student, DbErr> {
+    insert_as(txn, fields, Action::Created, registrar, at, submission).await
+}
+
+/// Inserts a new student at version 1 with its first revision of `action`
+/// (`created`, or `imported` for a CSV row).
+pub async fn insert_as(
+    txn: &DatabaseTransaction,
+    fields: &StudentFields,
+    action: Action,
+    registrar: &str,
+    at: DateTime<Utc>,
+    submission: Option<&Submission>,
+) -> Result<Student, DbErr> {
     adjust_live_count(txn, 1).await?;
     let student = student::ActiveModel {
         id: NotSet,
@@ -77,7 +90,7 @@ pub async fn insert(
     }
     .insert(txn)
     .await?;
-    revisions::insert(txn, &student, Action::Created, None, submission).await?;
+    revisions::insert(txn, &student, action, None, submission).await?;
     Ok(student)
 }
 

@@ -133,35 +133,30 @@ impl Page {
     /// Reads the conflict page of a stale edit; panics when this is not
     /// one (say, the save went through).
     pub fn conflict(&self) -> ConflictPage {
+        if self.status != StatusCode::CONFLICT {
+            not_the_page(self, "a 409 conflict page");
+        }
+        self.conflict_comparison()
+    }
+
+    /// Reads the merge page of a row an import refused: the conflict
+    /// page's comparison and merge form, answered `200`.
+    pub fn import_merge(&self) -> ConflictPage {
+        if self.status != StatusCode::OK {
+            not_the_page(self, "the merge page of a refused import row");
+        }
+        self.conflict_comparison()
+    }
+
+    fn conflict_comparison(&self) -> ConflictPage {
         let heading = self.text("h1").unwrap_or_default();
         let Some(name) = heading.strip_suffix(" changed while you were editing") else {
             not_the_page(self, "the conflict page of an edit")
         };
-        if self.status != StatusCode::CONFLICT {
-            not_the_page(self, "a 409 conflict page");
-        }
         let document = parse(self);
         let root = document.root_element();
         let (seen_version, current_version) = banner_versions(self, root);
-        let fields = all(root, "table.compare tbody tr")
-            .into_iter()
-            .map(|row| {
-                let header = first(row, "th").map(own_text).unwrap_or_default();
-                let status_text = text_at(row, ".status").unwrap_or_default();
-                let status = FieldStatus::from_text(&status_text)
-                    .unwrap_or_else(|| panic!("unknown field status {status_text:?}"));
-                let cells: Vec<String> = all(row, "td").into_iter().map(text).collect();
-                let [opened, yours, now] = <[String; 3]>::try_from(cells)
-                    .unwrap_or_else(|cells| panic!("a compare row of {cells:?}"));
-                FieldComparison {
-                    field: field_of(&header),
-                    when_opened: (opened != "(unknown)").then_some(opened),
-                    yours,
-                    now,
-                    status,
-                }
-            })
-            .collect();
+        let fields = compared_fields(root);
         let merge = first(root, "form.merge")
             .map(Form::from_element)
             .unwrap_or_else(|| not_the_page(self, "a conflict page with a merge form"));
@@ -218,6 +213,29 @@ impl Page {
 }
 
 /// "You opened version 1; it is now at version 2."
+/// The rows of a three-way comparison table (`table.compare`) under `root`.
+pub(super) fn compared_fields(root: ElementRef<'_>) -> Vec<FieldComparison> {
+    all(root, "table.compare tbody tr")
+        .into_iter()
+        .map(|row| {
+            let header = first(row, "th").map(own_text).unwrap_or_default();
+            let status_text = text_at(row, ".status").unwrap_or_default();
+            let status = FieldStatus::from_text(&status_text)
+                .unwrap_or_else(|| panic!("unknown field status {status_text:?}"));
+            let cells: Vec<String> = all(row, "td").into_iter().map(text).collect();
+            let [opened, yours, now] = <[String; 3]>::try_from(cells)
+                .unwrap_or_else(|cells| panic!("a compare row of {cells:?}"));
+            FieldComparison {
+                field: field_of(&header),
+                when_opened: (opened != "(unknown)").then_some(opened),
+                yours,
+                now,
+                status,
+            }
+        })
+        .collect()
+}
+
 fn banner_versions(page: &Page, root: ElementRef<'_>) -> (i64, i64) {
     let banner = text_at(root, ".conflict-banner p").unwrap_or_default();
     match versions(&banner)[..] {
@@ -227,7 +245,7 @@ fn banner_versions(page: &Page, root: ElementRef<'_>) -> (i64, i64) {
 }
 
 /// "Version 2: updated by registrar at … (changed Address, GPA)".
-fn changes(root: ElementRef<'_>) -> Vec<Change> {
+pub(super) fn changes(root: ElementRef<'_>) -> Vec<Change> {
     all(root, ".changes li")
         .into_iter()
         .map(|item| {

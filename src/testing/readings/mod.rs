@@ -13,7 +13,9 @@ pub use conflict::{
     Change, ConflictPage, DeletedMeanwhile, FieldComparison, FieldStatus, StaleDelete,
 };
 pub use history::{FieldChange, History, HistoryAction, HistoryEntry};
-pub use import::{ImportOutcome, ImportPreview, ImportProblem, ImportRow};
+pub use import::{
+    ImportOutcome, ImportPreview, ImportProblem, ImportResult, ImportRow, RowComparison,
+};
 
 use scraper::{ElementRef, Html, Selector};
 

@@ -1,0 +1,650 @@
+//! Confirming an import: a job whose state lives in the database, so any
+//! instance shows its progress and takes it over when the one running it
+//! stopped (its lease ran out).
+//!
+//! By default every row is an independent edit of the protocol: rows are
+//! written [`BATCH_ROWS`] at a time, each batch one short transaction
+//! ([`write_batch`]) that locks its rows in id order, decides each again
+//! under the lock and writes through the guarded update; a row that became
+//! stale is refused and kept as a conflict entry. Single saves take their
+//! turn between batches. With "all or nothing" every row is locked in one
+//! transaction, which writes nothing unless every row is still clean; it
+//! takes at most [`ALL_OR_NOTHING_ROWS`] rows.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+
+use super::classify;
+use super::store::{self, Import, StoredRow};
+use crate::auth::roles::{self, Role, WriteRefused};
+use crate::db::entities::import::{self, ImportState};
+use crate::db::entities::import_row::{self, RowOutcome, RowResult};
+use crate::db::entities::student;
+use crate::db::{begin_write, now};
+use crate::domain::{Field, StudentFields};
+use crate::students::store::conflicts::{self, RejectedSubmission};
+use crate::students::store::{self as students, Action, Attempt, Author, Student, revisions};
+
+/// Rows one batch transaction writes.
+pub const BATCH_ROWS: u64 = 200;
+/// Most rows an all-or-nothing import may have: they are all locked in
+/// one transaction, which holds every single save of those rows (and, on
+/// SQLite, every write) until it ends.
+pub const ALL_OR_NOTHING_ROWS: i64 = 5_000;
+/// How long a job's instance holds it without renewing.
+pub const LEASE: chrono::Duration = chrono::Duration::seconds(30);
+/// How often each instance looks for jobs whose instance stopped.
+pub const RESUME_EVERY: Duration = Duration::from_secs(2);
+/// Attempts of one batch that failed for a passing reason (a deadlock
+/// victim, a lock wait that ran out) before the job is marked failed.
+const ATTEMPTS: u32 = 5;
+
+/// Why a confirm cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("the import was already confirmed")]
+    NotPending,
+    #[error("the file has invalid or unknown rows")]
+    NotClean,
+    #[error("all or nothing takes at most {ALL_OR_NOTHING_ROWS} rows")]
+    TooLarge,
+    #[error(transparent)]
+    Refused(#[from] WriteRefused),
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+/// Starts confirming `import`: re-checks that its uploader may still
+/// change records and that nothing in it is invalid or unknown, and marks
+/// it running with a lease. A second confirm (a double click) finds it
+/// running and is refused.
+pub async fn start(
+    db: &DatabaseConnection,
+    import: &Import,
+    all_or_nothing: bool,
+) -> Result<DateTime<Utc>, StartError> {
+    let counts = store::counts(db, &import.id).await?;
+    let dirty = [RowOutcome::Invalid, RowOutcome::Unknown]
+        .iter()
+        .filter_map(|o| counts.get(o))
+        .sum::<u64>();
+    if dirty > 0 {
+        return Err(StartError::NotClean);
+    }
+    if all_or_nothing && import.rows > ALL_OR_NOTHING_ROWS {
+        return Err(StartError::TooLarge);
+    }
+    let txn = begin_write(db).await?;
+    roles::recheck_named(&txn, &import.registrar, Role::Registrar).await?;
+    let lease = now() + LEASE;
+    let started = import::Entity::update_many()
+        .col_expr(import::Column::State, Expr::value(ImportState::Running))
+        .col_expr(import::Column::AllOrNothing, Expr::value(all_or_nothing))
+        .col_expr(import::Column::LeaseUntil, Expr::value(Some(lease)))
+        .filter(import::Column::Id.eq(&import.id))
+        .filter(import::Column::State.eq(ImportState::Pending))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if started != 1 {
+        txn.rollback().await?;
+        return Err(StartError::NotPending);
+    }
+    txn.commit().await?;
+    Ok(lease)
+}
+
+/// Runs import `id` holding `lease` until it is done or failed, or another
+/// instance took it over.
+pub async fn run(db: DatabaseConnection, id: String, mut lease: DateTime<Utc>) {
+    match run_to_end(&db, &id, &mut lease).await {
+        Ok(Finish::Done) => {
+            tracing::info!(import = %id, "CSV import done");
+        }
+        Ok(Finish::TakenOver) => {
+            tracing::info!(import = %id, "CSV import taken over by another instance");
+        }
+        Ok(Finish::Failed(why)) => fail(&db, &id, lease, &why).await,
+        Err(err) => {
+            tracing::error!(import = %id, error = %err, "CSV import failed");
+            fail(
+                &db,
+                &id,
+                lease,
+                "The database failed while writing; rows not yet written were not.",
+            )
+            .await;
+        }
+    }
+}
+
+enum Finish {
+    Done,
+    TakenOver,
+    Failed(String),
+}
+
+async fn run_to_end(
+    db: &DatabaseConnection,
+    id: &str,
+    lease: &mut DateTime<Utc>,
+) -> Result<Finish, DbErr> {
+    let Some(import) = store::get(db, id).await? else {
+        return Ok(Finish::TakenOver);
+    };
+    if import.all_or_nothing {
+        return all_or_nothing(db, &import, lease).await;
+    }
+    loop {
+        let rows = import_row::Entity::find()
+            .filter(import_row::Column::ImportId.eq(id))
+            .filter(import_row::Column::Result.is_null())
+            .order_by_asc(import_row::Column::Seq)
+            .limit(BATCH_ROWS)
+            .all(db)
+            .await?;
+        if rows.is_empty() {
+            return finish(db, id, *lease).await;
+        }
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match write_batch(db, &import, &rows, *lease).await {
+                Ok(Some(renewed)) => {
+                    *lease = renewed;
+                    break;
+                }
+                Ok(None) => return Ok(Finish::TakenOver),
+                Err(BatchError::Refused(refused)) => return Ok(Finish::Failed(why(&refused))),
+                Err(BatchError::Database(err)) if is_passing(&err) && attempt < ATTEMPTS => {
+                    tracing::warn!(import = %id, error = %err, attempt, "CSV import batch retried");
+                    tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
+                }
+                Err(BatchError::Database(err)) => return Err(err),
+            }
+        }
+    }
+}
+
+fn why(refused: &WriteRefused) -> String {
+    match refused {
+        WriteRefused::Role(role) => format!(
+            "The account that uploaded the file is now a {role} and may no longer change records; \
+             rows not yet written were not."
+        ),
+        WriteRefused::NotEnabled => {
+            "The account that uploaded the file was disabled; rows not yet written were not."
+                .to_owned()
+        }
+        WriteRefused::Database(err) => format!("The database failed: {err}"),
+    }
+}
+
+/// A database error that may pass: the same transaction again may succeed.
+fn is_passing(err: &DbErr) -> bool {
+    if crate::db::is_unavailable(err) {
+        return true;
+    }
+    let text = err.to_string();
+    // PostgreSQL: deadlock detected, serialization failure.
+    text.contains("40P01") || text.contains("40001") || text.contains("deadlock")
+}
+
+#[derive(Debug, thiserror::Error)]
+enum BatchError {
+    #[error(transparent)]
+    Refused(WriteRefused),
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+impl From<WriteRefused> for BatchError {
+    fn from(refused: WriteRefused) -> Self {
+        match refused {
+            WriteRefused::Database(err) => BatchError::Database(err),
+            other => BatchError::Refused(other),
+        }
+    }
+}
+
+/// What became of one row in a batch.
+#[derive(Debug, Clone, Copy)]
+struct Decided {
+    seq: i64,
+    result: RowResult,
+    version: Option<i64>,
+}
+
+/// One batch of the default mode, in ONE short transaction: renews the
+/// job's lease (refusing when another instance holds it: `None`), re-checks
+/// the uploader, locks the batch's students in id order, decides each row
+/// again under the lock, writes the clean ones through the guarded update
+/// with an `imported` revision, keeps each stale one as a conflict entry,
+/// and records every row's result and the job's counts, all in the same
+/// transaction: a batch is done exactly once or not at all.
+async fn write_batch(
+    db: &DatabaseConnection,
+    import: &Import,
+    rows: &[StoredRow],
+    lease: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, BatchError> {
+    let txn = begin_write(db).await?;
+    let Some(renewed) = renew(&txn, &import.id, lease).await? else {
+        txn.rollback().await?;
+        return Ok(None);
+    };
+    roles::recheck_named(&txn, &import.registrar, Role::Registrar).await?;
+    let locked = lock_in_id_order(&txn, rows).await?;
+    let author = Author {
+        registrar: &import.registrar,
+        at: now(),
+        reason: None,
+        submission: None,
+    };
+    let mut decided = Vec::with_capacity(rows.len());
+    for row in rows {
+        decided.push(apply(&txn, row, &locked, &author).await?);
+    }
+    record_results(&txn, &import.id, &decided).await?;
+    txn.commit().await?;
+    Ok(Some(renewed))
+}
+
+/// Moves the lease on, if `lease` is still the job's: the job's row is
+/// locked by the update until the transaction ends, so two instances never
+/// write the same job's batches.
+async fn renew(
+    txn: &DatabaseTransaction,
+    id: &str,
+    lease: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, DbErr> {
+    let renewed = now() + LEASE;
+    let held = import::Entity::update_many()
+        .col_expr(import::Column::LeaseUntil, Expr::value(Some(renewed)))
+        .filter(import::Column::Id.eq(id))
+        .filter(import::Column::State.eq(ImportState::Running))
+        .filter(import::Column::LeaseUntil.eq(lease))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    Ok((held == 1).then_some(renewed))
+}
+
+/// The students `rows` update, locked in id order (so two batches, or a
+/// batch and a single save, never wait for each other in a circle).
+async fn lock_in_id_order(
+    txn: &DatabaseTransaction,
+    rows: &[StoredRow],
+) -> Result<HashMap<i64, Student>, DbErr> {
+    let mut ids: Vec<i64> = rows.iter().filter_map(|r| r.student_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut locked = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(store::ROWS_PER_STATEMENT) {
+        for found in student::Entity::find()
+            .filter(student::Column::Id.is_in(chunk.iter().copied()))
+            .order_by_asc(student::Column::Id)
+            .lock_exclusive()
+            .all(txn)
+            .await?
+        {
+            locked.insert(found.id, found);
+        }
+    }
+    Ok(locked)
+}
+
+/// The stored row's values, by the form's rules (they passed them when the
+/// file was checked).
+fn fields_of(row: &StoredRow) -> Option<StudentFields> {
+    StudentFields::parse(|field| {
+        Ok(match field {
+            Field::Name => row.name.as_str(),
+            Field::Address => row.address.as_str(),
+            Field::Gpa => row.gpa.as_str(),
+        })
+    })
+    .ok()
+}
+
+/// Decides `row` under the lock and writes it when it is clean.
+async fn apply(
+    txn: &DatabaseTransaction,
+    row: &StoredRow,
+    locked: &HashMap<i64, Student>,
+    author: &Author<'_>,
+) -> Result<Decided, DbErr> {
+    let refused = |version| Decided {
+        seq: row.seq,
+        result: RowResult::Refused,
+        version,
+    };
+    let Some(fields) = fields_of(row) else {
+        return Ok(refused(None));
+    };
+    let Some(id) = row.student_id else {
+        let created = students::insert_as(
+            txn,
+            &fields,
+            Action::Imported,
+            author.registrar,
+            author.at,
+            None,
+        )
+        .await?;
+        return Ok(Decided {
+            seq: row.seq,
+            result: RowResult::Written,
+            version: Some(created.version),
+        });
+    };
+    let current = locked.get(&id);
+    let at_version = match (current, row.version) {
+        (Some(current), Some(version)) if classify::needs_revision(&fields, version, current) => {
+            revisions::at_version(txn, id, version).await?
+        }
+        _ => None,
+    };
+    let Some(current) = current else {
+        return Ok(refused(None));
+    };
+    match classify::judge(&fields, row.version, Some(current), at_version.as_ref()) {
+        RowOutcome::Unchanged => Ok(Decided {
+            seq: row.seq,
+            result: RowResult::Unchanged,
+            version: Some(current.version),
+        }),
+        RowOutcome::Update
+            if students::update_guarded(txn, current, &fields, Action::Imported, author)
+                .await? =>
+        {
+            Ok(Decided {
+                seq: row.seq,
+                result: RowResult::Written,
+                version: Some(current.version + 1),
+            })
+        }
+        _ => {
+            keep_refused(txn, row, current, author.registrar).await?;
+            Ok(refused(Some(current.version)))
+        }
+    }
+}
+
+/// Keeps the refused row in the record's history, as the conflict page
+/// keeps a stale form.
+async fn keep_refused(
+    txn: &DatabaseTransaction,
+    row: &StoredRow,
+    current: &Student,
+    registrar: &str,
+) -> Result<(), DbErr> {
+    conflicts::record(
+        txn,
+        RejectedSubmission {
+            student_id: current.id,
+            attempted: Attempt::Update,
+            submitted_version: row.version.unwrap_or(0),
+            current_version: current.version,
+            name: Some(&row.name),
+            address: Some(&row.address),
+            gpa: Some(&row.gpa),
+            registrar,
+            reason: None,
+        },
+    )
+    .await
+}
+
+/// Every row's result, and the job's counts moved by them.
+async fn record_results(
+    txn: &DatabaseTransaction,
+    id: &str,
+    decided: &[Decided],
+) -> Result<(), DbErr> {
+    // One statement per hundred rows: `SET result = CASE seq WHEN … END`.
+    for chunk in decided.chunks(100) {
+        let (Some(first), Some(rest)) = (chunk.first(), chunk.get(1..)) else {
+            continue;
+        };
+        let when = |row: &Decided| Expr::col(import_row::Column::Seq).eq(row.seq);
+        let mut result = Expr::case(when(first), Expr::value(Some(first.result)));
+        let mut version = Expr::case(when(first), Expr::value(first.version));
+        for row in rest {
+            result = result.case(when(row), Expr::value(Some(row.result)));
+            version = version.case(when(row), Expr::value(row.version));
+        }
+        import_row::Entity::update_many()
+            .col_expr(
+                import_row::Column::Result,
+                result.finally(Expr::col(import_row::Column::Result)).into(),
+            )
+            .col_expr(
+                import_row::Column::ResultVersion,
+                version
+                    .finally(Expr::col(import_row::Column::ResultVersion))
+                    .into(),
+            )
+            .filter(import_row::Column::ImportId.eq(id))
+            .filter(import_row::Column::Seq.is_in(chunk.iter().map(|row| row.seq)))
+            .exec(txn)
+            .await?;
+    }
+    let count = |result| decided.iter().filter(|d| d.result == result).count() as i64;
+    import::Entity::update_many()
+        .col_expr(
+            import::Column::Written,
+            Expr::col(import::Column::Written).add(count(RowResult::Written)),
+        )
+        .col_expr(
+            import::Column::Refused,
+            Expr::col(import::Column::Refused).add(count(RowResult::Refused)),
+        )
+        .filter(import::Column::Id.eq(id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// All or nothing: every row locked and decided in one transaction, which
+/// commits only when none is refused; otherwise it is rolled back, and the
+/// stale rows are kept as conflict entries in a transaction of their own.
+async fn all_or_nothing(
+    db: &DatabaseConnection,
+    import: &Import,
+    lease: &mut DateTime<Utc>,
+) -> Result<Finish, DbErr> {
+    let rows = import_row::Entity::find()
+        .filter(import_row::Column::ImportId.eq(&import.id))
+        .order_by_asc(import_row::Column::Seq)
+        .limit(ALL_OR_NOTHING_ROWS as u64 + 1)
+        .all(db)
+        .await?;
+    if rows.iter().any(|row| row.result.is_some()) {
+        // Its one transaction committed before its instance stopped.
+        return finish(db, &import.id, *lease).await;
+    }
+    let mut attempt = 0;
+    let decided = loop {
+        attempt += 1;
+        match try_all(db, import, &rows, *lease).await {
+            Ok(Some((decided, renewed))) => {
+                *lease = renewed;
+                break decided;
+            }
+            Ok(None) => return Ok(Finish::TakenOver),
+            Err(BatchError::Refused(refused)) => return Ok(Finish::Failed(why(&refused))),
+            Err(BatchError::Database(err)) if is_passing(&err) && attempt < ATTEMPTS => {
+                tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
+            }
+            Err(BatchError::Database(err)) => return Err(err),
+        }
+    };
+    if decided.iter().any(|d| d.result == RowResult::Refused) {
+        // Nothing was written: keep the stale rows, hold the others.
+        let txn = begin_write(db).await?;
+        let locked = lock_in_id_order(&txn, &rows).await?;
+        let mut results = Vec::with_capacity(decided.len());
+        for (row, d) in rows.iter().zip(&decided) {
+            if d.result == RowResult::Refused {
+                if let Some(current) = row.student_id.and_then(|id| locked.get(&id)) {
+                    keep_refused(&txn, row, current, &import.registrar).await?;
+                }
+                results.push(*d);
+            } else {
+                results.push(Decided {
+                    seq: d.seq,
+                    result: RowResult::Held,
+                    version: None,
+                });
+            }
+        }
+        record_results(&txn, &import.id, &results).await?;
+        txn.commit().await?;
+    }
+    finish(db, &import.id, *lease).await
+}
+
+/// The all-or-nothing transaction: commits the writes only when every row
+/// is clean; returns each row's decision either way, and the lease as it
+/// is after the transaction.
+async fn try_all(
+    db: &DatabaseConnection,
+    import: &Import,
+    rows: &[StoredRow],
+    lease: DateTime<Utc>,
+) -> Result<Option<(Vec<Decided>, DateTime<Utc>)>, BatchError> {
+    let txn = begin_write(db).await?;
+    let Some(renewed) = renew(&txn, &import.id, lease).await? else {
+        txn.rollback().await?;
+        return Ok(None);
+    };
+    roles::recheck_named(&txn, &import.registrar, Role::Registrar).await?;
+    let locked = lock_in_id_order(&txn, rows).await?;
+    let author = Author {
+        registrar: &import.registrar,
+        at: now(),
+        reason: None,
+        submission: None,
+    };
+    let mut decided = Vec::with_capacity(rows.len());
+    for row in rows {
+        decided.push(apply(&txn, row, &locked, &author).await?);
+    }
+    if decided.iter().any(|d| d.result == RowResult::Refused) {
+        // The conflict entries written above go with the rollback; the
+        // caller keeps them again on their own.
+        txn.rollback().await?;
+        return Ok(Some((decided, lease)));
+    }
+    record_results(&txn, &import.id, &decided).await?;
+    txn.commit().await?;
+    Ok(Some((decided, renewed)))
+}
+
+async fn finish(db: &DatabaseConnection, id: &str, lease: DateTime<Utc>) -> Result<Finish, DbErr> {
+    let done = import::Entity::update_many()
+        .col_expr(import::Column::State, Expr::value(ImportState::Done))
+        .col_expr(
+            import::Column::LeaseUntil,
+            Expr::value(None::<DateTime<Utc>>),
+        )
+        .col_expr(import::Column::FinishedAt, Expr::value(Some(now())))
+        .filter(import::Column::Id.eq(id))
+        .filter(import::Column::LeaseUntil.eq(lease))
+        .exec(db)
+        .await?
+        .rows_affected;
+    Ok(if done == 1 {
+        Finish::Done
+    } else {
+        Finish::TakenOver
+    })
+}
+
+/// Marks the job failed, saying why (only while `lease` is still its).
+async fn fail(db: &DatabaseConnection, id: &str, lease: DateTime<Utc>, why: &str) {
+    let result = import::Entity::update_many()
+        .col_expr(import::Column::State, Expr::value(ImportState::Failed))
+        .col_expr(
+            import::Column::LeaseUntil,
+            Expr::value(None::<DateTime<Utc>>),
+        )
+        .col_expr(import::Column::FinishedAt, Expr::value(Some(now())))
+        .col_expr(
+            import::Column::Failure,
+            Expr::value(Some(why.chars().take(200).collect::<String>())),
+        )
+        .filter(import::Column::Id.eq(id))
+        .filter(import::Column::LeaseUntil.eq(lease))
+        .exec(db)
+        .await;
+    if let Err(err) = result {
+        tracing::error!(import = %id, error = %err, "marking a CSV import failed");
+    }
+}
+
+/// Takes over every running job whose lease ran out (its instance stopped,
+/// by SIGTERM or SIGKILL) and runs it here; returns how many.
+pub async fn resume_stalled(db: &DatabaseConnection) -> Result<usize, DbErr> {
+    let stalled: Vec<(String, Option<DateTime<Utc>>)> = import::Entity::find()
+        .select_only()
+        .column(import::Column::Id)
+        .column(import::Column::LeaseUntil)
+        .filter(import::Column::State.eq(ImportState::Running))
+        .filter(
+            import::Column::LeaseUntil
+                .lt(now())
+                .or(import::Column::LeaseUntil.is_null()),
+        )
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut taken = 0;
+    for (id, old) in stalled {
+        let lease = now() + LEASE;
+        let mut take = import::Entity::update_many()
+            .col_expr(import::Column::LeaseUntil, Expr::value(Some(lease)))
+            .filter(import::Column::Id.eq(&id))
+            .filter(import::Column::State.eq(ImportState::Running));
+        take = match old {
+            Some(old) => take.filter(import::Column::LeaseUntil.eq(old)),
+            None => take.filter(import::Column::LeaseUntil.is_null()),
+        };
+        if take.exec(db).await?.rows_affected == 1 {
+            tracing::info!(import = %id, "resuming a CSV import whose instance stopped");
+            taken += 1;
+            tokio::spawn(run(db.clone(), id, lease));
+        }
+    }
+    Ok(taken)
+}
+
+/// Looks for stalled jobs every [`RESUME_EVERY`], for as long as the
+/// instance serves.
+pub async fn resume_periodically(db: DatabaseConnection) {
+    let mut every = tokio::time::interval(RESUME_EVERY);
+    loop {
+        every.tick().await;
+        if let Err(err) = resume_stalled(&db).await {
+            tracing::warn!(error = %err, "looking for stalled CSV imports failed");
+        }
+    }
+}
+
+/// How many of the job's rows are decided.
+pub async fn progress(db: &impl ConnectionTrait, id: &str) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    import_row::Entity::find()
+        .filter(import_row::Column::ImportId.eq(id))
+        .filter(import_row::Column::Result.is_not_null())
+        .count(db)
+        .await
+}

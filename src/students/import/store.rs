@@ -1,0 +1,387 @@
+//! Imports and their checked rows in the database: the only code that
+//! writes them. Rows go in and come out in bounded batches, so no
+//! statement carries more than a few hundred rows (MariaDB's
+//! `max_allowed_packet`, every backend's limit on bound parameters).
+
+use std::collections::BTreeMap;
+
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+
+use super::parse::{Problem, ProblemAt, Row};
+use crate::auth::tokens;
+use crate::db::entities::import::{self, ImportState};
+use crate::db::entities::import_row::{self, RowOutcome, RowResult};
+use crate::db::now;
+
+pub type Import = import::Model;
+pub type StoredRow = import_row::Model;
+
+/// Rows per INSERT: 13 values a row, at most a few hundred characters each.
+pub const ROWS_PER_STATEMENT: usize = 200;
+
+/// Imports one registrar may have waiting for a confirm at once.
+pub const PENDING_PER_REGISTRAR: u64 = 5;
+
+/// How long an import nobody confirmed waits (then [`sweep`] deletes it).
+pub const PENDING_FOR: chrono::Duration = chrono::Duration::days(1);
+
+/// How long a confirmed import's result and refused rows are kept after
+/// it finished (then [`sweep`] deletes them).
+pub const KEPT_FOR: chrono::Duration = chrono::Duration::days(7);
+
+/// Starts an import of `filename` for `registrar`, its rows still being
+/// checked; returns its id, a random token.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    registrar: &str,
+    filename: &str,
+) -> Result<String, DbErr> {
+    let id = tokens::random_token();
+    import::Entity::insert(import::ActiveModel {
+        id: Set(id.clone()),
+        registrar: Set(registrar.to_owned()),
+        filename: Set(filename
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(255)
+            .collect()),
+        rows: Set(0),
+        created_at: Set(now()),
+        state: Set(ImportState::Checking),
+        all_or_nothing: Set(false),
+        lease_until: Set(None),
+        written: Set(0),
+        refused: Set(0),
+        failure: Set(None),
+        finished_at: Set(None),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(id)
+}
+
+/// A checked row as it is stored: its place in the file and its outcome.
+pub struct NewRow<'a> {
+    pub seq: i64,
+    pub row: &'a Row,
+    pub outcome: RowOutcome,
+}
+
+/// Stores `rows` of import `id`, [`ROWS_PER_STATEMENT`] to a statement.
+pub async fn insert_rows(
+    db: &impl ConnectionTrait,
+    id: &str,
+    rows: &[NewRow<'_>],
+) -> Result<(), DbErr> {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut insert = Query::insert();
+        insert.into_table(import_row::Entity).columns([
+            import_row::Column::ImportId,
+            import_row::Column::Seq,
+            import_row::Column::Line,
+            import_row::Column::StudentId,
+            import_row::Column::Version,
+            import_row::Column::Name,
+            import_row::Column::Address,
+            import_row::Column::Gpa,
+            import_row::Column::Outcome,
+            import_row::Column::Messages,
+        ]);
+        for new in chunk {
+            let row = new.row;
+            let [name, address, gpa] = match &row.checked {
+                Ok(fields) => [
+                    fields.name.to_string(),
+                    fields.address.to_string(),
+                    fields.gpa.to_string(),
+                ],
+                Err(_) => row.raw.clone(),
+            };
+            let messages = row.checked.as_ref().err().map(|problems| encode(problems));
+            let values: [SimpleExpr; 10] = [
+                id.into(),
+                new.seq.into(),
+                i64::try_from(row.line).unwrap_or(i64::MAX).into(),
+                row.id.into(),
+                row.version.into(),
+                name.into(),
+                address.into(),
+                gpa.into(),
+                new.outcome.into(),
+                messages.into(),
+            ];
+            insert.values_panic(values);
+        }
+        db.execute(&insert).await?;
+    }
+    Ok(())
+}
+
+/// Problems as stored: one `field<TAB>message` a line.
+fn encode(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("{}\t{}", p.at.name(), super::parse::keep(&p.message)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The problems of a stored invalid row.
+pub fn problems(row: &StoredRow) -> Vec<Problem> {
+    let line = u64::try_from(row.line).unwrap_or(0);
+    row.messages
+        .as_deref()
+        .unwrap_or_default()
+        .lines()
+        .map(|entry| {
+            let (at, message) = entry.split_once('\t').unwrap_or(("file", entry));
+            Problem {
+                line,
+                at: ProblemAt::from_name(at),
+                message: message.to_owned(),
+            }
+        })
+        .collect()
+}
+
+/// Marks every row whose id appears more than once in the file invalid.
+pub async fn mark_duplicates(db: &impl ConnectionTrait, id: &str) -> Result<u64, DbErr> {
+    let mut marked = 0;
+    loop {
+        let twice: Vec<i64> = import_row::Entity::find()
+            .select_only()
+            .column(import_row::Column::StudentId)
+            .filter(import_row::Column::ImportId.eq(id))
+            .filter(import_row::Column::StudentId.is_not_null())
+            .filter(import_row::Column::Messages.is_null())
+            .group_by(import_row::Column::StudentId)
+            .having(Expr::col(import_row::Column::Seq).count().gt(1))
+            .limit(ROWS_PER_STATEMENT as u64)
+            .into_tuple()
+            .all(db)
+            .await?;
+        if twice.is_empty() {
+            return Ok(marked);
+        }
+        marked += import_row::Entity::update_many()
+            .col_expr(
+                import_row::Column::Outcome,
+                Expr::value(RowOutcome::Invalid),
+            )
+            .col_expr(
+                import_row::Column::Messages,
+                Expr::value(
+                    "id\tThis id appears more than once in the file: keep one row per student.",
+                ),
+            )
+            .filter(import_row::Column::ImportId.eq(id))
+            .filter(import_row::Column::StudentId.is_in(twice))
+            .exec(db)
+            .await?
+            .rows_affected;
+    }
+}
+
+/// The checked import, waiting for its confirm.
+pub async fn finish_checking(db: &impl ConnectionTrait, id: &str, rows: i64) -> Result<(), DbErr> {
+    import::Entity::update_many()
+        .col_expr(import::Column::State, Expr::value(ImportState::Pending))
+        .col_expr(import::Column::Rows, Expr::value(rows))
+        .filter(import::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The check of import `id` found nothing to import: failed, saying why.
+pub async fn fail_check(db: &impl ConnectionTrait, id: &str, why: &str) -> Result<(), DbErr> {
+    import::Entity::update_many()
+        .col_expr(import::Column::State, Expr::value(ImportState::Failed))
+        .col_expr(import::Column::Failure, Expr::value(Some(why.to_owned())))
+        .col_expr(import::Column::FinishedAt, Expr::value(Some(now())))
+        .filter(import::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Deletes import `id` and its rows.
+pub async fn discard(db: &impl ConnectionTrait, id: &str) -> Result<(), DbErr> {
+    import_row::Entity::delete_many()
+        .filter(import_row::Column::ImportId.eq(id))
+        .exec(db)
+        .await?;
+    import::Entity::delete_by_id(id.to_owned()).exec(db).await?;
+    Ok(())
+}
+
+/// Whether `id` could be an import's id: anything else names no import
+/// (and never reaches the database).
+pub fn well_formed(id: &str) -> bool {
+    id.len() == 43
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// `registrar`'s import `id`, if there is one.
+pub async fn find(
+    db: &impl ConnectionTrait,
+    id: &str,
+    registrar: &str,
+) -> Result<Option<Import>, DbErr> {
+    if !well_formed(id) {
+        return Ok(None);
+    }
+    import::Entity::find_by_id(id.to_owned())
+        .filter(import::Column::Registrar.eq(registrar))
+        .one(db)
+        .await
+}
+
+/// Import `id`, whoever uploaded it.
+pub async fn get(db: &impl ConnectionTrait, id: &str) -> Result<Option<Import>, DbErr> {
+    import::Entity::find_by_id(id.to_owned()).one(db).await
+}
+
+/// How many imports `registrar` has being checked or waiting for a confirm.
+pub async fn pending_count(db: &impl ConnectionTrait, registrar: &str) -> Result<u64, DbErr> {
+    import::Entity::find()
+        .filter(import::Column::Registrar.eq(registrar))
+        .filter(import::Column::State.is_in([ImportState::Checking, ImportState::Pending]))
+        .count(db)
+        .await
+}
+
+/// Makes room under [`PENDING_PER_REGISTRAR`] by discarding `registrar`'s
+/// waiting imports that can never be confirmed (they have invalid or
+/// unknown rows), oldest first; returns whether there is room now.
+pub async fn make_room(db: &impl ConnectionTrait, registrar: &str) -> Result<bool, DbErr> {
+    let mut waiting = pending_count(db, registrar).await?;
+    if waiting < PENDING_PER_REGISTRAR {
+        return Ok(true);
+    }
+    let pending: Vec<String> = import::Entity::find()
+        .select_only()
+        .column(import::Column::Id)
+        .filter(import::Column::Registrar.eq(registrar))
+        .filter(import::Column::State.eq(ImportState::Pending))
+        .order_by_asc(import::Column::CreatedAt)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for id in pending {
+        let dead = import_row::Entity::find()
+            .filter(import_row::Column::ImportId.eq(&id))
+            .filter(import_row::Column::Outcome.is_in([RowOutcome::Invalid, RowOutcome::Unknown]))
+            .one(db)
+            .await?
+            .is_some();
+        if dead {
+            discard(db, &id).await?;
+            waiting -= 1;
+            if waiting < PENDING_PER_REGISTRAR {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// Rows per outcome.
+pub async fn counts(
+    db: &impl ConnectionTrait,
+    id: &str,
+) -> Result<BTreeMap<RowOutcome, u64>, DbErr> {
+    let counted: Vec<(RowOutcome, i64)> = import_row::Entity::find()
+        .select_only()
+        .column(import_row::Column::Outcome)
+        .column_as(import_row::Column::Seq.count(), "n")
+        .filter(import_row::Column::ImportId.eq(id))
+        .group_by(import_row::Column::Outcome)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(counted
+        .into_iter()
+        .map(|(outcome, n)| (outcome, u64::try_from(n).unwrap_or(0)))
+        .collect())
+}
+
+/// The first `limit` rows of one of `outcomes`, in file order.
+pub async fn rows_with(
+    db: &impl ConnectionTrait,
+    id: &str,
+    outcomes: &[RowOutcome],
+    limit: u64,
+) -> Result<Vec<StoredRow>, DbErr> {
+    import_row::Entity::find()
+        .filter(import_row::Column::ImportId.eq(id))
+        .filter(import_row::Column::Outcome.is_in(outcomes.iter().copied()))
+        .order_by_asc(import_row::Column::Seq)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// The rows the confirm left with `result`, after `after_seq`, in file
+/// order, at most `limit`.
+pub async fn rows_resulting(
+    db: &impl ConnectionTrait,
+    id: &str,
+    result: RowResult,
+    after_seq: i64,
+    limit: u64,
+) -> Result<Vec<StoredRow>, DbErr> {
+    import_row::Entity::find()
+        .filter(import_row::Column::ImportId.eq(id))
+        .filter(import_row::Column::Result.eq(result))
+        .filter(import_row::Column::Seq.gt(after_seq))
+        .order_by_asc(import_row::Column::Seq)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// Row `seq` of import `id`.
+pub async fn row(
+    db: &impl ConnectionTrait,
+    id: &str,
+    seq: i64,
+) -> Result<Option<StoredRow>, DbErr> {
+    import_row::Entity::find_by_id((id.to_owned(), seq))
+        .one(db)
+        .await
+}
+
+/// Deletes imports nobody confirmed within [`PENDING_FOR`], results
+/// finished more than [`KEPT_FOR`] ago, and uploads still being checked
+/// after an hour (their instance stopped).
+pub async fn sweep(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    let now = now();
+    let old: Vec<String> = import::Entity::find()
+        .select_only()
+        .column(import::Column::Id)
+        .filter(
+            import::Column::State
+                .eq(ImportState::Pending)
+                .and(import::Column::CreatedAt.lte(now - PENDING_FOR))
+                .or(import::Column::State
+                    .eq(ImportState::Checking)
+                    .and(import::Column::CreatedAt.lte(now - chrono::Duration::hours(1))))
+                .or(import::Column::State
+                    .is_in([ImportState::Done, ImportState::Failed])
+                    .and(import::Column::FinishedAt.lte(now - KEPT_FOR))),
+        )
+        .into_tuple()
+        .all(db)
+        .await?;
+    for id in &old {
+        discard(db, id).await?;
+    }
+    Ok(old.len() as u64)
+}
