@@ -18,6 +18,7 @@ mod ephemeral;
 mod fuzz;
 mod history;
 mod history_browser;
+mod metrics;
 mod office_browser;
 mod office_cli;
 mod presence;

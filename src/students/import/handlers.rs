@@ -189,5 +189,6 @@ pub async fn confirm(
     bulk::insert(&txn, &rows, registrar.username(), Action::Imported, now()).await?;
     txn.commit().await?;
     tracing::info!(registrar = %registrar.username(), students = rows.len(), "CSV import");
+    crate::metrics::record_save("import");
     Ok(see_other_with(paths::LIST, Flash::Imported))
 }
