@@ -12,7 +12,8 @@
 //! Around it: [`config`] (the command line, each command with its own
 //! options), [`startup`] (run a command; connect, migrate, bind, serve, shut
 //! down), [`ephemeral`] (`serve --ephemeral`, a throw-away server for
-//! tests), [`telemetry`] (logs, on standard error), [`state`], [`auth`]
+//! tests), [`telemetry`] (logs, on standard error), [`metrics`] (`/metrics`, on
+//! its own address), [`state`], [`auth`]
 //! (accounts, sessions, CSRF, throttling), [`presence`] (who else has a
 //! record's edit form open: advice, never a lock), [`http`] (strict decoding,
 //! cookies, flash messages, redirects), [`db`], [`health`], [`assets`].
@@ -30,6 +31,7 @@ pub mod error;
 pub mod health;
 pub mod http;
 pub mod layout;
+pub mod metrics;
 pub mod presence;
 pub mod routes;
 pub mod server;

@@ -1,6 +1,7 @@
 //! The route table and the layers every request passes through.
 
 use std::any::Any;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -27,6 +28,7 @@ use crate::health::healthz;
 use crate::http::cookie::SecureCookies;
 use crate::http::flash;
 use crate::http::form::MAX_FORM_BYTES;
+use crate::metrics::Metrics;
 use crate::state::AppState;
 use crate::students::import::handlers as uploads;
 use crate::students::record::{read as pages, restore, write as actions};
@@ -200,8 +202,10 @@ pub fn table() -> Vec<RouteSpec> {
     entries().into_iter().map(|(spec, _)| spec).collect()
 }
 
-/// Every route of the application.
-pub fn router(state: AppState, request_timeout: Duration) -> Router {
+/// Every route of the application; with `metrics`, each request is
+/// counted and timed there (outside every other layer, so that what is
+/// counted is what the client got).
+pub fn router(state: AppState, request_timeout: Duration, metrics: Option<Arc<Metrics>>) -> Router {
     let mut routes = Router::new();
     for (spec, handler) in entries() {
         // Layers run outside in: the session is read, then the access checked.
@@ -242,7 +246,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         // cross-site posts are refused before any handler runs.
         .layer(CsrfLayer::new())
         .layer(middleware::from_fn(pages_for_bare_errors));
-    with_security_headers(app)
+    let app = with_security_headers(app)
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &Request| {
@@ -268,7 +272,14 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         )
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .layer(middleware::from_fn(fresh_request_id))
+        .layer(middleware::from_fn(fresh_request_id));
+    match metrics {
+        Some(metrics) => app.layer(middleware::from_fn_with_state(
+            metrics,
+            crate::metrics::track,
+        )),
+        None => app,
+    }
 }
 
 /// Headers every response carries (docs/contract.md §4): no script at all, no framing,

@@ -14,6 +14,7 @@ use crate::auth::cli::UserCommandError;
 use crate::config::{Cli, Command, DatabaseSettings, ServeOptions, Settings};
 use crate::db;
 use crate::ephemeral;
+use crate::metrics::Metrics;
 use crate::routes::router;
 use crate::state::AppState;
 use crate::students::cli::{self as students_cli, StudentsCommandError};
@@ -133,6 +134,8 @@ pub async fn connect_and_migrate(settings: &DatabaseSettings) -> Result<Database
 /// A connected, migrated application bound to its address, not yet serving.
 pub struct Application {
     listener: TcpListener,
+    /// `--metrics-bind`'s listener and the recorder it shows.
+    metrics: Option<(TcpListener, Arc<Metrics>)>,
     db: DatabaseConnection,
     auth: AuthPolicy,
     request_timeout: std::time::Duration,
@@ -143,14 +146,29 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
-        let db = connect_and_migrate(&settings.database).await?;
+        let mut db = connect_and_migrate(&settings.database).await?;
         auth::password::warm_up().await;
         let addr = settings.bind_address();
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartupError::Bind { addr, source })?;
+        let metrics = match settings.metrics_bind {
+            Some(addr) => {
+                let listener = TcpListener::bind(addr)
+                    .await
+                    .map_err(|source| StartupError::Bind { addr, source })?;
+                let metrics = Metrics::new(
+                    crate::routes::table().into_iter().map(|route| route.path),
+                    settings.database.db_pool_size,
+                );
+                metrics.time_statements(&mut db);
+                Some((listener, metrics))
+            }
+            None => None,
+        };
         Ok(Application {
             listener,
+            metrics,
             db,
             auth: AuthPolicy::from_settings(settings),
             request_timeout: std::time::Duration::from_secs(settings.request_timeout_secs.max(1)),
@@ -168,14 +186,13 @@ impl Application {
     /// `http://HOST:PORT` as a client on this machine reaches it: the
     /// address bound, or loopback when bound to every address.
     pub fn url(&self) -> String {
-        let mut addr = self.local_addr();
-        if addr.ip().is_unspecified() {
-            addr.set_ip(match addr.ip() {
-                IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
-                IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
-            });
-        }
-        format!("http://{addr}")
+        reachable(self.local_addr())
+    }
+
+    /// Where `GET /metrics` is served (`http://HOST:PORT`), if anywhere.
+    pub fn metrics_url(&self) -> Option<String> {
+        let (listener, _) = self.metrics.as_ref()?;
+        listener.local_addr().ok().map(reachable)
     }
 
     /// Replaces the sign-in throttling policy (tests use small limits).
@@ -198,7 +215,19 @@ impl Application {
         let imports = tokio::spawn(crate::students::import::job::resume_periodically(
             self.db.clone(),
         ));
-        let app = router(state, self.request_timeout);
+        let (metrics, metrics_server) = match self.metrics {
+            Some((listener, metrics)) => {
+                let server = serve_metrics(
+                    listener,
+                    Arc::clone(&metrics),
+                    self.db.clone(),
+                    self.connections.clone(),
+                );
+                (Some(metrics), Some(server))
+            }
+            None => (None, None),
+        };
+        let app = router(state, self.request_timeout, metrics);
         crate::server::serve(
             self.listener,
             app,
@@ -209,10 +238,81 @@ impl Application {
         .await;
         sweeper.abort();
         imports.abort();
+        if let Some(server) = metrics_server {
+            server.stop().await;
+        }
         tracing::info!("stopped serving; closing the database pool");
         self.db.close().await?;
         Ok(())
     }
+}
+
+/// The metrics listener's server and its upkeep, running beside the
+/// application's.
+struct MetricsServer {
+    stop: tokio::sync::oneshot::Sender<()>,
+    served: tokio::task::JoinHandle<()>,
+    upkeep: tokio::task::JoinHandle<()>,
+}
+
+impl MetricsServer {
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.served.await;
+        self.upkeep.abort();
+    }
+}
+
+/// Serves `GET /metrics` (and nothing else) on `listener`, under the same
+/// connection limits as the application.
+fn serve_metrics(
+    listener: TcpListener,
+    metrics: Arc<Metrics>,
+    db: DatabaseConnection,
+    limits: crate::server::ConnectionLimits,
+) -> MetricsServer {
+    use axum::routing::get;
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(address = %reachable(addr), "serving /metrics");
+    }
+    let upkeep = tokio::spawn({
+        let metrics = Arc::clone(&metrics);
+        async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+            loop {
+                every.tick().await;
+                metrics.upkeep();
+            }
+        }
+    });
+    let router = axum::Router::new()
+        .route("/metrics", get(crate::metrics::scrape))
+        .fallback(|| async { crate::error::AppError::NotFound })
+        .with_state((metrics, db));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn(async move {
+        crate::server::serve(listener, router, &limits, 0, async {
+            let _ = stopped.await;
+        })
+        .await;
+    });
+    MetricsServer {
+        stop,
+        served,
+        upkeep,
+    }
+}
+
+/// `http://HOST:PORT` as a client on this machine reaches `addr`: loopback
+/// when it is every address.
+fn reachable(mut addr: SocketAddr) -> String {
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr.ip() {
+            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        });
+    }
+    format!("http://{addr}")
 }
 
 /// Deletes expired sessions and sign-in failures no window counts, at

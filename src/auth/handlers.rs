@@ -114,6 +114,7 @@ pub async fn login(
     let check = match throttle::admit(&state.db, &state.auth.throttle, &guesser).await? {
         Ok(check) => check,
         Err(refusal) => {
+            crate::metrics::record_sign_in_throttled();
             let mut response = login_page(
                 &state,
                 &headers,
@@ -140,6 +141,7 @@ pub async fn login(
     check.finish(&state.db, account.is_some()).await?;
     let Some(account) = account else {
         tracing::info!(client = %client, "sign-in failed");
+        crate::metrics::record_sign_in_failure();
         return login_page(
             &state,
             &headers,

@@ -13,7 +13,6 @@
 //! Applying it to a write: `retry::write("what", || the_write(db, …)).await`.
 
 use std::future::Future;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -24,7 +23,6 @@ pub const ATTEMPTS: u32 = 5;
 
 static RETRIES: AtomicU64 = AtomicU64::new(0);
 static EXHAUSTED: AtomicU64 = AtomicU64::new(0);
-static ON_RETRY: OnceLock<fn(&'static str)> = OnceLock::new();
 
 /// Runs `write` until it does not fail with [`Failure::Retryable`], at most
 /// [`ATTEMPTS`] times; `what` names the write in logs and counts.
@@ -45,9 +43,7 @@ where
                     return Err(err);
                 }
                 RETRIES.fetch_add(1, Ordering::Relaxed);
-                if let Some(hook) = ON_RETRY.get() {
-                    hook(what);
-                }
+                crate::metrics::record_retry();
                 tracing::info!(write = what, attempt, error = %err,
                     "aborted by the database: running the whole transaction again");
                 tokio::time::sleep(pause(attempt)).await;
@@ -82,12 +78,6 @@ pub fn counts() -> RetryCounts {
         retries: RETRIES.load(Ordering::Relaxed),
         exhausted: EXHAUSTED.load(Ordering::Relaxed),
     }
-}
-
-/// Calls `hook` with the write's name on every retry (e.g. a metrics
-/// counter). Set once per process; a second call is ignored.
-pub fn on_retry(hook: fn(&'static str)) {
-    let _ = ON_RETRY.set(hook);
 }
 
 #[cfg(test)]

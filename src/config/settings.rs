@@ -85,6 +85,12 @@ pub struct Settings {
     #[arg(long, env = "REGISTRAR_CLIENT_IP_HEADER")]
     pub client_ip_header: Option<String>,
 
+    /// Address of a second listener serving `GET /metrics` (Prometheus
+    /// text) and nothing else; off unless given. Never the public address:
+    /// it needs no sign-in, so keep it where only the monitoring reaches.
+    #[arg(long, env = "REGISTRAR_METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
+
     #[command(flatten)]
     pub database: DatabaseSettings,
 
@@ -103,6 +109,7 @@ impl Settings {
             session_max_hours: 12,
             request_timeout_secs: 30,
             client_ip_header: None,
+            metrics_bind: None,
             connections: crate::server::ConnectionLimits::default(),
         }
     }

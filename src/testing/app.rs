@@ -12,6 +12,7 @@ use super::browser::Browser;
 use super::database::{Backend, TestDatabase};
 use super::form::Form;
 use super::page::Page;
+use super::scrape::Scrape;
 use crate::auth::{AuthPolicy, Throttle};
 use crate::auth::{accounts, password};
 use crate::config::Settings;
@@ -41,6 +42,9 @@ pub struct AppOptions {
     /// Connect the app to its database through this address (say, a proxy
     /// the test can cut) instead of the server's own.
     pub database_via: Option<SocketAddr>,
+    /// Serve `GET /metrics` on a second loopback port
+    /// ([`TestApp::metrics_url`]), as `--metrics-bind` does.
+    pub metrics: bool,
 }
 
 impl Default for AppOptions {
@@ -58,6 +62,7 @@ impl Default for AppOptions {
             secure_cookies: false,
             lock_timeout: Duration::from_secs(5),
             database_via: None,
+            metrics: false,
         }
     }
 }
@@ -70,6 +75,8 @@ pub struct TestApp {
     pub base_url: String,
     /// A connection to the app's database, for checks behind the app's back.
     pub db: DatabaseConnection,
+    /// `http://127.0.0.1:<port>` of `/metrics`, when [`AppOptions::metrics`].
+    pub metrics_url: Option<String>,
     database: Arc<TestDatabase>,
     options: AppOptions,
     shutdown: Option<oneshot::Sender<()>>,
@@ -128,6 +135,9 @@ impl TestApp {
         settings.request_timeout_secs = options.request_timeout.as_secs().max(1);
         settings.session_idle_minutes = options.session_idle_minutes;
         settings.secure_cookies = options.secure_cookies;
+        if options.metrics {
+            settings.metrics_bind = Some(SocketAddr::from(([127, 0, 0, 1], 0)));
+        }
         let mut auth = AuthPolicy::from_settings(&settings);
         auth.throttle = options.throttle;
         let app = Application::build(&settings)
@@ -135,6 +145,7 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("starting registrar on {}: {e}", database.backend.name()))
             .with_auth_policy(auth);
         let address = app.local_addr();
+        let metrics_url = app.metrics_url();
         let db = crate::db::connect(&database.url, 4, Duration::from_secs(30))
             .await
             .expect("a second connection to the test database");
@@ -147,6 +158,7 @@ impl TestApp {
             address,
             base_url: format!("http://{address}"),
             db,
+            metrics_url,
             database,
             options,
             shutdown: Some(shutdown),
@@ -166,6 +178,18 @@ impl TestApp {
         accounts::create(&self.db, &username, hash)
             .await
             .expect("creating the registrar account");
+    }
+
+    /// `GET /metrics` on the metrics address; panics unless the app was
+    /// started with [`AppOptions::metrics`] or the answer is not a `200`.
+    pub async fn scrape(&self) -> Scrape {
+        let url = self
+            .metrics_url
+            .as_deref()
+            .expect("the app was started with AppOptions::metrics");
+        let page = Browser::new(url).get("/metrics").await;
+        page.assert_status(StatusCode::OK);
+        Scrape::new(page.body)
     }
 
     /// A new browser with an empty cookie jar, not signed in.

@@ -10,6 +10,7 @@ mod form;
 mod outcomes;
 mod page;
 mod readings;
+mod scrape;
 mod skips;
 mod snapshot;
 
@@ -24,4 +25,5 @@ pub use readings::{
     HistoryAction, HistoryEntry, ImportOutcome, ImportPreview, ImportProblem, ImportResult,
     ImportRow, RowComparison, StaleDelete,
 };
+pub use scrape::{Sample, Scrape};
 pub use skips::{report_skip, skipped_for};

@@ -20,6 +20,7 @@ mod fuzz;
 mod history;
 mod history_browser;
 mod import_browser;
+mod metrics;
 mod office_browser;
 mod office_cli;
 mod presence;

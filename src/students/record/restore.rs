@@ -51,6 +51,7 @@ pub async fn restore(
     .await?;
     match outcome {
         RestoreOutcome::Restored { from } => {
+            crate::metrics::record_save("restore");
             presence::store::clear(&state.db, registrar.id, id.0).await;
             Ok(see_other_with(&paths::student(id.0), Flash::Restored(from)))
         }
@@ -188,6 +189,7 @@ pub async fn undelete(
         restore::undelete(&state.db, id.0, seen_version, &reason, registrar.username()).await?;
     let current = match outcome {
         UndeleteOutcome::Undeleted => {
+            crate::metrics::record_save("undelete");
             return Ok(see_other_with(&paths::student(id.0), Flash::Undeleted));
         }
         UndeleteOutcome::Invalid {

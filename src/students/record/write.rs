@@ -16,6 +16,7 @@ use crate::http::form::Form;
 use crate::http::path::StudentId;
 use crate::http::redirect::see_other_with;
 use crate::http::retry::ask_to_retry;
+use crate::metrics;
 use crate::presence;
 use crate::state::AppState;
 use crate::students::conflict;
@@ -53,7 +54,10 @@ pub async fn create(
     )
     .await
     {
-        Ok(id) => Ok(see_other_with(&paths::student(id), Flash::Created)),
+        Ok(id) => {
+            metrics::record_save("create");
+            Ok(see_other_with(&paths::student(id), Flash::Created))
+        }
         Err(ProtocolError::Busy(err)) => {
             tracing::warn!(error = %err, "create refused: database busy");
             busy(again().with_submission(submission), &registrar)
@@ -171,6 +175,7 @@ pub async fn update(
     let location = paths::student(id.0);
     match outcome {
         EditOutcome::Saved => {
+            metrics::record_save("edit");
             presence::store::clear(&state.db, registrar.id, id.0).await;
             Ok(see_other_with(&location, Flash::Saved))
         }
@@ -267,6 +272,7 @@ pub async fn delete(
         match protocol::delete(&state.db, id.0, seen_version, &reason, registrar.username()).await?
         {
             DeleteOutcome::Deleted => {
+                metrics::record_save("delete");
                 presence::store::clear(&state.db, registrar.id, id.0).await;
                 return Ok(see_other_with(paths::LIST, Flash::Deleted));
             }
