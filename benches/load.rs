@@ -6,10 +6,20 @@
 //! cargo bench --bench load -- --db postgres
 //! cargo bench --bench load -- --db sqlite --seconds 5 --clients 1,16
 //! cargo bench --bench load -- --db postgres --soak 300   # RSS over 5 minutes
+//! cargo bench --bench load -- --clients 16 --workloads post-only,read-list --pgbench
+//! # two servers driven in turn, 3 rounds each, medians and ratios at the end:
+//! cargo bench --bench load -- --clients 16 --rounds 3 \
+//!     --server before=target/bench/registrar-before,metrics=off \
+//!     --server one-worker=.,TOKIO_WORKER_THREADS=1
 //! ```
 //!
 //! Prints a table per workload and client count and writes
-//! `target/bench/load-<db>.json`.
+//! `target/bench/load-<db>.json`. The server is started with
+//! `--metrics-bind` (unless `--no-metrics`) and scraped before and after
+//! each run, so that its own view (requests counted, its latency, database
+//! statements per request and their time) is printed beside the client's.
+//! `--pgbench` (PostgreSQL) also runs pgbench on the same database with the
+//! statements a save sends (`benches/pgbench/`), at the same client count.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -25,7 +35,7 @@ use registrar::db::entities::student;
 use registrar::domain::{NewPassword, Username};
 use registrar::students::form::StudentForm;
 use registrar::students::protocol::{self, EditOutcome};
-use registrar::testing::{Backend, Browser, TestDatabase};
+use registrar::testing::{Backend, Browser, Scrape, TestDatabase};
 use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder, QuerySelect};
 
 const PASSWORD: &str = "a long benchmark password";
@@ -37,6 +47,15 @@ struct Options {
     clients: Vec<usize>,
     soak: u64,
     pool: u32,
+    /// The servers to compare, each driven in turn, round after round.
+    servers: Vec<ServerSpec>,
+    /// Rounds of each workload (each server once per round).
+    rounds: usize,
+    workloads: Vec<Workload>,
+    /// Run pgbench's scripts beside each client count (PostgreSQL).
+    pgbench: bool,
+    /// Log every statement the database receives (PostgreSQL).
+    trace_sql: bool,
 }
 
 fn options() -> Options {
@@ -47,6 +66,11 @@ fn options() -> Options {
         clients: vec![1, 16, 64],
         soak: 0,
         pool: 10,
+        servers: Vec::new(),
+        rounds: 1,
+        workloads: Workload::ALL.to_vec(),
+        pgbench: false,
+        trace_sql: false,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -71,11 +95,80 @@ fn options() -> Options {
             }
             "--soak" => options.soak = value.parse().expect("--soak SECONDS"),
             "--pool" => options.pool = value.parse().expect("--pool N"),
+            "--server" => options.servers.push(ServerSpec::parse(&value)),
+            "--rounds" => options.rounds = value.parse().expect("--rounds N"),
+            "--workloads" => {
+                options.workloads = value
+                    .split(',')
+                    .map(|w| {
+                        Workload::ALL
+                            .into_iter()
+                            .find(|known| known.name() == w.trim())
+                            .unwrap_or_else(|| panic!("--workloads: no workload {w}"))
+                    })
+                    .collect()
+            }
+            "--pgbench" => {
+                options.pgbench = true;
+                took = false;
+            }
+            "--trace-sql" => {
+                options.trace_sql = true;
+                took = false;
+            }
             _ => took = false,
         }
         i += if took { 2 } else { 1 };
     }
+    if options.servers.is_empty() {
+        options.servers.push(ServerSpec::parse(""));
+    }
     options
+}
+
+/// `--server LABEL=PATH,KEY=VALUE,…`: a binary (default: this build's),
+/// `metrics=off` to start it without `--metrics-bind`, `pool=N`, and any
+/// other `KEY=VALUE` as its environment (`TOKIO_WORKER_THREADS=1`).
+#[derive(Clone, Debug)]
+struct ServerSpec {
+    label: String,
+    path: String,
+    metrics: bool,
+    pool: Option<u32>,
+    env: Vec<(String, String)>,
+}
+
+impl ServerSpec {
+    fn parse(spec: &str) -> ServerSpec {
+        let mut parts = spec.split(',').filter(|p| !p.is_empty());
+        let (label, path) = match parts.next() {
+            Some(first) => match first.split_once('=') {
+                Some((label, path)) => (label.to_owned(), path.to_owned()),
+                None => (first.to_owned(), first.to_owned()),
+            },
+            None => ("this build".to_owned(), String::new()),
+        };
+        let mut server = ServerSpec {
+            label,
+            path: if path.is_empty() || path == "." {
+                env!("CARGO_BIN_EXE_registrar").to_owned()
+            } else {
+                path
+            },
+            metrics: true,
+            pool: None,
+            env: Vec::new(),
+        };
+        for part in parts {
+            let (key, value) = part.split_once('=').expect("--server …,KEY=VALUE");
+            match key {
+                "metrics" => server.metrics = value != "off",
+                "pool" => server.pool = Some(value.parse().expect("pool=N")),
+                _ => server.env.push((key.to_owned(), value.to_owned())),
+            }
+        }
+        server
+    }
 }
 
 /// What one request got and how long it took.
@@ -361,6 +454,7 @@ fn free_port() -> u16 {
 struct Server {
     child: Child,
     base_url: String,
+    metrics_url: Option<String>,
 }
 
 impl Drop for Server {
@@ -370,25 +464,40 @@ impl Drop for Server {
     }
 }
 
-async fn start_server(url: &str, pool: u32) -> Server {
+async fn start_server(url: &str, spec: &ServerSpec, pool: u32) -> Server {
     let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_registrar"))
-        .args([
-            "serve",
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-            "--db-pool-size",
-            &pool.to_string(),
-        ])
-        .env("DATABASE_URL", url)
-        .env("RUST_LOG", "warn")
+    let mut command = Command::new(&spec.path);
+    command.args([
+        "serve",
+        "--bind",
+        &format!("127.0.0.1:{port}"),
+        "--db-pool-size",
+        &spec.pool.unwrap_or(pool).to_string(),
+    ]);
+    let metrics_url = spec.metrics.then(|| {
+        let port = free_port();
+        command.args(["--metrics-bind", &format!("127.0.0.1:{port}")]);
+        format!("http://127.0.0.1:{port}")
+    });
+    command.env("DATABASE_URL", url).env("RUST_LOG", "warn");
+    for (name, value) in &spec.env {
+        command.env(name, value);
+    }
+    // Its log goes to a file, as a deployment's would (`RUST_LOG=info` via
+    // `--server-env` measures the line per request).
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench");
+    std::fs::create_dir_all(&dir).expect("target/bench");
+    let log = std::fs::File::create(dir.join(format!("server-{port}.log")))
+        .expect("target/bench/server-PORT.log");
+    let child = command
         .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
+        .stderr(log)
         .spawn()
         .expect("the registrar binary starts");
     let server = Server {
         child,
         base_url: format!("http://127.0.0.1:{port}"),
+        metrics_url,
     };
     let probe = Browser::new(&server.base_url);
     for _ in 0..300 {
@@ -447,15 +556,31 @@ async fn main() {
         .expect("ids");
     let hot = ids[max_clients];
 
-    let server = start_server(&database.url, options.pool).await;
-    let pid = server.child.id();
-    let mut browsers = Vec::new();
-    for i in 0..max_clients {
-        let browser = Browser::new(&server.base_url);
-        let answer = browser.sign_in(&format!("bench-{i}"), PASSWORD).await;
-        assert_eq!(answer.status, StatusCode::SEE_OTHER, "sign-in of bench-{i}");
-        browsers.push(browser);
+    if options.trace_sql && options.backend == Backend::Postgres {
+        let name = database.url.rsplit('/').next().unwrap_or_default();
+        sea_orm::ConnectionTrait::execute_unprepared(
+            &db,
+            &format!("ALTER DATABASE \"{name}\" SET log_statement = 'all'"),
+        )
+        .await
+        .expect("log_statement");
+        println!("every statement on {name} goes to the PostgreSQL log");
     }
+    let mut contestants = Vec::new();
+    for spec in &options.servers {
+        let server = start_server(&database.url, spec, options.pool).await;
+        println!("server \"{}\": {spec:?}", spec.label);
+        let mut browsers = Vec::new();
+        for i in 0..max_clients {
+            let browser = Browser::new(&server.base_url);
+            let answer = browser.sign_in(&format!("bench-{i}"), PASSWORD).await;
+            assert_eq!(answer.status, StatusCode::SEE_OTHER, "sign-in of bench-{i}");
+            browsers.push(browser);
+        }
+        contestants.push((spec.label.clone(), server, browsers));
+    }
+    // (clients, workload, server) → (requests/s, commits/s, server CPU µs per request)
+    let mut results: Vec<(usize, &'static str, String, f64, f64, f64)> = Vec::new();
 
     let mut json = String::from("{\"runs\":[");
     let mut first = true;
@@ -464,13 +589,44 @@ async fn main() {
         println!(
             "\n--- {clients} client(s) --- raw ceiling (edit transaction, no HTTP): {raw_rate:.0} commits/s ({raw_commits} commits)"
         );
-        for workload in Workload::ALL {
+        let mut peers = String::new();
+        if options.pgbench && options.backend == Backend::Postgres {
+            for script in PGBENCH_SCRIPTS {
+                let session = pgbench_session(&db).await;
+                let tps = pgbench(
+                    &database.url,
+                    script,
+                    &session,
+                    &ids,
+                    clients,
+                    options.seconds,
+                );
+                println!("    pgbench {:<28} {tps:>7.0} tps", script.0);
+                let _ = write!(peers, ",\"pgbench_{}\":{tps:.1}", script.0);
+            }
+        }
+        for (workload, round, (label, server, browsers)) in options
+            .workloads
+            .iter()
+            .flat_map(|&w| (0..options.rounds).map(move |r| (w, r)))
+            // Each round starts with the next server, so that a load that
+            // drifts during a round does not always favour the same one.
+            .flat_map(|(w, r)| {
+                let all = &contestants;
+                (0..all.len()).map(move |k| (w, r, &all[(k + r) % all.len()]))
+            })
+        {
+            let pid = server.child.id();
+            if contestants.len() > 1 || options.rounds > 1 {
+                println!("[{label}, round {}]", round + 1);
+            }
             let before: HashMap<i64, i64> = versions(&db).await;
             let database_process = match options.backend {
                 Backend::Postgres => "postgres",
                 Backend::MySql => "mariadbd",
                 Backend::Sqlite => "",
             };
+            let scraped_before = scrape(server).await;
             let cpu_before = (
                 cpu_seconds(pid),
                 cpu_of_all(database_process),
@@ -500,6 +656,7 @@ async fn main() {
                 cpu_of_all(database_process) - cpu_before.1,
                 cpu_seconds(std::process::id()) - cpu_before.2,
             );
+            let scraped_after = scrape(server).await;
             let after = versions(&db).await;
             let mut lost = 0_i64;
             for (id, saves) in &samples.saves {
@@ -537,6 +694,33 @@ async fn main() {
                 cpu.1,
                 cpu.2
             );
+            let per = |seconds: f64, n: u64| {
+                if n == 0 {
+                    0.0
+                } else {
+                    seconds * 1e6 / n as f64
+                }
+            };
+            let requests = samples.requests();
+            results.push((
+                clients,
+                workload.name(),
+                label.clone(),
+                rate,
+                commit_rate,
+                per(cpu.0, requests),
+            ));
+            println!(
+                "    CPU per request: server {:.0} µs, database {:.0} µs; per commit: server {:.0} µs, database {:.0} µs",
+                per(cpu.0, requests),
+                per(cpu.1, requests),
+                per(cpu.0, commits),
+                per(cpu.1, commits),
+            );
+            let server_view = match (&scraped_before, &scraped_after) {
+                (Some(before), Some(after)) => server_view(before, after),
+                _ => String::new(),
+            };
             let mut kinds = String::new();
             for (kind, times) in &mut samples.latencies {
                 times.sort();
@@ -566,9 +750,11 @@ async fn main() {
                 .collect();
             let _ = write!(
                 json,
-                "{}{{\"clients\":{clients},\"workload\":\"{}\",\"requests_per_s\":{rate:.1},\"commits_per_s\":{commit_rate:.1},\"raw_commits_per_s\":{raw_rate:.1},\"ratio_to_raw\":{ratio:.3},\"lost_updates\":{lost},\"server_rss_mib\":{rss:.1},\"server_peak_rss_mib\":{peak:.1},\"cpu_s\":{{\"server\":{:.2},\"database\":{:.2},\"load_generator\":{:.2}}},\"statuses\":{{{}}},\"latency_ms\":{{{kinds}}}}}",
+                "{}{{\"clients\":{clients},\"server\":\"{label}\",\"round\":{round},\"workload\":\"{}\"{peers}{server_view},\"cpu_us_per_request\":{{\"server\":{:.1},\"database\":{:.1}}},\"requests_per_s\":{rate:.1},\"commits_per_s\":{commit_rate:.1},\"raw_commits_per_s\":{raw_rate:.1},\"ratio_to_raw\":{ratio:.3},\"lost_updates\":{lost},\"server_rss_mib\":{rss:.1},\"server_peak_rss_mib\":{peak:.1},\"cpu_s\":{{\"server\":{:.2},\"database\":{:.2},\"load_generator\":{:.2}}},\"statuses\":{{{}}},\"latency_ms\":{{{kinds}}}}}",
                 if first { "" } else { "," },
                 workload.name(),
+                per(cpu.0, requests),
+                per(cpu.1, requests),
                 cpu.0,
                 cpu.1,
                 cpu.2,
@@ -578,8 +764,14 @@ async fn main() {
         }
     }
     json.push(']');
+    summarise(
+        &results,
+        &contestants.iter().map(|c| c.0.clone()).collect::<Vec<_>>(),
+    );
 
     if options.soak > 0 {
+        let (_, server, browsers) = &contestants[0];
+        let pid = server.child.id();
         println!(
             "\n--- soak: edit-spread, 16 clients, {} s; server RSS every 10 s ---",
             options.soak
@@ -629,7 +821,47 @@ async fn main() {
     ));
     std::fs::write(&file, json).expect("writing the results");
     println!("\nwritten to {}", file.display());
-    drop(server);
+    drop(contestants);
+}
+
+/// With several servers or rounds: each server's median per workload, and
+/// its ratio to the first server's, all from the same run.
+fn summarise(results: &[(usize, &'static str, String, f64, f64, f64)], labels: &[String]) {
+    let rounds = results.len() / labels.len().max(1);
+    if labels.len() < 2 && rounds < 2 {
+        return;
+    }
+    let median = |mut values: Vec<f64>| {
+        values.sort_by(f64::total_cmp);
+        values.get(values.len() / 2).copied().unwrap_or(0.0)
+    };
+    println!(
+        "\n--- medians over the rounds (ratio to \"{}\") ---",
+        labels[0]
+    );
+    let mut keys: Vec<(usize, &str)> = results.iter().map(|r| (r.0, r.1)).collect();
+    keys.dedup();
+    keys.sort();
+    keys.dedup();
+    for (clients, workload) in keys {
+        let mut first: Option<(f64, f64, f64)> = None;
+        for label in labels {
+            let mine: Vec<_> = results
+                .iter()
+                .filter(|r| r.0 == clients && r.1 == workload && &r.2 == label)
+                .collect();
+            let rate = median(mine.iter().map(|r| r.3).collect());
+            let commits = median(mine.iter().map(|r| r.4).collect());
+            let cpu = median(mine.iter().map(|r| r.5).collect());
+            let base = *first.get_or_insert((rate, commits, cpu));
+            println!(
+                "{clients:>3} {workload:<12} {label:<24} {rate:>7.0} req/s ({:.2}) {commits:>7.0} commits/s ({:.2})  server CPU {cpu:>5.0} µs/request ({:.2})",
+                rate / base.0.max(1e-9),
+                commits / base.1.max(1e-9),
+                cpu / base.2.max(1e-9),
+            );
+        }
+    }
 }
 
 async fn versions(db: &DatabaseConnection) -> HashMap<i64, i64> {
@@ -645,4 +877,191 @@ async fn versions(db: &DatabaseConnection) -> HashMap<i64, i64> {
         .expect("versions")
         .into_iter()
         .collect()
+}
+
+/// `/metrics` of the server, when it serves it.
+async fn scrape(server: &Server) -> Option<Scrape> {
+    let url = server.metrics_url.as_deref()?;
+    let page = Browser::new(url).try_get("/metrics").await.ok()?;
+    (page.status == StatusCode::OK).then(|| Scrape::new(page.body))
+}
+
+/// What the server counted between two scrapes, printed; returned as JSON
+/// fields (each starting with a comma).
+fn server_view(before: &Scrape, after: &Scrape) -> String {
+    use registrar::metrics::{POOL_CONNECTIONS, REQUEST_SECONDS, REQUESTS, STATEMENT_SECONDS};
+    let delta = |name: &str, labels: &[(&str, &str)]| {
+        after.value(name, labels) - before.value(name, labels)
+    };
+    let requests = delta(REQUESTS, &[]);
+    let statements = delta(&format!("{STATEMENT_SECONDS}_count"), &[]);
+    let statement_ms = delta(&format!("{STATEMENT_SECONDS}_sum"), &[]) * 1000.0;
+    let mut json = format!(
+        ",\"server\":{{\"requests\":{requests},\"statements_per_request\":{:.2},\"statement_mean_ms\":{:.3}",
+        statements / requests.max(1.0),
+        statement_ms / statements.max(1.0),
+    );
+    println!(
+        "    server's view: {requests:.0} requests, {:.2} statements each, mean statement {:.3} ms (as the server waits for it, pool wait included); pool in use at the end {:.0}",
+        statements / requests.max(1.0),
+        statement_ms / statements.max(1.0),
+        after.value(POOL_CONNECTIONS, &[("state", "in_use")]),
+    );
+    for (method, route) in [
+        ("POST", "/students/{id}"),
+        ("GET", "/students/{id}/edit"),
+        ("GET", "/students"),
+        ("GET", "/students/{id}"),
+    ] {
+        let labels = [("method", method), ("route", route)];
+        let count = delta(&format!("{REQUEST_SECONDS}_count"), &labels);
+        if count < 1.0 {
+            continue;
+        }
+        let mean = delta(&format!("{REQUEST_SECONDS}_sum"), &labels) / count * 1000.0;
+        let buckets: Vec<(f64, f64)> = after
+            .samples()
+            .into_iter()
+            .filter(|s| {
+                s.name == format!("{REQUEST_SECONDS}_bucket")
+                    && labels
+                        .iter()
+                        .all(|(k, v)| s.labels.iter().any(|(sk, sv)| sk == k && sv == v))
+            })
+            .filter_map(|s| {
+                let le = s.labels.iter().find(|(k, _)| k == "le")?.1.clone();
+                let le: f64 = if le == "+Inf" {
+                    f64::INFINITY
+                } else {
+                    le.parse().ok()?
+                };
+                let mut wanted: Vec<(&str, &str)> = labels.to_vec();
+                let le_text = s.labels.iter().find(|(k, _)| k == "le")?.1.clone();
+                wanted.push(("le", &le_text));
+                let was = before.value(&s.name, &wanted);
+                Some((le, s.value - was))
+            })
+            .collect();
+        let p99 = bucket_quantile(buckets, 0.99) * 1000.0;
+        println!(
+            "    server's {method} {route}: n={count:.0}, mean {mean:.2} ms, p99 ≤ {p99:.1} ms (bucket bound)"
+        );
+        let _ = write!(
+            json,
+            ",\"{method} {route}\":{{\"n\":{count},\"mean_ms\":{mean:.3},\"p99_bucket_ms\":{p99:.1}}}"
+        );
+    }
+    json.push('}');
+    json
+}
+
+/// The upper bound of the bucket holding quantile `q` (cumulative counts).
+fn bucket_quantile(mut buckets: Vec<(f64, f64)>, q: f64) -> f64 {
+    buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let total = buckets.last().map_or(0.0, |b| b.1);
+    buckets
+        .iter()
+        .find(|(_, count)| *count >= q * total)
+        .map_or(0.0, |(le, _)| *le)
+}
+
+/// pgbench's scripts (`benches/pgbench/NAME.sql`): the statements of a
+/// save as registrar sends them, and variants with some folded together.
+const PGBENCH_SCRIPTS: [(&str, &str); 6] = [
+    (
+        "edit-transaction",
+        include_str!("pgbench/edit-transaction.sql"),
+    ),
+    ("save-as-sent", include_str!("pgbench/save-as-sent.sql")),
+    ("save-role-once", include_str!("pgbench/save-role-once.sql")),
+    (
+        "save-presence-inside",
+        include_str!("pgbench/save-presence-inside.sql"),
+    ),
+    (
+        "save-revision-folded",
+        include_str!("pgbench/save-revision-folded.sql"),
+    ),
+    (
+        "save-all-folded",
+        include_str!("pgbench/save-all-folded.sql"),
+    ),
+];
+
+/// What pgbench's scripts need: a live session of `bench-0` and its
+/// account (`-D` variables).
+struct PgbenchSession {
+    token: String,
+    registrar_id: i64,
+}
+
+async fn pgbench_session(db: &DatabaseConnection) -> PgbenchSession {
+    use sea_orm::{ConnectionTrait, Statement};
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT s.token_hash, r.id FROM sessions s JOIN registrars r ON r.id = s.registrar_id \
+             WHERE r.username_key = 'bench-0' LIMIT 1",
+        ))
+        .await
+        .expect("a session of bench-0")
+        .expect("bench-0 signed in");
+    PgbenchSession {
+        token: row.try_get_by_index(0).expect("token_hash"),
+        registrar_id: row.try_get_by_index(1).expect("id"),
+    }
+}
+
+/// Runs one pgbench script with `clients` clients (each on its own
+/// student, `:client_id` from the first of `ids`) for `seconds`; its tps.
+fn pgbench(
+    url: &str,
+    script: (&str, &str),
+    session: &PgbenchSession,
+    ids: &[i64],
+    clients: usize,
+    seconds: u64,
+) -> f64 {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench");
+    std::fs::create_dir_all(&dir).expect("target/bench");
+    let file = dir.join(format!("pgbench-{}.sql", script.0));
+    std::fs::write(&file, script.1).expect("writing the script");
+    let output = Command::new("pgbench")
+        .args([
+            "-n",
+            // Named statements, prepared once per connection, as sqlx does.
+            "-M",
+            "prepared",
+            "-c",
+            &clients.to_string(),
+            "-j",
+            "1",
+            "-T",
+            &seconds.to_string(),
+            "-D",
+            &format!("first={}", ids[0]),
+            "-D",
+            &format!("token={}", session.token),
+            "-D",
+            "username=bench-0",
+            "-D",
+            &format!("registrar_id={}", session.registrar_id),
+            "-f",
+        ])
+        .arg(&file)
+        .arg(url)
+        .output()
+        .expect("pgbench runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        eprintln!(
+            "pgbench failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    text.lines()
+        .find(|l| l.starts_with("tps = "))
+        .and_then(|l| l.split_whitespace().nth(2))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
 }
