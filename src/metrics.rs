@@ -28,13 +28,15 @@ use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{
     Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
 };
-use sea_orm::{DatabaseConnection, DbBackend};
+use sea_orm::{ActiveEnum, DatabaseConnection, DbBackend};
+
+use crate::db::entities::revision::Action;
 
 /// Every request answered, by method, route pattern and status.
 pub const REQUESTS: &str = "registrar_http_requests_total";
 /// How long each took (seconds, from the request's head to its answer's).
 pub const REQUEST_SECONDS: &str = "registrar_http_request_duration_seconds";
-/// Changes committed, by action (`edit`, `create`, `delete`, …).
+/// Changes committed, by the revision's word (`updated`, `created`, …).
 pub const SAVES: &str = "registrar_saves_total";
 /// Answers `409 Conflict`: a stale form, a record deleted meanwhile.
 pub const CONFLICTS: &str = "registrar_conflicts_total";
@@ -227,10 +229,16 @@ pub async fn scrape(State((metrics, db)): State<(Arc<Metrics>, DatabaseConnectio
         .into_response()
 }
 
-/// A change committed (`action`: `edit`, `create`, `delete`, `restore`,
-/// `undelete`, `import`).
-pub fn record_save(action: &'static str) {
-    ::metrics::counter!(SAVES, "action" => action).increment(1);
+/// `changes` committed changes of one kind, labelled with the revision's
+/// word (`created`, `updated`, `deleted`, `imported`, `restored`,
+/// `undeleted`).
+pub fn record_saves(action: Action, changes: u64) {
+    ::metrics::counter!(SAVES, "action" => action.to_value()).increment(changes);
+}
+
+/// One committed change of kind `action`.
+pub fn record_save(action: Action) {
+    record_saves(action, 1);
 }
 
 /// A transaction tried again because the database cluster asked (a

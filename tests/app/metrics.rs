@@ -91,8 +91,8 @@ async fn a_save_a_conflict_and_a_failed_sign_in_are_counted_by_route_pattern(bac
         &[("route", "/students/{id}"), ("le", "0.005")]
     ));
 
-    assert_eq!(scrape.value(SAVES, &[("action", "create")]), 1.0);
-    assert_eq!(scrape.value(SAVES, &[("action", "edit")]), 1.0);
+    assert_eq!(scrape.value(SAVES, &[("action", "created")]), 1.0);
+    assert_eq!(scrape.value(SAVES, &[("action", "updated")]), 1.0);
     assert_eq!(scrape.value(CONFLICTS, &[]), 1.0);
     assert_eq!(scrape.value(BUSY, &[]), 0.0);
     assert_eq!(scrape.value(SIGN_IN_FAILURES, &[]), 1.0);
@@ -155,7 +155,7 @@ async fn a_held_record_and_a_throttled_sign_in_are_counted(backend: Backend) {
         scrape.value(REQUESTS, &[("route", "/students/{id}"), ("status", "503")]),
         1.0
     );
-    assert_eq!(scrape.value(SAVES, &[("action", "edit")]), 0.0);
+    assert_eq!(scrape.value(SAVES, &[("action", "updated")]), 0.0);
     assert_eq!(scrape.value(SIGN_IN_FAILURES, &[]), 2.0);
     assert_eq!(scrape.value(SIGN_IN_THROTTLED, &[]), 1.0);
     assert_eq!(

@@ -25,7 +25,7 @@ use crate::students::form::{
 use crate::students::paths;
 use crate::students::restore::{self, RestoreOutcome, UndeleteOutcome};
 use crate::students::store::conflicts::RejectedSubmission;
-use crate::students::store::{Attempt, Student, revisions};
+use crate::students::store::{Action, Attempt, Student, revisions};
 use crate::views::{Layout, render};
 
 /// `POST /students/{id}/restore`: the values of version `revision` as the
@@ -51,7 +51,7 @@ pub async fn restore(
     .await?;
     match outcome {
         RestoreOutcome::Restored { from } => {
-            crate::metrics::record_save("restore");
+            crate::metrics::record_save(Action::Restored);
             presence::store::clear(&state.db, registrar.id, id.0).await;
             Ok(see_other_with(&paths::student(id.0), Flash::Restored(from)))
         }
@@ -189,7 +189,7 @@ pub async fn undelete(
         restore::undelete(&state.db, id.0, seen_version, &reason, registrar.username()).await?;
     let current = match outcome {
         UndeleteOutcome::Undeleted => {
-            crate::metrics::record_save("undelete");
+            crate::metrics::record_save(Action::Undeleted);
             return Ok(see_other_with(&paths::student(id.0), Flash::Undeleted));
         }
         UndeleteOutcome::Invalid {

@@ -26,7 +26,7 @@ use crate::students::form::{
 use crate::students::paths;
 use crate::students::protocol::{self, DeleteOutcome, EditOutcome, ProtocolError};
 use crate::students::store::conflicts::{self, RejectedSubmission};
-use crate::students::store::{Attempt, Student, revisions};
+use crate::students::store::{Action, Attempt, Student, revisions};
 use crate::views::{Layout, isolated, render};
 
 /// `POST /students`
@@ -55,7 +55,7 @@ pub async fn create(
     .await
     {
         Ok(id) => {
-            metrics::record_save("create");
+            metrics::record_save(Action::Created);
             Ok(see_other_with(&paths::student(id), Flash::Created))
         }
         Err(ProtocolError::Busy(err)) => {
@@ -175,7 +175,7 @@ pub async fn update(
     let location = paths::student(id.0);
     match outcome {
         EditOutcome::Saved => {
-            metrics::record_save("edit");
+            metrics::record_save(Action::Updated);
             presence::store::clear(&state.db, registrar.id, id.0).await;
             Ok(see_other_with(&location, Flash::Saved))
         }
@@ -272,7 +272,7 @@ pub async fn delete(
         match protocol::delete(&state.db, id.0, seen_version, &reason, registrar.username()).await?
         {
             DeleteOutcome::Deleted => {
-                metrics::record_save("delete");
+                metrics::record_save(Action::Deleted);
                 presence::store::clear(&state.db, registrar.id, id.0).await;
                 return Ok(see_other_with(paths::LIST, Flash::Deleted));
             }
