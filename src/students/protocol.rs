@@ -149,10 +149,15 @@ async fn edit_once(
     let txn = begin_write(db).await?;
     let current = locked(&txn, id).await?;
     may_write(&txn, registrar).await?;
-    if already_committed(&txn, submission).await?.is_some() {
-        txn.rollback().await?;
-        return Ok(EditOutcome::Saved);
-    }
+    let submission = match already_committed(&txn, submission).await? {
+        Some(committed) if committed.student_id == id => {
+            txn.rollback().await?;
+            return Ok(EditOutcome::Saved);
+        }
+        // An id another record's save used is no id of this form's.
+        Some(_) => None,
+        None => submission,
+    };
     let parsed = form.parse_edit(&current);
     let outcome = match judge(current, seen_version, parsed, reason) {
         Judgement::Write(current, fields, reason) => {

@@ -44,7 +44,9 @@ pub async fn create(
             return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
-    let again = || FormPage::create(form.clone(), FieldErrors::default());
+    let again = || {
+        FormPage::create(form.clone(), FieldErrors::default()).with_submission(submission.clone())
+    };
     match protocol::create(
         &state.db,
         &fields,
@@ -56,7 +58,7 @@ pub async fn create(
         Ok(id) => Ok(see_other_with(&paths::student(id), Flash::Created)),
         Err(ProtocolError::Busy(err)) => {
             tracing::warn!(error = %err, "create refused: database busy");
-            busy(again().with_submission(submission), &registrar)
+            busy(again(), &registrar)
         }
         Err(ProtocolError::CommitUnknown(err)) => {
             tracing::warn!(error = %err, "create: the connection was lost during COMMIT");
@@ -65,10 +67,8 @@ pub async fn create(
                     &paths::student(c.student_id),
                     Flash::Created,
                 )),
-                CutCommit::NotCommitted => busy(again().with_submission(submission), &registrar),
-                CutCommit::Unknown => {
-                    outcome_unknown(again().with_submission(submission), &registrar)
-                }
+                CutCommit::NotCommitted => busy(again(), &registrar),
+                CutCommit::Unknown => outcome_unknown(again(), &registrar),
             }
         }
         Err(other) => Err(other.into()),
