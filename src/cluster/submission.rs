@@ -2,9 +2,10 @@
 //! carries a random `submission` id in a hidden field, and the revision the
 //! change commits stores it (unique). So:
 //!
-//! - a form sent again whose submission already committed (a retry, a
-//!   resubmit after an "outcome unknown" page) answers "saved" and writes
-//!   nothing: no submission is applied twice;
+//! - a form sent again, with the same values, whose submission already
+//!   committed (a retry, a resubmit after an "outcome unknown" page) answers
+//!   "saved" and writes nothing: no submission is applied twice. The same
+//!   id with other values is another change, judged by its version;
 //! - when the connection dropped during `COMMIT`, registrar looks the id up
 //!   once the database answers again, and tells the registrar the truth.
 
@@ -66,12 +67,16 @@ impl std::fmt::Display for Submission {
     }
 }
 
-/// What a committed submission made.
+/// What a committed submission made: the revision's student, version,
+/// action and values.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Committed {
     pub student_id: i64,
     pub version: i64,
     pub action: revision::Action,
+    pub name: String,
+    pub address: String,
+    pub gpa_hundredths: i16,
 }
 
 /// The change `submission` committed, if it did.
@@ -87,6 +92,9 @@ pub async fn committed(
             student_id: revision.student_id,
             version: revision.version,
             action: revision.action,
+            name: revision.name,
+            address: revision.address,
+            gpa_hundredths: revision.gpa_hundredths,
         }))
 }
 

@@ -13,6 +13,7 @@ use crate::cluster::submission::{self, Submission};
 use super::form::StudentForm;
 use super::store::{self, Action, Author, Student};
 use crate::auth::roles::{self, Role, WriteRefused};
+use crate::db::entities::student::gpa_column;
 use crate::db::{self, begin_write, now};
 use crate::domain::{FieldErrors, Reason, StudentFields};
 use crate::error::AppError;
@@ -149,10 +150,15 @@ async fn edit_once(
     let txn = begin_write(db).await?;
     let current = locked(&txn, id).await?;
     may_write(&txn, registrar).await?;
-    if already_committed(&txn, submission).await?.is_some() {
-        txn.rollback().await?;
-        return Ok(EditOutcome::Saved);
-    }
+    let submission = match already_committed(&txn, submission).await? {
+        Some(committed) if committed.student_id == id && is_replay(&committed, form) => {
+            txn.rollback().await?;
+            return Ok(EditOutcome::Saved);
+        }
+        // The id with other values (or another record's) is another change.
+        Some(_) => None,
+        None => submission,
+    };
     let parsed = form.parse_edit(&current);
     let outcome = match judge(current, seen_version, parsed, reason) {
         Judgement::Write(current, fields, reason) => {
@@ -312,13 +318,29 @@ async fn create_once(
 ) -> Result<i64, ProtocolError> {
     let txn = begin_write(db).await?;
     may_write(&txn, registrar).await?;
-    if let Some(committed) = already_committed(&txn, submission).await? {
-        txn.rollback().await?;
-        return Ok(committed.student_id);
-    }
+    let submission = match already_committed(&txn, submission).await? {
+        Some(committed) if committed.action == Action::Created && is_same(&committed, fields) => {
+            txn.rollback().await?;
+            return Ok(committed.student_id);
+        }
+        Some(_) => None,
+        None => submission,
+    };
     let student = store::insert(&txn, fields, registrar, now(), submission).await?;
     commit(txn).await?;
     Ok(student.id)
+}
+
+/// Whether `form` sends again the values `committed` wrote: the same
+/// submission, not another change made with its id.
+fn is_replay(committed: &submission::Committed, form: &StudentForm) -> bool {
+    form.parse().is_ok_and(|fields| is_same(committed, &fields))
+}
+
+fn is_same(committed: &submission::Committed, fields: &StudentFields) -> bool {
+    committed.name == fields.name.as_str()
+        && committed.address == fields.address.as_str()
+        && committed.gpa_hundredths == gpa_column(fields.gpa)
 }
 
 /// What `submission` committed earlier, if it did: a form sent again is

@@ -16,6 +16,7 @@ mod concurrency;
 mod conflicts;
 mod connections;
 mod ephemeral;
+mod failures;
 mod fuzz;
 mod history;
 mod history_browser;

@@ -44,6 +44,15 @@ async fn an_edit_form_sent_twice_is_saved_once(backend: Backend) {
     let again = form.submit(&browser).await;
     again.assert_redirect_to(&format!("/students/{id}"));
 
+    // The same id with other values is another change: judged by its
+    // version, stale.
+    let mut changed = form.clone();
+    changed.set("gpa", "1.5");
+    changed
+        .submit(&browser)
+        .await
+        .assert_status(StatusCode::CONFLICT);
+
     let student = db_checks::student(&app.db, id).await;
     assert_eq!(student.version, 2, "{}: applied once", backend.name());
     assert_eq!(db_checks::revisions(&app.db, id, Action::Updated).await, 1);
@@ -88,6 +97,12 @@ async fn a_create_form_sent_twice_creates_one_student(backend: Backend) {
     again.assert_status(StatusCode::SEE_OTHER);
     assert_eq!(first.location(), again.location(), "{}", backend.name());
     assert_eq!(db_checks::student_count(&app.db).await, 1);
+    // The same id with other values is another student.
+    form.set("name", "Grace Hopper");
+    form.submit(&browser)
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(db_checks::student_count(&app.db).await, 2);
 }
 
 async fn a_malformed_submission_id_is_refused_and_changes_nothing(backend: Backend) {

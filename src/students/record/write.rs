@@ -45,7 +45,9 @@ pub async fn create(
             return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
-    let again = || FormPage::create(form.clone(), FieldErrors::default());
+    let again = || {
+        FormPage::create(form.clone(), FieldErrors::default()).with_submission(submission.clone())
+    };
     match protocol::create(
         &state.db,
         &fields,
@@ -60,7 +62,7 @@ pub async fn create(
         }
         Err(ProtocolError::Busy(err)) => {
             tracing::warn!(error = %err, "create refused: database busy");
-            busy(again().with_submission(submission), &registrar)
+            busy(again(), &registrar)
         }
         Err(ProtocolError::CommitUnknown(err)) => {
             tracing::warn!(error = %err, "create: the connection was lost during COMMIT");
@@ -69,10 +71,8 @@ pub async fn create(
                     &paths::student(c.student_id),
                     Flash::Created,
                 )),
-                CutCommit::NotCommitted => busy(again().with_submission(submission), &registrar),
-                CutCommit::Unknown => {
-                    outcome_unknown(again().with_submission(submission), &registrar)
-                }
+                CutCommit::NotCommitted => busy(again(), &registrar),
+                CutCommit::Unknown => outcome_unknown(again(), &registrar),
             }
         }
         Err(other) => Err(other.into()),
