@@ -247,10 +247,7 @@ async fn write_batch(
         at: now(),
         reason: None,
     };
-    let mut decided = Vec::with_capacity(rows.len());
-    for row in rows {
-        decided.push(apply(&txn, row, &locked, &author).await?);
-    }
+    let decided = apply_all(&txn, rows, &locked, &author).await?;
     record_results(&txn, &import.id, &decided).await?;
     txn.commit().await?;
     Ok(Some(renewed))
@@ -313,17 +310,70 @@ fn fields_of(row: &StoredRow) -> Option<StudentFields> {
     .ok()
 }
 
-/// Decides `row` under the lock and writes it when it is clean.
+/// A row decided under the lock, or a clean update still to write.
+enum Applied {
+    Done(Decided),
+    Update(Student, StudentFields),
+}
+
+/// Decides every row of `rows` under the lock and writes the clean ones:
+/// the updates all together through the guarded update (an `imported`
+/// revision each); an update whose guard matched nothing is refused.
+async fn apply_all(
+    txn: &DatabaseTransaction,
+    rows: &[StoredRow],
+    locked: &HashMap<i64, Student>,
+    author: &Author<'_>,
+) -> Result<Vec<Decided>, DbErr> {
+    let mut applied = Vec::with_capacity(rows.len());
+    for row in rows {
+        applied.push(apply(txn, row, locked, author).await?);
+    }
+    let updates: Vec<(&Student, &StudentFields)> = applied
+        .iter()
+        .filter_map(|a| match a {
+            Applied::Update(current, fields) => Some((current, fields)),
+            Applied::Done(_) => None,
+        })
+        .collect();
+    let written = students::update_many_guarded(txn, &updates, Action::Imported, author).await?;
+    let mut decided = Vec::with_capacity(rows.len());
+    for (row, applied) in rows.iter().zip(applied) {
+        decided.push(match applied {
+            Applied::Done(d) => d,
+            Applied::Update(current, _) if written.contains(&current.id) => Decided {
+                seq: row.seq,
+                result: RowResult::Written,
+                version: Some(current.version + 1),
+            },
+            Applied::Update(current, _) => {
+                keep_refused(txn, row, &current, author.registrar).await?;
+                Decided {
+                    seq: row.seq,
+                    result: RowResult::Refused,
+                    version: Some(current.version),
+                }
+            }
+        });
+    }
+    Ok(decided)
+}
+
+/// Decides `row` under the lock: creates, unchanged and refused rows are
+/// done here; a clean update is left for [`apply_all`] to write with the
+/// others of its transaction.
 async fn apply(
     txn: &DatabaseTransaction,
     row: &StoredRow,
     locked: &HashMap<i64, Student>,
     author: &Author<'_>,
-) -> Result<Decided, DbErr> {
-    let refused = |version| Decided {
-        seq: row.seq,
-        result: RowResult::Refused,
-        version,
+) -> Result<Applied, DbErr> {
+    let refused = |version| {
+        Applied::Done(Decided {
+            seq: row.seq,
+            result: RowResult::Refused,
+            version,
+        })
     };
     let Some(fields) = fields_of(row) else {
         return Ok(refused(None));
@@ -332,11 +382,11 @@ async fn apply(
         let created =
             students::insert_as(txn, &fields, Action::Imported, author.registrar, author.at)
                 .await?;
-        return Ok(Decided {
+        return Ok(Applied::Done(Decided {
             seq: row.seq,
             result: RowResult::Written,
             version: Some(created.version),
-        });
+        }));
     };
     let current = locked.get(&id);
     let at_version = match (current, row.version) {
@@ -349,21 +399,12 @@ async fn apply(
         return Ok(refused(None));
     };
     match classify::judge(&fields, row.version, Some(current), at_version.as_ref()) {
-        RowOutcome::Unchanged => Ok(Decided {
+        RowOutcome::Unchanged => Ok(Applied::Done(Decided {
             seq: row.seq,
             result: RowResult::Unchanged,
             version: Some(current.version),
-        }),
-        RowOutcome::Update
-            if students::update_guarded(txn, current, &fields, Action::Imported, author)
-                .await? =>
-        {
-            Ok(Decided {
-                seq: row.seq,
-                result: RowResult::Written,
-                version: Some(current.version + 1),
-            })
-        }
+        })),
+        RowOutcome::Update => Ok(Applied::Update(current.clone(), fields)),
         _ => {
             keep_refused(txn, row, current, author.registrar).await?;
             Ok(refused(Some(current.version)))
@@ -526,10 +567,7 @@ async fn try_all(
         at: now(),
         reason: None,
     };
-    let mut decided = Vec::with_capacity(rows.len());
-    for row in rows {
-        decided.push(apply(&txn, row, &locked, &author).await?);
-    }
+    let decided = apply_all(&txn, rows, &locked, &author).await?;
     if decided.iter().any(|d| d.result == RowResult::Refused) {
         // The conflict entries written above go with the rollback; the
         // caller keeps them again on their own.

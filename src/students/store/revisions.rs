@@ -35,6 +35,33 @@ pub async fn insert(
     Ok(())
 }
 
+/// Records each of `students` (as it is after its change) as a revision of
+/// `action` with no reason, in one statement.
+pub async fn insert_many(
+    txn: &DatabaseTransaction,
+    students: &[Student],
+    action: Action,
+) -> Result<(), DbErr> {
+    if students.is_empty() {
+        return Ok(());
+    }
+    revision::Entity::insert_many(students.iter().map(|student| revision::ActiveModel {
+        id: NotSet,
+        student_id: Set(student.id),
+        version: Set(student.version),
+        action: Set(action),
+        name: Set(student.name.clone()),
+        address: Set(student.address.clone()),
+        gpa_hundredths: Set(student.gpa_hundredths),
+        registrar: Set(student.updated_by.clone()),
+        at: Set(student.updated_at),
+        reason: Set(None),
+    }))
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
+
 /// One page of a student's revisions, newest first, plus the revision just
 /// older than the page (when there is one) so the oldest can show its diff.
 pub async fn page(
