@@ -24,6 +24,7 @@ use sea_orm::{
 use super::classify;
 use super::store::{self, Import, StoredRow};
 use crate::auth::roles::{self, Role, WriteRefused};
+use crate::cluster::{Failure, HasFailure, retry};
 use crate::db::entities::import::{self, ImportState};
 use crate::db::entities::import_row::{self, RowOutcome, RowResult};
 use crate::db::entities::student;
@@ -42,9 +43,12 @@ pub const ALL_OR_NOTHING_ROWS: i64 = 5_000;
 pub const LEASE: chrono::Duration = chrono::Duration::seconds(30);
 /// How often each instance looks for jobs whose instance stopped.
 pub const RESUME_EVERY: Duration = Duration::from_secs(2);
-/// Attempts of one batch that failed for a passing reason (a deadlock
-/// victim, a lock wait that ran out) before the job is marked failed.
+/// Runs of one batch while the database is away (a node lost, a failover,
+/// a lock wait that ran out) before the job is marked failed; the pause
+/// grows by [`AWAY_PAUSE`] each time (10 s in all). Aborts are retried by
+/// the cluster wrapper inside each run.
 const ATTEMPTS: u32 = 5;
+const AWAY_PAUSE: Duration = Duration::from_secs(1);
 
 /// Why a confirm cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -156,16 +160,17 @@ async fn run_to_end(
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match write_batch(db, &import, &rows, *lease).await {
+            let (import, rows, held) = (&import, &rows, *lease);
+            match retry::write("import batch", || write_batch(db, import, rows, held)).await {
                 Ok(Some(renewed)) => {
                     *lease = renewed;
                     break;
                 }
                 Ok(None) => return Ok(Finish::TakenOver),
                 Err(BatchError::Refused(refused)) => return Ok(Finish::Failed(why(&refused))),
-                Err(BatchError::Database(err)) if is_passing(&err) && attempt < ATTEMPTS => {
-                    tracing::warn!(import = %id, error = %err, attempt, "CSV import batch retried");
-                    tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
+                Err(BatchError::Database(err)) if outlasted(&err) && attempt < ATTEMPTS => {
+                    tracing::warn!(import = %id, error = %err, attempt, "CSV import batch: the database is away; trying again");
+                    tokio::time::sleep(AWAY_PAUSE * attempt).await;
                 }
                 Err(BatchError::Database(err)) => return Err(err),
             }
@@ -187,14 +192,22 @@ fn why(refused: &WriteRefused) -> String {
     }
 }
 
-/// A database error that may pass: the same transaction again may succeed.
-fn is_passing(err: &DbErr) -> bool {
-    if crate::db::is_unavailable(err) {
-        return true;
+/// An error a background job waits out (a node lost, a failover) rather
+/// than failing on; aborts were already retried by [`retry::write`]. Running
+/// a batch again after a cut commit is safe: if it did commit, its lease was
+/// renewed with it, so the next run finds the lease moved and stops, and
+/// the job is resumed from its recorded results.
+fn outlasted(err: &DbErr) -> bool {
+    matches!(err.failure(), Failure::Unavailable | Failure::CommitUnknown)
+}
+
+impl HasFailure for BatchError {
+    fn failure(&self) -> Failure {
+        match self {
+            BatchError::Database(err) => err.failure(),
+            BatchError::Refused(_) => Failure::Other,
+        }
     }
-    let text = err.to_string();
-    // PostgreSQL: deadlock detected, serialization failure.
-    text.contains("40P01") || text.contains("40001") || text.contains("deadlock")
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -248,13 +261,20 @@ async fn write_batch(
         reason: None,
         submission: None,
     };
-    let mut decided = Vec::with_capacity(rows.len());
-    for row in rows {
-        decided.push(apply(&txn, row, &locked, &author).await?);
-    }
+    let decided = apply_all(&txn, rows, &locked, &author).await?;
     record_results(&txn, &import.id, &decided).await?;
     txn.commit().await?;
+    count_written(&decided);
     Ok(Some(renewed))
+}
+
+/// Counts the rows a committed transaction wrote in the metrics.
+fn count_written(decided: &[Decided]) {
+    let written = decided
+        .iter()
+        .filter(|d| d.result == RowResult::Written)
+        .count();
+    crate::metrics::record_saves(Action::Imported, written as u64);
 }
 
 /// Moves the lease on, if `lease` is still the job's: the job's row is
@@ -314,17 +334,70 @@ fn fields_of(row: &StoredRow) -> Option<StudentFields> {
     .ok()
 }
 
-/// Decides `row` under the lock and writes it when it is clean.
+/// A row decided under the lock, or a clean update still to write.
+enum Applied {
+    Done(Decided),
+    Update(Student, StudentFields),
+}
+
+/// Decides every row of `rows` under the lock and writes the clean ones:
+/// the updates all together through the guarded update (an `imported`
+/// revision each); an update whose guard matched nothing is refused.
+async fn apply_all(
+    txn: &DatabaseTransaction,
+    rows: &[StoredRow],
+    locked: &HashMap<i64, Student>,
+    author: &Author<'_>,
+) -> Result<Vec<Decided>, DbErr> {
+    let mut applied = Vec::with_capacity(rows.len());
+    for row in rows {
+        applied.push(apply(txn, row, locked, author).await?);
+    }
+    let updates: Vec<(&Student, &StudentFields)> = applied
+        .iter()
+        .filter_map(|a| match a {
+            Applied::Update(current, fields) => Some((current, fields)),
+            Applied::Done(_) => None,
+        })
+        .collect();
+    let written = students::update_many_guarded(txn, &updates, Action::Imported, author).await?;
+    let mut decided = Vec::with_capacity(rows.len());
+    for (row, applied) in rows.iter().zip(applied) {
+        decided.push(match applied {
+            Applied::Done(d) => d,
+            Applied::Update(current, _) if written.contains(&current.id) => Decided {
+                seq: row.seq,
+                result: RowResult::Written,
+                version: Some(current.version + 1),
+            },
+            Applied::Update(current, _) => {
+                keep_refused(txn, row, &current, author.registrar).await?;
+                Decided {
+                    seq: row.seq,
+                    result: RowResult::Refused,
+                    version: Some(current.version),
+                }
+            }
+        });
+    }
+    Ok(decided)
+}
+
+/// Decides `row` under the lock: creates, unchanged and refused rows are
+/// done here; a clean update is left for [`apply_all`] to write with the
+/// others of its transaction.
 async fn apply(
     txn: &DatabaseTransaction,
     row: &StoredRow,
     locked: &HashMap<i64, Student>,
     author: &Author<'_>,
-) -> Result<Decided, DbErr> {
-    let refused = |version| Decided {
-        seq: row.seq,
-        result: RowResult::Refused,
-        version,
+) -> Result<Applied, DbErr> {
+    let refused = |version| {
+        Applied::Done(Decided {
+            seq: row.seq,
+            result: RowResult::Refused,
+            version,
+        })
     };
     let Some(fields) = fields_of(row) else {
         return Ok(refused(None));
@@ -339,11 +412,11 @@ async fn apply(
             None,
         )
         .await?;
-        return Ok(Decided {
+        return Ok(Applied::Done(Decided {
             seq: row.seq,
             result: RowResult::Written,
             version: Some(created.version),
-        });
+        }));
     };
     let current = locked.get(&id);
     let at_version = match (current, row.version) {
@@ -356,21 +429,12 @@ async fn apply(
         return Ok(refused(None));
     };
     match classify::judge(&fields, row.version, Some(current), at_version.as_ref()) {
-        RowOutcome::Unchanged => Ok(Decided {
+        RowOutcome::Unchanged => Ok(Applied::Done(Decided {
             seq: row.seq,
             result: RowResult::Unchanged,
             version: Some(current.version),
-        }),
-        RowOutcome::Update
-            if students::update_guarded(txn, current, &fields, Action::Imported, author)
-                .await? =>
-        {
-            Ok(Decided {
-                seq: row.seq,
-                result: RowResult::Written,
-                version: Some(current.version + 1),
-            })
-        }
+        })),
+        RowOutcome::Update => Ok(Applied::Update(current.clone(), fields)),
         _ => {
             keep_refused(txn, row, current, author.registrar).await?;
             Ok(refused(Some(current.version)))
@@ -474,15 +538,17 @@ async fn all_or_nothing(
     let mut attempt = 0;
     let decided = loop {
         attempt += 1;
-        match try_all(db, import, &rows, *lease).await {
+        let (rows, held) = (&rows, *lease);
+        match retry::write("import all or nothing", || try_all(db, import, rows, held)).await {
             Ok(Some((decided, renewed))) => {
                 *lease = renewed;
                 break decided;
             }
             Ok(None) => return Ok(Finish::TakenOver),
             Err(BatchError::Refused(refused)) => return Ok(Finish::Failed(why(&refused))),
-            Err(BatchError::Database(err)) if is_passing(&err) && attempt < ATTEMPTS => {
-                tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
+            Err(BatchError::Database(err)) if outlasted(&err) && attempt < ATTEMPTS => {
+                tracing::warn!(import = %import.id, error = %err, attempt, "CSV import: the database is away; trying again");
+                tokio::time::sleep(AWAY_PAUSE * attempt).await;
             }
             Err(BatchError::Database(err)) => return Err(err),
         }
@@ -534,10 +600,7 @@ async fn try_all(
         reason: None,
         submission: None,
     };
-    let mut decided = Vec::with_capacity(rows.len());
-    for row in rows {
-        decided.push(apply(&txn, row, &locked, &author).await?);
-    }
+    let decided = apply_all(&txn, rows, &locked, &author).await?;
     if decided.iter().any(|d| d.result == RowResult::Refused) {
         // The conflict entries written above go with the rollback; the
         // caller keeps them again on their own.
@@ -546,6 +609,7 @@ async fn try_all(
     }
     record_results(&txn, &import.id, &decided).await?;
     txn.commit().await?;
+    count_written(&decided);
     Ok(Some((decided, renewed)))
 }
 

@@ -20,7 +20,40 @@ pub async fn insert(
     reason: Option<&Reason>,
     submission: Option<&Submission>,
 ) -> Result<(), DbErr> {
-    revision::Entity::insert(revision::ActiveModel {
+    revision::Entity::insert(model(student, action, reason, submission))
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}
+
+/// Records each of `students` (as it is after its change) as a revision of
+/// `action` with no reason, in one statement.
+pub async fn insert_many(
+    txn: &DatabaseTransaction,
+    students: &[Student],
+    action: Action,
+) -> Result<(), DbErr> {
+    if students.is_empty() {
+        return Ok(());
+    }
+    revision::Entity::insert_many(
+        students
+            .iter()
+            .map(|student| model(student, action, None, None)),
+    )
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
+
+/// The revision of `student` as it is after a change of `action`.
+fn model(
+    student: &Student,
+    action: Action,
+    reason: Option<&Reason>,
+    submission: Option<&Submission>,
+) -> revision::ActiveModel {
+    revision::ActiveModel {
         id: NotSet,
         student_id: Set(student.id),
         version: Set(student.version),
@@ -32,10 +65,7 @@ pub async fn insert(
         at: Set(student.updated_at),
         reason: Set(reason.map(|r| r.to_string())),
         submission: Set(submission.map(|s| s.as_str().to_owned())),
-    })
-    .exec_without_returning(txn)
-    .await?;
-    Ok(())
+    }
 }
 
 /// One page of a student's revisions, newest first, plus the revision just
