@@ -248,6 +248,37 @@ async fn write_batch(
     rows: &[StoredRow],
     lease: DateTime<Utc>,
 ) -> Result<Option<DateTime<Utc>>, BatchError> {
+    let Some(Decision {
+        txn,
+        renewed,
+        decided,
+    }) = decide(db, import, rows, lease).await?
+    else {
+        return Ok(None);
+    };
+    record_results(&txn, &import.id, &decided).await?;
+    txn.commit().await?;
+    count_written(&decided);
+    Ok(Some(renewed))
+}
+
+/// `rows` decided under their locks, in a transaction still open.
+struct Decision {
+    txn: DatabaseTransaction,
+    renewed: DateTime<Utc>,
+    decided: Vec<Decided>,
+}
+
+/// Opens a batch's transaction: renews the job's lease (`None`, with the
+/// transaction rolled back, when another instance holds it), re-checks the
+/// uploader, locks the rows' students in id order and decides (and writes)
+/// each row under the lock.
+async fn decide(
+    db: &DatabaseConnection,
+    import: &Import,
+    rows: &[StoredRow],
+    lease: DateTime<Utc>,
+) -> Result<Option<Decision>, BatchError> {
     let txn = begin_write(db).await?;
     let Some(renewed) = renew(&txn, &import.id, lease).await? else {
         txn.rollback().await?;
@@ -262,10 +293,11 @@ async fn write_batch(
         submission: None,
     };
     let decided = apply_all(&txn, rows, &locked, &author).await?;
-    record_results(&txn, &import.id, &decided).await?;
-    txn.commit().await?;
-    count_written(&decided);
-    Ok(Some(renewed))
+    Ok(Some(Decision {
+        txn,
+        renewed,
+        decided,
+    }))
 }
 
 /// Counts the rows a committed transaction wrote in the metrics.
@@ -587,20 +619,14 @@ async fn try_all(
     rows: &[StoredRow],
     lease: DateTime<Utc>,
 ) -> Result<Option<(Vec<Decided>, DateTime<Utc>)>, BatchError> {
-    let txn = begin_write(db).await?;
-    let Some(renewed) = renew(&txn, &import.id, lease).await? else {
-        txn.rollback().await?;
+    let Some(Decision {
+        txn,
+        renewed,
+        decided,
+    }) = decide(db, import, rows, lease).await?
+    else {
         return Ok(None);
     };
-    roles::recheck_named(&txn, &import.registrar, Role::Registrar).await?;
-    let locked = lock_in_id_order(&txn, rows).await?;
-    let author = Author {
-        registrar: &import.registrar,
-        at: now(),
-        reason: None,
-        submission: None,
-    };
-    let decided = apply_all(&txn, rows, &locked, &author).await?;
     if decided.iter().any(|d| d.result == RowResult::Refused) {
         // The conflict entries written above go with the rollback; the
         // caller keeps them again on their own.
