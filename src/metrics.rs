@@ -229,16 +229,10 @@ pub async fn scrape(State((metrics, db)): State<(Arc<Metrics>, DatabaseConnectio
         .into_response()
 }
 
-/// `changes` committed changes of one kind, labelled with the revision's
-/// word (`created`, `updated`, `deleted`, `imported`, `restored`,
-/// `undeleted`).
-pub fn record_saves(action: Action, changes: u64) {
-    ::metrics::counter!(SAVES, "action" => action.to_value()).increment(changes);
-}
-
-/// One committed change of kind `action`.
+/// One committed change, labelled with its revision's word (`created`,
+/// `updated`, `deleted`, `restored`, `undeleted`).
 pub fn record_save(action: Action) {
-    record_saves(action, 1);
+    ::metrics::counter!(SAVES, "action" => action.to_value()).increment(1);
 }
 
 /// A transaction tried again because the database cluster asked (a

@@ -258,7 +258,6 @@ async fn write_batch(
     };
     record_results(&txn, &import.id, &decided).await?;
     txn.commit().await?;
-    count_written(&decided);
     Ok(Some(renewed))
 }
 
@@ -298,15 +297,6 @@ async fn decide(
         renewed,
         decided,
     }))
-}
-
-/// Counts the rows a committed transaction wrote in the metrics.
-fn count_written(decided: &[Decided]) {
-    let written = decided
-        .iter()
-        .filter(|d| d.result == RowResult::Written)
-        .count();
-    crate::metrics::record_saves(Action::Imported, written as u64);
 }
 
 /// Moves the lease on, if `lease` is still the job's: the job's row is
@@ -635,7 +625,6 @@ async fn try_all(
     }
     record_results(&txn, &import.id, &decided).await?;
     txn.commit().await?;
-    count_written(&decided);
     Ok(Some((decided, renewed)))
 }
 
