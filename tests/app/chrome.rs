@@ -5,6 +5,7 @@
 //! `REGISTRAR_REQUIRE_BROWSER=1`, where that is a failure.
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -65,6 +66,9 @@ impl Chrome {
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            // Its own process group, which the browsers it starts join: a
+            // session a test never closed dies with it (see Drop).
+            .process_group(0)
             .spawn()
             .expect("chromedriver starts");
         let chrome = Chrome {
@@ -129,6 +133,10 @@ impl Chrome {
 
 impl Drop for Chrome {
     fn drop(&mut self) {
+        // The whole group: chromedriver and every browser it started.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
         for profile in &self.profiles {

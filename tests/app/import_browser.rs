@@ -143,6 +143,7 @@ async fn a_registrar_imports_a_changed_export_and_downloads_the_refused_rows() {
     assert!(csv.contains("Charles Babbage,1 Dorset St,3.40"), "{csv}");
     assert_eq!(db_checks::student(&app.db, ada).await.version, 2);
     assert_eq!(db_checks::student(&app.db, charles).await.version, 2);
+    client.close().await.ok();
     assert!(
         preview_violations.is_empty() && result_violations.is_empty(),
         "axe-core: preview {preview_violations:?}, result {result_violations:?}"
