@@ -15,7 +15,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::proxy::{CommitTrap, Proxy};
 use crate::resilience::server_address;
-use crate::upgrades::{insert, migrate_to_before};
+use crate::upgrades::{insert, migrate_to_before, old_account, old_student};
 use crate::{db_checks, on_every_backend, spawn_app};
 
 on_every_backend!(
@@ -127,33 +127,8 @@ async fn the_submissions_migration_upgrades_a_populated_database(backend: Backen
         .expect("connect");
     migrate_to_before(&db, "m20261202_000005_submissions").await;
     let at = Utc.with_ymd_and_hms(2026, 12, 1, 9, 30, 0).unwrap();
-    insert(
-        &db,
-        "registrars",
-        &[
-            ("username", "ada".into()),
-            ("username_key", "ada".into()),
-            ("password_hash", "$argon2id$v=19$m=19456,t=2,p=1$x$y".into()),
-            ("created_at", at.into()),
-            ("role", "registrar".into()),
-        ],
-    )
-    .await;
-    insert(
-        &db,
-        "students",
-        &[
-            ("name", "Grace".into()),
-            ("address", "1 Main St".into()),
-            ("gpa_hundredths", 300i16.into()),
-            ("search_key", "grace\n1 main st".into()),
-            ("version", 1i64.into()),
-            ("created_at", at.into()),
-            ("updated_at", at.into()),
-            ("updated_by", "ada".into()),
-        ],
-    )
-    .await;
+    old_account(&db, at, Some("registrar")).await;
+    old_student(&db, "1 Main St", 300, 1, at).await;
     let id = db_checks::student_of_any(&db).await;
     insert(
         &db,

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use chrono::{TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use migrations::{Migrator, MigratorTrait};
 use registrar::db::entities::{conflict, registrar as account, revision, student};
 use registrar::presence;
@@ -54,32 +54,8 @@ async fn the_history_migration_upgrades_a_populated_database(backend: Backend) {
     // The previous release's data: a student at version 2, its two
     // revisions, a refused submission and the account that made them.
     let at = Utc.with_ymd_and_hms(2026, 11, 20, 9, 30, 0).unwrap();
-    insert(
-        &db,
-        "registrars",
-        &[
-            ("username", "ada".into()),
-            ("username_key", "ada".into()),
-            ("password_hash", "$argon2id$v=19$m=19456,t=2,p=1$x$y".into()),
-            ("created_at", at.into()),
-        ],
-    )
-    .await;
-    insert(
-        &db,
-        "students",
-        &[
-            ("name", "Grace".into()),
-            ("address", "2 High St".into()),
-            ("gpa_hundredths", 390i16.into()),
-            ("search_key", "grace\n2 high st".into()),
-            ("version", 2i64.into()),
-            ("created_at", at.into()),
-            ("updated_at", at.into()),
-            ("updated_by", "ada".into()),
-        ],
-    )
-    .await;
+    old_account(&db, at, None).await;
+    old_student(&db, "2 High St", 390, 2, at).await;
     let id = student::Entity::find()
         .one(&db)
         .await
@@ -209,33 +185,8 @@ async fn the_import_rows_migration_upgrades_a_populated_database(backend: Backen
     // The previous release's data: an account, a student at version 1 and
     // an upload waiting for its confirm, kept as the raw file.
     let at = Utc.with_ymd_and_hms(2026, 11, 30, 9, 30, 0).unwrap();
-    insert(
-        &db,
-        "registrars",
-        &[
-            ("username", "ada".into()),
-            ("username_key", "ada".into()),
-            ("password_hash", "$argon2id$v=19$m=19456,t=2,p=1$x$y".into()),
-            ("created_at", at.into()),
-            ("role", "registrar".into()),
-        ],
-    )
-    .await;
-    insert(
-        &db,
-        "students",
-        &[
-            ("name", "Grace".into()),
-            ("address", "2 High St".into()),
-            ("gpa_hundredths", 390i16.into()),
-            ("search_key", "grace\n2 high st".into()),
-            ("version", 1i64.into()),
-            ("created_at", at.into()),
-            ("updated_at", at.into()),
-            ("updated_by", "ada".into()),
-        ],
-    )
-    .await;
+    old_account(&db, at, Some("registrar")).await;
+    old_student(&db, "2 High St", 390, 1, at).await;
     insert(
         &db,
         "revisions",
@@ -307,4 +258,48 @@ async fn the_import_rows_migration_upgrades_a_populated_database(backend: Backen
     let grace = store::find(&db, 1).await.expect("query").expect("student");
     assert_eq!((grace.address.as_str(), grace.version), ("3 New Rd", 2));
     db.close().await.expect("close");
+}
+
+/// Ada's account as a previous release stored it (`role` exists from the
+/// office migration on).
+pub async fn old_account(db: &DatabaseConnection, at: DateTime<Utc>, role: Option<&str>) {
+    let mut row: Vec<(&str, sea_orm::Value)> = vec![
+        ("username", "ada".into()),
+        ("username_key", "ada".into()),
+        ("password_hash", "$argon2id$v=19$m=19456,t=2,p=1$x$y".into()),
+        ("created_at", at.into()),
+    ];
+    if let Some(role) = role {
+        row.push(("role", role.into()));
+    }
+    insert(db, "registrars", &row).await;
+}
+
+/// Grace at `address`, as a previous release stored her, last changed by
+/// Ada at `at`.
+pub async fn old_student(
+    db: &DatabaseConnection,
+    address: &str,
+    gpa_hundredths: i16,
+    version: i64,
+    at: DateTime<Utc>,
+) {
+    insert(
+        db,
+        "students",
+        &[
+            ("name", "Grace".into()),
+            ("address", address.into()),
+            ("gpa_hundredths", gpa_hundredths.into()),
+            (
+                "search_key",
+                format!("grace\n{}", address.to_lowercase()).into(),
+            ),
+            ("version", version.into()),
+            ("created_at", at.into()),
+            ("updated_at", at.into()),
+            ("updated_by", "ada".into()),
+        ],
+    )
+    .await;
 }
