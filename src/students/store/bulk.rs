@@ -1,12 +1,16 @@
-//! Inserting many students at once (demo data): multi-row
-//! inserts with ids reserved up front, each student with its version-1
-//! revision, the live count moved once.
+//! Writing many students at once: inserts (demo data, an import's
+//! creates) as multi-row statements with ids reserved up front, each
+//! student with its version-1 revision, the live count moved once; and an
+//! import's guarded updates, a few hundred rows to a statement.
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Query, SimpleExpr};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, Statement};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, Statement, Value};
 
-use super::Action;
+use super::{Action, Author, Student};
 use crate::db::entities::student::gpa_column;
 use crate::db::entities::{revision, student};
 use crate::domain::StudentFields;
@@ -122,4 +126,152 @@ async fn reserve_ids(txn: &DatabaseTransaction, count: usize) -> Result<Vec<i64>
         .transpose()?
         .unwrap_or(0);
     Ok((highest + 1..=highest + count).collect())
+}
+
+/// Rows per statement of [`update`]: 6 values a row.
+pub const UPDATES_PER_STATEMENT: usize = 500;
+
+/// The values [`update`] joins, one row per student.
+const COLUMNS: [&str; 6] = ["id", "version", "name", "address", "gpa", "search_key"];
+
+/// Writes each `(current, fields)` as version `current.version + 1` by the
+/// author, guarded row by row exactly as a single save is: a row is written
+/// only where `id = current.id AND version = current.version` and it is not
+/// deleted. Returns the ids written. At most [`UPDATES_PER_STATEMENT`] rows;
+/// the caller holds their locks and writes their revisions.
+///
+/// PostgreSQL and SQLite join the values and return the rows written
+/// (`UPDATE … FROM v … RETURNING id`). MariaDB has no `RETURNING` on an
+/// update: a join with the values, and when it changed fewer rows than it
+/// was given, the versions read back (under the caller's locks a version
+/// one past `current.version` is this statement's).
+pub async fn update(
+    txn: &DatabaseTransaction,
+    rows: &[(&Student, &StudentFields)],
+    author: &Author<'_>,
+) -> Result<HashSet<i64>, DbErr> {
+    if rows.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let backend = txn.get_database_backend();
+    let mut sql = String::with_capacity(160 + rows.len() * 40);
+    let mut values: Vec<Value> = Vec::with_capacity(2 + rows.len() * 6);
+    // A placeholder for `value`; on PostgreSQL typed as `cast` (a value in
+    // `VALUES` has no column to take its type from).
+    let param = |values: &mut Vec<Value>, sql: &mut String, value: Value, cast: &str| {
+        values.push(value);
+        match backend {
+            DbBackend::Postgres if cast.is_empty() => {
+                let _ = write!(sql, "${}", values.len());
+            }
+            DbBackend::Postgres => {
+                let _ = write!(sql, "${}::{cast}", values.len());
+            }
+            _ => sql.push('?'),
+        }
+    };
+    let row_values = |(current, fields): &(&Student, &StudentFields)| -> [(Value, &str); 6] {
+        [
+            (current.id.into(), "bigint"),
+            (current.version.into(), "bigint"),
+            (fields.name.to_string().into(), "text"),
+            (fields.address.to_string().into(), "text"),
+            (gpa_column(fields.gpa).into(), "smallint"),
+            (fields.search_key().into(), "text"),
+        ]
+    };
+    if backend == DbBackend::MySql {
+        sql.push_str("UPDATE students AS s JOIN (");
+        for (i, row) in rows.iter().enumerate() {
+            sql.push_str(if i == 0 {
+                "SELECT "
+            } else {
+                " UNION ALL SELECT "
+            });
+            for (j, (value, cast)) in row_values(row).into_iter().enumerate() {
+                if j > 0 {
+                    sql.push_str(", ");
+                }
+                param(&mut values, &mut sql, value, cast);
+                if i == 0 {
+                    let _ = write!(sql, " AS {}", COLUMNS[j]);
+                }
+            }
+        }
+        sql.push_str(
+            ") AS v ON s.id = v.id AND s.version = v.version \
+             SET s.name = v.name, s.address = v.address, s.gpa_hundredths = v.gpa, \
+             s.search_key = v.search_key, s.version = s.version + 1, s.updated_at = ",
+        );
+    } else {
+        let _ = write!(sql, "WITH v ({}) AS (VALUES ", COLUMNS.join(", "));
+        for (i, row) in rows.iter().enumerate() {
+            sql.push_str(if i == 0 { "(" } else { ", (" });
+            for (j, (value, cast)) in row_values(row).into_iter().enumerate() {
+                if j > 0 {
+                    sql.push_str(", ");
+                }
+                param(&mut values, &mut sql, value, cast);
+            }
+            sql.push(')');
+        }
+        sql.push_str(
+            ") UPDATE students SET name = v.name, address = v.address, gpa_hundredths = v.gpa, \
+             search_key = v.search_key, version = students.version + 1, updated_at = ",
+        );
+    }
+    param(&mut values, &mut sql, author.at.into(), "");
+    sql.push_str(if backend == DbBackend::MySql {
+        ", s.updated_by = "
+    } else {
+        ", updated_by = "
+    });
+    param(&mut values, &mut sql, author.registrar.into(), "");
+    if backend == DbBackend::MySql {
+        sql.push_str(" WHERE s.deleted_at IS NULL");
+        let changed = txn
+            .execute_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await?
+            .rows_affected();
+        if changed == rows.len() as u64 {
+            return Ok(rows.iter().map(|(current, _)| current.id).collect());
+        }
+        return written_by_version(txn, rows).await;
+    }
+    sql.push_str(
+        " FROM v WHERE students.id = v.id AND students.version = v.version \
+         AND students.deleted_at IS NULL RETURNING students.id",
+    );
+    let returned = txn
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
+    returned
+        .iter()
+        .map(|row| row.try_get::<i64>("", "id"))
+        .collect()
+}
+
+/// The ids of `rows` now one version past the one they were read at.
+async fn written_by_version(
+    txn: &DatabaseTransaction,
+    rows: &[(&Student, &StudentFields)],
+) -> Result<HashSet<i64>, DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    let now: Vec<(i64, i64)> = student::Entity::find()
+        .select_only()
+        .column(student::Column::Id)
+        .column(student::Column::Version)
+        .filter(student::Column::Id.is_in(rows.iter().map(|(current, _)| current.id)))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let read_at: std::collections::HashMap<i64, i64> = rows
+        .iter()
+        .map(|(current, _)| (current.id, current.version))
+        .collect();
+    Ok(now
+        .into_iter()
+        .filter(|(id, version)| read_at.get(id).is_some_and(|read| read + 1 == *version))
+        .map(|(id, _)| id)
+        .collect())
 }

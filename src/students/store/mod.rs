@@ -6,7 +6,7 @@
 //! - [`revisions`]: the revision rows every committed change writes, and
 //!   the queries of a student's or a registrar's history;
 //! - [`conflicts`]: the refused submissions kept in a student's history;
-//! - [`bulk`]: many students at once (demo data).
+//! - [`bulk`]: many students at once (demo data, an import's batches).
 
 pub mod bulk;
 pub mod conflicts;
@@ -147,10 +147,10 @@ pub async fn update_guarded(
 
 /// [`update_guarded`] for many students in `txn` (each `(current, fields)`
 /// at `current.version`, locked by the caller), each with its revision of
-/// `action`; returns the ids written. On PostgreSQL one guarded statement
-/// per [`MANY_PER_STATEMENT`] (`UPDATE … FROM (VALUES …) WHERE id = v.id AND
-/// version = v.version`) and one multi-row revision insert; elsewhere one
-/// guarded update each.
+/// `action`; returns the ids written. The guard is the same, written for
+/// [`bulk::UPDATES_PER_STATEMENT`] rows at once (see [`bulk::update`]),
+/// and the revisions go in as one multi-row insert per statement. A change
+/// with a reason (each revision its own) is written one row at a time.
 pub async fn update_many_guarded(
     txn: &DatabaseTransaction,
     rows: &[(&Student, &StudentFields)],
@@ -158,7 +158,7 @@ pub async fn update_many_guarded(
     author: &Author<'_>,
 ) -> Result<std::collections::HashSet<i64>, DbErr> {
     let mut written = std::collections::HashSet::with_capacity(rows.len());
-    if txn.get_database_backend() != sea_orm::DbBackend::Postgres || author.reason.is_some() {
+    if author.reason.is_some() {
         for (current, fields) in rows {
             if update_guarded(txn, current, fields, action, author).await? {
                 written.insert(current.id);
@@ -166,52 +166,8 @@ pub async fn update_many_guarded(
         }
         return Ok(written);
     }
-    for chunk in rows.chunks(MANY_PER_STATEMENT) {
-        let mut sql = String::from(
-            "UPDATE students AS s SET name = v.name, address = v.address, \
-             gpa_hundredths = v.gpa, search_key = v.search_key, version = s.version + 1, \
-             updated_at = $1, updated_by = $2 FROM (VALUES ",
-        );
-        let mut values: Vec<sea_orm::Value> = vec![author.at.into(), author.registrar.into()];
-        for (i, (current, fields)) in chunk.iter().enumerate() {
-            let n = values.len();
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!(
-                "(${}::bigint, ${}::bigint, ${}::text, ${}::text, ${}::smallint, ${}::text)",
-                n + 1,
-                n + 2,
-                n + 3,
-                n + 4,
-                n + 5,
-                n + 6
-            ));
-            values.extend([
-                current.id.into(),
-                current.version.into(),
-                fields.name.to_string().into(),
-                fields.address.to_string().into(),
-                gpa_column(fields.gpa).into(),
-                fields.search_key().into(),
-            ]);
-        }
-        sql.push_str(
-            ") AS v(id, version, name, address, gpa, search_key) \
-             WHERE s.id = v.id AND s.version = v.version AND s.deleted_at IS NULL \
-             RETURNING s.id",
-        );
-        let returned = txn
-            .query_all_raw(sea_orm::Statement::from_sql_and_values(
-                sea_orm::DbBackend::Postgres,
-                sql,
-                values,
-            ))
-            .await?;
-        let mut now_written = Vec::with_capacity(returned.len());
-        for row in returned {
-            now_written.push(row.try_get::<i64>("", "id")?);
-        }
+    for chunk in rows.chunks(bulk::UPDATES_PER_STATEMENT) {
+        let now_written = bulk::update(txn, chunk, author).await?;
         let after: Vec<Student> = chunk
             .iter()
             .filter(|(current, _)| now_written.contains(&current.id))
@@ -228,9 +184,6 @@ pub async fn update_many_guarded(
     }
     Ok(written)
 }
-
-/// Rows per statement of [`update_many_guarded`]: 6 values a row.
-const MANY_PER_STATEMENT: usize = 500;
 
 /// Marks the student deleted as version `current.version + 1` (the row stays,
 /// so its id is never reused and its page can say who deleted it), guarded
