@@ -235,6 +235,27 @@ pub fn record_save(action: Action) {
     ::metrics::counter!(SAVES, "action" => action.to_value()).increment(1);
 }
 
+/// `count` changes of `action` committed at once (an import's batch).
+pub fn record_saves(action: Action, count: u64) {
+    if count > 0 {
+        ::metrics::counter!(SAVES, "action" => action.to_value()).increment(count);
+    }
+}
+
+/// Spawns `future`, counted in `metrics` (the instance's recorder) when
+/// there is one: background work started by a request or by the instance.
+pub fn spawn_counted<F>(metrics: Option<Arc<Metrics>>, future: F) -> tokio::task::JoinHandle<()>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    tokio::spawn(async move {
+        match metrics {
+            Some(metrics) => metrics.scoped(future).await,
+            None => future.await,
+        }
+    })
+}
+
 /// A transaction tried again because the database cluster asked (a
 /// serialization failure, a failover): call once per retry.
 pub fn record_retry() {

@@ -210,10 +210,15 @@ impl Application {
         let state = AppState {
             db: self.db.clone(),
             auth: Arc::new(self.auth),
+            metrics: self
+                .metrics
+                .as_ref()
+                .map(|(_, metrics)| Arc::clone(metrics)),
         };
         let sweeper = tokio::spawn(sweep_periodically(state.clone()));
         let imports = tokio::spawn(crate::students::import::job::resume_periodically(
             self.db.clone(),
+            state.metrics.clone(),
         ));
         let (metrics, metrics_server) = match self.metrics {
             Some((listener, metrics)) => {

@@ -5,9 +5,13 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::AuthPolicy;
+use crate::metrics::Metrics;
 
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
     pub auth: Arc<AuthPolicy>,
+    /// The instance's recorder when `--metrics-bind` is set: work a request
+    /// starts in the background (an import's job) is counted in it too.
+    pub metrics: Option<Arc<Metrics>>,
 }

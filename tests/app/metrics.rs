@@ -107,6 +107,22 @@ async fn a_save_a_conflict_and_a_failed_sign_in_are_counted_by_route_pattern(bac
     let ping = scrape.value(PING_SECONDS, &[]);
     assert!(ping > 0.0 && ping < 5.0, "ping {ping}");
 
+    // An import's rows, written by its background job, count here too.
+    let export = browser.get("/students.csv").await;
+    let upload = browser
+        .upload_csv("students.csv", export.body.replace("1 Main St", "9 New Rd"))
+        .await;
+    upload.assert_status(StatusCode::SEE_OTHER);
+    let path = upload.location().expect("a preview").to_owned();
+    browser
+        .post_with_token(&path, &[])
+        .await
+        .assert_redirect_to(&path);
+    browser.wait_for_import(&path).await;
+    assert_eq!(db_checks::student(&app.db, id).await.address, "9 New Rd");
+    let scrape = app.scrape().await;
+    assert_eq!(scrape.value(SAVES, &[("action", "imported")]), 1.0);
+
     // Another instance on the same database counts only its own.
     let other = app.another_instance().await;
     let other_scrape = other.scrape().await;

@@ -423,7 +423,10 @@ pub async fn confirm(
     match job::start(&state.db, &import, all_or_nothing).await {
         Ok(lease) => {
             tracing::info!(registrar = %registrar.username(), import = %import.id, rows = import.rows, all_or_nothing, "CSV import confirmed");
-            tokio::spawn(job::run(state.db.clone(), import.id.clone(), lease));
+            crate::metrics::spawn_counted(
+                state.metrics.clone(),
+                job::run(state.db.clone(), import.id.clone(), lease),
+            );
             Ok(see_other(&location))
         }
         Err(StartError::NotPending) => Ok(see_other(&location)),

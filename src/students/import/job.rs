@@ -12,6 +12,7 @@
 //! takes at most [`ALL_OR_NOTHING_ROWS`] rows.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -30,6 +31,7 @@ use crate::db::entities::import_row::{self, RowOutcome, RowResult};
 use crate::db::entities::student;
 use crate::db::{begin_write, now};
 use crate::domain::{Field, StudentFields};
+use crate::metrics::{self, Metrics};
 use crate::students::store::conflicts::{self, RejectedSubmission};
 use crate::students::store::{self as students, Action, Attempt, Author, Student, revisions};
 
@@ -146,17 +148,25 @@ async fn run_to_end(
     if import.all_or_nothing {
         return all_or_nothing(db, &import, lease).await;
     }
+    // Batches are written in file order, so the rows still to write are
+    // those after the last batch's: each batch's query starts there rather
+    // than passing every row already written (which made a long import
+    // slow down as it went). The first one, on a resumed job, passes the
+    // rows written before it once.
+    let mut after = -1_i64;
     loop {
         let rows = import_row::Entity::find()
             .filter(import_row::Column::ImportId.eq(id))
+            .filter(import_row::Column::Seq.gt(after))
             .filter(import_row::Column::Result.is_null())
             .order_by_asc(import_row::Column::Seq)
             .limit(BATCH_ROWS)
             .all(db)
             .await?;
-        if rows.is_empty() {
+        let Some(last) = rows.last() else {
             return finish(db, id, *lease).await;
-        }
+        };
+        after = last.seq;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -258,7 +268,16 @@ async fn write_batch(
     };
     record_results(&txn, &import.id, &decided).await?;
     txn.commit().await?;
+    metrics::record_saves(Action::Imported, written(&decided));
     Ok(Some(renewed))
+}
+
+/// How many of `decided` were written.
+fn written(decided: &[Decided]) -> u64 {
+    decided
+        .iter()
+        .filter(|d| d.result == RowResult::Written)
+        .count() as u64
 }
 
 /// `rows` decided under their locks, in a transaction still open.
@@ -625,6 +644,7 @@ async fn try_all(
     }
     record_results(&txn, &import.id, &decided).await?;
     txn.commit().await?;
+    metrics::record_saves(Action::Imported, written(&decided));
     Ok(Some((decided, renewed)))
 }
 
@@ -672,7 +692,10 @@ async fn fail(db: &DatabaseConnection, id: &str, lease: DateTime<Utc>, why: &str
 
 /// Takes over every running job whose lease ran out (its instance stopped,
 /// by SIGTERM or SIGKILL) and runs it here; returns how many.
-pub async fn resume_stalled(db: &DatabaseConnection) -> Result<usize, DbErr> {
+pub async fn resume_stalled(
+    db: &DatabaseConnection,
+    metrics: Option<&Arc<Metrics>>,
+) -> Result<usize, DbErr> {
     let stalled: Vec<(String, Option<DateTime<Utc>>)> = import::Entity::find()
         .select_only()
         .column(import::Column::Id)
@@ -700,7 +723,7 @@ pub async fn resume_stalled(db: &DatabaseConnection) -> Result<usize, DbErr> {
         if take.exec(db).await?.rows_affected == 1 {
             tracing::info!(import = %id, "resuming a CSV import whose instance stopped");
             taken += 1;
-            tokio::spawn(run(db.clone(), id, lease));
+            crate::metrics::spawn_counted(metrics.cloned(), run(db.clone(), id, lease));
         }
     }
     Ok(taken)
@@ -708,11 +731,11 @@ pub async fn resume_stalled(db: &DatabaseConnection) -> Result<usize, DbErr> {
 
 /// Looks for stalled jobs every [`RESUME_EVERY`], for as long as the
 /// instance serves.
-pub async fn resume_periodically(db: DatabaseConnection) {
+pub async fn resume_periodically(db: DatabaseConnection, metrics: Option<Arc<Metrics>>) {
     let mut every = tokio::time::interval(RESUME_EVERY);
     loop {
         every.tick().await;
-        if let Err(err) = resume_stalled(&db).await {
+        if let Err(err) = resume_stalled(&db, metrics.as_ref()).await {
             tracing::warn!(error = %err, "looking for stalled CSV imports failed");
         }
     }
