@@ -183,31 +183,47 @@ pub async fn recheck(
         .lock_shared()
         .one(txn)
         .await?;
+    Ok(judged(account, needed)?.role)
+}
+
+/// The account a write is attributed to, as [`recheck_named`] found it.
+#[derive(Debug, Clone, Copy)]
+pub struct Writer {
+    pub id: i64,
+    pub role: Role,
+}
+
+/// [`recheck`] for the account a write is attributed to, by its username
+/// (the name the write records): one statement, the account read by its
+/// unique username key under the same shared lock.
+pub async fn recheck_named(
+    txn: &impl ConnectionTrait,
+    username: &str,
+    needed: Role,
+) -> Result<Writer, WriteRefused> {
+    let account = registrar::Entity::find()
+        .filter(registrar::Column::UsernameKey.eq(username.to_ascii_lowercase()))
+        .lock_shared()
+        .one(txn)
+        .await?;
+    judged(account, needed)
+}
+
+/// Whether `account` exists, is enabled and has at least `needed`.
+fn judged(account: Option<registrar::Model>, needed: Role) -> Result<Writer, WriteRefused> {
     match account {
         Some(account) if account.disabled_at.is_none() => {
             if account.role >= needed {
-                Ok(account.role)
+                Ok(Writer {
+                    id: account.id,
+                    role: account.role,
+                })
             } else {
                 Err(WriteRefused::Role(account.role))
             }
         }
         _ => Err(WriteRefused::NotEnabled),
     }
-}
-
-/// [`recheck`] for the account a write is attributed to, by its username
-/// (the name the write records).
-pub async fn recheck_named(
-    txn: &impl ConnectionTrait,
-    username: &str,
-    needed: Role,
-) -> Result<Role, WriteRefused> {
-    let account = registrar::Entity::find()
-        .filter(registrar::Column::UsernameKey.eq(username.to_ascii_lowercase()))
-        .one(txn)
-        .await?
-        .ok_or(WriteRefused::NotEnabled)?;
-    recheck(txn, account.id, needed).await
 }
 
 /// Refuses with a `403` page unless `role` is at least `needed` (for

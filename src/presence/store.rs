@@ -124,19 +124,20 @@ async fn upsert(
     }
 }
 
-/// Clears the account's mark on one student: a committed save or delete.
-/// Best effort, like the mark.
-pub async fn clear(db: &impl ConnectionTrait, registrar_id: i64, student_id: i64) {
-    let cleared = retry::write("presence clear", || {
-        presence::Entity::delete_many()
-            .filter(presence::Column::RegistrarId.eq(registrar_id))
-            .filter(presence::Column::StudentId.eq(student_id))
-            .exec(db)
-    })
-    .await;
-    if let Err(err) = cleared {
-        tracing::warn!(error = %err, "could not clear a presence mark");
-    }
+/// Clears the account's mark on one student, in the transaction of the
+/// save, delete or restore that makes it obsolete (it goes with the
+/// commit: no second transaction, no second commit).
+pub async fn clear_in(
+    txn: &impl ConnectionTrait,
+    registrar_id: i64,
+    student_id: i64,
+) -> Result<(), DbErr> {
+    presence::Entity::delete_many()
+        .filter(presence::Column::RegistrarId.eq(registrar_id))
+        .filter(presence::Column::StudentId.eq(student_id))
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 /// Clears every mark of the account: signing out.

@@ -17,6 +17,7 @@ use crate::db::entities::student::gpa_column;
 use crate::db::{self, begin_write, now};
 use crate::domain::{FieldErrors, Reason, StudentFields};
 use crate::error::AppError;
+use crate::presence;
 
 /// Why the protocol could not decide: shared by every path that writes.
 #[derive(Debug, thiserror::Error)]
@@ -132,12 +133,52 @@ pub async fn edit(
     registrar: &str,
     submission: Option<&Submission>,
 ) -> Result<EditOutcome, ProtocolError> {
-    retry::write("edit", || {
-        edit_once(db, id, seen_version, form, reason, registrar, submission)
-    })
-    .await
+    let once = |check| {
+        retry::write("edit", move || {
+            edit_once(
+                db,
+                id,
+                seen_version,
+                form,
+                reason,
+                registrar,
+                submission,
+                check,
+            )
+        })
+    };
+    match once(SubmissionCheck::WhenVersionMoved).await {
+        // The id already went with another change (a client that sends one
+        // id with several forms): judged again as a change of its own.
+        Err(ProtocolError::Database(err)) if submission.is_some() && is_unique_violation(&err) => {
+            once(SubmissionCheck::Always).await
+        }
+        outcome => outcome,
+    }
 }
 
+/// When an edit looks its submission id up among the committed ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SubmissionCheck {
+    /// Only when the record moved past the form's version: a submission
+    /// that committed moved it (to `seen_version + 1`), so a record still at
+    /// the form's version has not seen this submission, and the lookup (a
+    /// round trip) is skipped on every ordinary save. Should the id have
+    /// gone with a change of another record, the revision's unique
+    /// submission refuses the insert and the edit runs again with
+    /// [`SubmissionCheck::Always`].
+    WhenVersionMoved,
+    Always,
+}
+
+fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn edit_once(
     db: &DatabaseConnection,
     id: i64,
@@ -146,11 +187,13 @@ async fn edit_once(
     reason: &ReasonInput,
     registrar: &str,
     submission: Option<&Submission>,
+    check: SubmissionCheck,
 ) -> Result<EditOutcome, ProtocolError> {
     let txn = begin_write(db).await?;
     let current = locked(&txn, id).await?;
-    may_write(&txn, registrar).await?;
-    let submission = match already_committed(&txn, submission).await? {
+    let writer = may_write(&txn, registrar).await?;
+    let unseen = check == SubmissionCheck::WhenVersionMoved && current.version == seen_version;
+    let submission = match already_committed(&txn, submission.filter(|_| !unseen)).await? {
         Some(committed) if committed.student_id == id && is_replay(&committed, form) => {
             txn.rollback().await?;
             return Ok(EditOutcome::Saved);
@@ -169,6 +212,7 @@ async fn edit_once(
                 submission,
             };
             if store::update_guarded(&txn, &current, &fields, Action::Updated, &author).await? {
+                presence::store::clear_in(&txn, writer.id, id).await?;
                 commit(txn).await?;
                 return Ok(EditOutcome::Saved);
             }
@@ -263,7 +307,7 @@ async fn delete_once(
 ) -> Result<DeleteOutcome, ProtocolError> {
     let txn = begin_write(db).await?;
     let current = locked(&txn, id).await?;
-    may_write(&txn, registrar).await?;
+    let writer = may_write(&txn, registrar).await?;
     let outcome = if current.deleted_at.is_some() {
         DeleteOutcome::AlreadyDeleted { current }
     } else if current.version != seen_version {
@@ -285,6 +329,7 @@ async fn delete_once(
     )
     .await?
     {
+        presence::store::clear_in(&txn, writer.id, id).await?;
         commit(txn).await?;
         return Ok(DeleteOutcome::Deleted);
     } else {
@@ -363,9 +408,8 @@ pub type ReasonInput = Result<Option<Reason>, String>;
 pub(super) async fn may_write(
     txn: &DatabaseTransaction,
     registrar: &str,
-) -> Result<(), ProtocolError> {
-    roles::recheck_named(txn, registrar, Role::Registrar).await?;
-    Ok(())
+) -> Result<roles::Writer, ProtocolError> {
+    Ok(roles::recheck_named(txn, registrar, Role::Registrar).await?)
 }
 
 /// The student, locked until `txn` ends.

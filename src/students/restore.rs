@@ -64,7 +64,7 @@ async fn restore_once(
 ) -> Result<RestoreOutcome, ProtocolError> {
     let txn = begin_write(db).await?;
     let current = locked(&txn, id).await?;
-    may_write(&txn, registrar).await?;
+    let writer = may_write(&txn, registrar).await?;
     let outcome = match judge(&txn, current, seen_version, revision, reason).await? {
         Judgement::Write(current, fields, reason) => {
             let author = Author {
@@ -74,6 +74,7 @@ async fn restore_once(
                 submission: None,
             };
             if store::update_guarded(&txn, &current, &fields, Action::Restored, &author).await? {
+                crate::presence::store::clear_in(&txn, writer.id, id).await?;
                 commit(txn).await?;
                 return Ok(RestoreOutcome::Restored { from: revision });
             }

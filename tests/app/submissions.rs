@@ -65,6 +65,19 @@ async fn an_edit_form_sent_twice_is_saved_once(backend: Backend) {
     .expect("the submission is recorded with its revision");
     assert_eq!((committed.student_id, committed.version), (id, 2));
 
+    // The committed id sent with another record's form (a client that
+    // copies one id into every form it posts): a change of its own, saved
+    // by the version rule, the id not recorded twice.
+    let other = app.create_student(&browser, "Bob", "2 Elm St", "3").await;
+    let mut borrowed = app.edit_form(&browser, other, &[("name", "Bob B")]).await;
+    borrowed.set("submission", &id_sent);
+    borrowed
+        .submit(&browser)
+        .await
+        .assert_redirect_to(&format!("/students/{other}"));
+    let bob = db_checks::student(&app.db, other).await;
+    assert_eq!((bob.version, bob.name.as_str()), (2, "Bob B"));
+
     // A form opened afterwards has a fresh id, and a form without one (an
     // older client) is still saved by the version rule alone.
     let next = app

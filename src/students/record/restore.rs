@@ -16,7 +16,6 @@ use crate::http::flash::Flash;
 use crate::http::form::Form;
 use crate::http::path::StudentId;
 use crate::http::redirect::see_other_with;
-use crate::presence;
 use crate::state::AppState;
 use crate::students::conflict::{self, Change};
 use crate::students::form::{
@@ -52,7 +51,6 @@ pub async fn restore(
     match outcome {
         RestoreOutcome::Restored { from } => {
             crate::metrics::record_save(Action::Restored);
-            presence::store::clear(&state.db, registrar.id, id.0).await;
             Ok(see_other_with(&paths::student(id.0), Flash::Restored(from)))
         }
         RestoreOutcome::Unchanged => Ok(see_other_with(&paths::student(id.0), Flash::NoChanges)),

@@ -176,7 +176,6 @@ pub async fn update(
     match outcome {
         EditOutcome::Saved => {
             metrics::record_save(Action::Updated);
-            presence::store::clear(&state.db, registrar.id, id.0).await;
             Ok(see_other_with(&location, Flash::Saved))
         }
         EditOutcome::Unchanged => Ok(see_other_with(&location, Flash::NoChanges)),
@@ -273,7 +272,6 @@ pub async fn delete(
         {
             DeleteOutcome::Deleted => {
                 metrics::record_save(Action::Deleted);
-                presence::store::clear(&state.db, registrar.id, id.0).await;
                 return Ok(see_other_with(paths::LIST, Flash::Deleted));
             }
             DeleteOutcome::Invalid {
