@@ -4,6 +4,9 @@ use std::net::TcpListener;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+use axum::http::StatusCode;
+use registrar::testing::{Browser, PASSWORD, REGISTRAR};
+
 pub struct ServerProcess {
     child: Child,
     pub base_url: String,
@@ -95,6 +98,16 @@ impl ServerProcess {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("registrar did not start answering on port {port}");
+    }
+
+    /// A browser signed in on this process as the kit's registrar.
+    pub async fn signed_in_browser(&self) -> Browser {
+        let browser = Browser::new(&self.base_url);
+        browser
+            .sign_in(REGISTRAR, PASSWORD)
+            .await
+            .assert_status(StatusCode::SEE_OTHER);
+        browser
     }
 
     pub fn pid(&self) -> u32 {

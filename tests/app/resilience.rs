@@ -8,9 +8,7 @@ use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use registrar::db::entities::{revision, student, student_count};
-use registrar::testing::{
-    AppOptions, Backend, Browser, Outcomes, PASSWORD, REGISTRAR, TestApp, concurrently,
-};
+use registrar::testing::{AppOptions, Backend, Browser, Outcomes, TestApp, concurrently};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
     Statement,
@@ -94,16 +92,6 @@ async fn a_save_stuck_behind_a_held_lock_is_answered_busy_with_its_values_kept(b
     assert_eq!(crate::db_checks::student(&app.db, id).await.version, 2);
 }
 
-/// Signs a browser in on a server process.
-async fn signed_in(base_url: &str) -> Browser {
-    let browser = Browser::new(base_url);
-    browser
-        .sign_in(REGISTRAR, PASSWORD)
-        .await
-        .assert_status(StatusCode::SEE_OTHER);
-    browser
-}
-
 async fn a_server_killed_mid_write_leaves_a_consistent_database(backend: Backend) {
     let app = spawn_app!(backend);
     let kit = app.signed_in_browser().await;
@@ -117,7 +105,7 @@ async fn a_server_killed_mid_write_leaves_a_consistent_database(backend: Backend
     let server = ServerProcess::start(app.database_url()).await;
     let mut browsers = Vec::new();
     for _ in &ids {
-        browsers.push(signed_in(&server.base_url).await);
+        browsers.push(server.signed_in_browser().await);
     }
     let writers: Vec<_> = ids
         .iter()
@@ -161,7 +149,7 @@ async fn sigterm_lets_the_request_in_flight_finish_and_exits_zero(backend: Backe
         .create_student(&app.signed_in_browser().await, "Ada", "1 Main St", "3")
         .await;
     let mut server = ServerProcess::start(app.database_url()).await;
-    let browser = signed_in(&server.base_url).await;
+    let browser = server.signed_in_browser().await;
     let path = format!("/students/{id}");
     let mut form = browser.get(&format!("{path}/edit")).await.form(&path);
     form.set("name", "Ada Lovelace");

@@ -16,6 +16,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 use crate::db_checks;
+use crate::process::ServerProcess;
 use crate::{on_every_backend, spawn_app};
 
 on_every_backend!(
@@ -23,6 +24,7 @@ on_every_backend!(
     single_saves_flow_while_an_import_is_written,
     two_overlapping_imports_confirmed_at_once_write_each_row_once,
     a_job_whose_instance_stopped_is_resumed_or_failed,
+    a_job_whose_process_was_killed_or_stopped_is_finished_by_another,
     all_or_nothing_writes_nothing_unless_every_row_is_clean,
     the_upload_limit_is_on_the_file_and_any_byte_is_handled,
     spreadsheet_dialects_are_read_exactly_or_refused_by_line,
@@ -430,6 +432,100 @@ async fn a_job_whose_instance_stopped_is_resumed_or_failed(backend: Backend) {
     assert_eq!(failed.written, 0);
     let stored = students_in_order(&app).await;
     assert!(stored.iter().all(|s| s.gpa_hundredths == 111));
+}
+
+/// The export's header and the rows whose place among them `keep` picks.
+fn rows_where(csv: &str, keep: impl Fn(usize) -> bool) -> String {
+    csv.lines()
+        .enumerate()
+        .filter(|(i, _)| *i == 0 || keep(*i))
+        .map(|(_, line)| format!("{line}\r\n"))
+        .collect()
+}
+
+/// Real processes, really stopped: one registrar process is killed with
+/// SIGKILL and another stopped with SIGTERM, each while writing an import
+/// it was confirmed through. The instance still running takes both over
+/// once their leases run out, and every row is written exactly once.
+async fn a_job_whose_process_was_killed_or_stopped_is_finished_by_another(backend: Backend) {
+    const STUDENTS: usize = 16_000;
+    let app = spawn_app!(backend);
+    demo::fill(&app.db, STUDENTS as u64, 9, false, |_| {})
+        .await
+        .unwrap();
+    let export = app.signed_in_browser().await.get("/students.csv").await;
+    export.assert_status(StatusCode::OK);
+    let file = every_gpa(&export.body, "1.11");
+    let halves = [
+        rows_where(&file, |i| i % 2 == 0),
+        rows_where(&file, |i| i % 2 == 1),
+    ];
+    let mut jobs = Vec::new();
+    for (half, kill) in halves.into_iter().zip([true, false]) {
+        let mut process = ServerProcess::start(app.database_url()).await;
+        let browser = process.signed_in_browser().await;
+        let path = uploaded(&browser, half).await;
+        browser
+            .post_with_token(&path, &[])
+            .await
+            .assert_redirect_to(&path);
+        if kill {
+            process.sigkill();
+        } else {
+            process.sigterm();
+        }
+        assert!(
+            process
+                .exit_status(std::time::Duration::from_secs(20))
+                .await
+                .is_some(),
+            "the process exits"
+        );
+        let id = import_id(&path);
+        let stopped = import_state(&app, &id).await;
+        assert_eq!(stopped.state, ImportState::Running, "stopped mid-job");
+        assert!(
+            stopped.written < (STUDENTS / 2) as i64,
+            "the job must still have rows to write when its process stops: {stopped:?}"
+        );
+        jobs.push(id);
+    }
+    // The test's own instance resumes them: the lease (30 s) runs out.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    for id in &jobs {
+        let done = loop {
+            let state = import_state(&app, id).await;
+            if state.state != ImportState::Running {
+                break state;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "not resumed: {state:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        };
+        assert_eq!(done.state, ImportState::Done, "{done:?}");
+        assert_eq!((done.written, done.refused), ((STUDENTS / 2) as i64, 0));
+    }
+    // Each row exactly once: one imported revision per student, version 2.
+    let imported = revision::Entity::find()
+        .filter(revision::Column::Action.eq(Action::Imported))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(imported, STUDENTS as u64);
+    let not_at_two = student::Entity::find()
+        .filter(student::Column::Version.ne(2))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(not_at_two, 0);
+    let at_new_gpa = student::Entity::find()
+        .filter(student::Column::GpaHundredths.eq(111))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(at_new_gpa, STUDENTS as u64);
 }
 
 async fn all_or_nothing_writes_nothing_unless_every_row_is_clean(backend: Backend) {
