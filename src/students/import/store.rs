@@ -187,7 +187,17 @@ pub async fn mark_duplicates(db: &impl ConnectionTrait, id: &str) -> Result<u64,
 }
 
 /// The checked import, waiting for its confirm.
+///
+/// On PostgreSQL the table's statistics are brought up to date first when
+/// the file was large: a table just filled by one import looks to the
+/// planner like a few rows of many imports, and it then finds a batch's
+/// rows through the import's whole list instead of by `(import_id, seq)`
+/// (measured: 100 rows of a 20,000-row import, 10 ms instead of 0.3 ms, and
+/// worse as the import grows). Autovacuum would get there, a minute later.
 pub async fn finish_checking(db: &impl ConnectionTrait, id: &str, rows: i64) -> Result<(), DbErr> {
+    if rows >= ANALYZE_FROM_ROWS && db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        db.execute_unprepared("ANALYZE import_rows").await?;
+    }
     import::Entity::update_many()
         .col_expr(import::Column::State, Expr::value(ImportState::Pending))
         .col_expr(import::Column::Rows, Expr::value(rows))
@@ -196,6 +206,9 @@ pub async fn finish_checking(db: &impl ConnectionTrait, id: &str, rows: i64) -> 
         .await?;
     Ok(())
 }
+
+/// Rows of a checked file from which [`finish_checking`] analyzes.
+const ANALYZE_FROM_ROWS: i64 = 5_000;
 
 /// The check of import `id` found nothing to import: failed, saying why.
 pub async fn fail_check(db: &impl ConnectionTrait, id: &str, why: &str) -> Result<(), DbErr> {
