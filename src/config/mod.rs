@@ -76,8 +76,11 @@ pub enum Command {
         #[command(flatten)]
         database: DatabaseSettings,
     },
-    /// Create students from a CSV file with columns name, address, gpa:
-    /// all of them, or none if any row is invalid.
+    /// Import a CSV file as the export writes it: rows with an id update
+    /// that student at the row's version, rows without one create
+    /// students; a row stale since its version is refused, never written.
+    /// Prints the counts and each refused row; exits non-zero when any row
+    /// was refused or invalid.
     Import {
         file: PathBuf,
         /// The enabled account (a registrar or an admin) the changes are

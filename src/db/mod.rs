@@ -2,6 +2,7 @@
 //! promise on every backend.
 
 pub mod entities;
+pub mod joined;
 
 use std::time::Duration;
 

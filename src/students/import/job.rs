@@ -29,14 +29,16 @@ use crate::cluster::{Failure, HasFailure, retry};
 use crate::db::entities::import::{self, ImportState};
 use crate::db::entities::import_row::{self, RowOutcome, RowResult};
 use crate::db::entities::student;
+use crate::db::joined::{JoinedUpdate, Typed};
 use crate::db::{begin_write, now};
 use crate::domain::{Field, StudentFields};
 use crate::metrics::{self, Metrics};
+use crate::students::store::bulk::UPDATES_PER_STATEMENT;
 use crate::students::store::conflicts::{self, RejectedSubmission};
 use crate::students::store::{self as students, Action, Attempt, Author, Student, revisions};
 
 /// Rows one batch transaction writes.
-pub const BATCH_ROWS: u64 = 200;
+pub const BATCH_ROWS: u64 = 500;
 /// Most rows an all-or-nothing import may have: they are all locked in
 /// one transaction, which holds every single save of those rows (and, on
 /// SQLite, every write) until it ends.
@@ -348,7 +350,7 @@ async fn lock_in_id_order(
     ids.sort_unstable();
     ids.dedup();
     let mut locked = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(store::ROWS_PER_STATEMENT) {
+    for chunk in ids.chunks(UPDATES_PER_STATEMENT) {
         for found in student::Entity::find()
             .filter(student::Column::Id.is_in(chunk.iter().copied()))
             .order_by_asc(student::Column::Id)
@@ -514,33 +516,26 @@ async fn record_results(
     id: &str,
     decided: &[Decided],
 ) -> Result<(), DbErr> {
-    // One statement per hundred rows: `SET result = CASE seq WHEN … END`.
-    for chunk in decided.chunks(100) {
-        let (Some(first), Some(rest)) = (chunk.first(), chunk.get(1..)) else {
-            continue;
-        };
-        let when = |row: &Decided| Expr::col(import_row::Column::Seq).eq(row.seq);
-        let mut result = Expr::case(when(first), Expr::value(Some(first.result)));
-        let mut version = Expr::case(when(first), Expr::value(first.version));
-        for row in rest {
-            result = result.case(when(row), Expr::value(Some(row.result)));
-            version = version.case(when(row), Expr::value(row.version));
-        }
-        import_row::Entity::update_many()
-            .col_expr(
-                import_row::Column::Result,
-                result.finally(Expr::col(import_row::Column::Result)).into(),
-            )
-            .col_expr(
-                import_row::Column::ResultVersion,
-                version
-                    .finally(Expr::col(import_row::Column::ResultVersion))
-                    .into(),
-            )
-            .filter(import_row::Column::ImportId.eq(id))
-            .filter(import_row::Column::Seq.is_in(chunk.iter().map(|row| row.seq)))
-            .exec(txn)
-            .await?;
+    for chunk in decided.chunks(UPDATES_PER_STATEMENT) {
+        let values = chunk.iter().map(|row| -> [Typed; 3] {
+            [
+                (row.seq.into(), "bigint"),
+                (row.result.into(), "text"),
+                (row.version.into(), "bigint"),
+            ]
+        });
+        let statement = JoinedUpdate::new(
+            txn.get_database_backend(),
+            "import_rows",
+            &["seq", "result", "version"],
+            values,
+            "import_rows.seq = v.seq",
+        )
+        .set("result", "v.result")
+        .set("result_version", "v.version")
+        .filter_eq("import_id", id.into())
+        .build(None);
+        txn.execute_raw(statement).await?;
     }
     let count = |result| decided.iter().filter(|d| d.result == result).count() as i64;
     import::Entity::update_many()

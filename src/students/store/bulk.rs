@@ -4,15 +4,15 @@
 //! import's guarded updates, a few hundred rows to a statement.
 
 use std::collections::HashSet;
-use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Query, SimpleExpr};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, Statement};
 
 use super::{Action, Author, Student};
 use crate::db::entities::student::gpa_column;
 use crate::db::entities::{revision, student};
+use crate::db::joined::{JoinedUpdate, Typed};
 use crate::domain::StudentFields;
 
 /// Rows per INSERT statement: 11 values a row stays well under every
@@ -131,20 +131,16 @@ async fn reserve_ids(txn: &DatabaseTransaction, count: usize) -> Result<Vec<i64>
 /// Rows per statement of [`update`]: 6 values a row.
 pub const UPDATES_PER_STATEMENT: usize = 500;
 
-/// The values [`update`] joins, one row per student.
-const COLUMNS: [&str; 6] = ["id", "version", "name", "address", "gpa", "search_key"];
-
 /// Writes each `(current, fields)` as version `current.version + 1` by the
 /// author, guarded row by row exactly as a single save is: a row is written
 /// only where `id = current.id AND version = current.version` and it is not
 /// deleted. Returns the ids written. At most [`UPDATES_PER_STATEMENT`] rows;
 /// the caller holds their locks and writes their revisions.
 ///
-/// PostgreSQL and SQLite join the values and return the rows written
-/// (`UPDATE … FROM v … RETURNING id`). MariaDB has no `RETURNING` on an
-/// update: a join with the values, and when it changed fewer rows than it
-/// was given, the versions read back (under the caller's locks a version
-/// one past `current.version` is this statement's).
+/// PostgreSQL and SQLite return the rows written. MariaDB has no
+/// `RETURNING` on an update: when it changed fewer rows than it was given,
+/// the versions are read back (under the caller's locks a version one past
+/// `current.version` is this statement's).
 pub async fn update(
     txn: &DatabaseTransaction,
     rows: &[(&Student, &StudentFields)],
@@ -154,23 +150,7 @@ pub async fn update(
         return Ok(HashSet::new());
     }
     let backend = txn.get_database_backend();
-    let mut sql = String::with_capacity(160 + rows.len() * 40);
-    let mut values: Vec<Value> = Vec::with_capacity(2 + rows.len() * 6);
-    // A placeholder for `value`; on PostgreSQL typed as `cast` (a value in
-    // `VALUES` has no column to take its type from).
-    let param = |values: &mut Vec<Value>, sql: &mut String, value: Value, cast: &str| {
-        values.push(value);
-        match backend {
-            DbBackend::Postgres if cast.is_empty() => {
-                let _ = write!(sql, "${}", values.len());
-            }
-            DbBackend::Postgres => {
-                let _ = write!(sql, "${}::{cast}", values.len());
-            }
-            _ => sql.push('?'),
-        }
-    };
-    let row_values = |(current, fields): &(&Student, &StudentFields)| -> [(Value, &str); 6] {
+    let values = rows.iter().map(|(current, fields)| -> [Typed; 6] {
         [
             (current.id.into(), "bigint"),
             (current.version.into(), "bigint"),
@@ -179,73 +159,32 @@ pub async fn update(
             (gpa_column(fields.gpa).into(), "smallint"),
             (fields.search_key().into(), "text"),
         ]
-    };
-    if backend == DbBackend::MySql {
-        sql.push_str("UPDATE students AS s JOIN (");
-        for (i, row) in rows.iter().enumerate() {
-            sql.push_str(if i == 0 {
-                "SELECT "
-            } else {
-                " UNION ALL SELECT "
-            });
-            for (j, (value, cast)) in row_values(row).into_iter().enumerate() {
-                if j > 0 {
-                    sql.push_str(", ");
-                }
-                param(&mut values, &mut sql, value, cast);
-                if i == 0 {
-                    let _ = write!(sql, " AS {}", COLUMNS[j]);
-                }
-            }
-        }
-        sql.push_str(
-            ") AS v ON s.id = v.id AND s.version = v.version \
-             SET s.name = v.name, s.address = v.address, s.gpa_hundredths = v.gpa, \
-             s.search_key = v.search_key, s.version = s.version + 1, s.updated_at = ",
-        );
-    } else {
-        let _ = write!(sql, "WITH v ({}) AS (VALUES ", COLUMNS.join(", "));
-        for (i, row) in rows.iter().enumerate() {
-            sql.push_str(if i == 0 { "(" } else { ", (" });
-            for (j, (value, cast)) in row_values(row).into_iter().enumerate() {
-                if j > 0 {
-                    sql.push_str(", ");
-                }
-                param(&mut values, &mut sql, value, cast);
-            }
-            sql.push(')');
-        }
-        sql.push_str(
-            ") UPDATE students SET name = v.name, address = v.address, gpa_hundredths = v.gpa, \
-             search_key = v.search_key, version = students.version + 1, updated_at = ",
-        );
-    }
-    param(&mut values, &mut sql, author.at.into(), "");
-    sql.push_str(if backend == DbBackend::MySql {
-        ", s.updated_by = "
-    } else {
-        ", updated_by = "
     });
-    param(&mut values, &mut sql, author.registrar.into(), "");
+    let statement = JoinedUpdate::new(
+        backend,
+        "students",
+        &["id", "version", "name", "address", "gpa", "search_key"],
+        values,
+        "students.id = v.id AND students.version = v.version",
+    )
+    .set("name", "v.name")
+    .set("address", "v.address")
+    .set("gpa_hundredths", "v.gpa")
+    .set("search_key", "v.search_key")
+    .set("version", "students.version + 1")
+    .set_value("updated_at", author.at.into())
+    .set_value("updated_by", author.registrar.into())
+    .filter("students.deleted_at IS NULL")
+    .build(Some("students.id"));
     if backend == DbBackend::MySql {
-        sql.push_str(" WHERE s.deleted_at IS NULL");
-        let changed = txn
-            .execute_raw(Statement::from_sql_and_values(backend, sql, values))
-            .await?
-            .rows_affected();
+        let changed = txn.execute_raw(statement).await?.rows_affected();
         if changed == rows.len() as u64 {
             return Ok(rows.iter().map(|(current, _)| current.id).collect());
         }
         return written_by_version(txn, rows).await;
     }
-    sql.push_str(
-        " FROM v WHERE students.id = v.id AND students.version = v.version \
-         AND students.deleted_at IS NULL RETURNING students.id",
-    );
-    let returned = txn
-        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
-        .await?;
-    returned
+    txn.query_all_raw(statement)
+        .await?
         .iter()
         .map(|row| row.try_get::<i64>("", "id"))
         .collect()
