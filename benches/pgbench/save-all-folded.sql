@@ -1,4 +1,4 @@
--- All three folds together: role read once, revision in the update's statement, presence cleared inside: 6 round trips, one commit.
+-- save-as-sent with the revision written by the update's own statement (PostgreSQL only: a data-modifying WITH): 7 round trips, one commit.
 -- Variables: first (the first student's id), token (a session's token hash),
 -- username and registrar_id (its account); each client edits student first + client_id.
 \set id :first + :client_id
@@ -8,6 +8,6 @@ SELECT "students"."id", "students"."name", "students"."address", "students"."gpa
 SELECT "registrars"."id", "registrars"."username", "registrars"."username_key", "registrars"."password_hash", "registrars"."created_at", "registrars"."disabled_at", "registrars"."role", "registrars"."version", "registrars"."must_change_password", "registrars"."last_sign_in_at" FROM "registrars" WHERE "registrars"."username_key" = :username LIMIT 1 FOR SHARE;
 \set v :s_version + 1
 \set gpa 250 + 100 * (:v % 2)
-WITH "u" AS (UPDATE "students" SET "version" = "version" + 1, "updated_at" = now(), "updated_by" = :username, "name" = :s_name, "address" = :s_address, "gpa_hundredths" = :gpa, "search_key" = :s_search_key WHERE "students"."id" = :id AND "students"."version" = :s_version AND "students"."deleted_at" IS NULL RETURNING "id", "version", "name", "address", "gpa_hundredths", "updated_by", "updated_at") INSERT INTO "revisions" ("student_id", "version", "action", "name", "address", "gpa_hundredths", "registrar", "at", "reason") SELECT "id", "version", 'updated', "name", "address", "gpa_hundredths", "updated_by", "updated_at", NULL FROM "u";
+WITH "u" AS (UPDATE "students" SET "version" = "version" + 1, "updated_at" = now(), "updated_by" = :username, "name" = :s_name, "address" = :s_address, "gpa_hundredths" = :gpa, "search_key" = :s_search_key WHERE "students"."id" = :id AND "students"."version" = :s_version AND "students"."deleted_at" IS NULL RETURNING "id", "version", "name", "address", "gpa_hundredths", "updated_by", "updated_at") INSERT INTO "revisions" ("student_id", "version", "action", "name", "address", "gpa_hundredths", "registrar", "at", "reason", "submission") SELECT "id", "version", 'updated', "name", "address", "gpa_hundredths", "updated_by", "updated_at", NULL, 'b' || :client_id || '-' || "version" FROM "u";
 DELETE FROM "presence" WHERE "presence"."registrar_id" = :registrar_id AND "presence"."student_id" = :id;
 COMMIT;
