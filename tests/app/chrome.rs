@@ -285,6 +285,12 @@ pub async fn text_of(client: &Client, css: &str) -> String {
         .expect("text")
 }
 
+/// Text of the first element `css` selects, or `None` when there is none
+/// or the page was replaced while it was read (a page that reloads itself).
+pub async fn text_if_any(client: &Client, css: &str) -> Option<String> {
+    client.find(Locator::Css(css)).await.ok()?.text().await.ok()
+}
+
 /// The path of the current page.
 pub async fn path(client: &Client) -> String {
     client.current_url().await.expect("url").path().to_owned()

@@ -7,7 +7,7 @@
 use fantoccini::{Client, Locator};
 use registrar::testing::{Backend, PASSWORD, REGISTRAR, TestApp};
 
-use crate::chrome::{self, Chrome, click_and_wait, fill, path, screenshot, text_of};
+use crate::chrome::{self, Chrome, click_and_wait, fill, path, screenshot, text_if_any, text_of};
 use crate::db_checks;
 
 async fn open(client: &Client, app: &TestApp, page: &str) {
@@ -99,8 +99,8 @@ async fn a_registrar_imports_a_changed_export_and_downloads_the_refused_rows() {
     click_and_wait(&client, "form.confirm-import button[type=submit]").await;
     // The progress page reloads itself until the result, which does not.
     for _ in 0..200 {
-        let heading = text_of(&client, "h1").await;
-        if heading.starts_with("Imported") {
+        let heading = text_if_any(&client, "h1").await;
+        if heading.is_some_and(|h| h.starts_with("Imported")) {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
