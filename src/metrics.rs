@@ -232,7 +232,7 @@ pub async fn scrape(State((metrics, db)): State<(Arc<Metrics>, DatabaseConnectio
 /// One committed change, labelled with its revision's word (`created`,
 /// `updated`, `deleted`, `restored`, `undeleted`).
 pub fn record_save(action: Action) {
-    ::metrics::counter!(SAVES, "action" => action.to_value()).increment(1);
+    record_saves(action, 1);
 }
 
 /// `count` changes of `action` committed at once (an import's batch).

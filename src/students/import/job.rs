@@ -169,23 +169,39 @@ async fn run_to_end(
             return finish(db, id, *lease).await;
         };
         after = last.seq;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let (import, rows, held) = (&import, &rows, *lease);
-            match retry::write("import batch", || write_batch(db, import, rows, held)).await {
-                Ok(Some(renewed)) => {
-                    *lease = renewed;
-                    break;
-                }
-                Ok(None) => return Ok(Finish::TakenOver),
-                Err(BatchError::Refused(refused)) => return Ok(Finish::Failed(why(&refused))),
-                Err(BatchError::Database(err)) if outlasted(&err) && attempt < ATTEMPTS => {
-                    tracing::warn!(import = %id, error = %err, attempt, "CSV import batch: the database is away; trying again");
-                    tokio::time::sleep(AWAY_PAUSE * attempt).await;
-                }
-                Err(BatchError::Database(err)) => return Err(err),
+        let held = *lease;
+        match outlasting(id, "import batch", || write_batch(db, &import, &rows, held)).await? {
+            Ok(renewed) => *lease = renewed,
+            Err(finish) => return Ok(finish),
+        }
+    }
+}
+
+/// Runs `transaction` (aborts are tried again inside it by the cluster
+/// wrapper) and waits out a database that is away, up to [`ATTEMPTS`]
+/// runs. `Ok(Err(_))` is how the job ends instead: another instance holds
+/// it, or its uploader may no longer write.
+async fn outlasting<T, F, Fut>(
+    id: &str,
+    name: &'static str,
+    mut transaction: F,
+) -> Result<Result<T, Finish>, DbErr>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<T>, BatchError>>,
+{
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match retry::write(name, &mut transaction).await {
+            Ok(Some(done)) => return Ok(Ok(done)),
+            Ok(None) => return Ok(Err(Finish::TakenOver)),
+            Err(BatchError::Refused(refused)) => return Ok(Err(Finish::Failed(why(&refused)))),
+            Err(BatchError::Database(err)) if outlasted(&err) && attempt < ATTEMPTS => {
+                tracing::warn!(import = %id, error = %err, attempt, "{name}: the database is away; trying again");
+                tokio::time::sleep(AWAY_PAUSE * attempt).await;
             }
+            Err(BatchError::Database(err)) => return Err(err),
         }
     }
 }
@@ -268,10 +284,21 @@ async fn write_batch(
     else {
         return Ok(None);
     };
-    record_results(&txn, &import.id, &decided).await?;
-    txn.commit().await?;
-    metrics::record_saves(Action::Imported, written(&decided));
+    commit_decided(txn, &import.id, &decided).await?;
     Ok(Some(renewed))
+}
+
+/// Records `decided` and the job's counts in `txn`, commits, and counts
+/// the rows written.
+async fn commit_decided(
+    txn: DatabaseTransaction,
+    id: &str,
+    decided: &[Decided],
+) -> Result<(), DbErr> {
+    record_results(&txn, id, decided).await?;
+    txn.commit().await?;
+    metrics::record_saves(Action::Imported, written(decided));
+    Ok(())
 }
 
 /// How many of `decided` were written.
@@ -571,23 +598,17 @@ async fn all_or_nothing(
         // Its one transaction committed before its instance stopped.
         return finish(db, &import.id, *lease).await;
     }
-    let mut attempt = 0;
-    let decided = loop {
-        attempt += 1;
-        let (rows, held) = (&rows, *lease);
-        match retry::write("import all or nothing", || try_all(db, import, rows, held)).await {
-            Ok(Some((decided, renewed))) => {
-                *lease = renewed;
-                break decided;
-            }
-            Ok(None) => return Ok(Finish::TakenOver),
-            Err(BatchError::Refused(refused)) => return Ok(Finish::Failed(why(&refused))),
-            Err(BatchError::Database(err)) if outlasted(&err) && attempt < ATTEMPTS => {
-                tracing::warn!(import = %import.id, error = %err, attempt, "CSV import: the database is away; trying again");
-                tokio::time::sleep(AWAY_PAUSE * attempt).await;
-            }
-            Err(BatchError::Database(err)) => return Err(err),
+    let held = *lease;
+    let decided = match outlasting(&import.id, "import all or nothing", || {
+        try_all(db, import, &rows, held)
+    })
+    .await?
+    {
+        Ok((decided, renewed)) => {
+            *lease = renewed;
+            decided
         }
+        Err(finish) => return Ok(finish),
     };
     if decided.iter().any(|d| d.result == RowResult::Refused) {
         // Nothing was written: keep the stale rows, hold the others.
@@ -637,9 +658,7 @@ async fn try_all(
         txn.rollback().await?;
         return Ok(Some((decided, lease)));
     }
-    record_results(&txn, &import.id, &decided).await?;
-    txn.commit().await?;
-    metrics::record_saves(Action::Imported, written(&decided));
+    commit_decided(txn, &import.id, &decided).await?;
     Ok(Some((decided, renewed)))
 }
 
