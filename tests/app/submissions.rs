@@ -10,12 +10,12 @@ use migrations::{Migrator, MigratorTrait};
 use registrar::cluster::submission::{self, Submission};
 use registrar::db::entities::revision::{self, Action};
 use registrar::students::protocol::{self, EditOutcome};
-use registrar::testing::{AppOptions, Backend, Form, Page, TestApp, TestDatabase};
+use registrar::testing::{AppOptions, Backend, Form, Page, TestApp};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::proxy::{CommitTrap, Proxy};
 use crate::resilience::server_address;
-use crate::upgrades::{insert, migrate_to_before, old_account, old_student};
+use crate::upgrades::{database_before, insert, old_account, old_student};
 use crate::{db_checks, on_every_backend, spawn_app};
 
 on_every_backend!(
@@ -132,13 +132,10 @@ async fn a_malformed_submission_id_is_refused_and_changes_nothing(backend: Backe
 }
 
 async fn the_submissions_migration_upgrades_a_populated_database(backend: Backend) {
-    let Some(database) = TestDatabase::create(backend).await else {
+    let Some((_database, db)) = database_before(backend, "m20261202_000005_submissions").await
+    else {
         return;
     };
-    let db = registrar::db::connect(&database.url, 4, Duration::from_secs(5))
-        .await
-        .expect("connect");
-    migrate_to_before(&db, "m20261202_000005_submissions").await;
     let at = Utc.with_ymd_and_hms(2026, 12, 1, 9, 30, 0).unwrap();
     old_account(&db, at, Some("registrar")).await;
     old_student(&db, "1 Main St", 300, 1, at).await;

@@ -21,14 +21,24 @@ on_every_backend!(
 );
 
 /// Applies the migrations before `name`, the previous release's schema.
-pub(crate) async fn migrate_to_before(db: &DatabaseConnection, name: &str) {
+/// A fresh database of `backend` migrated up to just before migration
+/// `name`: the previous release's schema (`None`: the server is not there).
+pub(crate) async fn database_before(
+    backend: Backend,
+    name: &str,
+) -> Option<(TestDatabase, DatabaseConnection)> {
+    let database = TestDatabase::create(backend).await?;
+    let db = registrar::db::connect(&database.url, 4, Duration::from_secs(5))
+        .await
+        .expect("connect");
     let position = Migrator::migrations()
         .iter()
         .position(|m| m.name() == name)
         .unwrap_or_else(|| panic!("no migration {name}"));
-    Migrator::up(db, Some(u32::try_from(position).expect("few migrations")))
+    Migrator::up(&db, Some(u32::try_from(position).expect("few migrations")))
         .await
         .expect("the previous release's migrations");
+    Some((database, db))
 }
 
 pub(crate) async fn insert(db: &DatabaseConnection, table: &str, row: &[(&str, sea_orm::Value)]) {
@@ -43,13 +53,9 @@ pub(crate) async fn insert(db: &DatabaseConnection, table: &str, row: &[(&str, s
 }
 
 async fn the_history_migration_upgrades_a_populated_database(backend: Backend) {
-    let Some(database) = TestDatabase::create(backend).await else {
+    let Some((_database, db)) = database_before(backend, "m20261201_000004_history").await else {
         return;
     };
-    let db = registrar::db::connect(&database.url, 4, Duration::from_secs(5))
-        .await
-        .expect("connect");
-    migrate_to_before(&db, "m20261201_000004_history").await;
 
     // The previous release's data: a student at version 2, its two
     // revisions, a refused submission and the account that made them.
@@ -174,13 +180,10 @@ async fn the_import_rows_migration_upgrades_a_populated_database(backend: Backen
     use registrar::db::entities::import_row::RowOutcome;
     use registrar::students::import::{check, job, store as imports};
 
-    let Some(database) = TestDatabase::create(backend).await else {
+    let Some((_database, db)) = database_before(backend, "m20261202_000006_import_rows").await
+    else {
         return;
     };
-    let db = registrar::db::connect(&database.url, 4, Duration::from_secs(5))
-        .await
-        .expect("connect");
-    migrate_to_before(&db, "m20261202_000006_import_rows").await;
 
     // The previous release's data: an account, a student at version 1 and
     // an upload waiting for its confirm, kept as the raw file.
