@@ -15,6 +15,7 @@ mod m20261201_000004_history;
 mod m20261201_000004_office;
 mod m20261202_000005_submissions;
 mod m20261202_000006_import_rows;
+mod m20261202_000007_import_rows_room;
 
 /// Applies registrar's migrations in order.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000004_office::Migration),
             Box::new(m20261202_000005_submissions::Migration),
             Box::new(m20261202_000006_import_rows::Migration),
+            Box::new(m20261202_000007_import_rows_room::Migration),
         ]
     }
 }

@@ -18,6 +18,7 @@ use crate::on_every_backend;
 on_every_backend!(
     the_history_migration_upgrades_a_populated_database,
     the_import_rows_migration_upgrades_a_populated_database,
+    the_import_rows_room_migration_upgrades_a_populated_database,
 );
 
 /// Applies the migrations before `name`, the previous release's schema.
@@ -261,6 +262,92 @@ async fn the_import_rows_migration_upgrades_a_populated_database(backend: Backen
     let grace = store::find(&db, 1).await.expect("query").expect("student");
     assert_eq!((grace.address.as_str(), grace.version), ("3 New Rd", 2));
     db.close().await.expect("close");
+}
+
+async fn the_import_rows_room_migration_upgrades_a_populated_database(backend: Backend) {
+    use registrar::db::entities::import::ImportState;
+    use registrar::db::entities::import_row::RowOutcome;
+    use registrar::students::import::{check, job, store as imports};
+
+    let Some((_database, db)) = database_before(backend, "m20261202_000007_import_rows_room").await
+    else {
+        return;
+    };
+
+    // The previous release's data: a student at version 1 and an upload
+    // checked and waiting for its confirm.
+    let at = Utc.with_ymd_and_hms(2026, 12, 1, 9, 30, 0).unwrap();
+    old_account(&db, at, Some("registrar")).await;
+    old_student(&db, "2 High St", 390, 1, at).await;
+    db.execute_unprepared("UPDATE student_count SET live = 1")
+        .await
+        .expect("count");
+    let file = "id,name,address,gpa,version\n1,Grace,3 New Rd,3.90,1\n";
+    let waiting = check::check_and_store(&db, "ada", "old.csv", file.as_bytes().to_vec().into())
+        .await
+        .expect("checked");
+    assert_eq!(fillfactor(&db).await, None, "{}", backend.name());
+
+    Migrator::up(&db, None).await.expect("the upgrade");
+
+    // PostgreSQL leaves room on each page for the results; the others
+    // update in place and have nothing to change.
+    let expected = (backend == Backend::Postgres).then_some(50);
+    assert_eq!(fillfactor(&db).await, expected, "{}", backend.name());
+
+    // The upload stored before the upgrade confirms after it, and a new
+    // one stores and confirms on the new pages.
+    let import = imports::get(&db, &waiting)
+        .await
+        .expect("query")
+        .expect("the waiting import");
+    let lease = job::start(&db, &import, false).await.expect("started");
+    job::run(db.clone(), waiting.clone(), lease).await;
+    let done = imports::get(&db, &waiting)
+        .await
+        .expect("query")
+        .expect("import");
+    assert_eq!(
+        (done.state, done.written, done.refused),
+        (ImportState::Done, 1, 0)
+    );
+    let file = "id,name,address,gpa,version\n1,Grace,3 New Rd,4.00,2\n";
+    let fresh = check::check_and_store(&db, "ada", "new.csv", file.as_bytes().to_vec().into())
+        .await
+        .expect("checked");
+    let counts = imports::counts(&db, &fresh).await.expect("counts");
+    assert_eq!(counts.get(&RowOutcome::Update), Some(&1), "{counts:?}");
+    let import = imports::get(&db, &fresh)
+        .await
+        .expect("query")
+        .expect("import");
+    let lease = job::start(&db, &import, false).await.expect("started");
+    job::run(db.clone(), fresh.clone(), lease).await;
+    let grace = store::find(&db, 1).await.expect("query").expect("student");
+    assert_eq!(
+        (grace.address.as_str(), grace.gpa_hundredths, grace.version),
+        ("3 New Rd", 400, 3)
+    );
+    db.close().await.expect("close");
+}
+
+/// The fill factor PostgreSQL keeps for `import_rows` (`None`: the
+/// default, or another backend).
+async fn fillfactor(db: &DatabaseConnection) -> Option<i64> {
+    if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return None;
+    }
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT substring(array_to_string(reloptions, ',') from 'fillfactor=([0-9]+)')::bigint \
+             AS fillfactor FROM pg_class WHERE relname = 'import_rows'",
+        ))
+        .await
+        .expect("pg_class")
+        .expect("the table");
+    row.try_get::<Option<i64>>("", "fillfactor")
+        .expect("fillfactor")
 }
 
 /// Ada's account as a previous release stored it (`role` exists from the
