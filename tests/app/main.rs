@@ -6,6 +6,11 @@
 //! `cargo test creates_a_student` runs all three,
 //! `cargo test creates_a_student::postgres` one.
 
+// A test's future nests the app's (a request, a job, their transactions)
+// deeper than the compiler's default limit when it optimizes
+// (`cargo test --release`).
+#![recursion_limit = "256"]
+
 mod accounts;
 mod browser;
 mod characters;
