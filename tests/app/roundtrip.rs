@@ -25,6 +25,7 @@ on_every_backend!(
     two_overlapping_imports_confirmed_at_once_write_each_row_once,
     a_job_whose_instance_stopped_is_resumed_or_failed,
     a_job_whose_process_was_killed_or_stopped_is_finished_by_another,
+    a_batch_commits_only_while_its_instance_holds_the_job,
     all_or_nothing_writes_nothing_unless_every_row_is_clean,
     the_upload_limit_is_on_the_file_and_any_byte_is_handled,
     spreadsheet_dialects_are_read_exactly_or_refused_by_line,
@@ -257,7 +258,8 @@ async fn students_in_order(app: &TestApp) -> Vec<student::Model> {
 }
 
 async fn single_saves_flow_while_an_import_is_written(backend: Backend) {
-    const ROWS: u64 = 450;
+    // Three batches: on PostgreSQL and MariaDB two of them in flight at once.
+    const ROWS: u64 = 1_200;
     const EDITORS: usize = 4;
     const EDITS: usize = 10;
     let app = spawn_app!(backend);
@@ -335,7 +337,9 @@ async fn single_saves_flow_while_an_import_is_written(backend: Backend) {
 }
 
 async fn two_overlapping_imports_confirmed_at_once_write_each_row_once(backend: Backend) {
-    const ROWS: u64 = 300;
+    // Three batches each: up to four transactions at once on PostgreSQL and
+    // MariaDB, two of each job, over the same students.
+    const ROWS: u64 = 1_100;
     let app = spawn_app!(backend);
     app.create_registrar(GRACE.0, GRACE.1).await;
     demo::fill(&app.db, ROWS, 5, false, |_| {}).await.unwrap();
@@ -526,6 +530,72 @@ async fn a_job_whose_process_was_killed_or_stopped_is_finished_by_another(backen
         .await
         .unwrap();
     assert_eq!(at_new_gpa, STUDENTS as u64);
+}
+
+/// An instance that lost its job (another took it over while it was still
+/// running, say after a long pause) finishes the batches it has in flight,
+/// and each of them, renewing the lease as its last statement, finds the
+/// lease moved and rolls back: nothing of it is written. The instance that
+/// took the job over writes every row, once.
+async fn a_batch_commits_only_while_its_instance_holds_the_job(backend: Backend) {
+    use registrar::students::import::{job, store};
+    const STUDENTS: u64 = 1_200; // three batches: two in flight, then one
+    let app = spawn_app!(backend);
+    demo::fill(&app.db, STUDENTS, 9, false, |_| {})
+        .await
+        .unwrap();
+    let browser = app.signed_in_browser().await;
+    let export = browser.get("/students.csv").await;
+    let path = uploaded(&browser, every_gpa(&export.body, "1.11")).await;
+    let id = import_id(&path);
+    let pending = store::get(&app.db, &id).await.unwrap().expect("import");
+    let lost = job::start(&app.db, &pending, false).await.expect("started");
+
+    // Another instance takes the job over: the lease moves.
+    let taken = lost + chrono::Duration::minutes(1);
+    import::Entity::update_many()
+        .col_expr(import::Column::LeaseUntil, Expr::value(Some(taken)))
+        .filter(import::Column::Id.eq(&id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    job::run(app.db.clone(), id.clone(), lost).await;
+    let after = import_state(&app, &id).await;
+    assert_eq!(
+        (after.state, after.written, after.lease_until),
+        (ImportState::Running, 0, Some(taken)),
+        "{after:?}"
+    );
+    assert_eq!(job::progress(&app.db, &id).await.unwrap(), 0);
+    let imported = revision::Entity::find()
+        .filter(revision::Column::Action.eq(Action::Imported))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(imported, 0, "a batch of the lost lease committed");
+    let moved = student::Entity::find()
+        .filter(student::Column::Version.ne(1))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(moved, 0);
+
+    // The instance that holds it writes every row exactly once.
+    job::run(app.db.clone(), id.clone(), taken).await;
+    let done = import_state(&app, &id).await;
+    assert_eq!(
+        (done.state, done.written, done.refused),
+        (ImportState::Done, STUDENTS as i64, 0),
+        "{done:?}"
+    );
+    let ids: Vec<i64> = students_in_order(&app).await.iter().map(|s| s.id).collect();
+    assert_no_lost_update(&app, &ids).await;
+    assert!(
+        students_in_order(&app)
+            .await
+            .iter()
+            .all(|s| s.version == 2 && s.gpa_hundredths == 111)
+    );
 }
 
 async fn all_or_nothing_writes_nothing_unless_every_row_is_clean(backend: Backend) {

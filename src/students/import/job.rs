@@ -7,7 +7,9 @@
 //! ([`write_batch`]) that locks its rows in id order, decides each again
 //! under the lock and writes through the guarded update; a row that became
 //! stale is refused and kept as a conflict entry. Single saves take their
-//! turn between batches. With "all or nothing" every row is locked in one
+//! turn between batches. On PostgreSQL and MariaDB two batches of a job run
+//! at once (their rows never overlap: a file names each student once), so
+//! the database's second core is not left to the single saves alone. With "all or nothing" every row is locked in one
 //! transaction, which writes nothing unless every row is still clean; it
 //! takes at most [`ALL_OR_NOTHING_ROWS`] rows.
 
@@ -43,6 +45,14 @@ pub const BATCH_ROWS: u64 = 500;
 /// one transaction, which holds every single save of those rows (and, on
 /// SQLite, every write) until it ends.
 pub const ALL_OR_NOTHING_ROWS: i64 = 5_000;
+/// Batches of one job in flight at once. SQLite has one writer: a second
+/// batch would only wait for the first.
+fn batches_in_flight(backend: sea_orm::DbBackend) -> usize {
+    match backend {
+        sea_orm::DbBackend::Sqlite => 1,
+        _ => 2,
+    }
+}
 /// How long a job's instance holds it without renewing.
 pub const LEASE: chrono::Duration = chrono::Duration::seconds(30);
 /// How often each instance looks for jobs whose instance stopped.
@@ -147,14 +157,30 @@ async fn run_to_end(
     let Some(import) = store::get(db, id).await? else {
         return Ok(Finish::TakenOver);
     };
-    if import.all_or_nothing {
-        return all_or_nothing(db, &import, lease).await;
-    }
-    // Batches are written in file order, so the rows still to write are
-    // those after the last batch's: each batch's query starts there rather
-    // than passing every row already written (which made a long import
-    // slow down as it went). The first one, on a resumed job, passes the
-    // rows written before it once.
+    let held = Held(tokio::sync::Mutex::new(*lease));
+    let finished = if import.all_or_nothing {
+        all_or_nothing(db, &import, &held).await
+    } else {
+        in_batches(db, &import, &held).await
+    };
+    *lease = *held.0.lock().await;
+    finished
+}
+
+/// The default mode: the rows not yet decided, in file order, a few
+/// batches at a time ([`batches_in_flight`]), each batch its own
+/// transaction; the job is done when every batch has committed.
+async fn in_batches(
+    db: &DatabaseConnection,
+    import: &Import,
+    held: &Held,
+) -> Result<Finish, DbErr> {
+    let id = import.id.as_str();
+    let batches = batches_in_flight(db.get_database_backend());
+    // The rows still to write are those after the last batches': each
+    // query starts there rather than passing every row already written
+    // (which made a long import slow down as it went). The first one, on a
+    // resumed job, passes the rows written before it once.
     let mut after = -1_i64;
     loop {
         let rows = import_row::Entity::find()
@@ -162,20 +188,35 @@ async fn run_to_end(
             .filter(import_row::Column::Seq.gt(after))
             .filter(import_row::Column::Result.is_null())
             .order_by_asc(import_row::Column::Seq)
-            .limit(BATCH_ROWS)
+            .limit(BATCH_ROWS * batches as u64)
             .all(db)
             .await?;
         let Some(last) = rows.last() else {
-            return finish(db, id, *lease).await;
+            let lease = *held.0.lock().await;
+            return finish(db, id, lease).await;
         };
         after = last.seq;
-        let held = *lease;
-        match outlasting(id, "import batch", || write_batch(db, &import, &rows, held)).await? {
-            Ok(renewed) => *lease = renewed,
-            Err(finish) => return Ok(finish),
+        // Every batch runs to its end (committed or rolled back) before the
+        // job stops for any of them. (Boxed: a batch's future is deep.)
+        let ran = futures_util::future::join_all(rows.chunks(BATCH_ROWS as usize).map(|batch| {
+            Box::pin(outlasting(id, "import batch", move || {
+                write_batch(db, import, batch, held)
+            }))
+        }))
+        .await;
+        for outcome in ran {
+            if let Err(finish) = outcome? {
+                return Ok(finish);
+            }
         }
     }
 }
+
+/// The job's lease as this instance holds it, shared by its batches in
+/// flight. A batch renews it with the last statement of its transaction
+/// and holds this lock until its commit, so the batches take their turns
+/// there and none renews from a lease another has just moved.
+struct Held(tokio::sync::Mutex<DateTime<Utc>>);
 
 /// Runs `transaction` (aborts are tried again inside it by the cluster
 /// wrapper) and waits out a database that is away, up to [`ATTEMPTS`]
@@ -263,42 +304,44 @@ struct Decided {
     version: Option<i64>,
 }
 
-/// One batch of the default mode, in ONE short transaction: renews the
-/// job's lease (refusing when another instance holds it: `None`), re-checks
-/// the uploader, locks the batch's students in id order, decides each row
+/// One batch of the default mode, in ONE short transaction: re-checks the
+/// uploader, locks the batch's students in id order, decides each row
 /// again under the lock, writes the clean ones through the guarded update
 /// with an `imported` revision, keeps each stale one as a conflict entry,
-/// and records every row's result and the job's counts, all in the same
-/// transaction: a batch is done exactly once or not at all.
+/// records every row's result, and renews the job's lease with its counts,
+/// all in the same transaction: a batch is done exactly once or not at
+/// all. `None` (rolled back): another instance holds the job.
 async fn write_batch(
     db: &DatabaseConnection,
     import: &Import,
     rows: &[StoredRow],
-    lease: DateTime<Utc>,
-) -> Result<Option<DateTime<Utc>>, BatchError> {
-    let Some(Decision {
-        txn,
-        renewed,
-        decided,
-    }) = decide(db, import, rows, lease).await?
-    else {
-        return Ok(None);
-    };
-    commit_decided(txn, &import.id, &decided).await?;
-    Ok(Some(renewed))
+    held: &Held,
+) -> Result<Option<()>, BatchError> {
+    let Decision { txn, decided } = decide(db, import, rows).await?;
+    Ok(commit_decided(txn, &import.id, &decided, held)
+        .await?
+        .then_some(()))
 }
 
-/// Records `decided` and the job's counts in `txn`, commits, and counts
-/// the rows written.
+/// Records `decided` in `txn` and, as its last statement, renews the lease
+/// `held` and moves the job's counts; commits, and counts the rows written.
+/// `false` (rolled back): the lease is no longer this instance's.
 async fn commit_decided(
     txn: DatabaseTransaction,
     id: &str,
     decided: &[Decided],
-) -> Result<(), DbErr> {
+    held: &Held,
+) -> Result<bool, DbErr> {
     record_results(&txn, id, decided).await?;
+    let mut lease = held.0.lock().await;
+    let Some(renewed) = renew(&txn, id, *lease, decided).await? else {
+        txn.rollback().await?;
+        return Ok(false);
+    };
     txn.commit().await?;
+    *lease = renewed;
     metrics::record_saves(Action::Imported, written(decided));
-    Ok(())
+    Ok(true)
 }
 
 /// How many of `decided` were written.
@@ -312,25 +355,17 @@ fn written(decided: &[Decided]) -> u64 {
 /// `rows` decided under their locks, in a transaction still open.
 struct Decision {
     txn: DatabaseTransaction,
-    renewed: DateTime<Utc>,
     decided: Vec<Decided>,
 }
 
-/// Opens a batch's transaction: renews the job's lease (`None`, with the
-/// transaction rolled back, when another instance holds it), re-checks the
-/// uploader, locks the rows' students in id order and decides (and writes)
-/// each row under the lock.
+/// Opens a batch's transaction: re-checks the uploader, locks the rows'
+/// students in id order and decides (and writes) each row under the lock.
 async fn decide(
     db: &DatabaseConnection,
     import: &Import,
     rows: &[StoredRow],
-    lease: DateTime<Utc>,
-) -> Result<Option<Decision>, BatchError> {
+) -> Result<Decision, BatchError> {
     let txn = begin_write(db).await?;
-    let Some(renewed) = renew(&txn, &import.id, lease).await? else {
-        txn.rollback().await?;
-        return Ok(None);
-    };
     roles::recheck_named(&txn, &import.registrar, Role::Registrar).await?;
     let locked = lock_in_id_order(&txn, rows).await?;
     let author = Author {
@@ -340,24 +375,32 @@ async fn decide(
         submission: None,
     };
     let decided = apply_all(&txn, rows, &locked, &author).await?;
-    Ok(Some(Decision {
-        txn,
-        renewed,
-        decided,
-    }))
+    Ok(Decision { txn, decided })
 }
 
-/// Moves the lease on, if `lease` is still the job's: the job's row is
-/// locked by the update until the transaction ends, so two instances never
-/// write the same job's batches.
+/// Moves the lease on and the job's counts by `decided`, if `lease` is
+/// still the job's. A batch commits only while its instance holds the job:
+/// another instance takes it over by moving the lease, after which this
+/// finds nothing; and the update locks the job's row until the batch's
+/// transaction ends, so a takeover waits for a batch that renewed first.
 async fn renew(
     txn: &DatabaseTransaction,
     id: &str,
     lease: DateTime<Utc>,
+    decided: &[Decided],
 ) -> Result<Option<DateTime<Utc>>, DbErr> {
     let renewed = now() + LEASE;
+    let count = |result| decided.iter().filter(|d| d.result == result).count() as i64;
     let held = import::Entity::update_many()
         .col_expr(import::Column::LeaseUntil, Expr::value(Some(renewed)))
+        .col_expr(
+            import::Column::Written,
+            Expr::col(import::Column::Written).add(count(RowResult::Written)),
+        )
+        .col_expr(
+            import::Column::Refused,
+            Expr::col(import::Column::Refused).add(count(RowResult::Refused)),
+        )
         .filter(import::Column::Id.eq(id))
         .filter(import::Column::State.eq(ImportState::Running))
         .filter(import::Column::LeaseUntil.eq(lease))
@@ -537,7 +580,7 @@ async fn keep_refused(
     .await
 }
 
-/// Every row's result, and the job's counts moved by them.
+/// Every row's result.
 async fn record_results(
     txn: &DatabaseTransaction,
     id: &str,
@@ -564,19 +607,6 @@ async fn record_results(
         .build(None);
         txn.execute_raw(statement).await?;
     }
-    let count = |result| decided.iter().filter(|d| d.result == result).count() as i64;
-    import::Entity::update_many()
-        .col_expr(
-            import::Column::Written,
-            Expr::col(import::Column::Written).add(count(RowResult::Written)),
-        )
-        .col_expr(
-            import::Column::Refused,
-            Expr::col(import::Column::Refused).add(count(RowResult::Refused)),
-        )
-        .filter(import::Column::Id.eq(id))
-        .exec(txn)
-        .await?;
     Ok(())
 }
 
@@ -586,7 +616,7 @@ async fn record_results(
 async fn all_or_nothing(
     db: &DatabaseConnection,
     import: &Import,
-    lease: &mut DateTime<Utc>,
+    held: &Held,
 ) -> Result<Finish, DbErr> {
     let rows = import_row::Entity::find()
         .filter(import_row::Column::ImportId.eq(&import.id))
@@ -596,18 +626,15 @@ async fn all_or_nothing(
         .await?;
     if rows.iter().any(|row| row.result.is_some()) {
         // Its one transaction committed before its instance stopped.
-        return finish(db, &import.id, *lease).await;
+        let lease = *held.0.lock().await;
+        return finish(db, &import.id, lease).await;
     }
-    let held = *lease;
     let decided = match outlasting(&import.id, "import all or nothing", || {
         try_all(db, import, &rows, held)
     })
     .await?
     {
-        Ok((decided, renewed)) => {
-            *lease = renewed;
-            decided
-        }
+        Ok(decided) => decided,
         Err(finish) => return Ok(finish),
     };
     if decided.iter().any(|d| d.result == RowResult::Refused) {
@@ -629,37 +656,33 @@ async fn all_or_nothing(
                 });
             }
         }
-        record_results(&txn, &import.id, &results).await?;
-        txn.commit().await?;
+        if !commit_decided(txn, &import.id, &results, held).await? {
+            return Ok(Finish::TakenOver);
+        }
     }
-    finish(db, &import.id, *lease).await
+    let lease = *held.0.lock().await;
+    finish(db, &import.id, lease).await
 }
 
 /// The all-or-nothing transaction: commits the writes only when every row
-/// is clean; returns each row's decision either way, and the lease as it
-/// is after the transaction.
+/// is clean; returns each row's decision either way (`None`: another
+/// instance holds the job).
 async fn try_all(
     db: &DatabaseConnection,
     import: &Import,
     rows: &[StoredRow],
-    lease: DateTime<Utc>,
-) -> Result<Option<(Vec<Decided>, DateTime<Utc>)>, BatchError> {
-    let Some(Decision {
-        txn,
-        renewed,
-        decided,
-    }) = decide(db, import, rows, lease).await?
-    else {
-        return Ok(None);
-    };
+    held: &Held,
+) -> Result<Option<Vec<Decided>>, BatchError> {
+    let Decision { txn, decided } = decide(db, import, rows).await?;
     if decided.iter().any(|d| d.result == RowResult::Refused) {
         // The conflict entries written above go with the rollback; the
         // caller keeps them again on their own.
         txn.rollback().await?;
-        return Ok(Some((decided, lease)));
+        return Ok(Some(decided));
     }
-    commit_decided(txn, &import.id, &decided).await?;
-    Ok(Some((decided, renewed)))
+    Ok(commit_decided(txn, &import.id, &decided, held)
+        .await?
+        .then_some(decided))
 }
 
 async fn finish(db: &DatabaseConnection, id: &str, lease: DateTime<Utc>) -> Result<Finish, DbErr> {
