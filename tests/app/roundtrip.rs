@@ -249,6 +249,24 @@ async fn assert_no_lost_update(app: &TestApp, ids: &[i64]) {
     }
 }
 
+/// How many `imported` revisions there are.
+async fn imported_revisions(app: &TestApp) -> u64 {
+    revision::Entity::find()
+        .filter(revision::Column::Action.eq(Action::Imported))
+        .count(&app.db)
+        .await
+        .unwrap()
+}
+
+/// How many students are at another version than `version`.
+async fn students_not_at_version(app: &TestApp, version: i64) -> u64 {
+    student::Entity::find()
+        .filter(student::Column::Version.ne(version))
+        .count(&app.db)
+        .await
+        .unwrap()
+}
+
 async fn students_in_order(app: &TestApp) -> Vec<student::Model> {
     student::Entity::find()
         .order_by_asc(student::Column::Id)
@@ -317,11 +335,7 @@ async fn single_saves_flow_while_an_import_is_written(backend: Backend) {
         assert_eq!(found, 1, "the save of {name} on {id}");
     }
     // Every row reported written is one `imported` revision.
-    let imported = revision::Entity::find()
-        .filter(revision::Column::Action.eq(Action::Imported))
-        .count(&app.db)
-        .await
-        .unwrap();
+    let imported = imported_revisions(&app).await;
     assert_eq!(imported, result.written);
     let state = import_state(&app, &import_id(&path)).await;
     assert_eq!(
@@ -512,18 +526,9 @@ async fn a_job_whose_process_was_killed_or_stopped_is_finished_by_another(backen
         assert_eq!((done.written, done.refused), ((STUDENTS / 2) as i64, 0));
     }
     // Each row exactly once: one imported revision per student, version 2.
-    let imported = revision::Entity::find()
-        .filter(revision::Column::Action.eq(Action::Imported))
-        .count(&app.db)
-        .await
-        .unwrap();
+    let imported = imported_revisions(&app).await;
     assert_eq!(imported, STUDENTS as u64);
-    let not_at_two = student::Entity::find()
-        .filter(student::Column::Version.ne(2))
-        .count(&app.db)
-        .await
-        .unwrap();
-    assert_eq!(not_at_two, 0);
+    assert_eq!(students_not_at_version(&app, 2).await, 0);
     let at_new_gpa = student::Entity::find()
         .filter(student::Column::GpaHundredths.eq(111))
         .count(&app.db)
@@ -567,18 +572,9 @@ async fn a_batch_commits_only_while_its_instance_holds_the_job(backend: Backend)
         "{after:?}"
     );
     assert_eq!(job::progress(&app.db, &id).await.unwrap(), 0);
-    let imported = revision::Entity::find()
-        .filter(revision::Column::Action.eq(Action::Imported))
-        .count(&app.db)
-        .await
-        .unwrap();
+    let imported = imported_revisions(&app).await;
     assert_eq!(imported, 0, "a batch of the lost lease committed");
-    let moved = student::Entity::find()
-        .filter(student::Column::Version.ne(1))
-        .count(&app.db)
-        .await
-        .unwrap();
-    assert_eq!(moved, 0);
+    assert_eq!(students_not_at_version(&app, 1).await, 0);
 
     // The instance that holds it writes every row exactly once.
     job::run(app.db.clone(), id.clone(), taken).await;

@@ -179,7 +179,7 @@ async fn the_history_migration_upgrades_a_populated_database(backend: Backend) {
 async fn the_import_rows_migration_upgrades_a_populated_database(backend: Backend) {
     use registrar::db::entities::import::ImportState;
     use registrar::db::entities::import_row::RowOutcome;
-    use registrar::students::import::{check, job, store as imports};
+    use registrar::students::import::store as imports;
 
     let Some((_database, db)) = database_before(backend, "m20261202_000006_import_rows").await
     else {
@@ -239,22 +239,11 @@ async fn the_import_rows_migration_upgrades_a_populated_database(backend: Backen
     // The new code runs on the upgraded schema: an export-style file that
     // updates the old student and creates one, confirmed as a job.
     let file = "id,name,address,gpa,version\n1,Grace,3 New Rd,3.90,1\n,Ada,1 Main St,3,\n";
-    let id = check::check_and_store(&db, "ada", "new.csv", file.as_bytes().to_vec().into())
-        .await
-        .expect("checked");
+    let id = stored(&db, file).await;
     let counts = imports::counts(&db, &id).await.expect("counts");
     assert_eq!(counts.get(&RowOutcome::Update), Some(&1), "{counts:?}");
     assert_eq!(counts.get(&RowOutcome::Create), Some(&1));
-    let import = imports::get(&db, &id)
-        .await
-        .expect("query")
-        .expect("import");
-    let lease = job::start(&db, &import, false).await.expect("started");
-    job::run(db.clone(), id.clone(), lease).await;
-    let done = imports::get(&db, &id)
-        .await
-        .expect("query")
-        .expect("import");
+    let done = confirmed(&db, &id).await;
     assert_eq!(
         (done.state, done.written, done.refused),
         (ImportState::Done, 2, 0)
@@ -267,7 +256,7 @@ async fn the_import_rows_migration_upgrades_a_populated_database(backend: Backen
 async fn the_import_rows_room_migration_upgrades_a_populated_database(backend: Backend) {
     use registrar::db::entities::import::ImportState;
     use registrar::db::entities::import_row::RowOutcome;
-    use registrar::students::import::{check, job, store as imports};
+    use registrar::students::import::store as imports;
 
     let Some((_database, db)) = database_before(backend, "m20261202_000007_import_rows_room").await
     else {
@@ -283,9 +272,7 @@ async fn the_import_rows_room_migration_upgrades_a_populated_database(backend: B
         .await
         .expect("count");
     let file = "id,name,address,gpa,version\n1,Grace,3 New Rd,3.90,1\n";
-    let waiting = check::check_and_store(&db, "ada", "old.csv", file.as_bytes().to_vec().into())
-        .await
-        .expect("checked");
+    let waiting = stored(&db, file).await;
     assert_eq!(fillfactor(&db).await, None, "{}", backend.name());
 
     Migrator::up(&db, None).await.expect("the upgrade");
@@ -297,38 +284,48 @@ async fn the_import_rows_room_migration_upgrades_a_populated_database(backend: B
 
     // The upload stored before the upgrade confirms after it, and a new
     // one stores and confirms on the new pages.
-    let import = imports::get(&db, &waiting)
-        .await
-        .expect("query")
-        .expect("the waiting import");
-    let lease = job::start(&db, &import, false).await.expect("started");
-    job::run(db.clone(), waiting.clone(), lease).await;
-    let done = imports::get(&db, &waiting)
-        .await
-        .expect("query")
-        .expect("import");
+    let done = confirmed(&db, &waiting).await;
     assert_eq!(
         (done.state, done.written, done.refused),
         (ImportState::Done, 1, 0)
     );
     let file = "id,name,address,gpa,version\n1,Grace,3 New Rd,4.00,2\n";
-    let fresh = check::check_and_store(&db, "ada", "new.csv", file.as_bytes().to_vec().into())
-        .await
-        .expect("checked");
+    let fresh = stored(&db, file).await;
     let counts = imports::counts(&db, &fresh).await.expect("counts");
     assert_eq!(counts.get(&RowOutcome::Update), Some(&1), "{counts:?}");
-    let import = imports::get(&db, &fresh)
-        .await
-        .expect("query")
-        .expect("import");
-    let lease = job::start(&db, &import, false).await.expect("started");
-    job::run(db.clone(), fresh.clone(), lease).await;
+    assert_eq!(confirmed(&db, &fresh).await.written, 1);
     let grace = store::find(&db, 1).await.expect("query").expect("student");
     assert_eq!(
         (grace.address.as_str(), grace.gpa_hundredths, grace.version),
         ("3 New Rd", 400, 3)
     );
     db.close().await.expect("close");
+}
+
+/// Ada's upload of `file`, checked and stored; its id.
+async fn stored(db: &DatabaseConnection, file: &str) -> String {
+    registrar::students::import::check::check_and_store(
+        db,
+        "ada",
+        "students.csv",
+        file.as_bytes().to_vec().into(),
+    )
+    .await
+    .expect("checked")
+}
+
+/// Import `id` confirmed as a job run to its end, as it is then.
+async fn confirmed(db: &DatabaseConnection, id: &str) -> registrar::db::entities::import::Model {
+    use registrar::students::import::{job, store as imports};
+    let get = || async {
+        imports::get(db, id)
+            .await
+            .expect("query")
+            .expect("the import")
+    };
+    let lease = job::start(db, &get().await, false).await.expect("started");
+    job::run(db.clone(), id.to_owned(), lease).await;
+    get().await
 }
 
 /// The fill factor PostgreSQL keeps for `import_rows` (`None`: the
