@@ -9,9 +9,10 @@
 //! stale is refused and kept as a conflict entry. Single saves take their
 //! turn between batches. On PostgreSQL and MariaDB two batches of a job run
 //! at once (their rows never overlap: a file names each student once), so
-//! the database's second core is not left to the single saves alone. With "all or nothing" every row is locked in one
-//! transaction, which writes nothing unless every row is still clean; it
-//! takes at most [`ALL_OR_NOTHING_ROWS`] rows.
+//! the database's second core is not left to the single saves alone. With
+//! "all or nothing" every row is locked in one transaction, which writes
+//! nothing unless every row is still clean; it takes at most
+//! [`ALL_OR_NOTHING_ROWS`] rows.
 
 use std::collections::HashMap;
 use std::sync::Arc;
