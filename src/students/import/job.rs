@@ -145,6 +145,8 @@ pub async fn run(db: DatabaseConnection, id: String, mut lease: DateTime<Utc>) {
 }
 
 enum Finish {
+    /// Every row is decided (the modes say so; [`run_to_end`] then marks
+    /// the job done).
     Done,
     TakenOver,
     Failed(String),
@@ -159,13 +161,16 @@ async fn run_to_end(
         return Ok(Finish::TakenOver);
     };
     let held = Held(tokio::sync::Mutex::new(*lease));
-    let finished = if import.all_or_nothing {
+    let ended = if import.all_or_nothing {
         all_or_nothing(db, &import, &held).await
     } else {
         in_batches(db, &import, &held).await
     };
-    *lease = *held.0.lock().await;
-    finished
+    *lease = held.current().await;
+    match ended? {
+        Finish::Done => finish(db, id, *lease).await,
+        other => Ok(other),
+    }
 }
 
 /// The default mode: the rows not yet decided, in file order, a few
@@ -193,8 +198,7 @@ async fn in_batches(
             .all(db)
             .await?;
         let Some(last) = rows.last() else {
-            let lease = *held.0.lock().await;
-            return finish(db, id, lease).await;
+            return Ok(Finish::Done);
         };
         after = last.seq;
         // Every batch runs to its end (committed or rolled back) before the
@@ -218,6 +222,12 @@ async fn in_batches(
 /// and holds this lock until its commit, so the batches take their turns
 /// there and none renews from a lease another has just moved.
 struct Held(tokio::sync::Mutex<DateTime<Utc>>);
+
+impl Held {
+    async fn current(&self) -> DateTime<Utc> {
+        *self.0.lock().await
+    }
+}
 
 /// Runs `transaction` (aborts are tried again inside it by the cluster
 /// wrapper) and waits out a database that is away, up to [`ATTEMPTS`]
@@ -341,16 +351,13 @@ async fn commit_decided(
     };
     txn.commit().await?;
     *lease = renewed;
-    metrics::record_saves(Action::Imported, written(decided));
+    metrics::record_saves(Action::Imported, counted(decided, RowResult::Written));
     Ok(true)
 }
 
-/// How many of `decided` were written.
-fn written(decided: &[Decided]) -> u64 {
-    decided
-        .iter()
-        .filter(|d| d.result == RowResult::Written)
-        .count() as u64
+/// How many of `decided` have `result`.
+fn counted(decided: &[Decided], result: RowResult) -> u64 {
+    decided.iter().filter(|d| d.result == result).count() as u64
 }
 
 /// `rows` decided under their locks, in a transaction still open.
@@ -391,7 +398,7 @@ async fn renew(
     decided: &[Decided],
 ) -> Result<Option<DateTime<Utc>>, DbErr> {
     let renewed = now() + LEASE;
-    let count = |result| decided.iter().filter(|d| d.result == result).count() as i64;
+    let count = |result| counted(decided, result) as i64;
     let held = import::Entity::update_many()
         .col_expr(import::Column::LeaseUntil, Expr::value(Some(renewed)))
         .col_expr(
@@ -627,8 +634,7 @@ async fn all_or_nothing(
         .await?;
     if rows.iter().any(|row| row.result.is_some()) {
         // Its one transaction committed before its instance stopped.
-        let lease = *held.0.lock().await;
-        return finish(db, &import.id, lease).await;
+        return Ok(Finish::Done);
     }
     let decided = match outlasting(&import.id, "import all or nothing", || {
         try_all(db, import, &rows, held)
@@ -661,8 +667,7 @@ async fn all_or_nothing(
             return Ok(Finish::TakenOver);
         }
     }
-    let lease = *held.0.lock().await;
-    finish(db, &import.id, lease).await
+    Ok(Finish::Done)
 }
 
 /// The all-or-nothing transaction: commits the writes only when every row
