@@ -584,11 +584,11 @@ async fn a_batch_commits_only_while_its_instance_holds_the_job(backend: Backend)
         (ImportState::Done, STUDENTS as i64, 0),
         "{done:?}"
     );
-    let ids: Vec<i64> = students_in_order(&app).await.iter().map(|s| s.id).collect();
+    let students = students_in_order(&app).await;
+    let ids: Vec<i64> = students.iter().map(|s| s.id).collect();
     assert_no_lost_update(&app, &ids).await;
     assert!(
-        students_in_order(&app)
-            .await
+        students
             .iter()
             .all(|s| s.version == 2 && s.gpa_hundredths == 111)
     );

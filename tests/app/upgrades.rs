@@ -5,8 +5,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use migrations::{Migrator, MigratorTrait};
+use registrar::db::entities::import::{self, ImportState};
+use registrar::db::entities::import_row::RowOutcome;
 use registrar::db::entities::{conflict, registrar as account, revision, student};
 use registrar::presence;
+use registrar::students::import::{check, job, store as imports};
 use registrar::students::restore::{self, RestoreOutcome};
 use registrar::students::store;
 use registrar::testing::{Backend, TestDatabase};
@@ -177,10 +180,6 @@ async fn the_history_migration_upgrades_a_populated_database(backend: Backend) {
 }
 
 async fn the_import_rows_migration_upgrades_a_populated_database(backend: Backend) {
-    use registrar::db::entities::import::ImportState;
-    use registrar::db::entities::import_row::RowOutcome;
-    use registrar::students::import::store as imports;
-
     let Some((_database, db)) = database_before(backend, "m20261202_000006_import_rows").await
     else {
         return;
@@ -254,10 +253,6 @@ async fn the_import_rows_migration_upgrades_a_populated_database(backend: Backen
 }
 
 async fn the_import_rows_room_migration_upgrades_a_populated_database(backend: Backend) {
-    use registrar::db::entities::import::ImportState;
-    use registrar::db::entities::import_row::RowOutcome;
-    use registrar::students::import::store as imports;
-
     let Some((_database, db)) = database_before(backend, "m20261202_000007_import_rows_room").await
     else {
         return;
@@ -304,19 +299,13 @@ async fn the_import_rows_room_migration_upgrades_a_populated_database(backend: B
 
 /// Ada's upload of `file`, checked and stored; its id.
 async fn stored(db: &DatabaseConnection, file: &str) -> String {
-    registrar::students::import::check::check_and_store(
-        db,
-        "ada",
-        "students.csv",
-        file.as_bytes().to_vec().into(),
-    )
-    .await
-    .expect("checked")
+    check::check_and_store(db, "ada", "students.csv", file.as_bytes().to_vec().into())
+        .await
+        .expect("checked")
 }
 
 /// Import `id` confirmed as a job run to its end, as it is then.
-async fn confirmed(db: &DatabaseConnection, id: &str) -> registrar::db::entities::import::Model {
-    use registrar::students::import::{job, store as imports};
+async fn confirmed(db: &DatabaseConnection, id: &str) -> import::Model {
     let get = || async {
         imports::get(db, id)
             .await
