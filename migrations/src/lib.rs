@@ -16,6 +16,7 @@ mod m20261201_000004_office;
 mod m20261202_000005_submissions;
 mod m20261202_000006_import_rows;
 mod m20261202_000007_import_rows_room;
+mod m20261203_000008_search_table;
 
 /// Applies registrar's migrations in order.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000005_submissions::Migration),
             Box::new(m20261202_000006_import_rows::Migration),
             Box::new(m20261202_000007_import_rows_room::Migration),
+            Box::new(m20261203_000008_search_table::Migration),
         ]
     }
 }

@@ -269,6 +269,8 @@ pub async fn analyze(db: &DatabaseConnection) -> Result<(), DbErr> {
         DbBackend::Postgres => {
             db.execute_unprepared("VACUUM ANALYZE students").await?;
             db.execute_unprepared("VACUUM ANALYZE revisions").await?;
+            db.execute_unprepared("VACUUM ANALYZE students_search")
+                .await?;
         }
         DbBackend::MySql => {
             db.execute_unprepared("ANALYZE TABLE students, revisions")

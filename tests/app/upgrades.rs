@@ -8,8 +8,10 @@ use migrations::{Migrator, MigratorTrait};
 use registrar::db::entities::import::{self, ImportState};
 use registrar::db::entities::import_row::RowOutcome;
 use registrar::db::entities::{conflict, registrar as account, revision, student};
+use registrar::domain::{Field, StudentFields};
 use registrar::presence;
 use registrar::students::import::{check, job, store as imports};
+use registrar::students::list::{self, query::ListQuery};
 use registrar::students::restore::{self, RestoreOutcome};
 use registrar::students::store;
 use registrar::testing::{Backend, TestDatabase};
@@ -22,6 +24,7 @@ on_every_backend!(
     the_history_migration_upgrades_a_populated_database,
     the_import_rows_migration_upgrades_a_populated_database,
     the_import_rows_room_migration_upgrades_a_populated_database,
+    the_search_table_migration_upgrades_a_populated_database,
 );
 
 /// Applies the migrations before `name`, the previous release's schema.
@@ -295,6 +298,156 @@ async fn the_import_rows_room_migration_upgrades_a_populated_database(backend: B
         ("3 New Rd", 400, 3)
     );
     db.close().await.expect("close");
+}
+
+async fn the_search_table_migration_upgrades_a_populated_database(backend: Backend) {
+    let Some((_database, db)) = database_before(backend, "m20261203_000008_search_table").await
+    else {
+        return;
+    };
+
+    // The previous release's data: Grace at 2 High St, and a second Grace,
+    // at 9 Low Rd, deleted.
+    let at = Utc.with_ymd_and_hms(2026, 12, 2, 9, 30, 0).unwrap();
+    old_account(&db, at, Some("registrar")).await;
+    old_student(&db, "2 High St", 390, 1, at).await;
+    old_student(&db, "9 Low Rd", 300, 1, at).await;
+    db.execute_unprepared(
+        "UPDATE students SET deleted_at = updated_at, deleted_by = 'ada' WHERE id = 2",
+    )
+    .await
+    .expect("delete");
+    db.execute_unprepared("UPDATE student_count SET live = 1")
+        .await
+        .expect("count");
+    Migrator::up(&db, None).await.expect("the upgrade");
+
+    // The old rows are found as they were: live ones only.
+    let name = backend.name();
+    assert_eq!(found(&db, "high st").await, (vec![1], 1), "{name}");
+    assert_eq!(found(&db, "low rd").await, (vec![], 0), "{name}");
+    assert_eq!(found(&db, "grace").await, (vec![1], 1), "{name}");
+
+    // The new code's writes keep the search in step: a new address, a GPA
+    // written as an import writes it, a deletion and its undoing, a create.
+    let grace = edited(&db, 1, "5 Elm Way", "3.90").await;
+    assert_eq!(found(&db, "high st").await, (vec![], 0), "{name}");
+    assert_eq!(found(&db, "elm way").await, (vec![1], 1), "{name}");
+    let txn = registrar::db::begin_write(&db).await.expect("begin");
+    let current = store::lock_for_update(&txn, 1)
+        .await
+        .expect("lock")
+        .expect("grace");
+    let gpa_only = fields("Grace", "5 Elm Way", "4.00");
+    let written = store::update_many_guarded(
+        &txn,
+        &[(&current, &gpa_only)],
+        store::Action::Imported,
+        &author(at),
+    )
+    .await
+    .expect("imported");
+    txn.commit().await.expect("commit");
+    assert!(written.contains(&1));
+    assert_eq!(found(&db, "elm way").await, (vec![1], 1), "{name}");
+    let now = store::find(&db, 1).await.expect("query").expect("grace");
+    assert_eq!((grace.version, now.version), (1, 3), "{name}");
+
+    let txn = registrar::db::begin_write(&db).await.expect("begin");
+    let current = store::lock_for_update(&txn, 1)
+        .await
+        .expect("lock")
+        .expect("grace");
+    assert!(
+        store::delete_guarded(&txn, &current, &author(at))
+            .await
+            .expect("delete")
+    );
+    txn.commit().await.expect("commit");
+    assert_eq!(found(&db, "elm way").await, (vec![], 0), "{name}");
+    let txn = registrar::db::begin_write(&db).await.expect("begin");
+    let current = store::lock_for_update(&txn, 1)
+        .await
+        .expect("lock")
+        .expect("grace");
+    assert!(
+        store::undelete_guarded(&txn, &current, &author(at))
+            .await
+            .expect("undelete")
+    );
+    txn.commit().await.expect("commit");
+    assert_eq!(found(&db, "elm way").await, (vec![1], 1), "{name}");
+
+    let txn = registrar::db::begin_write(&db).await.expect("begin");
+    let ada = store::insert(
+        &txn,
+        &fields("Ada Lovelace", "12 St James's Sq", "4.00"),
+        "ada",
+        at,
+        None,
+    )
+    .await
+    .expect("create");
+    txn.commit().await.expect("commit");
+    assert_eq!(found(&db, "lovelace").await, (vec![ada.id], 1), "{name}");
+    assert_eq!(
+        found(&db, "e").await.1,
+        2,
+        "{name}: both live students, and only they"
+    );
+    db.close().await.expect("close");
+}
+
+/// The ids on the first page of a search for `q`, and its total.
+async fn found(db: &DatabaseConnection, q: &str) -> (Vec<i64>, u64) {
+    let query = ListQuery {
+        q: q.to_owned(),
+        ..ListQuery::default()
+    };
+    let rows = list::db::list(db, &query).await.expect("the search");
+    (
+        rows.students.iter().map(|s| s.id).collect(),
+        rows.total.count,
+    )
+}
+
+/// Student `id` given `address` and `gpa` through a single save's guarded
+/// update; the student as it was before.
+async fn edited(db: &DatabaseConnection, id: i64, address: &str, gpa: &str) -> store::Student {
+    let txn = registrar::db::begin_write(db).await.expect("begin");
+    let current = store::lock_for_update(&txn, id)
+        .await
+        .expect("lock")
+        .expect("the student");
+    let fields = fields(&current.name, address, gpa);
+    let at = Utc.with_ymd_and_hms(2026, 12, 3, 9, 30, 0).unwrap();
+    assert!(
+        store::update_guarded(&txn, &current, &fields, store::Action::Updated, &author(at))
+            .await
+            .expect("update")
+    );
+    txn.commit().await.expect("commit");
+    current
+}
+
+fn fields(name: &str, address: &str, gpa: &str) -> StudentFields {
+    StudentFields::parse(|field| {
+        Ok(match field {
+            Field::Name => name,
+            Field::Address => address,
+            Field::Gpa => gpa,
+        })
+    })
+    .expect("valid fields")
+}
+
+fn author(at: DateTime<Utc>) -> store::Author<'static> {
+    store::Author {
+        registrar: "ada",
+        at,
+        reason: None,
+        submission: None,
+    }
 }
 
 /// Ada's upload of `file`, checked and stored; its id.

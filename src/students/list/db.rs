@@ -177,11 +177,17 @@ async fn total(
             at_least: false,
         });
     }
-    let capped = matching(backend, search)
-        .select_only()
-        .column(student::Column::Id)
-        .limit(COUNT_CAP + 1)
-        .into_query();
+    let capped = match (backend, search) {
+        // The search table holds the live students only: counted there.
+        (DbBackend::Postgres, Some(search)) => searched(&search.to_lowercase())
+            .limit(COUNT_CAP + 1)
+            .to_owned(),
+        _ => matching(backend, search)
+            .select_only()
+            .column(student::Column::Id)
+            .limit(COUNT_CAP + 1)
+            .into_query(),
+    };
     let count = Query::select()
         .expr_as(Func::count(Expr::col(Asterisk)), Alias::new("matches"))
         .from_subquery(capped, Alias::new("capped"))
@@ -234,14 +240,39 @@ fn matching(backend: DbBackend, search: Option<&str>) -> Select<student::Entity>
     };
     let needle = search.to_lowercase();
     let literal = !needle.contains(['%', '_', '!']);
-    if backend == DbBackend::Sqlite && literal && needle.chars().count() >= 3 {
-        // The FTS5 trigram index answers LIKE without an ESCAPE clause.
-        return select.filter(Expr::cust_with_values(
-            "\"students\".\"id\" IN (SELECT rowid FROM students_search WHERE search_key LIKE ?)",
-            [format!("%{needle}%")],
-        ));
+    match backend {
+        DbBackend::Sqlite if literal && needle.chars().count() >= 3 => {
+            // The FTS5 trigram index answers LIKE without an ESCAPE clause.
+            select.filter(Expr::cust_with_values(
+                "\"students\".\"id\" IN (SELECT rowid FROM students_search WHERE search_key LIKE ?)",
+                [format!("%{needle}%")],
+            ))
+        }
+        DbBackend::Postgres => select.filter(
+            Expr::col((student::Entity, student::Column::Id)).in_subquery(searched(&needle)),
+        ),
+        _ => select.filter(Expr::col(student::Column::SearchKey).like(contains(&needle))),
     }
-    select.filter(Expr::col(student::Column::SearchKey).like(contains(&needle)))
+}
+
+/// PostgreSQL: the ids of the live students whose search key contains
+/// `needle`, from the search table (its trigram index).
+fn searched(needle: &str) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(SearchTable::Id)
+        .from(SearchTable::Table)
+        .and_where(Expr::col(SearchTable::SearchKey).like(contains(needle)))
+        .to_owned()
+}
+
+/// PostgreSQL's search table, `students_search`: a live student's id and
+/// search key, kept in step with `students` by triggers.
+#[derive(sea_orm::DeriveIden)]
+enum SearchTable {
+    #[sea_orm(iden = "students_search")]
+    Table,
+    Id,
+    SearchKey,
 }
 
 /// `LIKE` pattern for "contains `needle`", with `!` escaping the pattern's
