@@ -350,7 +350,7 @@ enum SaveLoad {
     Quiet,
     /// This many saves a second, each started at its time whether or not
     /// the one before has been answered (an open loop: a slow answer does
-    /// not hold back the saves after it, so their waits all count).
+    /// not hold back the saves after it).
     Paced(u32),
     /// One client saving as fast as it is answered, one save after
     /// another: the most the confirm has to share the machine with.
@@ -381,10 +381,8 @@ async fn single_saves(
     match load {
         SaveLoad::Quiet => {}
         SaveLoad::FlatOut => {
-            let mut n = 0_i64;
             while !stopped() {
-                latencies.extend(one_save(&browser, first, n).await);
-                n += 1;
+                latencies.extend(one_save(&browser, first).await);
             }
         }
         SaveLoad::Paced(rate) => {
@@ -394,7 +392,7 @@ async fn single_saves(
             while !stopped() {
                 tokio::time::sleep_until(started + Duration::from_secs(u64::from(n)) / rate).await;
                 let browser = browser.clone();
-                saves.spawn(async move { one_save(&browser, first, i64::from(n)).await });
+                saves.spawn(async move { one_save(&browser, first).await });
                 n += 1;
             }
             while let Some(save) = saves.join_next().await {
@@ -405,16 +403,21 @@ async fn single_saves(
     latencies
 }
 
-/// Saves student `first + n % 1000` through its edit form; the POST's
-/// latency in ms (`None`: the form did not open).
-async fn one_save(browser: &Browser, first: i64, n: i64) -> Option<f64> {
+/// Saves made so far, over every round: the `n`th goes to student
+/// `first + n % 1000` with a GPA other than its visit before.
+static SAVES: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+/// The next save (see [`SAVES`]) through the student's edit form; the
+/// POST's latency in ms (`None`: the form did not open).
+async fn one_save(browser: &Browser, first: i64) -> Option<f64> {
+    let n = SAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let path = format!("/students/{}", first + n % 1000);
     let form = browser.get(&format!("{path}/edit")).await;
     if form.status != axum::http::StatusCode::OK {
         return None;
     }
     let mut form = form.form(&path);
-    form.set("gpa", if n % 2 == 0 { "2.22" } else { "2.23" });
+    form.set("gpa", if (n / 1000) % 2 == 0 { "2.22" } else { "2.23" });
     let started = Instant::now();
     let answer = form.submit(browser).await;
     assert!(

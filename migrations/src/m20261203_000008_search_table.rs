@@ -30,17 +30,22 @@ pub struct Migration;
 /// trigger each (a demo fill inserts a thousand students a statement);
 /// updates by a row trigger that runs only where the key or the deletion
 /// changed.
+///
+/// The migration is one transaction. Its first statement holds back every
+/// write to `students` (reads go on) until it commits, so no change an
+/// instance of the previous release commits meanwhile is missed by the
+/// fill; the old index is dropped last, as that locks out reads too.
 const POSTGRES_UP: &[&str] = &[
+    "LOCK TABLE students IN SHARE ROW EXCLUSIVE MODE",
     "CREATE TABLE students_search (
         id bigint PRIMARY KEY,
         search_key varchar(400) NOT NULL
     )",
     "INSERT INTO students_search (id, search_key)
         SELECT id, search_key FROM students WHERE deleted_at IS NULL",
-    "DROP INDEX IF EXISTS students_search_trgm",
     "DO $$ BEGIN
         IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
-            CREATE INDEX students_search_trgm ON students_search
+            CREATE INDEX students_search_key_trgm ON students_search
                 USING gin (search_key gin_trgm_ops);
         END IF;
     END $$",
@@ -76,6 +81,7 @@ const POSTGRES_UP: &[&str] = &[
     "CREATE TRIGGER students_search_delete AFTER DELETE ON students
         REFERENCING OLD TABLE AS removed
         FOR EACH STATEMENT EXECUTE FUNCTION students_search_removed()",
+    "DROP INDEX IF EXISTS students_search_trgm",
     "ANALYZE students_search",
 ];
 
@@ -117,7 +123,8 @@ async fn sqlite_update_trigger(manager: &SchemaManager<'_>, when: &str) -> Resul
     manager
         .get_connection()
         .execute_unprepared(&format!(
-            "DROP TRIGGER students_search_update; {SQLITE_UPDATE_TRIGGER}{when}{SQLITE_UPDATE_BODY}"
+            "DROP TRIGGER IF EXISTS students_search_update; \
+             {SQLITE_UPDATE_TRIGGER}{when}{SQLITE_UPDATE_BODY}"
         ))
         .await
         .map(|_| ())

@@ -329,54 +329,29 @@ async fn the_search_table_migration_upgrades_a_populated_database(backend: Backe
     assert_eq!(found(&db, "grace").await, (vec![1], 1), "{name}");
 
     // The new code's writes keep the search in step: a new address, a GPA
-    // written as an import writes it, a deletion and its undoing, a create.
+    // and then an address written as an import writes them, a deletion and
+    // its undoing, a create.
     let grace = edited(&db, 1, "5 Elm Way", "3.90").await;
     assert_eq!(found(&db, "high st").await, (vec![], 0), "{name}");
     assert_eq!(found(&db, "elm way").await, (vec![1], 1), "{name}");
-    let txn = registrar::db::begin_write(&db).await.expect("begin");
-    let current = store::lock_for_update(&txn, 1)
-        .await
-        .expect("lock")
-        .expect("grace");
-    let gpa_only = fields("Grace", "5 Elm Way", "4.00");
-    let written = store::update_many_guarded(
-        &txn,
-        &[(&current, &gpa_only)],
-        store::Action::Imported,
-        &author(at),
-    )
-    .await
-    .expect("imported");
-    txn.commit().await.expect("commit");
-    assert!(written.contains(&1));
+    let kept = search_row_version(&db).await;
+    imported(&db, 1, "5 Elm Way", "4.00").await;
     assert_eq!(found(&db, "elm way").await, (vec![1], 1), "{name}");
+    assert_eq!(
+        search_row_version(&db).await,
+        kept,
+        "{name}: an update that keeps the key leaves the search table alone"
+    );
     let now = store::find(&db, 1).await.expect("query").expect("grace");
     assert_eq!((grace.version, now.version), (1, 3), "{name}");
-
-    let txn = registrar::db::begin_write(&db).await.expect("begin");
-    let current = store::lock_for_update(&txn, 1)
-        .await
-        .expect("lock")
-        .expect("grace");
-    assert!(
-        store::delete_guarded(&txn, &current, &author(at))
-            .await
-            .expect("delete")
-    );
-    txn.commit().await.expect("commit");
+    imported(&db, 1, "7 Oak Ln", "4.00").await;
     assert_eq!(found(&db, "elm way").await, (vec![], 0), "{name}");
-    let txn = registrar::db::begin_write(&db).await.expect("begin");
-    let current = store::lock_for_update(&txn, 1)
-        .await
-        .expect("lock")
-        .expect("grace");
-    assert!(
-        store::undelete_guarded(&txn, &current, &author(at))
-            .await
-            .expect("undelete")
-    );
-    txn.commit().await.expect("commit");
-    assert_eq!(found(&db, "elm way").await, (vec![1], 1), "{name}");
+    assert_eq!(found(&db, "oak ln").await, (vec![1], 1), "{name}");
+
+    deleted(&db, 1, true).await;
+    assert_eq!(found(&db, "oak ln").await, (vec![], 0), "{name}");
+    deleted(&db, 1, false).await;
+    assert_eq!(found(&db, "oak ln").await, (vec![1], 1), "{name}");
 
     let txn = registrar::db::begin_write(&db).await.expect("begin");
     let ada = store::insert(
@@ -395,7 +370,68 @@ async fn the_search_table_migration_upgrades_a_populated_database(backend: Backe
         2,
         "{name}: both live students, and only they"
     );
+
+    // Down and up again: the search still finds what it found.
+    Migrator::down(&db, Some(1)).await.expect("down");
+    Migrator::up(&db, None).await.expect("up again");
+    assert_eq!(found(&db, "oak ln").await, (vec![1], 1), "{name}");
+    assert_eq!(found(&db, "lovelace").await, (vec![ada.id], 1), "{name}");
     db.close().await.expect("close");
+}
+
+/// Student `id` given `address` and `gpa` as an import's batch writes them.
+async fn imported(db: &DatabaseConnection, id: i64, address: &str, gpa: &str) {
+    let txn = registrar::db::begin_write(db).await.expect("begin");
+    let current = store::lock_for_update(&txn, id)
+        .await
+        .expect("lock")
+        .expect("the student");
+    let fields = fields(&current.name, address, gpa);
+    let at = Utc.with_ymd_and_hms(2026, 12, 3, 9, 30, 0).unwrap();
+    let written = store::update_many_guarded(
+        &txn,
+        &[(&current, &fields)],
+        store::Action::Imported,
+        &author(at),
+    )
+    .await
+    .expect("imported");
+    txn.commit().await.expect("commit");
+    assert!(written.contains(&id));
+}
+
+/// Student `id` deleted (`true`) or brought back through the guarded writes.
+async fn deleted(db: &DatabaseConnection, id: i64, delete: bool) {
+    let txn = registrar::db::begin_write(db).await.expect("begin");
+    let current = store::lock_for_update(&txn, id)
+        .await
+        .expect("lock")
+        .expect("the student");
+    let at = Utc.with_ymd_and_hms(2026, 12, 3, 9, 30, 0).unwrap();
+    let done = if delete {
+        store::delete_guarded(&txn, &current, &author(at)).await
+    } else {
+        store::undelete_guarded(&txn, &current, &author(at)).await
+    };
+    assert!(done.expect("the write"));
+    txn.commit().await.expect("commit");
+}
+
+/// PostgreSQL: the row version (`xmin`) of student 1's row in the search
+/// table, which any write of that row moves (`None` on the others).
+async fn search_row_version(db: &DatabaseConnection) -> Option<String> {
+    if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return None;
+    }
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT xmin::text AS version FROM students_search WHERE id = 1",
+        ))
+        .await
+        .expect("the search table")
+        .expect("student 1's row");
+    Some(row.try_get::<String>("", "version").expect("xmin"))
 }
 
 /// The ids on the first page of a search for `q`, and its total.
