@@ -331,26 +331,26 @@ async fn the_search_table_migration_upgrades_a_populated_database(backend: Backe
     // The new code's writes keep the search in step: a new address, a GPA
     // and then an address written as an import writes them, a deletion and
     // its undoing, a create.
-    let grace = edited(&db, 1, "5 Elm Way", "3.90").await;
+    let grace = written(&db, 1, Write::Saved("5 Elm Way", "3.90")).await;
     assert_eq!(found(&db, "high st").await, (vec![], 0), "{name}");
     assert_eq!(found(&db, "elm way").await, (vec![1], 1), "{name}");
-    let kept = search_row_version(&db).await;
-    imported(&db, 1, "5 Elm Way", "4.00").await;
+    let kept = search_index_state(&db).await;
+    written(&db, 1, Write::Imported("5 Elm Way", "4.00")).await;
     assert_eq!(found(&db, "elm way").await, (vec![1], 1), "{name}");
     assert_eq!(
-        search_row_version(&db).await,
+        search_index_state(&db).await,
         kept,
         "{name}: an update that keeps the key leaves the search table alone"
     );
     let now = store::find(&db, 1).await.expect("query").expect("grace");
     assert_eq!((grace.version, now.version), (1, 3), "{name}");
-    imported(&db, 1, "7 Oak Ln", "4.00").await;
+    written(&db, 1, Write::Imported("7 Oak Ln", "4.00")).await;
     assert_eq!(found(&db, "elm way").await, (vec![], 0), "{name}");
     assert_eq!(found(&db, "oak ln").await, (vec![1], 1), "{name}");
 
-    deleted(&db, 1, true).await;
+    written(&db, 1, Write::Deleted).await;
     assert_eq!(found(&db, "oak ln").await, (vec![], 0), "{name}");
-    deleted(&db, 1, false).await;
+    written(&db, 1, Write::Undeleted).await;
     assert_eq!(found(&db, "oak ln").await, (vec![1], 1), "{name}");
 
     let txn = registrar::db::begin_write(&db).await.expect("begin");
@@ -379,61 +379,6 @@ async fn the_search_table_migration_upgrades_a_populated_database(backend: Backe
     db.close().await.expect("close");
 }
 
-/// Student `id` given `address` and `gpa` as an import's batch writes them.
-async fn imported(db: &DatabaseConnection, id: i64, address: &str, gpa: &str) {
-    let txn = registrar::db::begin_write(db).await.expect("begin");
-    let current = store::lock_for_update(&txn, id)
-        .await
-        .expect("lock")
-        .expect("the student");
-    let fields = fields(&current.name, address, gpa);
-    let at = Utc.with_ymd_and_hms(2026, 12, 3, 9, 30, 0).unwrap();
-    let written = store::update_many_guarded(
-        &txn,
-        &[(&current, &fields)],
-        store::Action::Imported,
-        &author(at),
-    )
-    .await
-    .expect("imported");
-    txn.commit().await.expect("commit");
-    assert!(written.contains(&id));
-}
-
-/// Student `id` deleted (`true`) or brought back through the guarded writes.
-async fn deleted(db: &DatabaseConnection, id: i64, delete: bool) {
-    let txn = registrar::db::begin_write(db).await.expect("begin");
-    let current = store::lock_for_update(&txn, id)
-        .await
-        .expect("lock")
-        .expect("the student");
-    let at = Utc.with_ymd_and_hms(2026, 12, 3, 9, 30, 0).unwrap();
-    let done = if delete {
-        store::delete_guarded(&txn, &current, &author(at)).await
-    } else {
-        store::undelete_guarded(&txn, &current, &author(at)).await
-    };
-    assert!(done.expect("the write"));
-    txn.commit().await.expect("commit");
-}
-
-/// PostgreSQL: the row version (`xmin`) of student 1's row in the search
-/// table, which any write of that row moves (`None` on the others).
-async fn search_row_version(db: &DatabaseConnection) -> Option<String> {
-    if db.get_database_backend() != sea_orm::DbBackend::Postgres {
-        return None;
-    }
-    let row = db
-        .query_one_raw(sea_orm::Statement::from_string(
-            sea_orm::DbBackend::Postgres,
-            "SELECT xmin::text AS version FROM students_search WHERE id = 1",
-        ))
-        .await
-        .expect("the search table")
-        .expect("student 1's row");
-    Some(row.try_get::<String>("", "version").expect("xmin"))
-}
-
 /// The ids on the first page of a search for `q`, and its total.
 async fn found(db: &DatabaseConnection, q: &str) -> (Vec<i64>, u64) {
     let query = ListQuery {
@@ -447,23 +392,69 @@ async fn found(db: &DatabaseConnection, q: &str) -> (Vec<i64>, u64) {
     )
 }
 
-/// Student `id` given `address` and `gpa` through a single save's guarded
-/// update; the student as it was before.
-async fn edited(db: &DatabaseConnection, id: i64, address: &str, gpa: &str) -> store::Student {
+/// A write of the new code, through the store's guarded writes.
+enum Write<'a> {
+    /// A single save of this address and GPA.
+    Saved(&'a str, &'a str),
+    /// This address and GPA as an import's batch writes them.
+    Imported(&'a str, &'a str),
+    Deleted,
+    Undeleted,
+}
+
+/// Student `id` changed by `write`, committed; the student as it was before.
+async fn written(db: &DatabaseConnection, id: i64, write: Write<'_>) -> store::Student {
     let txn = registrar::db::begin_write(db).await.expect("begin");
     let current = store::lock_for_update(&txn, id)
         .await
         .expect("lock")
         .expect("the student");
-    let fields = fields(&current.name, address, gpa);
-    let at = Utc.with_ymd_and_hms(2026, 12, 3, 9, 30, 0).unwrap();
-    assert!(
-        store::update_guarded(&txn, &current, &fields, store::Action::Updated, &author(at))
+    let author = author(Utc.with_ymd_and_hms(2026, 12, 3, 9, 30, 0).unwrap());
+    let done = match write {
+        Write::Saved(address, gpa) => {
+            let fields = fields(&current.name, address, gpa);
+            store::update_guarded(&txn, &current, &fields, store::Action::Updated, &author).await
+        }
+        Write::Imported(address, gpa) => {
+            let fields = fields(&current.name, address, gpa);
+            store::update_many_guarded(
+                &txn,
+                &[(&current, &fields)],
+                store::Action::Imported,
+                &author,
+            )
             .await
-            .expect("update")
-    );
+            .map(|written| written.contains(&id))
+        }
+        Write::Deleted => store::delete_guarded(&txn, &current, &author).await,
+        Write::Undeleted => store::undelete_guarded(&txn, &current, &author).await,
+    };
+    assert!(done.expect("the write"));
     txn.commit().await.expect("commit");
     current
+}
+
+/// What any write to the search index moves: on PostgreSQL the row version
+/// (`xmin`) of student 1's row in the search table; on SQLite the FTS5
+/// index's stored segments (`students_search_data`); `None` on MariaDB.
+async fn search_index_state(db: &DatabaseConnection) -> Option<String> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => {
+            "SELECT xmin::text AS state FROM students_search WHERE id = 1"
+        }
+        sea_orm::DbBackend::Sqlite => {
+            "SELECT count(*) || ':' || max(rowid) || ':' || sum(length(block)) AS state \
+             FROM students_search_data"
+        }
+        _ => return None,
+    };
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(backend, sql))
+        .await
+        .expect("the search index")
+        .expect("a row");
+    Some(row.try_get::<String>("", "state").expect("state"))
 }
 
 fn fields(name: &str, address: &str, gpa: &str) -> StudentFields {
