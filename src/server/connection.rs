@@ -2,6 +2,7 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -65,10 +66,14 @@ pub(super) struct Activity {
     state: Mutex<State>,
     /// Wakes the watchdog when the deadline moves closer.
     sooner: Notify,
+    /// Set when the connection is to give its slot to a newcomer.
+    give_way: AtomicBool,
+    /// Wakes the connection when it is to give way.
+    giving_way: Notify,
 }
 
 impl Activity {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         let now = Instant::now();
         Activity {
             state: Mutex::new(State {
@@ -79,7 +84,25 @@ impl Activity {
                 flushed: true,
             }),
             sooner: Notify::new(),
+            give_way: AtomicBool::new(false),
+            giving_way: Notify::new(),
         }
+    }
+
+    /// Since when the connection has been idle between requests, if it is.
+    pub(super) fn idle_since(&self) -> Option<Instant> {
+        let state = self.state();
+        (state.phase == Phase::Idle).then_some(state.since)
+    }
+
+    /// Asks the connection to close as soon as it is not serving a request.
+    pub(super) fn give_way(&self) {
+        self.give_way.store(true, Ordering::Relaxed);
+        self.giving_way.notify_one();
+    }
+
+    pub(super) fn told_to_give_way(&self) -> bool {
+        self.give_way.load(Ordering::Relaxed)
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -121,7 +144,7 @@ impl Activity {
         self.state().flushed
     }
 
-    fn request_started(&self) {
+    pub(super) fn request_started(&self) {
         let mut state = self.state();
         state.phase = Phase::Serving;
         state.since = Instant::now();
@@ -168,16 +191,16 @@ impl Activity {
     }
 }
 
-/// Serves one connection until it ends, times out, or (after `stopping`)
-/// finishes the request it is serving.
+/// Serves one connection until it ends, times out, or (after `stopping`,
+/// or when told to give way) finishes the request it is serving.
 pub(super) async fn serve(
     stream: TcpStream,
     peer: SocketAddr,
     app: Router,
     timeouts: Timeouts,
+    activity: Arc<Activity>,
     mut stopping: watch::Receiver<bool>,
 ) {
-    let activity = Arc::new(Activity::new());
     let io = TokioIo::new(Watched::new(stream, Arc::clone(&activity)));
     let service = {
         let activity = Arc::clone(&activity);
@@ -213,6 +236,11 @@ pub(super) async fn serve(
                 return;
             }
             _ = stopping.wait_for(|stop| *stop), if !told_to_stop => {
+                told_to_stop = true;
+                connection.as_mut().graceful_shutdown();
+            }
+            () = activity.giving_way.notified(), if !told_to_stop => {
+                tracing::debug!(%peer, "closing an idle connection: a newcomer needs its slot");
                 told_to_stop = true;
                 connection.as_mut().graceful_shutdown();
             }

@@ -12,16 +12,18 @@
 //! the connection never loses its next request. Answers hyper writes on
 //! its own (a malformed request) get our headers and page ([`io`]).
 
+mod admission;
 mod body;
 mod connection;
 mod io;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
 pub use connection::Timeouts;
@@ -39,11 +41,24 @@ pub struct ConnectionLimits {
     #[arg(long, env = "REGISTRAR_IDLE_TIMEOUT_SECS", default_value_t = 75)]
     pub idle_timeout_secs: u64,
 
-    /// Connections open at once; beyond it, new ones wait (unaccepted)
-    /// until one closes. Lowered at start to fit the open-file limit.
+    /// Connections open at once. At the cap, the connection idle longest
+    /// between requests is closed for a newcomer; with none idle, new ones
+    /// wait (unaccepted) until one closes. Lowered at start to fit the
+    /// open-file limit.
     #[arg(long, env = "REGISTRAR_MAX_CONNECTIONS", default_value_t = 1_024)]
     pub max_connections: usize,
+
+    /// Connections one client address may hold at once; more are closed as
+    /// soon as they open (0: no cap). Default 64, or no cap when
+    /// --client-ip-header says a proxy is in front (every connection then
+    /// comes from the proxy, which limits its own clients).
+    #[arg(long, env = "REGISTRAR_MAX_CONNECTIONS_PER_CLIENT")]
+    pub max_connections_per_client: Option<usize>,
 }
+
+/// Connections one client address may hold by default (see
+/// [`ConnectionLimits::max_connections_per_client`]).
+pub const DEFAULT_PER_CLIENT: usize = 64;
 
 impl Default for ConnectionLimits {
     fn default() -> Self {
@@ -51,11 +66,23 @@ impl Default for ConnectionLimits {
             header_timeout_secs: 10,
             idle_timeout_secs: 75,
             max_connections: 1_024,
+            max_connections_per_client: None,
         }
     }
 }
 
 impl ConnectionLimits {
+    /// The cap per client address, `None` for none: as given, else the
+    /// default unless a proxy is in front (`behind_proxy`).
+    pub fn per_client(&self, behind_proxy: bool) -> Option<usize> {
+        match self.max_connections_per_client {
+            Some(0) => None,
+            Some(cap) => Some(cap),
+            None if behind_proxy => None,
+            None => Some(DEFAULT_PER_CLIENT),
+        }
+    }
+
     fn timeouts(&self) -> Timeouts {
         Timeouts {
             header: Duration::from_secs(self.header_timeout_secs.max(1)),
@@ -103,26 +130,30 @@ fn open_file_limit() -> Option<usize> {
 /// Serves `app` on `listener` until `shutdown` completes; then stops
 /// accepting, lets every connection finish the request it is serving, and
 /// returns when all are closed. `reserved`: descriptors kept for other
-/// uses than connections (see [`ConnectionLimits`]).
+/// uses than connections (see [`ConnectionLimits`]); `per_client`: the cap
+/// per client address, if any ([`ConnectionLimits::per_client`]).
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     limits: &ConnectionLimits,
     reserved: usize,
+    per_client: Option<usize>,
     shutdown: impl Future<Output = ()>,
 ) {
     let cap = limits.cap(reserved);
     let timeouts = limits.timeouts();
     let open = Arc::new(Semaphore::new(cap));
+    let admission = admission::Admission::new(per_client);
     let (stop, stopping) = watch::channel(false);
-    let mut at_cap = CapLog::default();
+    let mut at_cap = CapLog::new(
+        "connection limit reached: the longest-idle connection gives way, or new ones wait until one closes",
+    );
+    let mut client_at_cap = CapLog::new(
+        "a client address reached its connection cap (--max-connections-per-client): its new connections are closed",
+    );
     let trimmer = tokio::spawn(release_memory_after_bursts(Arc::clone(&open), cap));
     tokio::pin!(shutdown);
     loop {
-        let permit = tokio::select! {
-            permit = slot(&open, cap, &mut at_cap) => permit,
-            () = &mut shutdown => break,
-        };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -133,11 +164,26 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let _ = stream.set_nodelay(true);
+        if admission.client_at_cap(peer.ip()) {
+            client_at_cap.reached(per_client.unwrap_or_default());
+            drop(stream);
+            continue;
+        }
+        let permit = tokio::select! {
+            permit = slot(&open, &admission, cap, &mut at_cap) => permit,
+            () = &mut shutdown => break,
+        };
+        let activity = Arc::new(connection::Activity::new());
+        let Ok(ticket) = admission.admit(peer.ip(), Arc::clone(&activity)) else {
+            // The client's other connections were admitted meanwhile.
+            client_at_cap.reached(per_client.unwrap_or_default());
+            continue;
+        };
         let app = app.clone();
         let stopping = stopping.clone();
         tokio::spawn(async move {
-            connection::serve(stream, peer, app, timeouts, stopping).await;
+            serve_one(stream, peer, app, timeouts, activity, stopping).await;
+            drop(ticket);
             drop(permit);
         });
     }
@@ -146,6 +192,18 @@ pub async fn serve(
     let all = u32::try_from(cap).unwrap_or(u32::MAX);
     let _ = open.acquire_many(all).await;
     trimmer.abort();
+}
+
+async fn serve_one(
+    stream: TcpStream,
+    peer: SocketAddr,
+    app: Router,
+    timeouts: Timeouts,
+    activity: Arc<connection::Activity>,
+    stopping: watch::Receiver<bool>,
+) {
+    let _ = stream.set_nodelay(true);
+    connection::serve(stream, peer, app, timeouts, activity, stopping).await;
 }
 
 /// Connections freed in a burst leave their buffers in glibc's arenas,
@@ -175,27 +233,51 @@ fn release_freed_memory() {
     }
 }
 
-/// A free connection slot; when there is none, logs that the cap is
-/// reached and waits (not accepting) until a connection closes.
-async fn slot(open: &Arc<Semaphore>, cap: usize, log: &mut CapLog) -> OwnedSemaphorePermit {
+/// A free connection slot for a newcomer; when there is none, logs that
+/// the cap is reached and asks the connection idle longest to give way,
+/// again every [`GIVE_WAY_EVERY`] while none has closed (one busy then
+/// may be idle now).
+async fn slot(
+    open: &Arc<Semaphore>,
+    admission: &admission::Admission,
+    cap: usize,
+    log: &mut CapLog,
+) -> OwnedSemaphorePermit {
     if let Ok(permit) = Arc::clone(open).try_acquire_owned() {
         return permit;
     }
     log.reached(cap);
-    Arc::clone(open)
-        .acquire_owned()
-        .await
-        .expect("the connection semaphore is never closed")
+    let freed = Arc::clone(open).acquire_owned();
+    tokio::pin!(freed);
+    loop {
+        admission.evict_longest_idle();
+        tokio::select! {
+            permit = &mut freed => return permit.expect("the connection semaphore is never closed"),
+            () = tokio::time::sleep(GIVE_WAY_EVERY) => {}
+        }
+    }
 }
 
-/// Logs reaching the cap at most once a minute, with how often it happened.
-#[derive(Default)]
+/// How long a newcomer at the cap waits for a slot before another idle
+/// connection is asked to give way.
+const GIVE_WAY_EVERY: Duration = Duration::from_millis(250);
+
+/// Logs a limit being reached at most once a minute, with how often it was.
 struct CapLog {
+    what: &'static str,
     last: Option<Instant>,
     unlogged: u64,
 }
 
 impl CapLog {
+    fn new(what: &'static str) -> Self {
+        CapLog {
+            what,
+            last: None,
+            unlogged: 0,
+        }
+    }
+
     fn reached(&mut self, cap: usize) {
         self.unlogged += 1;
         if self
@@ -204,11 +286,7 @@ impl CapLog {
         {
             return;
         }
-        tracing::warn!(
-            max_connections = cap,
-            times = self.unlogged,
-            "connection limit reached: not accepting new connections until one closes"
-        );
+        tracing::warn!(cap, times = self.unlogged, "{}", self.what);
         self.last = Some(Instant::now());
         self.unlogged = 0;
     }
