@@ -6,6 +6,8 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::AuthPolicy;
 use crate::metrics::Metrics;
+use crate::presence::Pace;
+use crate::students::import::check::Running;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -14,4 +16,8 @@ pub struct AppState {
     /// The instance's recorder when `--metrics-bind` is set: work a request
     /// starts in the background (an import's job) is counted in it too.
     pub metrics: Option<Arc<Metrics>>,
+    /// How fast each account may mark edit forms open (presence).
+    pub presence_pace: Arc<Pace>,
+    /// The uploads this instance is checking (failed at once if it stops).
+    pub import_checks: Arc<Running>,
 }

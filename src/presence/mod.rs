@@ -4,11 +4,15 @@
 //!
 //! - [`store`]: marking a form open (best effort), clearing marks,
 //!   reading the others' marks, sweeping old ones;
+//! - [`Pace`]: how many forms one account may mark open in a while;
 //! - [`Notice`]: one "Ada opened this record for editing 3 minutes ago".
 
+mod pace;
 pub mod store;
 
 use chrono::{DateTime, Utc};
+
+pub use pace::Pace;
 
 /// How long an open edit form counts: a registrar who opened it longer ago
 /// (and never saved) is taken to have gone.

@@ -17,7 +17,8 @@ use sea_orm::{
     EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 
-use super::{Notice, WINDOW};
+use super::{Notice, Pace, WINDOW};
+use crate::auth::roles::Role;
 use crate::cluster::retry;
 use crate::db::entities::{presence, registrar};
 
@@ -33,21 +34,44 @@ pub enum Marked {
     Recorded,
     /// The database was busy: no mark this time (the page is served anyway).
     Skipped,
+    /// The account opened more forms than anyone reads ([`Pace`]): no mark.
+    TooFast,
 }
 
 /// Records that `registrar_id` has the edit form of `student_id` open, at
-/// `at`, if the database can take it at once. Never fails: a refusal is
-/// logged and reported as [`Marked::Skipped`].
+/// `at`, if the database can take it at once and the account is within
+/// its [`Pace`]. Never fails: a refusal is logged and reported as
+/// [`Marked::Skipped`].
+///
+/// The mark runs as a task of its own, so that a request dropped while it
+/// waits (a client that gives up) cannot cut it between changing the
+/// pooled connection's busy timeout and putting it back: a connection
+/// always returns to the pool as it was taken.
 pub async fn mark_open(
     db: &DatabaseConnection,
+    pace: &Pace,
     registrar_id: i64,
     student_id: i64,
     at: DateTime<Utc>,
 ) -> Marked {
-    match retry::write("presence mark", || upsert(db, registrar_id, student_id, at)).await {
-        Ok(marked) => marked,
-        Err(err) => {
+    if !pace.allows(registrar_id) {
+        return Marked::TooFast;
+    }
+    let db = db.clone();
+    let marking = tokio::spawn(async move {
+        retry::write("presence mark", || {
+            upsert(&db, registrar_id, student_id, at)
+        })
+        .await
+    });
+    match marking.await {
+        Ok(Ok(marked)) => marked,
+        Ok(Err(err)) => {
             tracing::debug!(error = %err, "presence not recorded");
+            Marked::Skipped
+        }
+        Err(err) => {
+            tracing::debug!(error = %err, "presence mark stopped");
             Marked::Skipped
         }
     }
@@ -172,8 +196,12 @@ pub async fn others(
     if marks.is_empty() {
         return Ok(Vec::new());
     }
+    // Only accounts that may still write: a disabled or demoted account's
+    // marks stop counting at once (and are swept with the others).
     let accounts = registrar::Entity::find()
         .filter(registrar::Column::Id.is_in(marks.iter().map(|m| m.registrar_id)))
+        .filter(registrar::Column::DisabledAt.is_null())
+        .filter(registrar::Column::Role.is_in([Role::Registrar, Role::Admin]))
         .all(db)
         .await?;
     Ok(marks

@@ -77,7 +77,14 @@ pub async fn edit_form(
     };
     let opened = now();
     // Best effort, and never waits on a busy database (see presence::store).
-    presence::store::mark_open(&state.db, registrar.id, student.id, opened).await;
+    presence::store::mark_open(
+        &state.db,
+        &state.presence_pace,
+        registrar.id,
+        student.id,
+        opened,
+    )
+    .await;
     let mut page = FormPage::edit(
         student.id,
         &student.name,
