@@ -11,7 +11,7 @@ use super::store::{self, Change, ChangeOutcome};
 use crate::auth::accounts::{self, CreateError, NewAccount};
 use crate::auth::roles::Role;
 use crate::auth::{Registrar, password};
-use crate::domain::{NewPassword, Username};
+use crate::domain::{NewPassword, Username, username};
 use crate::error::AppError;
 use crate::http::flash::{Flash, PendingFlash};
 use crate::http::form::Form;
@@ -28,7 +28,7 @@ fn admin<'a>(registrar: &'a Registrar) -> Actor<'a> {
 
 /// The account a path names, by its username (any case).
 async fn named(state: &AppState, username: &str) -> Result<accounts::Account, AppError> {
-    let key = Username::parse(username)
+    let key = Username::parse(username::from_path_segment(username))
         .map_err(|_| AppError::NotFound)?
         .key();
     accounts::find_by_username(&state.db, &key)
@@ -86,7 +86,7 @@ pub async fn create(
     Form(form): Form<NewAccountForm>,
 ) -> Result<Response, AppError> {
     let mut errors = Vec::new();
-    let username = Username::parse(&form.username).map_err(|m| errors.push(("username", m)));
+    let username = Username::parse_new(&form.username).map_err(|m| errors.push(("username", m)));
     let role =
         Role::parse(&form.role).ok_or_else(|| errors.push(("role", "Choose a role".to_owned())));
     let new_password = NewPassword::parse(&form.password).map_err(|m| errors.push(("password", m)));
@@ -105,7 +105,7 @@ pub async fn create(
         Ok(created) => {
             tracing::info!(admin = %registrar.username(), account = %created.username, "account created");
             Ok(see_other_with(
-                &format!("/accounts/{}", created.username),
+                &super::path(&created.username),
                 Flash::AccountCreated,
             ))
         }
@@ -224,6 +224,12 @@ pub async fn set_password(
 ) -> Result<Response, AppError> {
     let seen = seen_version(&form.version)?;
     let account = named(&state, &username).await?;
+    if account.id == registrar.id {
+        // Setting a password here asks for no current one: an admin's own
+        // is changed on /account, where it is asked (a session left open is
+        // no way to take over the account).
+        return Ok(see_other_with("/account", Flash::OwnPasswordHere));
+    }
     let new_password = match NewPassword::parse(&form.password) {
         Ok(password) => password,
         Err(message) => {
@@ -258,12 +264,12 @@ async fn answer(
         ChangeOutcome::Saved(account) => {
             tracing::info!(admin = %registrar.username(), account = %account.username, "account changed");
             Ok(see_other_with(
-                &format!("/accounts/{}", account.username),
+                &super::path(&account.username),
                 Flash::Saved,
             ))
         }
         ChangeOutcome::Unchanged(account) => Ok(see_other_with(
-            &format!("/accounts/{}", account.username),
+            &super::path(&account.username),
             Flash::NoChanges,
         )),
         ChangeOutcome::Stale { current, missed } => render(

@@ -13,6 +13,8 @@ use crate::views::{Instant, Layout};
 /// One account in the list.
 pub struct AccountRow {
     pub username: String,
+    /// The account's page, `/accounts/{username}`.
+    pub path: String,
     pub role: Role,
     pub enabled: bool,
     pub last_sign_in: Option<Instant>,
@@ -21,6 +23,7 @@ pub struct AccountRow {
 impl From<Account> for AccountRow {
     fn from(account: Account) -> Self {
         AccountRow {
+            path: super::path(&account.username),
             username: account.username,
             role: account.role,
             enabled: account.disabled_at.is_none(),
@@ -105,6 +108,9 @@ pub struct AccountPage {
     pub roles: [Role; 3],
     /// Why the last submission was refused (`422`).
     pub problem: Option<String>,
+    /// The admin looking is this account's holder: their password is set
+    /// on `/account`, with the current one.
+    pub is_own: bool,
 }
 
 impl AccountPage {
@@ -115,6 +121,7 @@ impl AccountPage {
         problem: Option<String>,
     ) -> Self {
         AccountPage {
+            is_own: account.id == registrar.id,
             layout: Layout::new(format!("Account {}", account.username))
                 .with_registrar(registrar)
                 .with_errors(problem.is_some()),

@@ -11,3 +11,12 @@ pub mod changes;
 pub mod own;
 pub mod own_views;
 pub mod store;
+
+/// The address of an account's page, `/accounts/{username}` (a reserved
+/// name escaped, see [`crate::domain::username::path_segment`]).
+pub fn path(username: &str) -> String {
+    format!(
+        "/accounts/{}",
+        crate::domain::username::path_segment(username)
+    )
+}

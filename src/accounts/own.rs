@@ -94,6 +94,7 @@ pub async fn change_password(
             return Ok(response);
         }
     };
+    let same_as_current = form.password == form.current_password;
     let current_matches =
         password::verify(form.current_password, Some(account.password_hash.clone())).await;
     check.finish(&state.db, current_matches).await?;
@@ -105,6 +106,12 @@ pub async fn change_password(
                 "Your current password is not right".to_owned(),
             ),
         );
+    }
+    if current_matches && new_password.is_some() && same_as_current {
+        errors.push((
+            "password",
+            "Choose a new password: this is the one you have now".to_owned(),
+        ));
     }
     let (Some(new_password), true) = (new_password, errors.is_empty()) else {
         return render(

@@ -40,7 +40,7 @@ pub async fn run(db: &DatabaseConnection, command: UserCommand) -> Result<(), Us
             password_stdin,
             ..
         } => {
-            let username = Username::parse(&username).map_err(UserCommandError::Invalid)?;
+            let username = Username::parse_new(&username).map_err(UserCommandError::Invalid)?;
             let asked = role(&asked)?;
             let password = read_password(password_stdin)?;
             let password = NewPassword::parse(&password).map_err(UserCommandError::Invalid)?;

@@ -247,7 +247,7 @@ pub async fn setup(
     if accounts::any_exist(&state.db).await? {
         return Err(AppError::NotFound);
     }
-    let username = Username::parse(&form.username);
+    let username = Username::parse_new(&form.username);
     let password = NewPassword::parse(&form.password);
     let mut errors = Vec::new();
     if let Err(message) = &username {

@@ -10,7 +10,7 @@ mod name;
 mod password;
 mod reason;
 mod text;
-mod username;
+pub mod username;
 
 pub use address::Address;
 pub use field::{Field, FieldErrors};

@@ -28,10 +28,13 @@ pub enum Flash {
     AccountCreated,
     PasswordChanged,
     SessionEnded,
+    /// An admin tried to set their own password from the accounts pages.
+    OwnPasswordHere,
 }
 
 impl Flash {
-    const FIXED: [Flash; 9] = [
+    const FIXED: [Flash; 10] = [
+        Flash::OwnPasswordHere,
         Flash::AccountCreated,
         Flash::PasswordChanged,
         Flash::SessionEnded,
@@ -55,6 +58,7 @@ impl Flash {
             Flash::AccountCreated => "account-created".to_owned(),
             Flash::PasswordChanged => "password-changed".to_owned(),
             Flash::SessionEnded => "session-ended".to_owned(),
+            Flash::OwnPasswordHere => "own-password-here".to_owned(),
             Flash::Restored(version) => format!("restored-{version}"),
         }
     }
@@ -70,6 +74,10 @@ impl Flash {
             Flash::AccountCreated => "Account created".to_owned(),
             Flash::PasswordChanged => "Password changed; your other sessions have ended".to_owned(),
             Flash::SessionEnded => "Signed out".to_owned(),
+            Flash::OwnPasswordHere => {
+                "Nothing was changed: your own password is changed here, with your current one"
+                    .to_owned()
+            }
             Flash::Restored(version) => format!("Restored version {version}"),
         }
     }
