@@ -7,7 +7,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use futures_util::stream;
 
-use super::import::parse::NEUTRALISED;
+use super::import::parse::{NEUTRALISED, SEPARATORS};
 use super::list::db as listing;
 use super::list::query::{Cursor, ListQuery};
 use super::store::Student;
@@ -96,17 +96,23 @@ pub(crate) fn write_row(out: &mut String, student: &Student) {
     out.push_str("\r\n");
 }
 
-/// One text cell: a leading formula character is neutralised with `'` so a
-/// spreadsheet shows the text instead of running it (and a leading `'` is
-/// doubled, so the import's undoing of it is exact), and the cell is quoted
-/// when it holds a separator, a quote or a line break.
+/// One text cell: a formula character where a spreadsheet could start a
+/// cell (the value's start, or after any of [`SEPARATORS`], since some
+/// locales separate with `;`) is neutralised with `'` so a spreadsheet
+/// shows the text instead of running it (and a `'` there is doubled, so
+/// the import's undoing of it is exact), and the cell is quoted when it
+/// holds a separator of any dialect, a quote or a line break.
 pub fn cell(value: &str) -> String {
-    let neutralised = if value.starts_with(NEUTRALISED) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if neutralised.contains([',', '"', '\r', '\n']) {
+    let mut neutralised = String::with_capacity(value.len() + 2);
+    let mut at_start = true;
+    for c in value.chars() {
+        if at_start && NEUTRALISED.contains(&c) {
+            neutralised.push('\'');
+        }
+        neutralised.push(c);
+        at_start = SEPARATORS.contains(&c);
+    }
+    if neutralised.contains(SEPARATORS) {
         format!("\"{}\"", neutralised.replace('"', "\"\""))
     } else {
         neutralised
@@ -189,5 +195,19 @@ mod tests {
         assert_eq!(cell("-1"), "'-1");
         assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(cell("=HYPERLINK(\"x\",1)"), "\"'=HYPERLINK(\"\"x\"\",1)\"");
+    }
+
+    #[test]
+    fn formulas_behind_any_separator_are_quoted_and_neutralised() {
+        let exported = cell("a;=cmd|' /C calc'!A0;b");
+        assert_eq!(exported, "\"a;'=cmd|' /C calc'!A0;b\"");
+        assert_eq!(cell("x\ty"), "\"x\ty\"");
+        assert_eq!(cell("a;b"), "\"a;b\"");
+        assert_eq!(cell("1 Main St, Springfield"), "\"1 Main St, Springfield\"");
+        for value in ["a;=cmd|' /C calc'!A0;b", "a,-1", "x;'=y", "p\"@q"] {
+            let cell = cell(value);
+            let inner = &cell[1..cell.len() - 1].replace("\"\"", "\"");
+            assert_eq!(parse::unneutralise(inner), value, "{cell}");
+        }
     }
 }

@@ -5,6 +5,8 @@
 //! before a formula-looking cell, a GPA written `3,5`) is either read
 //! exactly or refused with the line and field.
 
+use std::borrow::Cow;
+
 use crate::domain::{Field, FieldErrors, StudentFields};
 
 /// How many problems are listed; the rest are counted.
@@ -162,6 +164,12 @@ pub fn open(file: &[u8]) -> Result<Rows<'_>, Rejected> {
             )
         })?;
     let columns = columns(header, separator).expect("found just above");
+    if let Some(twice) = named_twice(header, separator) {
+        return Err(Rejected::whole_file(&format!(
+            "The first line names the column “{twice}” more than once: keep one, so that \
+             it is clear which values to import."
+        )));
+    }
     let reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .delimiter(separator)
@@ -196,6 +204,25 @@ impl Rows<'_> {
         self.counted_to = at;
         self.lines + 1
     }
+}
+
+/// The columns this import reads.
+const KNOWN_COLUMNS: [&str; 5] = ["id", "name", "address", "gpa", "version"];
+
+/// The first of the columns this import reads that `header` names twice.
+fn named_twice(header: &[u8], separator: u8) -> Option<&'static str> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .delimiter(separator)
+        .from_reader(header);
+    let names = reader.byte_records().next()?.ok()?;
+    KNOWN_COLUMNS.into_iter().find(|wanted| {
+        names
+            .iter()
+            .filter(|h| std::str::from_utf8(h).is_ok_and(|h| h.trim().eq_ignore_ascii_case(wanted)))
+            .count()
+            > 1
+    })
 }
 
 /// The columns named by `header` read with `separator`.
@@ -330,7 +357,7 @@ fn check(record: &csv::ByteRecord, line: u64, columns: Columns) -> Row {
                 .to_owned(),
         );
     }
-    let value = |field: Field| -> Result<&str, String> {
+    let value = |field: Field| -> Result<Cow<'_, str>, String> {
         let at = match field {
             Field::Name => columns.name,
             Field::Address => columns.address,
@@ -347,10 +374,12 @@ fn check(record: &csv::ByteRecord, line: u64, columns: Columns) -> Row {
             })
     };
     // A GPA with a decimal comma is unambiguous once it is one cell.
-    let gpa_text = value(Field::Gpa).map(decimal_point);
+    let gpa_text = value(Field::Gpa).map(|gpa| decimal_point(&gpa).into_owned());
+    let (name, address) = (value(Field::Name), value(Field::Address));
     let parsed = StudentFields::parse(|field| match field {
         Field::Gpa => gpa_text.as_deref().map_err(Clone::clone),
-        other => value(other),
+        Field::Name => name.as_deref().map_err(Clone::clone),
+        Field::Address => address.as_deref().map_err(Clone::clone),
     });
     let fields = match parsed {
         Ok(fields) => Some(fields),
@@ -380,7 +409,7 @@ fn add_field_errors(errors: &FieldErrors, note: &mut impl FnMut(ProblemAt, Strin
 
 /// `3,5` as `3.5`: one comma, no point, digits around it. Anything else
 /// stays as written, for the GPA's rule to judge.
-fn decimal_point(text: &str) -> std::borrow::Cow<'_, str> {
+fn decimal_point(text: &str) -> Cow<'_, str> {
     let trimmed = text.trim();
     match trimmed.split_once(',') {
         Some((whole, fraction))
@@ -405,18 +434,35 @@ pub fn keep(value: &str) -> String {
         .collect()
 }
 
-/// The characters after which the export puts a `'` before a cell: those
-/// a spreadsheet would run as a formula, and `'` itself (so that a value
-/// that starts with `'` survives the round-trip).
+/// The characters before which the export puts a `'` where a spreadsheet
+/// could start a cell ([`SEPARATORS`]): those it would run as a formula,
+/// and `'` itself (so that a value with `'` there survives the round-trip).
 pub const NEUTRALISED: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '\''];
 
-/// Undoes the export's formula neutralising: `'=x` reads as `=x`, `''x`
-/// as `'x`; any other `'` is part of the value.
-pub fn unneutralise(text: &str) -> &str {
-    match text.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(NEUTRALISED) => rest,
-        _ => text,
+/// The characters after which a spreadsheet may start a new cell, in some
+/// locale or dialect (`;` where the decimal separator is a comma), besides
+/// the start of the value: a formula could start after each.
+pub const SEPARATORS: [char; 6] = [';', ',', '"', '\t', '\r', '\n'];
+
+/// Undoes the export's formula neutralising: at the start of the value
+/// and after each of [`SEPARATORS`], `'=x` reads as `=x` and `''x` as
+/// `'x`; any other `'` is part of the value.
+pub fn unneutralise(text: &str) -> Cow<'_, str> {
+    let mut at_start = true;
+    let mut chars = text.chars().peekable();
+    if !text.contains('\'') {
+        return Cow::Borrowed(text);
     }
+    let mut out = String::with_capacity(text.len());
+    while let Some(c) = chars.next() {
+        let exported_quote =
+            at_start && c == '\'' && chars.peek().is_some_and(|next| NEUTRALISED.contains(next));
+        if !exported_quote {
+            out.push(c);
+        }
+        at_start = !exported_quote && SEPARATORS.contains(&c);
+    }
+    Cow::Owned(out)
 }
 
 #[cfg(test)]
@@ -504,6 +550,14 @@ mod tests {
     #[test]
     fn files_without_the_columns_are_refused() {
         assert!(open(b"first,last\nAda,L\n").is_err());
+        let twice = open(b"name,address,gpa,Name\nAda,x,3,Eve\n").err().unwrap();
+        assert!(
+            twice.problems[0].message.contains("“name”"),
+            "{:?}",
+            twice.problems
+        );
+        assert!(open(b"id,name,address,gpa,version,id\n").is_err());
+        assert!(open(b"name,address,gpa,notes,notes\nAda,x,3,a,b\n").is_ok());
         assert!(open(b"").is_err());
         assert!(rows(b"name,address,gpa\n").is_empty());
     }
@@ -514,5 +568,10 @@ mod tests {
         assert_eq!(unneutralise("''=x"), "'=x");
         assert_eq!(unneutralise("'abc"), "'abc");
         assert_eq!(unneutralise("''"), "'");
+        assert_eq!(
+            unneutralise("a;'=cmd|' /C calc'!A0;b"),
+            "a;=cmd|' /C calc'!A0;b"
+        );
+        assert_eq!(unneutralise("a,'-b;c'=d"), "a,-b;c'=d");
     }
 }
