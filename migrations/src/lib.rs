@@ -17,6 +17,7 @@ mod m20261202_000005_submissions;
 mod m20261202_000006_import_rows;
 mod m20261202_000007_import_rows_room;
 mod m20261203_000008_search_table;
+mod m20261207_000009_conflict_refused;
 
 /// Applies registrar's migrations in order.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000006_import_rows::Migration),
             Box::new(m20261202_000007_import_rows_room::Migration),
             Box::new(m20261203_000008_search_table::Migration),
+            Box::new(m20261207_000009_conflict_refused::Migration),
         ]
     }
 }

@@ -152,6 +152,12 @@ impl HistoryEntry {
                 entry.submitted_version, entry.current_version
             ),
         };
+        let note = match refused_labels(entry.refused.as_deref()) {
+            Some(labels) => {
+                format!("{note} Not kept, as the form's rules refuse what was sent: {labels}.")
+            }
+            None => note,
+        };
         HistoryEntry {
             kind: EntryKind::Conflict,
             version: entry.submitted_version,
@@ -238,4 +244,13 @@ pub async fn history(
         older_href: has_older.then(|| paths::history_page(student.id, page + 1)),
     };
     render(StatusCode::OK, &view)
+}
+
+/// The labels of a conflict entry's refused fields ("Name, Reason").
+fn refused_labels(refused: Option<&str>) -> Option<String> {
+    let labels: Vec<&str> = refused?
+        .split_whitespace()
+        .map(|word| Field::parse(word).map_or("Reason", Field::label))
+        .collect();
+    (!labels.is_empty()).then(|| labels.join(", "))
 }

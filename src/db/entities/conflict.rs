@@ -16,8 +16,12 @@ pub struct Model {
     pub gpa: Option<String>,
     pub registrar: String,
     pub at: DateTimeUtc,
-    /// The reason the refused submission gave, as typed.
+    /// The reason the refused submission gave, if it keeps to the rules.
     pub reason: Option<String>,
+    /// The fields whose submitted values broke the form's rules and were
+    /// not kept, space-separated (`name address gpa reason`); `None`: all
+    /// kept.
+    pub refused: Option<String>,
 }
 
 /// What the refused submission tried to do.

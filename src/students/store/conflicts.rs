@@ -9,6 +9,7 @@ use sea_orm::{
 use super::{Attempt, ConflictEntry};
 use crate::cluster::retry;
 use crate::db::entities::conflict;
+use crate::domain::{Address, Field, Gpa, Name, Reason};
 
 /// A submission refused because its version was stale, as it was sent.
 #[derive(Debug, Clone)]
@@ -25,23 +26,64 @@ pub struct RejectedSubmission<'a> {
     pub reason: Option<&'a str>,
 }
 
-/// Longest text kept of one rejected field (the form allows 64 KiB).
-const KEPT_CHARS: usize = 2000;
+/// The values of a rejected submission that keep to the form's rules (in
+/// their checked form), and the names of the fields whose values did not.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Kept {
+    name: Option<String>,
+    address: Option<String>,
+    gpa: Option<String>,
+    reason: Option<String>,
+    refused: Vec<&'static str>,
+}
 
-/// Records a rejected submission in the student's history.
+/// A field's rule: its checked text, `None` for no value.
+type Rule = fn(&str) -> Result<Option<String>, String>;
+
+impl Kept {
+    fn from(rejected: &RejectedSubmission<'_>) -> Self {
+        let mut refused = Vec::new();
+        let mut check =
+            |field: &'static str, value: Option<&str>, rule: Rule| match value.map(rule)? {
+                Ok(Some(value)) => Some(value),
+                // A blank reason is no reason, not a refused one.
+                Ok(None) => None,
+                Err(_) => {
+                    refused.push(field);
+                    None
+                }
+            };
+        Kept {
+            name: check(Field::Name.name(), rejected.name, |v| {
+                Name::parse(v).map(|n| Some(n.to_string()))
+            }),
+            address: check(Field::Address.name(), rejected.address, |v| {
+                Address::parse(v).map(|a| Some(a.to_string()))
+            }),
+            gpa: check(Field::Gpa.name(), rejected.gpa, |v| {
+                Gpa::parse(v).map(|g| Some(g.to_string()))
+            }),
+            reason: check("reason", rejected.reason, |v| {
+                Reason::parse(Some(v)).map(|r| r.map(|r| r.to_string()))
+            }),
+            refused,
+        }
+    }
+
+    fn refused_column(&self) -> Option<String> {
+        (!self.refused.is_empty()).then(|| self.refused.join(" "))
+    }
+}
+
+/// Records a rejected submission in the student's history: the values it
+/// sent that keep to the form's rules, and which fields it sent values for
+/// that did not (those values are not stored: a history every role reads
+/// holds no text the form would refuse).
 pub async fn record(
     db: &impl ConnectionTrait,
     rejected: RejectedSubmission<'_>,
 ) -> Result<(), DbErr> {
-    // PostgreSQL text cannot hold U+0000: it is kept as the visible ␀.
-    let keep = |value: Option<&str>| {
-        value.map(|v| {
-            v.chars()
-                .take(KEPT_CHARS)
-                .map(|c| if c == '\0' { '\u{2400}' } else { c })
-                .collect::<String>()
-        })
-    };
+    let kept = Kept::from(&rejected);
     let at = crate::db::now();
     retry::write("conflict entry", || {
         conflict::Entity::insert(conflict::ActiveModel {
@@ -50,12 +92,13 @@ pub async fn record(
             attempted: Set(rejected.attempted),
             submitted_version: Set(rejected.submitted_version),
             current_version: Set(rejected.current_version),
-            name: Set(keep(rejected.name)),
-            address: Set(keep(rejected.address)),
-            gpa: Set(keep(rejected.gpa)),
+            name: Set(kept.name.clone()),
+            address: Set(kept.address.clone()),
+            gpa: Set(kept.gpa.clone()),
             registrar: Set(rejected.registrar.to_owned()),
             at: Set(at),
-            reason: Set(keep(rejected.reason)),
+            reason: Set(kept.reason.clone()),
+            refused: Set(kept.refused_column()),
         })
         .exec_without_returning(db)
     })
@@ -77,4 +120,52 @@ pub async fn at_versions(
         .order_by_asc(conflict::Column::Id)
         .all(db)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Attempt, Kept, RejectedSubmission};
+
+    fn rejected<'a>(
+        name: &'a str,
+        gpa: &'a str,
+        reason: Option<&'a str>,
+    ) -> RejectedSubmission<'a> {
+        RejectedSubmission {
+            student_id: 1,
+            attempted: Attempt::Update,
+            submitted_version: 1,
+            current_version: 2,
+            name: Some(name),
+            address: Some("1 Main St"),
+            gpa: Some(gpa),
+            registrar: "ada",
+            reason,
+        }
+    }
+
+    #[test]
+    fn values_that_break_the_rules_are_named_not_kept() {
+        let long = "x".repeat(2_000);
+        let kept = Kept::from(&rejected("Eve\u{202E}", "4.5", Some(&long)));
+        assert_eq!(kept.name, None);
+        assert_eq!(kept.gpa, None);
+        assert_eq!(kept.reason, None);
+        assert_eq!(kept.address.as_deref(), Some("1 Main St"));
+        assert_eq!(kept.refused, ["name", "gpa", "reason"]);
+        assert_eq!(kept.refused_column().as_deref(), Some("name gpa reason"));
+
+        let fine = Kept::from(&rejected("  Ada ", "3.9", Some("typo")));
+        assert_eq!(fine.name.as_deref(), Some("Ada"));
+        assert_eq!(fine.reason.as_deref(), Some("typo"));
+        assert_eq!(fine.refused_column(), None);
+
+        let blank = Kept::from(&rejected("Ada", "3", Some("   ")));
+        assert_eq!(
+            (blank.reason.as_deref(), blank.refused_column()),
+            (None, None)
+        );
+        let nul = Kept::from(&rejected("Ada", "3", Some("a\0b\nc")));
+        assert_eq!(nul.refused, ["reason"]);
+    }
 }
