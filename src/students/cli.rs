@@ -101,6 +101,18 @@ pub async fn import(
     let id = match check::check_and_store(db, registrar, &filename, bytes.into()).await {
         Ok(id) => id,
         Err(CheckError::Database(err)) => return Err(err.into()),
+        Err(CheckError::TooMany) => {
+            return Err(refused(format!(
+                "nothing was imported: {registrar} has {} imports waiting for a confirm in the \
+                 browser; confirm or wait out one of them first",
+                crate::students::import::store::PENDING_PER_REGISTRAR
+            )));
+        }
+        Err(CheckError::Interrupted) => {
+            return Err(refused(
+                "nothing was imported: the check of the file was interrupted".to_owned(),
+            ));
+        }
         Err(CheckError::Refused(rejected)) => {
             let mut message = format!(
                 "nothing was imported: {} problem{} in {}",

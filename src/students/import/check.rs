@@ -5,6 +5,9 @@
 //! (at most three of [`BATCH_ROWS`]: one being read, one waiting, one
 //! being stored).
 
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
 use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::mpsc;
 
@@ -21,8 +24,36 @@ pub enum CheckError {
     /// The file cannot be read at all: its problems.
     #[error("the file was refused")]
     Refused(Rejected),
+    /// The account has as many imports waiting as it may.
+    #[error("too many imports waiting for a confirm")]
+    TooMany,
+    /// The import stopped being checked meanwhile (failed as interrupted).
+    #[error("the check was interrupted")]
+    Interrupted,
     #[error(transparent)]
     Database(#[from] DbErr),
+}
+
+/// The checks this instance is running, so that stopping can fail them at
+/// once (their page then says to upload again) instead of leaving them
+/// "checking" until their lease runs out.
+#[derive(Debug, Default)]
+pub struct Running {
+    ids: Mutex<HashSet<String>>,
+}
+
+impl Running {
+    fn ids(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.ids
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Fails every check still running here: the instance is stopping.
+    pub async fn interrupt_all(&self, db: &DatabaseConnection) -> Result<u64, DbErr> {
+        let ids: Vec<String> = self.ids().drain().collect();
+        store::fail_checks(db, &ids).await
+    }
 }
 
 /// Reads `file` (any bytes), checks every row and stores the checked rows
@@ -34,7 +65,7 @@ pub async fn check_and_store(
     filename: &str,
     file: axum::body::Bytes,
 ) -> Result<String, CheckError> {
-    let (id, checking) = start(db, registrar, filename, file).await?;
+    let (id, checking) = start(db, &Arc::default(), registrar, filename, file).await?;
     match checking.await {
         Ok(Ok(())) => Ok(id),
         Ok(Err(err)) => Err(err),
@@ -54,16 +85,25 @@ pub type Checking = tokio::task::JoinHandle<Result<(), CheckError>>;
 /// anyone waits for it (a client that gives up, a request timeout).
 pub async fn start(
     db: &DatabaseConnection,
+    running: &Arc<Running>,
     registrar: &str,
     filename: &str,
     file: axum::body::Bytes,
 ) -> Result<(String, Checking), CheckError> {
     parse::open(&file).map_err(CheckError::Refused)?;
-    let id = store::create(db, registrar, filename).await?;
+    let id = store::create(db, registrar, filename)
+        .await?
+        .ok_or(CheckError::TooMany)?;
+    running.ids().insert(id.clone());
     let task = {
         let db = db.clone();
         let id = id.clone();
-        tokio::spawn(async move { check(&db, &id, file).await })
+        let running = Arc::clone(running);
+        tokio::spawn(async move {
+            let checked = check(&db, &id, file).await;
+            running.ids().remove(&id);
+            checked
+        })
     };
     Ok((id, task))
 }
@@ -92,6 +132,8 @@ async fn check(
             store::finish_checking(db, id, rows).await?;
             Ok(())
         }
+        // Failed as interrupted already: its page says so.
+        Err(CheckError::Interrupted) => Err(CheckError::Interrupted),
         Err(err) => {
             if let CheckError::Database(err) = &err {
                 tracing::error!(import = %id, error = %err, "checking an upload failed");
@@ -136,8 +178,8 @@ async fn store_batches(
 ) -> Result<i64, CheckError> {
     let mut seq = 0_i64;
     while let Some(batch) = receive.recv().await {
-        let batch = batch.map_err(CheckError::Refused)?;
-        let outcomes = classify::classify(db, &batch).await?;
+        let mut batch = batch.map_err(CheckError::Refused)?;
+        let outcomes = classify::classify(db, &mut batch).await?;
         let new: Vec<NewRow<'_>> = batch
             .iter()
             .zip(outcomes)
@@ -151,6 +193,9 @@ async fn store_batches(
             })
             .collect();
         store::insert_rows(db, id, &new).await?;
+        if !store::renew_check(db, id).await? {
+            return Err(CheckError::Interrupted);
+        }
     }
     Ok(seq)
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
-use super::parse::Row;
+use super::parse::{Problem, ProblemAt, Row};
 use crate::db::entities::import_row::RowOutcome;
 use crate::db::entities::student;
 use crate::db::entities::student::gpa_column;
@@ -35,6 +35,11 @@ pub fn judge(
     let Some(current) = current else {
         return RowOutcome::Unknown;
     };
+    if version > current.version {
+        // A version the record never had: not a stale copy of it, and the
+        // record may reach it later with other values.
+        return RowOutcome::Invalid;
+    }
     if current.deleted_at.is_some() {
         return RowOutcome::Deleted;
     }
@@ -57,9 +62,26 @@ pub fn needs_revision(fields: &StudentFields, version: i64, current: &Student) -
         && !store::is_unchanged(current, fields)
 }
 
+/// The problem of a row whose version the record never had.
+fn version_never_seen(line: u64, version: i64, current: &Student) -> Problem {
+    Problem {
+        line,
+        at: ProblemAt::Version,
+        message: format!(
+            "This record has never been at version {version} (it is at version {}): \
+             the version must be one the record had, as the export gives it.",
+            current.version
+        ),
+    }
+}
+
 /// The outcome of each of `rows` against the database as it is now (no
-/// lock: the confirm decides again under its own).
-pub async fn classify(db: &impl ConnectionTrait, rows: &[Row]) -> Result<Vec<RowOutcome>, DbErr> {
+/// lock: the confirm decides again under its own). A row whose version the
+/// record never had is made invalid, with that problem.
+pub async fn classify(
+    db: &impl ConnectionTrait,
+    rows: &mut [Row],
+) -> Result<Vec<RowOutcome>, DbErr> {
     let ids: Vec<i64> = rows
         .iter()
         .filter(|row| row.checked.is_ok())
@@ -77,11 +99,16 @@ pub async fn classify(db: &impl ConnectionTrait, rows: &[Row]) -> Result<Vec<Row
     }
     let mut outcomes = Vec::with_capacity(rows.len());
     for row in rows {
+        let current = row.id.and_then(|id| students.get(&id));
+        if let (Some(current), Some(version), Ok(_)) = (current, row.version, &row.checked)
+            && version > current.version
+        {
+            row.checked = Err(vec![version_never_seen(row.line, version, current)]);
+        }
         let Ok(fields) = &row.checked else {
             outcomes.push(RowOutcome::Invalid);
             continue;
         };
-        let current = row.id.and_then(|id| students.get(&id));
         let at_version = match (current, row.version) {
             (Some(current), Some(version)) if needs_revision(fields, version, current) => {
                 revisions::at_version(db, current.id, version).await?

@@ -141,22 +141,34 @@ pub async fn upload(
     let Some((filename, bytes)) = file.filter(|(_, bytes)| !bytes.is_empty()) else {
         return file_problem(&registrar, "Choose a CSV file to import.");
     };
-    if !store::make_room(&state.db, registrar.username()).await? {
-        return file_problem(
-            &registrar,
-            &format!(
-                "You already have {} imports waiting for a confirm: confirm one of them \
-                 before uploading another, or wait until they expire a day after their upload \
-                 (those that cannot be confirmed make room by themselves).",
-                store::PENDING_PER_REGISTRAR
-            ),
-        );
-    }
-    let (id, checking) = match check::start(&state.db, registrar.username(), &filename, bytes).await
-    {
+    let started = check::start(
+        &state.db,
+        &state.import_checks,
+        registrar.username(),
+        &filename,
+        bytes,
+    )
+    .await;
+    let (id, checking) = match started {
         Ok(started) => started,
         Err(CheckError::Refused(rejected)) => {
             return refused(&registrar, rejected.problems, rejected.total);
+        }
+        Err(CheckError::TooMany) => {
+            return file_problem(
+                &registrar,
+                &format!(
+                    "You already have {} imports waiting for a confirm: confirm one of them \
+                     before uploading another, or wait until they expire a day after their upload \
+                     (those that cannot be confirmed make room by themselves).",
+                    store::PENDING_PER_REGISTRAR
+                ),
+            );
+        }
+        Err(CheckError::Interrupted) => {
+            return Err(AppError::Internal(
+                "a check was interrupted before it began".to_owned(),
+            ));
         }
         Err(CheckError::Database(err)) => return Err(err.into()),
     };
@@ -172,11 +184,24 @@ pub async fn upload(
     }
 }
 
+/// `registrar`'s import `id`; one still "checking" whose instance stopped
+/// renewing its check is failed first, so its page says so.
 async fn find_import(
     state: &AppState,
     id: &str,
     registrar: &Registrar,
 ) -> Result<Import, AppError> {
+    let import = store::find(&state.db, id, registrar.username())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let stalled = import.state == ImportState::Checking
+        && import
+            .lease_until
+            .is_none_or(|lease| lease < crate::db::now());
+    if !stalled {
+        return Ok(import);
+    }
+    store::fail_stalled_checks(&state.db, Some(registrar.username())).await?;
     store::find(&state.db, id, registrar.username())
         .await?
         .ok_or(AppError::NotFound)

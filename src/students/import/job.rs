@@ -781,6 +781,11 @@ pub async fn resume_periodically(db: DatabaseConnection, metrics: Option<Arc<Met
         if let Err(err) = resume_stalled(&db, metrics.as_ref()).await {
             tracing::warn!(error = %err, "looking for stalled CSV imports failed");
         }
+        match super::store::fail_stalled_checks(&db, None).await {
+            Ok(0) => {}
+            Ok(failed) => tracing::info!(failed, "failed uploads whose check's instance stopped"),
+            Err(err) => tracing::warn!(error = %err, "looking for stalled upload checks failed"),
+        }
     }
 }
 

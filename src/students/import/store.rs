@@ -5,16 +5,19 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::parse::{Problem, ProblemAt, Row};
 use crate::auth::tokens;
+use crate::cluster::retry;
 use crate::db::entities::import::{self, ImportState};
 use crate::db::entities::import_row::{self, RowOutcome, RowResult};
+use crate::db::entities::registrar;
 use crate::db::now;
 
 pub type Import = import::Model;
@@ -33,14 +36,53 @@ pub const PENDING_FOR: chrono::Duration = chrono::Duration::days(1);
 /// it finished (then [`sweep`] deletes them).
 pub const KEPT_FOR: chrono::Duration = chrono::Duration::days(7);
 
+/// How long a check holds its import without renewing: one whose instance
+/// stopped (killed) is failed once this has passed.
+pub const CHECK_LEASE: chrono::Duration = chrono::Duration::seconds(60);
+
+/// What a failed check of an interrupted upload says.
+pub const CHECK_INTERRUPTED: &str = "The server stopped while this file was being checked, \
+     and nothing of it was imported. Upload the file again.";
+
 /// Starts an import of `filename` for `registrar`, its rows still being
-/// checked; returns its id, a random token.
+/// checked, if `registrar` has fewer than [`PENDING_PER_REGISTRAR`]
+/// imports waiting (after [`make_room`]); returns its id, a random token,
+/// or `None` when there is no room.
+///
+/// Counting and inserting are one transaction that holds the account's row
+/// (SQLite: the database's write lock), so uploads sent at once by one
+/// account are counted one after another and never pass the limit.
 pub async fn create(
+    db: &DatabaseConnection,
+    registrar: &str,
+    filename: &str,
+) -> Result<Option<String>, DbErr> {
+    retry::write("import upload", || async {
+        let txn = crate::db::begin_write(db).await?;
+        registrar::Entity::find()
+            .filter(registrar::Column::Username.eq(registrar))
+            .lock_exclusive()
+            .one(&txn)
+            .await?;
+        fail_stalled_checks(&txn, Some(registrar)).await?;
+        if !make_room(&txn, registrar).await? {
+            txn.rollback().await?;
+            return Ok(None);
+        }
+        let id = insert(&txn, registrar, filename).await?;
+        txn.commit().await?;
+        Ok(Some(id))
+    })
+    .await
+}
+
+async fn insert(
     db: &impl ConnectionTrait,
     registrar: &str,
     filename: &str,
 ) -> Result<String, DbErr> {
     let id = tokens::random_token();
+    let at = now();
     import::Entity::insert(import::ActiveModel {
         id: Set(id.clone()),
         registrar: Set(registrar.to_owned()),
@@ -50,10 +92,10 @@ pub async fn create(
             .take(255)
             .collect()),
         rows: Set(0),
-        created_at: Set(now()),
+        created_at: Set(at),
         state: Set(ImportState::Checking),
         all_or_nothing: Set(false),
-        lease_until: Set(None),
+        lease_until: Set(Some(at + CHECK_LEASE)),
         written: Set(0),
         refused: Set(0),
         failure: Set(None),
@@ -62,6 +104,65 @@ pub async fn create(
     .exec_without_returning(db)
     .await?;
     Ok(id)
+}
+
+/// Renews the check's hold on import `id`; `false` when it is no longer
+/// being checked (failed as interrupted meanwhile): the check stops.
+pub async fn renew_check(db: &impl ConnectionTrait, id: &str) -> Result<bool, DbErr> {
+    let renewed = import::Entity::update_many()
+        .col_expr(
+            import::Column::LeaseUntil,
+            Expr::value(Some(now() + CHECK_LEASE)),
+        )
+        .filter(import::Column::Id.eq(id))
+        .filter(import::Column::State.eq(ImportState::Checking))
+        .exec(db)
+        .await?;
+    Ok(renewed.rows_affected == 1)
+}
+
+/// Fails the checks (of `registrar`, or everyone's) whose instance stopped
+/// renewing them: their page says so, and they no longer count as waiting.
+pub async fn fail_stalled_checks(
+    db: &impl ConnectionTrait,
+    registrar: Option<&str>,
+) -> Result<u64, DbErr> {
+    let mut stalled = import::Entity::update_many()
+        .col_expr(import::Column::State, Expr::value(ImportState::Failed))
+        .col_expr(
+            import::Column::Failure,
+            Expr::value(Some(CHECK_INTERRUPTED.to_owned())),
+        )
+        .col_expr(import::Column::FinishedAt, Expr::value(Some(now())))
+        .filter(import::Column::State.eq(ImportState::Checking))
+        .filter(
+            import::Column::LeaseUntil
+                .lt(now())
+                .or(import::Column::LeaseUntil.is_null()),
+        );
+    if let Some(registrar) = registrar {
+        stalled = stalled.filter(import::Column::Registrar.eq(registrar));
+    }
+    Ok(stalled.exec(db).await?.rows_affected)
+}
+
+/// Fails the checks of `ids` at once (this instance is stopping).
+pub async fn fail_checks(db: &impl ConnectionTrait, ids: &[String]) -> Result<u64, DbErr> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let failed = import::Entity::update_many()
+        .col_expr(import::Column::State, Expr::value(ImportState::Failed))
+        .col_expr(
+            import::Column::Failure,
+            Expr::value(Some(CHECK_INTERRUPTED.to_owned())),
+        )
+        .col_expr(import::Column::FinishedAt, Expr::value(Some(now())))
+        .filter(import::Column::State.eq(ImportState::Checking))
+        .filter(import::Column::Id.is_in(ids.iter().cloned()))
+        .exec(db)
+        .await?;
+    Ok(failed.rows_affected)
 }
 
 /// A checked row as it is stored: its place in the file and its outcome.
@@ -201,7 +302,12 @@ pub async fn finish_checking(db: &impl ConnectionTrait, id: &str, rows: i64) -> 
     import::Entity::update_many()
         .col_expr(import::Column::State, Expr::value(ImportState::Pending))
         .col_expr(import::Column::Rows, Expr::value(rows))
+        .col_expr(
+            import::Column::LeaseUntil,
+            Expr::value(None::<DateTime<Utc>>),
+        )
         .filter(import::Column::Id.eq(id))
+        .filter(import::Column::State.eq(ImportState::Checking))
         .exec(db)
         .await?;
     Ok(())
@@ -217,6 +323,7 @@ pub async fn fail_check(db: &impl ConnectionTrait, id: &str, why: &str) -> Resul
         .col_expr(import::Column::Failure, Expr::value(Some(why.to_owned())))
         .col_expr(import::Column::FinishedAt, Expr::value(Some(now())))
         .filter(import::Column::Id.eq(id))
+        .filter(import::Column::State.eq(ImportState::Checking))
         .exec(db)
         .await?;
     Ok(())
@@ -250,15 +357,21 @@ pub async fn find(
     if !well_formed(id) {
         return Ok(None);
     }
-    import::Entity::find_by_id(id.to_owned())
+    let found = import::Entity::find_by_id(id.to_owned())
         .filter(import::Column::Registrar.eq(registrar))
         .one(db)
-        .await
+        .await?;
+    Ok(found.filter(|import| import.id == id))
 }
 
 /// Import `id`, whoever uploaded it.
+///
+/// Ids are compared exactly: MariaDB's collation would match them
+/// whatever their case, and ids differing only in case are different
+/// imports (see [`well_formed`]).
 pub async fn get(db: &impl ConnectionTrait, id: &str) -> Result<Option<Import>, DbErr> {
-    import::Entity::find_by_id(id.to_owned()).one(db).await
+    let found = import::Entity::find_by_id(id.to_owned()).one(db).await?;
+    Ok(found.filter(|import| import.id == id))
 }
 
 /// How many imports `registrar` has being checked or waiting for a confirm.
