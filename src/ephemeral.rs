@@ -104,7 +104,11 @@ impl ScratchDir {
             "registrar-ephemeral-{}-{suffix}",
             std::process::id()
         ));
-        std::fs::create_dir(&path)?;
+        // Only this user may read the database in it.
+        let mut builder = std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(&path)?;
         Ok(ScratchDir { path })
     }
 

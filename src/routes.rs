@@ -245,6 +245,7 @@ pub fn router(state: AppState, request_timeout: Duration, metrics: Option<Arc<Me
         // say where a request comes from (`Sec-Fetch-Site`, `Origin`), and
         // cross-site posts are refused before any handler runs.
         .layer(CsrfLayer::new())
+        .layer(middleware::from_fn(one_host))
         .layer(middleware::from_fn(pages_for_bare_errors));
     let app = with_security_headers(app)
         .layer(
@@ -324,6 +325,19 @@ async fn pages_for_bare_errors(request: Request, next: Next) -> Response {
         return response;
     }
     AppError::from_status(status).into_response()
+}
+
+/// An HTTP/1.1 request names exactly one `Host` (RFC 9112 §3.2): one with
+/// none or several is refused `400` before anything reads it.
+async fn one_host(request: Request, next: Next) -> Response {
+    let hosts = request.headers().get_all(header::HOST).iter().count();
+    if request.version() == axum::http::Version::HTTP_11 && hosts != 1 {
+        return AppError::BadRequest(
+            "An HTTP/1.1 request must name its host in exactly one Host header.",
+        )
+        .into_response();
+    }
+    next.run(request).await
 }
 
 /// Replaces any `x-request-id` a client sent: the id in the logs is ours.

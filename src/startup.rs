@@ -140,6 +140,8 @@ pub struct Application {
     auth: AuthPolicy,
     request_timeout: std::time::Duration,
     connections: crate::server::ConnectionLimits,
+    /// Connections one client address may hold, if capped.
+    per_client: Option<usize>,
     /// Descriptors kept for other uses than connections (pool, files).
     reserved_descriptors: usize,
 }
@@ -173,6 +175,9 @@ impl Application {
             auth: AuthPolicy::from_settings(settings),
             request_timeout: std::time::Duration::from_secs(settings.request_timeout_secs.max(1)),
             connections: settings.connections.clone(),
+            per_client: settings
+                .connections
+                .per_client(settings.client_ip_header.is_some()),
             reserved_descriptors: settings.database.db_pool_size as usize + 64,
         })
     }
@@ -214,7 +219,10 @@ impl Application {
                 .metrics
                 .as_ref()
                 .map(|(_, metrics)| Arc::clone(metrics)),
+            presence_pace: Arc::default(),
+            import_checks: Arc::default(),
         };
+        let import_checks = Arc::clone(&state.import_checks);
         let sweeper = tokio::spawn(sweep_periodically(state.clone()));
         let imports = tokio::spawn(crate::students::import::job::resume_periodically(
             self.db.clone(),
@@ -238,11 +246,20 @@ impl Application {
             app,
             &self.connections,
             self.reserved_descriptors,
+            self.per_client,
             shutdown,
         )
         .await;
         sweeper.abort();
         imports.abort();
+        match import_checks.interrupt_all(&self.db).await {
+            Ok(0) => {}
+            Ok(failed) => tracing::info!(
+                failed,
+                "uploads being checked were failed: the instance stops"
+            ),
+            Err(err) => tracing::warn!(error = %err, "could not fail the uploads being checked"),
+        }
         if let Some(server) = metrics_server {
             server.stop().await;
         }
@@ -296,7 +313,7 @@ fn serve_metrics(
         .with_state((metrics, db));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let served = tokio::spawn(async move {
-        crate::server::serve(listener, router, &limits, 0, async {
+        crate::server::serve(listener, router, &limits, 0, None, async {
             let _ = stopped.await;
         })
         .await;
@@ -348,37 +365,33 @@ async fn sweep_periodically(state: AppState) {
     }
 }
 
-/// Completes on Ctrl-C or SIGTERM. The handlers are installed when this
-/// is called, not when it is first awaited.
+/// Completes on any signal that asks the process to end: Ctrl-C
+/// (SIGINT), SIGTERM, SIGHUP (the terminal closed) or SIGQUIT, so that each
+/// ends it cleanly (in-flight requests finish, `--ephemeral`'s directory is
+/// removed). The handlers are installed when this is called, not when it
+/// is first awaited.
 pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let signals = {
+    let mut signals: Vec<tokio::signal::unix::Signal> = {
         use tokio::signal::unix::{SignalKind, signal};
-        (
-            signal(SignalKind::interrupt()).ok(),
-            signal(SignalKind::terminate()).ok(),
-        )
+        [
+            SignalKind::interrupt(),
+            SignalKind::terminate(),
+            SignalKind::hangup(),
+            SignalKind::quit(),
+        ]
+        .into_iter()
+        .filter_map(|kind| signal(kind).ok())
+        .collect()
     };
     async move {
         #[cfg(unix)]
         {
-            let (mut interrupt, mut terminate) = signals;
-            let interrupt = async {
-                match interrupt.as_mut() {
-                    Some(signal) => signal.recv().await,
-                    None => std::future::pending().await,
-                }
-            };
-            let terminate = async {
-                match terminate.as_mut() {
-                    Some(signal) => signal.recv().await,
-                    None => std::future::pending().await,
-                }
-            };
-            tokio::select! {
-                _ = interrupt => {},
-                _ = terminate => {},
+            if signals.is_empty() {
+                std::future::pending::<()>().await;
             }
+            let received = signals.iter_mut().map(|signal| Box::pin(signal.recv()));
+            let _ = futures_util::future::select_all(received).await;
         }
         #[cfg(not(unix))]
         let _ = tokio::signal::ctrl_c().await;

@@ -42,7 +42,12 @@ impl AccountSpec {
             problem: problem.to_owned(),
         };
         let Some((username, rest)) = spec.split_once(':') else {
-            return Err(refuse(spec, "expected USERNAME:PASSWORD[:ROLE]"));
+            // Not shown: without its `USERNAME:` the value may well be the
+            // password alone.
+            return Err(refuse(
+                "(not shown)",
+                "expected USERNAME:PASSWORD[:ROLE], with a colon after the username",
+            ));
         };
         let (password, role) = match rest.rsplit_once(':') {
             Some((password, word)) => match Role::parse(word) {
@@ -51,7 +56,7 @@ impl AccountSpec {
             },
             None => (rest, None),
         };
-        let parsed_username = Username::parse(username).map_err(|m| refuse(username, &m))?;
+        let parsed_username = Username::parse_new(username).map_err(|m| refuse(username, &m))?;
         let password = NewPassword::parse(password).map_err(|m| refuse(username, &m))?;
         Ok(AccountSpec {
             username: parsed_username,
@@ -89,6 +94,8 @@ mod tests {
     fn bad_specs_are_refused_without_showing_the_password() {
         for (bad, secret) in [
             ("ada", None),
+            ("Sup3rSecretPassw0rd", Some("Sup3rSecret")),
+            ("new:long enough password", Some("long enough")),
             ("ada:short", Some("short")),
             ("ada:short:admin", Some("short")),
             (":long enough password", Some("long enough")),
