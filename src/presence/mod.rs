@@ -7,7 +7,7 @@
 //! - [`Pace`]: how many forms one account may mark open in a while;
 //! - [`Notice`]: one "Ada opened this record for editing 3 minutes ago".
 
-mod pace;
+pub mod pace;
 pub mod store;
 
 use chrono::{DateTime, Utc};

@@ -119,7 +119,7 @@ impl HistoryEntry {
     }
 
     pub fn from_conflict(entry: &ConflictEntry) -> HistoryEntry {
-        let submitted = Field::ALL
+        let submitted: Vec<FieldChange> = Field::ALL
             .into_iter()
             .filter_map(|field| {
                 let value = match field {
@@ -134,30 +134,33 @@ impl HistoryEntry {
                 })
             })
             .collect();
-        let note = match entry.attempted {
+        let (was, (from, at)) = (
+            entry.attempted,
+            (entry.submitted_version, entry.current_version),
+        );
+        let head = match was {
             Attempt::Delete => format!(
-                "A delete from a page at version {} was refused: the record was at version {}.",
-                entry.submitted_version, entry.current_version
+                "A delete from a page at version {from} was refused: the record was at version {at}."
             ),
-            Attempt::Update => format!(
-                "An edit of version {} was refused: the record was at version {}. The values submitted:",
-                entry.submitted_version, entry.current_version
-            ),
+            Attempt::Update => {
+                format!("An edit of version {from} was refused: the record was at version {at}.")
+            }
             Attempt::Restore => format!(
-                "A restore from a page at version {} was refused: the record was at version {}. The values asked for:",
-                entry.submitted_version, entry.current_version
+                "A restore from a page at version {from} was refused: the record was at version {at}."
             ),
             Attempt::Undelete => format!(
-                "An undelete from a page at version {} was refused: the record was at version {}.",
-                entry.submitted_version, entry.current_version
+                "An undelete from a page at version {from} was refused: the record was at version {at}."
             ),
         };
-        let note = match refused_labels(entry.refused.as_deref()) {
-            Some(labels) => {
-                format!("{note} Not kept, as the form's rules refuse what was sent: {labels}.")
-            }
-            None => note,
+        let not_kept = refused_labels(entry.refused.as_deref())
+            .map(|labels| format!(" Not kept, as the form's rules refuse what was sent: {labels}."))
+            .unwrap_or_default();
+        let values = match was {
+            Attempt::Update if !submitted.is_empty() => " The values submitted:",
+            Attempt::Restore if !submitted.is_empty() => " The values asked for:",
+            _ => "",
         };
+        let note = format!("{head}{not_kept}{values}");
         HistoryEntry {
             kind: EntryKind::Conflict,
             version: entry.submitted_version,

@@ -257,3 +257,91 @@ async fn a_stale_delete_is_refused_and_can_be_confirmed(backend: Backend) {
     assert_eq!(db_checks::student(&app.db, id).await.version, 3);
     assert_eq!(db_checks::revisions(&app.db, id, Action::Deleted).await, 1);
 }
+
+on_every_backend!(a_stale_form_keeps_only_the_values_the_rules_allow);
+
+/// A stale edit or delete is kept as a conflict entry, but a value the
+/// form's rules refuse is not stored (every role reads the history): the
+/// entry keeps the rest and names what it refused.
+async fn a_stale_form_keeps_only_the_values_the_rules_allow(backend: Backend) {
+    let app = spawn_app!(backend);
+    let browser = app.signed_in_browser().await;
+    let id = app.create_student(&browser, "Ada", "1 Main St", "3").await;
+    app.edit_student(&browser, id, &[("address", "2 High St")])
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    let path = format!("/students/{id}");
+    let long_reason = format!("\u{202E}{}", "x".repeat(1_999));
+    let marks = format!("Eve{}", "\u{301}".repeat(8));
+    browser
+        .post_with_token(
+            &path,
+            &[
+                ("name", marks.as_str()),
+                ("address", "line\nbreak"),
+                ("gpa", "3.9"),
+                ("reason", long_reason.as_str()),
+                ("version", "1"),
+            ],
+        )
+        .await
+        .assert_status(StatusCode::CONFLICT);
+    browser
+        .post_with_token(
+            &format!("{path}/delete"),
+            &[("reason", "ok\0not ok"), ("version", "1")],
+        )
+        .await
+        .assert_status(StatusCode::CONFLICT);
+    browser
+        .post_with_token(
+            &path,
+            &[
+                ("name", "Ada"),
+                ("address", "3 Low St"),
+                ("gpa", "3.9"),
+                ("reason", "typo"),
+                ("version", "1"),
+            ],
+        )
+        .await
+        .assert_status(StatusCode::CONFLICT);
+
+    let kept = db_checks::conflicts(&app.db, id).await;
+    let seen: Vec<_> = kept
+        .iter()
+        .map(|c| {
+            (
+                c.name.as_deref(),
+                c.address.as_deref(),
+                c.gpa.as_deref(),
+                c.reason.as_deref(),
+                c.refused.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (None, None, Some("3.9"), None, Some("name address reason")),
+            (None, None, None, None, Some("reason")),
+            (
+                Some("Ada"),
+                Some("3 Low St"),
+                Some("3.9"),
+                Some("typo"),
+                None
+            ),
+        ]
+    );
+    let history = browser.get(&format!("{path}/history")).await;
+    history.assert_status(StatusCode::OK);
+    assert!(
+        history
+            .body
+            .contains("rules refuse what was sent: Name, Address, Reason. The values submitted:"),
+        "{}",
+        history.body
+    );
+    assert!(!history.body.contains('\u{202E}'));
+}

@@ -71,8 +71,13 @@ impl Ephemeral {
     }
 
     fn sigterm(&mut self) -> std::process::ExitStatus {
+        self.signal("-TERM")
+    }
+
+    /// Sends `signal` (`-HUP`, `-QUIT`, ...) and waits for the exit.
+    fn signal(&mut self, signal: &str) -> std::process::ExitStatus {
         let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args([signal, &self.child.id().to_string()])
             .status()
             .expect("kill runs");
         assert!(status.success());
@@ -83,7 +88,7 @@ impl Ephemeral {
             }
             std::thread::sleep(Duration::from_millis(25));
         }
-        panic!("registrar did not exit within 15 s of SIGTERM");
+        panic!("registrar did not exit within 15 s of {signal}");
     }
 }
 
@@ -202,6 +207,9 @@ async fn a_bad_account_spec_is_a_clear_error() {
         ("ada:short", "at least 10 characters"),
         ("ada", "USERNAME:PASSWORD"),
         ("a b:a long enough password", "username"),
+        // The USERNAME: forgotten: what was given may be the password.
+        ("Sup3rSecretPassw0rd long enough", "USERNAME:PASSWORD"),
+        ("new:a long enough password", "cannot be a username"),
     ] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_registrar"))
             .args(["serve", "--ephemeral", "--account", spec])
@@ -268,4 +276,26 @@ async fn with_a_database_url_the_ephemeral_server_uses_it_and_removes_nothing(ba
     // The database stays, with what the server wrote.
     assert_eq!(db_checks::student_count(&app.db).await, 3);
     let _ = std::fs::remove_dir_all(&tmp);
+}
+
+/// Every signal that ends the process removes the throw-away database, and
+/// while it runs only its user can read it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_throw_away_database_is_private_and_removed_on_any_terminating_signal() {
+    use std::os::unix::fs::PermissionsExt;
+    for signal in ["-HUP", "-QUIT", "-INT", "-TERM"] {
+        let tmp = test_tmp(&format!("ephemeral-signal{signal}"));
+        let mut server = Ephemeral::start(&[], &[], &tmp);
+        let made = entries(&tmp);
+        assert_eq!(made.len(), 1, "{made:?}");
+        let mode = std::fs::metadata(tmp.join(&made[0]))
+            .expect("the directory")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700, "{signal}: {mode:o}");
+        let status = server.signal(signal);
+        assert!(status.success(), "{signal}: {status:?}");
+        assert!(entries(&tmp).is_empty(), "{signal}: {:?}", entries(&tmp));
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
 }

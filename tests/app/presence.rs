@@ -24,7 +24,14 @@ async fn marking_a_form_open_never_waits_for_a_held_record(backend: Backend) {
     let id = app.create_student(&browser, "Ada", "1 Main St", "3").await;
     let holder = db_checks::hold_lock(&app.db, id).await;
     let started = Instant::now();
-    let marked = presence::mark_open(&app.db, 1, id, registrar::db::now()).await;
+    let marked = presence::mark_open(
+        &app.db,
+        &registrar::presence::Pace::default(),
+        1,
+        id,
+        registrar::db::now(),
+    )
+    .await;
     let took = started.elapsed();
     drop(holder);
     assert!(
@@ -40,7 +47,14 @@ async fn marking_a_form_open_never_waits_for_a_held_record(backend: Backend) {
     // Once the lock is gone, it is written (SQLite's pool busy timeout was
     // put back: a normal save still waits its turn instead of failing).
     assert_eq!(
-        presence::mark_open(&app.db, 1, id, registrar::db::now()).await,
+        presence::mark_open(
+            &app.db,
+            &registrar::presence::Pace::default(),
+            1,
+            id,
+            registrar::db::now()
+        )
+        .await,
         Marked::Recorded
     );
 }

@@ -47,6 +47,19 @@ impl RawConnection {
         }
     }
 
+    /// A connection from `local` (any address of the loopback range): a
+    /// client of its own, as the server counts clients.
+    pub async fn open_from(local: std::net::IpAddr, address: SocketAddr) -> RawConnection {
+        let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+        socket
+            .bind(SocketAddr::new(local, 0))
+            .expect("binding a loopback address");
+        RawConnection {
+            stream: socket.connect(address).await.expect("connecting"),
+            buffer: Vec::new(),
+        }
+    }
+
     pub async fn send(&mut self, bytes: &[u8]) {
         self.stream.write_all(bytes).await.expect("sending");
     }

@@ -160,7 +160,7 @@ async fn the_history_migration_upgrades_a_populated_database(backend: Backend) {
 
     let now = registrar::db::now();
     assert_eq!(
-        presence::store::mark_open(&db, 7, id, now).await,
+        presence::store::mark_open(&db, &presence::Pace::default(), 7, id, now).await,
         presence::store::Marked::Recorded
     );
     let seen = presence::store::others(&db, id, 8, now)
@@ -173,7 +173,7 @@ async fn the_history_migration_upgrades_a_populated_database(backend: Backend) {
         .expect("query")
         .expect("the account")
         .id;
-    presence::store::mark_open(&db, ada, id, now).await;
+    presence::store::mark_open(&db, &presence::Pace::default(), ada, id, now).await;
     let seen = presence::store::others(&db, id, 8, now)
         .await
         .expect("read");

@@ -60,8 +60,9 @@ impl Kept {
             address: check(Field::Address.name(), rejected.address, |v| {
                 Address::parse(v).map(|a| Some(a.to_string()))
             }),
+            // As typed (`3.9`, not `3.90`): what the registrar sent.
             gpa: check(Field::Gpa.name(), rejected.gpa, |v| {
-                Gpa::parse(v).map(|g| Some(g.to_string()))
+                Gpa::parse(v).map(|_| Some(v.trim().to_owned()))
             }),
             reason: check("reason", rejected.reason, |v| {
                 Reason::parse(Some(v)).map(|r| r.map(|r| r.to_string()))
