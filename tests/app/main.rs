@@ -48,6 +48,7 @@ mod students;
 mod submissions;
 mod upgrade;
 mod upgrades;
+mod upgrades_conflicts;
 
 /// Declares, for each listed test function, a module with one test per
 /// backend.
