@@ -2,9 +2,9 @@
 //! usernames and older ones still have working pages; an admin's own
 //! password needs the current one; a new password differs from the
 //! current one; presence marks follow the account's rights at once and are
-//! paced; a cut request never leaves a SQLite connection short of patience.
-
-use std::time::Duration;
+//! paced. (That a cut request never leaves a SQLite connection short of
+//! patience is tried from outside the process, with the lock held by
+//! another one: `tests/python/test_cut_requests.py`.)
 
 use axum::http::StatusCode;
 use registrar::auth::roles::Role;
@@ -12,11 +12,7 @@ use registrar::db::entities::presence as presence_row;
 use registrar::presence::pace::BURST;
 use registrar::students::demo;
 use registrar::testing::{Backend, PASSWORD, REGISTRAR};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, Statement,
-    TransactionTrait,
-};
-use tokio::io::AsyncWriteExt;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::roles::{OTHER_PASSWORD, create_account};
 use crate::{db_checks, on_every_backend, spawn_app};
@@ -213,108 +209,5 @@ async fn an_account_marking_forms_by_the_thousand_is_paced() {
     assert!(
         marks >= u64::from(BURST) && marks <= u64::from(BURST) + allowed_meanwhile,
         "{marks} marks"
-    );
-}
-
-/// SQLite: edit forms whose clients reset the connection while the form's
-/// presence mark may wait for the write lock, and marks dropped mid-wait,
-/// never leave a pooled connection with the mark's short busy timeout:
-/// saves made afterwards, while the lock is still held, all wait their turn
-/// (`--lock-timeout-ms`) and save.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn cancelled_form_loads_never_shorten_a_saves_wait() {
-    const LOADS: usize = 60;
-    const SAVES: usize = 10;
-    let app = spawn_app!(Backend::Sqlite);
-    let browser = app.signed_in_browser().await;
-    let mut ids = Vec::new();
-    for n in 0..SAVES {
-        ids.push(
-            app.create_student(&browser, &format!("Student {n}"), "1 Main St", "3")
-                .await,
-        );
-    }
-    let cookie = app
-        .browser()
-        .sign_in(REGISTRAR, PASSWORD)
-        .await
-        .cookie(registrar::auth::sessions::COOKIE)
-        .expect("a session cookie");
-    let forms: Vec<_> = {
-        let mut forms = Vec::new();
-        for id in &ids {
-            forms.push(
-                app.edit_form(&browser, *id, &[("address", "2 High St")])
-                    .await,
-            );
-        }
-        forms
-    };
-
-    let holder = db_checks::hold_lock(&app.db, ids[0]).await;
-    // One after another, each cut a little later than the one before, so
-    // that many are cut while their mark waits for the lock.
-    for n in 0..LOADS {
-        let request = format!(
-            "GET /students/{}/edit HTTP/1.1\r\nHost: x\r\nCookie: {}={cookie}\r\n\r\n",
-            ids[n % SAVES],
-            registrar::auth::sessions::COOKIE
-        );
-        let mut stream = tokio::net::TcpStream::connect(app.address)
-            .await
-            .expect("connect");
-        stream.write_all(request.as_bytes()).await.expect("send");
-        tokio::time::sleep(Duration::from_millis(2 + (n as u64 % 30))).await;
-        // A reset, not a close: the server sees the request cut off.
-        let _ = stream.set_zero_linger();
-        drop(stream);
-    }
-    // The same cut made exactly: marks dropped while they wait for the
-    // lock, on the test's own pool (4 connections, a 30 s busy timeout,
-    // one of them holding the lock).
-    for n in 0..40_u64 {
-        let pace = registrar::presence::Pace::default();
-        let mark = registrar::presence::store::mark_open(
-            &app.db,
-            &pace,
-            1,
-            ids[n as usize % SAVES],
-            registrar::db::now(),
-        );
-        let _ = tokio::time::timeout(Duration::from_millis(1 + n % 25), mark).await;
-    }
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let others = futures_util::future::join_all((0..3).map(|_| app.db.begin())).await;
-    let mut timeouts = Vec::new();
-    for txn in &others {
-        let txn = txn.as_ref().expect("a transaction");
-        let row = txn
-            .query_one_raw(Statement::from_string(
-                DbBackend::Sqlite,
-                "PRAGMA busy_timeout",
-            ))
-            .await
-            .expect("query")
-            .expect("a row");
-        timeouts.push(row.try_get_by_index::<i64>(0).expect("a number"));
-    }
-    drop(others);
-    println!("busy timeouts of the pool's other connections after 40 cut marks: {timeouts:?}");
-    assert_eq!(timeouts, [30_000; 3]);
-
-    tokio::time::sleep(Duration::from_millis(100)).await;
-
-    let release = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(700)).await;
-        holder.rollback().await.expect("release");
-    });
-    let saves = forms.iter().map(|form| form.submit(&browser));
-    let answers = futures_util::future::join_all(saves).await;
-    release.await.expect("released");
-    let statuses: Vec<u16> = answers.iter().map(|a| a.status.as_u16()).collect();
-    println!("{LOADS} form loads reset mid-mark, then {SAVES} saves under the lock: {statuses:?}");
-    assert!(
-        statuses.iter().all(|s| *s == 303),
-        "every save waited for the lock and saved: {statuses:?}"
     );
 }
