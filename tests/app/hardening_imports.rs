@@ -102,6 +102,21 @@ async fn uploads_sent_at_once_never_pass_the_limit_of_waiting_imports(backend: B
     assert_eq!(waiting, imports::PENDING_PER_REGISTRAR);
 }
 
+/// Puts the import at `path` back to "checking", its lease running out
+/// `lease` from now (in the past when negative: its instance was killed).
+async fn being_checked(app: &registrar::testing::TestApp, path: &str, lease: chrono::Duration) {
+    import::Entity::update_many()
+        .col_expr(import::Column::State, Expr::value(ImportState::Checking))
+        .col_expr(
+            import::Column::LeaseUntil,
+            Expr::value(Some(registrar::db::now() + lease)),
+        )
+        .filter(import::Column::Id.eq(import_id(path)))
+        .exec(&app.db)
+        .await
+        .expect("update");
+}
+
 async fn a_check_whose_instance_stopped_is_failed_not_left_checking(backend: Backend) {
     let app = spawn_app!(backend);
     let browser = app.signed_in_browser().await;
@@ -110,16 +125,7 @@ async fn a_check_whose_instance_stopped_is_failed_not_left_checking(backend: Bac
     let mut paths = Vec::new();
     for n in 0..imports::PENDING_PER_REGISTRAR {
         let path = uploaded(&browser, format!("name,address,gpa\nAda {n},1 Main St,3\n")).await;
-        import::Entity::update_many()
-            .col_expr(import::Column::State, Expr::value(ImportState::Checking))
-            .col_expr(
-                import::Column::LeaseUntil,
-                Expr::value(Some(registrar::db::now() - chrono::Duration::seconds(1))),
-            )
-            .filter(import::Column::Id.eq(import_id(&path)))
-            .exec(&app.db)
-            .await
-            .expect("update");
+        being_checked(&app, &path, chrono::Duration::seconds(-1)).await;
         paths.push(path);
     }
     // The page says what happened, and the uploader is not locked out.
@@ -140,16 +146,7 @@ async fn a_check_whose_instance_stopped_is_failed_not_left_checking(backend: Bac
     }
     // A check whose lease is current is still checking.
     let path = uploaded(&browser, "name,address,gpa\nEve,3 Low St,2\n").await;
-    import::Entity::update_many()
-        .col_expr(import::Column::State, Expr::value(ImportState::Checking))
-        .col_expr(
-            import::Column::LeaseUntil,
-            Expr::value(Some(registrar::db::now() + chrono::Duration::seconds(30))),
-        )
-        .filter(import::Column::Id.eq(import_id(&path)))
-        .exec(&app.db)
-        .await
-        .expect("update");
+    being_checked(&app, &path, chrono::Duration::seconds(30)).await;
     assert!(browser.get(&path).await.is_import_progress());
 }
 
