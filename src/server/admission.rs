@@ -32,13 +32,6 @@ struct Open {
     activity: Arc<Activity>,
 }
 
-/// Why a connection was not admitted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Refusal {
-    /// Its client address holds its share of connections already.
-    ClientAtCap,
-}
-
 impl Admission {
     pub(super) fn new(per_client: Option<usize>) -> Arc<Self> {
         Arc::new(Admission {
@@ -59,26 +52,19 @@ impl Admission {
             .is_some_and(|cap| self.table().per_client.get(&client).copied().unwrap_or(0) >= cap)
     }
 
-    /// Admits a connection of `client`; it is counted until the returned
-    /// ticket is dropped.
-    pub(super) fn admit(
-        self: &Arc<Self>,
-        client: IpAddr,
-        activity: Arc<Activity>,
-    ) -> Result<Ticket, Refusal> {
+    /// Counts a connection of `client` (one the accept loop found under
+    /// [`Admission::client_at_cap`]: only that loop admits) until the
+    /// returned ticket is dropped.
+    pub(super) fn admit(self: &Arc<Self>, client: IpAddr, activity: Arc<Activity>) -> Ticket {
         let mut table = self.table();
-        let held = table.per_client.get(&client).copied().unwrap_or(0);
-        if self.per_client.is_some_and(|cap| held >= cap) {
-            return Err(Refusal::ClientAtCap);
-        }
         table.next_id += 1;
         let id = table.next_id;
         table.open.insert(id, Open { client, activity });
         *table.per_client.entry(client).or_default() += 1;
-        Ok(Ticket {
+        Ticket {
             admission: Arc::clone(self),
             id,
-        })
+        }
     }
 
     /// Tells the connection idle for longest (between requests) to close;
@@ -128,7 +114,7 @@ impl Drop for Ticket {
 
 #[cfg(test)]
 mod tests {
-    use super::{Admission, Refusal};
+    use super::Admission;
     use crate::server::connection::Activity;
     use std::net::{IpAddr, Ipv4Addr};
     use std::sync::Arc;
@@ -139,17 +125,13 @@ mod tests {
     #[test]
     fn a_client_holds_no_more_than_its_share_and_gets_it_back() {
         let admission = Admission::new(Some(2));
-        let first = admission.admit(A, Arc::new(Activity::new())).unwrap();
-        let _second = admission.admit(A, Arc::new(Activity::new())).unwrap();
+        let first = admission.admit(A, Arc::new(Activity::new()));
+        assert!(!admission.client_at_cap(A));
+        let _second = admission.admit(A, Arc::new(Activity::new()));
         assert!(admission.client_at_cap(A));
-        assert_eq!(
-            admission.admit(A, Arc::new(Activity::new())).err(),
-            Some(Refusal::ClientAtCap)
-        );
-        assert!(admission.admit(B, Arc::new(Activity::new())).is_ok());
+        assert!(!admission.client_at_cap(B));
         drop(first);
         assert!(!admission.client_at_cap(A));
-        assert!(admission.admit(A, Arc::new(Activity::new())).is_ok());
     }
 
     #[test]
@@ -157,7 +139,7 @@ mod tests {
         for cap in [None, Some(0)] {
             let admission = Admission::new(cap);
             let tickets: Vec<_> = (0..100)
-                .map(|_| admission.admit(A, Arc::new(Activity::new())).unwrap())
+                .map(|_| admission.admit(A, Arc::new(Activity::new())))
                 .collect();
             assert_eq!(tickets.len(), 100);
             assert!(!admission.client_at_cap(A));
@@ -168,7 +150,7 @@ mod tests {
     fn only_an_idle_connection_is_told_to_give_way() {
         let admission = Admission::new(None);
         let opened = Arc::new(Activity::new());
-        let _ticket = admission.admit(A, Arc::clone(&opened)).unwrap();
+        let _ticket = admission.admit(A, Arc::clone(&opened));
         assert!(!admission.evict_longest_idle(), "none is idle yet");
         opened.read();
         assert!(!admission.evict_longest_idle(), "a request is arriving");

@@ -18,12 +18,11 @@ mod connection;
 mod io;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
 pub use connection::Timeouts;
@@ -173,16 +172,13 @@ pub async fn serve(
             permit = slot(&open, &admission, cap, &mut at_cap) => permit,
             () = &mut shutdown => break,
         };
+        let _ = stream.set_nodelay(true);
         let activity = Arc::new(connection::Activity::new());
-        let Ok(ticket) = admission.admit(peer.ip(), Arc::clone(&activity)) else {
-            // The client's other connections were admitted meanwhile.
-            client_at_cap.reached(per_client.unwrap_or_default());
-            continue;
-        };
+        let ticket = admission.admit(peer.ip(), Arc::clone(&activity));
         let app = app.clone();
         let stopping = stopping.clone();
         tokio::spawn(async move {
-            serve_one(stream, peer, app, timeouts, activity, stopping).await;
+            connection::serve(stream, peer, app, timeouts, activity, stopping).await;
             drop(ticket);
             drop(permit);
         });
@@ -192,18 +188,6 @@ pub async fn serve(
     let all = u32::try_from(cap).unwrap_or(u32::MAX);
     let _ = open.acquire_many(all).await;
     trimmer.abort();
-}
-
-async fn serve_one(
-    stream: TcpStream,
-    peer: SocketAddr,
-    app: Router,
-    timeouts: Timeouts,
-    activity: Arc<connection::Activity>,
-    stopping: watch::Receiver<bool>,
-) {
-    let _ = stream.set_nodelay(true);
-    connection::serve(stream, peer, app, timeouts, activity, stopping).await;
 }
 
 /// Connections freed in a burst leave their buffers in glibc's arenas,
