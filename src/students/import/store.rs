@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, UpdateMany,
 };
 
 use super::parse::{Problem, ProblemAt, Row};
@@ -127,19 +127,11 @@ pub async fn fail_stalled_checks(
     db: &impl ConnectionTrait,
     registrar: Option<&str>,
 ) -> Result<u64, DbErr> {
-    let mut stalled = import::Entity::update_many()
-        .col_expr(import::Column::State, Expr::value(ImportState::Failed))
-        .col_expr(
-            import::Column::Failure,
-            Expr::value(Some(CHECK_INTERRUPTED.to_owned())),
-        )
-        .col_expr(import::Column::FinishedAt, Expr::value(Some(now())))
-        .filter(import::Column::State.eq(ImportState::Checking))
-        .filter(
-            import::Column::LeaseUntil
-                .lt(now())
-                .or(import::Column::LeaseUntil.is_null()),
-        );
+    let mut stalled = failing_checks(CHECK_INTERRUPTED).filter(
+        import::Column::LeaseUntil
+            .lt(now())
+            .or(import::Column::LeaseUntil.is_null()),
+    );
     if let Some(registrar) = registrar {
         stalled = stalled.filter(import::Column::Registrar.eq(registrar));
     }
@@ -151,18 +143,20 @@ pub async fn fail_checks(db: &impl ConnectionTrait, ids: &[String]) -> Result<u6
     if ids.is_empty() {
         return Ok(0);
     }
-    let failed = import::Entity::update_many()
-        .col_expr(import::Column::State, Expr::value(ImportState::Failed))
-        .col_expr(
-            import::Column::Failure,
-            Expr::value(Some(CHECK_INTERRUPTED.to_owned())),
-        )
-        .col_expr(import::Column::FinishedAt, Expr::value(Some(now())))
-        .filter(import::Column::State.eq(ImportState::Checking))
+    let failed = failing_checks(CHECK_INTERRUPTED)
         .filter(import::Column::Id.is_in(ids.iter().cloned()))
         .exec(db)
         .await?;
     Ok(failed.rows_affected)
+}
+
+/// The update that fails imports still being checked, saying `why`.
+fn failing_checks(why: &str) -> UpdateMany<import::Entity> {
+    import::Entity::update_many()
+        .col_expr(import::Column::State, Expr::value(ImportState::Failed))
+        .col_expr(import::Column::Failure, Expr::value(Some(why.to_owned())))
+        .col_expr(import::Column::FinishedAt, Expr::value(Some(now())))
+        .filter(import::Column::State.eq(ImportState::Checking))
 }
 
 /// A checked row as it is stored: its place in the file and its outcome.
@@ -318,12 +312,8 @@ const ANALYZE_FROM_ROWS: i64 = 5_000;
 
 /// The check of import `id` found nothing to import: failed, saying why.
 pub async fn fail_check(db: &impl ConnectionTrait, id: &str, why: &str) -> Result<(), DbErr> {
-    import::Entity::update_many()
-        .col_expr(import::Column::State, Expr::value(ImportState::Failed))
-        .col_expr(import::Column::Failure, Expr::value(Some(why.to_owned())))
-        .col_expr(import::Column::FinishedAt, Expr::value(Some(now())))
+    failing_checks(why)
         .filter(import::Column::Id.eq(id))
-        .filter(import::Column::State.eq(ImportState::Checking))
         .exec(db)
         .await?;
     Ok(())
