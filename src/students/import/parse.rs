@@ -155,16 +155,19 @@ pub fn open(file: &[u8]) -> Result<Rows<'_>, Rejected> {
         ));
     }
     let header = &file[..header_end];
-    let separator = [b',', b';']
+    let (separator, names, columns) = [b',', b';']
         .into_iter()
-        .find(|&sep| columns(header, sep).is_some())
+        .find_map(|sep| {
+            let names = header_names(header, sep)?;
+            let columns = columns(&names)?;
+            Some((sep, names, columns))
+        })
         .ok_or_else(|| {
             Rejected::whole_file(
                 "The first line must name the columns, including name, address and gpa.",
             )
         })?;
-    let columns = columns(header, separator).expect("found just above");
-    if let Some(twice) = named_twice(header, separator) {
+    if let Some(twice) = named_twice(&names) {
         return Err(Rejected::whole_file(&format!(
             "The first line names the column “{twice}” more than once: keep one, so that \
              it is clear which values to import."
@@ -209,34 +212,31 @@ impl Rows<'_> {
 /// The columns this import reads.
 const KNOWN_COLUMNS: [&str; 5] = ["id", "name", "address", "gpa", "version"];
 
-/// The first of the columns this import reads that `header` names twice.
-fn named_twice(header: &[u8], separator: u8) -> Option<&'static str> {
+/// The names in `header` read with `separator`.
+fn header_names(header: &[u8], separator: u8) -> Option<csv::ByteRecord> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .delimiter(separator)
         .from_reader(header);
-    let names = reader.byte_records().next()?.ok()?;
-    KNOWN_COLUMNS.into_iter().find(|wanted| {
-        names
-            .iter()
-            .filter(|h| std::str::from_utf8(h).is_ok_and(|h| h.trim().eq_ignore_ascii_case(wanted)))
-            .count()
-            > 1
-    })
+    reader.byte_records().next()?.ok()
 }
 
-/// The columns named by `header` read with `separator`.
-fn columns(header: &[u8], separator: u8) -> Option<Columns> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .delimiter(separator)
-        .from_reader(header);
-    let names = reader.byte_records().next()?.ok()?;
-    let find = |wanted: &str| {
-        names.iter().position(|h| {
-            std::str::from_utf8(h).is_ok_and(|h| h.trim().eq_ignore_ascii_case(wanted))
-        })
-    };
+/// Whether the header's `name` is the column `wanted` (any case, spaces
+/// around it ignored).
+fn is_named(name: &[u8], wanted: &str) -> bool {
+    std::str::from_utf8(name).is_ok_and(|name| name.trim().eq_ignore_ascii_case(wanted))
+}
+
+/// The first of the columns this import reads that `names` holds twice.
+fn named_twice(names: &csv::ByteRecord) -> Option<&'static str> {
+    KNOWN_COLUMNS
+        .into_iter()
+        .find(|wanted| names.iter().filter(|name| is_named(name, wanted)).count() > 1)
+}
+
+/// Where the columns are among the header's `names`.
+fn columns(names: &csv::ByteRecord) -> Option<Columns> {
+    let find = |wanted: &str| names.iter().position(|name| is_named(name, wanted));
     Some(Columns {
         width: names.len(),
         name: find("name")?,
