@@ -11,7 +11,7 @@ use super::store::{self, Change, ChangeOutcome};
 use crate::auth::accounts::{self, CreateError, NewAccount};
 use crate::auth::roles::Role;
 use crate::auth::{Registrar, password};
-use crate::domain::{NewPassword, Username, username};
+use crate::domain::{NewPassword, Username};
 use crate::error::AppError;
 use crate::http::flash::{Flash, PendingFlash};
 use crate::http::form::Form;
@@ -28,7 +28,7 @@ fn admin<'a>(registrar: &'a Registrar) -> Actor<'a> {
 
 /// The account a path names, by its username (any case).
 async fn named(state: &AppState, username: &str) -> Result<accounts::Account, AppError> {
-    let key = Username::parse(username::from_path_segment(username))
+    let key = Username::parse(super::username_in_path(username))
         .map_err(|_| AppError::NotFound)?
         .key();
     accounts::find_by_username(&state.db, &key)

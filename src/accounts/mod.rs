@@ -12,11 +12,40 @@ pub mod own;
 pub mod own_views;
 pub mod store;
 
-/// The address of an account's page, `/accounts/{username}` (a reserved
-/// name escaped, see [`crate::domain::username::path_segment`]).
+use crate::domain::Username;
+
+/// Marks a reserved username in an address: it is no username character.
+const ESCAPE: char = '~';
+
+/// The address of an account's page, `/accounts/{username}`; a name the
+/// pages' addresses use ([`Username::is_reserved`]) goes behind `~`.
 pub fn path(username: &str) -> String {
-    format!(
-        "/accounts/{}",
-        crate::domain::username::path_segment(username)
-    )
+    if Username::is_reserved(username) {
+        format!("/accounts/{ESCAPE}{username}")
+    } else {
+        format!("/accounts/{username}")
+    }
+}
+
+/// The username that the `{username}` segment of [`path`] names.
+pub fn username_in_path(segment: &str) -> &str {
+    segment.strip_prefix(ESCAPE).unwrap_or(segment)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{path, username_in_path};
+
+    #[test]
+    fn reserved_names_are_escaped_in_paths_and_read_back() {
+        for fine in ["news", ".a", "-", "x@y.z"] {
+            assert_eq!(path(fine), format!("/accounts/{fine}"));
+        }
+        for name in ["new", "..", ".", "New"] {
+            let path = path(name);
+            let segment = path.strip_prefix("/accounts/").unwrap();
+            assert!(segment.starts_with('~'), "{segment}");
+            assert_eq!(username_in_path(segment), name);
+        }
+    }
 }

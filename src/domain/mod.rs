@@ -10,7 +10,7 @@ mod name;
 mod password;
 mod reason;
 mod text;
-pub mod username;
+mod username;
 
 pub use address::Address;
 pub use field::{Field, FieldErrors};

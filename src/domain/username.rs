@@ -36,7 +36,7 @@ impl Username {
     /// `.`, `..`, any name of dots only).
     pub fn parse_new(input: &str) -> Result<Self, String> {
         let username = Self::parse(input)?;
-        if username.is_reserved() {
+        if Self::is_reserved(username.as_str()) {
             return Err(format!(
                 "“{username}” cannot be a username: it is a word or a path the pages use. \
                  Choose another."
@@ -45,10 +45,12 @@ impl Username {
         Ok(username)
     }
 
-    /// Whether the name collides with an address of the account pages
-    /// (accounts created before such names were refused may have one).
-    pub fn is_reserved(&self) -> bool {
-        is_reserved(&self.0)
+    /// Whether `name` collides with an address of the account pages:
+    /// `new` is the new-account form, and a path segment of dots only is
+    /// `.` or `..` to a browser (which resolves them) or close enough to
+    /// confuse. Accounts created before such names were refused may have one.
+    pub fn is_reserved(name: &str) -> bool {
+        name.eq_ignore_ascii_case("new") || name.chars().all(|c| c == '.')
     }
 
     pub fn as_str(&self) -> &str {
@@ -59,30 +61,6 @@ impl Username {
     pub fn key(&self) -> String {
         self.0.to_ascii_lowercase()
     }
-}
-
-/// `new` is the new-account form; a path segment of dots only is `.` or
-/// `..` to a browser (which resolves them) or close enough to confuse.
-fn is_reserved(name: &str) -> bool {
-    name.eq_ignore_ascii_case("new") || name.chars().all(|c| c == '.')
-}
-
-/// Marks a reserved name in an address: it is no username character.
-const ESCAPE: char = '~';
-
-/// The path segment naming an account in `/accounts/{segment}`: the
-/// username itself, or for a reserved one the username behind `~`.
-pub fn path_segment(username: &str) -> String {
-    if is_reserved(username) {
-        format!("{ESCAPE}{username}")
-    } else {
-        username.to_owned()
-    }
-}
-
-/// The username a [`path_segment`] names.
-pub fn from_path_segment(segment: &str) -> &str {
-    segment.strip_prefix(ESCAPE).unwrap_or(segment)
 }
 
 impl fmt::Display for Username {
@@ -103,7 +81,7 @@ mod tests {
     }
 
     #[test]
-    fn names_the_pages_use_are_refused_for_new_accounts_and_escaped_in_paths() {
+    fn names_the_pages_use_are_refused_for_new_accounts() {
         for reserved in ["new", "NEW", ".", "..", "...", " .. "] {
             assert!(
                 Username::parse(reserved).is_ok(),
@@ -113,12 +91,6 @@ mod tests {
         }
         for fine in ["news", "renew", ".a", "a.", "-", "_", "x@y.z"] {
             assert!(Username::parse_new(fine).is_ok(), "{fine:?}");
-            assert_eq!(super::path_segment(fine), fine);
-        }
-        for name in ["new", "..", ".", "New"] {
-            let segment = super::path_segment(name);
-            assert!(segment.starts_with('~'), "{segment}");
-            assert_eq!(super::from_path_segment(&segment), name);
         }
     }
 
