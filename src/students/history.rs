@@ -134,11 +134,8 @@ impl HistoryEntry {
                 })
             })
             .collect();
-        let (was, (from, at)) = (
-            entry.attempted,
-            (entry.submitted_version, entry.current_version),
-        );
-        let head = match was {
+        let (from, at) = (entry.submitted_version, entry.current_version);
+        let head = match entry.attempted {
             Attempt::Delete => format!(
                 "A delete from a page at version {from} was refused: the record was at version {at}."
             ),
@@ -155,7 +152,7 @@ impl HistoryEntry {
         let not_kept = refused_labels(entry.refused.as_deref())
             .map(|labels| format!(" Not kept, as the form's rules refuse what was sent: {labels}."))
             .unwrap_or_default();
-        let values = match was {
+        let values = match entry.attempted {
             Attempt::Update if !submitted.is_empty() => " The values submitted:",
             Attempt::Restore if !submitted.is_empty() => " The values asked for:",
             _ => "",
@@ -249,11 +246,15 @@ pub async fn history(
     render(StatusCode::OK, &view)
 }
 
-/// The labels of a conflict entry's refused fields ("Name, Reason").
+/// The labels of a conflict entry's refused fields ("Name, Reason"), from
+/// the words [`conflicts::record`] stores: the fields' names and `reason`.
 fn refused_labels(refused: Option<&str>) -> Option<String> {
     let labels: Vec<&str> = refused?
         .split_whitespace()
-        .map(|word| Field::parse(word).map_or("Reason", Field::label))
+        .filter_map(|word| match word {
+            conflicts::REASON => Some("Reason"),
+            field => Field::parse(field).map(Field::label),
+        })
         .collect();
     (!labels.is_empty()).then(|| labels.join(", "))
 }

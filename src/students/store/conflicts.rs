@@ -28,7 +28,7 @@ pub struct RejectedSubmission<'a> {
 
 /// The values of a rejected submission that keep to the form's rules (in
 /// their checked form), and the names of the fields whose values did not.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug)]
 struct Kept {
     name: Option<String>,
     address: Option<String>,
@@ -36,6 +36,10 @@ struct Kept {
     reason: Option<String>,
     refused: Vec<&'static str>,
 }
+
+/// How a refused reason is named in the `refused` column (fields go by
+/// their form names).
+pub const REASON: &str = "reason";
 
 /// A field's rule: its checked text, `None` for no value.
 type Rule = fn(&str) -> Result<Option<String>, String>;
@@ -64,7 +68,7 @@ impl Kept {
             gpa: check(Field::Gpa.name(), rejected.gpa, |v| {
                 Gpa::parse(v).map(|_| Some(v.trim().to_owned()))
             }),
-            reason: check("reason", rejected.reason, |v| {
+            reason: check(REASON, rejected.reason, |v| {
                 Reason::parse(Some(v)).map(|r| r.map(|r| r.to_string()))
             }),
             refused,
