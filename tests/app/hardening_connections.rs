@@ -71,9 +71,13 @@ async fn at_the_cap_the_longest_idle_connection_gives_way() {
     )
     .await;
     let address = address(&server);
-    // One client holds every slot with keep-alive connections it keeps
-    // using now and then (the oldest one just before the newcomer comes).
-    let mut held = idle_connections(address, loopback(2), CAP).await;
+    // A request whose head is still arriving, older than any idle
+    // connection: it must not be the one to give way.
+    let mut busy = RawConnection::open_from(loopback(9), address).await;
+    busy.send(b"GET /healthz HTTP/1.1\r\n").await;
+    // One client holds every other slot with keep-alive connections it
+    // keeps using now and then (the oldest one just before the newcomer).
+    let mut held = idle_connections(address, loopback(2), CAP - 1).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     held[0].send(HEALTH).await;
     assert!(held[0].read_answer().await.is_some());
@@ -95,18 +99,22 @@ async fn at_the_cap_the_longest_idle_connection_gives_way() {
     last.send(HEALTH).await;
     assert!(last.read_answer().await.is_some());
 
-    // A connection in the middle of a request does not give way: it is
-    // answered when its request is complete.
-    let mut busy = held.remove(2);
-    busy.send(b"GET /healthz HTTP/1.1\r\n").await;
+    // More newcomers, each kept open, so each takes a slot someone idle
+    // gave up; the request still arriving is not cut short: it is answered
+    // without `Connection: close`, and its connection serves another.
     let mut newcomers = Vec::new();
     for from in 4..8 {
-        // Each kept open, so each takes a slot someone idle gave up.
         newcomers.extend(idle_connections(address, loopback(from), 1).await);
     }
     busy.send(b"Host: x\r\n\r\n").await;
     let answer = busy.read_answer().await.expect("the request is answered");
     assert_eq!(answer.status, StatusCode::OK);
+    assert!(
+        !answer.says_close(),
+        "the busy connection was not told to go"
+    );
+    busy.send(HEALTH).await;
+    assert!(busy.read_answer().await.is_some());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
