@@ -201,7 +201,9 @@ pub async fn others(
     let accounts = registrar::Entity::find()
         .filter(registrar::Column::Id.is_in(marks.iter().map(|m| m.registrar_id)))
         .filter(registrar::Column::DisabledAt.is_null())
-        .filter(registrar::Column::Role.is_in([Role::Registrar, Role::Admin]))
+        .filter(
+            registrar::Column::Role.is_in(Role::ALL.into_iter().filter(|r| r.may_change_records())),
+        )
         .all(db)
         .await?;
     Ok(marks
