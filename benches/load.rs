@@ -33,9 +33,9 @@ use registrar::auth::{accounts, password};
 use registrar::cluster::submission::Submission;
 use registrar::config::DatabaseSettings;
 use registrar::db::entities::student;
-use registrar::domain::{NewPassword, Username};
+use registrar::domain::{NewPassword, Username, Version};
 use registrar::students::form::StudentForm;
-use registrar::students::protocol::{self, EditOutcome};
+use registrar::students::protocol::{self, Act, Outcome};
 use registrar::testing::{Backend, Browser, Scrape, TestDatabase};
 use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder, QuerySelect};
 
@@ -423,12 +423,22 @@ async fn raw_ceiling(
                     gpa: gpa(round).to_owned(),
                 };
                 // An account the bench created: every write re-checks its writer.
-                match protocol::edit(&db, id, version, &form, &Ok(None), "bench-0", None).await {
-                    Ok(EditOutcome::Saved) => {
+                let command = protocol::Command {
+                    writer: "bench-0",
+                    act: Act::Edit {
+                        id,
+                        seen: Version::new(version),
+                        values: &form,
+                    },
+                    reason: None,
+                    submission: None,
+                };
+                match protocol::run(&db, &command).await {
+                    Ok(Outcome::Written { .. }) => {
                         commits += 1;
                         version += 1;
                     }
-                    Ok(EditOutcome::Unchanged) => {}
+                    Ok(Outcome::Unchanged { .. }) => {}
                     _ => {
                         version = student::Entity::find_by_id(id)
                             .one(&db)

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use crate::accounts::changes::Actor;
 use crate::auth::accounts::{self, CreateError, NewAccount};
 use crate::auth::password::{self, HashError};
-use crate::auth::roles::Role;
 use crate::config::{AccountSpec, EphemeralOptions, Settings};
+use crate::domain::Role;
 use crate::startup::connect_and_migrate;
 use crate::students::demo;
 

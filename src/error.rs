@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use sea_orm::DbErr;
 
+use crate::auth::writer::WriteRefused;
 use crate::cluster::{Failure, HasFailure};
 use crate::db;
 use crate::http::cookie::CookieError;
@@ -28,7 +29,7 @@ pub enum AppError {
     Forbidden,
     /// The account's role does not allow this (contract §9).
     #[error("not allowed for the {0} role")]
-    NotAllowed(crate::auth::roles::Role),
+    NotAllowed(crate::domain::Role),
     /// The account was disabled (or removed) since the session began.
     #[error("the account is not enabled")]
     SignedOut,
@@ -226,6 +227,16 @@ impl IntoResponse for ErrorPage {
                 )
                     .into_response()
             }
+        }
+    }
+}
+
+impl From<WriteRefused> for AppError {
+    fn from(refused: WriteRefused) -> Self {
+        match refused {
+            WriteRefused::Role(role) => AppError::NotAllowed(role),
+            WriteRefused::NotEnabled => AppError::SignedOut,
+            WriteRefused::Database(err) => err.into(),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! error pages included. It depends on nothing of the request path, so
 //! that [`crate::error`] can render pages without depending on handlers;
 //! the signed-in registrar is added by `Layout::with_registrar`, which
-//! lives beside [`crate::auth::Registrar`].
+//! lives beside [`crate::auth::SignedIn`].
 
 use crate::http::flash::Flash;
 
@@ -13,7 +13,7 @@ pub struct Layout {
     /// The signed-in registrar, shown in the header.
     pub registrar: Option<String>,
     /// Their role: the header offers only what it may do.
-    pub role: Option<crate::auth::roles::Role>,
+    pub role: Option<crate::domain::Role>,
     /// The token every form on the page sends back.
     pub csrf_token: String,
     /// A one-time message after a redirect ("Saved").
@@ -57,13 +57,13 @@ impl Layout {
     /// Whether the page may offer changes to records.
     pub fn may_change_records(&self) -> bool {
         self.role
-            .is_some_and(crate::auth::roles::Role::may_change_records)
+            .is_some_and(crate::domain::Role::may_change_records)
     }
 
     /// Whether the page may offer the admins' account pages.
     pub fn may_manage_accounts(&self) -> bool {
         self.role
-            .is_some_and(crate::auth::roles::Role::may_manage_accounts)
+            .is_some_and(crate::domain::Role::may_manage_accounts)
     }
 
     pub fn flash_message(&self) -> Option<String> {

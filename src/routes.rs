@@ -21,8 +21,9 @@ use tracing::Level;
 
 use crate::accounts::{admin, own};
 use crate::assets;
-use crate::auth::roles::{self, Access, Role};
+use crate::auth::roles::{self, Access};
 use crate::auth::{handlers as auth, sessions};
+use crate::domain::Role;
 use crate::error::AppError;
 use crate::health::healthz;
 use crate::http::cookie::SecureCookies;

@@ -9,8 +9,8 @@ use super::admin_views::{AccountPage, AccountRow, AccountsPage, NewAccountPage, 
 use super::changes::{self, Actor};
 use super::store::{self, Change, ChangeOutcome};
 use crate::auth::accounts::{self, CreateError, NewAccount};
-use crate::auth::roles::Role;
-use crate::auth::{Registrar, password};
+use crate::auth::{SignedIn, password};
+use crate::domain::Role;
 use crate::domain::{NewPassword, Username};
 use crate::error::AppError;
 use crate::http::flash::{Flash, PendingFlash};
@@ -19,7 +19,7 @@ use crate::http::redirect::see_other_with;
 use crate::state::AppState;
 use crate::views::{Layout, render};
 
-fn admin<'a>(registrar: &'a Registrar) -> Actor<'a> {
+fn admin<'a>(registrar: &'a SignedIn) -> Actor<'a> {
     Actor::Admin {
         id: registrar.id,
         username: registrar.username(),
@@ -39,7 +39,7 @@ async fn named(state: &AppState, username: &str) -> Result<accounts::Account, Ap
 /// `GET /accounts`
 pub async fn list(
     State(state): State<AppState>,
-    registrar: Registrar,
+    registrar: SignedIn,
     PendingFlash(flash): PendingFlash,
 ) -> Result<Response, AppError> {
     let rows = accounts::list(&state.db)
@@ -59,7 +59,7 @@ pub async fn list(
 }
 
 /// `GET /accounts/new`
-pub async fn new_form(registrar: Registrar) -> Result<Response, AppError> {
+pub async fn new_form(registrar: SignedIn) -> Result<Response, AppError> {
     render(
         StatusCode::OK,
         &NewAccountPage::new(&registrar, NewAccountForm::default(), Vec::new()),
@@ -82,7 +82,7 @@ pub struct NewAccountForm {
 /// `POST /accounts`
 pub async fn create(
     State(state): State<AppState>,
-    registrar: Registrar,
+    registrar: SignedIn,
     Form(form): Form<NewAccountForm>,
 ) -> Result<Response, AppError> {
     let mut errors = Vec::new();
@@ -119,7 +119,7 @@ pub async fn create(
 }
 
 fn invalid(
-    registrar: &Registrar,
+    registrar: &SignedIn,
     mut form: NewAccountForm,
     errors: Vec<(&'static str, String)>,
 ) -> Result<Response, AppError> {
@@ -133,7 +133,7 @@ fn invalid(
 /// `GET /accounts/{username}`
 pub async fn show(
     State(state): State<AppState>,
-    registrar: Registrar,
+    registrar: SignedIn,
     PendingFlash(flash): PendingFlash,
     Path(username): Path<String>,
 ) -> Result<Response, AppError> {
@@ -144,7 +144,7 @@ pub async fn show(
 
 async fn account_page(
     state: &AppState,
-    registrar: &Registrar,
+    registrar: &SignedIn,
     account: accounts::Account,
     problem: Option<String>,
 ) -> Result<AccountPage, AppError> {
@@ -171,7 +171,7 @@ fn seen_version(version: &str) -> Result<i64, AppError> {
 /// `POST /accounts/{username}`: role and enabled state.
 pub async fn update(
     State(state): State<AppState>,
-    registrar: Registrar,
+    registrar: SignedIn,
     Path(username): Path<String>,
     Form(form): Form<AccountForm>,
 ) -> Result<Response, AppError> {
@@ -218,7 +218,7 @@ pub struct PasswordForm {
 /// account's sessions.
 pub async fn set_password(
     State(state): State<AppState>,
-    registrar: Registrar,
+    registrar: SignedIn,
     Path(username): Path<String>,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
@@ -256,7 +256,7 @@ pub async fn set_password(
 
 async fn answer(
     state: &AppState,
-    registrar: &Registrar,
+    registrar: &SignedIn,
     outcome: ChangeOutcome,
     seen: i64,
 ) -> Result<Response, AppError> {

@@ -4,9 +4,9 @@ use askama::Template;
 
 use super::admin::NewAccountForm;
 use super::changes::AccountChange;
-use crate::auth::Registrar;
+use crate::auth::SignedIn;
 use crate::auth::accounts::Account;
-use crate::auth::roles::Role;
+use crate::domain::Role;
 use crate::http::flash::Flash;
 use crate::views::{Instant, Layout};
 
@@ -50,7 +50,7 @@ pub struct NewAccountPage {
 
 impl NewAccountPage {
     pub fn new(
-        registrar: &Registrar,
+        registrar: &SignedIn,
         form: NewAccountForm,
         errors: Vec<(&'static str, String)>,
     ) -> Self {
@@ -115,7 +115,7 @@ pub struct AccountPage {
 
 impl AccountPage {
     pub fn new(
-        registrar: &Registrar,
+        registrar: &SignedIn,
         account: Account,
         changes: Vec<AccountChange>,
         problem: Option<String>,
@@ -154,7 +154,7 @@ pub struct StaleAccountPage {
 
 impl StaleAccountPage {
     pub fn new(
-        registrar: &Registrar,
+        registrar: &SignedIn,
         account: Account,
         missed: Vec<AccountChange>,
         seen: i64,

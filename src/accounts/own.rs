@@ -10,7 +10,7 @@ use super::changes::Actor;
 use super::own_views::{OwnAccountPage, SessionRow};
 use super::store;
 use crate::auth::throttle::{self, Guesser, PeerAddr};
-use crate::auth::{Registrar, accounts, password, sessions};
+use crate::auth::{SignedIn, accounts, password, sessions};
 use crate::db::entities::session;
 use crate::domain::NewPassword;
 use crate::error::AppError;
@@ -23,7 +23,7 @@ use crate::views::render;
 /// `GET /account`
 pub async fn show(
     State(state): State<AppState>,
-    registrar: Registrar,
+    registrar: SignedIn,
     PendingFlash(flash): PendingFlash,
 ) -> Result<Response, AppError> {
     let page = page(&state, &registrar, Vec::new()).await?;
@@ -32,7 +32,7 @@ pub async fn show(
 
 async fn page(
     state: &AppState,
-    registrar: &Registrar,
+    registrar: &SignedIn,
     errors: Vec<(&'static str, String)>,
 ) -> Result<OwnAccountPage, AppError> {
     let sessions = session::Entity::find()
@@ -61,7 +61,7 @@ pub struct PasswordForm {
 /// session of the account ends, this one stays.
 pub async fn change_password(
     State(state): State<AppState>,
-    registrar: Registrar,
+    registrar: SignedIn,
     PeerAddr(peer): PeerAddr,
     headers: HeaderMap,
     Form(form): Form<PasswordForm>,
@@ -138,7 +138,7 @@ pub struct EmptyForm {}
 /// (this one included: then it is signing out).
 pub async fn end_session(
     State(state): State<AppState>,
-    registrar: Registrar,
+    registrar: SignedIn,
     Path(public_id): Path<String>,
     Form(_): Form<EmptyForm>,
 ) -> Result<Response, AppError> {
@@ -164,7 +164,7 @@ pub async fn end_session(
 /// `POST /account/sessions/end-others`
 pub async fn end_others(
     State(state): State<AppState>,
-    registrar: Registrar,
+    registrar: SignedIn,
     Form(_): Form<EmptyForm>,
 ) -> Result<Response, AppError> {
     store::end_sessions(&state.db, registrar.id, Some(registrar.session_id())).await?;

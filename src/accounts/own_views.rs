@@ -2,10 +2,10 @@
 
 use askama::Template;
 
-use crate::auth::Registrar;
-use crate::auth::roles::Role;
+use crate::auth::SignedIn;
 use crate::auth::tokens::digest;
 use crate::db::entities::session;
+use crate::domain::Role;
 use crate::http::flash::Flash;
 use crate::views::{Instant, Layout};
 
@@ -54,7 +54,7 @@ pub struct OwnAccountPage {
 
 impl OwnAccountPage {
     pub fn new(
-        registrar: &Registrar,
+        registrar: &SignedIn,
         sessions: Vec<SessionRow>,
         errors: Vec<(&'static str, String)>,
     ) -> Self {

@@ -11,10 +11,11 @@ use sea_orm::{
 
 use super::changes::{self, AccountChange, Actor};
 use crate::auth::accounts::{self, Account};
-use crate::auth::roles::{self, Role};
+use crate::auth::writer;
 use crate::cluster::retry;
 use crate::db::entities::{registrar, session};
 use crate::db::{begin_write, now};
+use crate::domain::Role;
 use crate::error::AppError;
 
 /// What an admin (or the CLI) changes.
@@ -76,7 +77,7 @@ async fn change_once(
     // Account changes queue here: the last-admin rule sees every admin.
     accounts::lock_instance(&txn).await?;
     if let Actor::Admin { id, .. } = actor {
-        roles::recheck(&txn, *id, Role::Admin).await?;
+        writer::recheck(&txn, *id, Role::Admin).await?;
     }
     let Some(current) = registrar::Entity::find()
         .filter(registrar::Column::UsernameKey.eq(username_key))
@@ -229,7 +230,7 @@ async fn change_own_password_once(
         return Err(AppError::Internal("not the account's holder".into()));
     };
     let txn = begin_write(db).await?;
-    roles::recheck(&txn, *id, Role::Viewer).await?;
+    writer::recheck(&txn, *id, Role::Viewer).await?;
     registrar::Entity::update_many()
         .col_expr(registrar::Column::PasswordHash, Expr::value(hash))
         .col_expr(registrar::Column::MustChangePassword, Expr::value(false))

@@ -1,4 +1,4 @@
-//! Registrar accounts: creating, finding and listing them. Changes an
+//! The office's accounts: creating, finding and listing them. Changes an
 //! admin makes to an existing account are in [`crate::accounts::store`].
 
 use sea_orm::{
@@ -7,11 +7,11 @@ use sea_orm::{
     SqlErr,
 };
 
-use super::roles::Role;
 use crate::accounts::changes::{self, Actor};
 use crate::cluster::{Failure, HasFailure, retry};
 use crate::db::entities::{instance, registrar};
 use crate::db::{begin_write, now};
+use crate::domain::Role;
 use crate::domain::Username;
 
 pub type Account = registrar::Model;
@@ -92,7 +92,7 @@ async fn create_account_once(
     let txn = begin_write(db).await?;
     lock_instance(&txn).await?;
     if let Actor::Admin { id, .. } = actor {
-        super::roles::recheck(&txn, *id, Role::Admin)
+        super::writer::recheck(&txn, *id, Role::Admin)
             .await
             .map_err(|e| CreateError::Refused(Box::new(e.into())))?;
     }

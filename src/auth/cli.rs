@@ -6,10 +6,10 @@ use sea_orm::{DatabaseConnection, DbErr};
 
 use super::accounts::{self, CreateError, NewAccount};
 use super::password;
-use super::roles::Role;
 use crate::accounts::changes::Actor;
 use crate::accounts::store::{self, Change, ChangeOutcome};
 use crate::config::UserCommand;
+use crate::domain::Role;
 use crate::domain::{NewPassword, Username};
 
 #[derive(Debug, thiserror::Error)]

@@ -7,7 +7,7 @@
 
 use axum::http::HeaderMap;
 
-use super::sessions::Registrar;
+use super::sessions::SignedIn;
 use super::tokens::{constant_time_eq, random_token};
 use crate::http::cookie::{self, SameSite, SetCookie};
 
@@ -21,7 +21,7 @@ const PRE_SESSION_COOKIE: &str = "registrar_csrf";
 /// cannot stand in for it.
 pub fn is_valid(
     submitted: Option<&str>,
-    registrar: Option<&Registrar>,
+    registrar: Option<&SignedIn>,
     headers: &HeaderMap,
 ) -> bool {
     let Some(submitted) = submitted.filter(|s| !s.is_empty()) else {

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use validator::Validate;
 
 use super::accounts::{self, CreateError};
-use super::sessions::{self, MaybeRegistrar};
+use super::sessions::{self, MaybeSignedIn};
 use super::throttle::PeerAddr;
 use super::views::{LoginPage, SetupPage};
 use super::{csrf, password, throttle};
@@ -36,7 +36,7 @@ pub struct LoginForm {
 /// `GET /login`
 pub async fn login_form(
     State(state): State<AppState>,
-    MaybeRegistrar(registrar): MaybeRegistrar,
+    MaybeSignedIn(registrar): MaybeSignedIn,
     headers: HeaderMap,
     pairs: QueryPairs,
 ) -> Result<Response, AppError> {
@@ -87,7 +87,7 @@ fn pre_session_page<P: askama::Template>(
 /// `POST /login`
 pub async fn login(
     State(state): State<AppState>,
-    MaybeRegistrar(previous): MaybeRegistrar,
+    MaybeSignedIn(previous): MaybeSignedIn,
     PeerAddr(peer): PeerAddr,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
@@ -183,7 +183,7 @@ pub struct EmptyForm {}
 /// `POST /logout`
 pub async fn logout(
     State(state): State<AppState>,
-    MaybeRegistrar(registrar): MaybeRegistrar,
+    MaybeSignedIn(registrar): MaybeSignedIn,
     Form(_): Form<EmptyForm>,
 ) -> Result<Response, AppError> {
     if let Some(registrar) = registrar {

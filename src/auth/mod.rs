@@ -1,9 +1,9 @@
-//! Registrar accounts and security: who may act, and proof that a form
+//! Accounts and security: who may act, and proof that a form
 //! came from one of our pages.
 //!
 //! - [`accounts`]: creating, listing, disabling accounts;
 //! - [`password`]: Argon2id hashes;
-//! - [`sessions`]: sessions in the database, the [`Registrar`] extractor and
+//! - [`sessions`]: sessions in the database, the [`SignedIn`] extractor and
 //!   the middleware that requires one;
 //! - [`csrf`]: form tokens (checked by [`crate::http::form::Form`]);
 //! - [`policy`]: how sessions, cookies and throttling behave;
@@ -24,6 +24,7 @@ pub mod sessions;
 pub mod throttle;
 pub mod tokens;
 pub mod views;
+pub mod writer;
 
 pub use policy::{AuthPolicy, Throttle};
-pub use sessions::{MaybeRegistrar, Registrar};
+pub use sessions::{MaybeSignedIn, SignedIn};

@@ -11,11 +11,11 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
 use super::policy::AuthPolicy;
-use super::roles::Role;
 use super::tokens::{digest, random_token};
 use crate::cluster::retry;
 use crate::db::entities::{registrar, session};
 use crate::db::now;
+use crate::domain::Role;
 use crate::error::AppError;
 use crate::http::cookie::{self, SetCookie};
 use crate::http::redirect::see_other;
@@ -28,9 +28,9 @@ pub const COOKIE: &str = "registrar_session";
 /// the writes an active session causes.
 const TOUCH_AFTER: chrono::Duration = chrono::Duration::minutes(1);
 
-/// The signed-in registrar making the request.
+/// The signed-in account making the request (of any role: a viewer too).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Registrar {
+pub struct SignedIn {
     pub id: i64,
     username: String,
     role: Role,
@@ -42,7 +42,7 @@ pub struct Registrar {
 /// The header of every page names the signed-in registrar and carries the
 /// session's form token (for "Sign out").
 impl Layout {
-    pub fn with_registrar(mut self, registrar: &Registrar) -> Self {
+    pub fn with_registrar(mut self, registrar: &SignedIn) -> Self {
         self.registrar = Some(registrar.username().to_owned());
         self.role = Some(registrar.role());
         self.csrf_token = registrar.csrf_token().to_owned();
@@ -50,7 +50,7 @@ impl Layout {
     }
 }
 
-impl Registrar {
+impl SignedIn {
     pub fn username(&self) -> &str {
         &self.username
     }
@@ -134,7 +134,7 @@ pub async fn find(
     db: &impl ConnectionTrait,
     token: &str,
     policy: &AuthPolicy,
-) -> Result<Option<Registrar>, DbErr> {
+) -> Result<Option<SignedIn>, DbErr> {
     let token_hash = digest(token);
     let found = session::Entity::find_by_id(token_hash.clone())
         .find_also_related(registrar::Entity)
@@ -157,7 +157,7 @@ pub async fn find(
         })
         .await?;
     }
-    Ok(Some(Registrar {
+    Ok(Some(SignedIn {
         id: account.id,
         username: account.username,
         role: account.role,
@@ -188,7 +188,7 @@ pub async fn end(db: &impl ConnectionTrait, token_hash: &str) -> Result<(), DbEr
 }
 
 /// Ends the session of this request's registrar.
-pub async fn end_for(db: &impl ConnectionTrait, registrar: &Registrar) -> Result<(), DbErr> {
+pub async fn end_for(db: &impl ConnectionTrait, registrar: &SignedIn) -> Result<(), DbErr> {
     end(db, &registrar.token_hash).await
 }
 
@@ -220,7 +220,7 @@ pub fn token_from(headers: &HeaderMap) -> Option<&str> {
     cookie::read(headers, COOKIE).filter(|t| !t.is_empty() && t.len() <= 64)
 }
 
-/// Middleware: finds the request's session and makes its [`Registrar`]
+/// Middleware: finds the request's session and makes its [`SignedIn`]
 /// available to handlers and extractors.
 pub async fn load(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     if let Some(token) = token_from(request.headers()) {
@@ -235,25 +235,25 @@ pub async fn load(State(state): State<AppState>, mut request: Request, next: Nex
     next.run(request).await
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Registrar {
+impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         parts
             .extensions
-            .get::<Registrar>()
+            .get::<SignedIn>()
             .cloned()
             .ok_or_else(|| see_other("/login"))
     }
 }
 
 /// The signed-in registrar, if any (for pages anyone may see).
-pub struct MaybeRegistrar(pub Option<Registrar>);
+pub struct MaybeSignedIn(pub Option<SignedIn>);
 
-impl<S: Send + Sync> FromRequestParts<S> for MaybeRegistrar {
+impl<S: Send + Sync> FromRequestParts<S> for MaybeSignedIn {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(MaybeRegistrar(parts.extensions.get::<Registrar>().cloned()))
+        Ok(MaybeSignedIn(parts.extensions.get::<SignedIn>().cloned()))
     }
 }

@@ -5,7 +5,7 @@ use std::fmt;
 
 use crate::domain::{NewPassword, Username};
 
-pub use crate::auth::roles::Role;
+pub use crate::domain::Role;
 
 /// One `--account`: a valid username and password, and the role if one
 /// was named.

@@ -9,26 +9,30 @@ mod gpa;
 mod name;
 mod password;
 mod reason;
+mod role;
 mod text;
 mod username;
+mod version;
 
 pub use address::Address;
 pub use field::{Field, FieldErrors};
 pub use gpa::Gpa;
 pub use name::Name;
 pub use password::NewPassword;
-pub use reason::Reason;
+pub use reason::{Reason, ReasonInput};
+pub use role::Role;
 pub use username::Username;
+pub use version::{NotAVersion, Version};
 
 /// The editable part of a student record, every field valid.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StudentFields {
+pub struct StudentValues {
     pub name: Name,
     pub address: Address,
     pub gpa: Gpa,
 }
 
-impl StudentFields {
+impl StudentValues {
     /// Parses every field by its rule; `text` gives each field's text, or
     /// the message of a problem found while reading it (a CSV cell that is
     /// not UTF-8). Every field is checked, so every message is returned.
@@ -36,7 +40,7 @@ impl StudentFields {
         Self::parse_with(text, Name::parse, Address::parse)
     }
 
-    /// [`StudentFields::parse`] for an edit of a stored name and address:
+    /// [`StudentValues::parse`] for an edit of a stored name and address:
     /// text equal to the stored value up to NFC is that value, kept as it is
     /// stored even if it predates the character rule (contract §1), so a save
     /// that changes nothing stays "No changes".
@@ -62,7 +66,7 @@ impl StudentFields {
         let address = keep(&mut errors, Field::Address, text(Field::Address), address);
         let gpa = keep(&mut errors, Field::Gpa, text(Field::Gpa), Gpa::parse);
         match (name, address, gpa) {
-            (Some(name), Some(address), Some(gpa)) => Ok(StudentFields { name, address, gpa }),
+            (Some(name), Some(address), Some(gpa)) => Ok(StudentValues { name, address, gpa }),
             _ => Err(errors),
         }
     }

@@ -25,6 +25,12 @@ impl Reason {
     }
 }
 
+/// A submitted reason, parsed: none given, a valid one, or why not (the
+/// message a page or a problem shows). A write judges it under the lock,
+/// after the version: a stale write is a conflict even if its reason is
+/// also invalid.
+pub type ReasonInput = Result<Option<Reason>, String>;
+
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

@@ -13,7 +13,7 @@ use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 
 use crate::auth::csrf;
-use crate::auth::sessions::Registrar;
+use crate::auth::sessions::SignedIn;
 use crate::error::AppError;
 
 /// Largest form body accepted (docs/contract.md §4).
@@ -36,7 +36,7 @@ where
             return Err(AppError::UnsupportedMediaType);
         }
         let headers = req.headers().clone();
-        let registrar = req.extensions().get::<Registrar>().cloned();
+        let registrar = req.extensions().get::<SignedIn>().cloned();
         let body = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 AppError::PayloadTooLarge

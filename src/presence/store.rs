@@ -18,9 +18,9 @@ use sea_orm::{
 };
 
 use super::{Notice, Pace, WINDOW};
-use crate::auth::roles::Role;
 use crate::cluster::retry;
 use crate::db::entities::{presence, registrar};
+use crate::domain::Role;
 
 /// Longest wait for SQLite's write lock (its busy timeout, for this
 /// statement only).

@@ -8,7 +8,7 @@ use axum::response::Response;
 
 use super::paths;
 use super::store::{Action, revisions};
-use crate::auth::Registrar;
+use crate::auth::SignedIn;
 use crate::error::AppError;
 use crate::http::query::QueryPairs;
 use crate::state::AppState;
@@ -39,7 +39,7 @@ const CHANGES_PAGE: u64 = 50;
 /// `GET /changes?before=ID`
 pub async fn my_changes(
     State(state): State<AppState>,
-    registrar: Registrar,
+    registrar: SignedIn,
     pairs: QueryPairs,
 ) -> Result<Response, AppError> {
     let before = pairs

@@ -11,8 +11,9 @@ use super::import::job::{self, StartError};
 use super::import::{LISTED_PROBLEMS, Problem, store};
 use super::list::query::{ListQuery, Sort};
 use super::{demo, export};
-use crate::auth::roles::{self, Role, WriteRefused};
+use crate::auth::writer::{self, WriteRefused};
 use crate::db::entities::import_row::{RowOutcome, RowResult};
+use crate::domain::Role;
 use sea_orm::DbErr;
 
 #[derive(Debug, thiserror::Error)]
@@ -85,7 +86,7 @@ pub async fn import(
     all_or_nothing: bool,
 ) -> Result<(), StudentsCommandError> {
     let refused = |message: String| StudentsCommandError::Refused(message);
-    roles::recheck_named(db, registrar, Role::Registrar)
+    writer::recheck_named(db, registrar, Role::Registrar)
         .await
         .map_err(|err| match err {
             WriteRefused::Database(err) => StudentsCommandError::Database(err),

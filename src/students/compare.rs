@@ -8,7 +8,7 @@ use axum::response::Response;
 use super::conflict::{FieldChange, diff};
 use super::paths;
 use super::store::{Revision, Student, revisions};
-use crate::auth::Registrar;
+use crate::auth::SignedIn;
 use crate::error::AppError;
 use crate::http::query::QueryPairs;
 use crate::state::AppState;
@@ -48,7 +48,7 @@ const BAD_VERSIONS: &str = "Choose two versions of this record to compare: \
 /// version of the student.
 pub async fn compare(
     state: &AppState,
-    registrar: &Registrar,
+    registrar: &SignedIn,
     student: &Student,
     pairs: &QueryPairs,
 ) -> Result<Response, AppError> {

@@ -11,7 +11,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
 use super::store::{self, Action, bulk};
 use crate::cluster::retry;
 use crate::db::{begin_write, now};
-use crate::domain::{Address, Gpa, Name, StudentFields};
+use crate::domain::{Address, Gpa, Name, StudentValues};
 
 const FIRST: &[&str] = &[
     "Ada", "Alan", "Amara", "Ana", "Andrés", "Anika", "Arjun", "Aurora", "Bea", "Bilal", "Camille",
@@ -175,7 +175,7 @@ impl Generator {
 
     /// The next student. Values that would break a rule (a name over 30
     /// characters) are shortened, never stored as they are.
-    pub fn student(&mut self) -> StudentFields {
+    pub fn student(&mut self) -> StudentValues {
         let first = self.pick(FIRST);
         let last = self.pick(LAST);
         let name = if self.below(4) == 0 {
@@ -196,7 +196,7 @@ impl Generator {
         let gpa = u16::try_from(150 + spread * 5 / 8)
             .unwrap_or(400)
             .min(Gpa::MAX_HUNDREDTHS);
-        StudentFields {
+        StudentValues {
             name: Name::parse(&name)
                 .or_else(|_| Name::parse(&format!("{first} {}", &last[..1])))
                 .unwrap_or_else(|_| Name::parse("Student").expect("a valid name")),
@@ -244,7 +244,7 @@ pub async fn fill(
     let mut written = 0_u64;
     while written < count {
         let batch = usize::try_from((count - written).min(BATCH as u64)).unwrap_or(BATCH);
-        let rows: Vec<StudentFields> = (0..batch).map(|_| generator.student()).collect();
+        let rows: Vec<StudentValues> = (0..batch).map(|_| generator.student()).collect();
         let rows = &rows;
         retry::write("demo batch", || async move {
             let txn = begin_write(db).await?;

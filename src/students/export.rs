@@ -11,7 +11,7 @@ use super::import::parse::{NEUTRALISED, SEPARATORS};
 use super::list::db as listing;
 use super::list::query::{Cursor, ListQuery};
 use super::store::Student;
-use crate::auth::Registrar;
+use crate::auth::SignedIn;
 use crate::http::query::QueryPairs;
 use crate::state::AppState;
 use sea_orm::DatabaseConnection;
@@ -22,7 +22,7 @@ pub const HEADER: &str = "id,name,address,gpa,version,updated_at\r\n";
 /// `GET /students.csv`
 pub async fn export(
     State(state): State<AppState>,
-    _registrar: Registrar,
+    _registrar: SignedIn,
     pairs: QueryPairs,
 ) -> Response {
     let body = Body::from_stream(stream(state.db.clone(), ListQuery::from_pairs(&pairs)));

@@ -10,7 +10,7 @@ use axum::response::Response;
 use super::conflict::{FieldChange, diff, with_previous};
 use super::store::{self, Action, Attempt, ConflictEntry, Revision, conflicts, revisions};
 use super::{compare, paths};
-use crate::auth::Registrar;
+use crate::auth::SignedIn;
 use crate::domain::Field;
 use crate::error::AppError;
 use crate::http::path::StudentId;
@@ -200,7 +200,7 @@ const HISTORY_PAGE: u64 = 50;
 /// `GET /students/{id}/history?page=N`: newest first, a page at a time.
 pub async fn history(
     State(state): State<AppState>,
-    registrar: Registrar,
+    registrar: SignedIn,
     id: StudentId,
     pairs: QueryPairs,
 ) -> Result<Response, AppError> {

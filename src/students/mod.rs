@@ -1,15 +1,17 @@
 //! Students: their pages, their forms and the edit protocol that guards
 //! every change to them.
 //!
-//! - [`protocol`]: the locked, versioned transactions (create, edit,
-//!   delete) and the one error type they share;
+//! - [`protocol`]: the write core: every change to a student (create,
+//!   edit, delete, restore, undelete, each import row) as one command
+//!   through one locked, versioned transaction script;
+//! - [`values`]: a student's values between the domain and the tables,
+//!   and as text (the forms);
 //! - [`conflict`]: the three-way comparison a stale submission is shown,
 //!   and the one diff of two revisions;
 //! - [`store`]: the only code that writes students, revisions and
 //!   conflict entries, and the queries of their history;
 //! - [`form`]: what the student forms post, parsed once;
 //! - [`record`]: one student's pages and forms, and their handlers;
-//! - [`restore`]: restoring an earlier version, undeleting (the protocol);
 //! - [`list`]: the list, searched, sorted and paged;
 //! - [`history`]: a student's revisions and refused submissions;
 //! - [`compare`]: two of its versions compared field by field;
@@ -33,5 +35,5 @@ pub mod list;
 pub mod paths;
 pub mod protocol;
 pub mod record;
-pub mod restore;
 pub mod store;
+pub mod values;

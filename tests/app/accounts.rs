@@ -4,8 +4,8 @@
 
 use axum::http::StatusCode;
 use registrar::auth::accounts;
-use registrar::auth::roles::Role;
 use registrar::db::entities::{account_change, login_failure, session};
+use registrar::domain::Role;
 use registrar::testing::{Backend, Browser, Outcomes, PASSWORD, REGISTRAR, TestApp, concurrently};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 

@@ -7,8 +7,8 @@
 //! another one: `tests/python/test_cut_requests.py`.)
 
 use axum::http::StatusCode;
-use registrar::auth::roles::Role;
 use registrar::db::entities::presence as presence_row;
+use registrar::domain::Role;
 use registrar::presence::pace::BURST;
 use registrar::students::demo;
 use registrar::testing::{Backend, PASSWORD, REGISTRAR};

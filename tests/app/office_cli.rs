@@ -2,8 +2,8 @@
 
 use axum::http::StatusCode;
 use registrar::auth::accounts;
-use registrar::auth::roles::Role;
 use registrar::db::entities::account_change;
+use registrar::domain::Role;
 use registrar::testing::{AppOptions, Backend, TestApp};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 

@@ -9,7 +9,8 @@ use chrono::{TimeZone, Utc};
 use migrations::{Migrator, MigratorTrait};
 use registrar::cluster::submission::{self, Submission};
 use registrar::db::entities::revision::{self, Action};
-use registrar::students::protocol::{self, EditOutcome};
+use registrar::domain::Version;
+use registrar::students::protocol::{self, Act, Command};
 use registrar::testing::{AppOptions, Backend, Form, Page, TestApp};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
@@ -177,10 +178,18 @@ async fn the_submissions_migration_upgrades_a_populated_database(backend: Backen
         gpa: "3.00".into(),
     };
     for _ in 0..2 {
-        let outcome = protocol::edit(&db, id, 1, &form, &Ok(None), "ada", Some(&sent))
-            .await
-            .expect("the edit");
-        assert!(matches!(outcome, EditOutcome::Saved), "{outcome:?}");
+        let command = Command {
+            writer: "ada",
+            act: Act::Edit {
+                id,
+                seen: Version::new(1),
+                values: &form,
+            },
+            reason: None,
+            submission: Some(&sent),
+        };
+        let outcome = protocol::run(&db, &command).await.expect("the edit");
+        assert!(outcome.is_written(), "{outcome:?}");
     }
     assert_eq!(db_checks::student(&db, id).await.version, 2);
     assert_eq!(db_checks::all_revisions(&db, id).await, 2);

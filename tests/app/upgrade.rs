@@ -5,10 +5,10 @@
 use axum::http::StatusCode;
 use migrations::{Migrator, MigratorTrait};
 use registrar::auth::password;
-use registrar::auth::roles::Role;
 use registrar::config::Settings;
 use registrar::db::entities::registrar as account;
 use registrar::domain::NewPassword;
+use registrar::domain::Role;
 use registrar::startup::Application;
 use registrar::testing::{Backend, Browser, TestDatabase};
 use sea_orm::sea_query::{Alias, Query};

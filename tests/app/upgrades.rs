@@ -8,11 +8,12 @@ use migrations::{Migrator, MigratorTrait};
 use registrar::db::entities::import::{self, ImportState};
 use registrar::db::entities::import_row::RowOutcome;
 use registrar::db::entities::{conflict, registrar as account, revision, student};
-use registrar::domain::{Field, StudentFields};
+use registrar::domain::Version;
+use registrar::domain::{Field, StudentValues};
 use registrar::presence;
 use registrar::students::import::{check, job, store as imports};
 use registrar::students::list::{self, query::ListQuery};
-use registrar::students::restore::{self, RestoreOutcome};
+use registrar::students::protocol::{self, Act, Command, Outcome};
 use registrar::students::store;
 use registrar::testing::{Backend, TestDatabase};
 use sea_orm::sea_query::{Alias, Query};
@@ -132,12 +133,19 @@ async fn the_history_migration_upgrades_a_populated_database(backend: Backend) {
 
     // The new code runs on the old rows: version 1 restored as version 3
     // with its reason, and presence marks kept and read.
-    let reason = registrar::domain::Reason::parse(Some("Address was right before"));
-    let outcome = restore::restore(&db, id, 2, 1, &reason, "ada")
-        .await
-        .expect("restore");
+    let command = Command {
+        writer: "ada",
+        act: Act::Restore {
+            id,
+            seen: Version::new(2),
+            revision: Version::new(1),
+        },
+        reason: Some("Address was right before"),
+        submission: None,
+    };
+    let outcome = protocol::run(&db, &command).await.expect("restore");
     assert!(
-        matches!(outcome, RestoreOutcome::Restored { from: 1 }),
+        matches!(&outcome, Outcome::Written { student } if student.version == 3),
         "{outcome:?}"
     );
     let student = store::find(&db, id).await.expect("query").expect("student");
@@ -413,7 +421,9 @@ async fn written(db: &DatabaseConnection, id: i64, write: Write<'_>) -> store::S
     let done = match write {
         Write::Saved(address, gpa) => {
             let fields = fields(&current.name, address, gpa);
-            store::update_guarded(&txn, &current, &fields, store::Action::Updated, &author).await
+            store::update_guarded(&txn, &current, &fields, store::Action::Updated, &author)
+                .await
+                .map(|written| written.is_some())
         }
         Write::Imported(address, gpa) => {
             let fields = fields(&current.name, address, gpa);
@@ -426,8 +436,12 @@ async fn written(db: &DatabaseConnection, id: i64, write: Write<'_>) -> store::S
             .await
             .map(|written| written.contains(&id))
         }
-        Write::Deleted => store::delete_guarded(&txn, &current, &author).await,
-        Write::Undeleted => store::undelete_guarded(&txn, &current, &author).await,
+        Write::Deleted => store::delete_guarded(&txn, &current, &author)
+            .await
+            .map(|written| written.is_some()),
+        Write::Undeleted => store::undelete_guarded(&txn, &current, &author)
+            .await
+            .map(|written| written.is_some()),
     };
     assert!(done.expect("the write"));
     txn.commit().await.expect("commit");
@@ -457,8 +471,8 @@ async fn search_index_state(db: &DatabaseConnection) -> Option<String> {
     Some(row.try_get::<String>("", "state").expect("state"))
 }
 
-fn fields(name: &str, address: &str, gpa: &str) -> StudentFields {
-    StudentFields::parse(|field| {
+fn fields(name: &str, address: &str, gpa: &str) -> StudentValues {
+    StudentValues::parse(|field| {
         Ok(match field {
             Field::Name => name,
             Field::Address => address,

@@ -74,8 +74,9 @@ async fn the_conflict_refused_migration_upgrades_a_populated_database(backend: B
 
     // A new stale edit with a reason the rules refuse: kept without it.
     let long = "x".repeat(201);
+    let txn = registrar::db::begin_write(&db).await.expect("begin");
     conflicts::record(
-        &db,
+        &txn,
         RejectedSubmission {
             student_id: 1,
             attempted: Attempt::Update,
@@ -90,6 +91,7 @@ async fn the_conflict_refused_migration_upgrades_a_populated_database(backend: B
     )
     .await
     .expect("recorded");
+    txn.commit().await.expect("commit");
     let new = &entries().await[1];
     assert_eq!(
         (

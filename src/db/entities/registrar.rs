@@ -13,7 +13,7 @@ pub struct Model {
     pub password_hash: String,
     pub created_at: DateTimeUtc,
     pub disabled_at: Option<DateTimeUtc>,
-    pub role: crate::auth::roles::Role,
+    pub role: crate::domain::Role,
     /// Raised by every change an admin (or the CLI) makes to the account.
     pub version: i64,
     /// Signing in leads to `/account` to choose a new password first.

@@ -8,59 +8,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use super::parse::{Problem, ProblemAt, Row};
 use crate::db::entities::import_row::RowOutcome;
 use crate::db::entities::student;
-use crate::db::entities::student::gpa_column;
-use crate::domain::StudentFields;
-use crate::students::store::{self, Revision, Student, revisions};
-
-/// Whether the file's values are exactly those of the revision.
-fn equals_revision(revision: &Revision, fields: &StudentFields) -> bool {
-    revision.name == fields.name.as_str()
-        && revision.address == fields.address.as_str()
-        && revision.gpa_hundredths == gpa_column(fields.gpa)
-}
-
-/// The outcome of a valid row asking to write `fields` over `version` of
-/// `current` (`None`: no such student), given the revision at `version`
-/// when the versions differ. A row that equals what is stored, or what was
-/// there at its version (the registrar did not touch it), is unchanged.
-pub fn judge(
-    fields: &StudentFields,
-    version: Option<i64>,
-    current: Option<&Student>,
-    at_version: Option<&Revision>,
-) -> RowOutcome {
-    let Some(version) = version else {
-        return RowOutcome::Create;
-    };
-    let Some(current) = current else {
-        return RowOutcome::Unknown;
-    };
-    if version > current.version {
-        // A version the record never had: not a stale copy of it, and the
-        // record may reach it later with other values.
-        return RowOutcome::Invalid;
-    }
-    if current.deleted_at.is_some() {
-        return RowOutcome::Deleted;
-    }
-    if store::is_unchanged(current, fields) {
-        return RowOutcome::Unchanged;
-    }
-    if current.version == version {
-        return RowOutcome::Update;
-    }
-    if at_version.is_some_and(|r| r.version == version && equals_revision(r, fields)) {
-        return RowOutcome::Unchanged;
-    }
-    RowOutcome::Conflict
-}
-
-/// Whether judging a row over `current` needs the revision at its version.
-pub fn needs_revision(fields: &StudentFields, version: i64, current: &Student) -> bool {
-    current.deleted_at.is_none()
-        && current.version != version
-        && !store::is_unchanged(current, fields)
-}
+use crate::students::protocol::judge::{import_row as judge, needs_revision};
+use crate::students::store::{Student, revisions};
 
 /// The problem of a row whose version the record never had.
 fn version_never_seen(line: u64, version: i64, current: &Student) -> Problem {

@@ -17,7 +17,7 @@ use super::pages::{
 };
 use super::parse::Problem;
 use super::store::{self, Import, StoredRow};
-use crate::auth::{Registrar, csrf};
+use crate::auth::{SignedIn, csrf};
 use crate::db::entities::import::ImportState;
 use crate::db::entities::import_row::{RowOutcome, RowResult};
 use crate::error::AppError;
@@ -48,14 +48,14 @@ const CHECK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 /// Seconds between reloads of the progress page.
 const REFRESH_SECONDS: u32 = 2;
 
-fn layout(title: &str, registrar: &Registrar, has_errors: bool) -> Layout {
+fn layout(title: &str, registrar: &SignedIn, has_errors: bool) -> Layout {
     Layout::new(title)
         .with_registrar(registrar)
         .with_errors(has_errors)
 }
 
 /// `GET /students/import`
-pub async fn upload_form(registrar: Registrar) -> Result<Response, AppError> {
+pub async fn upload_form(registrar: SignedIn) -> Result<Response, AppError> {
     let page = ImportPage {
         layout: layout("Import students", &registrar, false),
         problems: Vec::new(),
@@ -66,7 +66,7 @@ pub async fn upload_form(registrar: Registrar) -> Result<Response, AppError> {
 }
 
 fn refused(
-    registrar: &Registrar,
+    registrar: &SignedIn,
     problems: Vec<Problem>,
     total: usize,
 ) -> Result<Response, AppError> {
@@ -79,7 +79,7 @@ fn refused(
     render(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }
 
-fn file_problem(registrar: &Registrar, message: &str) -> Result<Response, AppError> {
+fn file_problem(registrar: &SignedIn, message: &str) -> Result<Response, AppError> {
     refused(registrar, vec![Problem::of_file(message)], 1)
 }
 
@@ -90,7 +90,7 @@ fn unreadable() -> AppError {
 /// `POST /students/import` (multipart: `csrf_token`, `file`)
 pub async fn upload(
     State(state): State<AppState>,
-    registrar: Registrar,
+    registrar: SignedIn,
     headers: axum::http::HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
@@ -186,11 +186,7 @@ pub async fn upload(
 
 /// `registrar`'s import `id`; one still "checking" whose instance stopped
 /// renewing its check is failed first, so its page says so.
-async fn find_import(
-    state: &AppState,
-    id: &str,
-    registrar: &Registrar,
-) -> Result<Import, AppError> {
+async fn find_import(state: &AppState, id: &str, registrar: &SignedIn) -> Result<Import, AppError> {
     let import = store::find(&state.db, id, registrar.username())
         .await?
         .ok_or(AppError::NotFound)?;
@@ -211,7 +207,7 @@ async fn find_import(
 /// the progress while it runs, the result once it is finished.
 pub async fn show(
     State(state): State<AppState>,
-    registrar: Registrar,
+    registrar: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let import = find_import(&state, &id, &registrar).await?;
@@ -242,7 +238,7 @@ pub async fn show(
 /// that cannot start, saying why.
 async fn preview(
     state: &AppState,
-    registrar: &Registrar,
+    registrar: &SignedIn,
     import: Import,
     refused_confirm: Option<String>,
 ) -> Result<Response, AppError> {
@@ -369,7 +365,7 @@ async fn comparison(
 
 async fn result(
     state: &AppState,
-    registrar: &Registrar,
+    registrar: &SignedIn,
     import: Import,
 ) -> Result<Response, AppError> {
     let counts = result_counts(state, &import).await?;
@@ -434,7 +430,7 @@ pub struct ConfirmForm {
 /// starts nothing.
 pub async fn confirm(
     State(state): State<AppState>,
-    registrar: Registrar,
+    registrar: SignedIn,
     Path(id): Path<String>,
     Form(form): Form<ConfirmForm>,
 ) -> Result<Response, AppError> {
@@ -486,7 +482,7 @@ const CSV_BATCH: u64 = 500;
 /// columns the import ignores.
 pub async fn refused_csv(
     State(state): State<AppState>,
-    registrar: Registrar,
+    registrar: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let import = find_import(&state, &id, &registrar).await?;
@@ -569,7 +565,7 @@ pub fn refused_line(out: &mut String, row: &StoredRow, current: Option<&students
 /// the record as it is now.
 pub async fn merge(
     State(state): State<AppState>,
-    registrar: Registrar,
+    registrar: SignedIn,
     Path((id, seq)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let import = find_import(&state, &id, &registrar).await?;

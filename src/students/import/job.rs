@@ -14,7 +14,6 @@
 //! nothing unless every row is still clean; it takes at most
 //! [`ALL_OR_NOTHING_ROWS`] rows.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,20 +24,20 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::classify;
 use super::store::{self, Import, StoredRow};
-use crate::auth::roles::{self, Role, WriteRefused};
+use crate::auth::writer::{self, WriteRefused};
 use crate::cluster::{Failure, HasFailure, retry};
 use crate::db::entities::import::{self, ImportState};
 use crate::db::entities::import_row::{self, RowOutcome, RowResult};
-use crate::db::entities::student;
 use crate::db::joined::{JoinedUpdate, Typed};
 use crate::db::{begin_write, now};
-use crate::domain::{Field, StudentFields};
+use crate::domain::Role;
+use crate::domain::StudentValues;
 use crate::metrics::{self, Metrics};
+use crate::students::protocol::ProtocolError;
+use crate::students::protocol::rows::{self, RowCommand};
+use crate::students::store::Action;
 use crate::students::store::bulk::UPDATES_PER_STATEMENT;
-use crate::students::store::conflicts::{self, RejectedSubmission};
-use crate::students::store::{self as students, Action, Attempt, Author, Student, revisions};
 
 /// Rows one batch transaction writes.
 pub const BATCH_ROWS: u64 = 500;
@@ -101,7 +100,7 @@ pub async fn start(
         return Err(StartError::TooLarge);
     }
     let txn = begin_write(db).await?;
-    roles::recheck_named(&txn, &import.registrar, Role::Registrar).await?;
+    writer::recheck_named(&txn, &import.registrar, Role::Registrar).await?;
     let lease = now() + LEASE;
     let started = import::Entity::update_many()
         .col_expr(import::Column::State, Expr::value(ImportState::Running))
@@ -258,17 +257,17 @@ where
     }
 }
 
-fn why(refused: &WriteRefused) -> String {
+fn why(refused: &ProtocolError) -> String {
     match refused {
-        WriteRefused::Role(role) => format!(
+        ProtocolError::NotAllowed(role) => format!(
             "The account that uploaded the file is now a {role} and may no longer change records; \
              rows not yet written were not."
         ),
-        WriteRefused::NotEnabled => {
+        ProtocolError::NotEnabled => {
             "The account that uploaded the file was disabled; rows not yet written were not."
                 .to_owned()
         }
-        WriteRefused::Database(err) => format!("The database failed: {err}"),
+        other => format!("The database failed: {other}"),
     }
 }
 
@@ -292,18 +291,32 @@ impl HasFailure for BatchError {
 
 #[derive(Debug, thiserror::Error)]
 enum BatchError {
+    /// The uploader may no longer change records.
     #[error(transparent)]
-    Refused(WriteRefused),
+    Refused(ProtocolError),
     #[error(transparent)]
     Database(#[from] DbErr),
 }
 
-impl From<WriteRefused> for BatchError {
-    fn from(refused: WriteRefused) -> Self {
-        match refused {
-            WriteRefused::Database(err) => BatchError::Database(err),
-            other => BatchError::Refused(other),
+impl From<ProtocolError> for BatchError {
+    fn from(err: ProtocolError) -> Self {
+        match err {
+            ProtocolError::NotAllowed(_) | ProtocolError::NotEnabled | ProtocolError::NotFound => {
+                BatchError::Refused(err)
+            }
+            other => BatchError::Database(protocol_db_err(other)),
         }
+    }
+}
+
+/// The database error under a protocol error (a refusal of the writer
+/// cannot happen where this is used: nothing re-checks it there).
+fn protocol_db_err(err: ProtocolError) -> DbErr {
+    match err {
+        ProtocolError::Busy(err)
+        | ProtocolError::CommitUnknown(err)
+        | ProtocolError::Database(err) => err,
+        other => DbErr::Custom(other.to_string()),
     }
 }
 
@@ -366,24 +379,45 @@ struct Decision {
     decided: Vec<Decided>,
 }
 
-/// Opens a batch's transaction: re-checks the uploader, locks the rows'
-/// students in id order and decides (and writes) each row under the lock.
+/// Opens a batch's transaction and writes its rows through the write core
+/// ([`rows::write`]): the uploader re-checked, the rows' students locked in
+/// id order, each row decided (and written or kept) under the lock.
 async fn decide(
     db: &DatabaseConnection,
     import: &Import,
     rows: &[StoredRow],
 ) -> Result<Decision, BatchError> {
+    let typed = typed(rows);
     let txn = begin_write(db).await?;
-    roles::recheck_named(&txn, &import.registrar, Role::Registrar).await?;
-    let locked = lock_in_id_order(&txn, rows).await?;
-    let author = Author {
-        registrar: &import.registrar,
-        at: now(),
-        reason: None,
-        submission: None,
-    };
-    let decided = apply_all(&txn, rows, &locked, &author).await?;
+    let decisions = rows::write(&txn, &import.registrar, &commands(rows, &typed)).await?;
+    let decided = rows
+        .iter()
+        .zip(decisions)
+        .map(|(row, d)| Decided {
+            seq: row.seq,
+            result: d.result,
+            version: d.version,
+        })
+        .collect();
     Ok(Decision { txn, decided })
+}
+
+/// The rows' values, typed before any lock is taken (they kept the form's
+/// rules when the file was checked; `None` if they no longer do).
+fn typed(rows: &[StoredRow]) -> Vec<Option<StudentValues>> {
+    rows.iter().map(store::values_of).collect()
+}
+
+/// `rows` as commands of the write core.
+fn commands<'a>(rows: &[StoredRow], typed: &'a [Option<StudentValues>]) -> Vec<RowCommand<'a>> {
+    rows.iter()
+        .zip(typed)
+        .map(|(row, values)| RowCommand {
+            student_id: row.student_id,
+            version: row.version,
+            values: values.as_ref(),
+        })
+        .collect()
 }
 
 /// Moves the lease on and the job's counts by `decided`, if `lease` is
@@ -416,176 +450,6 @@ async fn renew(
         .await?
         .rows_affected;
     Ok((held == 1).then_some(renewed))
-}
-
-/// The students `rows` update, locked in id order (so two batches, or a
-/// batch and a single save, never wait for each other in a circle).
-async fn lock_in_id_order(
-    txn: &DatabaseTransaction,
-    rows: &[StoredRow],
-) -> Result<HashMap<i64, Student>, DbErr> {
-    let mut ids: Vec<i64> = rows.iter().filter_map(|r| r.student_id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let mut locked = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(UPDATES_PER_STATEMENT) {
-        for found in student::Entity::find()
-            .filter(student::Column::Id.is_in(chunk.iter().copied()))
-            .order_by_asc(student::Column::Id)
-            .lock_exclusive()
-            .all(txn)
-            .await?
-        {
-            locked.insert(found.id, found);
-        }
-    }
-    Ok(locked)
-}
-
-/// The stored row's values, by the form's rules (they passed them when the
-/// file was checked).
-fn fields_of(row: &StoredRow) -> Option<StudentFields> {
-    StudentFields::parse(|field| {
-        Ok(match field {
-            Field::Name => row.name.as_str(),
-            Field::Address => row.address.as_str(),
-            Field::Gpa => row.gpa.as_str(),
-        })
-    })
-    .ok()
-}
-
-/// A row decided under the lock, or a clean update still to write.
-enum Applied {
-    Done(Decided),
-    Update(Student, StudentFields),
-}
-
-/// Decides every row of `rows` under the lock and writes the clean ones:
-/// the updates all together through the guarded update (an `imported`
-/// revision each); an update whose guard matched nothing is refused.
-async fn apply_all(
-    txn: &DatabaseTransaction,
-    rows: &[StoredRow],
-    locked: &HashMap<i64, Student>,
-    author: &Author<'_>,
-) -> Result<Vec<Decided>, DbErr> {
-    let mut applied = Vec::with_capacity(rows.len());
-    for row in rows {
-        applied.push(apply(txn, row, locked, author).await?);
-    }
-    let updates: Vec<(&Student, &StudentFields)> = applied
-        .iter()
-        .filter_map(|a| match a {
-            Applied::Update(current, fields) => Some((current, fields)),
-            Applied::Done(_) => None,
-        })
-        .collect();
-    let written = students::update_many_guarded(txn, &updates, Action::Imported, author).await?;
-    let mut decided = Vec::with_capacity(rows.len());
-    for (row, applied) in rows.iter().zip(applied) {
-        decided.push(match applied {
-            Applied::Done(d) => d,
-            Applied::Update(current, _) if written.contains(&current.id) => Decided {
-                seq: row.seq,
-                result: RowResult::Written,
-                version: Some(current.version + 1),
-            },
-            Applied::Update(current, _) => {
-                keep_refused(txn, row, &current, author.registrar).await?;
-                Decided {
-                    seq: row.seq,
-                    result: RowResult::Refused,
-                    version: Some(current.version),
-                }
-            }
-        });
-    }
-    Ok(decided)
-}
-
-/// Decides `row` under the lock: creates, unchanged and refused rows are
-/// done here; a clean update is left for [`apply_all`] to write with the
-/// others of its transaction.
-async fn apply(
-    txn: &DatabaseTransaction,
-    row: &StoredRow,
-    locked: &HashMap<i64, Student>,
-    author: &Author<'_>,
-) -> Result<Applied, DbErr> {
-    let refused = |version| {
-        Applied::Done(Decided {
-            seq: row.seq,
-            result: RowResult::Refused,
-            version,
-        })
-    };
-    let Some(fields) = fields_of(row) else {
-        return Ok(refused(None));
-    };
-    let Some(id) = row.student_id else {
-        let created = students::insert_as(
-            txn,
-            &fields,
-            Action::Imported,
-            author.registrar,
-            author.at,
-            None,
-        )
-        .await?;
-        return Ok(Applied::Done(Decided {
-            seq: row.seq,
-            result: RowResult::Written,
-            version: Some(created.version),
-        }));
-    };
-    let current = locked.get(&id);
-    let at_version = match (current, row.version) {
-        (Some(current), Some(version)) if classify::needs_revision(&fields, version, current) => {
-            revisions::at_version(txn, id, version).await?
-        }
-        _ => None,
-    };
-    let Some(current) = current else {
-        return Ok(refused(None));
-    };
-    match classify::judge(&fields, row.version, Some(current), at_version.as_ref()) {
-        RowOutcome::Unchanged => Ok(Applied::Done(Decided {
-            seq: row.seq,
-            result: RowResult::Unchanged,
-            version: Some(current.version),
-        })),
-        RowOutcome::Update => Ok(Applied::Update(current.clone(), fields)),
-        _ => {
-            keep_refused(txn, row, current, author.registrar).await?;
-            Ok(refused(Some(current.version)))
-        }
-    }
-}
-
-/// Keeps the refused row in the record's history, as the conflict page
-/// keeps a stale form.
-async fn keep_refused(
-    txn: &DatabaseTransaction,
-    row: &StoredRow,
-    current: &Student,
-    registrar: &str,
-) -> Result<(), DbErr> {
-    conflicts::record(
-        txn,
-        RejectedSubmission {
-            student_id: current.id,
-            attempted: Attempt::Update,
-            submitted_version: row.version.unwrap_or(0),
-            current_version: current.version,
-            name: Some(&row.name),
-            address: Some(&row.address),
-            gpa: Some(&row.gpa),
-            registrar,
-            reason: None,
-        },
-    )
-    .await
 }
 
 /// Every row's result.
@@ -646,23 +510,29 @@ async fn all_or_nothing(
     };
     if decided.iter().any(|d| d.result == RowResult::Refused) {
         // Nothing was written: keep the stale rows, hold the others.
+        let typed = typed(&rows);
+        let all = commands(&rows, &typed);
+        let stale: Vec<RowCommand<'_>> = all
+            .iter()
+            .zip(&decided)
+            .filter(|(_, d)| d.result == RowResult::Refused)
+            .map(|(command, _)| *command)
+            .collect();
         let txn = begin_write(db).await?;
-        let locked = lock_in_id_order(&txn, &rows).await?;
-        let mut results = Vec::with_capacity(decided.len());
-        for (row, d) in rows.iter().zip(&decided) {
-            if d.result == RowResult::Refused {
-                if let Some(current) = row.student_id.and_then(|id| locked.get(&id)) {
-                    keep_refused(&txn, row, current, &import.registrar).await?;
-                }
-                results.push(*d);
-            } else {
-                results.push(Decided {
+        rows::keep_refused(&txn, &import.registrar, &stale)
+            .await
+            .map_err(protocol_db_err)?;
+        let results: Vec<Decided> = decided
+            .iter()
+            .map(|d| match d.result {
+                RowResult::Refused => *d,
+                _ => Decided {
                     seq: d.seq,
                     result: RowResult::Held,
                     version: None,
-                });
-            }
-        }
+                },
+            })
+            .collect();
         if !commit_decided(txn, &import.id, &results, held).await? {
             return Ok(Finish::TakenOver);
         }

@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use crate::domain::{Field, FieldErrors, StudentFields};
+use crate::domain::{Field, FieldErrors, StudentValues};
 
 /// How many problems are listed; the rest are counted.
 pub const LISTED_PROBLEMS: usize = 100;
@@ -108,7 +108,7 @@ pub struct Row {
     pub id: Option<i64>,
     pub version: Option<i64>,
     /// The values by the form's rules, or every problem of the row.
-    pub checked: Result<StudentFields, Vec<Problem>>,
+    pub checked: Result<StudentValues, Vec<Problem>>,
     /// The values as read (name, address, gpa), cut to a few hundred
     /// characters, NUL shown as ␀: what an invalid row shows.
     pub raw: [String; 3],
@@ -376,7 +376,7 @@ fn check(record: &csv::ByteRecord, line: u64, columns: Columns) -> Row {
     // A GPA with a decimal comma is unambiguous once it is one cell.
     let gpa_text = value(Field::Gpa).map(|gpa| decimal_point(&gpa).into_owned());
     let (name, address) = (value(Field::Name), value(Field::Address));
-    let parsed = StudentFields::parse(|field| match field {
+    let parsed = StudentValues::parse(|field| match field {
         Field::Gpa => gpa_text.as_deref().map_err(Clone::clone),
         Field::Name => name.as_deref().map_err(Clone::clone),
         Field::Address => address.as_deref().map_err(Clone::clone),
@@ -473,7 +473,7 @@ mod tests {
         open(file).unwrap().collect()
     }
 
-    fn valid(row: &Row) -> &StudentFields {
+    fn valid(row: &Row) -> &StudentValues {
         row.checked.as_ref().unwrap_or_else(|p| panic!("{p:?}"))
     }
 

@@ -19,6 +19,7 @@ use crate::db::entities::import::{self, ImportState};
 use crate::db::entities::import_row::{self, RowOutcome, RowResult};
 use crate::db::entities::registrar;
 use crate::db::now;
+use crate::domain::{Field, StudentValues};
 
 pub type Import = import::Model;
 pub type StoredRow = import_row::Model;
@@ -500,4 +501,21 @@ pub async fn sweep(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
         discard(db, id).await?;
     }
     Ok(old.len() as u64)
+}
+
+/// A stored row's values, typed: a valid row's columns are canonical
+/// (written from [`StudentValues`] when the file was checked), so this
+/// reads them back; `None` for a row that was not valid.
+pub fn values_of(row: &StoredRow) -> Option<StudentValues> {
+    if row.outcome == RowOutcome::Invalid {
+        return None;
+    }
+    StudentValues::parse(|field| {
+        Ok(match field {
+            Field::Name => row.name.as_str(),
+            Field::Address => row.address.as_str(),
+            Field::Gpa => row.gpa.as_str(),
+        })
+    })
+    .ok()
 }

@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use crate::auth::Registrar;
+use crate::auth::SignedIn;
 use crate::error::AppError;
 use crate::http::flash::PendingFlash;
 use crate::http::query::QueryPairs;
@@ -24,7 +24,7 @@ use query::ListQuery;
 /// `GET /students`
 pub async fn list(
     State(state): State<AppState>,
-    registrar: Registrar,
+    registrar: SignedIn,
     PendingFlash(flash): PendingFlash,
     pairs: QueryPairs,
 ) -> Result<Response, AppError> {

@@ -8,6 +8,7 @@
 //! - [`views`]: the page structs and the partial of the three inputs;
 //! - [`conflict_pages`]: the `409` pages of a stale edit or delete.
 
+pub mod answers;
 pub mod conflict_pages;
 pub mod read;
 pub mod restore;

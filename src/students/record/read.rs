@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::views::{FormPage, GonePage, ShowPage, StudentView};
-use crate::auth::Registrar;
+use crate::auth::SignedIn;
 use crate::db::now;
 use crate::domain::FieldErrors;
 use crate::error::AppError;
@@ -22,7 +22,7 @@ use crate::views::{Layout, isolated, render};
 async fn live_student(
     state: &AppState,
     id: StudentId,
-    registrar: &Registrar,
+    registrar: &SignedIn,
 ) -> Result<Result<Student, Response>, AppError> {
     let student = store::find(&state.db, id.0)
         .await?
@@ -41,7 +41,7 @@ async fn live_student(
 /// `GET /students/{id}`
 pub async fn show(
     State(state): State<AppState>,
-    registrar: Registrar,
+    registrar: SignedIn,
     PendingFlash(flash): PendingFlash,
     id: StudentId,
 ) -> Result<Response, AppError> {
@@ -68,7 +68,7 @@ pub async fn show(
 /// `GET /students/{id}/edit`
 pub async fn edit_form(
     State(state): State<AppState>,
-    registrar: Registrar,
+    registrar: SignedIn,
     id: StudentId,
 ) -> Result<Response, AppError> {
     let student = match live_student(&state, id, &registrar).await? {
@@ -98,7 +98,7 @@ pub async fn edit_form(
 }
 
 /// `GET /students/new`
-pub async fn new_form(registrar: Registrar) -> Result<Response, AppError> {
+pub async fn new_form(registrar: SignedIn) -> Result<Response, AppError> {
     let mut page = FormPage::create(StudentForm::default(), FieldErrors::default());
     page.layout = page.layout.with_registrar(&registrar);
     render(StatusCode::OK, &page)

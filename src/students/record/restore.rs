@@ -7,10 +7,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
+use super::answers::unexpected;
 use super::conflict_pages::ConflictPage;
 use super::views::GonePage;
-use super::write::keep_rejected;
-use crate::auth::Registrar;
+use crate::auth::SignedIn;
 use crate::error::AppError;
 use crate::http::flash::Flash;
 use crate::http::form::Form;
@@ -18,52 +18,50 @@ use crate::http::path::StudentId;
 use crate::http::redirect::see_other_with;
 use crate::state::AppState;
 use crate::students::conflict::{self, Change};
-use crate::students::form::{
-    RestoreForm, StudentForm, UndeleteForm, parse_reason, parse_revision, parse_version,
-};
+use crate::students::form::{RestoreForm, UndeleteForm, parse_revision, parse_version};
 use crate::students::paths;
-use crate::students::restore::{self, RestoreOutcome, UndeleteOutcome};
-use crate::students::store::conflicts::RejectedSubmission;
-use crate::students::store::{Action, Attempt, Student, revisions};
+use crate::students::protocol::{self, Act, Command, Outcome};
+use crate::students::store::Student;
+use crate::students::values::StudentForm;
 use crate::views::{Layout, render};
 
 /// `POST /students/{id}/restore`: the values of version `revision` as the
-/// next version, through the edit protocol.
+/// next version, through the write core.
 pub async fn restore(
     State(state): State<AppState>,
-    registrar: Registrar,
+    signed_in: SignedIn,
     id: StudentId,
     Form(form): Form<RestoreForm>,
 ) -> Result<Response, AppError> {
-    let seen_version = parse_version(form.version.as_deref())?;
+    let seen = parse_version(form.version.as_deref())?;
     let revision = parse_revision(form.revision.as_deref())?;
-    let reason = parse_reason(form.reason.as_deref());
     let typed_reason = form.reason.unwrap_or_default();
-    let outcome = restore::restore(
-        &state.db,
-        id.0,
-        seen_version,
-        revision,
-        &reason,
-        registrar.username(),
-    )
-    .await?;
-    match outcome {
-        RestoreOutcome::Restored { from } => {
-            crate::metrics::record_save(Action::Restored);
-            Ok(see_other_with(&paths::student(id.0), Flash::Restored(from)))
-        }
-        RestoreOutcome::Unchanged => Ok(see_other_with(&paths::student(id.0), Flash::NoChanges)),
-        RestoreOutcome::Gone { current } => gone(StatusCode::GONE, &current, &registrar, None, ""),
-        RestoreOutcome::NotAVersion => refused(
-            &registrar,
+    let command = Command {
+        writer: signed_in.username(),
+        act: Act::Restore {
+            id: id.0,
+            seen,
+            revision,
+        },
+        reason: Some(&typed_reason),
+        submission: None,
+    };
+    match protocol::run(&state.db, &command).await? {
+        Outcome::Written { .. } | Outcome::Replayed { .. } => Ok(see_other_with(
+            &paths::student(id.0),
+            Flash::Restored(revision.get()),
+        )),
+        Outcome::Unchanged { .. } => Ok(see_other_with(&paths::student(id.0), Flash::NoChanges)),
+        Outcome::Gone { current } => gone(StatusCode::GONE, &current, &signed_in, None, ""),
+        Outcome::NotAVersion => refused(
+            &signed_in,
             id.0,
             "No such version".to_owned(),
             vec![format!(
                 "This record has no version {revision}, so there is nothing to restore."
             )],
         ),
-        RestoreOutcome::Invalid {
+        Outcome::Invalid {
             errors,
             reason_error,
             ..
@@ -74,43 +72,32 @@ pub async fn restore(
                 .collect();
             problems.extend(reason_error);
             refused(
-                &registrar,
+                &signed_in,
                 id.0,
                 format!("Version {revision} cannot be restored as it is"),
                 problems,
             )
         }
-        RestoreOutcome::Stale { current, restored } => {
+        Outcome::Stale {
+            current,
+            since,
+            restored: Some(restored),
+        } => {
             let yours = StudentForm::from(&restored);
-            keep_rejected(
-                &state,
-                RejectedSubmission {
-                    student_id: current.id,
-                    attempted: Attempt::Restore,
-                    submitted_version: seen_version,
-                    current_version: current.version,
-                    name: Some(&yours.name),
-                    address: Some(&yours.address),
-                    gpa: Some(&yours.gpa),
-                    registrar: registrar.username(),
-                    reason: Some(typed_reason.as_str()).filter(|r| !r.trim().is_empty()),
-                },
-            )
-            .await;
-            let since = revisions::since(&state.db, current.id, seen_version).await?;
             let page = ConflictPage {
                 layout: Layout::new(format!(
                     "{} changed before your restore of version {revision}",
                     current.name
                 ))
-                .with_registrar(&registrar),
+                .with_registrar(&signed_in),
                 name: current.name.clone(),
-                comparison: conflict::compare(&current, seen_version, &yours, &since),
-                revision: Some(revision),
+                comparison: conflict::compare(&current, seen.get(), &yours, &since),
+                revision: Some(revision.get()),
                 reason: typed_reason,
             };
             render(StatusCode::CONFLICT, &page)
         }
+        other => Err(unexpected(&other)),
     }
 }
 
@@ -125,7 +112,7 @@ pub struct RestoreRefusedPage {
 }
 
 fn refused(
-    registrar: &Registrar,
+    registrar: &SignedIn,
     id: i64,
     heading: String,
     problems: Vec<String>,
@@ -146,7 +133,7 @@ fn refused(
 fn gone(
     status: StatusCode,
     current: &Student,
-    registrar: &Registrar,
+    registrar: &SignedIn,
     reason_error: Option<String>,
     reason: &str,
 ) -> Result<Response, AppError> {
@@ -176,58 +163,48 @@ pub struct UndeleteConflictPage {
 /// id, as the next version.
 pub async fn undelete(
     State(state): State<AppState>,
-    registrar: Registrar,
+    signed_in: SignedIn,
     id: StudentId,
     Form(form): Form<UndeleteForm>,
 ) -> Result<Response, AppError> {
-    let seen_version = parse_version(form.version.as_deref())?;
-    let reason = parse_reason(form.reason.as_deref());
+    let seen = parse_version(form.version.as_deref())?;
     let typed_reason = form.reason.unwrap_or_default();
-    let outcome =
-        restore::undelete(&state.db, id.0, seen_version, &reason, registrar.username()).await?;
-    let current = match outcome {
-        UndeleteOutcome::Undeleted => {
-            crate::metrics::record_save(Action::Undeleted);
+    let command = Command {
+        writer: signed_in.username(),
+        act: Act::Undelete { id: id.0, seen },
+        reason: Some(&typed_reason),
+        submission: None,
+    };
+    let (current, since) = match protocol::run(&state.db, &command).await? {
+        Outcome::Written { .. } | Outcome::Replayed { .. } => {
             return Ok(see_other_with(&paths::student(id.0), Flash::Undeleted));
         }
-        UndeleteOutcome::Invalid {
+        Outcome::Invalid {
             reason_error,
-            current,
+            current: Some(current),
+            ..
         } => {
             return gone(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &current,
-                &registrar,
-                Some(reason_error),
+                &signed_in,
+                reason_error,
                 &typed_reason,
             );
         }
-        UndeleteOutcome::Stale { current } | UndeleteOutcome::NotDeleted { current } => current,
+        Outcome::Stale { current, since, .. } | Outcome::NotDeleted { current, since } => {
+            (current, since)
+        }
+        other => return Err(unexpected(&other)),
     };
-    keep_rejected(
-        &state,
-        RejectedSubmission {
-            student_id: current.id,
-            attempted: Attempt::Undelete,
-            submitted_version: seen_version,
-            current_version: current.version,
-            name: None,
-            address: None,
-            gpa: None,
-            registrar: registrar.username(),
-            reason: Some(typed_reason.as_str()).filter(|r| !r.trim().is_empty()),
-        },
-    )
-    .await;
-    let since = revisions::since(&state.db, current.id, seen_version).await?;
     let page = UndeleteConflictPage {
         layout: Layout::new(format!("{} changed before your undelete", current.name))
-            .with_registrar(&registrar),
+            .with_registrar(&signed_in),
         id: current.id,
         name: current.name.clone(),
-        seen_version,
+        seen_version: seen.get(),
         current_version: current.version,
-        changes: conflict::changes_after(&since, seen_version),
+        changes: conflict::changes_after(&since, seen.get()),
     };
     render(StatusCode::CONFLICT, &page)
 }

@@ -13,7 +13,7 @@ use super::{Action, Author, Student};
 use crate::db::entities::student::gpa_column;
 use crate::db::entities::{revision, student};
 use crate::db::joined::{JoinedUpdate, Typed};
-use crate::domain::StudentFields;
+use crate::domain::StudentValues;
 
 /// Rows per INSERT statement: 11 values a row stays well under every
 /// backend's limit on bound parameters.
@@ -23,7 +23,7 @@ const ROWS_PER_STATEMENT: usize = 1_000;
 /// `action` by `registrar`, in `txn`. Returns the new ids, in order.
 pub async fn insert(
     txn: &DatabaseTransaction,
-    rows: &[StudentFields],
+    rows: &[StudentValues],
     registrar: &str,
     action: Action,
     at: DateTime<Utc>,
@@ -143,7 +143,7 @@ pub const UPDATES_PER_STATEMENT: usize = 500;
 /// `current.version` is this statement's).
 pub async fn update(
     txn: &DatabaseTransaction,
-    rows: &[(&Student, &StudentFields)],
+    rows: &[(&Student, &StudentValues)],
     author: &Author<'_>,
 ) -> Result<HashSet<i64>, DbErr> {
     if rows.is_empty() {
@@ -193,7 +193,7 @@ pub async fn update(
 /// The ids of `rows` now one version past the one they were read at.
 async fn written_by_version(
     txn: &DatabaseTransaction,
-    rows: &[(&Student, &StudentFields)],
+    rows: &[(&Student, &StudentValues)],
 ) -> Result<HashSet<i64>, DbErr> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
     let now: Vec<(i64, i64)> = student::Entity::find()

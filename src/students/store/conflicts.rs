@@ -1,13 +1,13 @@
-//! Conflict entries: stale submissions refused by the edit protocol, kept
-//! with what the registrar sent. No revision, no version change.
+//! Conflict entries: stale submissions refused by the write core, kept with
+//! what the writer sent, in the transaction that refused them. No
+//! revision, no version change.
 
 use sea_orm::{
-    ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, QueryOrder,
+    ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    DbErr, EntityTrait, QueryFilter, QueryOrder,
 };
 
 use super::{Attempt, ConflictEntry};
-use crate::cluster::retry;
 use crate::db::entities::conflict;
 use crate::domain::{Address, Field, Gpa, Name, Reason};
 
@@ -80,33 +80,32 @@ impl Kept {
     }
 }
 
-/// Records a rejected submission in the student's history: the values it
-/// sent that keep to the form's rules, and which fields it sent values for
-/// that did not (those values are not stored: a history every role reads
-/// holds no text the form would refuse).
+/// Records a rejected submission in the student's history, in the
+/// transaction that refused it: the values it sent that keep to the form's
+/// rules, and which fields it sent values for that did not (those values
+/// are not stored: a history every role reads holds no text the form would
+/// refuse).
 pub async fn record(
-    db: &impl ConnectionTrait,
+    txn: &DatabaseTransaction,
     rejected: RejectedSubmission<'_>,
 ) -> Result<(), DbErr> {
     let kept = Kept::from(&rejected);
-    let at = crate::db::now();
-    retry::write("conflict entry", || {
-        conflict::Entity::insert(conflict::ActiveModel {
-            id: NotSet,
-            student_id: Set(rejected.student_id),
-            attempted: Set(rejected.attempted),
-            submitted_version: Set(rejected.submitted_version),
-            current_version: Set(rejected.current_version),
-            name: Set(kept.name.clone()),
-            address: Set(kept.address.clone()),
-            gpa: Set(kept.gpa.clone()),
-            registrar: Set(rejected.registrar.to_owned()),
-            at: Set(at),
-            reason: Set(kept.reason.clone()),
-            refused: Set(kept.refused_column()),
-        })
-        .exec_without_returning(db)
+    let refused = kept.refused_column();
+    conflict::Entity::insert(conflict::ActiveModel {
+        id: NotSet,
+        student_id: Set(rejected.student_id),
+        attempted: Set(rejected.attempted),
+        submitted_version: Set(rejected.submitted_version),
+        current_version: Set(rejected.current_version),
+        name: Set(kept.name),
+        address: Set(kept.address),
+        gpa: Set(kept.gpa),
+        registrar: Set(rejected.registrar.to_owned()),
+        at: Set(crate::db::now()),
+        reason: Set(kept.reason),
+        refused: Set(refused),
     })
+    .exec_without_returning(txn)
     .await?;
     Ok(())
 }

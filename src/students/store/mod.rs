@@ -16,13 +16,13 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait,
-    DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use crate::cluster::submission::Submission;
-use crate::db::entities::student::gpa_column;
 use crate::db::entities::{conflict, revision, student, student_count};
-use crate::domain::{Reason, StudentFields};
+use crate::domain::{Reason, StudentValues};
+use crate::students::values::Columns;
 
 pub use conflict::Attempt;
 pub use revision::Action;
@@ -45,18 +45,24 @@ pub async fn lock_for_update(txn: &DatabaseTransaction, id: i64) -> Result<Optio
         .await
 }
 
-/// Whether `fields` are exactly what is stored.
-pub fn is_unchanged(current: &Student, fields: &StudentFields) -> bool {
-    current.name == fields.name.as_str()
-        && current.address == fields.address.as_str()
-        && current.gpa_hundredths == gpa_column(fields.gpa)
+/// [`lock_for_update`] for the students `ids` (one statement, in id order).
+pub async fn lock_many_for_update(
+    txn: &DatabaseTransaction,
+    ids: &[i64],
+) -> Result<Vec<Student>, DbErr> {
+    student::Entity::find()
+        .filter(student::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(student::Column::Id)
+        .lock_exclusive()
+        .all(txn)
+        .await
 }
 
 /// Inserts a new student at version 1 with its "created" revision (of
 /// `submission`, when the form carried one).
 pub async fn insert(
     txn: &DatabaseTransaction,
-    fields: &StudentFields,
+    fields: &StudentValues,
     registrar: &str,
     at: DateTime<Utc>,
     submission: Option<&Submission>,
@@ -68,19 +74,20 @@ pub async fn insert(
 /// (`created`, or `imported` for a CSV row).
 pub async fn insert_as(
     txn: &DatabaseTransaction,
-    fields: &StudentFields,
+    fields: &StudentValues,
     action: Action,
     registrar: &str,
     at: DateTime<Utc>,
     submission: Option<&Submission>,
 ) -> Result<Student, DbErr> {
     adjust_live_count(txn, 1).await?;
+    let columns = Columns::of(fields);
     let student = student::ActiveModel {
         id: NotSet,
-        name: Set(fields.name.to_string()),
-        address: Set(fields.address.to_string()),
-        gpa_hundredths: Set(gpa_column(fields.gpa)),
-        search_key: Set(fields.search_key()),
+        name: Set(columns.name),
+        address: Set(columns.address),
+        gpa_hundredths: Set(columns.gpa_hundredths),
+        search_key: Set(columns.search_key),
         version: Set(1),
         created_at: Set(at),
         updated_at: Set(at),
@@ -108,22 +115,17 @@ pub struct Author<'a> {
 /// `WHERE id = ? AND version = ?`, and its revision of `action` (an
 /// update, or a restore of an earlier version's values).
 ///
-/// Returns `false`, having written nothing, when the guard matched no row:
-/// somebody else's change got in, whatever the lock did or did not hold.
+/// Returns the student as written, or `None`, having written nothing, when
+/// the guard matched no row: somebody else's change got in, whatever the
+/// lock did or did not hold.
 pub async fn update_guarded(
     txn: &DatabaseTransaction,
     current: &Student,
-    fields: &StudentFields,
+    fields: &StudentValues,
     action: Action,
     author: &Author<'_>,
-) -> Result<bool, DbErr> {
-    let after = Student {
-        name: fields.name.to_string(),
-        address: fields.address.to_string(),
-        gpa_hundredths: gpa_column(fields.gpa),
-        search_key: fields.search_key(),
-        ..next_version(current, author)
-    };
+) -> Result<Option<Student>, DbErr> {
+    let after = Columns::of(fields).onto(next_version(current, author));
     let written = guarded(current, author)
         .col_expr(student::Column::Name, Expr::value(after.name.clone()))
         .col_expr(student::Column::Address, Expr::value(after.address.clone()))
@@ -139,10 +141,10 @@ pub async fn update_guarded(
         .exec(txn)
         .await?;
     if written.rows_affected != 1 {
-        return Ok(false);
+        return Ok(None);
     }
     revisions::insert(txn, &after, action, author.reason, author.submission).await?;
-    Ok(true)
+    Ok(Some(after))
 }
 
 /// [`update_guarded`] for many students in `txn` (each `(current, fields)`
@@ -153,14 +155,17 @@ pub async fn update_guarded(
 /// with a reason (each revision its own) is written one row at a time.
 pub async fn update_many_guarded(
     txn: &DatabaseTransaction,
-    rows: &[(&Student, &StudentFields)],
+    rows: &[(&Student, &StudentValues)],
     action: Action,
     author: &Author<'_>,
 ) -> Result<std::collections::HashSet<i64>, DbErr> {
     let mut written = std::collections::HashSet::with_capacity(rows.len());
     if author.reason.is_some() {
         for (current, fields) in rows {
-            if update_guarded(txn, current, fields, action, author).await? {
+            if update_guarded(txn, current, fields, action, author)
+                .await?
+                .is_some()
+            {
                 written.insert(current.id);
             }
         }
@@ -171,13 +176,7 @@ pub async fn update_many_guarded(
         let after: Vec<Student> = chunk
             .iter()
             .filter(|(current, _)| now_written.contains(&current.id))
-            .map(|(current, fields)| Student {
-                name: fields.name.to_string(),
-                address: fields.address.to_string(),
-                gpa_hundredths: gpa_column(fields.gpa),
-                search_key: fields.search_key(),
-                ..next_version(current, author)
-            })
+            .map(|(current, fields)| Columns::of(fields).onto(next_version(current, author)))
             .collect();
         revisions::insert_many(txn, &after, action).await?;
         written.extend(now_written);
@@ -192,7 +191,7 @@ pub async fn delete_guarded(
     txn: &DatabaseTransaction,
     current: &Student,
     author: &Author<'_>,
-) -> Result<bool, DbErr> {
+) -> Result<Option<Student>, DbErr> {
     let written = guarded(current, author)
         .col_expr(student::Column::DeletedAt, Expr::value(Some(author.at)))
         .col_expr(
@@ -203,18 +202,23 @@ pub async fn delete_guarded(
         .exec(txn)
         .await?;
     if written.rows_affected != 1 {
-        return Ok(false);
+        return Ok(None);
     }
     adjust_live_count(txn, -1).await?;
+    let after = Student {
+        deleted_at: Some(author.at),
+        deleted_by: Some(author.registrar.to_owned()),
+        ..next_version(current, author)
+    };
     revisions::insert(
         txn,
-        &next_version(current, author),
+        &after,
         Action::Deleted,
         author.reason,
         author.submission,
     )
     .await?;
-    Ok(true)
+    Ok(Some(after))
 }
 
 /// Brings the deleted student back as version `current.version + 1`, its
@@ -225,7 +229,7 @@ pub async fn undelete_guarded(
     txn: &DatabaseTransaction,
     current: &Student,
     author: &Author<'_>,
-) -> Result<bool, DbErr> {
+) -> Result<Option<Student>, DbErr> {
     let written = guarded(current, author)
         .col_expr(
             student::Column::DeletedAt,
@@ -236,7 +240,7 @@ pub async fn undelete_guarded(
         .exec(txn)
         .await?;
     if written.rows_affected != 1 {
-        return Ok(false);
+        return Ok(None);
     }
     adjust_live_count(txn, 1).await?;
     let after = Student {
@@ -252,7 +256,7 @@ pub async fn undelete_guarded(
         author.submission,
     )
     .await?;
-    Ok(true)
+    Ok(Some(after))
 }
 
 /// The update of the student at exactly `current.version`, moving it to

@@ -1,0 +1,109 @@
+//! A refused command: what it is answered, and keeping what the writer
+//! sent as a conflict entry in the transaction that refused it.
+
+use sea_orm::DatabaseTransaction;
+
+use super::judge::Refusal;
+use super::{Act, Command, Outcome, ProtocolError};
+use crate::cluster::failure::{self, Failure};
+use crate::domain::Version;
+use crate::students::store::conflicts::{self, RejectedSubmission};
+use crate::students::store::{Revision, Student, revisions};
+use crate::students::values::StudentForm;
+
+/// Whether the refusal keeps the submission in the record's history: every
+/// stale one, and an edit or delete of a record deleted meanwhile.
+fn keeps(act: &Act<'_>, refusal: &Refusal) -> bool {
+    match refusal {
+        Refusal::Stale | Refusal::NotDeleted => true,
+        Refusal::Gone => matches!(act, Act::Edit { .. } | Act::Delete { .. }),
+        _ => false,
+    }
+}
+
+/// Ends `txn` for a refusal of `command` over `current` (as locked) and
+/// says what became of it.
+pub async fn answer(
+    txn: DatabaseTransaction,
+    command: &Command<'_>,
+    seen: Version,
+    current: Student,
+    refusal: Refusal,
+    restored: Option<Revision>,
+) -> Result<Outcome, ProtocolError> {
+    let since = match refusal {
+        Refusal::Stale | Refusal::NotDeleted => {
+            revisions::since(&txn, current.id, seen.get()).await?
+        }
+        _ => Vec::new(),
+    };
+    if keeps(&command.act, &refusal) {
+        keep(txn, command, seen, &current, restored.as_ref()).await?;
+    } else {
+        txn.rollback().await?;
+    }
+    Ok(match refusal {
+        Refusal::Gone => Outcome::Gone { current },
+        Refusal::Stale => Outcome::Stale {
+            current,
+            since,
+            restored,
+        },
+        Refusal::NotDeleted => Outcome::NotDeleted { current, since },
+        Refusal::NotAVersion => Outcome::NotAVersion,
+        Refusal::Unchanged => Outcome::Unchanged { current },
+        Refusal::Invalid {
+            errors,
+            reason_error,
+        } => Outcome::Invalid {
+            errors,
+            reason_error,
+            current: Some(current),
+        },
+    })
+}
+
+/// Keeps the refused submission and commits it. The refusal stands
+/// whatever becomes of the entry: if the database cannot take it now, the
+/// writer is still answered with everything they sent; only an abort (the
+/// whole command may run again) is passed on.
+async fn keep(
+    txn: DatabaseTransaction,
+    command: &Command<'_>,
+    seen: Version,
+    current: &Student,
+    restored: Option<&Revision>,
+) -> Result<(), ProtocolError> {
+    let restored = restored.map(StudentForm::of);
+    let values = match command.act {
+        Act::Edit { values, .. } | Act::Create { values } => Some(values),
+        Act::Restore { .. } => restored.as_ref(),
+        Act::Delete { .. } | Act::Undelete { .. } => None,
+    };
+    let rejected = RejectedSubmission {
+        student_id: current.id,
+        attempted: command.act.attempt(),
+        submitted_version: seen.get(),
+        current_version: current.version,
+        name: values.map(|v| v.name.as_str()),
+        address: values.map(|v| v.address.as_str()),
+        gpa: values.map(|v| v.gpa.as_str()),
+        registrar: command.writer,
+        reason: command.reason.filter(|r| !r.trim().is_empty()),
+    };
+    let kept = match conflicts::record(&txn, rejected).await {
+        Ok(()) => txn
+            .commit()
+            .await
+            .map_err(|err| (failure::classify_commit(&err), err)),
+        Err(err) => Err((failure::classify(&err), err)),
+    };
+    match kept {
+        Ok(()) => Ok(()),
+        Err((Failure::Retryable, err)) => Err(ProtocolError::Database(err)),
+        Err((_, err)) => {
+            tracing::warn!(error = %err, "could not keep a refused submission as a conflict entry");
+            Ok(())
+        }
+    }
+}

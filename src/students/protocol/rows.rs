@@ -1,0 +1,195 @@
+//! Many import rows in one transaction, through the same steps as a single
+//! write: the writer re-checked, the students locked in id order, each row
+//! judged under the lock ([`super::judge::import_row`], the preview's own
+//! rule), the clean updates written together through the guarded update
+//! with an `imported` revision each, and every refused row kept as a
+//! conflict entry in the same transaction.
+//!
+//! The caller commits: an import records each row's result and renews its
+//! lease in the same transaction, so a batch is done exactly once or not
+//! at all; it counts the rows written once it has committed.
+
+use std::collections::HashMap;
+
+use sea_orm::DatabaseTransaction;
+
+use super::{ProtocolError, judge, steps};
+use crate::db::entities::conflict::Attempt;
+use crate::db::entities::import_row::{RowOutcome, RowResult};
+use crate::db::now;
+use crate::domain::StudentValues;
+use crate::students::store::conflicts::{self, RejectedSubmission};
+use crate::students::store::{self, Action, Author, Student, revisions};
+
+/// One row as the file asks it: a create (no student), or an update over
+/// `version`; `values` typed when the file was read (`None`: they no
+/// longer keep the rules, and the row is refused).
+#[derive(Debug, Clone, Copy)]
+pub struct RowCommand<'a> {
+    pub student_id: Option<i64>,
+    pub version: Option<i64>,
+    pub values: Option<&'a StudentValues>,
+}
+
+/// What became of a row, and the record's version after it (or when it
+/// was refused).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowDecision {
+    pub result: RowResult,
+    pub version: Option<i64>,
+}
+
+/// A row decided under the lock, or a clean update still to write.
+enum Applied<'a> {
+    Done(RowDecision),
+    Update(&'a Student, &'a StudentValues),
+}
+
+/// Writes `rows` for `writer` in `txn`, each decided under its lock; the
+/// decisions in the rows' order.
+pub async fn write(
+    txn: &DatabaseTransaction,
+    writer: &str,
+    rows: &[RowCommand<'_>],
+) -> Result<Vec<RowDecision>, ProtocolError> {
+    steps::may_write(txn, writer).await?;
+    let locked = lock(txn, rows).await?;
+    let author = Author {
+        registrar: writer,
+        at: now(),
+        reason: None,
+        submission: None,
+    };
+    let mut applied = Vec::with_capacity(rows.len());
+    for row in rows {
+        applied.push(apply(txn, row, &locked, &author).await?);
+    }
+    let updates: Vec<(&Student, &StudentValues)> = applied
+        .iter()
+        .filter_map(|a| match a {
+            Applied::Update(current, values) => Some((*current, *values)),
+            Applied::Done(_) => None,
+        })
+        .collect();
+    let written = store::update_many_guarded(txn, &updates, Action::Imported, &author).await?;
+    let mut decided = Vec::with_capacity(rows.len());
+    for (row, applied) in rows.iter().zip(applied) {
+        decided.push(match applied {
+            Applied::Done(d) => d,
+            Applied::Update(current, _) if written.contains(&current.id) => RowDecision {
+                result: RowResult::Written,
+                version: Some(current.version + 1),
+            },
+            Applied::Update(current, _) => {
+                keep(txn, writer, row, current).await?;
+                refused(Some(current.version))
+            }
+        });
+    }
+    Ok(decided)
+}
+
+/// Keeps `rows` (refused, nothing of their transaction written) as
+/// conflict entries, their students locked in id order.
+pub async fn keep_refused(
+    txn: &DatabaseTransaction,
+    writer: &str,
+    rows: &[RowCommand<'_>],
+) -> Result<(), ProtocolError> {
+    let locked = lock(txn, rows).await?;
+    for row in rows {
+        if let Some(current) = row.student_id.and_then(|id| locked.get(&id)) {
+            keep(txn, writer, row, current).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn lock(
+    txn: &DatabaseTransaction,
+    rows: &[RowCommand<'_>],
+) -> Result<HashMap<i64, Student>, ProtocolError> {
+    steps::locked_in_id_order(txn, rows.iter().filter_map(|r| r.student_id).collect()).await
+}
+
+fn refused(version: Option<i64>) -> RowDecision {
+    RowDecision {
+        result: RowResult::Refused,
+        version,
+    }
+}
+
+/// Decides `row` under the lock: creates, unchanged and refused rows are
+/// done here; a clean update is left for [`write`] to write with the
+/// others of its transaction.
+async fn apply<'a>(
+    txn: &DatabaseTransaction,
+    row: &RowCommand<'a>,
+    locked: &'a HashMap<i64, Student>,
+    author: &Author<'_>,
+) -> Result<Applied<'a>, ProtocolError> {
+    let Some(values) = row.values else {
+        return Ok(Applied::Done(refused(None)));
+    };
+    let Some(id) = row.student_id else {
+        let created = store::insert_as(
+            txn,
+            values,
+            Action::Imported,
+            author.registrar,
+            author.at,
+            None,
+        )
+        .await?;
+        return Ok(Applied::Done(RowDecision {
+            result: RowResult::Written,
+            version: Some(created.version),
+        }));
+    };
+    let Some(current) = locked.get(&id) else {
+        return Ok(Applied::Done(refused(None)));
+    };
+    let at_version = match row.version {
+        Some(version) if judge::needs_revision(values, version, current) => {
+            revisions::at_version(txn, id, version).await?
+        }
+        _ => None,
+    };
+    match judge::import_row(values, row.version, Some(current), at_version.as_ref()) {
+        RowOutcome::Unchanged => Ok(Applied::Done(RowDecision {
+            result: RowResult::Unchanged,
+            version: Some(current.version),
+        })),
+        RowOutcome::Update => Ok(Applied::Update(current, values)),
+        _ => {
+            keep(txn, author.registrar, row, current).await?;
+            Ok(Applied::Done(refused(Some(current.version))))
+        }
+    }
+}
+
+/// Keeps the refused row in the record's history, as a stale form is kept.
+async fn keep(
+    txn: &DatabaseTransaction,
+    writer: &str,
+    row: &RowCommand<'_>,
+    current: &Student,
+) -> Result<(), ProtocolError> {
+    let gpa = row.values.map(|v| v.gpa.to_string());
+    conflicts::record(
+        txn,
+        RejectedSubmission {
+            student_id: current.id,
+            attempted: Attempt::Update,
+            submitted_version: row.version.unwrap_or(0),
+            current_version: current.version,
+            name: row.values.map(|v| v.name.as_str()),
+            address: row.values.map(|v| v.address.as_str()),
+            gpa: gpa.as_deref(),
+            registrar: writer,
+            reason: None,
+        },
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,108 @@
+//! The statements of the skeleton, one function each: where a backend's
+//! own way of doing a step (a folded `UPDATE … RETURNING` on PostgreSQL and
+//! SQLite, which MariaDB lacks) would go, without the skeleton changing.
+
+use sea_orm::{DatabaseConnection, DatabaseTransaction};
+
+use super::judge::Change;
+use super::{Act, Command, ProtocolError};
+use crate::auth::writer::{self, Writer};
+use crate::cluster::failure::{self, Failure};
+use crate::cluster::submission::{self, Committed, Submission};
+use crate::db::begin_write;
+use crate::domain::Role;
+use crate::students::store::{self, Action, Author, Student};
+use crate::students::values::HasValues;
+
+/// Opens the write transaction (`IMMEDIATE` on SQLite).
+pub async fn begin(db: &DatabaseConnection) -> Result<DatabaseTransaction, ProtocolError> {
+    Ok(begin_write(db).await?)
+}
+
+/// The student, locked until `txn` ends.
+pub async fn locked(txn: &DatabaseTransaction, id: i64) -> Result<Student, ProtocolError> {
+    store::lock_for_update(txn, id)
+        .await?
+        .ok_or(ProtocolError::NotFound)
+}
+
+/// The writer may still change records (contract §9): checked inside the
+/// write transaction, after the row lock, so a demotion or disable
+/// committed while the write waited is seen.
+pub async fn may_write(txn: &DatabaseTransaction, name: &str) -> Result<Writer, ProtocolError> {
+    Ok(writer::recheck_named(txn, name, Role::Registrar).await?)
+}
+
+/// What `submission` committed earlier, if it did.
+pub async fn already_committed(
+    txn: &DatabaseTransaction,
+    submission: Option<&Submission>,
+) -> Result<Option<Committed>, ProtocolError> {
+    match submission {
+        Some(submission) => Ok(submission::committed(txn, submission).await?),
+        None => Ok(None),
+    }
+}
+
+/// Whether `committed` is this command sent again (the same values of
+/// the same act), not another change made with its id.
+pub fn is_replay(committed: &Committed, command: &Command<'_>) -> bool {
+    let same_values = |values: &crate::students::values::StudentForm| {
+        values.parse().is_ok_and(|values| committed.holds(&values))
+    };
+    match command.act {
+        Act::Create { values } => committed.action == Action::Created && same_values(values),
+        Act::Edit { id, values, .. } => committed.student_id == id && same_values(values),
+        act => act
+            .target()
+            .is_some_and(|(id, _)| committed.student_id == id && committed.action == act.action()),
+    }
+}
+
+/// The guarded write of `change` over `current` with its revision: the
+/// student as written, or `None` when the guard matched no row.
+pub async fn write(
+    txn: &DatabaseTransaction,
+    current: &Student,
+    change: &Change,
+    action: Action,
+    author: &Author<'_>,
+) -> Result<Option<Student>, ProtocolError> {
+    Ok(match change {
+        Change::Values(values) => {
+            store::update_guarded(txn, current, values, action, author).await?
+        }
+        Change::Delete => store::delete_guarded(txn, current, author).await?,
+        Change::Undelete => store::undelete_guarded(txn, current, author).await?,
+    })
+}
+
+/// Commits a write: a connection lost on the way leaves the outcome
+/// unknown; an abort at commit (a Galera certification failure) committed
+/// nothing and may be retried.
+pub async fn commit(txn: DatabaseTransaction) -> Result<(), ProtocolError> {
+    txn.commit()
+        .await
+        .map_err(|err| match failure::classify_commit(&err) {
+            Failure::CommitUnknown => ProtocolError::CommitUnknown(err),
+            _ => err.into(),
+        })
+}
+
+/// The students `ids` name, locked in id order (so two batches, or a batch
+/// and a single save, never wait for each other in a circle), at most
+/// [`store::bulk::UPDATES_PER_STATEMENT`] a statement.
+pub async fn locked_in_id_order(
+    txn: &DatabaseTransaction,
+    mut ids: Vec<i64>,
+) -> Result<std::collections::HashMap<i64, Student>, ProtocolError> {
+    ids.sort_unstable();
+    ids.dedup();
+    let mut locked = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(store::bulk::UPDATES_PER_STATEMENT) {
+        for found in store::lock_many_for_update(txn, chunk).await? {
+            locked.insert(found.id, found);
+        }
+    }
+    Ok(locked)
+}

@@ -1,0 +1,190 @@
+//! A student's values between the domain and the tables: the one mapping
+//! of [`StudentValues`] to the columns that students, revisions, conflict
+//! entries and import rows keep them in, and [`StudentForm`], the same
+//! values as text (as typed, or as a form shows stored ones).
+//!
+//! A new field is named here once for every table ([`Stored`]), and in the
+//! domain for its rule; the write core, the history and the import go
+//! through these and never name a field themselves.
+
+use serde::Deserialize;
+
+use crate::cluster::submission::Committed;
+use crate::db::entities::student::{gpa_column, gpa_text};
+use crate::db::entities::{revision, student};
+use crate::domain::{Field, FieldErrors, StudentValues};
+
+/// A student's values as a table stores them (`gpa_hundredths` as an
+/// integer): borrowed from a student, a revision or a committed submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stored<'a> {
+    pub name: &'a str,
+    pub address: &'a str,
+    pub gpa_hundredths: i16,
+}
+
+/// Owned column values of [`StudentValues`], as every table writes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Columns {
+    pub name: String,
+    pub address: String,
+    pub gpa_hundredths: i16,
+    /// The list search's key (students only).
+    pub search_key: String,
+}
+
+impl Columns {
+    pub fn of(values: &StudentValues) -> Columns {
+        Columns {
+            name: values.name.to_string(),
+            address: values.address.to_string(),
+            gpa_hundredths: gpa_column(values.gpa),
+            search_key: values.search_key(),
+        }
+    }
+
+    /// `student` with these values (for the row after a write).
+    pub fn onto(self, student: student::Model) -> student::Model {
+        student::Model {
+            name: self.name,
+            address: self.address,
+            gpa_hundredths: self.gpa_hundredths,
+            search_key: self.search_key,
+            ..student
+        }
+    }
+}
+
+/// Anything that holds a student's stored values.
+pub trait HasValues {
+    fn stored(&self) -> Stored<'_>;
+
+    /// Whether `values` are exactly these.
+    fn holds(&self, values: &StudentValues) -> bool {
+        let stored = self.stored();
+        stored.name == values.name.as_str()
+            && stored.address == values.address.as_str()
+            && stored.gpa_hundredths == gpa_column(values.gpa)
+    }
+}
+
+impl HasValues for student::Model {
+    fn stored(&self) -> Stored<'_> {
+        Stored {
+            name: &self.name,
+            address: &self.address,
+            gpa_hundredths: self.gpa_hundredths,
+        }
+    }
+}
+
+impl HasValues for revision::Model {
+    fn stored(&self) -> Stored<'_> {
+        Stored {
+            name: &self.name,
+            address: &self.address,
+            gpa_hundredths: self.gpa_hundredths,
+        }
+    }
+}
+
+impl HasValues for Committed {
+    fn stored(&self) -> Stored<'_> {
+        Stored {
+            name: &self.name,
+            address: &self.address,
+            gpa_hundredths: self.gpa_hundredths,
+        }
+    }
+}
+
+/// The fields `name`, `address`, `gpa` as text: exactly as typed into a
+/// form, or formatted from stored values as a form shows them. Missing
+/// fields read as empty, so they get a "required" message rather than a
+/// `400`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct StudentForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub gpa: String,
+}
+
+impl StudentForm {
+    pub fn value(&self, field: Field) -> &str {
+        match field {
+            Field::Name => &self.name,
+            Field::Address => &self.address,
+            Field::Gpa => &self.gpa,
+        }
+    }
+
+    /// Valid values, or one message per invalid field.
+    pub fn parse(&self) -> Result<StudentValues, FieldErrors> {
+        StudentValues::parse(|field| Ok(self.value(field)))
+    }
+
+    /// [`StudentForm::parse`] for an edit of `current`: a name or address
+    /// left as it was is kept as stored (see [`StudentValues::parse_edit`]).
+    pub fn parse_edit(&self, current: &impl HasValues) -> Result<StudentValues, FieldErrors> {
+        let stored = current.stored();
+        StudentValues::parse_edit(|field| Ok(self.value(field)), stored.name, stored.address)
+    }
+
+    /// Stored values as a form shows them.
+    pub fn of(stored: &impl HasValues) -> StudentForm {
+        let stored = stored.stored();
+        StudentForm {
+            name: stored.name.to_owned(),
+            address: stored.address.to_owned(),
+            gpa: gpa_text(stored.gpa_hundredths),
+        }
+    }
+}
+
+impl From<&student::Model> for StudentForm {
+    fn from(student: &student::Model) -> Self {
+        StudentForm::of(student)
+    }
+}
+
+impl From<&revision::Model> for StudentForm {
+    fn from(revision: &revision::Model) -> Self {
+        StudentForm::of(revision)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(name: &str, address: &str, gpa: &str) -> StudentForm {
+        StudentForm {
+            name: name.into(),
+            address: address.into(),
+            gpa: gpa.into(),
+        }
+    }
+
+    #[test]
+    fn a_valid_form_parses_into_values() {
+        let values = form(" Ada ", "1 Main St", "3.5").parse().unwrap();
+        assert_eq!(values.name.as_str(), "Ada");
+        assert_eq!(values.gpa.hundredths(), 350);
+        let columns = Columns::of(&values);
+        assert_eq!(
+            (columns.name.as_str(), columns.gpa_hundredths),
+            ("Ada", 350)
+        );
+    }
+
+    #[test]
+    fn every_invalid_field_gets_its_own_message() {
+        let errors = form("", "x\ny", "4.01").parse().unwrap_err();
+        let fields: Vec<_> = errors.in_form_order().map(|(f, _)| f).collect();
+        assert_eq!(fields, Field::ALL);
+        assert!(errors.get(Field::Gpa).unwrap().contains("GPA"));
+    }
+}
