@@ -67,35 +67,19 @@ impl std::fmt::Display for Submission {
     }
 }
 
-/// What a committed submission made: the revision's student, version,
-/// action and values.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Committed {
-    pub student_id: i64,
-    pub version: i64,
-    pub action: revision::Action,
-    pub name: String,
-    pub address: String,
-    pub gpa_hundredths: i16,
-}
+/// What a committed submission made: its revision (the student, version,
+/// action and values it wrote).
+pub type Committed = revision::Model;
 
 /// The change `submission` committed, if it did.
 pub async fn committed(
     db: &impl ConnectionTrait,
     submission: &Submission,
 ) -> Result<Option<Committed>, DbErr> {
-    Ok(revision::Entity::find()
+    revision::Entity::find()
         .filter(revision::Column::Submission.eq(submission.as_str()))
         .one(db)
-        .await?
-        .map(|revision| Committed {
-            student_id: revision.student_id,
-            version: revision.version,
-            action: revision.action,
-            name: revision.name,
-            address: revision.address,
-            gpa_hundredths: revision.gpa_hundredths,
-        }))
+        .await
 }
 
 /// [`committed`] for a submission whose commit was cut off: asked again

@@ -11,13 +11,21 @@ use super::import::parse::{NEUTRALISED, SEPARATORS};
 use super::list::db as listing;
 use super::list::query::{Cursor, ListQuery};
 use super::store::Student;
+use super::values::StudentForm;
 use crate::auth::SignedIn;
+use crate::domain::Field;
 use crate::http::query::QueryPairs;
 use crate::state::AppState;
 use sea_orm::DatabaseConnection;
 
 const BATCH: u64 = 1_000;
-pub const HEADER: &str = "id,name,address,gpa,version,updated_at\r\n";
+
+/// The export's first line: `id`, every field by its form name, `version`,
+/// `updated_at` (the import reads its columns by these names).
+pub fn header() -> String {
+    let fields = Field::ALL.map(Field::name).join(",");
+    format!("id,{fields},version,updated_at\r\n")
+}
 
 /// `GET /students.csv`
 pub async fn export(
@@ -52,7 +60,7 @@ pub fn stream(
         cursor: None,
         ..query
     };
-    let header = stream::iter([Ok(Bytes::from_static(HEADER.as_bytes()))]);
+    let header = stream::iter([Ok(Bytes::from(header()))]);
     let batches = stream::unfold(Some(first), move |next| {
         let db = db.clone();
         async move {
@@ -84,14 +92,11 @@ pub(crate) fn write_row(out: &mut String, student: &Student) {
     let updated_at = student
         .updated_at
         .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-    let cells = [
-        student.id.to_string(),
-        cell(&student.name),
-        cell(&student.address),
-        student.gpa_text(),
-        student.version.to_string(),
-        updated_at,
-    ];
+    let values = StudentForm::of(student);
+    let cells: Vec<String> = std::iter::once(student.id.to_string())
+        .chain(Field::ALL.map(|field| cell(values.value(field))))
+        .chain([student.version.to_string(), updated_at])
+        .collect();
     out.push_str(&cells.join(","));
     out.push_str("\r\n");
 }
@@ -121,7 +126,7 @@ pub fn cell(value: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{HEADER, cell, write_row};
+    use super::{cell, header, write_row};
     use crate::domain::{Address, Name};
     use crate::students::import::parse;
     use crate::students::store::Student;
@@ -162,7 +167,7 @@ mod tests {
                 return Ok(());
             };
             let stored = student(name.to_string(), address.to_string(), gpa);
-            let mut file = String::from(HEADER);
+            let mut file = header();
             write_row(&mut file, &stored);
             let rows: Vec<_> = parse::open(file.as_bytes()).unwrap().collect();
             prop_assert_eq!(rows.len(), 1);

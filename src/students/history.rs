@@ -2,6 +2,7 @@
 //! first, with what it changed, and the stale submissions refused on the
 //! way; readable after a delete too.
 
+use crate::students::values::sent;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -122,12 +123,7 @@ impl HistoryEntry {
         let submitted: Vec<FieldChange> = Field::ALL
             .into_iter()
             .filter_map(|field| {
-                let value = match field {
-                    Field::Name => &entry.name,
-                    Field::Address => &entry.address,
-                    Field::Gpa => &entry.gpa,
-                };
-                value.as_ref().map(|v| FieldChange {
+                sent(entry, field).map(|v| FieldChange {
                     field,
                     old: None,
                     new: v.clone(),

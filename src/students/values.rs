@@ -9,9 +9,8 @@
 
 use serde::Deserialize;
 
-use crate::cluster::submission::Committed;
 use crate::db::entities::student::{gpa_column, gpa_text};
-use crate::db::entities::{revision, student};
+use crate::db::entities::{conflict, revision, student};
 use crate::domain::{Field, FieldErrors, StudentValues};
 
 /// A student's values as a table stores them (`gpa_hundredths` as an
@@ -21,38 +20,6 @@ pub struct Stored<'a> {
     pub name: &'a str,
     pub address: &'a str,
     pub gpa_hundredths: i16,
-}
-
-/// Owned column values of [`StudentValues`], as every table writes them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Columns {
-    pub name: String,
-    pub address: String,
-    pub gpa_hundredths: i16,
-    /// The list search's key (students only).
-    pub search_key: String,
-}
-
-impl Columns {
-    pub fn of(values: &StudentValues) -> Columns {
-        Columns {
-            name: values.name.to_string(),
-            address: values.address.to_string(),
-            gpa_hundredths: gpa_column(values.gpa),
-            search_key: values.search_key(),
-        }
-    }
-
-    /// `student` with these values (for the row after a write).
-    pub fn onto(self, student: student::Model) -> student::Model {
-        student::Model {
-            name: self.name,
-            address: self.address,
-            gpa_hundredths: self.gpa_hundredths,
-            search_key: self.search_key,
-            ..student
-        }
-    }
 }
 
 /// Anything that holds a student's stored values.
@@ -88,13 +55,13 @@ impl HasValues for revision::Model {
     }
 }
 
-impl HasValues for Committed {
-    fn stored(&self) -> Stored<'_> {
-        Stored {
-            name: &self.name,
-            address: &self.address,
-            gpa_hundredths: self.gpa_hundredths,
-        }
+/// The value a conflict entry kept for `field`, as sent (`None`: not sent,
+/// or refused by its rule).
+pub fn sent(entry: &conflict::Model, field: Field) -> Option<&String> {
+    match field {
+        Field::Name => entry.name.as_ref(),
+        Field::Address => entry.address.as_ref(),
+        Field::Gpa => entry.gpa.as_ref(),
     }
 }
 
@@ -144,6 +111,17 @@ impl StudentForm {
     }
 }
 
+/// Valid values as a form shows them (canonical: `3.50`).
+impl From<&StudentValues> for StudentForm {
+    fn from(values: &StudentValues) -> Self {
+        StudentForm {
+            name: values.name.to_string(),
+            address: values.address.to_string(),
+            gpa: values.gpa.to_string(),
+        }
+    }
+}
+
 impl From<&student::Model> for StudentForm {
     fn from(student: &student::Model) -> Self {
         StudentForm::of(student)
@@ -173,11 +151,6 @@ mod tests {
         let values = form(" Ada ", "1 Main St", "3.5").parse().unwrap();
         assert_eq!(values.name.as_str(), "Ada");
         assert_eq!(values.gpa.hundredths(), 350);
-        let columns = Columns::of(&values);
-        assert_eq!(
-            (columns.name.as_str(), columns.gpa_hundredths),
-            ("Ada", 350)
-        );
     }
 
     #[test]

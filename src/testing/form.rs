@@ -2,9 +2,6 @@
 
 use scraper::{ElementRef, Selector};
 
-use super::browser::Browser;
-use super::page::Page;
-
 /// A form as a browser would submit it: every successful control with its
 /// current value (hidden and text inputs, checked radios and checkboxes,
 /// selected options, textareas).
@@ -147,20 +144,5 @@ impl Form {
     pub fn add(&mut self, name: &str, value: &str) -> &mut Self {
         self.fields.push((name.to_owned(), value.to_owned()));
         self
-    }
-
-    /// Submits the form as a browser would.
-    pub async fn submit(&self, browser: &Browser) -> Page {
-        let fields: Vec<(&str, &str)> = self
-            .fields
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect();
-        if self.method == "post" {
-            browser.post_form(&self.action, &fields).await
-        } else {
-            let query = serde_urlencoded::to_string(&fields).expect("fields encode");
-            browser.get(&format!("{}?{query}", self.action)).await
-        }
     }
 }

@@ -9,6 +9,7 @@ use migrations::{Migrator, MigratorTrait};
 use registrar::db::entities::conflict::{self, Attempt};
 use registrar::students::history::HistoryEntry;
 use registrar::students::store::conflicts::{self, RejectedSubmission};
+use registrar::students::values::StudentForm;
 use registrar::testing::Backend;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
@@ -82,9 +83,11 @@ async fn the_conflict_refused_migration_upgrades_a_populated_database(backend: B
             attempted: Attempt::Update,
             submitted_version: 1,
             current_version: 2,
-            name: Some("Grace"),
-            address: Some("4 Elm St"),
-            gpa: Some("3.8"),
+            values: Some(&StudentForm {
+                name: "Grace".into(),
+                address: "4 Elm St".into(),
+                gpa: "3.8".into(),
+            }),
             registrar: "ada",
             reason: Some(&long),
         },

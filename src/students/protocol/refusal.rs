@@ -85,9 +85,7 @@ async fn keep(
         attempted: command.act.attempt(),
         submitted_version: seen.get(),
         current_version: current.version,
-        name: values.map(|v| v.name.as_str()),
-        address: values.map(|v| v.address.as_str()),
-        gpa: values.map(|v| v.gpa.as_str()),
+        values,
         registrar: command.writer,
         reason: command.reason.filter(|r| !r.trim().is_empty()),
     };

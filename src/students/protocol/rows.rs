@@ -20,6 +20,7 @@ use crate::db::now;
 use crate::domain::StudentValues;
 use crate::students::store::conflicts::{self, RejectedSubmission};
 use crate::students::store::{self, Action, Author, Student, revisions};
+use crate::students::values::StudentForm;
 
 /// One row as the file asks it: a create (no student), or an update over
 /// `version`; `values` typed when the file was read (`None`: they no
@@ -175,7 +176,7 @@ async fn keep(
     row: &RowCommand<'_>,
     current: &Student,
 ) -> Result<(), ProtocolError> {
-    let gpa = row.values.map(|v| v.gpa.to_string());
+    let values = row.values.map(StudentForm::from);
     conflicts::record(
         txn,
         RejectedSubmission {
@@ -183,9 +184,7 @@ async fn keep(
             attempted: Attempt::Update,
             submitted_version: row.version.unwrap_or(0),
             current_version: current.version,
-            name: row.values.map(|v| v.name.as_str()),
-            address: row.values.map(|v| v.address.as_str()),
-            gpa: gpa.as_deref(),
+            values: values.as_ref(),
             registrar: writer,
             reason: None,
         },

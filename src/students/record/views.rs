@@ -15,22 +15,32 @@ use crate::views::{Instant, Layout, isolated};
 #[derive(Debug, Clone)]
 pub struct StudentView {
     pub id: i64,
-    pub name: String,
-    pub address: String,
-    pub gpa: String,
+    /// Its values as pages show them.
+    pub values: StudentForm,
     pub version: i64,
     pub created_at: Instant,
     pub updated_at: Instant,
     pub updated_by: String,
 }
 
+impl StudentView {
+    pub fn name(&self) -> &str {
+        &self.values.name
+    }
+
+    /// Each field with its value, in form order.
+    pub fn fields(&self) -> impl Iterator<Item = (Field, &str)> {
+        Field::ALL
+            .into_iter()
+            .map(|field| (field, self.values.value(field)))
+    }
+}
+
 impl From<&Student> for StudentView {
     fn from(s: &Student) -> Self {
         StudentView {
             id: s.id,
-            name: s.name.clone(),
-            address: s.address.clone(),
-            gpa: s.gpa_text(),
+            values: StudentForm::of(s),
             version: s.version,
             created_at: s.created_at.into(),
             updated_at: s.updated_at.into(),

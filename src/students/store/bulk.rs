@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Query, SimpleExpr};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, Statement};
 
+use super::columns::{self, Columns};
 use super::{Action, Author, Student};
-use crate::db::entities::student::gpa_column;
 use crate::db::entities::{revision, student};
 use crate::db::joined::{JoinedUpdate, Typed};
 use crate::domain::StudentValues;
@@ -37,55 +37,47 @@ pub async fn insert(
         .zip(ids.chunks(ROWS_PER_STATEMENT))
     {
         let mut students = Query::insert();
-        students.into_table(student::Entity).columns([
-            student::Column::Id,
-            student::Column::Name,
-            student::Column::Address,
-            student::Column::GpaHundredths,
-            student::Column::SearchKey,
-            student::Column::Version,
-            student::Column::CreatedAt,
-            student::Column::UpdatedAt,
-            student::Column::UpdatedBy,
-        ]);
+        students.into_table(student::Entity).columns(
+            [
+                student::Column::Id,
+                student::Column::Version,
+                student::Column::CreatedAt,
+                student::Column::UpdatedAt,
+                student::Column::UpdatedBy,
+            ]
+            .into_iter()
+            .chain(columns::STUDENT),
+        );
         let mut revisions = Query::insert();
-        revisions.into_table(revision::Entity).columns([
-            revision::Column::StudentId,
-            revision::Column::Version,
-            revision::Column::Action,
-            revision::Column::Name,
-            revision::Column::Address,
-            revision::Column::GpaHundredths,
-            revision::Column::Registrar,
-            revision::Column::At,
-        ]);
+        revisions.into_table(revision::Entity).columns(
+            [
+                revision::Column::StudentId,
+                revision::Column::Version,
+                revision::Column::Action,
+                revision::Column::Registrar,
+                revision::Column::At,
+            ]
+            .into_iter()
+            .chain(columns::REVISION),
+        );
         for (fields, id) in chunk.iter().zip(chunk_ids) {
-            let gpa = gpa_column(fields.gpa);
-            let name = fields.name.to_string();
-            let address = fields.address.to_string();
-            let values: [SimpleExpr; 9] = [
+            let values = Columns::of(fields);
+            let head: [SimpleExpr; 5] = [
                 (*id).into(),
-                name.clone().into(),
-                address.clone().into(),
-                gpa.into(),
-                fields.search_key().into(),
                 1_i64.into(),
                 at.into(),
                 at.into(),
                 registrar.into(),
             ];
-            students.values_panic(values);
-            let values: [SimpleExpr; 8] = [
+            students.values_panic(head.into_iter().chain(values.student_values()));
+            let head: [SimpleExpr; 5] = [
                 (*id).into(),
                 1_i64.into(),
                 action.into(),
-                name.into(),
-                address.into(),
-                gpa.into(),
                 registrar.into(),
                 at.into(),
             ];
-            revisions.values_panic(values);
+            revisions.values_panic(head.into_iter().chain(values.revision_values()));
         }
         txn.execute(&students).await?;
         txn.execute(&revisions).await?;
@@ -150,32 +142,29 @@ pub async fn update(
         return Ok(HashSet::new());
     }
     let backend = txn.get_database_backend();
-    let values = rows.iter().map(|(current, fields)| -> [Typed; 6] {
-        [
+    let values = rows.iter().map(|(current, fields)| {
+        let head: [Typed; 2] = [
             (current.id.into(), "bigint"),
             (current.version.into(), "bigint"),
-            (fields.name.to_string().into(), "text"),
-            (fields.address.to_string().into(), "text"),
-            (gpa_column(fields.gpa).into(), "smallint"),
-            (fields.search_key().into(), "text"),
-        ]
+        ];
+        head.into_iter().chain(Columns::of(fields).typed())
     });
-    let statement = JoinedUpdate::new(
+    let mut statement = JoinedUpdate::new(
         backend,
         "students",
-        &["id", "version", "name", "address", "gpa", "search_key"],
+        &[["id", "version"].as_slice(), &columns::STUDENT_NAMES].concat(),
         values,
         "students.id = v.id AND students.version = v.version",
-    )
-    .set("name", "v.name")
-    .set("address", "v.address")
-    .set("gpa_hundredths", "v.gpa")
-    .set("search_key", "v.search_key")
-    .set("version", "students.version + 1")
-    .set_value("updated_at", author.at.into())
-    .set_value("updated_by", author.registrar.into())
-    .filter("students.deleted_at IS NULL")
-    .build(Some("students.id"));
+    );
+    for name in columns::STUDENT_NAMES {
+        statement = statement.set(name, &format!("v.{name}"));
+    }
+    let statement = statement
+        .set("version", "students.version + 1")
+        .set_value("updated_at", author.at.into())
+        .set_value("updated_by", author.registrar.into())
+        .filter("students.deleted_at IS NULL")
+        .build(Some("students.id"));
     if backend == DbBackend::MySql {
         let changed = txn.execute_raw(statement).await?.rows_affected();
         if changed == rows.len() as u64 {

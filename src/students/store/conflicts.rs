@@ -7,9 +7,13 @@ use sea_orm::{
     DbErr, EntityTrait, QueryFilter, QueryOrder,
 };
 
+use std::collections::BTreeMap;
+
+use super::columns;
 use super::{Attempt, ConflictEntry};
 use crate::db::entities::conflict;
-use crate::domain::{Address, Field, Gpa, Name, Reason};
+use crate::domain::{Field, Reason};
+use crate::students::values::StudentForm;
 
 /// A submission refused because its version was stale, as it was sent.
 #[derive(Debug, Clone)]
@@ -18,21 +22,19 @@ pub struct RejectedSubmission<'a> {
     pub attempted: Attempt,
     pub submitted_version: i64,
     pub current_version: i64,
-    pub name: Option<&'a str>,
-    pub address: Option<&'a str>,
-    pub gpa: Option<&'a str>,
+    /// The values it sent, as typed (`None`: a delete or an undelete).
+    pub values: Option<&'a StudentForm>,
     pub registrar: &'a str,
     /// The reason the submission gave, as typed.
     pub reason: Option<&'a str>,
 }
 
 /// The values of a rejected submission that keep to the form's rules (in
-/// their checked form), and the names of the fields whose values did not.
+/// their checked form; numbers as typed, `3.9` not `3.90`: what the
+/// registrar sent), and the names of the fields whose values did not.
 #[derive(Debug)]
 struct Kept {
-    name: Option<String>,
-    address: Option<String>,
-    gpa: Option<String>,
+    values: BTreeMap<Field, String>,
     reason: Option<String>,
     refused: Vec<&'static str>,
 }
@@ -41,36 +43,36 @@ struct Kept {
 /// their form names).
 pub const REASON: &str = "reason";
 
-/// A field's rule: its checked text, `None` for no value.
-type Rule = fn(&str) -> Result<Option<String>, String>;
-
 impl Kept {
     fn from(rejected: &RejectedSubmission<'_>) -> Self {
         let mut refused = Vec::new();
-        let mut check =
-            |field: &'static str, value: Option<&str>, rule: Rule| match value.map(rule)? {
-                Ok(Some(value)) => Some(value),
-                // A blank reason is no reason, not a refused one.
-                Ok(None) => None,
-                Err(_) => {
-                    refused.push(field);
-                    None
-                }
+        let mut values = BTreeMap::new();
+        for field in Field::ALL {
+            let Some(text) = rejected.values.map(|v| v.value(field)) else {
+                continue;
             };
+            match field.check(text) {
+                Ok(_) if field.is_decimal() => {
+                    values.insert(field, text.trim().to_owned());
+                }
+                Ok(checked) => {
+                    values.insert(field, checked);
+                }
+                Err(_) => refused.push(field.name()),
+            }
+        }
+        let reason = match rejected.reason.map(|r| Reason::parse(Some(r))) {
+            Some(Ok(reason)) => reason.map(|r| r.to_string()),
+            // A blank reason is no reason, not a refused one.
+            None => None,
+            Some(Err(_)) => {
+                refused.push(REASON);
+                None
+            }
+        };
         Kept {
-            name: check(Field::Name.name(), rejected.name, |v| {
-                Name::parse(v).map(|n| Some(n.to_string()))
-            }),
-            address: check(Field::Address.name(), rejected.address, |v| {
-                Address::parse(v).map(|a| Some(a.to_string()))
-            }),
-            // As typed (`3.9`, not `3.90`): what the registrar sent.
-            gpa: check(Field::Gpa.name(), rejected.gpa, |v| {
-                Gpa::parse(v).map(|_| Some(v.trim().to_owned()))
-            }),
-            reason: check(REASON, rejected.reason, |v| {
-                Reason::parse(Some(v)).map(|r| r.map(|r| r.to_string()))
-            }),
+            values,
+            reason,
             refused,
         }
     }
@@ -90,23 +92,22 @@ pub async fn record(
     rejected: RejectedSubmission<'_>,
 ) -> Result<(), DbErr> {
     let kept = Kept::from(&rejected);
-    let refused = kept.refused_column();
-    conflict::Entity::insert(conflict::ActiveModel {
+    let mut entry = conflict::ActiveModel {
         id: NotSet,
         student_id: Set(rejected.student_id),
         attempted: Set(rejected.attempted),
         submitted_version: Set(rejected.submitted_version),
         current_version: Set(rejected.current_version),
-        name: Set(kept.name),
-        address: Set(kept.address),
-        gpa: Set(kept.gpa),
         registrar: Set(rejected.registrar.to_owned()),
         at: Set(crate::db::now()),
-        reason: Set(kept.reason),
-        refused: Set(refused),
-    })
-    .exec_without_returning(txn)
-    .await?;
+        reason: Set(kept.reason.clone()),
+        refused: Set(kept.refused_column()),
+        ..Default::default()
+    };
+    columns::set_conflict(&mut entry, |field| kept.values.get(&field).cloned());
+    conflict::Entity::insert(entry)
+        .exec_without_returning(txn)
+        .await?;
     Ok(())
 }
 
@@ -128,48 +129,63 @@ pub async fn at_versions(
 
 #[cfg(test)]
 mod tests {
-    use super::{Attempt, Kept, RejectedSubmission};
+    use super::{Attempt, Field, Kept, RejectedSubmission, StudentForm};
 
-    fn rejected<'a>(
-        name: &'a str,
-        gpa: &'a str,
-        reason: Option<&'a str>,
-    ) -> RejectedSubmission<'a> {
+    fn rejected<'a>(form: &'a StudentForm, reason: Option<&'a str>) -> RejectedSubmission<'a> {
         RejectedSubmission {
             student_id: 1,
             attempted: Attempt::Update,
             submitted_version: 1,
             current_version: 2,
-            name: Some(name),
-            address: Some("1 Main St"),
-            gpa: Some(gpa),
+            values: Some(form),
             registrar: "ada",
             reason,
+        }
+    }
+
+    fn form(name: &str, gpa: &str) -> StudentForm {
+        StudentForm {
+            name: name.into(),
+            address: "1 Main St".into(),
+            gpa: gpa.into(),
         }
     }
 
     #[test]
     fn values_that_break_the_rules_are_named_not_kept() {
         let long = "x".repeat(2_000);
-        let kept = Kept::from(&rejected("Eve\u{202E}", "4.5", Some(&long)));
-        assert_eq!(kept.name, None);
-        assert_eq!(kept.gpa, None);
+        let bad = form("Eve\u{202E}", "4.5");
+        let kept = Kept::from(&rejected(&bad, Some(&long)));
+        assert_eq!(kept.values.get(&Field::Name), None);
+        assert_eq!(kept.values.get(&Field::Gpa), None);
         assert_eq!(kept.reason, None);
-        assert_eq!(kept.address.as_deref(), Some("1 Main St"));
+        assert_eq!(
+            kept.values.get(&Field::Address).map(String::as_str),
+            Some("1 Main St")
+        );
         assert_eq!(kept.refused, ["name", "gpa", "reason"]);
         assert_eq!(kept.refused_column().as_deref(), Some("name gpa reason"));
 
-        let fine = Kept::from(&rejected("  Ada ", "3.9", Some("typo")));
-        assert_eq!(fine.name.as_deref(), Some("Ada"));
+        let good = form("  Ada ", "3.9");
+        let fine = Kept::from(&rejected(&good, Some("typo")));
+        assert_eq!(
+            fine.values.get(&Field::Name).map(String::as_str),
+            Some("Ada")
+        );
+        assert_eq!(
+            fine.values.get(&Field::Gpa).map(String::as_str),
+            Some("3.9")
+        );
         assert_eq!(fine.reason.as_deref(), Some("typo"));
         assert_eq!(fine.refused_column(), None);
 
-        let blank = Kept::from(&rejected("Ada", "3", Some("   ")));
+        let plain = form("Ada", "3");
+        let blank = Kept::from(&rejected(&plain, Some("   ")));
         assert_eq!(
             (blank.reason.as_deref(), blank.refused_column()),
             (None, None)
         );
-        let nul = Kept::from(&rejected("Ada", "3", Some("a\0b\nc")));
+        let nul = Kept::from(&rejected(&plain, Some("a\0b\nc")));
         assert_eq!(nul.refused, ["reason"]);
     }
 }

@@ -9,6 +9,7 @@
 //! - [`bulk`]: many students at once (demo data, an import's batches).
 
 pub mod bulk;
+pub mod columns;
 pub mod conflicts;
 pub mod revisions;
 
@@ -22,7 +23,7 @@ use sea_orm::{
 use crate::cluster::submission::Submission;
 use crate::db::entities::{conflict, revision, student, student_count};
 use crate::domain::{Reason, StudentValues};
-use crate::students::values::Columns;
+use columns::Columns;
 
 pub use conflict::Attempt;
 pub use revision::Action;
@@ -81,22 +82,18 @@ pub async fn insert_as(
     submission: Option<&Submission>,
 ) -> Result<Student, DbErr> {
     adjust_live_count(txn, 1).await?;
-    let columns = Columns::of(fields);
-    let student = student::ActiveModel {
+    let mut student = student::ActiveModel {
         id: NotSet,
-        name: Set(columns.name),
-        address: Set(columns.address),
-        gpa_hundredths: Set(columns.gpa_hundredths),
-        search_key: Set(columns.search_key),
         version: Set(1),
         created_at: Set(at),
         updated_at: Set(at),
         updated_by: Set(registrar.to_owned()),
         deleted_at: Set(None),
         deleted_by: Set(None),
-    }
-    .insert(txn)
-    .await?;
+        ..Default::default()
+    };
+    Columns::of(fields).set_student(&mut student);
+    let student = student.insert(txn).await?;
     revisions::insert(txn, &student, action, None, submission).await?;
     Ok(student)
 }
@@ -125,24 +122,16 @@ pub async fn update_guarded(
     action: Action,
     author: &Author<'_>,
 ) -> Result<Option<Student>, DbErr> {
-    let after = Columns::of(fields).onto(next_version(current, author));
-    let written = guarded(current, author)
-        .col_expr(student::Column::Name, Expr::value(after.name.clone()))
-        .col_expr(student::Column::Address, Expr::value(after.address.clone()))
-        .col_expr(
-            student::Column::GpaHundredths,
-            Expr::value(after.gpa_hundredths),
-        )
-        .col_expr(
-            student::Column::SearchKey,
-            Expr::value(after.search_key.clone()),
-        )
+    let columns = Columns::of(fields);
+    let written = columns
+        .update(guarded(current, author))
         .filter(student::Column::DeletedAt.is_null())
         .exec(txn)
         .await?;
     if written.rows_affected != 1 {
         return Ok(None);
     }
+    let after = columns.onto(next_version(current, author));
     revisions::insert(txn, &after, action, author.reason, author.submission).await?;
     Ok(Some(after))
 }

@@ -6,6 +6,7 @@ use sea_orm::{
     DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
+use super::columns::Columns;
 use super::{Action, Revision, Student};
 use crate::cluster::submission::Submission;
 use crate::db::entities::{revision, student};
@@ -53,19 +54,19 @@ fn model(
     reason: Option<&Reason>,
     submission: Option<&Submission>,
 ) -> revision::ActiveModel {
-    revision::ActiveModel {
+    let mut model = revision::ActiveModel {
         id: NotSet,
         student_id: Set(student.id),
         version: Set(student.version),
         action: Set(action),
-        name: Set(student.name.clone()),
-        address: Set(student.address.clone()),
-        gpa_hundredths: Set(student.gpa_hundredths),
         registrar: Set(student.updated_by.clone()),
         at: Set(student.updated_at),
         reason: Set(reason.map(|r| r.to_string())),
         submission: Set(submission.map(|s| s.as_str().to_owned())),
-    }
+        ..Default::default()
+    };
+    Columns::stored(student).set_revision(&mut model);
+    model
 }
 
 /// One page of a student's revisions, newest first, plus the revision just

@@ -1,0 +1,137 @@
+//! The one mapping of a student's values to columns, for every table that
+//! keeps them: students (with the search key), revisions, conflict entries
+//! (as sent, each value kept only if it keeps its rule) and the multi-row
+//! statements of [`super::bulk`]. A new field is named here once.
+
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, SimpleExpr};
+
+use crate::db::entities::student::gpa_column;
+use crate::db::entities::{conflict, revision, student};
+use crate::db::joined::Typed;
+use crate::domain::{Field, StudentValues};
+
+/// The names of [`STUDENT`]'s columns, for raw statements.
+pub const STUDENT_NAMES: [&str; 4] = ["name", "address", "gpa_hundredths", "search_key"];
+
+/// The value columns of the students table (the search key last).
+pub const STUDENT: [student::Column; 4] = [
+    student::Column::Name,
+    student::Column::Address,
+    student::Column::GpaHundredths,
+    student::Column::SearchKey,
+];
+
+/// The value columns of the revisions table, as [`STUDENT`]'s.
+pub const REVISION: [revision::Column; 3] = [
+    revision::Column::Name,
+    revision::Column::Address,
+    revision::Column::GpaHundredths,
+];
+
+/// Owned column values of [`StudentValues`], as every table writes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Columns {
+    name: String,
+    address: String,
+    gpa_hundredths: i16,
+    search_key: String,
+}
+
+impl Columns {
+    pub fn of(values: &StudentValues) -> Columns {
+        Columns {
+            name: values.name.to_string(),
+            address: values.address.to_string(),
+            gpa_hundredths: gpa_column(values.gpa),
+            search_key: values.search_key(),
+        }
+    }
+
+    /// The stored values of `student`.
+    pub fn stored(student: &student::Model) -> Columns {
+        Columns {
+            name: student.name.clone(),
+            address: student.address.clone(),
+            gpa_hundredths: student.gpa_hundredths,
+            search_key: student.search_key.clone(),
+        }
+    }
+
+    /// `student` with these values (the row after a write).
+    pub fn onto(self, student: student::Model) -> student::Model {
+        student::Model {
+            name: self.name,
+            address: self.address,
+            gpa_hundredths: self.gpa_hundredths,
+            search_key: self.search_key,
+            ..student
+        }
+    }
+
+    /// Sets the values of a student's row about to be inserted.
+    pub fn set_student(self, model: &mut student::ActiveModel) {
+        model.name = Set(self.name);
+        model.address = Set(self.address);
+        model.gpa_hundredths = Set(self.gpa_hundredths);
+        model.search_key = Set(self.search_key);
+    }
+
+    /// Sets the values of a revision about to be inserted.
+    pub fn set_revision(self, model: &mut revision::ActiveModel) {
+        model.name = Set(self.name);
+        model.address = Set(self.address);
+        model.gpa_hundredths = Set(self.gpa_hundredths);
+    }
+
+    /// The students table's value columns set to these, in an update.
+    pub fn update(
+        &self,
+        update: sea_orm::UpdateMany<student::Entity>,
+    ) -> sea_orm::UpdateMany<student::Entity> {
+        STUDENT
+            .into_iter()
+            .zip(self.student_values())
+            .fold(update, |update, (column, value)| {
+                update.col_expr(column, Expr::value(value))
+            })
+    }
+
+    /// The values of [`STUDENT`], in its order.
+    pub fn student_values(&self) -> [SimpleExpr; 4] {
+        [
+            self.name.clone().into(),
+            self.address.clone().into(),
+            self.gpa_hundredths.into(),
+            self.search_key.clone().into(),
+        ]
+    }
+
+    /// The values of [`REVISION`], in its order.
+    pub fn revision_values(&self) -> [SimpleExpr; 3] {
+        [
+            self.name.clone().into(),
+            self.address.clone().into(),
+            self.gpa_hundredths.into(),
+        ]
+    }
+
+    /// The values of [`STUDENT`] typed for a joined update, in the order
+    /// of [`STUDENT_NAMES`].
+    pub fn typed(&self) -> [Typed; 4] {
+        [
+            (self.name.clone().into(), "text"),
+            (self.address.clone().into(), "text"),
+            (self.gpa_hundredths.into(), "smallint"),
+            (self.search_key.clone().into(), "text"),
+        ]
+    }
+}
+
+/// Sets a conflict entry's values: each field's kept text (`None`: not
+/// sent, or refused by its rule).
+pub fn set_conflict(model: &mut conflict::ActiveModel, kept: impl Fn(Field) -> Option<String>) {
+    model.name = Set(kept(Field::Name));
+    model.address = Set(kept(Field::Address));
+    model.gpa = Set(kept(Field::Gpa));
+}
