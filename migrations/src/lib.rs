@@ -18,6 +18,7 @@ mod m20261202_000006_import_rows;
 mod m20261202_000007_import_rows_room;
 mod m20261203_000008_search_table;
 mod m20261207_000009_conflict_refused;
+mod m20261207_000010_import_row_values;
 
 /// Applies registrar's migrations in order.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000007_import_rows_room::Migration),
             Box::new(m20261203_000008_search_table::Migration),
             Box::new(m20261207_000009_conflict_refused::Migration),
+            Box::new(m20261207_000010_import_row_values::Migration),
         ]
     }
 }

@@ -71,6 +71,18 @@ impl StudentValues {
         }
     }
 
+    /// Values that passed [`StudentValues::parse`] when they were stored,
+    /// read back from a table registrar writes only from checked values (an
+    /// import's rows, checked when the file was read): typed again without
+    /// running the rules a second time. `None` for a GPA out of range.
+    pub fn checked(name: String, address: String, gpa_hundredths: u16) -> Option<Self> {
+        Some(StudentValues {
+            name: Name::checked(name),
+            address: Address::checked(address),
+            gpa: Gpa::from_hundredths(gpa_hundredths)?,
+        })
+    }
+
     /// Lower-cased `name` and `address`, the key the list search matches.
     pub fn search_key(&self) -> String {
         search_key(self.name.as_str(), self.address.as_str())

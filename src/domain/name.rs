@@ -25,6 +25,12 @@ impl Name {
         Self::parse(input)
     }
 
+    /// Text that passed [`Name::parse`] when it was stored (see
+    /// [`super::StudentValues::checked`]).
+    pub(super) fn checked(text: String) -> Self {
+        Name(text)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

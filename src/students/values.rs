@@ -10,7 +10,7 @@
 use serde::Deserialize;
 
 use crate::db::entities::student::{gpa_column, gpa_text};
-use crate::db::entities::{conflict, revision, student};
+use crate::db::entities::{conflict, import_row, revision, student};
 use crate::domain::{Field, FieldErrors, StudentValues};
 
 /// A student's values as a table stores them (`gpa_hundredths` as an
@@ -53,6 +53,13 @@ impl HasValues for revision::Model {
             gpa_hundredths: self.gpa_hundredths,
         }
     }
+}
+
+/// A valid import row's values, as they were checked when its file was
+/// read (never parsed again); `None` for an invalid row.
+pub fn import_row(row: &import_row::Model) -> Option<StudentValues> {
+    let gpa = u16::try_from(row.gpa_hundredths?).ok()?;
+    StudentValues::checked(row.name.clone(), row.address.clone(), gpa)
 }
 
 /// The value a conflict entry kept for `field`, as sent (`None`: not sent,

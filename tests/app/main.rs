@@ -49,6 +49,7 @@ mod submissions;
 mod upgrade;
 mod upgrades;
 mod upgrades_conflicts;
+mod upgrades_import_rows;
 
 /// Declares, for each listed test function, a module with one test per
 /// backend.

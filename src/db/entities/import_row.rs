@@ -19,6 +19,9 @@ pub struct Model {
     pub name: String,
     pub address: String,
     pub gpa: String,
+    /// A valid row's GPA as students and revisions keep it; `None` for an
+    /// invalid row.
+    pub gpa_hundredths: Option<i16>,
     pub outcome: RowOutcome,
     /// An invalid row's problems, one `field<TAB>message` per line.
     pub messages: Option<String>,

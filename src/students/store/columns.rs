@@ -7,7 +7,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, SimpleExpr};
 
 use crate::db::entities::student::gpa_column;
-use crate::db::entities::{conflict, revision, student};
+use crate::db::entities::{conflict, import_row, revision, student};
 use crate::db::joined::Typed;
 use crate::domain::{Field, StudentValues};
 
@@ -28,6 +28,44 @@ pub const REVISION: [revision::Column; 3] = [
     revision::Column::Address,
     revision::Column::GpaHundredths,
 ];
+
+/// The value columns of the import rows table: the text a page shows (a
+/// valid row's canonical values, an invalid row's as read) and a valid
+/// row's GPA as a number.
+pub const IMPORT_ROW: [import_row::Column; 4] = [
+    import_row::Column::Name,
+    import_row::Column::Address,
+    import_row::Column::Gpa,
+    import_row::Column::GpaHundredths,
+];
+
+/// The values of [`IMPORT_ROW`] for a row: checked, or as read (`raw`, in
+/// form order) when it is invalid.
+pub fn import_row_values(checked: Option<&StudentValues>, raw: &[String]) -> [SimpleExpr; 4] {
+    match checked {
+        Some(values) => [
+            values.name.to_string().into(),
+            values.address.to_string().into(),
+            values.gpa.to_string().into(),
+            Some(gpa_column(values.gpa)).into(),
+        ],
+        None => {
+            let at = |field: Field| Field::ALL.iter().position(|f| *f == field);
+            let raw = |field: Field| {
+                at(field)
+                    .and_then(|i| raw.get(i))
+                    .cloned()
+                    .unwrap_or_default()
+            };
+            [
+                raw(Field::Name).into(),
+                raw(Field::Address).into(),
+                raw(Field::Gpa).into(),
+                None::<i16>.into(),
+            ]
+        }
+    }
+}
 
 /// Owned column values of [`StudentValues`], as every table writes them.
 #[derive(Debug, Clone, PartialEq, Eq)]
