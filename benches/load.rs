@@ -538,7 +538,7 @@ async fn main() {
     let database = TestDatabase::create(options.backend)
         .await
         .expect("the database server");
-    let db = registrar::startup::connect_and_migrate(&DatabaseSettings {
+    let db = registrar::db::connect_and_migrate(&DatabaseSettings {
         db_pool_size: options.pool,
         ..DatabaseSettings::for_tests(database.url.clone())
     })
