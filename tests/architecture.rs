@@ -363,10 +363,11 @@ fn without_test_items(code: &str, original: &str) -> (String, Vec<String>) {
         let item: String = original[start_char..end.min(original.len())]
             .iter()
             .collect();
-        if let Some(at) = item.find("#[path") {
-            if let Some(name) = item[at..].split('"').nth(1) {
-                test_files.push(name.to_string());
-            }
+        if let Some(name) = item
+            .find("#[path")
+            .and_then(|at| item[at..].split('"').nth(1))
+        {
+            test_files.push(name.to_string());
         }
         for c in out.iter_mut().take(end).skip(start_char) {
             if *c != '\n' {
@@ -487,7 +488,7 @@ impl Graph {
         let mut reexports: BTreeMap<(Module, String), Module> = BTreeMap::new();
         for (module, paths) in &written {
             for (absolute, w) in paths {
-                if w.reexport && !absolute.last().is_some_and(|s| s == "*") {
+                if w.reexport && absolute.last().is_none_or(|s| s != "*") {
                     let name = w
                         .alias
                         .clone()
@@ -606,13 +607,11 @@ fn declared_children(code: &str) -> BTreeSet<String> {
     let mut children = BTreeSet::new();
     for line in code.lines() {
         let mut words = line.split_whitespace().skip_while(|w| w.starts_with("pub"));
-        if words.next() == Some("mod") {
-            if let Some(name) = words.next() {
-                let name = name.trim_end_matches(';');
-                if line.trim_end().ends_with(';') {
-                    children.insert(name.to_string());
-                }
-            }
+        if words.next() == Some("mod")
+            && let Some(name) = words.next()
+            && line.trim_end().ends_with(';')
+        {
+            children.insert(name.trim_end_matches(';').to_string());
         }
     }
     children
