@@ -1,9 +1,7 @@
-//! A form as a browser would submit it.
+//! A form as a browser would submit it (the submitting, which needs a
+//! browser, is `Form::submit` in `browser.rs`: a form knows no browser).
 
 use scraper::{ElementRef, Selector};
-
-use super::browser::Browser;
-use super::page::Page;
 
 /// A form as a browser would submit it: every successful control with its
 /// current value (hidden and text inputs, checked radios and checkboxes,
@@ -147,20 +145,5 @@ impl Form {
     pub fn add(&mut self, name: &str, value: &str) -> &mut Self {
         self.fields.push((name.to_owned(), value.to_owned()));
         self
-    }
-
-    /// Submits the form as a browser would.
-    pub async fn submit(&self, browser: &Browser) -> Page {
-        let fields: Vec<(&str, &str)> = self
-            .fields
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect();
-        if self.method == "post" {
-            browser.post_form(&self.action, &fields).await
-        } else {
-            let query = serde_urlencoded::to_string(&fields).expect("fields encode");
-            browser.get(&format!("{}?{query}", self.action)).await
-        }
     }
 }
