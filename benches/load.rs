@@ -29,7 +29,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use registrar::auth::{accounts, password};
+use registrar::accounts;
+use registrar::auth::password;
 use registrar::cluster::submission::Submission;
 use registrar::config::DatabaseSettings;
 use registrar::db::entities::student;

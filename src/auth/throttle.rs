@@ -29,8 +29,8 @@ use sea_orm::{
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::accounts::lock_instance;
 use super::policy::Throttle;
+use crate::accounts::lock_instance;
 use crate::cluster::retry;
 use crate::db::entities::{login_failure, sign_in_check};
 use crate::db::{begin_write, now};

@@ -3,7 +3,7 @@
 //! own sessions.
 
 use axum::http::StatusCode;
-use registrar::auth::accounts;
+use registrar::accounts;
 use registrar::db::entities::{account_change, login_failure, session};
 use registrar::domain::Role;
 use registrar::testing::{Backend, Browser, Outcomes, PASSWORD, REGISTRAR, TestApp, concurrently};
