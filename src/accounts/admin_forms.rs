@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 
+use crate::domain::Version;
 use crate::error::AppError;
 
 #[derive(Debug, Default, Deserialize)]
@@ -27,8 +28,10 @@ pub struct AccountForm {
     pub(super) version: String,
 }
 
+/// The version the form was opened at: a whole number exactly as written
+/// ([`Version::parse`], as the students' forms read it), else `400`.
 pub(super) fn seen_version(version: &str) -> Result<i64, AppError> {
-    version.trim().parse().map_err(|_| {
+    Version::parse(version).map(Version::get).map_err(|_| {
         AppError::BadRequest("The form's version is missing or not a number. Nothing was saved.")
     })
 }
