@@ -29,7 +29,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use registrar::auth::{accounts, password};
+use registrar::accounts;
+use registrar::auth::password;
 use registrar::cluster::submission::Submission;
 use registrar::config::DatabaseSettings;
 use registrar::db::entities::student;
@@ -538,7 +539,7 @@ async fn main() {
     let database = TestDatabase::create(options.backend)
         .await
         .expect("the database server");
-    let db = registrar::startup::connect_and_migrate(&DatabaseSettings {
+    let db = registrar::db::connect_and_migrate(&DatabaseSettings {
         db_pool_size: options.pool,
         ..DatabaseSettings::for_tests(database.url.clone())
     })

@@ -8,11 +8,11 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use crate::accounts::changes::Actor;
-use crate::auth::accounts::{self, CreateError, NewAccount};
+use crate::accounts::{self, CreateError, NewAccount};
 use crate::auth::password::{self, HashError};
 use crate::config::{AccountSpec, EphemeralOptions, Settings};
+use crate::db::connect_and_migrate;
 use crate::domain::Role;
-use crate::startup::connect_and_migrate;
 use crate::students::demo;
 
 #[derive(Debug, thiserror::Error)]

@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use sea_orm::DbErr;
 
+use crate::accounts::store::StoreError;
 use crate::auth::writer::WriteRefused;
 use crate::cluster::{Failure, HasFailure};
 use crate::db;
@@ -227,6 +228,21 @@ impl IntoResponse for ErrorPage {
                 )
                     .into_response()
             }
+        }
+    }
+}
+
+/// An account change that could not be made, as the account pages show it.
+impl From<StoreError> for AppError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Refused(refused) => refused.into(),
+            StoreError::HolderGone => AppError::SignedOut,
+            StoreError::NotHolder => AppError::Internal("not the account's holder".into()),
+            StoreError::Vanished => {
+                AppError::Internal("the account vanished in its transaction".into())
+            }
+            StoreError::Database(err) => err.into(),
         }
     }
 }

@@ -29,6 +29,7 @@ use crate::health::healthz;
 use crate::http::cookie::SecureCookies;
 use crate::http::flash;
 use crate::http::form::MAX_FORM_BYTES;
+use crate::http::headers::SECURITY_HEADERS;
 use crate::metrics::Metrics;
 use crate::state::AppState;
 use crate::students::import::handlers as uploads;
@@ -283,22 +284,6 @@ pub fn router(state: AppState, request_timeout: Duration, metrics: Option<Arc<Me
         None => app,
     }
 }
-
-/// Headers every response carries (docs/contract.md §4): no script at all, no framing,
-/// no type sniffing, no full URLs leaked to other sites. Pages show
-/// personal data: not kept in caches, not shown again by Back after signing
-/// out (static assets set their own `Cache-Control`).
-pub const SECURITY_HEADERS: [(header::HeaderName, &str); 5] = [
-    (
-        header::CONTENT_SECURITY_POLICY,
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
-         frame-ancestors 'none'; base-uri 'none'",
-    ),
-    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-    (header::X_FRAME_OPTIONS, "DENY"),
-    (header::REFERRER_POLICY, "same-origin"),
-    (header::CACHE_CONTROL, "no-store"),
-];
 
 fn with_security_headers(router: Router) -> Router {
     SECURITY_HEADERS

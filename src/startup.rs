@@ -4,15 +4,14 @@ use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
-use migrations::{Migrator, MigratorTrait};
 use sea_orm::{DatabaseConnection, DbErr};
 use tokio::net::TcpListener;
 
 use crate::auth;
 use crate::auth::AuthPolicy;
 use crate::auth::cli::UserCommandError;
-use crate::config::{Cli, Command, DatabaseSettings, ServeOptions, Settings};
-use crate::db;
+use crate::config::{Cli, Command, ServeOptions, Settings};
+use crate::db::connect_and_migrate;
 use crate::ephemeral;
 use crate::metrics::Metrics;
 use crate::routes::router;
@@ -116,19 +115,6 @@ async fn serve(options: ServeOptions) -> Result<(), StartupError> {
     let served = app.run_until(shutdown).await;
     drop(scratch);
     served
-}
-
-/// Connects and applies pending migrations.
-pub async fn connect_and_migrate(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
-    tracing::info!(database = %settings.url_redacted(), "connecting");
-    let db = db::connect(
-        settings.url(),
-        settings.db_pool_size,
-        settings.lock_timeout(),
-    )
-    .await?;
-    Migrator::up(&db, None).await?;
-    Ok(db)
 }
 
 /// A connected, migrated application bound to its address, not yet serving.

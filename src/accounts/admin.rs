@@ -3,12 +3,13 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde::Deserialize;
 
+use super::account::{self as accounts, Account};
+use super::admin_forms::{AccountForm, NewAccountForm, PasswordForm, seen_version};
 use super::admin_views::{AccountPage, AccountRow, AccountsPage, NewAccountPage, StaleAccountPage};
 use super::changes::{self, Actor};
+use super::create::{self, CreateError, NewAccount};
 use super::store::{self, Change, ChangeOutcome};
-use crate::auth::accounts::{self, CreateError, NewAccount};
 use crate::auth::{SignedIn, password};
 use crate::domain::Role;
 use crate::domain::{NewPassword, Username};
@@ -27,7 +28,7 @@ fn admin<'a>(registrar: &'a SignedIn) -> Actor<'a> {
 }
 
 /// The account a path names, by its username (any case).
-async fn named(state: &AppState, username: &str) -> Result<accounts::Account, AppError> {
+async fn named(state: &AppState, username: &str) -> Result<Account, AppError> {
     let key = Username::parse(super::username_in_path(username))
         .map_err(|_| AppError::NotFound)?
         .key();
@@ -66,19 +67,6 @@ pub async fn new_form(registrar: SignedIn) -> Result<Response, AppError> {
     )
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct NewAccountForm {
-    #[serde(default)]
-    pub username: String,
-    #[serde(default)]
-    pub role: String,
-    #[serde(default)]
-    pub password: String,
-    /// Present (any value) when the new user must choose their own password.
-    #[serde(default)]
-    pub must_change_password: Option<String>,
-}
-
 /// `POST /accounts`
 pub async fn create(
     State(state): State<AppState>,
@@ -101,7 +89,7 @@ pub async fn create(
         role,
         must_change_password: form.must_change_password.is_some(),
     };
-    match accounts::create_account(&state.db, &account, &admin(&registrar)).await {
+    match create::create_account(&state.db, &account, &admin(&registrar)).await {
         Ok(created) => {
             tracing::info!(admin = %registrar.username(), account = %created.username, "account created");
             Ok(see_other_with(
@@ -113,7 +101,7 @@ pub async fn create(
             let message = "An account with this username already exists (usernames ignore case)";
             invalid(&registrar, form, vec![("username", message.to_owned())])
         }
-        Err(CreateError::Refused(err)) => Err(*err),
+        Err(CreateError::Refused(err)) => Err(err.into()),
         Err(CreateError::Database(err)) => Err(err.into()),
     }
 }
@@ -145,27 +133,11 @@ pub async fn show(
 async fn account_page(
     state: &AppState,
     registrar: &SignedIn,
-    account: accounts::Account,
+    account: Account,
     problem: Option<String>,
 ) -> Result<AccountPage, AppError> {
     let history = changes::newest(&state.db, account.id, 100).await?;
     Ok(AccountPage::new(registrar, account, history, problem))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct AccountForm {
-    #[serde(default)]
-    role: String,
-    #[serde(default)]
-    enabled: String,
-    #[serde(default)]
-    version: String,
-}
-
-fn seen_version(version: &str) -> Result<i64, AppError> {
-    version.trim().parse().map_err(|_| {
-        AppError::BadRequest("The form's version is missing or not a number. Nothing was saved.")
-    })
 }
 
 /// `POST /accounts/{username}`: role and enabled state.
@@ -202,16 +174,6 @@ pub async fn update(
     )
     .await?;
     answer(&state, &registrar, outcome, seen).await
-}
-
-#[derive(Debug, Deserialize)]
-pub struct PasswordForm {
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    must_change_password: Option<String>,
-    #[serde(default)]
-    version: String,
 }
 
 /// `POST /accounts/{username}/password`: sets a new password and ends the

@@ -2,10 +2,10 @@
 
 use askama::Template;
 
-use super::admin::NewAccountForm;
+use super::account::Account;
+use super::admin_forms::NewAccountForm;
 use super::changes::AccountChange;
 use crate::auth::SignedIn;
-use crate::auth::accounts::Account;
 use crate::domain::Role;
 use crate::http::flash::Flash;
 use crate::views::{Instant, Layout};

@@ -5,7 +5,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect,
 };
 
-use crate::auth::accounts::Account;
+use super::account::Account;
 use crate::db::entities::account_change;
 use crate::db::now;
 

@@ -1,16 +1,25 @@
 //! The office's accounts in the browser (contract §9).
 //!
+//! - [`account`]: the account as stored, finding and listing accounts;
+//! - [`create`]: new accounts (by an admin, the CLI, the first setup);
 //! - [`store`]: changes to accounts, by the edit protocol;
 //! - [`changes`]: the record of who changed what, when;
-//! - [`admin`], [`admin_views`]: `/accounts…`, for admins;
+//! - [`admin`], [`admin_forms`], [`admin_views`]: `/accounts…`, for admins;
 //! - [`own`], [`own_views`]: `/account…`, everyone's own password and sessions.
 
+pub mod account;
 pub mod admin;
+pub mod admin_forms;
 pub mod admin_views;
 pub mod changes;
+pub mod create;
 pub mod own;
 pub mod own_views;
 pub mod store;
+
+pub use account::{Account, any_exist, find_by_username, list, lock_instance};
+pub use create::{CreateError, NewAccount, create, create_account, create_first};
+pub use store::disable;
 
 use crate::domain::Username;
 

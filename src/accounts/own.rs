@@ -6,11 +6,12 @@ use axum::response::Response;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
 
+use super::account as accounts;
 use super::changes::Actor;
 use super::own_views::{OwnAccountPage, SessionRow};
 use super::store;
 use crate::auth::throttle::{self, Guesser, PeerAddr};
-use crate::auth::{SignedIn, accounts, password, sessions};
+use crate::auth::{SignedIn, password, sessions};
 use crate::db::entities::session;
 use crate::domain::NewPassword;
 use crate::error::AppError;

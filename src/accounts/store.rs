@@ -9,14 +9,51 @@ use sea_orm::{
     QueryFilter, QuerySelect,
 };
 
+use super::account::{Account, lock_instance};
 use super::changes::{self, AccountChange, Actor};
-use crate::auth::accounts::{self, Account};
-use crate::auth::writer;
-use crate::cluster::retry;
+use crate::auth::writer::{self, WriteRefused};
+use crate::cluster::{Failure, HasFailure, retry};
 use crate::db::entities::{registrar, session};
 use crate::db::{begin_write, now};
-use crate::domain::Role;
-use crate::error::AppError;
+use crate::domain::{Role, Username};
+
+/// Why a change to an account could not be made (an expected outcome, such
+/// as a stale form, is a [`ChangeOutcome`], not an error).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The admin (or holder) making the change may not make it any more.
+    #[error(transparent)]
+    Refused(WriteRefused),
+    /// The holder changing their own password has no account any more.
+    #[error("the account is not enabled")]
+    HolderGone,
+    /// An own-account change asked of someone who is not the holder.
+    #[error("internal error: not the account's holder")]
+    NotHolder,
+    /// The account written was not there to read back.
+    #[error("internal error: the account vanished in its transaction")]
+    Vanished,
+    #[error("database error: {0}")]
+    Database(#[from] DbErr),
+}
+
+impl From<WriteRefused> for StoreError {
+    fn from(refused: WriteRefused) -> Self {
+        match refused {
+            WriteRefused::Database(err) => StoreError::Database(err),
+            refused => StoreError::Refused(refused),
+        }
+    }
+}
+
+impl HasFailure for StoreError {
+    fn failure(&self) -> Failure {
+        match self {
+            StoreError::Database(err) => err.failure(),
+            _ => Failure::Other,
+        }
+    }
+}
 
 /// What an admin (or the CLI) changes.
 #[derive(Debug, Clone)]
@@ -59,7 +96,7 @@ pub async fn change(
     username_key: &str,
     seen_version: Option<i64>,
     change: Change,
-) -> Result<ChangeOutcome, AppError> {
+) -> Result<ChangeOutcome, StoreError> {
     retry::write("account change", || {
         change_once(db, actor, username_key, seen_version, change.clone())
     })
@@ -72,10 +109,10 @@ async fn change_once(
     username_key: &str,
     seen_version: Option<i64>,
     change: Change,
-) -> Result<ChangeOutcome, AppError> {
+) -> Result<ChangeOutcome, StoreError> {
     let txn = begin_write(db).await?;
     // Account changes queue here: the last-admin rule sees every admin.
-    accounts::lock_instance(&txn).await?;
+    lock_instance(&txn).await?;
     if let Actor::Admin { id, .. } = actor {
         writer::recheck(&txn, *id, Role::Admin).await?;
     }
@@ -175,7 +212,7 @@ async fn change_once(
     let saved = registrar::Entity::find_by_id(current.id)
         .one(&txn)
         .await?
-        .ok_or_else(|| AppError::Internal("the account vanished in its transaction".into()))?;
+        .ok_or(StoreError::Vanished)?;
     for (action, detail) in &details {
         changes::record(&txn, &saved, actor, action, detail).await?;
     }
@@ -213,7 +250,7 @@ pub async fn change_own_password(
     holder: &Actor<'_>,
     keep: &str,
     hash: String,
-) -> Result<(), AppError> {
+) -> Result<(), StoreError> {
     retry::write("own password", || {
         change_own_password_once(db, holder, keep, hash.clone())
     })
@@ -225,9 +262,9 @@ async fn change_own_password_once(
     holder: &Actor<'_>,
     keep: &str,
     hash: String,
-) -> Result<(), AppError> {
+) -> Result<(), StoreError> {
     let Actor::Holder { id, .. } = holder else {
-        return Err(AppError::Internal("not the account's holder".into()));
+        return Err(StoreError::NotHolder);
     };
     let txn = begin_write(db).await?;
     writer::recheck(&txn, *id, Role::Viewer).await?;
@@ -245,7 +282,7 @@ async fn change_own_password_once(
     let saved = registrar::Entity::find_by_id(*id)
         .one(&txn)
         .await?
-        .ok_or(AppError::SignedOut)?;
+        .ok_or(StoreError::HolderGone)?;
     changes::record(
         &txn,
         &saved,
@@ -269,4 +306,29 @@ pub async fn signed_in(db: &impl ConnectionTrait, id: i64) -> Result<(), DbErr> 
     })
     .await?;
     Ok(())
+}
+
+/// Disables the account and ends all its sessions; `false` if there is no
+/// such account. The last enabled admin is refused (see
+/// [`change`]).
+pub async fn disable(db: &DatabaseConnection, username: &Username) -> Result<bool, DbErr> {
+    let outcome = change(
+        db,
+        &Actor::CommandLine,
+        &username.key(),
+        None,
+        Change::Enabled(false),
+    )
+    .await
+    .map_err(|e| match e {
+        StoreError::Database(err) => err,
+        e => DbErr::Custom(e.to_string()),
+    })?;
+    match outcome {
+        ChangeOutcome::NotFound => Ok(false),
+        ChangeOutcome::LastAdmin(_) => Err(DbErr::Custom(
+            "the last enabled admin cannot be disabled".to_owned(),
+        )),
+        _ => Ok(true),
+    }
 }

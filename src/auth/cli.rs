@@ -4,10 +4,10 @@ use std::io::{IsTerminal, Read};
 
 use sea_orm::{DatabaseConnection, DbErr};
 
-use super::accounts::{self, CreateError, NewAccount};
 use super::password;
 use crate::accounts::changes::Actor;
 use crate::accounts::store::{self, Change, ChangeOutcome};
+use crate::accounts::{self, CreateError, NewAccount};
 use crate::config::UserCommand;
 use crate::domain::Role;
 use crate::domain::{NewPassword, Username};

@@ -8,7 +8,6 @@ use axum::http::HeaderMap;
 use axum::http::request::Parts;
 
 use super::policy::AuthPolicy;
-use super::throttle::storable;
 
 /// The connection's peer address, when the server records it.
 pub struct PeerAddr(pub Option<SocketAddr>);
@@ -48,6 +47,11 @@ pub fn client_address(
         }
     }
     peer.map_or_else(|| "unknown".to_owned(), |addr| network(addr.ip()))
+}
+
+/// At most 64 characters, none of them control characters.
+pub(super) fn storable(key: &str) -> String {
+    key.chars().filter(|c| !c.is_control()).take(64).collect()
 }
 
 /// The address failures are counted under: IPv4 as is, IPv6 by its /64,

@@ -7,11 +7,11 @@ use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde::Deserialize;
 use validator::Validate;
 
-use super::accounts::{self, CreateError};
 use super::sessions::{self, MaybeSignedIn};
 use super::throttle::PeerAddr;
 use super::views::{LoginPage, SetupPage};
 use super::{csrf, password, throttle};
+use crate::accounts::{self, CreateError};
 use crate::domain::{NewPassword, Username};
 use crate::error::AppError;
 use crate::http::form::Form;
@@ -280,7 +280,7 @@ pub async fn setup(
         Ok(Some(account)) => account,
         Ok(None) => return Err(AppError::NotFound),
         Err(CreateError::UsernameTaken) => return Err(AppError::NotFound),
-        Err(CreateError::Refused(err)) => return Err(*err),
+        Err(CreateError::Refused(err)) => return Err(err.into()),
         Err(CreateError::Database(err)) => return Err(err.into()),
     };
     let origin = sessions::Origin::new(

@@ -1,7 +1,6 @@
 //! Accounts and security: who may act, and proof that a form
 //! came from one of our pages.
 //!
-//! - [`accounts`]: creating, listing, disabling accounts;
 //! - [`password`]: Argon2id hashes;
 //! - [`sessions`]: sessions in the database, the [`SignedIn`] extractor and
 //!   the middleware that requires one;
@@ -12,7 +11,6 @@
 //! - [`handlers`], [`views`]: `/login`, `/logout`, `/setup`;
 //! - [`cli`]: `registrar user …`.
 
-pub mod accounts;
 pub mod cli;
 pub mod client;
 pub mod csrf;

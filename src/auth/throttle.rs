@@ -29,12 +29,13 @@ use sea_orm::{
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::accounts::lock_instance;
 use super::policy::Throttle;
+use crate::accounts::lock_instance;
 use crate::cluster::retry;
 use crate::db::entities::{login_failure, sign_in_check};
 use crate::db::{begin_write, now};
 
+use super::client::storable;
 pub use super::client::{PeerAddr, client_address};
 
 /// A password check in flight stops counting after this long (the instance
@@ -318,11 +319,6 @@ fn queue_for(username_key: &str) -> Arc<tokio::sync::Mutex<()>> {
     let queue = Arc::new(tokio::sync::Mutex::new(()));
     queues.insert(username_key.to_owned(), Arc::downgrade(&queue));
     queue
-}
-
-/// At most 64 characters, none of them control characters.
-pub(super) fn storable(key: &str) -> String {
-    key.chars().filter(|c| !c.is_control()).take(64).collect()
 }
 
 /// Deletes failures that no window counts any more, and checks whose

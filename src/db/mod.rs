@@ -7,11 +7,27 @@ pub mod joined;
 use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
+use migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     AccessMode, ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
     DbErr, IsolationLevel, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
+
+use crate::config::DatabaseSettings;
+
+/// Connects and applies pending migrations.
+pub async fn connect_and_migrate(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
+    tracing::info!(database = %settings.url_redacted(), "connecting");
+    let db = connect(
+        settings.url(),
+        settings.db_pool_size,
+        settings.lock_timeout(),
+    )
+    .await?;
+    Migrator::up(&db, None).await?;
+    Ok(db)
+}
 
 /// Connects with settings that suit the backend the URL names.
 ///

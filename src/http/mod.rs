@@ -4,6 +4,7 @@
 pub mod cookie;
 pub mod flash;
 pub mod form;
+pub mod headers;
 pub mod path;
 pub mod query;
 pub mod redirect;

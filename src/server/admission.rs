@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::connection::Activity;
+use super::activity::Activity;
 
 /// The open connections, by client address.
 pub(super) struct Admission {
@@ -115,7 +115,7 @@ impl Drop for Ticket {
 #[cfg(test)]
 mod tests {
     use super::Admission;
-    use crate::server::connection::Activity;
+    use crate::server::activity::Activity;
     use std::net::{IpAddr, Ipv4Addr};
     use std::sync::Arc;
 

@@ -15,7 +15,7 @@ use hyper::body::Incoming;
 use tokio::sync::oneshot;
 use tower::ServiceExt;
 
-use super::connection::Activity;
+use super::activity::Activity;
 
 /// The most of a refused body that is read (and thrown away) to keep its
 /// connection open; a longer one closes the connection instead.

@@ -17,9 +17,9 @@ use axum::http::StatusCode;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
-use super::connection::Activity;
+use super::activity::Activity;
 use crate::error::ErrorPage;
-use crate::routes::SECURITY_HEADERS;
+use crate::http::headers::SECURITY_HEADERS;
 use crate::views::Layout;
 
 pub(super) struct Watched {

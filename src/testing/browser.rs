@@ -8,6 +8,23 @@ use axum::http::{StatusCode, header};
 use super::form::Form;
 use super::page::Page;
 
+impl Form {
+    /// Submits the form as a browser would.
+    pub async fn submit(&self, browser: &Browser) -> Page {
+        let fields: Vec<(&str, &str)> = self
+            .fields()
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        if self.method == "post" {
+            browser.post_form(&self.action, &fields).await
+        } else {
+            let query = serde_urlencoded::to_string(&fields).expect("fields encode");
+            browser.get(&format!("{}?{query}", self.action)).await
+        }
+    }
+}
+
 /// One registrar's browser: its own cookies; redirects are not followed
 /// (so tests can assert them), [`Browser::follow`] follows one.
 #[derive(Clone)]

@@ -1,4 +1,5 @@
-//! A form as a browser would submit it.
+//! A form as a browser would submit it (the submitting, which needs a
+//! browser, is `Form::submit` in `browser.rs`: a form knows no browser).
 
 use scraper::{ElementRef, Selector};
 

@@ -3,7 +3,7 @@
 //! own sessions.
 
 use axum::http::StatusCode;
-use registrar::auth::accounts;
+use registrar::accounts;
 use registrar::db::entities::{account_change, login_failure, session};
 use registrar::domain::Role;
 use registrar::testing::{Backend, Browser, Outcomes, PASSWORD, REGISTRAR, TestApp, concurrently};
@@ -196,6 +196,30 @@ async fn a_stale_account_form_is_a_conflict_that_says_what_changed(backend: Back
         .post_with_token(&path, &[("role", "viewer"), ("enabled", "true")])
         .await
         .assert_status(StatusCode::BAD_REQUEST);
+    // A version not written exactly as a whole number (spaces around it)
+    // is refused as the students' forms refuse it: as one that is no
+    // number, with the same page, on both forms.
+    let access = |version| {
+        [
+            ("role", "viewer"),
+            ("enabled", "true"),
+            ("version", version),
+        ]
+    };
+    let no_number = first.post_with_token(&path, &access("two")).await;
+    no_number.assert_status(StatusCode::BAD_REQUEST);
+    let refusal = no_number.text("main").unwrap();
+    for version in [" 2 ", "2 ", " 2"] {
+        let spaced = first.post_with_token(&path, &access(version)).await;
+        spaced.assert_status(StatusCode::BAD_REQUEST);
+        assert_eq!(spaced.text("main").unwrap(), refusal, "{version:?}");
+        let fields = [("password", "a password nobody saw"), ("version", version)];
+        let password = first
+            .post_with_token(&format!("{path}/password"), &fields)
+            .await;
+        password.assert_status(StatusCode::BAD_REQUEST);
+        assert_eq!(password.text("main").unwrap(), refusal, "{version:?}");
+    }
     assert_eq!(account(&app, VIEWER).await.version, 2);
 }
 

@@ -1,7 +1,7 @@
 //! `registrar user …` with roles (contract §9), run as a process.
 
 use axum::http::StatusCode;
-use registrar::auth::accounts;
+use registrar::accounts;
 use registrar::db::entities::account_change;
 use registrar::domain::Role;
 use registrar::testing::{AppOptions, Backend, TestApp};

@@ -3,7 +3,7 @@
 
 use axum::http::{Method, StatusCode};
 use registrar::accounts::changes::Actor;
-use registrar::auth::accounts::{self, NewAccount};
+use registrar::accounts::{self, NewAccount};
 use registrar::auth::password;
 use registrar::auth::roles::Access;
 use registrar::db::entities::{account_change, registrar as account, revision, session, student};

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use axum::http::StatusCode;
+use registrar::accounts;
 use registrar::auth::Throttle;
-use registrar::auth::accounts;
 use registrar::db::entities::session;
 use registrar::domain::Username;
 use registrar::testing::{AppOptions, Backend, HistoryAction, PASSWORD, REGISTRAR, TestApp};

@@ -103,7 +103,7 @@ async fn accounts_of_the_previous_release_become_admins(backend: Backend) {
     form.submit(&browser)
         .await
         .assert_redirect_to("/accounts/newcomer");
-    let newcomer = registrar::auth::accounts::find_by_username(&db, "newcomer")
+    let newcomer = registrar::accounts::find_by_username(&db, "newcomer")
         .await
         .unwrap()
         .unwrap();

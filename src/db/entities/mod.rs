@@ -2,7 +2,7 @@
 //!
 //! Nothing here checks a rule; `crate::domain` does that before anything is
 //! written, and the `store` modules (`crate::students::store`,
-//! `crate::students::import::store`, `crate::auth::accounts`,
+//! `crate::students::import::store`, `crate::accounts`,
 //! `crate::auth::sessions`) are the only code that writes. Stored words
 //! (revision actions, conflict attempts) are read back as enums or refused.
 

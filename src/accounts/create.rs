@@ -1,38 +1,46 @@
-//! The office's accounts: creating, finding and listing them. Changes an
-//! admin makes to an existing account are in [`crate::accounts::store`].
+//! Creating accounts: by an admin, by `registrar user add`, by the first
+//! visit's setup. Changes to an existing account are in [`super::store`].
 
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait,
-    DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    SqlErr,
+    ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ConnectionTrait, DatabaseConnection,
+    DbErr, SqlErr,
 };
 
-use crate::accounts::changes::{self, Actor};
+use super::account::{Account, any_exist, lock_instance};
+use super::changes::{self, Actor};
+use crate::auth::writer::{self, WriteRefused};
 use crate::cluster::{Failure, HasFailure, retry};
-use crate::db::entities::{instance, registrar};
-use crate::db::{begin_write, now};
+use crate::db::begin_write;
+use crate::db::entities::registrar;
+use crate::db::now;
 use crate::domain::Role;
 use crate::domain::Username;
-
-pub type Account = registrar::Model;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CreateError {
     #[error("the username is taken")]
     UsernameTaken,
     /// The admin creating it is no longer one (or no longer enabled).
-    #[error("{0}")]
-    Refused(Box<crate::error::AppError>),
+    #[error(transparent)]
+    Refused(WriteRefused),
     #[error(transparent)]
     Database(#[from] DbErr),
+}
+
+impl From<WriteRefused> for CreateError {
+    fn from(refused: WriteRefused) -> Self {
+        match refused {
+            WriteRefused::Database(err) => CreateError::Database(err),
+            refused => CreateError::Refused(refused),
+        }
+    }
 }
 
 impl HasFailure for CreateError {
     fn failure(&self) -> Failure {
         match self {
             CreateError::Database(err) => err.failure(),
-            CreateError::Refused(err) => err.failure(),
-            CreateError::UsernameTaken => Failure::Other,
+            CreateError::Refused(_) | CreateError::UsernameTaken => Failure::Other,
         }
     }
 }
@@ -92,9 +100,7 @@ async fn create_account_once(
     let txn = begin_write(db).await?;
     lock_instance(&txn).await?;
     if let Actor::Admin { id, .. } = actor {
-        super::writer::recheck(&txn, *id, Role::Admin)
-            .await
-            .map_err(|e| CreateError::Refused(Box::new(e.into())))?;
+        writer::recheck(&txn, *id, Role::Admin).await?;
     }
     let role = if any_exist(&txn).await? {
         account.role
@@ -158,58 +164,4 @@ async fn create_first_once(
     changes::record(&txn, &created, &Actor::Setup, "created", "created as admin").await?;
     txn.commit().await?;
     Ok(Some(created))
-}
-
-/// Serialises what must see every account at once (the first account, the
-/// last enabled admin).
-pub async fn lock_instance(txn: &impl ConnectionTrait) -> Result<(), DbErr> {
-    instance::Entity::find_by_id(1)
-        .lock_exclusive()
-        .one(txn)
-        .await?;
-    Ok(())
-}
-
-pub async fn any_exist(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
-    Ok(registrar::Entity::find().count(db).await? > 0)
-}
-
-pub async fn find_by_username(
-    db: &impl ConnectionTrait,
-    username_key: &str,
-) -> Result<Option<Account>, DbErr> {
-    registrar::Entity::find()
-        .filter(registrar::Column::UsernameKey.eq(username_key))
-        .one(db)
-        .await
-}
-
-pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<Account>, DbErr> {
-    registrar::Entity::find()
-        .order_by_asc(registrar::Column::UsernameKey)
-        .all(db)
-        .await
-}
-
-/// Disables the account and ends all its sessions; `false` if there is no
-/// such account. The last enabled admin is refused (see
-/// [`crate::accounts::store::change`]).
-pub async fn disable(db: &DatabaseConnection, username: &Username) -> Result<bool, DbErr> {
-    use crate::accounts::store::{self, Change, ChangeOutcome};
-    let outcome = store::change(
-        db,
-        &Actor::CommandLine,
-        &username.key(),
-        None,
-        Change::Enabled(false),
-    )
-    .await
-    .map_err(|e| DbErr::Custom(e.to_string()))?;
-    match outcome {
-        ChangeOutcome::NotFound => Ok(false),
-        ChangeOutcome::LastAdmin(_) => Err(DbErr::Custom(
-            "the last enabled admin cannot be disabled".to_owned(),
-        )),
-        _ => Ok(true),
-    }
 }
