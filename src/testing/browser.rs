@@ -233,21 +233,3 @@ impl Browser {
         self.get(location).await
     }
 }
-
-/// Submitting is the browser's: a form only holds what it would send.
-impl Form {
-    /// Submits the form as a browser would.
-    pub async fn submit(&self, browser: &Browser) -> Page {
-        let fields: Vec<(&str, &str)> = self
-            .fields()
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect();
-        if self.method == "post" {
-            browser.post_form(&self.action, &fields).await
-        } else {
-            let query = serde_urlencoded::to_string(&fields).expect("fields encode");
-            browser.get(&format!("{}?{query}", self.action)).await
-        }
-    }
-}
