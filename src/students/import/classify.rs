@@ -37,7 +37,7 @@ pub async fn classify(
         .filter_map(|row| row.id)
         .collect();
     let mut students: HashMap<i64, Student> = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(super::store::ROWS_PER_STATEMENT) {
+    for chunk in ids.chunks(super::store::rows::ROWS_PER_STATEMENT) {
         for found in student::Entity::find()
             .filter(student::Column::Id.is_in(chunk.iter().copied()))
             .all(db)

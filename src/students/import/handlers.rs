@@ -16,7 +16,9 @@ use super::pages::{
     ImportPage, ImportPreviewPage, ImportProgressPage, ImportResultPage, ListedRow, OutcomeCount,
 };
 use super::parse::Problem;
-use super::store::{self, Import, StoredRow};
+use super::store::checks;
+use super::store::imports::{self, Import};
+use super::store::rows::{self as import_rows, StoredRow};
 use crate::auth::{SignedIn, csrf};
 use crate::db::entities::import::ImportState;
 use crate::db::entities::import_row::{RowOutcome, RowResult};
@@ -161,7 +163,7 @@ pub async fn upload(
                     "You already have {} imports waiting for a confirm: confirm one of them \
                      before uploading another, or wait until they expire a day after their upload \
                      (those that cannot be confirmed make room by themselves).",
-                    store::PENDING_PER_REGISTRAR
+                    imports::PENDING_PER_REGISTRAR
                 ),
             );
         }
@@ -187,7 +189,7 @@ pub async fn upload(
 /// `registrar`'s import `id`; one still "checking" whose instance stopped
 /// renewing its check is failed first, so its page says so.
 async fn find_import(state: &AppState, id: &str, registrar: &SignedIn) -> Result<Import, AppError> {
-    let import = store::find(&state.db, id, registrar.username())
+    let import = imports::find(&state.db, id, registrar.username())
         .await?
         .ok_or(AppError::NotFound)?;
     let stalled = import.state == ImportState::Checking
@@ -197,8 +199,8 @@ async fn find_import(state: &AppState, id: &str, registrar: &SignedIn) -> Result
     if !stalled {
         return Ok(import);
     }
-    store::fail_stalled_checks(&state.db, Some(registrar.username())).await?;
-    store::find(&state.db, id, registrar.username())
+    checks::fail_stalled_checks(&state.db, Some(registrar.username())).await?;
+    imports::find(&state.db, id, registrar.username())
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -242,7 +244,7 @@ async fn preview(
     import: Import,
     refused_confirm: Option<String>,
 ) -> Result<Response, AppError> {
-    let counted = store::counts(&state.db, &import.id).await?;
+    let counted = import_rows::counts(&state.db, &import.id).await?;
     let counts = [
         RowOutcome::Create,
         RowOutcome::Update,
@@ -267,11 +269,13 @@ async fn preview(
     ];
     let attention_total = attention_outcomes.iter().map(|o| count(*o)).sum();
     let mut attention = Vec::new();
-    for row in store::rows_with(&state.db, &import.id, &attention_outcomes, ATTENTION_ROWS).await? {
+    for row in
+        import_rows::rows_with(&state.db, &import.id, &attention_outcomes, ATTENTION_ROWS).await?
+    {
         attention.push(listed(state, &import, row, false).await?);
     }
     let mut sample = Vec::new();
-    for row in store::rows_with(
+    for row in import_rows::rows_with(
         &state.db,
         &import.id,
         &[RowOutcome::Create, RowOutcome::Update],
@@ -319,7 +323,7 @@ async fn listed(
     row: StoredRow,
     merge_link: bool,
 ) -> Result<ListedRow, AppError> {
-    let problems = store::problems(&row);
+    let problems = import_rows::problems(&row);
     let comparison = match (row.outcome, row.student_id, row.version) {
         (RowOutcome::Conflict, Some(id), Some(version)) if !merge_link => {
             comparison(state, &row, id, version).await?
@@ -370,7 +374,7 @@ async fn result(
 ) -> Result<Response, AppError> {
     let counts = result_counts(state, &import).await?;
     let mut refused_rows = Vec::new();
-    for row in store::rows_resulting(
+    for row in import_rows::rows_resulting(
         &state.db,
         &import.id,
         RowResult::Refused,
@@ -383,7 +387,8 @@ async fn result(
     }
     let mut written_rows = Vec::new();
     for row in
-        store::rows_resulting(&state.db, &import.id, RowResult::Written, -1, LISTED_ROWS).await?
+        import_rows::rows_resulting(&state.db, &import.id, RowResult::Written, -1, LISTED_ROWS)
+            .await?
     {
         written_rows.push(listed(state, &import, row, false).await?);
     }
@@ -399,20 +404,13 @@ async fn result(
         held: counts.1,
         refused_rows,
         written_rows,
-        kept_days: store::KEPT_FOR.num_days(),
+        kept_days: imports::KEPT_FOR.num_days(),
     };
     render(StatusCode::OK, &page)
 }
 
 async fn result_counts(state: &AppState, import: &Import) -> Result<(u64, u64), AppError> {
-    use crate::db::entities::import_row;
-    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-    let count = |result: RowResult| {
-        import_row::Entity::find()
-            .filter(import_row::Column::ImportId.eq(&import.id))
-            .filter(import_row::Column::Result.eq(result))
-            .count(&state.db)
-    };
+    let count = |result: RowResult| import_rows::count_resulting(&state.db, &import.id, result);
     Ok((
         count(RowResult::Unchanged).await?,
         count(RowResult::Held).await?,
@@ -496,7 +494,9 @@ pub async fn refused_csv(
         async move {
             let after = after?;
             let rows =
-                match store::rows_resulting(&db, &id, RowResult::Refused, after, CSV_BATCH).await {
+                match import_rows::rows_resulting(&db, &id, RowResult::Refused, after, CSV_BATCH)
+                    .await
+                {
                     Ok(rows) if rows.is_empty() => return None,
                     Ok(rows) => rows,
                     Err(err) => {
@@ -570,7 +570,7 @@ pub async fn merge(
 ) -> Result<Response, AppError> {
     let import = find_import(&state, &id, &registrar).await?;
     let seq: i64 = seq.parse().map_err(|_| AppError::NotFound)?;
-    let row = store::row(&state.db, &import.id, seq)
+    let row = import_rows::row(&state.db, &import.id, seq)
         .await?
         .ok_or(AppError::NotFound)?;
     let (Some(student), Some(version)) = (row.student_id, row.version) else {

@@ -18,18 +18,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr};
 
-use super::store::{self, Import, StoredRow};
+use super::store::checks;
+use super::store::confirm::{self, Decided, counted};
+use super::store::imports::{self, Import};
+use super::store::rows::{self as import_rows, StoredRow};
 use crate::auth::writer::{self, WriteRefused};
 use crate::cluster::{Failure, HasFailure, retry};
-use crate::db::entities::import::{self, ImportState};
-use crate::db::entities::import_row::{self, RowOutcome, RowResult};
-use crate::db::joined::{JoinedUpdate, Typed};
+use crate::db::entities::import_row::{RowOutcome, RowResult};
 use crate::db::{begin_write, now};
 use crate::domain::Role;
 use crate::domain::StudentValues;
@@ -37,7 +34,6 @@ use crate::metrics::{self, Metrics};
 use crate::students::protocol::ProtocolError;
 use crate::students::protocol::rows::{self, RowCommand};
 use crate::students::store::Action;
-use crate::students::store::bulk::UPDATES_PER_STATEMENT;
 
 /// Rows one batch transaction writes.
 pub const BATCH_ROWS: u64 = 500;
@@ -88,7 +84,7 @@ pub async fn start(
     import: &Import,
     all_or_nothing: bool,
 ) -> Result<DateTime<Utc>, StartError> {
-    let counts = store::counts(db, &import.id).await?;
+    let counts = import_rows::counts(db, &import.id).await?;
     let dirty = [RowOutcome::Invalid, RowOutcome::Unknown]
         .iter()
         .filter_map(|o| counts.get(o))
@@ -102,16 +98,7 @@ pub async fn start(
     let txn = begin_write(db).await?;
     writer::recheck_named(&txn, &import.registrar, Role::Registrar).await?;
     let lease = now() + LEASE;
-    let started = import::Entity::update_many()
-        .col_expr(import::Column::State, Expr::value(ImportState::Running))
-        .col_expr(import::Column::AllOrNothing, Expr::value(all_or_nothing))
-        .col_expr(import::Column::LeaseUntil, Expr::value(Some(lease)))
-        .filter(import::Column::Id.eq(&import.id))
-        .filter(import::Column::State.eq(ImportState::Pending))
-        .exec(&txn)
-        .await?
-        .rows_affected;
-    if started != 1 {
+    if !confirm::mark_running(&txn, &import.id, all_or_nothing, lease).await? {
         txn.rollback().await?;
         return Err(StartError::NotPending);
     }
@@ -156,7 +143,7 @@ async fn run_to_end(
     id: &str,
     lease: &mut DateTime<Utc>,
 ) -> Result<Finish, DbErr> {
-    let Some(import) = store::get(db, id).await? else {
+    let Some(import) = imports::get(db, id).await? else {
         return Ok(Finish::TakenOver);
     };
     let held = Held(tokio::sync::Mutex::new(*lease));
@@ -188,14 +175,7 @@ async fn in_batches(
     // resumed job, passes the rows written before it once.
     let mut after = -1_i64;
     loop {
-        let rows = import_row::Entity::find()
-            .filter(import_row::Column::ImportId.eq(id))
-            .filter(import_row::Column::Seq.gt(after))
-            .filter(import_row::Column::Result.is_null())
-            .order_by_asc(import_row::Column::Seq)
-            .limit(BATCH_ROWS * batches as u64)
-            .all(db)
-            .await?;
+        let rows = import_rows::undecided(db, id, after, BATCH_ROWS * batches as u64).await?;
         let Some(last) = rows.last() else {
             return Ok(Finish::Done);
         };
@@ -320,14 +300,6 @@ fn protocol_db_err(err: ProtocolError) -> DbErr {
     }
 }
 
-/// What became of one row in a batch.
-#[derive(Debug, Clone, Copy)]
-struct Decided {
-    seq: i64,
-    result: RowResult,
-    version: Option<i64>,
-}
-
 /// One batch of the default mode, in ONE short transaction: re-checks the
 /// uploader, locks the batch's students in id order, decides each row
 /// again under the lock, writes the clean ones through the guarded update
@@ -356,21 +328,22 @@ async fn commit_decided(
     decided: &[Decided],
     held: &Held,
 ) -> Result<bool, DbErr> {
-    record_results(&txn, id, decided).await?;
+    confirm::record_results(&txn, id, decided).await?;
     let mut lease = held.0.lock().await;
-    let Some(renewed) = renew(&txn, id, *lease, decided).await? else {
+    // Renewing is the transaction's last statement: a batch commits only
+    // while its instance holds the job. Another instance takes it over by
+    // moving the lease, after which this finds nothing; and the update
+    // locks the job's row until the transaction ends, so a takeover waits
+    // for a batch that renewed first.
+    let renewed = now() + LEASE;
+    if !confirm::renew(&txn, id, *lease, renewed, decided).await? {
         txn.rollback().await?;
         return Ok(false);
-    };
+    }
     txn.commit().await?;
     *lease = renewed;
     metrics::record_saves(Action::Imported, counted(decided, RowResult::Written));
     Ok(true)
-}
-
-/// How many of `decided` have `result`.
-fn counted(decided: &[Decided], result: RowResult) -> u64 {
-    decided.iter().filter(|d| d.result == result).count() as u64
 }
 
 /// `rows` decided under their locks, in a transaction still open.
@@ -405,7 +378,7 @@ async fn decide(
 /// The rows' values, typed before any lock is taken (they kept the form's
 /// rules when the file was checked; `None` if they no longer do).
 fn typed(rows: &[StoredRow]) -> Vec<Option<StudentValues>> {
-    rows.iter().map(store::values_of).collect()
+    rows.iter().map(import_rows::values_of).collect()
 }
 
 /// `rows` as commands of the write core.
@@ -420,68 +393,6 @@ fn commands<'a>(rows: &[StoredRow], typed: &'a [Option<StudentValues>]) -> Vec<R
         .collect()
 }
 
-/// Moves the lease on and the job's counts by `decided`, if `lease` is
-/// still the job's. A batch commits only while its instance holds the job:
-/// another instance takes it over by moving the lease, after which this
-/// finds nothing; and the update locks the job's row until the batch's
-/// transaction ends, so a takeover waits for a batch that renewed first.
-async fn renew(
-    txn: &DatabaseTransaction,
-    id: &str,
-    lease: DateTime<Utc>,
-    decided: &[Decided],
-) -> Result<Option<DateTime<Utc>>, DbErr> {
-    let renewed = now() + LEASE;
-    let count = |result| counted(decided, result) as i64;
-    let held = import::Entity::update_many()
-        .col_expr(import::Column::LeaseUntil, Expr::value(Some(renewed)))
-        .col_expr(
-            import::Column::Written,
-            Expr::col(import::Column::Written).add(count(RowResult::Written)),
-        )
-        .col_expr(
-            import::Column::Refused,
-            Expr::col(import::Column::Refused).add(count(RowResult::Refused)),
-        )
-        .filter(import::Column::Id.eq(id))
-        .filter(import::Column::State.eq(ImportState::Running))
-        .filter(import::Column::LeaseUntil.eq(lease))
-        .exec(txn)
-        .await?
-        .rows_affected;
-    Ok((held == 1).then_some(renewed))
-}
-
-/// Every row's result.
-async fn record_results(
-    txn: &DatabaseTransaction,
-    id: &str,
-    decided: &[Decided],
-) -> Result<(), DbErr> {
-    for chunk in decided.chunks(UPDATES_PER_STATEMENT) {
-        let values = chunk.iter().map(|row| -> [Typed; 3] {
-            [
-                (row.seq.into(), "bigint"),
-                (row.result.into(), "text"),
-                (row.version.into(), "bigint"),
-            ]
-        });
-        let statement = JoinedUpdate::new(
-            txn.get_database_backend(),
-            "import_rows",
-            &["seq", "result", "version"],
-            values,
-            "import_rows.seq = v.seq",
-        )
-        .set("result", "v.result")
-        .set("result_version", "v.version")
-        .filter_eq("import_id", id.into())
-        .build(None);
-        txn.execute_raw(statement).await?;
-    }
-    Ok(())
-}
-
 /// All or nothing: every row locked and decided in one transaction, which
 /// commits only when none is refused; otherwise it is rolled back, and the
 /// stale rows are kept as conflict entries in a transaction of their own.
@@ -490,12 +401,7 @@ async fn all_or_nothing(
     import: &Import,
     held: &Held,
 ) -> Result<Finish, DbErr> {
-    let rows = import_row::Entity::find()
-        .filter(import_row::Column::ImportId.eq(&import.id))
-        .order_by_asc(import_row::Column::Seq)
-        .limit(ALL_OR_NOTHING_ROWS as u64 + 1)
-        .all(db)
-        .await?;
+    let rows = import_rows::first(db, &import.id, ALL_OR_NOTHING_ROWS as u64 + 1).await?;
     if rows.iter().any(|row| row.result.is_some()) {
         // Its one transaction committed before its instance stopped.
         return Ok(Finish::Done);
@@ -562,19 +468,7 @@ async fn try_all(
 }
 
 async fn finish(db: &DatabaseConnection, id: &str, lease: DateTime<Utc>) -> Result<Finish, DbErr> {
-    let done = import::Entity::update_many()
-        .col_expr(import::Column::State, Expr::value(ImportState::Done))
-        .col_expr(
-            import::Column::LeaseUntil,
-            Expr::value(None::<DateTime<Utc>>),
-        )
-        .col_expr(import::Column::FinishedAt, Expr::value(Some(now())))
-        .filter(import::Column::Id.eq(id))
-        .filter(import::Column::LeaseUntil.eq(lease))
-        .exec(db)
-        .await?
-        .rows_affected;
-    Ok(if done == 1 {
+    Ok(if confirm::finish(db, id, lease).await? {
         Finish::Done
     } else {
         Finish::TakenOver
@@ -583,22 +477,7 @@ async fn finish(db: &DatabaseConnection, id: &str, lease: DateTime<Utc>) -> Resu
 
 /// Marks the job failed, saying why (only while `lease` is still its).
 async fn fail(db: &DatabaseConnection, id: &str, lease: DateTime<Utc>, why: &str) {
-    let result = import::Entity::update_many()
-        .col_expr(import::Column::State, Expr::value(ImportState::Failed))
-        .col_expr(
-            import::Column::LeaseUntil,
-            Expr::value(None::<DateTime<Utc>>),
-        )
-        .col_expr(import::Column::FinishedAt, Expr::value(Some(now())))
-        .col_expr(
-            import::Column::Failure,
-            Expr::value(Some(why.chars().take(200).collect::<String>())),
-        )
-        .filter(import::Column::Id.eq(id))
-        .filter(import::Column::LeaseUntil.eq(lease))
-        .exec(db)
-        .await;
-    if let Err(err) = result {
+    if let Err(err) = confirm::fail(db, id, lease, why).await {
         tracing::error!(import = %id, error = %err, "marking a CSV import failed");
     }
 }
@@ -609,31 +488,11 @@ pub async fn resume_stalled(
     db: &DatabaseConnection,
     metrics: Option<&Arc<Metrics>>,
 ) -> Result<usize, DbErr> {
-    let stalled: Vec<(String, Option<DateTime<Utc>>)> = import::Entity::find()
-        .select_only()
-        .column(import::Column::Id)
-        .column(import::Column::LeaseUntil)
-        .filter(import::Column::State.eq(ImportState::Running))
-        .filter(
-            import::Column::LeaseUntil
-                .lt(now())
-                .or(import::Column::LeaseUntil.is_null()),
-        )
-        .into_tuple()
-        .all(db)
-        .await?;
+    let stalled = confirm::stalled(db).await?;
     let mut taken = 0;
     for (id, old) in stalled {
         let lease = now() + LEASE;
-        let mut take = import::Entity::update_many()
-            .col_expr(import::Column::LeaseUntil, Expr::value(Some(lease)))
-            .filter(import::Column::Id.eq(&id))
-            .filter(import::Column::State.eq(ImportState::Running));
-        take = match old {
-            Some(old) => take.filter(import::Column::LeaseUntil.eq(old)),
-            None => take.filter(import::Column::LeaseUntil.is_null()),
-        };
-        if take.exec(db).await?.rows_affected == 1 {
+        if confirm::take_over(db, &id, old, lease).await? {
             tracing::info!(import = %id, "resuming a CSV import whose instance stopped");
             taken += 1;
             crate::metrics::spawn_counted(metrics.cloned(), run(db.clone(), id, lease));
@@ -651,7 +510,7 @@ pub async fn resume_periodically(db: DatabaseConnection, metrics: Option<Arc<Met
         if let Err(err) = resume_stalled(&db, metrics.as_ref()).await {
             tracing::warn!(error = %err, "looking for stalled CSV imports failed");
         }
-        match super::store::fail_stalled_checks(&db, None).await {
+        match checks::fail_stalled_checks(&db, None).await {
             Ok(0) => {}
             Ok(failed) => tracing::info!(failed, "failed uploads whose check's instance stopped"),
             Err(err) => tracing::warn!(error = %err, "looking for stalled upload checks failed"),
@@ -661,10 +520,5 @@ pub async fn resume_periodically(db: DatabaseConnection, metrics: Option<Arc<Met
 
 /// How many of the job's rows are decided.
 pub async fn progress(db: &impl ConnectionTrait, id: &str) -> Result<u64, DbErr> {
-    use sea_orm::PaginatorTrait;
-    import_row::Entity::find()
-        .filter(import_row::Column::ImportId.eq(id))
-        .filter(import_row::Column::Result.is_not_null())
-        .count(db)
-        .await
+    import_rows::decided_count(db, id).await
 }

@@ -19,4 +19,4 @@ pub mod parse;
 pub mod store;
 
 pub use parse::{LISTED_PROBLEMS, Problem, ProblemAt, Rejected};
-pub use store::sweep;
+pub use store::imports::sweep;

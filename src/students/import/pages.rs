@@ -5,7 +5,8 @@
 use askama::Template;
 
 use super::parse::Problem;
-use super::store::{Import, StoredRow};
+use super::store::imports::{self, Import};
+use super::store::rows::StoredRow;
 use crate::db::entities::import_row::RowOutcome;
 use crate::students::conflict::Comparison;
 use crate::students::paths;
@@ -31,7 +32,7 @@ impl ImportPage {
     }
 
     pub fn pending_cap(&self) -> u64 {
-        super::store::PENDING_PER_REGISTRAR
+        imports::PENDING_PER_REGISTRAR
     }
 }
 
