@@ -11,6 +11,7 @@ use futures_util::stream;
 use serde::Deserialize;
 
 use super::check::{self, CheckError};
+use super::job::all_or_nothing::ALL_OR_NOTHING_ROWS;
 use super::job::{self, StartError};
 use super::pages::{
     ImportPage, ImportPreviewPage, ImportProgressPage, ImportResultPage, ListedRow, OutcomeCount,
@@ -310,7 +311,7 @@ async fn preview(
         attention_total,
         sample,
         blocked,
-        all_or_nothing_rows: job::ALL_OR_NOTHING_ROWS,
+        all_or_nothing_rows: ALL_OR_NOTHING_ROWS,
     };
     render(status, &page)
 }
@@ -461,7 +462,7 @@ pub async fn confirm(
             let why = format!(
                 "All or nothing takes files of at most {} rows; this one has {}. \
                  Confirm without it, or split the file.",
-                job::ALL_OR_NOTHING_ROWS,
+                ALL_OR_NOTHING_ROWS,
                 import.rows
             );
             preview(&state, &registrar, import, Some(why)).await
