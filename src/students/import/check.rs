@@ -12,7 +12,9 @@ use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::mpsc;
 
 use super::classify;
-use super::parse::{self, Rejected, Row};
+use super::parse;
+use super::parse::problems::Rejected;
+use super::parse::row::Row;
 use super::store::rows::{self as import_rows, NewRow};
 use super::store::{checks, imports};
 

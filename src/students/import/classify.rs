@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
-use super::parse::{Problem, ProblemAt, Row};
+use super::parse::problems::{Problem, ProblemAt};
+use super::parse::row::Row;
 use crate::db::entities::import_row::RowOutcome;
 use crate::db::entities::student;
 use crate::students::protocol::judge::{import_row as judge, needs_revision};

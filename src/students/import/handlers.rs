@@ -16,7 +16,7 @@ use super::job::{self, StartError};
 use super::pages::{
     ImportPage, ImportPreviewPage, ImportProgressPage, ImportResultPage, ListedRow, OutcomeCount,
 };
-use super::parse::Problem;
+use super::parse::problems::Problem;
 use super::store::checks;
 use super::store::imports::{self, Import};
 use super::store::rows::{self as import_rows, StoredRow};
@@ -462,8 +462,7 @@ pub async fn confirm(
             let why = format!(
                 "All or nothing takes files of at most {} rows; this one has {}. \
                  Confirm without it, or split the file.",
-                ALL_OR_NOTHING_ROWS,
-                import.rows
+                ALL_OR_NOTHING_ROWS, import.rows
             );
             preview(&state, &registrar, import, Some(why)).await
         }

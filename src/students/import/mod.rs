@@ -18,5 +18,5 @@ pub mod pages;
 pub mod parse;
 pub mod store;
 
-pub use parse::{LISTED_PROBLEMS, Problem, ProblemAt, Rejected};
+pub use parse::problems::{LISTED_PROBLEMS, Problem, ProblemAt, Rejected};
 pub use store::imports::sweep;

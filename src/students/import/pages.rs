@@ -4,7 +4,7 @@
 
 use askama::Template;
 
-use super::parse::Problem;
+use super::parse::problems::Problem;
 use super::store::imports::{self, Import};
 use super::store::rows::StoredRow;
 use crate::db::entities::import_row::RowOutcome;

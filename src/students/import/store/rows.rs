@@ -13,7 +13,9 @@ use sea_orm::{
 
 use crate::db::entities::import_row::{self, RowOutcome, RowResult};
 use crate::domain::{Field, StudentValues};
-use crate::students::import::parse::{self, Problem, ProblemAt, Row};
+use crate::students::import::parse::cells::keep;
+use crate::students::import::parse::problems::{Problem, ProblemAt};
+use crate::students::import::parse::row::Row;
 
 pub type StoredRow = import_row::Model;
 
@@ -81,7 +83,7 @@ pub async fn insert_rows(
 fn encode(problems: &[Problem]) -> String {
     problems
         .iter()
-        .map(|p| format!("{}\t{}", p.at.name(), parse::keep(&p.message)))
+        .map(|p| format!("{}\t{}", p.at.name(), keep(&p.message)))
         .collect::<Vec<_>>()
         .join("\n")
 }
