@@ -20,6 +20,8 @@ pub struct ImportPage {
     pub problems: Vec<Problem>,
     pub total_problems: usize,
     pub message: Option<String>,
+    /// The largest file the upload takes (the upload handler's limit).
+    pub max_upload_bytes: usize,
 }
 
 impl ImportPage {
@@ -28,7 +30,7 @@ impl ImportPage {
     }
 
     pub fn max_megabytes(&self) -> usize {
-        super::handlers::MAX_UPLOAD_BYTES / (1024 * 1024)
+        self.max_upload_bytes / (1024 * 1024)
     }
 
     pub fn pending_cap(&self) -> u64 {
