@@ -1,7 +1,8 @@
 //! The handlers of a CSV import from the browser, a file each: upload
-//! (checked once, its rows kept), show (the import's page: progress,
-//! preview or result), confirm (a job), the refused rows as CSV, and the
-//! merge page of a refused row; and what they share.
+//! (checked once, its rows kept), show (the import's page: progress, or
+//! the preview and result of their own files), confirm (a job), the
+//! refused rows as CSV, and the merge page of a refused row; and what they
+//! share.
 
 pub mod confirm;
 pub mod merge;

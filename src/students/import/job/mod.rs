@@ -1,8 +1,9 @@
 //! Confirming an import: a job whose state lives in the database, so any
 //! instance shows its progress and takes it over when the one running it
 //! stopped (its lease ran out). The job's statements on the `imports` and
-//! `import_rows` tables are [`super::store::confirm`]'s; the students are
-//! written through the write core ([`crate::students::protocol::rows`]).
+//! `import_rows` tables are in [`super::store`] (its writes in
+//! [`super::store::confirm`]); the students are written through the write
+//! core ([`crate::students::protocol::rows`]).
 //!
 //! - this file: starting a confirm, running it to its end (done, failed or
 //!   taken over), resuming the jobs whose instance stopped, progress;

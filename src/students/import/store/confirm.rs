@@ -1,7 +1,8 @@
 //! What the confirm job ([`crate::students::import::job`]) writes: its
 //! import's state, lease and counts in `imports`, and each row's result in
-//! `import_rows`. The job decides when; each statement here moves the job
-//! on only while the lease it is given is still the job's.
+//! `import_rows`. The job decides when; a running job is moved on (renewed,
+//! finished, failed, taken over) only while the lease it is given is still
+//! the job's.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};

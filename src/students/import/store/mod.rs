@@ -1,6 +1,7 @@
 //! Imports and their checked rows in the database: every statement that
 //! writes the `imports` and `import_rows` tables is in these files (the
-//! upload's check, the handlers and the confirm job call them). Rows go in
+//! upload's check, the handlers, the confirm job, the CLI and the sweep
+//! call them). Rows go in
 //! and come out in bounded batches, so no statement carries more than a few
 //! hundred rows (MariaDB's `max_allowed_packet`, every backend's limit on
 //! bound parameters).
