@@ -7,7 +7,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use futures_util::stream;
 
-use super::import::parse::{NEUTRALISED, SEPARATORS};
+use super::import::parse::cells::{NEUTRALISED, SEPARATORS};
 use super::list::db as listing;
 use super::list::query::{Cursor, ListQuery};
 use super::store::Student;

@@ -12,8 +12,11 @@ use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::mpsc;
 
 use super::classify;
-use super::parse::{self, Rejected, Row};
-use super::store::{self, NewRow};
+use super::parse;
+use super::parse::problems::Rejected;
+use super::parse::row::Row;
+use super::store::rows::{self as import_rows, NewRow};
+use super::store::{checks, imports};
 
 /// Rows read, classified and stored together.
 pub const BATCH_ROWS: usize = 1_000;
@@ -52,7 +55,7 @@ impl Running {
     /// Fails every check still running here: the instance is stopping.
     pub async fn interrupt_all(&self, db: &DatabaseConnection) -> Result<u64, DbErr> {
         let ids: Vec<String> = self.ids().drain().collect();
-        store::fail_checks(db, &ids).await
+        checks::fail_checks(db, &ids).await
     }
 }
 
@@ -91,7 +94,7 @@ pub async fn start(
     file: axum::body::Bytes,
 ) -> Result<(String, Checking), CheckError> {
     parse::open(&file).map_err(CheckError::Refused)?;
-    let id = store::create(db, registrar, filename)
+    let id = imports::create(db, registrar, filename)
         .await?
         .ok_or(CheckError::TooMany)?;
     running.ids().insert(id.clone());
@@ -124,12 +127,12 @@ async fn check(
             // Kept as failed, so that a page reloading while it was
             // checked says why.
             let why = "The file has no students in it.";
-            store::fail_check(db, id, why).await?;
+            checks::fail_check(db, id, why).await?;
             Err(CheckError::Refused(Rejected::whole_file(why)))
         }
         Ok(rows) => {
-            store::mark_duplicates(db, id).await?;
-            store::finish_checking(db, id, rows).await?;
+            import_rows::mark_duplicates(db, id).await?;
+            checks::finish_checking(db, id, rows).await?;
             Ok(())
         }
         // Failed as interrupted already: its page says so.
@@ -138,7 +141,7 @@ async fn check(
             if let CheckError::Database(err) = &err {
                 tracing::error!(import = %id, error = %err, "checking an upload failed");
             }
-            store::discard(db, id).await?;
+            imports::discard(db, id).await?;
             Err(err)
         }
     }
@@ -192,8 +195,8 @@ async fn store_batches(
                 }
             })
             .collect();
-        store::insert_rows(db, id, &new).await?;
-        if !store::renew_check(db, id).await? {
+        import_rows::insert_rows(db, id, &new).await?;
+        if !checks::renew_check(db, id).await? {
             return Err(CheckError::Interrupted);
         }
     }

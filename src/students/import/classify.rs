@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
-use super::parse::{Problem, ProblemAt, Row};
+use super::parse::problems::{Problem, ProblemAt};
+use super::parse::row::Row;
 use crate::db::entities::import_row::RowOutcome;
 use crate::db::entities::student;
 use crate::students::protocol::judge::{import_row as judge, needs_revision};
@@ -37,7 +38,7 @@ pub async fn classify(
         .filter_map(|row| row.id)
         .collect();
     let mut students: HashMap<i64, Student> = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(super::store::ROWS_PER_STATEMENT) {
+    for chunk in ids.chunks(super::store::rows::ROWS_PER_STATEMENT) {
         for found in student::Entity::find()
             .filter(student::Column::Id.is_in(chunk.iter().copied()))
             .all(db)

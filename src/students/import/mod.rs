@@ -5,10 +5,12 @@
 //! - [`parse`]: reading the file a row at a time by the form's rules;
 //! - [`check`]: the upload's one pass over the file, off the async workers;
 //! - [`classify`]: what a row would do (create, update, unchanged, …);
-//! - [`store`]: imports and their rows in the database;
+//! - [`store`]: imports and their rows in the database, every statement
+//!   that writes them;
 //! - [`job`]: the confirm, in batches or all or nothing, resumable;
-//! - [`handlers`] and [`pages`]: upload, preview, progress, result,
-//!   refused rows and the merge page.
+//! - [`handlers`] (upload, show, preview, confirm, result, refused rows,
+//!   merge) and [`pages`] (the templates they fill; pages knows nothing of
+//!   handlers).
 
 pub mod check;
 pub mod classify;
@@ -18,5 +20,5 @@ pub mod pages;
 pub mod parse;
 pub mod store;
 
-pub use parse::{LISTED_PROBLEMS, Problem, ProblemAt, Rejected};
-pub use store::sweep;
+pub use parse::problems::{LISTED_PROBLEMS, Problem, ProblemAt, Rejected};
+pub use store::imports::sweep;

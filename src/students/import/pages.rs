@@ -4,8 +4,9 @@
 
 use askama::Template;
 
-use super::parse::Problem;
-use super::store::{Import, StoredRow};
+use super::parse::problems::Problem;
+use super::store::imports::{self, Import};
+use super::store::rows::StoredRow;
 use crate::db::entities::import_row::RowOutcome;
 use crate::students::conflict::Comparison;
 use crate::students::paths;
@@ -19,6 +20,8 @@ pub struct ImportPage {
     pub problems: Vec<Problem>,
     pub total_problems: usize,
     pub message: Option<String>,
+    /// The largest file the upload takes (the upload handler's limit).
+    pub max_upload_bytes: usize,
 }
 
 impl ImportPage {
@@ -27,11 +30,11 @@ impl ImportPage {
     }
 
     pub fn max_megabytes(&self) -> usize {
-        super::handlers::MAX_UPLOAD_BYTES / (1024 * 1024)
+        self.max_upload_bytes / (1024 * 1024)
     }
 
     pub fn pending_cap(&self) -> u64 {
-        super::store::PENDING_PER_REGISTRAR
+        imports::PENDING_PER_REGISTRAR
     }
 }
 

@@ -1,0 +1,50 @@
+//! `GET /students/import/{id}/rows/{seq}/merge`: the conflict page of a
+//! refused row, to merge the file's values onto the record by hand.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::shared::{find_import, form_of};
+use crate::auth::SignedIn;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::students::conflict;
+use crate::students::import::store::rows as import_rows;
+use crate::students::record::conflict_pages::ConflictPage;
+use crate::students::store::{self as students, revisions};
+use crate::views::{Layout, isolated, render};
+
+/// `GET /students/import/{id}/rows/{seq}/merge`: the conflict page for a
+/// refused row, its merge form prefilled with the file's values on top of
+/// the record as it is now.
+pub async fn merge(
+    State(state): State<AppState>,
+    registrar: SignedIn,
+    Path((id, seq)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let import = find_import(&state, &id, &registrar).await?;
+    let seq: i64 = seq.parse().map_err(|_| AppError::NotFound)?;
+    let row = import_rows::row(&state.db, &import.id, seq)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (Some(student), Some(version)) = (row.student_id, row.version) else {
+        return Err(AppError::NotFound);
+    };
+    let current = students::find(&state.db, student)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let since = revisions::since(&state.db, student, version).await?;
+    let page = ConflictPage {
+        layout: Layout::new(format!(
+            "{} changed since the file's version",
+            isolated(&current.name)
+        ))
+        .with_registrar(&registrar),
+        name: current.name.clone(),
+        comparison: conflict::compare(&current, version, &form_of(&row), &since),
+        revision: None,
+        reason: String::new(),
+    };
+    render(StatusCode::OK, &page)
+}

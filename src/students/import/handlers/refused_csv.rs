@@ -1,0 +1,106 @@
+//! `GET /students/import/{id}/refused.csv`: the rows the confirm refused,
+//! as a CSV file to fix and import again, streamed a batch at a time.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use futures_util::stream;
+
+use super::shared::find_import;
+use crate::auth::SignedIn;
+use crate::db::entities::import_row::RowResult;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::students::export;
+use crate::students::import::store::rows::{self as import_rows, StoredRow};
+use crate::students::store as students;
+
+/// Refused rows per query of the CSV download.
+const CSV_BATCH: u64 = 500;
+
+/// `GET /students/import/{id}/refused.csv`: each refused row with the
+/// record's current values and version in the import's columns (so the
+/// file imports cleanly once fixed) and the file's values beside them in
+/// columns the import ignores.
+pub async fn refused_csv(
+    State(state): State<AppState>,
+    registrar: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let import = find_import(&state, &id, &registrar).await?;
+    let db = state.db.clone();
+    let header = stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(
+        REFUSED_HEADER.as_bytes(),
+    ))]);
+    let batches = stream::unfold(Some(-1_i64), move |after| {
+        let db = db.clone();
+        let id = import.id.clone();
+        async move {
+            let after = after?;
+            let rows =
+                match import_rows::rows_resulting(&db, &id, RowResult::Refused, after, CSV_BATCH)
+                    .await
+                {
+                    Ok(rows) if rows.is_empty() => return None,
+                    Ok(rows) => rows,
+                    Err(err) => {
+                        tracing::error!(error = %err, "refused rows CSV stopped");
+                        return Some((Err(std::io::Error::other("refused rows failed")), None));
+                    }
+                };
+            let mut chunk = String::new();
+            for row in &rows {
+                let current = match row.student_id {
+                    Some(student) => students::find(&db, student).await.ok().flatten(),
+                    None => None,
+                };
+                refused_line(&mut chunk, row, current.as_ref());
+            }
+            let next = rows.last().map(|last| last.seq);
+            Some((Ok(Bytes::from(chunk)), next))
+        }
+    });
+    let body = Body::from_stream(stream::StreamExt::chain(header, batches));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"refused.csv\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+pub const REFUSED_HEADER: &str =
+    "id,name,address,gpa,version,file_line,file_version,file_name,file_address,file_gpa\r\n";
+
+/// One line of the refused rows' CSV.
+pub fn refused_line(out: &mut String, row: &StoredRow, current: Option<&students::Student>) {
+    let (name, address, gpa, version) = match current {
+        Some(c) => (
+            c.name.clone(),
+            c.address.clone(),
+            c.gpa_text(),
+            c.version.to_string(),
+        ),
+        None => Default::default(),
+    };
+    let cells = [
+        row.student_id.map(|i| i.to_string()).unwrap_or_default(),
+        export::cell(&name),
+        export::cell(&address),
+        gpa,
+        version,
+        row.line.to_string(),
+        row.version.map(|v| v.to_string()).unwrap_or_default(),
+        export::cell(&row.name),
+        export::cell(&row.address),
+        export::cell(&row.gpa),
+    ];
+    out.push_str(&cells.join(","));
+    out.push_str("\r\n");
+}
