@@ -18,6 +18,10 @@ impl Version {
 
     /// Parses the posted text, or says it is not a version.
     pub fn parse(text: &str) -> Result<Version, NotAVersion> {
+        // Rust's integer parse also takes a leading `+`; a version never has one.
+        if text.starts_with('+') {
+            return Err(NotAVersion);
+        }
         text.parse().map(Version).map_err(|_| NotAVersion)
     }
 
@@ -45,7 +49,7 @@ mod tests {
     fn versions_are_whole_numbers_as_written() {
         assert_eq!(Version::parse("3").map(Version::get), Ok(3));
         assert_eq!(Version::parse("-1").map(Version::get), Ok(-1));
-        for bad in ["", "x", " 3 ", "3 ", "1.5", "99999999999999999999"] {
+        for bad in ["", "x", " 3 ", "3 ", "+3", "1.5", "99999999999999999999"] {
             assert!(Version::parse(bad).is_err(), "{bad:?}");
         }
     }

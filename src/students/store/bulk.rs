@@ -10,7 +10,8 @@ use sea_orm::sea_query::{Query, SimpleExpr};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, Statement};
 
 use super::columns::{self, Columns};
-use super::{Action, Author, Student};
+use super::count::adjust_live_count;
+use super::rows::{Action, Author, Student};
 use crate::db::entities::{revision, student};
 use crate::db::joined::{JoinedUpdate, Typed};
 use crate::domain::StudentValues;
@@ -82,7 +83,7 @@ pub async fn insert(
         txn.execute(&students).await?;
         txn.execute(&revisions).await?;
     }
-    super::adjust_live_count(txn, rows.len() as i64).await?;
+    adjust_live_count(txn, rows.len() as i64).await?;
     Ok(ids)
 }
 

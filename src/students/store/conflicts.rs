@@ -10,7 +10,7 @@ use sea_orm::{
 use std::collections::BTreeMap;
 
 use super::columns;
-use super::{Attempt, ConflictEntry};
+use super::rows::{Attempt, ConflictEntry};
 use crate::db::entities::conflict;
 use crate::domain::{Field, Reason};
 use crate::students::values::StudentForm;

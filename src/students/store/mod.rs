@@ -6,12 +6,18 @@
 //! - [`revisions`]: the revision rows every committed change writes, and
 //!   the queries of a student's or a registrar's history;
 //! - [`conflicts`]: the refused submissions kept in a student's history;
-//! - [`bulk`]: many students at once (demo data, an import's batches).
+//! - [`bulk`]: many students at once (demo data, an import's batches);
+//! - [`columns`]: the one mapping of a student's values to every table's
+//!   columns;
+//! - `rows` and `count`: the row types and [`Author`] every part shares,
+//!   and the live-student count (children, so no part imports this one).
 
 pub mod bulk;
 pub mod columns;
 pub mod conflicts;
+mod count;
 pub mod revisions;
+mod rows;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -21,16 +27,12 @@ use sea_orm::{
 };
 
 use crate::cluster::submission::Submission;
-use crate::db::entities::{conflict, revision, student, student_count};
-use crate::domain::{Reason, StudentValues};
+use crate::db::entities::student;
+use crate::domain::StudentValues;
 use columns::Columns;
 
-pub use conflict::Attempt;
-pub use revision::Action;
-
-pub type Student = student::Model;
-pub type Revision = revision::Model;
-pub type ConflictEntry = conflict::Model;
+pub use count::{adjust_live_count, live_count};
+pub use rows::{Action, Attempt, Author, ConflictEntry, Revision, Student};
 
 pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<Option<Student>, DbErr> {
     student::Entity::find_by_id(id).one(db).await
@@ -96,16 +98,6 @@ pub async fn insert_as(
     let student = student.insert(txn).await?;
     revisions::insert(txn, &student, action, None, submission).await?;
     Ok(student)
-}
-
-/// Who makes a committed change, when, and why (if they said).
-#[derive(Debug, Clone, Copy)]
-pub struct Author<'a> {
-    pub registrar: &'a str,
-    pub at: DateTime<Utc>,
-    pub reason: Option<&'a Reason>,
-    /// The form submission, recorded with the revision (contract §10).
-    pub submission: Option<&'a Submission>,
 }
 
 /// Writes `fields` as version `current.version + 1`, guarded by
@@ -274,26 +266,4 @@ fn next_version(current: &Student, author: &Author<'_>) -> Student {
         updated_by: author.registrar.to_owned(),
         ..current.clone()
     }
-}
-
-/// Keeps the live-student count exact: every create and delete moves it in
-/// the transaction that makes the change.
-pub async fn adjust_live_count(txn: &DatabaseTransaction, delta: i64) -> Result<(), DbErr> {
-    student_count::Entity::update_many()
-        .col_expr(
-            student_count::Column::Live,
-            Expr::col(student_count::Column::Live).add(delta),
-        )
-        .filter(student_count::Column::Id.eq(1))
-        .exec(txn)
-        .await?;
-    Ok(())
-}
-
-/// The number of live (not deleted) students, as kept by every change.
-pub async fn live_count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
-    Ok(student_count::Entity::find_by_id(1)
-        .one(db)
-        .await?
-        .map_or(0, |row| u64::try_from(row.live).unwrap_or(0)))
 }

@@ -7,7 +7,7 @@ use sea_orm::{
 };
 
 use super::columns::Columns;
-use super::{Action, Revision, Student};
+use super::rows::{Action, Revision, Student};
 use crate::cluster::submission::Submission;
 use crate::db::entities::{revision, student};
 use crate::domain::Reason;

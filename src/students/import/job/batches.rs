@@ -11,6 +11,7 @@ use crate::students::import::store::confirm::Decided;
 use crate::students::import::store::imports::Import;
 use crate::students::import::store::rows::{self as import_rows, StoredRow};
 use crate::students::protocol::rows::{self, RowCommand};
+use crate::students::values;
 
 /// Rows one batch transaction writes.
 pub const BATCH_ROWS: u64 = 500;
@@ -111,7 +112,7 @@ pub(super) async fn decide(
 /// The rows' values, typed before any lock is taken (they kept the form's
 /// rules when the file was checked; `None` if they no longer do).
 pub(super) fn typed(rows: &[StoredRow]) -> Vec<Option<StudentValues>> {
-    rows.iter().map(import_rows::values_of).collect()
+    rows.iter().map(values::import_row).collect()
 }
 
 /// `rows` as commands of the write core.

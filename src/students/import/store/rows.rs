@@ -12,10 +12,10 @@ use sea_orm::{
 };
 
 use crate::db::entities::import_row::{self, RowOutcome, RowResult};
-use crate::domain::{Field, StudentValues};
 use crate::students::import::parse::cells::keep;
 use crate::students::import::parse::problems::{Problem, ProblemAt};
 use crate::students::import::parse::row::Row;
+use crate::students::store::columns;
 
 pub type StoredRow = import_row::Model;
 
@@ -37,42 +37,33 @@ pub async fn insert_rows(
 ) -> Result<(), DbErr> {
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let mut insert = Query::insert();
-        insert.into_table(import_row::Entity).columns([
-            import_row::Column::ImportId,
-            import_row::Column::Seq,
-            import_row::Column::Line,
-            import_row::Column::StudentId,
-            import_row::Column::Version,
-            import_row::Column::Name,
-            import_row::Column::Address,
-            import_row::Column::Gpa,
-            import_row::Column::Outcome,
-            import_row::Column::Messages,
-        ]);
+        insert.into_table(import_row::Entity).columns(
+            [
+                import_row::Column::ImportId,
+                import_row::Column::Seq,
+                import_row::Column::Line,
+                import_row::Column::StudentId,
+                import_row::Column::Version,
+                import_row::Column::Outcome,
+                import_row::Column::Messages,
+            ]
+            .into_iter()
+            .chain(columns::IMPORT_ROW),
+        );
         for new in chunk {
             let row = new.row;
-            let [name, address, gpa] = match &row.checked {
-                Ok(fields) => [
-                    fields.name.to_string(),
-                    fields.address.to_string(),
-                    fields.gpa.to_string(),
-                ],
-                Err(_) => row.raw.clone(),
-            };
             let messages = row.checked.as_ref().err().map(|problems| encode(problems));
-            let values: [SimpleExpr; 10] = [
+            let head: [SimpleExpr; 7] = [
                 id.into(),
                 new.seq.into(),
                 i64::try_from(row.line).unwrap_or(i64::MAX).into(),
                 row.id.into(),
                 row.version.into(),
-                name.into(),
-                address.into(),
-                gpa.into(),
                 new.outcome.into(),
                 messages.into(),
             ];
-            insert.values_panic(values);
+            let values = columns::import_row_values(row.checked.as_ref().ok(), &row.raw);
+            insert.values_panic(head.into_iter().chain(values));
         }
         db.execute(&insert).await?;
     }
@@ -208,23 +199,6 @@ pub async fn row(
     import_row::Entity::find_by_id((id.to_owned(), seq))
         .one(db)
         .await
-}
-
-/// A stored row's values, typed: a valid row's columns are canonical
-/// (written from [`StudentValues`] when the file was checked), so this
-/// reads them back; `None` for a row that was not valid.
-pub fn values_of(row: &StoredRow) -> Option<StudentValues> {
-    if row.outcome == RowOutcome::Invalid {
-        return None;
-    }
-    StudentValues::parse(|field| {
-        Ok(match field {
-            Field::Name => row.name.as_str(),
-            Field::Address => row.address.as_str(),
-            Field::Gpa => row.gpa.as_str(),
-        })
-    })
-    .ok()
 }
 
 /// The confirm's next rows: at most `limit` rows without a result, after
