@@ -40,6 +40,14 @@ impl Field {
         }
     }
 
+    /// Its place in [`Field::ALL`] (and in every array kept in that order).
+    pub fn index(self) -> usize {
+        Field::ALL
+            .iter()
+            .position(|field| *field == self)
+            .unwrap_or_default()
+    }
+
     /// Whether its input takes a decimal number (the GPA's does).
     pub fn is_decimal(self) -> bool {
         match self {

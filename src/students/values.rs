@@ -62,6 +62,16 @@ pub fn import_row(row: &import_row::Model) -> Option<StudentValues> {
     StudentValues::checked(row.name.clone(), row.address.clone(), gpa)
 }
 
+/// An import row's text for `field`: a valid row's canonical value, an
+/// invalid row's as read.
+pub fn import_row_text(row: &import_row::Model, field: Field) -> &str {
+    match field {
+        Field::Name => &row.name,
+        Field::Address => &row.address,
+        Field::Gpa => &row.gpa,
+    }
+}
+
 /// The value a conflict entry kept for `field`, as sent (`None`: not sent,
 /// or refused by its rule).
 pub fn sent(entry: &conflict::Model, field: Field) -> Option<&String> {

@@ -50,13 +50,7 @@ pub fn import_row_values(checked: Option<&StudentValues>, raw: &[String]) -> [Si
             Some(gpa_column(values.gpa)).into(),
         ],
         None => {
-            let at = |field: Field| Field::ALL.iter().position(|f| *f == field);
-            let raw = |field: Field| {
-                at(field)
-                    .and_then(|i| raw.get(i))
-                    .cloned()
-                    .unwrap_or_default()
-            };
+            let raw = |field: Field| raw.get(field.index()).cloned().unwrap_or_default();
             [
                 raw(Field::Name).into(),
                 raw(Field::Address).into(),

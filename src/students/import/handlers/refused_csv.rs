@@ -10,11 +10,13 @@ use futures_util::stream;
 use super::shared::find_import;
 use crate::auth::SignedIn;
 use crate::db::entities::import_row::RowResult;
+use crate::domain::Field;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::students::export;
 use crate::students::import::store::rows::{self as import_rows, StoredRow};
 use crate::students::store as students;
+use crate::students::values::{self, StudentForm};
 
 /// Refused rows per query of the CSV download.
 const CSV_BATCH: u64 = 500;
@@ -30,9 +32,7 @@ pub async fn refused_csv(
 ) -> Result<Response, AppError> {
     let import = find_import(&state, &id, &registrar).await?;
     let db = state.db.clone();
-    let header = stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(
-        REFUSED_HEADER.as_bytes(),
-    ))]);
+    let header = stream::iter([Ok::<_, std::io::Error>(Bytes::from(refused_header()))]);
     let batches = stream::unfold(Some(-1_i64), move |after| {
         let db = db.clone();
         let id = import.id.clone();
@@ -75,32 +75,31 @@ pub async fn refused_csv(
         .into_response())
 }
 
-pub const REFUSED_HEADER: &str =
-    "id,name,address,gpa,version,file_line,file_version,file_name,file_address,file_gpa\r\n";
+/// The refused rows' CSV header: the record now (`id`, its fields,
+/// `version`), then the file's row (`file_line`, `file_version`, and each
+/// field as `file_<field>`).
+pub fn refused_header() -> String {
+    let fields = Field::ALL.map(Field::name);
+    format!(
+        "id,{},version,file_line,file_version,{}\r\n",
+        fields.join(","),
+        fields.map(|name| format!("file_{name}")).join(",")
+    )
+}
 
 /// One line of the refused rows' CSV.
 pub fn refused_line(out: &mut String, row: &StoredRow, current: Option<&students::Student>) {
-    let (name, address, gpa, version) = match current {
-        Some(c) => (
-            c.name.clone(),
-            c.address.clone(),
-            c.gpa_text(),
-            c.version.to_string(),
-        ),
-        None => Default::default(),
-    };
-    let cells = [
-        row.student_id.map(|i| i.to_string()).unwrap_or_default(),
-        export::cell(&name),
-        export::cell(&address),
-        gpa,
-        version,
-        row.line.to_string(),
-        row.version.map(|v| v.to_string()).unwrap_or_default(),
-        export::cell(&row.name),
-        export::cell(&row.address),
-        export::cell(&row.gpa),
-    ];
+    let now = current.map(StudentForm::of).unwrap_or_default();
+    let cells: Vec<String> =
+        std::iter::once(row.student_id.map(|i| i.to_string()).unwrap_or_default())
+            .chain(Field::ALL.map(|field| export::cell(now.value(field))))
+            .chain([
+                current.map(|c| c.version.to_string()).unwrap_or_default(),
+                row.line.to_string(),
+                row.version.map(|v| v.to_string()).unwrap_or_default(),
+            ])
+            .chain(Field::ALL.map(|field| export::cell(values::import_row_text(row, field))))
+            .collect();
     out.push_str(&cells.join(","));
     out.push_str("\r\n");
 }

@@ -1,19 +1,31 @@
 //! The header of a CSV file: the names it gives the columns, read with
 //! `,` or `;`, and where the columns this import reads are.
 
+use crate::domain::Field;
+
 /// Where the columns are.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Columns {
     pub(super) width: usize,
-    pub(super) name: usize,
-    pub(super) address: usize,
-    pub(super) gpa: usize,
+    /// Each field's column, in the order of [`Field::ALL`].
+    fields: [usize; Field::ALL.len()],
     pub(super) id: Option<usize>,
     pub(super) version: Option<usize>,
 }
 
-/// The columns this import reads.
-const KNOWN_COLUMNS: [&str; 5] = ["id", "name", "address", "gpa", "version"];
+impl Columns {
+    /// The column of `field`.
+    pub(super) fn at(&self, field: Field) -> usize {
+        self.fields[field.index()]
+    }
+}
+
+/// The columns this import reads: `id`, `version` and every field's.
+fn known_columns() -> impl Iterator<Item = &'static str> {
+    ["id", "version"]
+        .into_iter()
+        .chain(Field::ALL.map(Field::name))
+}
 
 /// The names in `header` read with `separator`.
 pub(super) fn header_names(header: &[u8], separator: u8) -> Option<csv::ByteRecord> {
@@ -32,19 +44,19 @@ fn is_named(name: &[u8], wanted: &str) -> bool {
 
 /// The first of the columns this import reads that `names` holds twice.
 pub(super) fn named_twice(names: &csv::ByteRecord) -> Option<&'static str> {
-    KNOWN_COLUMNS
-        .into_iter()
-        .find(|wanted| names.iter().filter(|name| is_named(name, wanted)).count() > 1)
+    known_columns().find(|wanted| names.iter().filter(|name| is_named(name, wanted)).count() > 1)
 }
 
 /// Where the columns are among the header's `names`.
 pub(super) fn columns(names: &csv::ByteRecord) -> Option<Columns> {
     let find = |wanted: &str| names.iter().position(|name| is_named(name, wanted));
+    let mut fields = [0; Field::ALL.len()];
+    for field in Field::ALL {
+        fields[field.index()] = find(field.name())?;
+    }
     Some(Columns {
         width: names.len(),
-        name: find("name")?,
-        address: find("address")?,
-        gpa: find("gpa")?,
+        fields,
         id: find("id"),
         version: find("version"),
     })

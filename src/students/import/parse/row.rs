@@ -20,7 +20,7 @@ pub struct Row {
     pub checked: Result<StudentValues, Vec<Problem>>,
     /// The values as read (name, address, gpa), cut to a few hundred
     /// characters, NUL shown as ␀: what an invalid row shows.
-    pub raw: [String; 3],
+    pub raw: [String; Field::ALL.len()],
 }
 
 pub(super) fn unreadable(line: u64, message: &str) -> Row {
@@ -41,7 +41,7 @@ pub(super) fn unreadable(line: u64, message: &str) -> Row {
 pub(super) fn check(record: &csv::ByteRecord, line: u64, columns: Columns) -> Row {
     let cell = |at: usize| record.get(at).unwrap_or_default();
     let text = |at: usize| String::from_utf8_lossy(cell(at)).into_owned();
-    let raw = [columns.name, columns.address, columns.gpa].map(|at| keep(&text(at)));
+    let raw = Field::ALL.map(|field| keep(&text(columns.at(field))));
     let mut problems = Vec::new();
     let mut note = |at: ProblemAt, message: String| {
         problems.push(Problem { line, at, message });
@@ -104,12 +104,7 @@ pub(super) fn check(record: &csv::ByteRecord, line: u64, columns: Columns) -> Ro
         );
     }
     let value = |field: Field| -> Result<Cow<'_, str>, String> {
-        let at = match field {
-            Field::Name => columns.name,
-            Field::Address => columns.address,
-            Field::Gpa => columns.gpa,
-        };
-        std::str::from_utf8(cell(at))
+        std::str::from_utf8(cell(columns.at(field)))
             .map(unneutralise)
             .map_err(|err| {
                 format!(
@@ -119,14 +114,15 @@ pub(super) fn check(record: &csv::ByteRecord, line: u64, columns: Columns) -> Ro
                 )
             })
     };
-    // A GPA with a decimal comma is unambiguous once it is one cell.
-    let gpa_text = value(Field::Gpa).map(|gpa| decimal_point(&gpa).into_owned());
-    let (name, address) = (value(Field::Name), value(Field::Address));
-    let parsed = StudentValues::parse(|field| match field {
-        Field::Gpa => gpa_text.as_deref().map_err(Clone::clone),
-        Field::Name => name.as_deref().map_err(Clone::clone),
-        Field::Address => address.as_deref().map_err(Clone::clone),
+    // A number with a decimal comma is unambiguous once it is one cell.
+    let texts = Field::ALL.map(|field| {
+        value(field).map(|text| match field.is_decimal() {
+            true => decimal_point(&text).into_owned(),
+            false => text.into_owned(),
+        })
     });
+    let parsed =
+        StudentValues::parse(|field| texts[field.index()].as_deref().map_err(Clone::clone));
     let fields = match parsed {
         Ok(fields) => Some(fields),
         Err(errors) => {
