@@ -117,6 +117,15 @@ impl StudentForm {
         StudentValues::parse_edit(|field| Ok(self.value(field)), stored.name, stored.address)
     }
 
+    /// Each field's text from `text`.
+    pub fn from_fn(text: impl Fn(Field) -> String) -> StudentForm {
+        StudentForm {
+            name: text(Field::Name),
+            address: text(Field::Address),
+            gpa: text(Field::Gpa),
+        }
+    }
+
     /// Stored values as a form shows them.
     pub fn of(stored: &impl HasValues) -> StudentForm {
         let stored = stored.stored();

@@ -1,11 +1,13 @@
 //! A refused command: what it is answered, and keeping what the writer
 //! sent as a conflict entry in the transaction that refused it.
 
-use sea_orm::DatabaseTransaction;
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 
 use super::judge::Refusal;
 use super::{Act, Command, Outcome, ProtocolError};
 use crate::cluster::failure::{self, Failure};
+use crate::cluster::retry;
+use crate::db::begin_write;
 use crate::domain::Version;
 use crate::students::store::conflicts::{self, RejectedSubmission};
 use crate::students::store::{Revision, Student, revisions};
@@ -24,6 +26,7 @@ fn keeps(act: &Act<'_>, refusal: &Refusal) -> bool {
 /// Ends `txn` for a refusal of `command` over `current` (as locked) and
 /// says what became of it.
 pub async fn answer(
+    db: &DatabaseConnection,
     txn: DatabaseTransaction,
     command: &Command<'_>,
     seen: Version,
@@ -38,7 +41,7 @@ pub async fn answer(
         _ => Vec::new(),
     };
     if keeps(&command.act, &refusal) {
-        keep(txn, command, seen, &current, restored.as_ref()).await?;
+        keep(db, txn, command, seen, &current, restored.as_ref()).await;
     } else {
         txn.rollback().await?;
     }
@@ -64,16 +67,19 @@ pub async fn answer(
 }
 
 /// Keeps the refused submission and commits it. The refusal stands
-/// whatever becomes of the entry: if the database cannot take it now, the
-/// writer is still answered with everything they sent; only an abort (the
-/// whole command may run again) is passed on.
+/// whatever becomes of the entry (a stale version never becomes fresh
+/// again): if the database aborts the transaction (a Galera node's write
+/// got in first), the entry is kept in a transaction of its own; if it
+/// cannot take it at all now, the writer is still answered with
+/// everything they sent.
 async fn keep(
+    db: &DatabaseConnection,
     txn: DatabaseTransaction,
     command: &Command<'_>,
     seen: Version,
     current: &Student,
     restored: Option<&Revision>,
-) -> Result<(), ProtocolError> {
+) {
     let restored = restored.map(StudentForm::of);
     let values = match command.act {
         Act::Edit { values, .. } | Act::Create { values } => Some(values),
@@ -89,19 +95,30 @@ async fn keep(
         registrar: command.writer,
         reason: command.reason.filter(|r| !r.trim().is_empty()),
     };
-    let kept = match conflicts::record(&txn, rejected).await {
+    let kept = match conflicts::record(&txn, rejected.clone()).await {
         Ok(()) => txn
             .commit()
             .await
             .map_err(|err| (failure::classify_commit(&err), err)),
         Err(err) => Err((failure::classify(&err), err)),
     };
-    match kept {
-        Ok(()) => Ok(()),
-        Err((Failure::Retryable, err)) => Err(ProtocolError::Database(err)),
-        Err((_, err)) => {
-            tracing::warn!(error = %err, "could not keep a refused submission as a conflict entry");
-            Ok(())
+    let kept = match kept {
+        Err((Failure::Retryable, _)) => {
+            retry::write("conflict entry", || on_its_own(db, rejected.clone())).await
         }
+        other => other.map_err(|(_, err)| err),
+    };
+    if let Err(err) = kept {
+        tracing::warn!(error = %err, "could not keep a refused submission as a conflict entry");
     }
+}
+
+/// Keeps `rejected` in a write transaction of its own.
+async fn on_its_own(
+    db: &DatabaseConnection,
+    rejected: RejectedSubmission<'_>,
+) -> Result<(), DbErr> {
+    let txn = begin_write(db).await?;
+    conflicts::record(&txn, rejected).await?;
+    txn.commit().await
 }

@@ -124,7 +124,7 @@ async fn once(
         }
         Verdict::Refuse(refusal) => (refusal, current),
     };
-    refusal::answer(txn, command, seen, current, refusal, restored).await
+    refusal::answer(db, txn, command, seen, current, refusal, restored).await
 }
 
 /// A create: the writer re-checked, the submission looked up, the student

@@ -14,6 +14,7 @@ use crate::students::import::store::imports::{self, Import};
 use crate::students::import::store::rows::{self as import_rows, StoredRow};
 use crate::students::paths;
 use crate::students::store::{self as students, revisions};
+use crate::students::values;
 use crate::views::Layout;
 
 /// Rows each list of the preview and the result shows.
@@ -77,11 +78,7 @@ pub(super) async fn listed(
 }
 
 pub(super) fn form_of(row: &StoredRow) -> StudentForm {
-    StudentForm {
-        name: row.name.clone(),
-        address: row.address.clone(),
-        gpa: row.gpa.clone(),
-    }
+    StudentForm::from_fn(|field| values::import_row_text(row, field).to_owned())
 }
 
 /// The conflict page's comparison of the row with the record as it is now.
