@@ -19,6 +19,7 @@ pub mod row;
 use self::header::{Columns, columns, header_names, named_twice};
 use self::problems::Rejected;
 use self::row::{Row, check, unreadable};
+use crate::domain::Field;
 
 // The path the export's round-trip tests name (`parse::unneutralise`).
 pub use self::cells::unneutralise;
@@ -64,9 +65,11 @@ pub fn open(file: &[u8]) -> Result<Rows<'_>, Rejected> {
             Some((sep, names, columns))
         })
         .ok_or_else(|| {
-            Rejected::whole_file(
-                "The first line must name the columns, including name, address and gpa.",
-            )
+            let [fields @ .., last] = Field::ALL.map(Field::name);
+            Rejected::whole_file(&format!(
+                "The first line must name the columns, including {} and {last}.",
+                fields.join(", ")
+            ))
         })?;
     if let Some(twice) = named_twice(&names) {
         return Err(Rejected::whole_file(&format!(
