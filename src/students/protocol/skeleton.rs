@@ -4,7 +4,8 @@
 use sea_orm::DatabaseConnection;
 
 use super::judge::{self, Change, Refusal, Verdict};
-use super::{Act, Command, Outcome, ProtocolError, refusal, steps};
+use super::steps::{self, Looked};
+use super::{Act, Command, Outcome, ProtocolError, refusal};
 use crate::cluster::retry;
 use crate::cluster::submission::{self, Submission};
 use crate::db::now;
@@ -83,17 +84,13 @@ async fn once(
     let writer = steps::may_write(&txn, command.writer).await?;
     let mut submission = command.submission;
     if !(check == Check::WhenVersionMoved && current.version == seen.get()) {
-        match steps::already_committed(&txn, submission).await? {
-            Some(committed) if steps::is_replay(&committed, command) => {
+        submission = match steps::look_up(&txn, command).await? {
+            Looked::Fresh(submission) => submission,
+            Looked::Replayed { student_id } => {
                 txn.rollback().await?;
-                return Ok(Outcome::Replayed {
-                    student_id: committed.student_id,
-                });
+                return Ok(Outcome::Replayed { student_id });
             }
-            // The id with other values (or another record's) is another change.
-            Some(_) => submission = None,
-            None => {}
-        }
+        };
     }
     let restored = match command.act {
         Act::Restore { revision, .. } if current.deleted_at.is_none() => {
@@ -136,17 +133,13 @@ async fn create(
 ) -> Result<Outcome, ProtocolError> {
     let txn = steps::begin(db).await?;
     steps::may_write(&txn, command.writer).await?;
-    let mut submission = command.submission;
-    match steps::already_committed(&txn, submission).await? {
-        Some(committed) if steps::is_replay(&committed, command) => {
+    let submission = match steps::look_up(&txn, command).await? {
+        Looked::Fresh(submission) => submission,
+        Looked::Replayed { student_id } => {
             txn.rollback().await?;
-            return Ok(Outcome::Replayed {
-                student_id: committed.student_id,
-            });
+            return Ok(Outcome::Replayed { student_id });
         }
-        Some(_) => submission = None,
-        None => {}
-    }
+    };
     let student = store::insert(&txn, values, command.writer, now(), submission).await?;
     steps::commit(txn).await?;
     Ok(Outcome::Written { student })

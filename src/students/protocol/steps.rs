@@ -33,20 +33,38 @@ pub async fn may_write(txn: &DatabaseTransaction, name: &str) -> Result<Writer, 
     Ok(writer::recheck_named(txn, name, Role::Registrar).await?)
 }
 
-/// What `submission` committed earlier, if it did.
-pub async fn already_committed(
+/// What looking the command's submission up among the committed ones
+/// found.
+pub enum Looked<'a> {
+    /// The submission id to record with this write: the command's, or
+    /// none when the id already went with another change (the same id
+    /// with other values, or another record's: another change).
+    Fresh(Option<&'a Submission>),
+    /// This command, sent again (it wrote this student): nothing is to be
+    /// written.
+    Replayed { student_id: i64 },
+}
+
+/// Looks the command's submission up among the committed ones.
+pub async fn look_up<'a>(
     txn: &DatabaseTransaction,
-    submission: Option<&Submission>,
-) -> Result<Option<Committed>, ProtocolError> {
-    match submission {
-        Some(submission) => Ok(submission::committed(txn, submission).await?),
-        None => Ok(None),
-    }
+    command: &Command<'a>,
+) -> Result<Looked<'a>, ProtocolError> {
+    let Some(submission) = command.submission else {
+        return Ok(Looked::Fresh(None));
+    };
+    Ok(match submission::committed(txn, submission).await? {
+        Some(committed) if is_replay(&committed, command) => Looked::Replayed {
+            student_id: committed.student_id,
+        },
+        Some(_) => Looked::Fresh(None),
+        None => Looked::Fresh(Some(submission)),
+    })
 }
 
 /// Whether `committed` is this command sent again (the same values of
 /// the same act), not another change made with its id.
-pub fn is_replay(committed: &Committed, command: &Command<'_>) -> bool {
+fn is_replay(committed: &Committed, command: &Command<'_>) -> bool {
     let same_values = |values: &crate::students::values::StudentForm| {
         values.parse().is_ok_and(|values| committed.holds(&values))
     };
