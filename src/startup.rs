@@ -17,6 +17,7 @@ use crate::metrics::Metrics;
 use crate::routes::router;
 use crate::state::AppState;
 use crate::students::cli::{self as students_cli, StudentsCommandError};
+use crate::students::export::Flavour;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -67,10 +68,15 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             q,
             sort,
             output,
+            excel,
             database,
         } => {
             let db = connect_and_migrate(&database).await?;
-            let result = students_cli::export(&db, &q, &sort, output.as_deref()).await;
+            let flavour = match excel {
+                true => Flavour::Excel,
+                false => Flavour::Plain,
+            };
+            let result = students_cli::export(&db, &q, &sort, output.as_deref(), flavour).await;
             db.close().await?;
             Ok(result?)
         }

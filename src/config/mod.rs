@@ -73,6 +73,10 @@ pub enum Command {
         /// Write here instead of standard output.
         #[arg(long)]
         output: Option<PathBuf>,
+        /// Start the file with a byte-order mark, so that Excel reads it as
+        /// UTF-8 (the import takes files with and without one).
+        #[arg(long)]
+        excel: bool,
         #[command(flatten)]
         database: DatabaseSettings,
     },

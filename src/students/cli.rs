@@ -56,6 +56,7 @@ pub async fn export(
     q: &str,
     sort: &str,
     output: Option<&Path>,
+    flavour: export::Flavour,
 ) -> Result<(), StudentsCommandError> {
     let sort = Sort::parse(sort).ok_or_else(|| {
         StudentsCommandError::Refused(format!(
@@ -71,7 +72,7 @@ pub async fn export(
         Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
-    let mut chunks = std::pin::pin!(export::stream(db.clone(), query));
+    let mut chunks = std::pin::pin!(export::stream(db.clone(), query, flavour));
     while let Some(chunk) = chunks.next().await {
         out.write_all(&chunk?)?;
     }

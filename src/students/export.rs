@@ -27,13 +27,50 @@ pub fn header() -> String {
     format!("id,{fields},version,updated_at\r\n")
 }
 
-/// `GET /students.csv`
+/// UTF-8's byte-order mark: the first bytes of an export for Excel, which
+/// without it reads the file in the machine's legacy code page (`FernÃ¡ndez`).
+/// The import accepts files with and without it.
+pub const BYTE_ORDER_MARK: &str = "\u{FEFF}";
+
+/// Who the file is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Flavour {
+    /// Plain UTF-8, for scripts and every other tool.
+    #[default]
+    Plain,
+    /// With a byte-order mark, for Excel (`?excel=1`, `export --excel`).
+    Excel,
+}
+
+impl Flavour {
+    /// `excel=1` in the query asks for the Excel flavour.
+    pub fn from_pairs(pairs: &QueryPairs) -> Flavour {
+        match pairs.get("excel") {
+            Some("1") => Flavour::Excel,
+            _ => Flavour::Plain,
+        }
+    }
+
+    fn header(self) -> String {
+        match self {
+            Flavour::Plain => header(),
+            Flavour::Excel => format!("{BYTE_ORDER_MARK}{}", header()),
+        }
+    }
+}
+
+/// `GET /students.csv` (`?excel=1`: with a byte-order mark)
 pub async fn export(
     State(state): State<AppState>,
     _registrar: SignedIn,
     pairs: QueryPairs,
 ) -> Response {
-    let body = Body::from_stream(stream(state.db.clone(), ListQuery::from_pairs(&pairs)));
+    let flavour = Flavour::from_pairs(&pairs);
+    let body = Body::from_stream(stream(
+        state.db.clone(),
+        ListQuery::from_pairs(&pairs),
+        flavour,
+    ));
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
@@ -53,6 +90,7 @@ pub async fn export(
 pub fn stream(
     db: DatabaseConnection,
     query: ListQuery,
+    flavour: Flavour,
 ) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
     let first = ListQuery {
         page: 1,
@@ -60,7 +98,7 @@ pub fn stream(
         cursor: None,
         ..query
     };
-    let header = stream::iter([Ok(Bytes::from(header()))]);
+    let header = stream::iter([Ok(Bytes::from(flavour.header()))]);
     let batches = stream::unfold(Some(first), move |next| {
         let db = db.clone();
         async move {

@@ -21,6 +21,7 @@ mod concurrency;
 mod conflicts;
 mod connections;
 mod ephemeral;
+mod excel;
 mod failures;
 mod fuzz;
 mod hardening_accounts;

@@ -45,6 +45,7 @@ pub struct ListPage {
     pub sorts: Vec<(Sort, &'static str)>,
     pub per_page_choices: Vec<u64>,
     pub csv_href: String,
+    pub excel_csv_href: String,
 }
 
 impl ListPage {
@@ -83,6 +84,7 @@ impl ListPage {
             .map(|sort| (sort, sort.description()))
             .collect();
         let csv_href = query.csv_href();
+        let excel_csv_href = query.excel_csv_href();
         ListPage {
             layout,
             page_number: by_number.then_some(query.page),
@@ -97,6 +99,7 @@ impl ListPage {
             sorts,
             per_page_choices: vec![25, 50, 100, 200],
             csv_href,
+            excel_csv_href,
         }
     }
 

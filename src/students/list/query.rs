@@ -207,6 +207,13 @@ impl ListQuery {
         self.href_at(paths::CSV, 1, self.sort)
     }
 
+    /// [`ListQuery::csv_href`] for Excel (a byte-order mark first).
+    pub fn excel_csv_href(&self) -> String {
+        let href = self.csv_href();
+        let join = if href.contains('?') { '&' } else { '?' };
+        format!("{href}{join}excel=1")
+    }
+
     fn href_at(&self, path: &str, page: u64, sort: Sort) -> String {
         let mut params = Vec::new();
         if !self.q.is_empty() {
