@@ -102,7 +102,7 @@ pub async fn run(db: &DatabaseConnection, command: UserCommand) -> Result<(), Us
         } => {
             let new = role(&new)?;
             change(db, &username, Change::Role(new)).await?;
-            println!("{username} is now a {new}");
+            println!("{username} is now {}", new.with_article());
             Ok(())
         }
     }

@@ -48,6 +48,16 @@ impl Role {
         }
     }
 
+    /// The role with its article, as a sentence says it: "a viewer", "a
+    /// registrar", "an admin".
+    pub fn with_article(self) -> &'static str {
+        match self {
+            Role::Viewer => "a viewer",
+            Role::Registrar => "a registrar",
+            Role::Admin => "an admin",
+        }
+    }
+
     pub fn may_change_records(self) -> bool {
         self >= Role::Registrar
     }
@@ -75,5 +85,7 @@ mod tests {
         }
         assert_eq!(Role::parse(" Admin "), Some(Role::Admin));
         assert_eq!(Role::parse("root"), None);
+        assert_eq!(Role::Admin.with_article(), "an admin");
+        assert_eq!(Role::Viewer.with_article(), "a viewer");
     }
 }

@@ -6,6 +6,7 @@ use super::activity::Timeouts;
 
 /// Limits on connections, from flags and the environment.
 #[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Connections")]
 pub struct ConnectionLimits {
     /// Seconds a client has to send a request's headers: from opening the
     /// connection, or from the first byte of a later request on it.

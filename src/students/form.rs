@@ -93,6 +93,7 @@ mod tests {
             Some(""),
             Some("x"),
             Some(" 3 "),
+            Some("+3"),
             Some("1.5"),
             Some("99999999999999999999"),
         ] {

@@ -3,12 +3,14 @@
 //! entries and import rows keep them in, and [`StudentForm`], the same
 //! values as text (as typed, or as a form shows stored ones).
 //!
-//! A new field is named here once for every table ([`Stored`]), and in the
-//! domain for its rule; the write core, the history and the import go
+//! This is the read side of the mapping (the write side is
+//! [`crate::students::store::columns`]): a new field is named here once
+//! for reading every table; the write core, the history and the import go
 //! through these and never name a field themselves.
 
 use serde::Deserialize;
 
+use crate::db::entities::import_row::RowOutcome;
 use crate::db::entities::student::{gpa_column, gpa_text};
 use crate::db::entities::{conflict, import_row, revision, student};
 use crate::domain::{Field, FieldErrors, StudentValues};
@@ -58,6 +60,9 @@ impl HasValues for revision::Model {
 /// A valid import row's values, as they were checked when its file was
 /// read (never parsed again); `None` for an invalid row.
 pub fn import_row(row: &import_row::Model) -> Option<StudentValues> {
+    if row.outcome == RowOutcome::Invalid {
+        return None;
+    }
     let gpa = u16::try_from(row.gpa_hundredths?).ok()?;
     StudentValues::checked(row.name.clone(), row.address.clone(), gpa)
 }

@@ -115,6 +115,14 @@ fn each_command_shows_only_its_own_options() {
     ];
     for serving in [&[][..], &["serve"][..]] {
         let shown = help(serving);
+        // Connection limits are not the database's options.
+        let (_, after_database) = shown.split_once("Database:").expect("a Database heading");
+        let database_part = after_database.split("\n\n").next().unwrap_or_default();
+        assert!(
+            !database_part.contains("--max-connections"),
+            "{serving:?}: {shown}"
+        );
+        assert!(shown.contains("Connections:"), "{serving:?}: {shown}");
         for flag in server_flags.iter().chain(&["--database-url"]) {
             assert!(shown.contains(flag), "{serving:?} shows {flag}: {shown}");
         }

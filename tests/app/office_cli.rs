@@ -70,12 +70,17 @@ async fn user_commands_give_and_change_roles(backend: Backend) {
         assert!(listed.contains(line), "{listed}");
     }
 
+    let promoted = registrar(&app, &["user", "role", "VERA", "registrar"], "");
+    assert!(promoted.status.success());
+    assert!(stdout(&promoted).contains("is now a registrar"));
+    assert_eq!(role_of(&app, "vera").await, Role::Registrar);
+    let admin = registrar(&app, &["user", "role", "vera", "admin"], "");
+    assert!(stdout(&admin).contains("is now an admin"), "{admin:?}");
     assert!(
-        registrar(&app, &["user", "role", "VERA", "registrar"], "")
+        registrar(&app, &["user", "role", "vera", "registrar"], "")
             .status
             .success()
     );
-    assert_eq!(role_of(&app, "vera").await, Role::Registrar);
     assert!(
         !registrar(&app, &["user", "role", "vera", "boss"], "")
             .status

@@ -101,10 +101,16 @@ async fn a_second_registrar_sees_who_has_the_form_open_until_they_save(backend: 
         seen[0].contains("alice opened this record for editing just now"),
         "{seen:?}"
     );
+    // The record page offers no save, so its notice does not speak of one.
+    assert!(!seen[0].contains("You can still save"), "{seen:?}");
     // The record page only reads: Bob looking at it marks nothing.
     assert!(notices(&alice.get(&path).await).is_empty());
     let bobs_form = bob.get(&format!("{path}/edit")).await;
     assert!(notices(&bobs_form)[0].contains("alice"));
+    assert!(
+        notices(&bobs_form)[0].contains("You can still save"),
+        "the edit form says saving stays safe"
+    );
     assert!(notices(&alice.get(&path).await)[0].contains("bob"));
 
     // A 422 or a 409 does not clear the mark: the form is still open.

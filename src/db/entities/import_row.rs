@@ -19,8 +19,10 @@ pub struct Model {
     pub name: String,
     pub address: String,
     pub gpa: String,
-    /// A valid row's GPA as students and revisions keep it; `None` for an
-    /// invalid row.
+    /// The GPA of a row valid when its file was checked, as students and
+    /// revisions keep it; `None` for a row whose values broke the rules (a
+    /// row found invalid later, as a duplicate, may keep it; it is never
+    /// read for an invalid row).
     pub gpa_hundredths: Option<i16>,
     pub outcome: RowOutcome,
     /// An invalid row's problems, one `field<TAB>message` per line.

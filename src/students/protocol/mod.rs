@@ -1,7 +1,7 @@
 //! The write core (docs/contract.md §2, §7, §10): every change to a
 //! student — a create, an edit, a delete, a restore, an undelete, each row
-//! of an import, and the API's writes — goes through here, and nowhere
-//! else decides whether it is written.
+//! of an import (and the JSON API's writes, when it comes) — goes through
+//! here, and nowhere else decides whether it is written.
 //!
 //! One skeleton ([`run`], and [`rows`] for many rows in one transaction):
 //!
@@ -18,7 +18,8 @@
 //!    transaction** that refused it;
 //! 8. the writer's presence mark on the record is cleared;
 //! 9. the commit, and when its outcome is unknown, the answer found by the
-//!    submission id; the metrics count what committed.
+//!    submission id; the metrics count what committed (a replay counts as
+//!    the save it repeats).
 //!
 //! Its input is one [`Command`]; its output one [`Outcome`], which carries
 //! the row it locked and the changes since the version the client saw.

@@ -14,7 +14,8 @@ use crate::students::store::{Revision, Student, revisions};
 use crate::students::values::StudentForm;
 
 /// Whether the refusal keeps the submission in the record's history: every
-/// stale one, and an edit or delete of a record deleted meanwhile.
+/// stale one (an undelete of a record no longer deleted too), and an edit
+/// or delete of a record deleted meanwhile.
 fn keeps(act: &Act<'_>, refusal: &Refusal) -> bool {
     match refusal {
         Refusal::Stale | Refusal::NotDeleted => true,
@@ -100,7 +101,13 @@ async fn keep(
             .commit()
             .await
             .map_err(|err| (failure::classify_commit(&err), err)),
-        Err(err) => Err((failure::classify(&err), err)),
+        Err(err) => {
+            // Its locks go before the entry is written on its own.
+            if let Err(rollback) = txn.rollback().await {
+                tracing::warn!(error = %rollback, "rolling back a refusal");
+            }
+            Err((failure::classify(&err), err))
+        }
     };
     let kept = match kept {
         Err((Failure::Retryable, _)) => {

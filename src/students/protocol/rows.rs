@@ -23,8 +23,8 @@ use crate::students::store::{self, Action, Author, Student, revisions};
 use crate::students::values::StudentForm;
 
 /// One row as the file asks it: a create (no student), or an update over
-/// `version`; `values` typed when the file was read (`None`: they no
-/// longer keep the rules, and the row is refused).
+/// `version`; `values` typed when the file was read (`None`: the row is
+/// not valid, and is refused).
 #[derive(Debug, Clone, Copy)]
 pub struct RowCommand<'a> {
     pub student_id: Option<i64>,

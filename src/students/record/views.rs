@@ -128,7 +128,20 @@ pub struct FormPage {
     pub others: Vec<Notice>,
 }
 
+impl ShowPage {
+    /// The record's page offers no save: its presence notice says only who
+    /// is editing.
+    pub fn editing(&self) -> bool {
+        false
+    }
+}
+
 impl FormPage {
+    /// The edit form: its presence notice says saving is still safe.
+    pub fn editing(&self) -> bool {
+        true
+    }
+
     pub fn create(values: StudentForm, errors: FieldErrors) -> Self {
         FormPage {
             layout: Layout::new("New student").with_errors(!errors.is_empty()),

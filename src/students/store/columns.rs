@@ -1,7 +1,9 @@
 //! The one mapping of a student's values to columns, for every table that
 //! keeps them: students (with the search key), revisions, conflict entries
 //! (as sent, each value kept only if it keeps its rule) and the multi-row
-//! statements of [`super::bulk`]. A new field is named here once.
+//! statements of [`super::bulk`]. This is the write side (the read side is
+//! [`crate::students::values`]): a new field is named here once for
+//! writing every table.
 
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, SimpleExpr};

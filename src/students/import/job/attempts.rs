@@ -58,8 +58,9 @@ where
 fn why(refused: &ProtocolError) -> String {
     match refused {
         ProtocolError::NotAllowed(role) => format!(
-            "The account that uploaded the file is now a {role} and may no longer change records; \
-             rows not yet written were not."
+            "The account that uploaded the file is now {} and may no longer change records; \
+             rows not yet written were not.",
+            role.with_article()
         ),
         ProtocolError::NotEnabled => {
             "The account that uploaded the file was disabled; rows not yet written were not."

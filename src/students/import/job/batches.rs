@@ -109,8 +109,9 @@ pub(super) async fn decide(
     Ok(Decision { txn, decided })
 }
 
-/// The rows' values, typed before any lock is taken (they kept the form's
-/// rules when the file was checked; `None` if they no longer do).
+/// The rows' values as they were typed when the file was checked (the
+/// rules are not run again: a pending upload lives at most a day); `None`
+/// for a row that was not valid.
 pub(super) fn typed(rows: &[StoredRow]) -> Vec<Option<StudentValues>> {
     rows.iter().map(values::import_row).collect()
 }
