@@ -112,8 +112,33 @@ async fn an_admin_manages_accounts_in_the_browser_without_accessibility_violatio
 
     // Everyone's own page, with a wrong current password.
     let vera = chrome.session(1280, 1350).await;
+    open(&vera, &app, "/login").await;
+    // The password box is as wide as the username box (it was unstyled).
+    let widths = vera
+        .execute(
+            "return ['#username', '#password'].map(s => \
+             document.querySelector(s).getBoundingClientRect().width)",
+            vec![],
+        )
+        .await
+        .expect("widths");
+    assert_eq!(
+        widths[0], widths[1],
+        "username and password widths: {widths}"
+    );
     sign_in(&vera, &app, "vera", "vera's long password").await;
+    // Another session of hers: its "Sign out" button must be visible.
+    let _elsewhere = app.signed_in_as("vera", "vera's long password").await;
     click_and_wait(&vera, "nav a[href='/account']").await;
+    let colours = vera
+        .execute(
+            "const b = document.querySelector('main button.link-button'); \
+             return [getComputedStyle(b).color, getComputedStyle(document.body).backgroundColor]",
+            vec![],
+        )
+        .await
+        .expect("the other session's sign-out button");
+    assert_ne!(colours[0], colours[1], "sign-out button vs page: {colours}");
     screenshot(&vera, "my-account").await;
     total += check(&vera, "my account").await;
     fill(&vera, "#current_password", "not it at all").await;
