@@ -134,6 +134,7 @@ impl AppError {
                     status: self.status(),
                     heading: "Not allowed".to_owned(),
                     message,
+                    navigable: true,
                 };
             }
             AppError::SignedOut => (
@@ -178,6 +179,8 @@ impl AppError {
             status: self.status(),
             heading: title.to_owned(),
             message: message.to_owned(),
+            // A disabled account is not offered the pages it may not use.
+            navigable: !matches!(self, AppError::SignedOut),
         }
     }
 }
@@ -188,7 +191,11 @@ impl IntoResponse for AppError {
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
-        let mut response = self.page().into_response();
+        let page = self.page();
+        let mut response = page.clone().into_response();
+        // Kept, so that a layer that knows who is signed in can show the
+        // page with its header (see `auth::sessions::navigable_errors`).
+        response.extensions_mut().insert(page);
         if matches!(self, AppError::Unavailable(_) | AppError::Timeout) {
             crate::http::retry::ask_to_retry(&mut response);
         }
@@ -197,13 +204,15 @@ impl IntoResponse for AppError {
 }
 
 /// The page every error is shown as (`templates/error.html`).
-#[derive(Template)]
+#[derive(Template, Clone)]
 #[template(path = "error.html")]
 pub struct ErrorPage {
     pub layout: Layout,
     pub status: StatusCode,
     pub heading: String,
     pub message: String,
+    /// Whether it may show the signed-in header (navigation, who).
+    pub navigable: bool,
 }
 
 impl ErrorPage {

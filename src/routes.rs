@@ -214,10 +214,12 @@ pub fn router(state: AppState, request_timeout: Duration, metrics: Option<Arc<Me
         let mut handler =
             handler.route_layer(middleware::from_fn_with_state(spec.access, roles::guard));
         if spec.access.reads_session() {
-            handler = handler.route_layer(middleware::from_fn_with_state(
-                state.clone(),
-                sessions::load,
-            ));
+            handler = handler
+                .route_layer(middleware::from_fn(sessions::navigable_errors))
+                .route_layer(middleware::from_fn_with_state(
+                    state.clone(),
+                    sessions::load,
+                ));
         }
         routes = routes.route(spec.path, handler);
     }

@@ -1,9 +1,10 @@
 //! Sessions in the database, so any app instance can serve any signed-in
 //! registrar: the cookie carries a random token, the table its digest.
 
+use askama::Template;
 use axum::extract::{FromRequestParts, Request, State};
-use axum::http::HeaderMap;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -16,7 +17,7 @@ use crate::cluster::retry;
 use crate::db::entities::{registrar, session};
 use crate::db::now;
 use crate::domain::Role;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorPage};
 use crate::http::cookie::{self, SetCookie};
 use crate::http::redirect::see_other;
 use crate::layout::Layout;
@@ -218,6 +219,34 @@ pub fn removal() -> SetCookie {
 
 pub fn token_from(headers: &HeaderMap) -> Option<&str> {
     cookie::read(headers, COOKIE).filter(|t| !t.is_empty() && t.len() <= 64)
+}
+
+/// Middleware, inside [`load`]: an error page answered to a signed-in
+/// request shows the header every page shows (who is signed in, the
+/// navigation its role may use), so a `403`, `404` or `400` is not a dead
+/// end. The answer's status and headers are kept.
+pub async fn navigable_errors(request: Request, next: Next) -> Response {
+    let signed_in = request.extensions().get::<SignedIn>().cloned();
+    let response = next.run(request).await;
+    let Some(signed_in) = signed_in else {
+        return response;
+    };
+    let Some(page) = response.extensions().get::<ErrorPage>().cloned() else {
+        return response;
+    };
+    if !page.navigable {
+        return response;
+    }
+    let page = ErrorPage {
+        layout: page.layout.with_registrar(&signed_in),
+        ..page
+    };
+    let Ok(html) = page.render() else {
+        return response;
+    };
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(html))
 }
 
 /// Middleware: finds the request's session and makes its [`SignedIn`]

@@ -175,6 +175,7 @@ fn replacement_for(written: &[u8]) -> Option<Vec<u8>> {
         status,
         heading: heading.to_owned(),
         message: message.to_owned(),
+        navigable: false,
     }
     .render()
     .unwrap_or_else(|_| format!("<!doctype html><title>{heading}</title><h1>{heading}</h1>"));

@@ -40,8 +40,8 @@ pub fn is_comparison(pairs: &QueryPairs) -> bool {
     pairs.get("from").is_some() || pairs.get("to").is_some()
 }
 
-const BAD_VERSIONS: &str = "Choose two versions of this record to compare: \
-     `from` and `to` must both be version numbers it has.";
+const BAD_VERSIONS: &str = "These versions cannot be compared: the address must name two \
+     versions this record has. Open the record's history and choose two of its versions there.";
 
 /// The comparison page of `student` between the versions `from` and `to`
 /// of the query; `400` when either is missing, not a number, or not a

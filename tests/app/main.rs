@@ -21,6 +21,7 @@ mod concurrency;
 mod conflicts;
 mod connections;
 mod ephemeral;
+mod error_pages;
 mod excel;
 mod failures;
 mod fuzz;
