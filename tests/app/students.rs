@@ -363,6 +363,25 @@ async fn lists_search_sort_paginate_and_count(backend: Backend) {
     assert_eq!(names(&page3), ["Émile Zola"]);
     assert_eq!(page3.text("[data-total]").as_deref(), Some("5"));
     assert!(page3.text(".pagination").unwrap().contains("Page 3 of 3"));
+    // "Next" and "Previous" walk by cursor and keep saying where they are.
+    let next = browser
+        .get(&page1.href(".pagination a[rel=next]").expect("a next page"))
+        .await;
+    assert!(next.text(".pagination").unwrap().contains("Page 2 of 3"));
+    let last = browser
+        .get(&next.href(".pagination a[rel=next]").expect("a last page"))
+        .await;
+    assert_eq!(names(&last), ["Émile Zola"]);
+    assert!(last.text(".pagination").unwrap().contains("Page 3 of 3"));
+    let back = browser
+        .get(
+            &last
+                .href(".pagination a[rel=prev]")
+                .expect("a previous page"),
+        )
+        .await;
+    assert_eq!(names(&back), names(&next));
+    assert!(back.text(".pagination").unwrap().contains("Page 2 of 3"));
     let beyond = browser.get("/students?per_page=2&page=99").await;
     beyond.assert_status(StatusCode::OK);
     assert!(names(&beyond).is_empty());

@@ -51,11 +51,18 @@ pub struct ListPage {
 impl ListPage {
     pub fn new(layout: Layout, query: ListQuery, page: &ListRows) -> Self {
         let students: Vec<StudentView> = page.students.iter().map(StudentView::from).collect();
-        let by_number = query.cursor.is_none();
-        let pages = (by_number && !page.total.at_least)
-            .then(|| page.total.count.div_ceil(query.per_page).max(1));
+        // A page reached by a cursor carries its number in the link that
+        // led there, so "Page N of M" survives "Next" and "Previous".
+        let pages =
+            (!page.total.at_least).then(|| page.total.count.div_ceil(query.per_page).max(1));
+        let number = match query.cursor {
+            Some(_) => query.page.min(pages.unwrap_or(u64::MAX)).max(1),
+            None => query.page,
+        };
         let previous_href = page.has_previous.then(|| match students.first() {
-            Some(first) => query.cursor_href(Cursor::Before(first.id)),
+            Some(first) => {
+                query.cursor_href(Cursor::Before(first.id), number.saturating_sub(1).max(1))
+            }
             None => query.href(1, query.sort),
         });
         let next_href = page
@@ -63,7 +70,7 @@ impl ListPage {
             .then(|| {
                 students
                     .last()
-                    .map(|last| query.cursor_href(Cursor::After(last.id)))
+                    .map(|last| query.cursor_href(Cursor::After(last.id), number + 1))
             })
             .flatten();
         let first_href = page.has_previous.then(|| query.href(1, query.sort));
@@ -87,7 +94,7 @@ impl ListPage {
         let excel_csv_href = query.excel_csv_href();
         ListPage {
             layout,
-            page_number: by_number.then_some(query.page),
+            page_number: Some(number),
             query,
             students,
             total: page.total,

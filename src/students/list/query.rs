@@ -192,9 +192,11 @@ impl ListQuery {
         self.href_at(paths::LIST, page, sort)
     }
 
-    /// The list's address with this query, starting at `cursor`.
-    pub fn cursor_href(&self, cursor: Cursor) -> String {
-        let base = self.href_at(paths::LIST, 1, self.sort);
+    /// The list's address with this query, starting at `cursor`; `page`
+    /// is the number that page is shown as ("Page 2 of 9"): a cursor page
+    /// is found by the cursor, never by its number.
+    pub fn cursor_href(&self, cursor: Cursor, page: u64) -> String {
+        let base = self.href_at(paths::LIST, page, self.sort);
         let separator = if base.contains('?') { '&' } else { '?' };
         match cursor {
             Cursor::After(id) => format!("{base}{separator}after={id}"),
