@@ -395,5 +395,66 @@ async fn pages_fit_a_360_pixel_wide_screen() {
     }
     open(&client, &app, "/students").await;
     screenshot(&client, "list-360px").await;
+
+    // The conflict page: this window's form is stale once another saves.
+    open(&client, &app, &format!("/students/{id}/edit")).await;
+    let kit = app.signed_in_browser().await;
+    let path = format!("/students/{id}");
+    let mut other = kit.get(&format!("{path}/edit")).await.form(&path);
+    other.set("address", "13 St James's Square, London SW1Y 4LE");
+    other.submit(&kit).await;
+    fill(&client, "#name", "Ada King, Countess of Lovelace").await;
+    click_and_wait(
+        &client,
+        &format!("form[action='{path}'] button[type=submit]"),
+    )
+    .await;
+    assert!(
+        text_of(&client, "h1")
+            .await
+            .contains("changed while you were editing")
+    );
+    assert_fits(&client, "the conflict page").await;
+    screenshot(&client, "conflict-360px").await;
+
+    // An import's result, with an update, a create and a refused row.
+    let csv = kit.get("/students.csv").await.body;
+    let file = format!(
+        "{}\n,Grace Brewster Murray Hopper,\"1 Naval Observatory Circle, Washington\",3.95,,\n",
+        csv.trim_end()
+            .replace("13 St James's Square", "14 St James's Square")
+    );
+    let answer = kit.upload_csv("students.csv", file).await;
+    let preview = answer.location().expect("a preview").to_owned();
+    kit.post_with_token(&preview, &[]).await;
+    kit.wait_for_import(&preview).await;
+    open(&client, &app, &preview).await;
+    assert_fits(&client, "the import result").await;
+    screenshot(&client, "import-result-360px").await;
+
+    // The account page with other sessions listed.
+    for _ in 0..3 {
+        app.signed_in_browser().await;
+    }
+    open(&client, &app, "/account").await;
+    assert_fits(&client, "the account page").await;
+    screenshot(&client, "account-360px").await;
     client.close().await.ok();
+}
+
+/// Fails unless the page fits the window's width (no sideways scrolling).
+async fn assert_fits(client: &Client, what: &str) {
+    let overflow = client
+        .execute(
+            "return document.scrollingElement.scrollWidth - document.documentElement.clientWidth;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_i64()
+        .unwrap_or(i64::MAX);
+    assert!(
+        overflow <= 0,
+        "{what} scrolls sideways by {overflow}px at 360px"
+    );
 }
