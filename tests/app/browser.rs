@@ -458,3 +458,43 @@ async fn assert_fits(client: &Client, what: &str) {
         "{what} scrolls sideways by {overflow}px at 360px"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn printing_leaves_out_what_acts_on_the_record() {
+    let Some((app, mut chrome)) = setup().await else {
+        return;
+    };
+    let kit = app.signed_in_browser().await;
+    let id = app.create_student(&kit, "Ada", "1 Main St", "3").await;
+    // Another registrar has the form open: the record shows a notice.
+    app.create_registrar("hedy", "hedy's long password").await;
+    let hedy = app.signed_in_as("hedy", "hedy's long password").await;
+    hedy.get(&format!("/students/{id}/edit")).await;
+    let client = signed_in_window(&mut chrome, &app, 1024, 900).await;
+    // Whether each selector's element is hidden by a print rule.
+    let hidden_in_print = async |selectors: &[&str]| -> Vec<bool> {
+        let script = "const rules = [...document.styleSheets] \
+            .flatMap(s => [...s.cssRules]) \
+            .filter(r => r.media && [...r.media].includes('print')) \
+            .flatMap(r => [...r.cssRules]) \
+            .filter(r => r.style && r.style.display === 'none'); \
+            return arguments[0].map(sel => { const e = document.querySelector(sel); \
+              return !!e && rules.some(r => e.matches(r.selectorText)); });";
+        let answer = client
+            .execute(script, vec![serde_json::json!(selectors)])
+            .await
+            .expect("the print rules");
+        serde_json::from_value(answer).expect("booleans")
+    };
+    open(&client, &app, &format!("/students/{id}")).await;
+    let record = [".presence", "form.delete", ".site-header", ".actions"];
+    assert_eq!(hidden_in_print(&record).await, [true; 4], "{record:?}");
+    // What the record says stays.
+    assert_eq!(hidden_in_print(&["dl.record", "h1"]).await, [false, false]);
+    open(&client, &app, "/students").await;
+    assert_eq!(
+        hidden_in_print(&[".page-heading .button", "table.students"]).await,
+        [true, false]
+    );
+    client.close().await.ok();
+}
