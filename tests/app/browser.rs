@@ -273,17 +273,13 @@ async fn pages_have_no_serious_accessibility_violations() {
     let client = signed_in_window(&mut chrome, &app, 1280, 1350).await;
 
     // A stale form in the browser, a save behind its back: the conflict page.
-    open(&client, &app, &format!("/students/{id}/edit")).await;
-    let mut edit = kit
-        .get(&format!("/students/{id}/edit"))
-        .await
-        .form(&format!("/students/{id}"));
-    edit.set("name", "Augusta Ada King");
-    edit.submit(&kit).await;
-    fill(&client, "#name", "Ada, Countess of Lovelace").await;
-    click_and_wait(
+    stale_save(
         &client,
-        &format!("form[action='/students/{id}'] button[type=submit]"),
+        &app,
+        &kit,
+        id,
+        ("name", "Augusta Ada King"),
+        "Ada, Countess of Lovelace",
     )
     .await;
 
@@ -382,31 +378,20 @@ async fn pages_fit_a_360_pixel_wide_screen() {
         format!("/students/{id}/history"),
     ] {
         open(&client, &app, &page).await;
-        let overflow = client
-            .execute("return document.documentElement.scrollWidth - document.documentElement.clientWidth;", vec![])
-            .await
-            .unwrap()
-            .as_i64()
-            .unwrap_or(i64::MAX);
-        assert!(
-            overflow <= 0,
-            "{page} scrolls sideways by {overflow}px at 360px"
-        );
+        assert_fits(&client, &page).await;
     }
     open(&client, &app, "/students").await;
     screenshot(&client, "list-360px").await;
 
     // The conflict page: this window's form is stale once another saves.
-    open(&client, &app, &format!("/students/{id}/edit")).await;
     let kit = app.signed_in_browser().await;
-    let path = format!("/students/{id}");
-    let mut other = kit.get(&format!("{path}/edit")).await.form(&path);
-    other.set("address", "13 St James's Square, London SW1Y 4LE");
-    other.submit(&kit).await;
-    fill(&client, "#name", "Ada King, Countess of Lovelace").await;
-    click_and_wait(
+    stale_save(
         &client,
-        &format!("form[action='{path}'] button[type=submit]"),
+        &app,
+        &kit,
+        id,
+        ("address", "13 St James's Square, London SW1Y 4LE"),
+        "Ada King, Countess of Lovelace",
     )
     .await;
     assert!(
@@ -417,7 +402,7 @@ async fn pages_fit_a_360_pixel_wide_screen() {
     assert_fits(&client, "the conflict page").await;
     screenshot(&client, "conflict-360px").await;
 
-    // An import's result, with an update, a create and a refused row.
+    // An import's result, with an update and a create.
     let csv = kit.get("/students.csv").await.body;
     let file = format!(
         "{}\n,Grace Brewster Murray Hopper,\"1 Naval Observatory Circle, Washington\",3.95,,\n",
@@ -440,6 +425,29 @@ async fn pages_fit_a_360_pixel_wide_screen() {
     assert_fits(&client, "the account page").await;
     screenshot(&client, "account-360px").await;
     client.close().await.ok();
+}
+
+/// Opens student `id`'s edit form in `client`, lets `kit` save `theirs`
+/// meanwhile, then submits `name` from `client`: the conflict page.
+async fn stale_save(
+    client: &Client,
+    app: &TestApp,
+    kit: &registrar::testing::Browser,
+    id: i64,
+    theirs: (&str, &str),
+    name: &str,
+) {
+    let path = format!("/students/{id}");
+    open(client, app, &format!("{path}/edit")).await;
+    let mut other = kit.get(&format!("{path}/edit")).await.form(&path);
+    other.set(theirs.0, theirs.1);
+    other.submit(kit).await;
+    fill(client, "#name", name).await;
+    click_and_wait(
+        client,
+        &format!("form[action='{path}'] button[type=submit]"),
+    )
+    .await;
 }
 
 /// Fails unless the page fits the window's width (no sideways scrolling).
