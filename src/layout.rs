@@ -18,6 +18,8 @@ pub struct Layout {
     pub csrf_token: String,
     /// A one-time message after a redirect ("Saved").
     pub flash: Option<Flash>,
+    /// The record the flash is about, by name, when the page looked it up.
+    pub flash_subject: Option<String>,
     /// `Error: ` goes before the title when the page shows form errors.
     pub has_errors: bool,
     /// A page that shows work in progress reloads itself after this many
@@ -67,6 +69,24 @@ impl Layout {
     }
 
     pub fn flash_message(&self) -> Option<String> {
-        self.flash.map(Flash::message)
+        match (self.flash, &self.flash_subject) {
+            (Some(Flash::Deleted(_)), Some(name)) => Some(format!("{name} deleted.")),
+            (flash, _) => flash.map(Flash::message),
+        }
+    }
+
+    /// What the flash offers next: after a delete, undoing it (the deleted
+    /// record's page, which undeletes).
+    pub fn flash_action(&self) -> Option<(&'static str, String)> {
+        match self.flash {
+            Some(Flash::Deleted(id)) => Some(("Undo", format!("/students/{id}"))),
+            _ => None,
+        }
+    }
+
+    /// Names the record the flash is about ("Ada Lovelace deleted.").
+    pub fn with_flash_subject(mut self, name: Option<String>) -> Self {
+        self.flash_subject = name;
+        self
     }
 }

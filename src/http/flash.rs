@@ -20,7 +20,8 @@ pub enum Flash {
     Created,
     Saved,
     NoChanges,
-    Deleted,
+    /// That student was deleted (the list names it and offers undo).
+    Deleted(i64),
     Imported,
     /// The values of that version were brought back.
     Restored(i64),
@@ -33,7 +34,7 @@ pub enum Flash {
 }
 
 impl Flash {
-    const FIXED: [Flash; 10] = [
+    const FIXED: [Flash; 9] = [
         Flash::OwnPasswordHere,
         Flash::AccountCreated,
         Flash::PasswordChanged,
@@ -41,18 +42,17 @@ impl Flash {
         Flash::Created,
         Flash::Saved,
         Flash::NoChanges,
-        Flash::Deleted,
         Flash::Imported,
         Flash::Undeleted,
     ];
 
-    /// The cookie's value: a fixed word, or `restored-N`.
+    /// The cookie's value: a fixed word, `restored-N` or `deleted-ID`.
     fn word(self) -> String {
         match self {
             Flash::Created => "created".to_owned(),
             Flash::Saved => "saved".to_owned(),
             Flash::NoChanges => "no-changes".to_owned(),
-            Flash::Deleted => "deleted".to_owned(),
+            Flash::Deleted(id) => format!("deleted-{id}"),
             Flash::Imported => "imported".to_owned(),
             Flash::Undeleted => "undeleted".to_owned(),
             Flash::AccountCreated => "account-created".to_owned(),
@@ -68,7 +68,7 @@ impl Flash {
             Flash::Created => "Student created".to_owned(),
             Flash::Saved => "Saved".to_owned(),
             Flash::NoChanges => "No changes".to_owned(),
-            Flash::Deleted => "Deleted".to_owned(),
+            Flash::Deleted(_) => "Deleted".to_owned(),
             Flash::Imported => "Students imported".to_owned(),
             Flash::Undeleted => "Undeleted".to_owned(),
             Flash::AccountCreated => "Account created".to_owned(),
@@ -89,12 +89,12 @@ impl Flash {
     /// The message waiting in the request's cookies, if any.
     pub fn from_headers(headers: &HeaderMap) -> Option<Flash> {
         let value = cookie::read(headers, COOKIE)?;
+        let number = |text: &str| text.parse::<i64>().ok().filter(|n| *n > 0);
         if let Some(version) = value.strip_prefix("restored-") {
-            return version
-                .parse::<i64>()
-                .ok()
-                .filter(|v| *v > 0)
-                .map(Flash::Restored);
+            return number(version).map(Flash::Restored);
+        }
+        if let Some(id) = value.strip_prefix("deleted-") {
+            return number(id).map(Flash::Deleted);
         }
         Flash::FIXED.into_iter().find(|f| f.word() == value)
     }

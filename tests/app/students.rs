@@ -251,7 +251,16 @@ async fn deletes_a_student_and_keeps_its_history(backend: Backend) {
         .submit(&browser)
         .await;
     deleted.assert_redirect_to("/students");
-    browser.follow(&deleted).await.assert_flash("Deleted");
+    // The list names what was deleted and offers to undo it: the deleted
+    // record's page, which undeletes.
+    let list = browser.follow(&deleted).await;
+    list.assert_flash("Ada deleted. Undo");
+    assert_eq!(
+        list.href("[role=status] a").as_deref(),
+        Some(format!("/students/{id}").as_str())
+    );
+    // Shown once.
+    assert_eq!(browser.get("/students").await.flash(), None);
 
     let gone = browser.get(&format!("/students/{id}")).await;
     gone.assert_status(StatusCode::GONE);

@@ -14,7 +14,7 @@ use axum::response::Response;
 
 use crate::auth::SignedIn;
 use crate::error::AppError;
-use crate::http::flash::PendingFlash;
+use crate::http::flash::{Flash, PendingFlash};
 use crate::http::query::QueryPairs;
 use crate::state::AppState;
 use crate::views::{Layout, render};
@@ -30,8 +30,16 @@ pub async fn list(
 ) -> Result<Response, AppError> {
     let query = ListQuery::from_pairs(&pairs);
     let rows = db::list(&state.db, &query).await?;
+    // After a delete, the list names the record it deleted.
+    let deleted = match flash {
+        Some(Flash::Deleted(id)) => crate::students::store::find(&state.db, id)
+            .await?
+            .map(|student| student.name),
+        _ => None,
+    };
     let layout = Layout::new("Students")
         .with_registrar(&registrar)
-        .with_flash(flash);
+        .with_flash(flash)
+        .with_flash_subject(deleted);
     render(StatusCode::OK, &ListPage::new(layout, query, &rows))
 }

@@ -160,7 +160,7 @@ pub async fn delete(
     };
     match protocol::run(&state.db, &command).await? {
         Outcome::Written { .. } | Outcome::Replayed { .. } => {
-            Ok(see_other_with(paths::LIST, Flash::Deleted))
+            Ok(see_other_with(paths::LIST, Flash::Deleted(id.0)))
         }
         Outcome::Invalid {
             reason_error,
