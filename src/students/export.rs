@@ -11,7 +11,7 @@ use super::import::parse::cells::{NEUTRALISED, SEPARATORS};
 use super::list::db as listing;
 use super::list::query::{Cursor, ListQuery};
 use super::store::Student;
-use super::values::StudentForm;
+use super::values::HasValues;
 use crate::auth::SignedIn;
 use crate::domain::Field;
 use crate::http::query::QueryPairs;
@@ -130,9 +130,8 @@ pub(crate) fn write_row(out: &mut String, student: &Student) {
     let updated_at = student
         .updated_at
         .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-    let values = StudentForm::of(student);
     let cells: Vec<String> = std::iter::once(student.id.to_string())
-        .chain(Field::ALL.map(|field| cell(values.value(field))))
+        .chain(Field::ALL.map(|field| cell(&student.text(field))))
         .chain([student.version.to_string(), updated_at])
         .collect();
     out.push_str(&cells.join(","));

@@ -8,6 +8,8 @@
 //! for reading every table; the write core, the history and the import go
 //! through these and never name a field themselves.
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 
 use crate::db::entities::import_row::RowOutcome;
@@ -27,6 +29,17 @@ pub struct Stored<'a> {
 /// Anything that holds a student's stored values.
 pub trait HasValues {
     fn stored(&self) -> Stored<'_>;
+
+    /// One field's value as pages and files show it (`3.50` for a GPA),
+    /// borrowed where the table holds it as text.
+    fn text(&self, field: Field) -> Cow<'_, str> {
+        let stored = self.stored();
+        match field {
+            Field::Name => Cow::Borrowed(stored.name),
+            Field::Address => Cow::Borrowed(stored.address),
+            Field::Gpa => Cow::Owned(gpa_text(stored.gpa_hundredths)),
+        }
+    }
 
     /// Whether `values` are exactly these.
     fn holds(&self, values: &StudentValues) -> bool {
@@ -133,12 +146,7 @@ impl StudentForm {
 
     /// Stored values as a form shows them.
     pub fn of(stored: &impl HasValues) -> StudentForm {
-        let stored = stored.stored();
-        StudentForm {
-            name: stored.name.to_owned(),
-            address: stored.address.to_owned(),
-            gpa: gpa_text(stored.gpa_hundredths),
-        }
+        StudentForm::from_fn(|field| stored.text(field).into_owned())
     }
 }
 

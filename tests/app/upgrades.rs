@@ -80,21 +80,7 @@ async fn the_history_migration_upgrades_a_populated_database(backend: Backend) {
         (1i64, "created", "1 Main St", 300i16),
         (2, "updated", "2 High St", 390),
     ] {
-        insert(
-            &db,
-            "revisions",
-            &[
-                ("student_id", id.into()),
-                ("version", version.into()),
-                ("action", action.into()),
-                ("name", "Grace".into()),
-                ("address", address.into()),
-                ("gpa_hundredths", gpa.into()),
-                ("registrar", "ada".into()),
-                ("at", at.into()),
-            ],
-        )
-        .await;
+        old_revision(&db, id, version, action, address, gpa, at).await;
     }
     insert(
         &db,
@@ -201,21 +187,7 @@ async fn the_import_rows_migration_upgrades_a_populated_database(backend: Backen
     let at = Utc.with_ymd_and_hms(2026, 11, 30, 9, 30, 0).unwrap();
     old_account(&db, at, Some("registrar")).await;
     old_student(&db, "2 High St", 390, 1, at).await;
-    insert(
-        &db,
-        "revisions",
-        &[
-            ("student_id", 1i64.into()),
-            ("version", 1i64.into()),
-            ("action", "created".into()),
-            ("name", "Grace".into()),
-            ("address", "2 High St".into()),
-            ("gpa_hundredths", 390i16.into()),
-            ("registrar", "ada".into()),
-            ("at", at.into()),
-        ],
-    )
-    .await;
+    old_revision(&db, 1, 1, "created", "2 High St", 390, at).await;
     db.execute_unprepared("UPDATE student_count SET live = 1")
         .await
         .expect("count");
@@ -599,6 +571,34 @@ pub async fn old_student(
             ("created_at", at.into()),
             ("updated_at", at.into()),
             ("updated_by", "ada".into()),
+        ],
+    )
+    .await;
+}
+
+/// A revision of Grace (student `id`) as a previous release stored it, by
+/// Ada at `at`.
+pub async fn old_revision(
+    db: &DatabaseConnection,
+    id: i64,
+    version: i64,
+    action: &str,
+    address: &str,
+    gpa_hundredths: i16,
+    at: DateTime<Utc>,
+) {
+    insert(
+        db,
+        "revisions",
+        &[
+            ("student_id", id.into()),
+            ("version", version.into()),
+            ("action", action.into()),
+            ("name", "Grace".into()),
+            ("address", address.into()),
+            ("gpa_hundredths", gpa_hundredths.into()),
+            ("registrar", "ada".into()),
+            ("at", at.into()),
         ],
     )
     .await;

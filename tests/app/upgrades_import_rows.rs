@@ -16,7 +16,7 @@ use registrar::testing::Backend;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::on_every_backend;
-use crate::upgrades::{database_before, insert, old_account, old_student};
+use crate::upgrades::{database_before, insert, old_account, old_revision, old_student};
 
 on_every_backend!(the_import_row_values_migration_upgrades_a_populated_database);
 
@@ -32,21 +32,7 @@ async fn the_import_row_values_migration_upgrades_a_populated_database(backend: 
     let at = Utc.with_ymd_and_hms(2026, 12, 6, 9, 30, 0).unwrap();
     old_account(&db, at, Some("registrar")).await;
     old_student(&db, "2 High St", 390, 1, at).await;
-    insert(
-        &db,
-        "revisions",
-        &[
-            ("student_id", 1_i64.into()),
-            ("version", 1_i64.into()),
-            ("action", "created".into()),
-            ("name", "Grace".into()),
-            ("address", "2 High St".into()),
-            ("gpa_hundredths", 390_i16.into()),
-            ("registrar", "ada".into()),
-            ("at", at.into()),
-        ],
-    )
-    .await;
+    old_revision(&db, 1, 1, "created", "2 High St", 390, at).await;
     db.execute_unprepared("UPDATE student_count SET live = 1")
         .await
         .expect("count");

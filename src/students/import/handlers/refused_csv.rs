@@ -16,7 +16,7 @@ use crate::state::AppState;
 use crate::students::export;
 use crate::students::import::store::rows::{self as import_rows, StoredRow};
 use crate::students::store as students;
-use crate::students::values::{self, StudentForm};
+use crate::students::values::{self, HasValues};
 
 /// Refused rows per query of the CSV download.
 const CSV_BATCH: u64 = 500;
@@ -89,10 +89,12 @@ pub fn refused_header() -> String {
 
 /// One line of the refused rows' CSV.
 pub fn refused_line(out: &mut String, row: &StoredRow, current: Option<&students::Student>) {
-    let now = current.map(StudentForm::of).unwrap_or_default();
     let cells: Vec<String> =
         std::iter::once(row.student_id.map(|i| i.to_string()).unwrap_or_default())
-            .chain(Field::ALL.map(|field| export::cell(now.value(field))))
+            .chain(
+                Field::ALL
+                    .map(|field| current.map_or(String::new(), |c| export::cell(&c.text(field)))),
+            )
             .chain([
                 current.map(|c| c.version.to_string()).unwrap_or_default(),
                 row.line.to_string(),
