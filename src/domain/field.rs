@@ -3,24 +3,28 @@
 
 use std::collections::BTreeMap;
 
-use super::{Address, Gpa, Name};
+use super::{Address, Gpa, Name, StudentNumber};
 
 /// One editable field of a student.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Field {
     Name,
+    /// The institution's student number (optional).
+    Number,
     Address,
     Gpa,
 }
 
 impl Field {
     /// Every field, in the order forms show them.
-    pub const ALL: [Field; 3] = [Field::Name, Field::Address, Field::Gpa];
+    pub const ALL: [Field; 4] = [Field::Name, Field::Number, Field::Address, Field::Gpa];
 
-    /// The name forms and CSV files use: `name`, `address`, `gpa`.
+    /// The name forms and CSV files use: `name`, `student_number`,
+    /// `address`, `gpa`.
     pub fn name(self) -> &'static str {
         match self {
             Field::Name => "name",
+            Field::Number => "student_number",
             Field::Address => "address",
             Field::Gpa => "gpa",
         }
@@ -35,6 +39,7 @@ impl Field {
     pub fn label(self) -> &'static str {
         match self {
             Field::Name => "Name",
+            Field::Number => "Student number",
             Field::Address => "Address",
             Field::Gpa => "GPA",
         }
@@ -52,7 +57,18 @@ impl Field {
     pub fn is_decimal(self) -> bool {
         match self {
             Field::Gpa => true,
-            Field::Name | Field::Address => false,
+            Field::Name | Field::Number | Field::Address => false,
+        }
+    }
+
+    /// Whether a file may leave its column out: a field added after the
+    /// CSV's first release (an older export has no such column, and
+    /// importing it leaves the field as it is). The export writes these
+    /// after `updated_at`; they are optional on forms too.
+    pub fn is_optional_column(self) -> bool {
+        match self {
+            Field::Number => true,
+            Field::Name | Field::Address | Field::Gpa => false,
         }
     }
 
@@ -64,6 +80,9 @@ impl Field {
             Field::Name => Name::parse(input).map(|v| v.to_string()),
             Field::Address => Address::parse(input).map(|v| v.to_string()),
             Field::Gpa => Gpa::parse(input).map(|v| v.to_string()),
+            Field::Number => {
+                StudentNumber::parse(input).map(|v| v.map(|n| n.to_string()).unwrap_or_default())
+            }
         }
     }
 }

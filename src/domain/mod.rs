@@ -10,6 +10,7 @@ mod name;
 mod password;
 mod reason;
 mod role;
+mod student_number;
 mod text;
 mod username;
 mod version;
@@ -21,6 +22,7 @@ pub use name::Name;
 pub use password::NewPassword;
 pub use reason::{Reason, ReasonInput};
 pub use role::Role;
+pub use student_number::StudentNumber;
 pub use username::Username;
 pub use version::{NotAVersion, Version};
 
@@ -30,6 +32,8 @@ pub struct StudentValues {
     pub name: Name,
     pub address: Address,
     pub gpa: Gpa,
+    /// The institution's number, if the student has one.
+    pub number: Option<StudentNumber>,
 }
 
 impl StudentValues {
@@ -65,8 +69,19 @@ impl StudentValues {
         let name = keep(&mut errors, Field::Name, text(Field::Name), name);
         let address = keep(&mut errors, Field::Address, text(Field::Address), address);
         let gpa = keep(&mut errors, Field::Gpa, text(Field::Gpa), Gpa::parse);
-        match (name, address, gpa) {
-            (Some(name), Some(address), Some(gpa)) => Ok(StudentValues { name, address, gpa }),
+        let number = keep(
+            &mut errors,
+            Field::Number,
+            text(Field::Number),
+            StudentNumber::parse,
+        );
+        match (name, address, gpa, number) {
+            (Some(name), Some(address), Some(gpa), Some(number)) => Ok(StudentValues {
+                name,
+                address,
+                gpa,
+                number,
+            }),
             _ => Err(errors),
         }
     }
@@ -75,17 +90,28 @@ impl StudentValues {
     /// read back from a table registrar writes only from checked values (an
     /// import's rows, checked when the file was read): typed again without
     /// running the rules a second time. `None` for a GPA out of range.
-    pub fn checked(name: String, address: String, gpa_hundredths: u16) -> Option<Self> {
+    pub fn checked(
+        name: String,
+        address: String,
+        gpa_hundredths: u16,
+        number: Option<String>,
+    ) -> Option<Self> {
         Some(StudentValues {
             name: Name::checked(name),
             address: Address::checked(address),
             gpa: Gpa::from_hundredths(gpa_hundredths)?,
+            number: number.map(StudentNumber::checked),
         })
     }
 
-    /// Lower-cased `name` and `address`, the key the list search matches.
+    /// The folded name, address and number, the key the list search
+    /// matches and sorts by name on (contract §12).
     pub fn search_key(&self) -> String {
-        search_key(self.name.as_str(), self.address.as_str())
+        fold::search_key(
+            self.name.as_str(),
+            self.address.as_str(),
+            self.number.as_ref().map(StudentNumber::as_str),
+        )
     }
 }
 
@@ -103,10 +129,4 @@ fn keep<T>(
             None
         }
     }
-}
-
-/// The search key of a name and an address; a newline separates them, so a
-/// query (which is a single line) never matches across the two.
-pub fn search_key(name: &str, address: &str) -> String {
-    format!("{}\n{}", name.to_lowercase(), address.to_lowercase())
 }

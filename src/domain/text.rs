@@ -32,11 +32,13 @@ pub enum TextError {
     TooManyMarks,
 }
 
-/// Trims `input`, normalises it to NFC and checks it is 1..=`max` Unicode
-/// scalar values with no control characters (so it is also a single line)
-/// and no spoofing characters.
+/// Trims `input` (of white space and of the bidi isolates pages wrap user
+/// text in, which come along when a name is copied from a page),
+/// normalises it to NFC and checks it is 1..=`max` Unicode scalar values
+/// with no control characters (so it is also a single line) and no
+/// spoofing characters.
 pub fn single_line(input: &str, max: usize) -> Result<String, TextError> {
-    let text: String = input.trim().nfc().collect();
+    let text: String = trimmed(input).nfc().collect();
     if text.is_empty() {
         return Err(TextError::Empty);
     }
@@ -62,7 +64,14 @@ pub fn single_line(input: &str, max: usize) -> Result<String, TextError> {
 /// may predate the rule, or be in another normalisation): then an edit
 /// leaves it as it is.
 pub fn is_unchanged(input: &str, stored: &str) -> bool {
-    input.trim().nfc().eq(stored.nfc())
+    trimmed(input).nfc().eq(stored.nfc())
+}
+
+/// `input` without white space or bidi isolates (U+2066–U+2069) at either
+/// end: a page isolates every name it shows, and a name copied from it
+/// carries them.
+pub fn trimmed(input: &str) -> &str {
+    input.trim_matches(|c: char| c.is_whitespace() || ('\u{2066}'..='\u{2069}').contains(&c))
 }
 
 fn is_spoofing_format(c: char) -> bool {
@@ -115,6 +124,18 @@ mod tests {
 
     fn accepted(text: &str) -> String {
         single_line(text, 60).unwrap_or_else(|e| panic!("{text:?} was refused: {e:?}"))
+    }
+
+    #[test]
+    fn isolates_copied_from_a_page_are_trimmed() {
+        assert_eq!(accepted("\u{2068}Ada Lovelace\u{2069}"), "Ada Lovelace");
+        assert_eq!(accepted(" \u{2066}\u{2068}Ada\u{2069} "), "Ada");
+        assert!(is_unchanged("\u{2068}Ada\u{2069}", "Ada"));
+        // Inside the text they still change its reading order: refused.
+        assert_eq!(
+            single_line("Ada\u{2068}x\u{2069}y", 60),
+            Err(TextError::FormatCharacter('\u{2068}'))
+        );
     }
 
     #[test]
@@ -182,8 +203,12 @@ mod tests {
                 "U+{:04X} was accepted",
                 u32::from(c)
             );
-            // Even where trimming would leave it at an end.
-            assert!(single_line(&format!("{c}Ada"), 60).is_err());
+            // Even where trimming would leave it at an end, except the
+            // isolates pages wrap names in: trimmed off, never stored.
+            match c {
+                '\u{2066}'..='\u{2069}' => assert_eq!(accepted(&format!("{c}Ada")), "Ada"),
+                _ => assert!(single_line(&format!("{c}Ada"), 60).is_err()),
+            }
         }
         let message = TextError::FormatCharacter('\u{202E}').message("name");
         assert!(message.contains("U+202E"), "{message}");

@@ -11,7 +11,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
 use super::store::{self, Action, bulk};
 use crate::cluster::retry;
 use crate::db::{begin_write, now};
-use crate::domain::{Address, Gpa, Name, StudentValues};
+use crate::domain::{Address, Gpa, Name, StudentNumber, StudentValues};
 
 const FIRST: &[&str] = &[
     "Ada", "Alan", "Amara", "Ana", "Andrés", "Anika", "Arjun", "Aurora", "Bea", "Bilal", "Camille",
@@ -204,6 +204,7 @@ impl Generator {
                 .unwrap_or_else(|_| Address::parse("1 Main St").expect("a valid address")),
             gpa: Gpa::from_hundredths(gpa)
                 .unwrap_or_else(|| Gpa::from_hundredths(300).expect("a valid GPA")),
+            number: None,
         }
     }
 }
@@ -241,10 +242,16 @@ pub async fn fill(
     }
     let started = Instant::now();
     let mut generator = Generator::new(seed);
+    let first_number = u64::try_from(store::highest_id(db).await?).unwrap_or(0) + 1;
     let mut written = 0_u64;
     while written < count {
         let batch = usize::try_from((count - written).min(BATCH as u64)).unwrap_or(BATCH);
-        let rows: Vec<StudentValues> = (0..batch).map(|_| generator.student()).collect();
+        let rows: Vec<StudentValues> = (0..batch)
+            .map(|i| StudentValues {
+                number: demo_number(first_number + written + i as u64),
+                ..generator.student()
+            })
+            .collect();
         let rows = &rows;
         retry::write("demo batch", || async move {
             let txn = begin_write(db).await?;
@@ -260,6 +267,12 @@ pub async fn fill(
         students: written,
         elapsed: started.elapsed(),
     })
+}
+
+/// The `n`th demo student's number, `D0000042`: above the highest id
+/// when the run began, so an appended run never repeats one.
+fn demo_number(n: u64) -> Option<StudentNumber> {
+    StudentNumber::parse(&format!("D{n:07}")).ok().flatten()
 }
 
 /// Fresh planner statistics (and, on PostgreSQL, a visibility map that

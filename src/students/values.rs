@@ -24,6 +24,7 @@ pub struct Stored<'a> {
     pub name: &'a str,
     pub address: &'a str,
     pub gpa_hundredths: i16,
+    pub number: Option<&'a str>,
 }
 
 /// Anything that holds a student's stored values.
@@ -38,6 +39,7 @@ pub trait HasValues {
             Field::Name => Cow::Borrowed(stored.name),
             Field::Address => Cow::Borrowed(stored.address),
             Field::Gpa => Cow::Owned(gpa_text(stored.gpa_hundredths)),
+            Field::Number => Cow::Borrowed(stored.number.unwrap_or_default()),
         }
     }
 
@@ -47,6 +49,7 @@ pub trait HasValues {
         stored.name == values.name.as_str()
             && stored.address == values.address.as_str()
             && stored.gpa_hundredths == gpa_column(values.gpa)
+            && stored.number == values.number.as_ref().map(|n| n.as_str())
     }
 }
 
@@ -56,6 +59,7 @@ impl HasValues for student::Model {
             name: &self.name,
             address: &self.address,
             gpa_hundredths: self.gpa_hundredths,
+            number: self.student_number.as_deref(),
         }
     }
 }
@@ -66,18 +70,29 @@ impl HasValues for revision::Model {
             name: &self.name,
             address: &self.address,
             gpa_hundredths: self.gpa_hundredths,
+            number: self.student_number.as_deref(),
         }
     }
 }
 
 /// A valid import row's values, as they were checked when its file was
-/// read (never parsed again); `None` for an invalid row.
+/// read (never parsed again); `None` for an invalid row. A row of a file
+/// without a student number column has none here: see
+/// [`import_row_keeps_number`].
 pub fn import_row(row: &import_row::Model) -> Option<StudentValues> {
     if row.outcome == RowOutcome::Invalid {
         return None;
     }
     let gpa = u16::try_from(row.gpa_hundredths?).ok()?;
-    StudentValues::checked(row.name.clone(), row.address.clone(), gpa)
+    let number = row.student_number.clone().filter(|n| !n.is_empty());
+    StudentValues::checked(row.name.clone(), row.address.clone(), gpa, number)
+}
+
+/// Whether an import row leaves the student's number as it is (its file
+/// has no student number column): the row is judged and written with the
+/// record's own number.
+pub fn import_row_keeps_number(row: &import_row::Model) -> bool {
+    row.student_number.is_none()
 }
 
 /// An import row's text for `field`: a valid row's canonical value, an
@@ -87,6 +102,7 @@ pub fn import_row_text(row: &import_row::Model, field: Field) -> &str {
         Field::Name => &row.name,
         Field::Address => &row.address,
         Field::Gpa => &row.gpa,
+        Field::Number => row.student_number.as_deref().unwrap_or_default(),
     }
 }
 
@@ -97,10 +113,11 @@ pub fn sent(entry: &conflict::Model, field: Field) -> Option<&String> {
         Field::Name => entry.name.as_ref(),
         Field::Address => entry.address.as_ref(),
         Field::Gpa => entry.gpa.as_ref(),
+        Field::Number => entry.student_number.as_ref(),
     }
 }
 
-/// The fields `name`, `address`, `gpa` as text: exactly as typed into a
+/// The fields `name`, `student_number`, `address`, `gpa` as text: exactly as typed into a
 /// form, or formatted from stored values as a form shows them. Missing
 /// fields read as empty, so they get a "required" message rather than a
 /// `400`.
@@ -112,6 +129,8 @@ pub struct StudentForm {
     pub address: String,
     #[serde(default)]
     pub gpa: String,
+    #[serde(default)]
+    pub student_number: String,
 }
 
 impl StudentForm {
@@ -120,6 +139,7 @@ impl StudentForm {
             Field::Name => &self.name,
             Field::Address => &self.address,
             Field::Gpa => &self.gpa,
+            Field::Number => &self.student_number,
         }
     }
 
@@ -141,6 +161,7 @@ impl StudentForm {
             name: text(Field::Name),
             address: text(Field::Address),
             gpa: text(Field::Gpa),
+            student_number: text(Field::Number),
         }
     }
 
@@ -157,6 +178,11 @@ impl From<&StudentValues> for StudentForm {
             name: values.name.to_string(),
             address: values.address.to_string(),
             gpa: values.gpa.to_string(),
+            student_number: values
+                .number
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
         }
     }
 }
@@ -182,6 +208,7 @@ mod tests {
             name: name.into(),
             address: address.into(),
             gpa: gpa.into(),
+            student_number: String::new(),
         }
     }
 
@@ -194,7 +221,9 @@ mod tests {
 
     #[test]
     fn every_invalid_field_gets_its_own_message() {
-        let errors = form("", "x\ny", "4.01").parse().unwrap_err();
+        let mut form = form("", "x\ny", "4.01");
+        form.student_number = "S 1".into();
+        let errors = form.parse().unwrap_err();
         let fields: Vec<_> = errors.in_form_order().map(|(f, _)| f).collect();
         assert_eq!(fields, Field::ALL);
         assert!(errors.get(Field::Gpa).unwrap().contains("GPA"));

@@ -479,6 +479,7 @@ fn fields(name: &str, address: &str, gpa: &str) -> StudentValues {
             Field::Name => name,
             Field::Address => address,
             Field::Gpa => gpa,
+            Field::Number => "",
         })
     })
     .expect("valid fields")

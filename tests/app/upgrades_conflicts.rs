@@ -84,6 +84,7 @@ async fn the_conflict_refused_migration_upgrades_a_populated_database(backend: B
             submitted_version: 1,
             current_version: 2,
             values: Some(&StudentForm {
+                student_number: String::new(),
                 name: "Grace".into(),
                 address: "4 Elm St".into(),
                 gpa: "3.8".into(),

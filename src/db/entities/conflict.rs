@@ -14,6 +14,8 @@ pub struct Model {
     pub name: Option<String>,
     pub address: Option<String>,
     pub gpa: Option<String>,
+    /// As sent: `Some("")` for a blank field.
+    pub student_number: Option<String>,
     pub registrar: String,
     pub at: DateTimeUtc,
     /// The reason the refused submission gave, if it keeps to the rules.

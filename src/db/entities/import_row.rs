@@ -24,6 +24,9 @@ pub struct Model {
     /// row found invalid later, as a duplicate, may keep it; it is never
     /// read for an invalid row).
     pub gpa_hundredths: Option<i16>,
+    /// The file's student number: `None` when the file has no such column
+    /// (the row leaves the number as it is), `""` for none.
+    pub student_number: Option<String>,
     pub outcome: RowOutcome,
     /// An invalid row's problems, one `field<TAB>message` per line.
     pub messages: Option<String>,

@@ -13,6 +13,7 @@ pub struct Model {
     pub name: String,
     pub address: String,
     pub gpa_hundredths: i16,
+    pub student_number: Option<String>,
     pub registrar: String,
     pub at: DateTimeUtc,
     /// Why the registrar made the change, when they said.

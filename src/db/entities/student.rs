@@ -11,6 +11,8 @@ pub struct Model {
     pub address: String,
     pub gpa_hundredths: i16,
     pub search_key: String,
+    /// The institution's number (upper-cased, unique), if it has one.
+    pub student_number: Option<String>,
     pub version: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -7,6 +7,7 @@ use crate::auth::writer::WriteRefused;
 use crate::cluster::failure::{self, Failure, HasFailure};
 use crate::db;
 use crate::domain::Role;
+use crate::students::store::numbers;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProtocolError {
@@ -71,6 +72,12 @@ impl ProtocolError {
             self,
             ProtocolError::Database(err)
                 if matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+                    && !numbers::is_number_taken(err)
         )
+    }
+
+    /// Whether the unique index on student numbers refused the write.
+    pub(super) fn is_number_taken(&self) -> bool {
+        matches!(self, ProtocolError::Database(err) if numbers::is_number_taken(err))
     }
 }

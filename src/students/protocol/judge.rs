@@ -4,7 +4,8 @@
 //! values are also invalid.
 
 use crate::db::entities::import_row::RowOutcome;
-use crate::domain::{FieldErrors, Reason, ReasonInput, StudentValues};
+use crate::domain::{FieldErrors, Reason, ReasonInput, StudentNumber, StudentValues};
+use crate::students::store::numbers::Holder;
 use crate::students::store::{Revision, Student};
 use crate::students::values::{HasValues, StudentForm};
 
@@ -37,6 +38,12 @@ pub enum Refusal {
     Invalid {
         errors: FieldErrors,
         reason_error: Option<String>,
+    },
+    /// The values give a student number another student holds (found by
+    /// the write, not by this pure judge: it reads the database).
+    NumberTaken {
+        number: StudentNumber,
+        holder: Holder,
     },
 }
 

@@ -11,6 +11,7 @@ fn student(version: i64, deleted: bool) -> Student {
         address: "1 Main St".into(),
         gpa_hundredths: 350,
         search_key: String::new(),
+        student_number: None,
         version,
         created_at: Utc::now(),
         updated_at: Utc::now(),
@@ -29,6 +30,7 @@ fn revision(version: i64, name: &str) -> Revision {
         name: name.into(),
         address: "1 Main St".into(),
         gpa_hundredths: 350,
+        student_number: None,
         registrar: "grace".into(),
         at: Utc::now(),
         reason: None,
@@ -41,6 +43,7 @@ fn form(name: &str, gpa: &str) -> StudentForm {
         name: name.into(),
         address: "1 Main St".into(),
         gpa: gpa.into(),
+        student_number: String::new(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! What became of a command.
 
-use crate::domain::FieldErrors;
+use crate::domain::{Field, FieldErrors, StudentNumber};
+use crate::students::store::numbers::Holder;
 use crate::students::store::{Revision, Student};
 
 /// What became of a [`super::Command`]. Every refusal carries the row as
@@ -21,6 +22,9 @@ pub enum Outcome {
         errors: FieldErrors,
         reason_error: Option<String>,
         current: Option<Student>,
+        /// The student that holds the number the values give, when that
+        /// is what broke the rules (contract §12).
+        taken: Option<Holder>,
     },
     /// Somebody else's change got in after the client saw `seen`: `since`
     /// is the revision at `seen` and the ones after it (the newest ones of
@@ -43,6 +47,27 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// [`Outcome::Invalid`] for a student number that `holder` has.
+    pub fn number_taken(number: &StudentNumber, holder: Holder, current: Option<Student>) -> Self {
+        let mut errors = FieldErrors::default();
+        errors.add(
+            Field::Number,
+            format!(
+                "{number} is already the student number of {} (record {}{}): \
+                 a number belongs to one student",
+                holder.name,
+                holder.id,
+                if holder.deleted { ", deleted" } else { "" }
+            ),
+        );
+        Outcome::Invalid {
+            errors,
+            reason_error: None,
+            current,
+            taken: Some(holder),
+        }
+    }
+
     /// Whether the command's write is in the database (now, or earlier).
     pub fn is_written(&self) -> bool {
         matches!(self, Outcome::Written { .. } | Outcome::Replayed { .. })

@@ -63,7 +63,11 @@ pub async fn answer(
             errors,
             reason_error,
             current: Some(current),
+            taken: None,
         },
+        Refusal::NumberTaken { number, holder } => {
+            Outcome::number_taken(&number, holder, Some(current))
+        }
     })
 }
 

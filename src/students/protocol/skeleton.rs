@@ -1,6 +1,8 @@
 //! The one transaction script every single write runs (see the module map
 //! of [`super`] for its steps).
 
+use std::future::Future;
+
 use sea_orm::DatabaseConnection;
 
 use super::judge::{self, Change, Refusal, Verdict};
@@ -28,19 +30,21 @@ pub async fn run(db: &DatabaseConnection, command: &Command<'_>) -> Result<Outco
                     errors,
                     reason_error: None,
                     current: None,
+                    taken: None,
                 });
             }
             _ => return Err(ProtocolError::NotFound),
         };
-        retry::write(name, || create(db, command, &values)).await
+        let values = &values;
+        until_number_seen(|| retry::write(name, move || create(db, command, values))).await
     } else {
         let reason = &Reason::parse(command.reason);
         let attempt = |check| retry::write(name, move || once(db, command, reason, check));
-        match attempt(Check::WhenVersionMoved).await {
+        match until_number_seen(|| attempt(Check::WhenVersionMoved)).await {
             // The id already went with another change (a client that sends
             // one id with several forms): judged again as a change of its own.
             Err(err) if command.submission.is_some() && err.is_unique_violation() => {
-                attempt(Check::Always).await
+                until_number_seen(|| attempt(Check::Always)).await
             }
             outcome => outcome,
         }
@@ -55,6 +59,28 @@ pub async fn run(db: &DatabaseConnection, command: &Command<'_>) -> Result<Outco
         metrics::record_save(command.act.action());
     }
     Ok(outcome)
+}
+
+/// How often a write whose student number the unique index refused runs
+/// again (each time, another writer took the number first).
+const NUMBER_RUNS: u32 = 3;
+
+/// Runs `write` again when the unique index refused its student number: a
+/// writer that gave it at the same instant committed first, and the next
+/// run's look-up finds it and answers `Invalid` naming that student, never
+/// an error (contract §12).
+async fn until_number_seen<F, Fut>(mut write: F) -> Result<Outcome, ProtocolError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Outcome, ProtocolError>>,
+{
+    let mut run = 1;
+    loop {
+        match write().await {
+            Err(err) if err.is_number_taken() && run < NUMBER_RUNS => run += 1,
+            outcome => return outcome,
+        }
+    }
 }
 
 /// When a write looks its submission id up among the committed ones.
@@ -106,6 +132,13 @@ async fn once(
                 reason: reason.as_ref(),
                 submission,
             };
+            if let Change::Values(values) = &change
+                && let Some((number, holder)) =
+                    steps::number_taken(&txn, values, Some(&current)).await?
+            {
+                let refusal = Refusal::NumberTaken { number, holder };
+                return refusal::answer(db, txn, command, seen, current, refusal, restored).await;
+            }
             let action = command.act.action();
             if let Some(after) = steps::write(&txn, &current, &change, action, &author).await? {
                 presence::store::clear_in(&txn, writer.id, id).await?;
@@ -140,6 +173,10 @@ async fn create(
             return Ok(Outcome::Replayed { student_id });
         }
     };
+    if let Some((number, holder)) = steps::number_taken(&txn, values, None).await? {
+        txn.rollback().await?;
+        return Ok(Outcome::number_taken(&number, holder, None));
+    }
     let student = store::insert(&txn, values, command.writer, now(), submission).await?;
     steps::commit(txn).await?;
     Ok(Outcome::Written { student })

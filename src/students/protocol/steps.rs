@@ -10,7 +10,8 @@ use crate::auth::writer::{self, Writer};
 use crate::cluster::failure::{self, Failure};
 use crate::cluster::submission::{self, Committed, Submission};
 use crate::db::begin_write;
-use crate::domain::Role;
+use crate::domain::{Role, StudentNumber, StudentValues};
+use crate::students::store::numbers::{self, Holder};
 use crate::students::store::{self, Action, Author, Student};
 use crate::students::values::HasValues;
 
@@ -75,6 +76,27 @@ fn is_replay(committed: &Committed, command: &Command<'_>) -> bool {
             .target()
             .is_some_and(|(id, _)| committed.student_id == id && committed.action == act.action()),
     }
+}
+
+/// The number `values` give and the student other than `current` that
+/// holds it, when the values change the number to one that is taken.
+/// Only a changed number is looked up: an ordinary save costs no round
+/// trip. Two writers giving one number at once both pass this; the unique
+/// index refuses the second, which runs again and finds the first here.
+pub async fn number_taken(
+    txn: &DatabaseTransaction,
+    values: &StudentValues,
+    current: Option<&Student>,
+) -> Result<Option<(StudentNumber, Holder)>, ProtocolError> {
+    let Some(number) = &values.number else {
+        return Ok(None);
+    };
+    if current.is_some_and(|c| c.student_number.as_deref() == Some(number.as_str())) {
+        return Ok(None);
+    }
+    Ok(numbers::holder(txn, number, current.map(|c| c.id))
+        .await?
+        .map(|holder| (number.clone(), holder)))
 }
 
 /// The guarded write of `change` over `current` with its revision: the

@@ -9,6 +9,7 @@ use crate::presence::Notice;
 use crate::students::form::StudentForm;
 use crate::students::paths;
 use crate::students::store::Student;
+use crate::students::store::numbers::Holder;
 use crate::views::{Instant, Layout, isolated};
 
 /// A student as the pages show it.
@@ -126,6 +127,8 @@ pub struct FormPage {
     pub reason_error: Option<String>,
     /// Others with this edit form open (contract §8).
     pub others: Vec<Notice>,
+    /// The student that holds the number typed, when that refused it.
+    pub taken: Option<Holder>,
 }
 
 impl ShowPage {
@@ -158,6 +161,7 @@ impl FormPage {
             reason: None,
             reason_error: None,
             others: Vec::new(),
+            taken: None,
         }
     }
 
@@ -184,7 +188,14 @@ impl FormPage {
             reason: Some(String::new()),
             reason_error: None,
             others: Vec::new(),
+            taken: None,
         }
+    }
+
+    /// The form shown again naming the student that holds its number.
+    pub fn with_taken(mut self, taken: Option<Holder>) -> Self {
+        self.taken = taken;
+        self
     }
 
     /// The form shown again with the submission id it was sent with, so that
@@ -216,6 +227,7 @@ impl FormPage {
                     field,
                     value: self.values.value(field),
                     error: self.errors.get(field),
+                    holder: self.taken.as_ref().filter(|_| field == Field::Number),
                 })
                 .collect(),
         }
@@ -228,6 +240,15 @@ pub struct FieldInput<'a> {
     pub field: Field,
     pub value: &'a str,
     pub error: Option<&'a str>,
+    /// The student that holds the number typed (the number's input only).
+    pub holder: Option<&'a Holder>,
+}
+
+impl FieldInput<'_> {
+    /// The record page of the student that holds the number typed.
+    pub fn holder_href(&self) -> Option<String> {
+        self.holder.map(|holder| paths::student(holder.id))
+    }
 }
 
 /// The three student inputs with their labels, hints and messages

@@ -48,8 +48,8 @@ pub async fn create(
         Ok(Outcome::Replayed { student_id }) => {
             Ok(see_other_with(&paths::student(student_id), Flash::Created))
         }
-        Ok(Outcome::Invalid { errors, .. }) => {
-            let mut page = page(errors);
+        Ok(Outcome::Invalid { errors, taken, .. }) => {
+            let mut page = page(errors).with_taken(taken);
             page.layout = page.layout.with_registrar(&signed_in);
             render(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
@@ -104,9 +104,10 @@ pub async fn update(
             errors,
             reason_error,
             current,
+            taken,
         } => {
             let name = current.as_ref().map_or("student", |c| c.name.as_str());
-            let mut page = page(name, errors, reason_error);
+            let mut page = page(name, errors, reason_error).with_taken(taken);
             page.others =
                 presence::store::others(&state.db, id.0, signed_in.id, crate::db::now()).await?;
             page.layout = page.layout.with_registrar(&signed_in);

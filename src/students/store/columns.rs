@@ -14,42 +14,60 @@ use crate::db::joined::Typed;
 use crate::domain::{Field, StudentValues};
 
 /// The names of [`STUDENT`]'s columns, for raw statements.
-pub const STUDENT_NAMES: [&str; 4] = ["name", "address", "gpa_hundredths", "search_key"];
+pub const STUDENT_NAMES: [&str; 5] = [
+    "name",
+    "address",
+    "gpa_hundredths",
+    "student_number",
+    "search_key",
+];
 
 /// The value columns of the students table (the search key last).
-pub const STUDENT: [student::Column; 4] = [
+pub const STUDENT: [student::Column; 5] = [
     student::Column::Name,
     student::Column::Address,
     student::Column::GpaHundredths,
+    student::Column::StudentNumber,
     student::Column::SearchKey,
 ];
 
 /// The value columns of the revisions table, as [`STUDENT`]'s.
-pub const REVISION: [revision::Column; 3] = [
+pub const REVISION: [revision::Column; 4] = [
     revision::Column::Name,
     revision::Column::Address,
     revision::Column::GpaHundredths,
+    revision::Column::StudentNumber,
 ];
 
 /// The value columns of the import rows table: the text a page shows (a
-/// valid row's canonical values, an invalid row's as read) and a valid
-/// row's GPA as a number.
-pub const IMPORT_ROW: [import_row::Column; 4] = [
+/// valid row's canonical values, an invalid row's as read), a valid
+/// row's GPA as a number, and the student number (`NULL`: not in the
+/// file).
+pub const IMPORT_ROW: [import_row::Column; 5] = [
     import_row::Column::Name,
     import_row::Column::Address,
     import_row::Column::Gpa,
     import_row::Column::GpaHundredths,
+    import_row::Column::StudentNumber,
 ];
 
 /// The values of [`IMPORT_ROW`] for a row: checked, or as read (`raw`, in
-/// form order) when it is invalid.
-pub fn import_row_values(checked: Option<&StudentValues>, raw: &[String]) -> [SimpleExpr; 4] {
+/// form order) when it is invalid; `numbers` is whether the file has a
+/// student number column.
+pub fn import_row_values(
+    checked: Option<&StudentValues>,
+    raw: &[String],
+    numbers: bool,
+) -> [SimpleExpr; 5] {
     match checked {
         Some(values) => [
             values.name.to_string().into(),
             values.address.to_string().into(),
             values.gpa.to_string().into(),
             Some(gpa_column(values.gpa)).into(),
+            numbers
+                .then(|| number_text(values))
+                .into(),
         ],
         None => {
             let raw = |field: Field| raw.get(field.index()).cloned().unwrap_or_default();
@@ -58,9 +76,19 @@ pub fn import_row_values(checked: Option<&StudentValues>, raw: &[String]) -> [Si
                 raw(Field::Address).into(),
                 raw(Field::Gpa).into(),
                 None::<i16>.into(),
+                numbers.then(|| raw(Field::Number)).into(),
             ]
         }
     }
+}
+
+/// A student number as an import row keeps it: `""` for none.
+fn number_text(values: &StudentValues) -> String {
+    values
+        .number
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default()
 }
 
 /// Owned column values of [`StudentValues`], as every table writes them.
@@ -69,6 +97,7 @@ pub struct Columns {
     name: String,
     address: String,
     gpa_hundredths: i16,
+    number: Option<String>,
     search_key: String,
 }
 
@@ -78,6 +107,7 @@ impl Columns {
             name: values.name.to_string(),
             address: values.address.to_string(),
             gpa_hundredths: gpa_column(values.gpa),
+            number: values.number.as_ref().map(ToString::to_string),
             search_key: values.search_key(),
         }
     }
@@ -88,6 +118,7 @@ impl Columns {
             name: student.name.clone(),
             address: student.address.clone(),
             gpa_hundredths: student.gpa_hundredths,
+            number: student.student_number.clone(),
             search_key: student.search_key.clone(),
         }
     }
@@ -98,6 +129,7 @@ impl Columns {
             name: self.name,
             address: self.address,
             gpa_hundredths: self.gpa_hundredths,
+            student_number: self.number,
             search_key: self.search_key,
             ..student
         }
@@ -108,6 +140,7 @@ impl Columns {
         model.name = Set(self.name);
         model.address = Set(self.address);
         model.gpa_hundredths = Set(self.gpa_hundredths);
+        model.student_number = Set(self.number);
         model.search_key = Set(self.search_key);
     }
 
@@ -116,6 +149,7 @@ impl Columns {
         model.name = Set(self.name);
         model.address = Set(self.address);
         model.gpa_hundredths = Set(self.gpa_hundredths);
+        model.student_number = Set(self.number);
     }
 
     /// The students table's value columns set to these, in an update.
@@ -132,31 +166,34 @@ impl Columns {
     }
 
     /// The values of [`STUDENT`], in its order.
-    pub fn student_values(&self) -> [SimpleExpr; 4] {
+    pub fn student_values(&self) -> [SimpleExpr; 5] {
         [
             self.name.clone().into(),
             self.address.clone().into(),
             self.gpa_hundredths.into(),
+            self.number.clone().into(),
             self.search_key.clone().into(),
         ]
     }
 
     /// The values of [`REVISION`], in its order.
-    pub fn revision_values(&self) -> [SimpleExpr; 3] {
+    pub fn revision_values(&self) -> [SimpleExpr; 4] {
         [
             self.name.clone().into(),
             self.address.clone().into(),
             self.gpa_hundredths.into(),
+            self.number.clone().into(),
         ]
     }
 
     /// The values of [`STUDENT`] typed for a joined update, in the order
     /// of [`STUDENT_NAMES`].
-    pub fn typed(&self) -> [Typed; 4] {
+    pub fn typed(&self) -> [Typed; 5] {
         [
             (self.name.clone().into(), "text"),
             (self.address.clone().into(), "text"),
             (self.gpa_hundredths.into(), "smallint"),
+            (self.number.clone().into(), "text"),
             (self.search_key.clone().into(), "text"),
         ]
     }
@@ -168,4 +205,5 @@ pub fn set_conflict(model: &mut conflict::ActiveModel, kept: impl Fn(Field) -> O
     model.name = Set(kept(Field::Name));
     model.address = Set(kept(Field::Address));
     model.gpa = Set(kept(Field::Gpa));
+    model.student_number = Set(kept(Field::Number));
 }

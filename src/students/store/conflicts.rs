@@ -148,6 +148,7 @@ mod tests {
             name: name.into(),
             address: "1 Main St".into(),
             gpa: gpa.into(),
+            student_number: String::new(),
         }
     }
 

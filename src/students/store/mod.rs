@@ -7,6 +7,7 @@
 //!   the queries of a student's or a registrar's history;
 //! - [`conflicts`]: the refused submissions kept in a student's history;
 //! - [`bulk`]: many students at once (demo data, an import's batches);
+//! - [`numbers`]: who holds a student number;
 //! - [`columns`]: the one mapping of a student's values to every table's
 //!   columns;
 //! - `rows` and `count`: the row types and [`Author`] every part shares,
@@ -16,6 +17,7 @@ pub mod bulk;
 pub mod columns;
 pub mod conflicts;
 mod count;
+pub mod numbers;
 pub mod revisions;
 mod rows;
 
@@ -32,6 +34,7 @@ use crate::domain::StudentValues;
 use columns::Columns;
 
 pub use count::{adjust_live_count, live_count};
+pub use numbers::highest_id;
 pub use rows::{Action, Attempt, Author, ConflictEntry, Revision, Student};
 
 pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<Option<Student>, DbErr> {

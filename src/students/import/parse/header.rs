@@ -7,15 +7,16 @@ use crate::domain::Field;
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Columns {
     pub(super) width: usize,
-    /// Each field's column, in the order of [`Field::ALL`].
-    fields: [usize; Field::ALL.len()],
+    /// Each field's column, in the order of [`Field::ALL`] (`None`: an
+    /// optional column the file does not have).
+    fields: [Option<usize>; Field::ALL.len()],
     pub(super) id: Option<usize>,
     pub(super) version: Option<usize>,
 }
 
 impl Columns {
-    /// The column of `field`.
-    pub(super) fn at(&self, field: Field) -> usize {
+    /// The column of `field`, if the file has it.
+    pub(super) fn at(&self, field: Field) -> Option<usize> {
         self.fields[field.index()]
     }
 }
@@ -50,9 +51,13 @@ pub(super) fn named_twice(names: &csv::ByteRecord) -> Option<&'static str> {
 /// Where the columns are among the header's `names`.
 pub(super) fn columns(names: &csv::ByteRecord) -> Option<Columns> {
     let find = |wanted: &str| names.iter().position(|name| is_named(name, wanted));
-    let mut fields = [0; Field::ALL.len()];
+    let mut fields = [None; Field::ALL.len()];
     for field in Field::ALL {
-        fields[field.index()] = find(field.name())?;
+        let at = find(field.name());
+        if at.is_none() && !field.is_optional_column() {
+            return None;
+        }
+        fields[field.index()] = at;
     }
     Some(Columns {
         width: names.len(),

@@ -65,7 +65,12 @@ pub fn open(file: &[u8]) -> Result<Rows<'_>, Rejected> {
             Some((sep, names, columns))
         })
         .ok_or_else(|| {
-            let [fields @ .., last] = Field::ALL.map(Field::name);
+            let required: Vec<&str> = Field::ALL
+                .into_iter()
+                .filter(|field| !field.is_optional_column())
+                .map(Field::name)
+                .collect();
+            let (last, fields) = required.split_last().unwrap_or((&"", &[]));
             Rejected::whole_file(&format!(
                 "The first line must name the columns, including {} and {last}.",
                 fields.join(", ")

@@ -18,9 +18,12 @@ pub struct Row {
     pub version: Option<i64>,
     /// The values by the form's rules, or every problem of the row.
     pub checked: Result<StudentValues, Vec<Problem>>,
-    /// The values as read (name, address, gpa), cut to a few hundred
-    /// characters, NUL shown as ␀: what an invalid row shows.
+    /// The values as read (in the order of [`Field::ALL`]), cut to a few
+    /// hundred characters, NUL shown as ␀: what an invalid row shows.
     pub raw: [String; Field::ALL.len()],
+    /// Whether the file has a student number column (without one, the row
+    /// leaves the number as it is).
+    pub numbers: bool,
 }
 
 pub(super) fn unreadable(line: u64, message: &str) -> Row {
@@ -34,14 +37,15 @@ pub(super) fn unreadable(line: u64, message: &str) -> Row {
             message: message.to_owned(),
         }]),
         raw: Default::default(),
+        numbers: false,
     }
 }
 
 /// Checks one record.
 pub(super) fn check(record: &csv::ByteRecord, line: u64, columns: Columns) -> Row {
     let cell = |at: usize| record.get(at).unwrap_or_default();
-    let text = |at: usize| String::from_utf8_lossy(cell(at)).into_owned();
-    let raw = Field::ALL.map(|field| keep(&text(columns.at(field))));
+    let field_cell = |field: Field| columns.at(field).map_or(&[][..], cell);
+    let raw = Field::ALL.map(|field| keep(&String::from_utf8_lossy(field_cell(field))));
     let mut problems = Vec::new();
     let mut note = |at: ProblemAt, message: String| {
         problems.push(Problem { line, at, message });
@@ -104,7 +108,7 @@ pub(super) fn check(record: &csv::ByteRecord, line: u64, columns: Columns) -> Ro
         );
     }
     let value = |field: Field| -> Result<Cow<'_, str>, String> {
-        std::str::from_utf8(cell(columns.at(field)))
+        std::str::from_utf8(field_cell(field))
             .map(unneutralise)
             .map_err(|err| {
                 format!(
@@ -140,6 +144,7 @@ pub(super) fn check(record: &csv::ByteRecord, line: u64, columns: Columns) -> Ro
         version,
         checked,
         raw,
+        numbers: columns.at(Field::Number).is_some(),
     }
 }
 
