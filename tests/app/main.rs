@@ -48,6 +48,7 @@ mod signins;
 mod slow_clients;
 mod students;
 mod submissions;
+mod time_zone;
 mod upgrade;
 mod upgrades;
 mod upgrades_conflicts;
