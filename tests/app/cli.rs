@@ -159,7 +159,7 @@ fn each_command_shows_only_its_own_options() {
 /// what it wants.
 #[test]
 fn an_unknown_time_zone_is_refused_at_start() {
-    let tmp = std::env::temp_dir().join(format!("registrar-test-zone-{}", std::process::id()));
+    let tmp = std::env::temp_dir().join(format!("registrar-test-bad-zone-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).expect("a temporary directory");
     let start = |args: &[&str], env: Option<&str>| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_registrar"));

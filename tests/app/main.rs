@@ -20,6 +20,7 @@ mod cluster;
 mod concurrency;
 mod conflicts;
 mod connections;
+mod deleting;
 mod ephemeral;
 mod error_pages;
 mod excel;
