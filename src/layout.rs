@@ -25,6 +25,10 @@ pub struct Layout {
     /// A page that shows work in progress reloads itself after this many
     /// seconds (`<meta http-equiv="refresh">`, no JavaScript).
     pub refresh_seconds: Option<u32>,
+    /// The office's time zone, in which the page shows times
+    /// ([`crate::views::Instant`]); set with the signed-in registrar, as
+    /// only their pages show times.
+    pub zone: crate::zone::Zone,
 }
 
 impl Layout {

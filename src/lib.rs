@@ -16,7 +16,8 @@
 //! its own address), [`state`], [`auth`]
 //! (accounts, sessions, CSRF, throttling), [`presence`] (who else has a
 //! record's edit form open: advice, never a lock), [`http`] (strict decoding,
-//! cookies, flash messages, redirects), [`db`], [`health`], [`assets`].
+//! cookies, flash messages, redirects), [`db`], [`health`], [`assets`],
+//! [`zone`] (the office's time zone, in which pages show times).
 //! The contract other people's tests rely on is `docs/contract.md`.
 
 pub mod accounts;
@@ -40,6 +41,7 @@ pub mod state;
 pub mod students;
 pub mod telemetry;
 pub mod views;
+pub mod zone;
 
 #[cfg(feature = "testing")]
 pub mod testing;

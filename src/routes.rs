@@ -105,6 +105,12 @@ fn entries() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(history::history),
         ),
         entry(
+            Method::GET,
+            "/students/{id}/delete",
+            REGISTRAR,
+            get(pages::delete_form),
+        ),
+        entry(
             Method::POST,
             "/students/{id}/delete",
             REGISTRAR,

@@ -136,6 +136,8 @@ pub struct Application {
     per_client: Option<usize>,
     /// Descriptors kept for other uses than connections (pool, files).
     reserved_descriptors: usize,
+    /// The office's time zone (`--time-zone`).
+    zone: crate::zone::Zone,
 }
 
 impl Application {
@@ -171,6 +173,7 @@ impl Application {
                 .connections
                 .per_client(settings.client_ip_header.is_some()),
             reserved_descriptors: settings.database.db_pool_size as usize + 64,
+            zone: settings.time_zone,
         })
     }
 
@@ -213,6 +216,7 @@ impl Application {
                 .map(|(_, metrics)| Arc::clone(metrics)),
             presence_pace: Arc::default(),
             import_checks: Arc::default(),
+            zone: self.zone,
         };
         let import_checks = Arc::clone(&state.import_checks);
         let sweeper = tokio::spawn(sweep_periodically(state.clone()));

@@ -8,6 +8,7 @@ use crate::auth::AuthPolicy;
 use crate::metrics::Metrics;
 use crate::presence::Pace;
 use crate::students::import::check::Running;
+use crate::zone::Zone;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -20,4 +21,6 @@ pub struct AppState {
     pub presence_pace: Arc<Pace>,
     /// The uploads this instance is checking (failed at once if it stops).
     pub import_checks: Arc<Running>,
+    /// The office's time zone (`--time-zone`): pages show times in it.
+    pub zone: Zone,
 }

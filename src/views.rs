@@ -7,6 +7,7 @@ use axum::response::{Html, IntoResponse, Response};
 
 use crate::error::AppError;
 pub use crate::layout::Layout;
+use crate::zone::Zone;
 
 /// User text set inside one of our sentences where markup cannot isolate
 /// it (a `<title>`, a heading built as a string): between FIRST STRONG
@@ -21,19 +22,30 @@ pub fn render(status: StatusCode, page: &impl Template) -> Result<Response, AppE
     Ok((status, Html(page.render()?)).into_response())
 }
 
-/// An instant as pages show it: readable text and a machine-readable
-/// `datetime` attribute.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Instant {
-    pub text: String,
-    pub iso: String,
+/// An instant as pages show it: in the office's time zone (the page's
+/// [`Layout::zone`], `--time-zone`), named, as text, and in UTC as the
+/// machine-readable `datetime` attribute:
+/// `<time datetime="{{ at.iso() }}">{{ at.text(layout.zone) }}</time>`.
+/// It holds no text of its own, so no page can show a time but through
+/// the zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Instant(chrono::DateTime<chrono::Utc>);
+
+impl Instant {
+    /// `2026-12-07 10:14:03 CET` (see [`Zone::show`]).
+    /// (Templates pass arguments by reference.)
+    pub fn text(&self, zone: &Zone) -> String {
+        zone.show(self.0)
+    }
+
+    /// RFC 3339 in UTC, for `datetime` attributes.
+    pub fn iso(&self) -> String {
+        self.0.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    }
 }
 
 impl From<chrono::DateTime<chrono::Utc>> for Instant {
     fn from(at: chrono::DateTime<chrono::Utc>) -> Self {
-        Instant {
-            text: at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-            iso: at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-        }
+        Instant(at)
     }
 }

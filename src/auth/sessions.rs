@@ -22,6 +22,7 @@ use crate::http::cookie::{self, SetCookie};
 use crate::http::redirect::see_other;
 use crate::layout::Layout;
 use crate::state::AppState;
+use crate::zone::Zone;
 
 pub const COOKIE: &str = "registrar_session";
 
@@ -38,6 +39,9 @@ pub struct SignedIn {
     must_change_password: bool,
     csrf_token: String,
     token_hash: String,
+    /// The office's time zone, in which this account's pages show times:
+    /// the server's (`--time-zone`), set by [`load`].
+    zone: Zone,
 }
 
 /// The header of every page names the signed-in registrar and carries the
@@ -47,6 +51,7 @@ impl Layout {
         self.registrar = Some(registrar.username().to_owned());
         self.role = Some(registrar.role());
         self.csrf_token = registrar.csrf_token().to_owned();
+        self.zone = registrar.zone;
         self
     }
 }
@@ -74,6 +79,11 @@ impl SignedIn {
     /// The token every form of this session must send back.
     pub fn csrf_token(&self) -> &str {
         &self.csrf_token
+    }
+
+    /// The same account, reading pages in `zone`.
+    pub fn in_zone(self, zone: Zone) -> Self {
+        SignedIn { zone, ..self }
     }
 }
 
@@ -165,6 +175,8 @@ pub async fn find(
         must_change_password: account.must_change_password,
         csrf_token: session.csrf_token,
         token_hash,
+        // The server's zone is the request's to give (see [`load`]).
+        zone: Zone::UTC,
     }))
 }
 
@@ -255,7 +267,9 @@ pub async fn load(State(state): State<AppState>, mut request: Request, next: Nex
     if let Some(token) = token_from(request.headers()) {
         match find(&state.db, token, &state.auth).await {
             Ok(Some(registrar)) => {
-                request.extensions_mut().insert(registrar);
+                request
+                    .extensions_mut()
+                    .insert(registrar.in_zone(state.zone));
             }
             Ok(None) => {}
             Err(err) => return AppError::from(err).into_response(),

@@ -3,6 +3,8 @@
 
 use std::net::SocketAddr;
 
+use crate::zone::Zone;
+
 /// Where `registrar serve` listens unless told otherwise.
 pub const DEFAULT_BIND: SocketAddr =
     SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 3000);
@@ -91,6 +93,17 @@ pub struct Settings {
     #[arg(long, env = "REGISTRAR_METRICS_BIND")]
     pub metrics_bind: Option<SocketAddr>,
 
+    /// The office's time zone, an IANA name (Europe/Berlin,
+    /// America/New_York): pages show every time in it, the zone named.
+    /// CSV files, `datetime` attributes and logs stay UTC.
+    #[arg(
+        long,
+        env = "REGISTRAR_TIME_ZONE",
+        value_name = "ZONE",
+        default_value = "UTC"
+    )]
+    pub time_zone: Zone,
+
     #[command(flatten)]
     pub database: DatabaseSettings,
 
@@ -110,6 +123,7 @@ impl Settings {
             request_timeout_secs: 30,
             client_ip_header: None,
             metrics_bind: None,
+            time_zone: Zone::UTC,
             connections: crate::server::ConnectionLimits::default(),
         }
     }

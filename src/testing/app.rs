@@ -46,6 +46,8 @@ pub struct AppOptions {
     /// Serve `GET /metrics` on a second loopback port
     /// ([`TestApp::metrics_url`]), as `--metrics-bind` does.
     pub metrics: bool,
+    /// The office's time zone (`--time-zone`).
+    pub time_zone: crate::zone::Zone,
 }
 
 impl Default for AppOptions {
@@ -64,6 +66,7 @@ impl Default for AppOptions {
             lock_timeout: Duration::from_secs(5),
             database_via: None,
             metrics: false,
+            time_zone: crate::zone::Zone::UTC,
         }
     }
 }
@@ -136,6 +139,7 @@ impl TestApp {
         settings.request_timeout_secs = options.request_timeout.as_secs().max(1);
         settings.session_idle_minutes = options.session_idle_minutes;
         settings.secure_cookies = options.secure_cookies;
+        settings.time_zone = options.time_zone;
         if options.metrics {
             settings.metrics_bind = Some(SocketAddr::from(([127, 0, 0, 1], 0)));
         }

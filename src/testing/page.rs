@@ -130,6 +130,21 @@ impl Page {
             .map(str::to_owned)
     }
 
+    /// Every `<time>` of the page: its `datetime` attribute and its text.
+    pub fn times(&self) -> Vec<(String, String)> {
+        let selector = Selector::parse("time").expect("a valid CSS selector");
+        self.document()
+            .select(&selector)
+            .map(|time| {
+                let datetime = time.value().attr("datetime").unwrap_or_default();
+                (
+                    datetime.to_owned(),
+                    squash(&time.text().collect::<String>()),
+                )
+            })
+            .collect()
+    }
+
     /// The `<title>`.
     pub fn title(&self) -> String {
         self.text("title").unwrap_or_default()

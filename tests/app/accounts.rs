@@ -454,7 +454,8 @@ async fn a_demoted_or_disabled_writer_is_refused_when_the_write_happens(backend:
     let path = format!("/students/{id}");
     let edit = clerk.get(&format!("{path}/edit")).await;
     edit.assert_status(StatusCode::OK);
-    let show = clerk.get(&path).await;
+    let confirm = clerk.get(&format!("{path}/delete")).await;
+    confirm.assert_status(StatusCode::OK);
 
     set_access(&admin, "clerk", "viewer", "true")
         .await
@@ -464,7 +465,8 @@ async fn a_demoted_or_disabled_writer_is_refused_when_the_write_happens(backend:
     form.submit(&clerk)
         .await
         .assert_status(StatusCode::FORBIDDEN);
-    show.form(&format!("{path}/delete"))
+    confirm
+        .form(&format!("{path}/delete"))
         .submit(&clerk)
         .await
         .assert_status(StatusCode::FORBIDDEN);

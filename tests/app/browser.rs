@@ -375,6 +375,7 @@ async fn pages_fit_a_360_pixel_wide_screen() {
         "/students".to_owned(),
         format!("/students/{id}"),
         format!("/students/{id}/edit"),
+        format!("/students/{id}/delete"),
         format!("/students/{id}/history"),
     ] {
         open(&client, &app, &page).await;
@@ -479,7 +480,8 @@ async fn printing_leaves_out_what_acts_on_the_record() {
     let hedy = app.signed_in_as("hedy", "hedy's long password").await;
     hedy.get(&format!("/students/{id}/edit")).await;
     let client = signed_in_window(&mut chrome, &app, 1024, 900).await;
-    // Whether each selector's element is hidden by a print rule.
+    // Whether each selector's element is hidden by a print rule: it, or
+    // an element it is inside.
     let hidden_in_print = async |selectors: &[&str]| -> Vec<bool> {
         let script = "const rules = [...document.styleSheets] \
             .flatMap(s => [...s.cssRules]) \
@@ -487,7 +489,7 @@ async fn printing_leaves_out_what_acts_on_the_record() {
             .flatMap(r => [...r.cssRules]) \
             .filter(r => r.style && r.style.display === 'none'); \
             return arguments[0].map(sel => { const e = document.querySelector(sel); \
-              return !!e && rules.some(r => e.matches(r.selectorText)); });";
+              return !!e && rules.some(r => e.closest(r.selectorText) !== null); });";
         let answer = client
             .execute(script, vec![serde_json::json!(selectors)])
             .await
@@ -495,10 +497,22 @@ async fn printing_leaves_out_what_acts_on_the_record() {
         serde_json::from_value(answer).expect("booleans")
     };
     open(&client, &app, &format!("/students/{id}")).await;
-    let record = [".presence", "form.delete", ".site-header", ".actions"];
+    // The Delete link is one of the actions.
+    let record = [
+        ".presence",
+        ".actions a.warning",
+        ".site-header",
+        ".actions",
+    ];
     assert_eq!(hidden_in_print(&record).await, [true; 4], "{record:?}");
     // What the record says stays.
     assert_eq!(hidden_in_print(&["dl.record", "h1"]).await, [false, false]);
+    // The delete confirmation prints the record, not its form.
+    open(&client, &app, &format!("/students/{id}/delete")).await;
+    assert_eq!(
+        hidden_in_print(&["form.delete", ".presence", "dl.record", "h1"]).await,
+        [true, true, false, false]
+    );
     open(&client, &app, "/students").await;
     assert_eq!(
         hidden_in_print(&[".page-heading .button", "table.students"]).await,

@@ -111,6 +111,7 @@ fn each_command_shows_only_its_own_options() {
         "--bind",
         "--secure-cookies",
         "--session-idle-minutes",
+        "--time-zone",
         "--ephemeral",
     ];
     for serving in [&[][..], &["serve"][..]] {
@@ -151,4 +152,42 @@ fn each_command_shows_only_its_own_options() {
         .output()
         .expect("the registrar binary runs");
     assert!(!refused.status.success());
+}
+
+/// `--time-zone` (or `REGISTRAR_TIME_ZONE`) takes names of the IANA
+/// database only: anything else stops the server before it starts, saying
+/// what it wants.
+#[test]
+fn an_unknown_time_zone_is_refused_at_start() {
+    let tmp = std::env::temp_dir().join(format!("registrar-test-bad-zone-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).expect("a temporary directory");
+    let start = |args: &[&str], env: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_registrar"));
+        command
+            .args(["serve", "--ephemeral"])
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .env_remove("REGISTRAR_TIME_ZONE")
+            .env("TMPDIR", &tmp)
+            .stdin(Stdio::null());
+        if let Some(zone) = env {
+            command.env("REGISTRAR_TIME_ZONE", zone);
+        }
+        command.output().expect("the registrar binary runs")
+    };
+    for (args, env) in [
+        (&["--time-zone", "Europe/Berln"][..], None),
+        (&["--time-zone", "CET+1"][..], None),
+        (&[][..], Some("Mars/Olympus_Mons")),
+    ] {
+        let refused = start(args, env);
+        let said = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(refused.status.code(), Some(2), "{args:?} {env:?}: {said}");
+        assert!(
+            said.contains("--time-zone") && said.contains("IANA") && said.contains("Europe/Berlin"),
+            "{args:?} {env:?}: {said}"
+        );
+        assert!(refused.stdout.is_empty(), "nothing listened: {refused:?}");
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
 }

@@ -186,8 +186,9 @@ async fn the_merged_form_can_itself_go_stale(backend: Backend) {
 async fn an_edit_of_a_record_deleted_meanwhile_offers_to_recreate_it(backend: Backend) {
     let app = spawn_app!(backend);
     let (id, alice, _, bob, mut bob_form) = two_open_forms(&app).await;
-    let show = alice.get(&format!("/students/{id}")).await;
-    show.form(&format!("/students/{id}/delete"))
+    let confirm = alice.get(&format!("/students/{id}/delete")).await;
+    confirm
+        .form(&format!("/students/{id}/delete"))
         .submit(&alice)
         .await
         .assert_redirect_to("/students");
@@ -223,7 +224,7 @@ async fn a_stale_delete_is_refused_and_can_be_confirmed(backend: Backend) {
     let app = spawn_app!(backend);
     let (id, alice, mut alice_form, bob, _) = two_open_forms(&app).await;
     let stale_delete = bob
-        .get(&format!("/students/{id}"))
+        .get(&format!("/students/{id}/delete"))
         .await
         .form(&format!("/students/{id}/delete"));
     alice_form.set("gpa", "1.5");

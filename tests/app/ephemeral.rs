@@ -299,3 +299,32 @@ async fn the_throw_away_database_is_private_and_removed_on_any_terminating_signa
         let _ = std::fs::remove_dir_all(&tmp);
     }
 }
+
+/// `REGISTRAR_TIME_ZONE` (like `--time-zone`) reaches the pages of the
+/// server the binary starts: Kathmandu's offset has no letters, so the
+/// times are named by it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ephemeral_server_shows_times_in_its_time_zone() {
+    let tmp = test_tmp("zone");
+    let mut server = Ephemeral::start(
+        &["--account", ADA, "--demo", "3"],
+        &[("REGISTRAR_TIME_ZONE", "Asia/Kathmandu")],
+        &tmp,
+    );
+    let ada = Browser::new(&server.url);
+    ada.sign_in("ada", "a long enough password")
+        .await
+        .assert_redirect_to("/students");
+    for path in ["/students", "/account"] {
+        let times = ada.get(path).await.times();
+        assert!(
+            !times.is_empty()
+                && times
+                    .iter()
+                    .all(|(iso, text)| iso.ends_with('Z') && text.ends_with(" UTC+05:45")),
+            "{path}: {times:?}"
+        );
+    }
+    assert!(server.sigterm().success());
+    let _ = std::fs::remove_dir_all(&tmp);
+}

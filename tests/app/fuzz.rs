@@ -25,6 +25,7 @@ const GET_ROUTES: &[&str] = &[
     "/students/new",
     "/students/{}",
     "/students/{}/edit",
+    "/students/{}/delete",
     "/students/{}/history",
     "/login",
     "/setup",

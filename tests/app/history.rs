@@ -213,8 +213,9 @@ async fn a_restore_names_a_version_of_this_record_or_is_refused(backend: Backend
     assert_eq!(db_checks::student(&app.db, id).await.version, 3);
 
     // A deleted record is gone: undelete it first.
-    let show = browser.get(&format!("/students/{id}")).await;
-    show.form(&format!("/students/{id}/delete"))
+    let confirm = browser.get(&format!("/students/{id}/delete")).await;
+    confirm
+        .form(&format!("/students/{id}/delete"))
         .submit(&browser)
         .await
         .assert_status(StatusCode::SEE_OTHER);
@@ -242,8 +243,8 @@ async fn a_deleted_record_is_undeleted_under_its_id_and_counted_again(backend: B
     let id = app.create_student(&browser, "Ada", "1 Main St", "3").await;
     app.create_student(&browser, "Grace", "9 Elm St", "2").await;
     assert_eq!(list_total(&browser).await, "2");
-    let show = browser.get(&format!("/students/{id}")).await;
-    let mut delete = show.form(&format!("/students/{id}/delete"));
+    let confirm = browser.get(&format!("/students/{id}/delete")).await;
+    let mut delete = confirm.form(&format!("/students/{id}/delete"));
     delete.set("reason", "Duplicate record");
     delete
         .submit(&browser)
@@ -300,7 +301,7 @@ async fn a_stale_undelete_is_refused(backend: Backend) {
     let id = app.create_student(&alice, "Ada", "1 Main St", "3").await;
     let path = format!("/students/{id}");
     alice
-        .get(&path)
+        .get(&format!("{path}/delete"))
         .await
         .form(&format!("{path}/delete"))
         .submit(&alice)
@@ -414,8 +415,8 @@ async fn reasons_are_kept_and_shown_beside_who_made_the_change(backend: Backend)
     let history = browser.get(&format!("/students/{id}/history")).await;
     assert!(history.texts(".entry")[0].contains(&reason));
     // A delete with a reason too long is refused and changes nothing.
-    let show = browser.get(&format!("/students/{id}")).await;
-    let mut delete = show.form(&format!("/students/{id}/delete"));
+    let confirm = browser.get(&format!("/students/{id}/delete")).await;
+    let mut delete = confirm.form(&format!("/students/{id}/delete"));
     delete.set("reason", &"y".repeat(201));
     let refused = delete.submit(&browser).await;
     refused.assert_status(StatusCode::UNPROCESSABLE_ENTITY);

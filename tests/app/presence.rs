@@ -185,8 +185,8 @@ async fn signing_out_or_deleting_clears_the_mark(backend: Backend) {
     let alice = app.signed_in_as(ALICE, PASSWORD).await;
     alice.get(&format!("{path}/edit")).await;
     assert!(notices(&bob.get(&path).await)[0].contains("alice"));
-    let record = alice.get(&path).await;
-    record
+    let confirm = alice.get(&format!("{path}/delete")).await;
+    confirm
         .form(&format!("{path}/delete"))
         .submit(&alice)
         .await

@@ -245,8 +245,8 @@ async fn deletes_a_student_and_keeps_its_history(backend: Backend) {
     let id = app
         .create_student(&browser, "Ada", "1 Main St", "3.5")
         .await;
-    let show = browser.get(&format!("/students/{id}")).await;
-    let deleted = show
+    let confirm = browser.get(&format!("/students/{id}/delete")).await;
+    let deleted = confirm
         .form(&format!("/students/{id}/delete"))
         .submit(&browser)
         .await;

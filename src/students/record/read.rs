@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::views::{FormPage, GonePage, ShowPage, StudentView};
+use super::views::{DeletePage, FormPage, GonePage, ShowPage, StudentView};
 use crate::auth::SignedIn;
 use crate::db::now;
 use crate::domain::FieldErrors;
@@ -59,9 +59,25 @@ pub async fn show(
         // Reads only: the record page marks nothing.
         others: presence::store::others(&state.db, student.id, registrar.id, now()).await?,
         student: StudentView::from(&student),
-        delete_reason: String::new(),
-        delete_reason_error: None,
     };
+    render(StatusCode::OK, &page)
+}
+
+/// `GET /students/{id}/delete`: the confirmation step. Shows what the
+/// delete removes and posts the version shown here, so a record changed
+/// since is not deleted unseen (the post answers `409`). Reads only.
+pub async fn delete_form(
+    State(state): State<AppState>,
+    registrar: SignedIn,
+    id: StudentId,
+) -> Result<Response, AppError> {
+    let student = match live_student(&state, id, &registrar).await? {
+        Ok(student) => student,
+        Err(gone) => return Ok(gone),
+    };
+    let others = presence::store::others(&state.db, student.id, registrar.id, now()).await?;
+    let mut page = DeletePage::new(&student, others);
+    page.layout = page.layout.with_registrar(&registrar);
     render(StatusCode::OK, &page)
 }
 

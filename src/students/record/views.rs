@@ -59,9 +59,47 @@ pub struct ShowPage {
     pub latest_reason: Option<String>,
     /// Others with the edit form open.
     pub others: Vec<Notice>,
-    /// The delete's reason as typed, and why it was refused (`422`).
-    pub delete_reason: String,
-    pub delete_reason_error: Option<String>,
+}
+
+/// `GET /students/{id}/delete`: what a delete removes, and the form that
+/// removes it at the version shown (`POST /students/{id}/delete`).
+#[derive(Template)]
+#[template(path = "students/delete.html")]
+pub struct DeletePage {
+    pub layout: Layout,
+    pub student: StudentView,
+    /// Others with the edit form open: deleting ends their edit.
+    pub others: Vec<Notice>,
+    /// The reason as typed, and why it was refused (`422`).
+    pub reason: String,
+    pub reason_error: Option<String>,
+}
+
+impl DeletePage {
+    /// The page of `student` as it is now, titled with the question (the
+    /// caller adds the signed-in registrar to its layout).
+    pub fn new(student: &Student, others: Vec<Notice>) -> Self {
+        DeletePage {
+            layout: Layout::new(format!("Delete {}?", isolated(&student.name))),
+            student: StudentView::from(student),
+            others,
+            reason: String::new(),
+            reason_error: None,
+        }
+    }
+
+    /// Shown again with the reason as typed and why it was refused.
+    pub fn with_reason(mut self, reason: String, error: Option<String>) -> Self {
+        self.layout.has_errors |= error.is_some();
+        self.reason = reason;
+        self.reason_error = error;
+        self
+    }
+
+    /// Its presence notice says only who is editing.
+    pub fn editing(&self) -> bool {
+        false
+    }
 }
 
 /// `410 Gone`: the student was deleted.

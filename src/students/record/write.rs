@@ -8,7 +8,7 @@ use axum::response::Response;
 
 use super::answers::{undecided, unexpected};
 use super::conflict_pages::{ConflictPage, DeleteConflictPage, DeletedMeanwhilePage};
-use super::views::{FormPage, GonePage, ShowPage, StudentView};
+use super::views::{DeletePage, FormPage, GonePage, StudentView};
 use crate::auth::SignedIn;
 use crate::cluster::submission::Submission;
 use crate::domain::FieldErrors;
@@ -23,7 +23,6 @@ use crate::students::conflict;
 use crate::students::form::{CreateForm, DeleteForm, EditForm, parse_version};
 use crate::students::paths;
 use crate::students::protocol::{self, Act, Command, Outcome};
-use crate::students::store::revisions;
 use crate::views::{Layout, isolated, render};
 
 /// `POST /students`
@@ -168,19 +167,12 @@ pub async fn delete(
             current: Some(current),
             ..
         } => {
-            let page = ShowPage {
-                layout: Layout::new(current.name.clone())
-                    .with_registrar(&signed_in)
-                    .with_errors(true),
-                latest_reason: revisions::latest(&state.db, &current)
-                    .await?
-                    .and_then(|r| r.reason),
-                others: presence::store::others(&state.db, id.0, signed_in.id, crate::db::now())
-                    .await?,
-                student: StudentView::from(&current),
-                delete_reason: typed_reason,
-                delete_reason_error: reason_error,
-            };
+            // The confirmation step again, at the version it was sent from.
+            let others =
+                presence::store::others(&state.db, id.0, signed_in.id, crate::db::now()).await?;
+            let mut page =
+                DeletePage::new(&current, others).with_reason(typed_reason, reason_error);
+            page.layout = page.layout.with_registrar(&signed_in);
             render(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Outcome::Gone { current } => {

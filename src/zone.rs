@@ -1,0 +1,148 @@
+//! The office's time zone (`--time-zone`, contract §12): pages show every
+//! time in it, with the zone named, while everything machines read (CSV
+//! files, `datetime` attributes, logs) stays UTC. Per server, never a
+//! process global: one process may run several apps in different zones.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, Offset, Utc};
+use chrono_tz::{OffsetName, Tz};
+
+/// A zone of the IANA database, parsed once from its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Zone(Tz);
+
+impl Zone {
+    pub const UTC: Zone = Zone(Tz::UTC);
+
+    /// Its IANA name (`Europe/Berlin`).
+    pub fn name(self) -> &'static str {
+        self.0.name()
+    }
+
+    /// `at` as a registrar reads it: the local date and time and the name
+    /// of the offset in force then (`2026-12-07 10:14:03 CET`, in summer
+    /// `… CEST`), so the hour repeated when clocks go back is never
+    /// ambiguous. A zone whose offsets have no letters is named by the
+    /// offset (`UTC-03`, `UTC+05:45`).
+    pub fn show(self, at: DateTime<Utc>) -> String {
+        let local = at.with_timezone(&self.0);
+        let label = match local.offset().abbreviation() {
+            Some(name) if name.chars().all(|c| c.is_ascii_alphabetic()) => name.to_owned(),
+            _ => utc_offset(local.offset().fix().local_minus_utc()),
+        };
+        format!("{} {label}", local.format("%Y-%m-%d %H:%M:%S"))
+    }
+}
+
+impl Default for Zone {
+    fn default() -> Self {
+        Zone::UTC
+    }
+}
+
+impl std::fmt::Display for Zone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A name the IANA database does not have.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "not a time zone of the IANA database: give a name such as Europe/Berlin, \
+     America/New_York or UTC (upper and lower case as written)"
+)]
+pub struct UnknownZone;
+
+impl FromStr for Zone {
+    type Err = UnknownZone;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        name.parse::<Tz>().map(Zone).map_err(|_| UnknownZone)
+    }
+}
+
+/// `UTC+01`, `UTC-03`, `UTC+05:45`.
+fn utc_offset(seconds: i32) -> String {
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let minutes = seconds.unsigned_abs() / 60;
+    match (minutes / 60, minutes % 60) {
+        (hours, 0) => format!("UTC{sign}{hours:02}"),
+        (hours, minutes) => format!("UTC{sign}{hours:02}:{minutes:02}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::Zone;
+
+    fn zone(name: &str) -> Zone {
+        name.parse().unwrap()
+    }
+
+    #[test]
+    fn an_instant_is_shown_in_the_zone_with_the_offset_in_force_named() {
+        let winter = Utc.with_ymd_and_hms(2026, 12, 7, 9, 14, 3).unwrap();
+        let summer = Utc.with_ymd_and_hms(2026, 7, 7, 9, 14, 3).unwrap();
+        assert_eq!(Zone::UTC.show(winter), "2026-12-07 09:14:03 UTC");
+        assert_eq!(
+            zone("Europe/Berlin").show(winter),
+            "2026-12-07 10:14:03 CET"
+        );
+        assert_eq!(
+            zone("Europe/Berlin").show(summer),
+            "2026-07-07 11:14:03 CEST"
+        );
+        assert_eq!(
+            zone("America/New_York").show(winter),
+            "2026-12-07 04:14:03 EST"
+        );
+    }
+
+    #[test]
+    fn the_hour_repeated_in_autumn_is_told_apart() {
+        // Berlin's clocks go back at 01:00 UTC on 25 October 2026.
+        let first = Utc.with_ymd_and_hms(2026, 10, 25, 0, 30, 0).unwrap();
+        let second = Utc.with_ymd_and_hms(2026, 10, 25, 1, 30, 0).unwrap();
+        assert_eq!(
+            zone("Europe/Berlin").show(first),
+            "2026-10-25 02:30:00 CEST"
+        );
+        assert_eq!(
+            zone("Europe/Berlin").show(second),
+            "2026-10-25 02:30:00 CET"
+        );
+    }
+
+    #[test]
+    fn a_zone_without_letters_is_named_by_its_offset() {
+        let at = Utc.with_ymd_and_hms(2026, 12, 7, 9, 14, 3).unwrap();
+        assert_eq!(
+            zone("America/Sao_Paulo").show(at),
+            "2026-12-07 06:14:03 UTC-03"
+        );
+        assert_eq!(
+            zone("Asia/Kathmandu").show(at),
+            "2026-12-07 14:59:03 UTC+05:45"
+        );
+    }
+
+    #[test]
+    fn only_names_of_the_database_are_zones() {
+        assert_eq!(zone("Europe/Berlin").name(), "Europe/Berlin");
+        assert_eq!(Zone::default(), Zone::UTC);
+        for bad in [
+            "",
+            "Berlin",
+            "Europe/Berln",
+            "europe/berlin",
+            "+01:00",
+            "CET ",
+        ] {
+            assert!(bad.parse::<Zone>().is_err(), "{bad:?} was taken");
+        }
+    }
+}
