@@ -132,6 +132,7 @@ async fn check(
         }
         Ok(rows) => {
             import_rows::mark_duplicates(db, id).await?;
+            import_rows::mark_duplicate_numbers(db, id).await?;
             checks::finish_checking(db, id, rows).await?;
             Ok(())
         }

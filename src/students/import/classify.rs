@@ -10,6 +10,8 @@ use super::parse::row::Row;
 use crate::db::entities::import_row::RowOutcome;
 use crate::db::entities::student;
 use crate::students::protocol::judge::{import_row as judge, needs_revision};
+use crate::domain::{Field, StudentNumber};
+use crate::students::store::numbers::{self, Holder};
 use crate::students::store::{Student, revisions};
 
 /// The problem of a row whose version the record never had.
@@ -21,6 +23,19 @@ fn version_never_seen(line: u64, version: i64, current: &Student) -> Problem {
             "This record has never been at version {version} (it is at version {}): \
              the version must be one the record had, as the export gives it.",
             current.version
+        ),
+    }
+}
+
+/// The problem of a row whose student number another student holds.
+fn number_taken(line: u64, number: &StudentNumber, holder: &Holder) -> Problem {
+    Problem {
+        line,
+        at: ProblemAt::Field(Field::Number),
+        message: format!(
+            "{number} is already the student number of {} (record {}): a number belongs to \
+             one student.",
+            holder.name, holder.id
         ),
     }
 }
@@ -47,6 +62,14 @@ pub async fn classify(
             students.insert(found.id, found);
         }
     }
+    let given: Vec<StudentNumber> = rows
+        .iter()
+        .filter_map(|row| row.checked.as_ref().ok()?.number.clone())
+        .collect();
+    let mut holders = HashMap::new();
+    for chunk in given.chunks(super::store::rows::ROWS_PER_STATEMENT) {
+        holders.extend(numbers::holders(db, chunk).await?);
+    }
     let mut outcomes = Vec::with_capacity(rows.len());
     for row in rows {
         let current = row.id.and_then(|id| students.get(&id));
@@ -55,10 +78,24 @@ pub async fn classify(
         {
             row.checked = Err(vec![version_never_seen(row.line, version, current)]);
         }
-        let Ok(fields) = &row.checked else {
+        if let Ok(fields) = &row.checked
+            && let Some(number) = &fields.number
+            && let Some(holder) = holders.get(number.as_str())
+            && Some(holder.id) != row.id
+        {
+            row.checked = Err(vec![number_taken(row.line, number, holder)]);
+        }
+        let Ok(fields) = &mut row.checked else {
             outcomes.push(RowOutcome::Invalid);
             continue;
         };
+        if !row.numbers {
+            // No number column: the row leaves the number as it is.
+            fields.number = current
+                .and_then(|c| c.student_number.as_deref())
+                .and_then(|n| StudentNumber::parse(n).ok().flatten());
+        }
+        let fields = &*fields;
         let at_version = match (current, row.version) {
             (Some(current), Some(version)) if needs_revision(fields, version, current) => {
                 revisions::at_version(db, current.id, version).await?

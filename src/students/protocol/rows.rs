@@ -17,7 +17,8 @@ use super::{ProtocolError, judge, steps};
 use crate::db::entities::conflict::Attempt;
 use crate::db::entities::import_row::{RowOutcome, RowResult};
 use crate::db::now;
-use crate::domain::StudentValues;
+use crate::domain::{StudentNumber, StudentValues};
+use crate::students::store::numbers;
 use crate::students::store::conflicts::{self, RejectedSubmission};
 use crate::students::store::{self, Action, Author, Student, revisions};
 use crate::students::values::StudentForm;
@@ -30,6 +31,9 @@ pub struct RowCommand<'a> {
     pub student_id: Option<i64>,
     pub version: Option<i64>,
     pub values: Option<&'a StudentValues>,
+    /// The file has no student number column: the row leaves the
+    /// student's number as it is (its values' number is ignored).
+    pub keeps_number: bool,
 }
 
 /// What became of a row, and the record's version after it (or when it
@@ -61,9 +65,17 @@ pub async fn write(
         reason: None,
         submission: None,
     };
+    let values: Vec<Option<StudentValues>> = rows
+        .iter()
+        .map(|row| as_written(row, row.student_id.and_then(|id| locked.get(&id))))
+        .collect();
+    let taken = taken_numbers(txn, rows, &values, &locked).await?;
     let mut applied = Vec::with_capacity(rows.len());
-    for row in rows {
-        applied.push(apply(txn, row, &locked, &author).await?);
+    for ((row, values), taken) in rows.iter().zip(&values).zip(taken) {
+        applied.push(match taken {
+            true => Applied::Done(refused(row.student_id.and_then(|id| locked.get(&id)).map(|c| c.version))),
+            false => apply(txn, row, values.as_ref(), &locked, &author).await?,
+        });
     }
     let updates: Vec<(&Student, &StudentValues)> = applied
         .iter()
@@ -125,11 +137,12 @@ fn refused(version: Option<i64>) -> RowDecision {
 /// others of its transaction.
 async fn apply<'a>(
     txn: &DatabaseTransaction,
-    row: &RowCommand<'a>,
+    row: &RowCommand<'_>,
+    values: Option<&'a StudentValues>,
     locked: &'a HashMap<i64, Student>,
     author: &Author<'_>,
 ) -> Result<Applied<'a>, ProtocolError> {
-    let Some(values) = row.values else {
+    let Some(values) = values else {
         return Ok(Applied::Done(refused(None)));
     };
     let Some(id) = row.student_id else {
@@ -167,6 +180,69 @@ async fn apply<'a>(
             Ok(Applied::Done(refused(Some(current.version))))
         }
     }
+}
+
+/// The values `row` writes over `current`: the file's, with the record's
+/// own number when the file has no number column.
+fn as_written(row: &RowCommand<'_>, current: Option<&Student>) -> Option<StudentValues> {
+    let mut values = row.values?.clone();
+    if row.keeps_number {
+        values.number = current
+            .and_then(|c| c.student_number.clone())
+            .and_then(|n| StudentNumber::parse(&n).ok().flatten());
+    }
+    Some(values)
+}
+
+/// Which rows give a student number that is taken: by another student
+/// (looked up in one statement, before any of the batch's writes, since a
+/// unique violation would abort the whole transaction), or by an earlier
+/// row of the batch. Such a row is refused; the others go on. A number
+/// taken by a writer after this look-up makes the unique index refuse the
+/// batch, which then runs again and finds it here.
+async fn taken_numbers(
+    txn: &DatabaseTransaction,
+    rows: &[RowCommand<'_>],
+    values: &[Option<StudentValues>],
+    locked: &HashMap<i64, Student>,
+) -> Result<Vec<bool>, ProtocolError> {
+    let changed = rows
+        .iter()
+        .zip(values)
+        .filter_map(|(row, values)| given(row, values, locked))
+        .filter(|(_, unchanged)| !unchanged)
+        .map(|(number, _)| number);
+    let holders = numbers::holders(txn, changed).await?;
+    let mut claimed: HashMap<&str, Option<i64>> = HashMap::new();
+    Ok(rows
+        .iter()
+        .zip(values)
+        .map(|(row, row_values)| {
+            let Some((number, _)) = given(row, row_values, locked) else {
+                return false;
+            };
+            let held = holders
+                .get(number.as_str())
+                .is_some_and(|holder| Some(holder.id) != row.student_id);
+            let twice = claimed
+                .insert(number.as_str(), row.student_id)
+                .is_some_and(|by| by.is_none() || by != row.student_id);
+            held || twice
+        })
+        .collect())
+}
+
+/// The number a row's values give, and whether it is the one its student
+/// has already.
+fn given<'v>(
+    row: &RowCommand<'_>,
+    values: &'v Option<StudentValues>,
+    locked: &HashMap<i64, Student>,
+) -> Option<(&'v StudentNumber, bool)> {
+    let number = values.as_ref()?.number.as_ref()?;
+    let current = row.student_id.and_then(|id| locked.get(&id));
+    let unchanged = current.is_some_and(|c| c.student_number.as_deref() == Some(number.as_str()));
+    Some((number, unchanged))
 }
 
 /// Keeps the refused row in the record's history, as a stale form is kept.

@@ -9,6 +9,7 @@ use sea_orm::DbErr;
 
 use crate::cluster::{Failure, HasFailure, retry};
 use crate::students::protocol::ProtocolError;
+use crate::students::store::numbers;
 
 /// Runs of one batch while the database is away (a node lost, a failover,
 /// a lock wait that ran out) before the job is marked failed; the pause
@@ -46,6 +47,9 @@ where
             Ok(Some(done)) => return Ok(Ok(done)),
             Ok(None) => return Ok(Err(Finish::TakenOver)),
             Err(BatchError::Refused(refused)) => return Ok(Err(Finish::Failed(why(&refused)))),
+            // A student number taken since the batch looked it up: the
+            // next run finds its holder and refuses that row only.
+            Err(BatchError::Database(err)) if numbers::is_number_taken(&err) && attempt < ATTEMPTS => {}
             Err(BatchError::Database(err)) if outlasted(&err) && attempt < ATTEMPTS => {
                 tracing::warn!(import = %id, error = %err, attempt, "{name}: the database is away; trying again");
                 tokio::time::sleep(AWAY_PAUSE * attempt).await;

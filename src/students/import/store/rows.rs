@@ -135,6 +135,47 @@ pub async fn mark_duplicates(db: &impl ConnectionTrait, id: &str) -> Result<u64,
     }
 }
 
+/// Marks invalid the rows that give a student number another row of the
+/// file gives too (a number belongs to one student); the count marked.
+pub async fn mark_duplicate_numbers(db: &impl ConnectionTrait, id: &str) -> Result<u64, DbErr> {
+    let mut marked = 0;
+    loop {
+        let twice: Vec<String> = import_row::Entity::find()
+            .select_only()
+            .column(import_row::Column::StudentNumber)
+            .filter(import_row::Column::ImportId.eq(id))
+            .filter(import_row::Column::StudentNumber.is_not_null())
+            .filter(import_row::Column::StudentNumber.ne(""))
+            .filter(import_row::Column::Messages.is_null())
+            .group_by(import_row::Column::StudentNumber)
+            .having(Expr::col(import_row::Column::Seq).count().gt(1))
+            .limit(ROWS_PER_STATEMENT as u64)
+            .into_tuple()
+            .all(db)
+            .await?;
+        if twice.is_empty() {
+            return Ok(marked);
+        }
+        marked += import_row::Entity::update_many()
+            .col_expr(
+                import_row::Column::Outcome,
+                Expr::value(RowOutcome::Invalid),
+            )
+            .col_expr(
+                import_row::Column::Messages,
+                Expr::value(
+                    "student_number\tThis student number appears on more than one row of the \
+                     file: a number belongs to one student.",
+                ),
+            )
+            .filter(import_row::Column::ImportId.eq(id))
+            .filter(import_row::Column::StudentNumber.is_in(twice))
+            .exec(db)
+            .await?
+            .rows_affected;
+    }
+}
+
 /// Rows per outcome.
 pub async fn counts(
     db: &impl ConnectionTrait,
