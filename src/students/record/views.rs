@@ -22,11 +22,17 @@ pub struct StudentView {
     pub created_at: Instant,
     pub updated_at: Instant,
     pub updated_by: String,
+    pub deleted: bool,
 }
 
 impl StudentView {
     pub fn name(&self) -> &str {
         &self.values.name
+    }
+
+    /// Its student number, if it has one.
+    pub fn number(&self) -> Option<&str> {
+        Some(self.values.student_number.as_str()).filter(|n| !n.is_empty())
     }
 
     /// Each field with its value, in form order.
@@ -46,6 +52,7 @@ impl From<&Student> for StudentView {
             created_at: s.created_at.into(),
             updated_at: s.updated_at.into(),
             updated_by: s.updated_by.clone(),
+            deleted: s.deleted_at.is_some(),
         }
     }
 }
@@ -59,6 +66,9 @@ pub struct ShowPage {
     pub latest_reason: Option<String>,
     /// Others with the edit form open.
     pub others: Vec<Notice>,
+    /// Live students with the same folded name, named on a new record's
+    /// page (contract §12: possible duplicates, never blocking).
+    pub duplicates: Vec<StudentView>,
 }
 
 /// `GET /students/{id}/delete`: what a delete removes, and the form that
