@@ -154,14 +154,15 @@ impl ListQuery {
         };
         let defaults = ListQuery::default();
         ListQuery {
-            // Names and addresses hold no control characters, so a search
-            // for one matches nothing; dropping them keeps the database
-            // from seeing bytes some backends refuse (PostgreSQL, NUL).
+            // Names and addresses hold no control characters: a tab or a
+            // line break pasted into a search separates words, like a
+            // space, and the database never sees bytes some backends
+            // refuse (PostgreSQL, NUL).
             q: pairs
                 .get("q")
                 .map(|q| {
                     q.chars()
-                        .filter(|c| !c.is_control())
+                        .map(|c| if c.is_control() { ' ' } else { c })
                         .collect::<String>()
                         .trim()
                         .chars()
