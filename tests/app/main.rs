@@ -56,6 +56,7 @@ mod upgrade;
 mod upgrades;
 mod upgrades_conflicts;
 mod upgrades_import_rows;
+mod upgrades_numbers;
 
 /// Declares, for each listed test function, a module with one test per
 /// backend.
