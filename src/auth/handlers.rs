@@ -12,6 +12,7 @@ use super::throttle::PeerAddr;
 use super::views::{LoginPage, SetupPage};
 use super::{csrf, password, throttle};
 use crate::accounts::{self, CreateError};
+use crate::db::entities::ended_session::EndCause;
 use crate::domain::{NewPassword, Username};
 use crate::error::AppError;
 use crate::http::form::Form;
@@ -153,7 +154,7 @@ pub async fn login(
     };
 
     if let Some(previous) = previous {
-        sessions::end_for(&state.db, &previous).await?;
+        sessions::end_for(&state.db, &previous, EndCause::SignedInAgain).await?;
     }
     let origin = sessions::Origin::new(client, &headers);
     let token = sessions::start(&state.db, account.id, &state.auth, &origin).await?;
@@ -187,7 +188,7 @@ pub async fn logout(
     Form(_): Form<EmptyForm>,
 ) -> Result<Response, AppError> {
     if let Some(registrar) = registrar {
-        sessions::end_for(&state.db, &registrar).await?;
+        sessions::end_for(&state.db, &registrar, EndCause::SignedOut).await?;
         // Nobody is told any more that this registrar has a form open.
         if let Err(err) = crate::presence::store::clear_all_for(&state.db, registrar.id).await {
             tracing::warn!(error = %err, "could not clear presence marks");
