@@ -45,7 +45,9 @@ async fn page(
         .into_iter()
         .map(|s| SessionRow::new(s, registrar.session_id()))
         .collect();
-    Ok(OwnAccountPage::new(registrar, sessions, errors))
+    let mut page = OwnAccountPage::new(registrar, sessions, errors);
+    page.kept = crate::kept::pages::rows(state, registrar.id).await?;
+    Ok(page)
 }
 
 #[derive(Debug, Deserialize)]

@@ -18,6 +18,7 @@ use crate::error::AppError;
 use crate::http::form::Form;
 use crate::http::query::QueryPairs;
 use crate::http::redirect::see_other;
+use crate::kept;
 use crate::state::AppState;
 use crate::views::{Layout, render};
 
@@ -160,13 +161,17 @@ pub async fn login(
     let token = sessions::start(&state.db, account.id, &state.auth, &origin).await?;
     crate::accounts::store::signed_in(&state.db, account.id).await?;
     tracing::info!(registrar = %account.username, "signed in");
-    // An account whose password an admin set chooses its own first.
+    // An account whose password an admin set chooses its own first; one
+    // with a form kept when its session ended lands on it.
     let location = if account.must_change_password {
-        "/account"
+        "/account".to_owned()
     } else {
-        destination(&next)
+        match kept::landing::landing(&state.db, account.id, &next).await? {
+            Some(landing) => landing,
+            None => destination(&next).to_owned(),
+        }
     };
-    signed_in(&token, &state, location)
+    signed_in(&token, &state, &location)
 }
 
 /// `303` to `location` with the new session's cookie.

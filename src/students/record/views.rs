@@ -126,6 +126,21 @@ pub struct FormPage {
     pub reason_error: Option<String>,
     /// Others with this edit form open (contract §8).
     pub others: Vec<Notice>,
+    /// The form offered back from one kept when a session ended.
+    pub kept: Option<KeptNote>,
+}
+
+/// A form offered back from one kept when its session ended (contract
+/// §12): the notice that says so, and the hidden input naming the kept
+/// form (`templates/kept/_note.html`).
+#[derive(Debug, Clone)]
+pub struct KeptNote {
+    pub id: i64,
+    pub kept_at: Instant,
+    /// Why the session had ended ("it was idle for too long").
+    pub why: &'static str,
+    /// Where it is discarded.
+    pub discard: String,
 }
 
 impl ShowPage {
@@ -158,6 +173,7 @@ impl FormPage {
             reason: None,
             reason_error: None,
             others: Vec::new(),
+            kept: None,
         }
     }
 
@@ -184,6 +200,7 @@ impl FormPage {
             reason: Some(String::new()),
             reason_error: None,
             others: Vec::new(),
+            kept: None,
         }
     }
 
