@@ -31,6 +31,8 @@ mod hardening_imports;
 mod history;
 mod history_browser;
 mod import_browser;
+mod kept;
+mod kept_access;
 mod metrics;
 mod office_browser;
 mod office_cli;
@@ -52,6 +54,7 @@ mod upgrade;
 mod upgrades;
 mod upgrades_conflicts;
 mod upgrades_import_rows;
+mod upgrades_kept_forms;
 
 /// Declares, for each listed test function, a module with one test per
 /// backend.
