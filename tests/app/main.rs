@@ -33,6 +33,7 @@ mod history_browser;
 mod import_browser;
 mod kept;
 mod kept_access;
+mod kept_browser;
 mod metrics;
 mod office_browser;
 mod office_cli;
