@@ -144,6 +144,7 @@ pub async fn end_session(
     State(state): State<AppState>,
     registrar: SignedIn,
     Path(public_id): Path<String>,
+    headers: HeaderMap,
     Form(_): Form<EmptyForm>,
 ) -> Result<Response, AppError> {
     let mine = session::Entity::find()
@@ -165,7 +166,12 @@ pub async fn end_session(
     sessions::end(&state.db, &found.token_hash, cause).await?;
     if this_one {
         let mut response = see_other("/login");
-        sessions::removal().append_to(response.headers_mut(), state.auth.secure_cookies)?;
+        sessions::signed_out(
+            &mut response,
+            &headers,
+            &registrar,
+            state.auth.secure_cookies,
+        )?;
         return Ok(response);
     }
     Ok(see_other_with("/account", Flash::SessionEnded))

@@ -13,6 +13,7 @@
 //! Several instances share the database, so this lives there; rows older
 //! than [`REMEMBERED`] count for nothing and are swept.
 
+use axum::http::HeaderMap;
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
@@ -20,9 +21,39 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use super::tokens::{constant_time_eq, digest};
 use crate::db::entities::ended_session::{self, EndCause};
 use crate::db::entities::session;
+use crate::http::cookie::{self, SameSite, SetCookie};
 
 /// How long an ended session is remembered.
 pub const REMEMBERED: chrono::Duration = chrono::Duration::hours(24);
+
+/// The cookie a sign-out leaves in its browser instead of the session's:
+/// the ended session's token, so that a form another tab of the same
+/// browser posts afterwards is still recognised as its account's. It
+/// signs nobody in; signing in removes it.
+pub const COOKIE: &str = "registrar_ended";
+
+/// The cookie naming the session a sign-out just ended (its `token`),
+/// for as long as it is remembered; sent back to this site alone.
+pub fn cookie(token: &str) -> SetCookie {
+    SetCookie::new(COOKIE, token)
+        .same_site(SameSite::Strict)
+        .max_age(REMEMBERED.num_seconds())
+}
+
+/// The cookie that removes [`COOKIE`].
+pub fn removal() -> SetCookie {
+    SetCookie::removal(COOKIE).same_site(SameSite::Strict)
+}
+
+/// The tokens a request's cookies name a session by: the session cookie's,
+/// then a sign-out's [`COOKIE`].
+pub fn tokens_from<'a>(headers: &'a HeaderMap, session_cookie: &str) -> Vec<&'a str> {
+    [session_cookie, COOKIE]
+        .into_iter()
+        .filter_map(|name| cookie::read(headers, name))
+        .filter(|t| !t.is_empty() && t.len() <= 64)
+        .collect()
+}
 
 /// When and why a session ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -256,9 +256,29 @@ pub async fn sweep(db: &DatabaseConnection, policy: &AuthPolicy) -> Result<u64, 
     }
 }
 
-/// The cookie of a new session.
+/// The cookie of a new session. The browser keeps it a day past the
+/// session's absolute limit, so that a form posted after the session
+/// expired is still recognised as its account's (contract §12); the
+/// server alone decides whether the session lives.
 pub fn cookie(token: &str, policy: &AuthPolicy) -> SetCookie {
-    SetCookie::new(COOKIE, token).max_age(policy.session_lifetime.num_seconds())
+    SetCookie::new(COOKIE, token)
+        .max_age((policy.session_lifetime + ended::REMEMBERED).num_seconds())
+}
+
+/// After this request's registrar signed out (`end_for` with
+/// [`EndCause::SignedOut`]): the session cookie removed from `response`,
+/// and the sign-out's [`ended::COOKIE`] set in its place.
+pub fn signed_out(
+    response: &mut Response,
+    headers: &HeaderMap,
+    registrar: &SignedIn,
+    secure: bool,
+) -> Result<(), crate::http::cookie::CookieError> {
+    removal().append_to(response.headers_mut(), secure)?;
+    if let Some(token) = token_from(headers).filter(|t| digest(t) == registrar.token_hash) {
+        ended::cookie(token).append_to(response.headers_mut(), secure)?;
+    }
+    Ok(())
 }
 
 /// The cookie that removes the session cookie.

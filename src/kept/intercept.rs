@@ -4,7 +4,8 @@
 //! (contract §12):
 //!
 //! - No live session, but the cookie names a session that ended within a
-//!   day and the form carries that session's form token: the form is not
+//!   day (the session cookie, or the one a sign-out leaves:
+//!   [`ended::COOKIE`]) and the form carries that session's form token: the form is not
 //!   applied. If its account may still change records, what it carried is
 //!   kept for that account, and the answer is `303` to sign in, then to
 //!   the kept form. If it may not (disabled, no longer a registrar), the
@@ -68,10 +69,13 @@ async fn from_ended_session(
 ) -> Result<Response, AppError> {
     let db = &form.state.db;
     let at = now();
-    let ended = match sessions::token_from(request.headers()) {
-        Some(token) => ended::find(db, &digest(token), at).await?,
-        None => None,
-    };
+    let mut ended = None;
+    for token in ended::tokens_from(request.headers(), sessions::COOKIE) {
+        ended = ended::find(db, &digest(token), at).await?;
+        if ended.is_some() {
+            break;
+        }
+    }
     let Some(ended) = ended else {
         return Ok(next.run(request).await);
     };

@@ -87,12 +87,24 @@ pub async fn kept_count(app: &TestApp) -> u64 {
 
 async fn a_form_posted_after_signing_out_is_kept_and_saved_after_signing_in(backend: Backend) {
     let app = spawn_app!(backend);
-    let (browser, token) = signed_in_with_token(
-        &app,
-        registrar::testing::REGISTRAR,
-        registrar::testing::PASSWORD,
-    )
-    .await;
+    let browser = app.browser();
+    let signed = browser
+        .sign_in(registrar::testing::REGISTRAR, registrar::testing::PASSWORD)
+        .await;
+    let token = signed
+        .cookie("registrar_session")
+        .expect("a session cookie");
+    // The browser keeps the session cookie a day past the session's
+    // 12-hour limit, so a form posted after it expired is recognised.
+    let session_cookie = signed
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("registrar_session="))
+        .unwrap();
+    assert!(
+        session_cookie.contains(&format!("Max-Age={}", 36 * 3600)),
+        "{session_cookie}"
+    );
     let id = app
         .create_student(&browser, "Ada", "1 Main St", "3.50")
         .await;
@@ -105,14 +117,26 @@ async fn a_form_posted_after_signing_out_is_kept_and_saved_after_signing_in(back
         .add("current_password", "correct horse battery staple")
         .add("code", "123456");
 
-    // Signed out (from another tab of the same session) while the form
-    // was open; the post still carries the session's cookie and token.
+    // Signed out in another tab of the same browser while the form was
+    // open: the session cookie goes, the sign-out's `registrar_ended`
+    // (the ended session's token, for a day) takes its place.
     let list = browser.get("/students").await;
-    list.form("/logout")
-        .submit(&browser)
-        .await
-        .assert_redirect_to("/login");
-    let answer = post_with_cookie(&app, &form, &token).await;
+    let out = list.form("/logout").submit(&browser).await;
+    out.assert_redirect_to("/login");
+    assert_eq!(out.cookie("registrar_session").as_deref(), Some(""));
+    let ended_cookie = out
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("registrar_ended="))
+        .expect("the sign-out's cookie");
+    assert!(
+        ended_cookie.starts_with(&format!("registrar_ended={token};"))
+            && ended_cookie.contains("HttpOnly")
+            && ended_cookie.contains("SameSite=Strict")
+            && ended_cookie.contains("Max-Age=86400"),
+        "{ended_cookie}"
+    );
+    let answer = form.submit(&browser).await;
     let kept = kept_path(&answer);
 
     // Not applied, and nothing public about it.
@@ -123,7 +147,9 @@ async fn a_form_posted_after_signing_out_is_kept_and_saved_after_signing_in(back
     );
     assert_eq!(db_checks::all_revisions(&app.db, id).await, 1);
     assert!(db_checks::conflicts(&app.db, id).await.is_empty());
-    let history = browser.get(&format!("/students/{id}/history")).await;
+    let colleague = app.signed_in_browser().await;
+    let history = colleague.get(&format!("/students/{id}/history")).await;
+    history.assert_status(StatusCode::OK);
     assert!(!history.body.contains("2 High St"));
 
     // What was kept: the form's fields only.
@@ -158,6 +184,8 @@ async fn a_form_posted_after_signing_out_is_kept_and_saved_after_signing_in(back
     )
     .await;
     landed.assert_redirect_to(&kept);
+    // Signing in removes the sign-out's cookie.
+    assert_eq!(landed.cookie("registrar_ended").as_deref(), Some(""));
     let offered = browser.get(&kept).await;
     offered.assert_status(StatusCode::OK);
     assert!(

@@ -60,6 +60,7 @@ async fn only_the_account_that_typed_it_sees_a_kept_form(backend: Backend) {
     page.assert_status(StatusCode::NOT_FOUND);
     assert!(!page.body.contains("Secret Lane"));
     let account = browser.get("/account").await;
+    account.assert_status(StatusCode::OK);
     assert!(account.text("#kept-heading").is_none());
     assert!(!account.body.contains("Secret Lane"));
     browser
@@ -197,7 +198,9 @@ async fn kept_forms_last_a_day_and_an_account_keeps_its_newest_twenty(backend: B
         .get(&kept[21])
         .await
         .assert_status(StatusCode::NOT_FOUND);
-    assert!(fresh.get("/account").await.text("#kept-heading").is_none());
+    let account = fresh.get("/account").await;
+    account.assert_status(StatusCode::OK);
+    assert!(account.text("#kept-heading").is_none());
     app.browser()
         .sign_in(REGISTRAR, PASSWORD)
         .await
