@@ -32,6 +32,9 @@ mod hardening_imports;
 mod history;
 mod history_browser;
 mod import_browser;
+mod kept;
+mod kept_access;
+mod kept_browser;
 mod metrics;
 mod numbers;
 mod office_browser;
@@ -56,6 +59,7 @@ mod upgrade;
 mod upgrades;
 mod upgrades_conflicts;
 mod upgrades_import_rows;
+mod upgrades_kept_forms;
 mod upgrades_numbers;
 
 /// Declares, for each listed test function, a module with one test per

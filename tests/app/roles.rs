@@ -117,7 +117,9 @@ fn expected() -> Vec<(Method, &'static str, Access)> {
         (get.clone(), "/account", SignedIn),
         (post.clone(), "/account/password", SignedIn),
         (post.clone(), "/account/sessions/{session}/end", SignedIn),
-        (post, "/account/sessions/end-others", SignedIn),
+        (post.clone(), "/account/sessions/end-others", SignedIn),
+        (get, "/account/kept/{id}", viewer),
+        (post, "/account/kept/{id}/discard", viewer),
     ]
 }
 

@@ -49,6 +49,18 @@ pub(crate) async fn database_before(
     Some((database, db))
 }
 
+/// Rolls `db` back to just before migration `name` (however many came
+/// after it), as a downgrade past it would.
+pub(crate) async fn down_past(db: &DatabaseConnection, name: &str) {
+    let migrations = Migrator::migrations();
+    let position = migrations
+        .iter()
+        .position(|m| m.name() == name)
+        .unwrap_or_else(|| panic!("no migration {name}"));
+    let steps = u32::try_from(migrations.len() - position).expect("few migrations");
+    Migrator::down(db, Some(steps)).await.expect("down");
+}
+
 pub(crate) async fn insert(db: &DatabaseConnection, table: &str, row: &[(&str, sea_orm::Value)]) {
     let mut insert = Query::insert();
     insert

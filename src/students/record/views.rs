@@ -177,6 +177,21 @@ pub struct FormPage {
     pub others: Vec<Notice>,
     /// The student that holds the number typed, when that refused it.
     pub taken: Option<Holder>,
+    /// The form offered back from one kept when a session ended.
+    pub kept: Option<KeptNote>,
+}
+
+/// A form offered back from one kept when its session ended (contract
+/// §12): the notice that says so, and the hidden input naming the kept
+/// form (`templates/kept/_note.html`).
+#[derive(Debug, Clone)]
+pub struct KeptNote {
+    pub id: i64,
+    pub kept_at: Instant,
+    /// Why the session had ended ("it was idle for too long").
+    pub why: &'static str,
+    /// Where it is discarded.
+    pub discard: String,
 }
 
 impl ShowPage {
@@ -210,6 +225,7 @@ impl FormPage {
             reason_error: None,
             others: Vec::new(),
             taken: None,
+            kept: None,
         }
     }
 
@@ -237,6 +253,7 @@ impl FormPage {
             reason_error: None,
             others: Vec::new(),
             taken: None,
+            kept: None,
         }
     }
 
