@@ -116,10 +116,18 @@ impl Carried {
     pub fn typed(&self) -> Vec<TypedValue> {
         let mut typed = Vec::new();
         if self.action.has_fields() {
-            typed.extend(Field::ALL.into_iter().map(|field| TypedValue {
-                label: field.label(),
-                value: self.values.value(field).to_owned(),
-            }));
+            // An optional field left blank was not typed.
+            typed.extend(
+                Field::ALL
+                    .into_iter()
+                    .filter(|field| {
+                        !(field.is_optional_column() && self.values.value(*field).is_empty())
+                    })
+                    .map(|field| TypedValue {
+                        label: field.label(),
+                        value: self.values.value(field).to_owned(),
+                    }),
+            );
         }
         if let Some(revision) = self.revision {
             typed.push(TypedValue {

@@ -278,7 +278,7 @@ async fn a_form_posted_after_being_signed_out_elsewhere_is_offered_at_its_old_ve
     // A delete form of a session ended from /account (one session's "Sign
     // out"): kept, and offered back as a delete at its version.
     let (tablet, token) = signed_in_with_token(&app, user.0, user.1).await;
-    let record = tablet.get(&format!("/students/{id}")).await;
+    let record = tablet.get(&format!("/students/{id}/delete")).await;
     let mut delete = record.form(&format!("/students/{id}/delete"));
     delete.set("reason", "left the university");
     // The desk's account page lists its own session and the others:

@@ -69,7 +69,10 @@ async fn numbers_are_upper_cased_shown_and_refused_when_taken(backend: Backend) 
     let refused = create_numbered(&browser, "Grace Hopper", "S-2026-0042").await;
     refused.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     let message = refused.field_error("student_number").expect("a message");
-    assert!(message.contains("S-2026-0042") && message.contains("Ada Lovelace"), "{message}");
+    assert!(
+        message.contains("S-2026-0042") && message.contains("Ada Lovelace"),
+        "{message}"
+    );
     assert_eq!(
         refused.href(".error-message a.holder").as_deref(),
         Some(format!("/students/{ada}").as_str())
@@ -83,7 +86,10 @@ async fn numbers_are_upper_cased_shown_and_refused_when_taken(backend: Backend) 
     let grace = app
         .create_student(&browser, "Grace Hopper", "2 Main St", "3.9")
         .await;
-    assert_eq!(db_checks::student(&app.db, grace).await.student_number, None);
+    assert_eq!(
+        db_checks::student(&app.db, grace).await.student_number,
+        None
+    );
     let taken = app
         .edit_student(&browser, grace, &[("student_number", "s-2026-0042")])
         .await;
@@ -117,7 +123,9 @@ async fn numbers_are_upper_cased_shown_and_refused_when_taken(backend: Backend) 
         .assert_status(StatusCode::SEE_OTHER);
     let after_delete = create_numbered(&browser, "Ada Again", "S-2026-0042").await;
     after_delete.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
-    let message = after_delete.field_error("student_number").unwrap_or_default();
+    let message = after_delete
+        .field_error("student_number")
+        .unwrap_or_default();
     assert!(message.contains("deleted"), "{message}");
 
     // The history names the change of number.
@@ -154,7 +162,11 @@ async fn two_creates_with_one_number_at_once_commit_one(backend: Backend) {
             }
         })
         .await;
-        assert_eq!(outcomes.count(StatusCode::SEE_OTHER), 1, "round {round}: {outcomes:?}");
+        assert_eq!(
+            outcomes.count(StatusCode::SEE_OTHER),
+            1,
+            "round {round}: {outcomes:?}"
+        );
         assert_eq!(
             outcomes.count(StatusCode::UNPROCESSABLE_ENTITY),
             1,
@@ -176,8 +188,10 @@ async fn two_edits_giving_one_number_at_once_commit_one(backend: Backend) {
     let app = spawn_app!(backend);
     let browsers = app.signed_in_browsers(2).await;
     let ids = [
-        app.create_student(&browsers[0], "Left", "1 Main St", "3.0").await,
-        app.create_student(&browsers[0], "Right", "2 Main St", "3.0").await,
+        app.create_student(&browsers[0], "Left", "1 Main St", "3.0")
+            .await,
+        app.create_student(&browsers[0], "Right", "2 Main St", "3.0")
+            .await,
     ];
     let mut written = 0;
     for round in 0..ROUNDS {
@@ -201,7 +215,11 @@ async fn two_edits_giving_one_number_at_once_commit_one(backend: Backend) {
             }
         })
         .await;
-        assert_eq!(outcomes.count(StatusCode::SEE_OTHER), 1, "round {round}: {outcomes:?}");
+        assert_eq!(
+            outcomes.count(StatusCode::SEE_OTHER),
+            1,
+            "round {round}: {outcomes:?}"
+        );
         assert_eq!(
             outcomes.count(StatusCode::UNPROCESSABLE_ENTITY),
             1,
@@ -237,7 +255,10 @@ async fn numbers_travel_through_the_export_and_the_import(backend: Backend) {
         lines.next(),
         Some("id,name,address,gpa,version,updated_at,student_number")
     );
-    assert!(csv.lines().any(|l| l.starts_with(&format!("{ada},")) && l.ends_with(",A-1")));
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with(&format!("{ada},")) && l.ends_with(",A-1"))
+    );
 
     // An old export (no number column) changing Ada's GPA keeps her number.
     let old = format!("id,name,address,gpa,version\r\n{ada},Ada Lovelace,1 Main St,2.5,1\r\n");
@@ -261,6 +282,15 @@ async fn numbers_travel_through_the_export_and_the_import(backend: Backend) {
     let preview = browser.follow(&preview).await;
     let reading = preview.import_preview();
     assert_eq!(reading.count(registrar::testing::ImportOutcome::Invalid), 1);
-    assert!(preview.body.contains("Grace Hopper"), "the problem names Grace");
-    assert_eq!(db_checks::student(&app.db, grace).await.student_number.as_deref(), Some("G-1"));
+    assert!(
+        preview.body.contains("Grace Hopper"),
+        "the problem names Grace"
+    );
+    assert_eq!(
+        db_checks::student(&app.db, grace)
+            .await
+            .student_number
+            .as_deref(),
+        Some("G-1")
+    );
 }

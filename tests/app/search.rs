@@ -120,7 +120,10 @@ async fn a_search_equal_to_a_number_shows_that_student_first(backend: Backend) {
     // Part of a number finds by substring, but is no number of anyone.
     let partial = browser.get("/students?q=0042").await;
     assert_eq!(partial.text(".numbered h2"), None);
-    assert_eq!(names_found(&browser, "0042").await, ["Ada Lovelace", "Grace S0042 Hopper"]);
+    assert_eq!(
+        names_found(&browser, "0042").await,
+        ["Ada Lovelace", "Grace S0042 Hopper"]
+    );
 }
 
 async fn names_copied_from_a_page_are_accepted(backend: Backend) {

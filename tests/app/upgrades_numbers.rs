@@ -81,8 +81,7 @@ async fn found(db: &DatabaseConnection, q: &str) -> u64 {
 }
 
 async fn the_student_numbers_migration_upgrades_a_populated_database(backend: Backend) {
-    let Some((_database, db)) =
-        database_before(backend, "m20261207_000012_student_numbers").await
+    let Some((_database, db)) = database_before(backend, "m20261207_000012_student_numbers").await
     else {
         return;
     };
@@ -112,9 +111,8 @@ async fn the_student_numbers_migration_upgrades_a_populated_database(backend: Ba
 
     // Numbers are unique from now on, whatever the case they are given in
     // (the app stores them upper-cased).
-    let set_number = |id: i64| {
-        format!("UPDATE students SET student_number = 'S-1' WHERE id = {id}")
-    };
+    let set_number =
+        |id: i64| format!("UPDATE students SET student_number = 'S-1' WHERE id = {id}");
     db.execute_unprepared(&set_number(students[0].id))
         .await
         .expect("a first student with S-1");
@@ -130,20 +128,31 @@ async fn the_student_numbers_migration_upgrades_a_populated_database(backend: Ba
     // Down gives back the previous release's keys, and up folds them again.
     Migrator::down(&db, Some(1)).await.expect("down");
     let keys: Vec<(i64, String)> = db
-        .query_all(&Query::select()
-            .columns([Alias::new("id"), Alias::new("search_key")])
-            .from(Alias::new("students"))
-            .to_owned())
+        .query_all(
+            &Query::select()
+                .columns([Alias::new("id"), Alias::new("search_key")])
+                .from(Alias::new("students"))
+                .to_owned(),
+        )
         .await
         .expect("keys")
         .into_iter()
-        .map(|row| (row.try_get("", "id").unwrap(), row.try_get("", "search_key").unwrap()))
+        .map(|row| {
+            (
+                row.try_get("", "id").unwrap(),
+                row.try_get("", "search_key").unwrap(),
+            )
+        })
         .collect();
     for (id, key) in keys {
         let student = students.iter().find(|s| s.id == id).expect("the student");
         assert_eq!(
             key,
-            format!("{}\n{}", student.name.to_lowercase(), student.address.to_lowercase())
+            format!(
+                "{}\n{}",
+                student.name.to_lowercase(),
+                student.address.to_lowercase()
+            )
         );
     }
     Migrator::up(&db, None).await.expect("up again");

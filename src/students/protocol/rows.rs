@@ -18,8 +18,8 @@ use crate::db::entities::conflict::Attempt;
 use crate::db::entities::import_row::{RowOutcome, RowResult};
 use crate::db::now;
 use crate::domain::{StudentNumber, StudentValues};
-use crate::students::store::numbers;
 use crate::students::store::conflicts::{self, RejectedSubmission};
+use crate::students::store::numbers;
 use crate::students::store::{self, Action, Author, Student, revisions};
 use crate::students::values::StudentForm;
 
@@ -73,7 +73,11 @@ pub async fn write(
     let mut applied = Vec::with_capacity(rows.len());
     for ((row, values), taken) in rows.iter().zip(&values).zip(taken) {
         applied.push(match taken {
-            true => Applied::Done(refused(row.student_id.and_then(|id| locked.get(&id)).map(|c| c.version))),
+            true => Applied::Done(refused(
+                row.student_id
+                    .and_then(|id| locked.get(&id))
+                    .map(|c| c.version),
+            )),
             false => apply(txn, row, values.as_ref(), &locked, &author).await?,
         });
     }

@@ -62,7 +62,8 @@ pub async fn insert_rows(
                 new.outcome.into(),
                 messages.into(),
             ];
-            let values = columns::import_row_values(row.checked.as_ref().ok(), &row.raw, row.numbers);
+            let values =
+                columns::import_row_values(row.checked.as_ref().ok(), &row.raw, row.numbers);
             insert.values_panic(head.into_iter().chain(values));
         }
         db.execute(&insert).await?;
