@@ -64,8 +64,9 @@ fn edit_line(csv: &str, id: i64, edit: impl Fn(&mut Vec<String>)) -> String {
         .collect()
 }
 
-/// The export with every row's GPA set to `gpa` (the last three columns
-/// are gpa, version, updated_at; names and addresses may hold commas).
+/// The export with every row's GPA set to `gpa` (the last four columns
+/// are gpa, version, updated_at, student_number; names and addresses may
+/// hold commas).
 fn every_gpa(csv: &str, gpa: &str) -> String {
     csv.lines()
         .enumerate()
@@ -73,8 +74,8 @@ fn every_gpa(csv: &str, gpa: &str) -> String {
             if i == 0 {
                 return format!("{line}\r\n");
             }
-            let mut parts: Vec<&str> = line.rsplitn(4, ',').collect();
-            parts[2] = gpa;
+            let mut parts: Vec<&str> = line.rsplitn(5, ',').collect();
+            parts[3] = gpa;
             parts.reverse();
             parts.join(",") + "\r\n"
         })
@@ -213,7 +214,8 @@ async fn the_round_trip_writes_what_is_clean_and_refuses_what_changed(backend: B
         "{}",
         lines[1]
     );
-    assert!(lines[1].ends_with(",1,Bob,2 Elm St,3.50"), "{}", lines[1]);
+    // Then the fields added since (student_number): none, in both.
+    assert!(lines[1].ends_with(",1,Bob,2 Elm St,3.50,,"), "{}", lines[1]);
     // Fixed (the file's GPA kept) and imported again: it goes in cleanly.
     let fixed = csv
         .body

@@ -79,28 +79,41 @@ pub async fn refused_csv(
 /// `version`), then the file's row (`file_line`, `file_version`, and each
 /// field as `file_<field>`).
 pub fn refused_header() -> String {
-    let fields = Field::ALL.map(Field::name);
-    format!(
-        "id,{},version,file_line,file_version,{}\r\n",
-        fields.join(","),
-        fields.map(|name| format!("file_{name}")).join(",")
-    )
+    let (first, added) = export::columns();
+    let names = |fields: &[Field], prefix: &str| {
+        fields
+            .iter()
+            .map(|field| format!("{prefix}{}", field.name()))
+            .collect::<Vec<_>>()
+    };
+    let columns: Vec<String> = std::iter::once("id".to_owned())
+        .chain(names(&first, ""))
+        .chain(["version", "file_line", "file_version"].map(str::to_owned))
+        .chain(names(&first, "file_"))
+        .chain(added.iter().flat_map(|field| {
+            names(&[*field], "")
+                .into_iter()
+                .chain(names(&[*field], "file_"))
+        }))
+        .collect();
+    format!("{}\r\n", columns.join(","))
 }
 
 /// One line of the refused rows' CSV.
 pub fn refused_line(out: &mut String, row: &StoredRow, current: Option<&students::Student>) {
+    let (first, added) = export::columns();
+    let now = |field: Field| current.map_or(String::new(), |c| export::cell(&c.text(field)));
+    let file = |field: Field| export::cell(values::import_row_text(row, field));
     let cells: Vec<String> =
         std::iter::once(row.student_id.map(|i| i.to_string()).unwrap_or_default())
-            .chain(
-                Field::ALL
-                    .map(|field| current.map_or(String::new(), |c| export::cell(&c.text(field)))),
-            )
+            .chain(first.iter().map(|field| now(*field)))
             .chain([
                 current.map(|c| c.version.to_string()).unwrap_or_default(),
                 row.line.to_string(),
                 row.version.map(|v| v.to_string()).unwrap_or_default(),
             ])
-            .chain(Field::ALL.map(|field| export::cell(values::import_row_text(row, field))))
+            .chain(first.iter().map(|field| file(*field)))
+            .chain(added.iter().flat_map(|field| [now(*field), file(*field)]))
             .collect();
     out.push_str(&cells.join(","));
     out.push_str("\r\n");
