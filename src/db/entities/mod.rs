@@ -9,6 +9,7 @@
 pub mod account_change;
 pub mod conflict;
 pub mod import;
+pub mod import_entry;
 pub mod import_row;
 pub mod instance;
 pub mod login_failure;

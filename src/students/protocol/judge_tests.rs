@@ -33,6 +33,7 @@ fn revision(version: i64, name: &str) -> Revision {
         at: Utc::now(),
         reason: None,
         submission: None,
+        import_id: None,
     }
 }
 

@@ -105,6 +105,7 @@ async fn once(
                 at: now(),
                 reason: reason.as_ref(),
                 submission,
+                import: None,
             };
             let action = command.act.action();
             if let Some(after) = steps::write(&txn, &current, &change, action, &author).await? {
