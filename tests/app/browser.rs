@@ -320,6 +320,11 @@ async fn pages_have_no_serious_accessibility_violations() {
     check("history").await;
     open(&client, &app, &format!("/students/{id}")).await;
     check("record").await;
+    open(&client, &app, "/changes").await;
+    screenshot(&client, "changes").await;
+    check("change log").await;
+    open(&client, &app, "/changes?since=2026-13-01").await;
+    check("change log, a filter refused").await;
     client.close().await.ok();
     let anonymous = chrome.session(1280, 800).await;
     open(&anonymous, &app, "/login").await;
@@ -416,6 +421,18 @@ async fn pages_fit_a_360_pixel_wide_screen() {
     open(&client, &app, &preview).await;
     assert_fits(&client, "the import result").await;
     screenshot(&client, "import-result-360px").await;
+
+    // The office's change log, with that import as one entry, and its rows.
+    open(&client, &app, "/changes").await;
+    assert_fits(&client, "the change log").await;
+    screenshot(&client, "changes-360px").await;
+    let rows = kit
+        .get("/changes")
+        .await
+        .href("a.rows-link")
+        .expect("the import's entry");
+    open(&client, &app, &rows).await;
+    assert_fits(&client, "an import's rows").await;
 
     // The account page with other sessions listed.
     for _ in 0..3 {

@@ -13,6 +13,7 @@
 
 mod accounts;
 mod browser;
+mod changes;
 mod characters;
 mod chrome;
 mod cli;
@@ -50,6 +51,7 @@ mod students;
 mod submissions;
 mod upgrade;
 mod upgrades;
+mod upgrades_change_log;
 mod upgrades_conflicts;
 mod upgrades_import_rows;
 
