@@ -320,6 +320,25 @@ async fn pages_have_no_serious_accessibility_violations() {
     check("history").await;
     open(&client, &app, &format!("/students/{id}")).await;
     check("record").await;
+    // The change log with a reason and an import among its entries.
+    app.edit_student(
+        &kit,
+        id,
+        &[
+            ("address", "12 St James's Sq, London"),
+            ("reason", "Asked by letter"),
+        ],
+    )
+    .await;
+    let upload = kit
+        .upload_csv(
+            "new-students.csv",
+            "name,address,gpa\r\nAlan Turing,Wilmslow,3.90\r\nRosalind Franklin,Notting Hill,3.85\r\n",
+        )
+        .await;
+    let preview = upload.location().expect("a preview").to_owned();
+    kit.post_with_token(&preview, &[]).await;
+    kit.wait_for_import(&preview).await;
     open(&client, &app, "/changes").await;
     screenshot(&client, "changes").await;
     check("change log").await;
