@@ -72,16 +72,15 @@ async fn delete(browser: &Browser, id: i64, reason: &str) {
         .assert_status(StatusCode::SEE_OTHER);
 }
 
-/// Uploads `csv` as `browser`, confirms it and waits for the job; the
-/// import's id.
-async fn import(browser: &Browser, filename: &str, csv: String) -> String {
+/// Uploads `csv` as `browser`, confirms it (with `fields`, such as
+/// `all_or_nothing`) and waits for the job; the import's id.
+async fn import(browser: &Browser, filename: &str, csv: String, fields: &[(&str, &str)]) -> String {
     let checked = browser.upload_csv(filename, csv).await;
     checked.assert_status(StatusCode::SEE_OTHER);
     let path = checked.location().expect("the import's page").to_owned();
-    let preview = browser.follow(&checked).await.import_preview();
-    preview
-        .confirm()
-        .submit(browser)
+    browser.follow(&checked).await.import_preview();
+    browser
+        .post_with_token(&path, fields)
         .await
         .assert_redirect_to(&path);
     browser.wait_for_import(&path).await;
@@ -369,6 +368,7 @@ async fn pages_by_cursor_neither_repeat_nor_skip(backend: Backend) {
                 &admin,
                 "three.csv",
                 "name,address,gpa\r\nX,1 A St,1\r\nY,2 B St,2\r\nZ,3 C St,3\r\n".into(),
+                &[],
             )
             .await;
         }
@@ -422,7 +422,7 @@ async fn an_import_is_one_entry_that_opens_its_rows(backend: Backend) {
     for n in 1..1_200 {
         csv.push_str(&format!(",Student {n},{n} Main St,2.50,\r\n"));
     }
-    let id = import(&grace, "students.csv", csv).await;
+    let id = import(&grace, "students.csv", csv, &[]).await;
 
     let log = admin.get("/changes").await.change_log();
     assert_eq!(log.entries.len(), 2, "{log:?}");
@@ -572,12 +572,20 @@ async fn the_csv_matches_the_page(backend: Backend) {
     .await
     .assert_status(StatusCode::SEE_OTHER);
     delete(&admin, b, "Left").await;
-    import(
+    // All or nothing: one transaction, one entry all the same.
+    let few = import(
         &grace,
         "few.csv",
         "name,address,gpa\r\nX,1 A St,1\r\nY,2 B St,2\r\n".into(),
+        &[("all_or_nothing", "1")],
     )
     .await;
+    let log = admin.get("/changes").await.change_log();
+    assert!(log.entries[0].is_import && log.entries[0].rows == Some(2));
+    assert_eq!(
+        log.entries[0].rows_href.as_deref(),
+        Some(format!("/changes?import={few}").as_str())
+    );
 
     for path in [
         "/changes",

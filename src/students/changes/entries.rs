@@ -11,6 +11,7 @@ use super::db::{self, Row};
 use crate::db::entities::student;
 use crate::students::conflict::{FieldChange, revision_changes};
 use crate::students::paths;
+use crate::students::store::import_entries::ImportEntry;
 use crate::students::store::{Action, Revision};
 
 /// The record an entry is about, as it is now.
@@ -60,6 +61,19 @@ pub struct ImportSummary {
     pub rows: i64,
     /// Its place in the log.
     pub first_revision: i64,
+}
+
+impl From<ImportEntry> for ImportSummary {
+    fn from(entry: ImportEntry) -> Self {
+        ImportSummary {
+            import_id: entry.import_id,
+            registrar: entry.registrar,
+            filename: entry.filename,
+            at: entry.at,
+            rows: entry.rows,
+            first_revision: entry.first_revision,
+        }
+    }
 }
 
 impl ImportSummary {
@@ -136,14 +150,7 @@ pub async fn entries(db: &impl ConnectionTrait, rows: Vec<Row>) -> Result<Vec<En
                     import_id: revision.import_id,
                 })
             }
-            Row::Import(import) => Entry::Import(ImportSummary {
-                import_id: import.import_id,
-                registrar: import.registrar,
-                filename: import.filename,
-                at: import.at,
-                rows: import.rows,
-                first_revision: import.first_revision,
-            }),
+            Row::Import(import) => Entry::Import(import.into()),
         })
         .collect())
 }

@@ -63,23 +63,13 @@ pub async fn log(
     let entries = entries::entries(&state.db, rows).await?;
     let older = entries.last().filter(|_| has_more).map(Entry::revision_id);
     let heading = heading(&filters, &resolved, &registrar);
-    let mut page = ChangesPage::new(layout(heading.clone()), typed, &filters, entries);
-    page.heading = heading;
+    let mut page = ChangesPage::new(layout(heading.clone()), heading, typed, &filters, entries);
     page.notes = resolved.notes(&filters);
     page.first_page = before.is_none();
     page.newest_href = before.map(|_| filters.href(None));
     page.older_href = older.map(|id| filters.href(Some(id)));
     if let Some(import) = &filters.import {
-        page.import = db::import_entry(&state.db, import)
-            .await?
-            .map(|i| entries::ImportSummary {
-                import_id: i.import_id,
-                registrar: i.registrar,
-                filename: i.filename,
-                at: i.at,
-                rows: i.rows,
-                first_revision: i.first_revision,
-            });
+        page.import = db::import_entry(&state.db, import).await?.map(Into::into);
     }
     render(StatusCode::OK, &page)
 }

@@ -46,12 +46,18 @@ pub struct ChangesPage {
 }
 
 impl ChangesPage {
-    /// The page of `entries` for `filters`; `older` is the cursor of the
-    /// next page, when there is one.
-    pub fn new(layout: Layout, typed: Typed, filters: &Filters, entries: Vec<Entry>) -> Self {
+    /// The page of `entries` for `filters`, headed `heading` (the caller
+    /// adds its links and notes).
+    pub fn new(
+        layout: Layout,
+        heading: String,
+        typed: Typed,
+        filters: &Filters,
+        entries: Vec<Entry>,
+    ) -> Self {
         ChangesPage {
             layout,
-            heading: "Changes".to_owned(),
+            heading,
             typed,
             actions: Action::iter().collect(),
             problem: None,
@@ -74,6 +80,7 @@ impl ChangesPage {
             csv_href: None,
             ..ChangesPage::new(
                 layout.with_errors(true),
+                "Changes".to_owned(),
                 typed,
                 &Filters::default(),
                 Vec::new(),
