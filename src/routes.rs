@@ -130,7 +130,8 @@ fn entries() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             REGISTRAR,
             post(restore::undelete),
         ),
-        entry(Method::GET, "/changes", VIEWER, get(changes::my_changes)),
+        entry(Method::GET, "/changes", VIEWER, get(changes::log)),
+        entry(Method::GET, "/changes.csv", VIEWER, get(changes::log_csv)),
         entry(
             Method::GET,
             "/students/import",

@@ -21,9 +21,9 @@ pub use form::Form;
 pub use outcomes::{Outcomes, concurrently};
 pub use page::Page;
 pub use readings::{
-    Change, ConflictPage, DeletedMeanwhile, FieldChange, FieldComparison, FieldStatus, History,
-    HistoryAction, HistoryEntry, ImportOutcome, ImportPreview, ImportProblem, ImportResult,
-    ImportRow, RowComparison, StaleDelete,
+    Change, ChangeLog, ConflictPage, DeletedMeanwhile, FieldChange, FieldComparison, FieldStatus,
+    History, HistoryAction, HistoryEntry, ImportOutcome, ImportPreview, ImportProblem,
+    ImportResult, ImportRow, LogEntry, RowComparison, StaleDelete,
 };
 pub use scrape::{Sample, Scrape};
 pub use skips::{report_skip, skipped_for};

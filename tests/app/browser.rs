@@ -341,6 +341,30 @@ async fn pages_have_no_serious_accessibility_violations() {
     check("new record with a possible duplicate").await;
     open(&client, &app, "/students?q=S-2026-0042").await;
     check("a search for a student number").await;
+    // The change log with a reason and an import among its entries.
+    app.edit_student(
+        &kit,
+        id,
+        &[
+            ("address", "12 St James's Sq, London"),
+            ("reason", "Asked by letter"),
+        ],
+    )
+    .await;
+    let upload = kit
+        .upload_csv(
+            "new-students.csv",
+            "name,address,gpa\r\nAlan Turing,Wilmslow,3.90\r\nRosalind Franklin,Notting Hill,3.85\r\n",
+        )
+        .await;
+    let preview = upload.location().expect("a preview").to_owned();
+    kit.post_with_token(&preview, &[]).await;
+    kit.wait_for_import(&preview).await;
+    open(&client, &app, "/changes").await;
+    screenshot(&client, "changes").await;
+    check("change log").await;
+    open(&client, &app, "/changes?since=2026-13-01").await;
+    check("change log, a filter refused").await;
     client.close().await.ok();
     let anonymous = chrome.session(1280, 800).await;
     open(&anonymous, &app, "/login").await;
@@ -438,6 +462,18 @@ async fn pages_fit_a_360_pixel_wide_screen() {
     open(&client, &app, &preview).await;
     assert_fits(&client, "the import result").await;
     screenshot(&client, "import-result-360px").await;
+
+    // The office's change log, with that import as one entry, and its rows.
+    open(&client, &app, "/changes").await;
+    assert_fits(&client, "the change log").await;
+    screenshot(&client, "changes-360px").await;
+    let rows = kit
+        .get("/changes")
+        .await
+        .href("a.rows-link")
+        .expect("the import's entry");
+    open(&client, &app, &rows).await;
+    assert_fits(&client, "an import's rows").await;
 
     // The account page with other sessions listed.
     for _ in 0..3 {

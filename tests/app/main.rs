@@ -13,6 +13,7 @@
 
 mod accounts;
 mod browser;
+mod changes;
 mod characters;
 mod chrome;
 mod cli;
@@ -57,6 +58,7 @@ mod submissions;
 mod time_zone;
 mod upgrade;
 mod upgrades;
+mod upgrades_change_log;
 mod upgrades_conflicts;
 mod upgrades_import_rows;
 mod upgrades_kept_forms;

@@ -11,6 +11,7 @@ pub mod account_change;
 pub mod conflict;
 pub mod ended_session;
 pub mod import;
+pub mod import_entry;
 pub mod import_row;
 pub mod instance;
 pub mod kept_form;
