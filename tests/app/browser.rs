@@ -451,7 +451,7 @@ async fn pages_fit_a_360_pixel_wide_screen() {
     // An import's result, with an update and a create.
     let csv = kit.get("/students.csv").await.body;
     let file = format!(
-        "{}\n,Grace Brewster Murray Hopper,\"1 Naval Observatory Circle, Washington\",3.95,,\n",
+        "{}\n,Grace Brewster Murray Hopper,\"1 Naval Observatory Circle, Washington\",3.95,,,\n",
         csv.trim_end()
             .replace("13 St James's Square", "14 St James's Square")
     );
