@@ -272,12 +272,16 @@ async fn pages_have_no_serious_accessibility_violations() {
     let id = app
         .create_student(&kit, "Ada Lovelace", "12 St James's Square", "3.60")
         .await;
-    for (name, address, gpa) in [
-        ("Charles Babbage", "1 Dorset St", "3.20"),
-        ("Mary Somerville", "Chelsea", "3.95"),
-        ("Grace Hopper", "Arlington", "4.00"),
+    app.edit_student(&kit, id, &[("student_number", "S-1815-0001")])
+        .await;
+    for (name, address, gpa, number) in [
+        ("Charles Babbage", "1 Dorset St", "3.20", "S-1791-0002"),
+        ("Mary Somerville", "Chelsea", "3.95", "S-1780-0003"),
+        ("Grace Hopper", "Arlington", "4.00", "S-1906-0004"),
     ] {
-        app.create_student(&kit, name, address, gpa).await;
+        let other = app.create_student(&kit, name, address, gpa).await;
+        app.edit_student(&kit, other, &[("student_number", number)])
+            .await;
     }
     let client = signed_in_window(&mut chrome, &app, 1280, 1350).await;
 
