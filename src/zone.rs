@@ -27,12 +27,16 @@ impl Zone {
     /// ambiguous. A zone whose offsets have no letters is named by the
     /// offset (`UTC-03`, `UTC+05:45`).
     pub fn show(self, at: DateTime<Utc>) -> String {
+        // A list shows fifty times a page: UTC needs no look-up.
+        if self.0 == Tz::UTC {
+            return stamp(&at.naive_utc(), "UTC");
+        }
         let local = at.with_timezone(&self.0);
         let label = match local.offset().abbreviation() {
             Some(name) if name.chars().all(|c| c.is_ascii_alphabetic()) => name.to_owned(),
             _ => utc_offset(local.offset().fix().local_minus_utc()),
         };
-        format!("{} {label}", local.format("%Y-%m-%d %H:%M:%S"))
+        stamp(&local.naive_local(), &label)
     }
 }
 
@@ -62,6 +66,21 @@ impl std::fmt::Display for Zone {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
     }
+}
+
+/// `2026-12-07 10:14:03 LABEL`, written field by field (no format string
+/// to read for every time shown).
+fn stamp(at: &chrono::NaiveDateTime, label: &str) -> String {
+    use chrono::{Datelike, Timelike};
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} {label}",
+        at.year(),
+        at.month(),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
 }
 
 /// A name the IANA database does not have.

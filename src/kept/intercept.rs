@@ -118,14 +118,22 @@ async fn from_live_session(
     let Some(pairs) = pairs else {
         return Ok(next.run(request).await);
     };
-    let carried = Carried::read(form.action, student_id(&request), &pairs);
+    // What the form carried is read only where it is needed (a token of
+    // another session, a refused writer): an ordinary save pays for the
+    // token's comparison alone.
+    let student = student_id(&request);
+    let carried = || Carried::read(form.action, student, &pairs);
     let sent = token_sent(&pairs);
-    let may_keep = signed_in.role().may_change_records()
+    if !sent.is_empty()
+        && !constant_time_eq(sent, signed_in.csrf_token())
+        && signed_in.role().may_change_records()
         && !signed_in.must_change_password()
-        && carried.is_whole();
-    if may_keep && !sent.is_empty() && !constant_time_eq(sent, signed_in.csrf_token()) {
+    {
+        let carried = carried();
         let at = now();
-        if let Some(ended) = ended::by_form_token(db, signed_in.id, sent, at).await? {
+        if carried.is_whole()
+            && let Some(ended) = ended::by_form_token(db, signed_in.id, sent, at).await?
+        {
             let kept = store::keep(db, signed_in.id, &carried, ended.cause, at).await?;
             return Ok(see_other(&landing::path(kept)));
         }
@@ -141,21 +149,25 @@ async fn from_live_session(
     {
         tracing::warn!(error = %err, "a kept form could not be forgotten");
     }
-    Ok(with_typed(response, carried.typed()))
+    Ok(with_typed(response, || carried().typed()))
 }
 
 /// The `403` of `error` showing what `carried`.
 pub fn refused(error: AppError, carried: &Carried) -> Response {
-    with_typed(error.into_response(), carried.typed())
+    with_typed(error.into_response(), || carried.typed())
 }
 
 /// `response` again, showing `typed`, when it is the error page of a
 /// refused writer; any other response as it was.
-fn with_typed(response: Response, typed: Vec<TypedValue>) -> Response {
+fn with_typed(response: Response, typed: impl FnOnce() -> Vec<TypedValue>) -> Response {
     let Some(page) = response.extensions().get::<ErrorPage>().cloned() else {
         return response;
     };
-    if !page.writer_refused || typed.is_empty() {
+    if !page.writer_refused {
+        return response;
+    }
+    let typed = typed();
+    if typed.is_empty() {
         return response;
     }
     let page = page.with_typed(typed);
