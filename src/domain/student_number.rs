@@ -22,7 +22,9 @@ impl StudentNumber {
             return Ok(None);
         }
         let well_formed = input.len() <= Self::MAX_CHARS
-            && input.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+            && input
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
         if !well_formed {
             return Err(MESSAGE.to_owned());
         }
@@ -72,7 +74,16 @@ mod tests {
 
     #[test]
     fn anything_else_is_refused() {
-        for bad in ["S 42", "S_42", "é1", "S/42", "4٢", &"1".repeat(21), "S-4\u{2068}2", "+42"] {
+        for bad in [
+            "S 42",
+            "S_42",
+            "é1",
+            "S/42",
+            "4٢",
+            &"1".repeat(21),
+            "S-4\u{2068}2",
+            "+42",
+        ] {
             assert!(StudentNumber::parse(bad).is_err(), "{bad:?} was accepted");
         }
     }

@@ -22,8 +22,8 @@ pub use outcomes::{Outcomes, concurrently};
 pub use page::Page;
 pub use readings::{
     Change, ConflictPage, DeletedMeanwhile, FieldChange, FieldComparison, FieldStatus, History,
-    HistoryAction, HistoryEntry, ImportOutcome, ImportPreview, ImportProblem, ImportResult,
-    ImportRow, RowComparison, StaleDelete,
+    HistoryAction, HistoryEntry, ImportChange, ImportOutcome, ImportPreview, ImportProblem,
+    ImportResult, ImportRow, NotImportedBecause, NotImportedNotice, RowComparison, StaleDelete,
 };
 pub use scrape::{Sample, Scrape};
 pub use skips::{report_skip, skipped_for};

@@ -9,8 +9,8 @@ use super::parse::problems::{Problem, ProblemAt};
 use super::parse::row::Row;
 use crate::db::entities::import_row::RowOutcome;
 use crate::db::entities::student;
-use crate::students::protocol::judge::{import_row as judge, needs_revision};
 use crate::domain::{Field, StudentNumber};
+use crate::students::protocol::judge::{import_row as judge, needs_revision};
 use crate::students::store::numbers::{self, Holder};
 use crate::students::store::{Student, revisions};
 

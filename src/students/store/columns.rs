@@ -65,9 +65,7 @@ pub fn import_row_values(
             values.address.to_string().into(),
             values.gpa.to_string().into(),
             Some(gpa_column(values.gpa)).into(),
-            numbers
-                .then(|| number_text(values))
-                .into(),
+            numbers.then(|| number_text(values)).into(),
         ],
         None => {
             let raw = |field: Field| raw.get(field.index()).cloned().unwrap_or_default();

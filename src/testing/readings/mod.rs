@@ -8,14 +8,17 @@
 mod conflict;
 mod history;
 mod import;
+mod import_result;
 
 pub use conflict::{
     Change, ConflictPage, DeletedMeanwhile, FieldComparison, FieldStatus, StaleDelete,
 };
 pub use history::{FieldChange, History, HistoryAction, HistoryEntry};
 pub use import::{
-    ImportOutcome, ImportPreview, ImportProblem, ImportResult, ImportRow, RowComparison,
+    ImportChange, ImportOutcome, ImportPreview, ImportProblem, ImportRow, NotImportedBecause,
+    NotImportedNotice, RowComparison,
 };
+pub use import_result::ImportResult;
 
 use scraper::{ElementRef, Html, Selector};
 

@@ -14,6 +14,7 @@ use crate::domain::Field;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::students::export;
+use crate::students::import::refused::NotImported;
 use crate::students::import::store::rows::{self as import_rows, StoredRow};
 use crate::students::store as students;
 use crate::students::values::{self, HasValues};
@@ -23,8 +24,8 @@ const CSV_BATCH: u64 = 500;
 
 /// `GET /students/import/{id}/refused.csv`: each refused row with the
 /// record's current values and version in the import's columns (so the
-/// file imports cleanly once fixed) and the file's values beside them in
-/// columns the import ignores.
+/// file imports cleanly once fixed), the file's values beside them in
+/// columns the import ignores, and why it was refused.
 pub async fn refused_csv(
     State(state): State<AppState>,
     registrar: SignedIn,
@@ -49,13 +50,18 @@ pub async fn refused_csv(
                         return Some((Err(std::io::Error::other("refused rows failed")), None));
                     }
                 };
+            let ids: Vec<i64> = rows.iter().filter_map(|row| row.student_id).collect();
+            let records = match students::find_many(&db, &ids).await {
+                Ok(records) => records,
+                Err(err) => {
+                    tracing::error!(error = %err, "refused rows CSV stopped");
+                    return Some((Err(std::io::Error::other("refused rows failed")), None));
+                }
+            };
             let mut chunk = String::new();
             for row in &rows {
-                let current = match row.student_id {
-                    Some(student) => students::find(&db, student).await.ok().flatten(),
-                    None => None,
-                };
-                refused_line(&mut chunk, row, current.as_ref());
+                let current = row.student_id.and_then(|id| records.get(&id));
+                refused_line(&mut chunk, row, current);
             }
             let next = rows.last().map(|last| last.seq);
             Some((Ok(Bytes::from(chunk)), next))
@@ -75,32 +81,46 @@ pub async fn refused_csv(
         .into_response())
 }
 
-/// The refused rows' CSV header: the record now (`id`, its fields,
-/// `version`), then the file's row (`file_line`, `file_version`, and each
-/// field as `file_<field>`).
+/// The refused rows' CSV header: the row to import again (`id`, each
+/// field, `version`), then the file's row (`file_line`, `file_version`,
+/// each field as `file_<field>`), then why it was refused (`reason`).
 pub fn refused_header() -> String {
     let fields = Field::ALL.map(Field::name);
     format!(
-        "id,{},version,file_line,file_version,{}\r\n",
+        "id,{},version,file_line,file_version,{},reason\r\n",
         fields.join(","),
         fields.map(|name| format!("file_{name}")).join(",")
     )
 }
 
-/// One line of the refused rows' CSV.
+/// One line of the refused rows' CSV. The import's columns hold the record
+/// as it is now, at its current version; a row with no record (a create, an
+/// id no student has) keeps the file's values and version there, so fixing
+/// the file is fixing those cells.
 pub fn refused_line(out: &mut String, row: &StoredRow, current: Option<&students::Student>) {
+    let file = |field| export::cell(values::import_row_text(row, field));
+    let again: Vec<String> = match current {
+        Some(current) => Field::ALL
+            .map(|field| export::cell(&current.text(field)))
+            .into_iter()
+            .chain([current.version.to_string()])
+            .collect(),
+        None => Field::ALL
+            .map(file)
+            .into_iter()
+            .chain([row.version.map(|v| v.to_string()).unwrap_or_default()])
+            .collect(),
+    };
+    let why = NotImported::refused(row, current);
     let cells: Vec<String> =
         std::iter::once(row.student_id.map(|i| i.to_string()).unwrap_or_default())
-            .chain(
-                Field::ALL
-                    .map(|field| current.map_or(String::new(), |c| export::cell(&c.text(field)))),
-            )
+            .chain(again)
             .chain([
-                current.map(|c| c.version.to_string()).unwrap_or_default(),
                 row.line.to_string(),
                 row.version.map(|v| v.to_string()).unwrap_or_default(),
             ])
-            .chain(Field::ALL.map(|field| export::cell(values::import_row_text(row, field))))
+            .chain(Field::ALL.map(file))
+            .chain([export::cell(&why.text())])
             .collect();
     out.push_str(&cells.join(","));
     out.push_str("\r\n");

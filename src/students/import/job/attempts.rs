@@ -49,7 +49,8 @@ where
             Err(BatchError::Refused(refused)) => return Ok(Err(Finish::Failed(why(&refused)))),
             // A student number taken since the batch looked it up: the
             // next run finds its holder and refuses that row only.
-            Err(BatchError::Database(err)) if numbers::is_number_taken(&err) && attempt < ATTEMPTS => {}
+            Err(BatchError::Database(err))
+                if numbers::is_number_taken(&err) && attempt < ATTEMPTS => {}
             Err(BatchError::Database(err)) if outlasted(&err) && attempt < ATTEMPTS => {
                 tracing::warn!(import = %id, error = %err, attempt, "{name}: the database is away; trying again");
                 tokio::time::sleep(AWAY_PAUSE * attempt).await;

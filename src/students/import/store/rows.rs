@@ -62,7 +62,8 @@ pub async fn insert_rows(
                 new.outcome.into(),
                 messages.into(),
             ];
-            let values = columns::import_row_values(row.checked.as_ref().ok(), &row.raw, row.numbers);
+            let values =
+                columns::import_row_values(row.checked.as_ref().ok(), &row.raw, row.numbers);
             insert.values_panic(head.into_iter().chain(values));
         }
         db.execute(&insert).await?;
@@ -95,6 +96,27 @@ pub fn problems(row: &StoredRow) -> Vec<Problem> {
             }
         })
         .collect()
+}
+
+/// Gives rows `seqs` of import `id` the problem `message` at `at` (found
+/// when the row was written, not when it was read).
+pub async fn set_problem(
+    db: &impl ConnectionTrait,
+    id: &str,
+    seqs: &[i64],
+    at: ProblemAt,
+    message: &str,
+) -> Result<(), DbErr> {
+    let stored = format!("{}\t{}", at.name(), keep(message));
+    for chunk in seqs.chunks(ROWS_PER_STATEMENT) {
+        import_row::Entity::update_many()
+            .col_expr(import_row::Column::Messages, Expr::value(stored.clone()))
+            .filter(import_row::Column::ImportId.eq(id))
+            .filter(import_row::Column::Seq.is_in(chunk.iter().copied()))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Marks every row whose id appears more than once in the file invalid.
