@@ -32,6 +32,7 @@ mod hardening_imports;
 mod history;
 mod history_browser;
 mod import_browser;
+mod import_review;
 mod metrics;
 mod office_browser;
 mod office_cli;
