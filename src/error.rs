@@ -135,6 +135,8 @@ impl AppError {
                     heading: "Not allowed".to_owned(),
                     message,
                     navigable: true,
+                    writer_refused: true,
+                    typed: Vec::new(),
                 };
             }
             AppError::SignedOut => (
@@ -181,6 +183,8 @@ impl AppError {
             message: message.to_owned(),
             // A disabled account is not offered the pages it may not use.
             navigable: !matches!(self, AppError::SignedOut),
+            writer_refused: matches!(self, AppError::SignedOut),
+            typed: Vec::new(),
         }
     }
 }
@@ -213,11 +217,34 @@ pub struct ErrorPage {
     pub message: String,
     /// Whether it may show the signed-in header (navigation, who).
     pub navigable: bool,
+    /// A write refused because its account may no longer write (a role
+    /// too low, an account no longer enabled): the page may show what the
+    /// form carried (contract §12), never a form token's refusal.
+    pub writer_refused: bool,
+    /// What the refused form carried, shown to copy: nothing has to be
+    /// typed twice.
+    pub typed: Vec<TypedValue>,
+}
+
+/// One value a refused form carried, with the label its form gave it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypedValue {
+    pub label: &'static str,
+    pub value: String,
 }
 
 impl ErrorPage {
     pub fn code(&self) -> u16 {
         self.status.as_u16()
+    }
+
+    /// The page showing `typed`, when it is a refused writer's (any
+    /// other page is returned as it was).
+    pub fn with_typed(mut self, typed: Vec<TypedValue>) -> Self {
+        if self.writer_refused {
+            self.typed = typed;
+        }
+        self
     }
 }
 

@@ -88,6 +88,13 @@ impl Layout {
         }
     }
 
+    /// "My changes": the office's change log filtered to the signed-in
+    /// account (`/changes?by=USERNAME`).
+    pub fn my_changes_href(&self) -> String {
+        let by = self.registrar.as_deref().unwrap_or_default();
+        format!("/changes?by={}", crate::http::encode::query_value(by))
+    }
+
     /// Names the record the flash is about ("Ada Lovelace deleted.").
     pub fn with_flash_subject(mut self, name: Option<String>) -> Self {
         self.flash_subject = name;

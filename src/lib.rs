@@ -15,7 +15,8 @@
 //! tests), [`telemetry`] (logs, on standard error), [`metrics`] (`/metrics`, on
 //! its own address), [`state`], [`auth`]
 //! (accounts, sessions, CSRF, throttling), [`presence`] (who else has a
-//! record's edit form open: advice, never a lock), [`http`] (strict decoding,
+//! record's edit form open: advice, never a lock), [`kept`] (a form posted
+//! after its session ended, kept for its account), [`http`] (strict decoding,
 //! cookies, flash messages, redirects), [`db`], [`health`], [`assets`],
 //! [`zone`] (the office's time zone, in which pages show times).
 //! The contract other people's tests rely on is `docs/contract.md`.
@@ -31,6 +32,7 @@ pub mod ephemeral;
 pub mod error;
 pub mod health;
 pub mod http;
+pub mod kept;
 pub mod layout;
 pub mod metrics;
 pub mod presence;

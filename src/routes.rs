@@ -30,6 +30,8 @@ use crate::http::cookie::SecureCookies;
 use crate::http::flash;
 use crate::http::form::MAX_FORM_BYTES;
 use crate::http::headers::SECURITY_HEADERS;
+use crate::kept;
+use crate::kept::intercept::{RecordForm, intercept};
 use crate::metrics::Metrics;
 use crate::state::AppState;
 use crate::students::import::handlers as uploads;
@@ -128,7 +130,8 @@ fn entries() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             REGISTRAR,
             post(restore::undelete),
         ),
-        entry(Method::GET, "/changes", VIEWER, get(changes::my_changes)),
+        entry(Method::GET, "/changes", VIEWER, get(changes::log)),
+        entry(Method::GET, "/changes.csv", VIEWER, get(changes::log_csv)),
         entry(
             Method::GET,
             "/students/import",
@@ -202,6 +205,18 @@ fn entries() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             SignedIn,
             post(own::end_others),
         ),
+        entry(
+            Method::GET,
+            "/account/kept/{id}",
+            VIEWER,
+            get(kept::pages::show),
+        ),
+        entry(
+            Method::POST,
+            "/account/kept/{id}/discard",
+            VIEWER,
+            post(kept::pages::discard),
+        ),
     ]
 }
 
@@ -216,9 +231,18 @@ pub fn table() -> Vec<RouteSpec> {
 pub fn router(state: AppState, request_timeout: Duration, metrics: Option<Arc<Metrics>>) -> Router {
     let mut routes = Router::new();
     for (spec, handler) in entries() {
-        // Layers run outside in: the session is read, then the access checked.
+        // Layers run outside in: the session is read, then (on a record
+        // form's route) a form an ended session posted is kept, then the
+        // access checked.
         let mut handler =
             handler.route_layer(middleware::from_fn_with_state(spec.access, roles::guard));
+        if let Some(action) = kept::form::of_route(&spec.method, spec.path) {
+            let form = RecordForm {
+                state: state.clone(),
+                action,
+            };
+            handler = handler.route_layer(middleware::from_fn_with_state(form, intercept));
+        }
         if spec.access.reads_session() {
             handler = handler
                 .route_layer(middleware::from_fn(sessions::navigable_errors))

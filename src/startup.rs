@@ -333,8 +333,8 @@ fn reachable(mut addr: SocketAddr) -> String {
     format!("http://{addr}")
 }
 
-/// Deletes expired sessions and sign-in failures no window counts, at
-/// start and every ten minutes.
+/// Ends expired sessions, deletes sign-in failures no window counts and
+/// what is kept a while only, at start and every ten minutes.
 async fn sweep_periodically(state: AppState) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
@@ -346,6 +346,9 @@ async fn sweep_periodically(state: AppState) {
         }
         if let Err(err) = crate::students::import::sweep(&state.db).await {
             tracing::warn!(error = %err, "sweeping old imports failed");
+        }
+        if let Err(err) = crate::kept::store::sweep(&state.db, crate::db::now()).await {
+            tracing::warn!(error = %err, "sweeping ended sessions and kept forms failed");
         }
         match (sessions, failures) {
             (Ok(sessions), Ok(failures)) if sessions + failures > 0 => {

@@ -5,6 +5,7 @@
 
 use std::str::FromStr;
 
+use chrono::TimeZone;
 use chrono::{DateTime, Offset, Utc};
 use chrono_tz::{OffsetName, Tz};
 
@@ -32,6 +33,22 @@ impl Zone {
             _ => utc_offset(local.offset().fix().local_minus_utc()),
         };
         format!("{} {label}", local.format("%Y-%m-%d %H:%M:%S"))
+    }
+}
+
+impl Zone {
+    /// The first instant of the day `date` in this zone (the office's day:
+    /// `since=2026-12-07` in Berlin starts at 23:00 UTC the day before). A
+    /// midnight the clocks skip starts the day at the first instant after
+    /// it.
+    pub fn day_start(self, date: chrono::NaiveDate) -> DateTime<Utc> {
+        let midnight = date.and_time(chrono::NaiveTime::MIN);
+        (0..=3)
+            .find_map(|hours| {
+                let local = midnight + chrono::Duration::hours(hours);
+                self.0.from_local_datetime(&local).earliest()
+            })
+            .map_or_else(|| midnight.and_utc(), |at| at.with_timezone(&Utc))
     }
 }
 

@@ -8,3 +8,18 @@ pub const STUDENTS_LIVE_NAME: &str = "students_live_name_idx";
 pub const STUDENTS_LIVE_GPA: &str = "students_live_gpa_idx";
 /// Live students by the time of their last change.
 pub const STUDENTS_LIVE_UPDATED: &str = "students_live_updated_idx";
+
+/// The office's change log: the revisions no import wrote, by `(at, id)`.
+/// On MySQL/MariaDB `import_id` leads it, and it also serves an import's
+/// own rows.
+pub const REVISIONS_LOG: &str = "revisions_log_idx";
+/// The log's revisions by one registrar (`by=`), by `(at, id)`.
+pub const REVISIONS_LOG_REGISTRAR: &str = "revisions_log_registrar_idx";
+/// The log's revisions of one action (`action=`), by `(at, id)`.
+pub const REVISIONS_LOG_ACTION: &str = "revisions_log_action_idx";
+/// An import's own revisions, by `(at, id)` (PostgreSQL and SQLite).
+pub const REVISIONS_IMPORT: &str = "revisions_import_idx";
+/// Imports in the log, by `(at, first_revision)`.
+pub const IMPORT_ENTRIES_LOG: &str = "import_entries_log_idx";
+/// Imports in the log by one registrar.
+pub const IMPORT_ENTRIES_REGISTRAR: &str = "import_entries_registrar_idx";

@@ -19,7 +19,9 @@ mod m20261202_000007_import_rows_room;
 mod m20261203_000008_search_table;
 mod m20261207_000009_conflict_refused;
 mod m20261207_000010_import_row_values;
+mod m20261207_000011_kept_forms;
 pub mod m20261207_000012_student_numbers;
+mod m20261207_000013_change_log;
 
 /// Applies registrar's migrations in order.
 pub struct Migrator;
@@ -39,7 +41,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000008_search_table::Migration),
             Box::new(m20261207_000009_conflict_refused::Migration),
             Box::new(m20261207_000010_import_row_values::Migration),
+            Box::new(m20261207_000011_kept_forms::Migration),
             Box::new(m20261207_000012_student_numbers::Migration),
+            Box::new(m20261207_000013_change_log::Migration),
         ]
     }
 }

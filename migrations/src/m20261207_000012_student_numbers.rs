@@ -163,6 +163,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        rekey(manager, lowered_key).await?;
         manager
             .drop_index(
                 Index::drop()
@@ -174,7 +175,6 @@ impl MigrationTrait for Migration {
         drop_number(manager, Students::Table).await?;
         drop_number(manager, Revisions::Table).await?;
         drop_number(manager, Conflicts::Table).await?;
-        drop_number(manager, ImportRows::Table).await?;
-        rekey(manager, lowered_key).await
+        drop_number(manager, ImportRows::Table).await
     }
 }

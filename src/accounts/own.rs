@@ -12,6 +12,7 @@ use super::own_views::{OwnAccountPage, SessionRow};
 use super::store;
 use crate::auth::throttle::{self, Guesser, PeerAddr};
 use crate::auth::{SignedIn, password, sessions};
+use crate::db::entities::ended_session::EndCause;
 use crate::db::entities::session;
 use crate::domain::NewPassword;
 use crate::error::AppError;
@@ -44,7 +45,9 @@ async fn page(
         .into_iter()
         .map(|s| SessionRow::new(s, registrar.session_id()))
         .collect();
-    Ok(OwnAccountPage::new(registrar, sessions, errors))
+    let mut page = OwnAccountPage::new(registrar, sessions, errors);
+    page.kept = crate::kept::pages::rows(state, registrar.id).await?;
+    Ok(page)
 }
 
 #[derive(Debug, Deserialize)]
@@ -141,6 +144,7 @@ pub async fn end_session(
     State(state): State<AppState>,
     registrar: SignedIn,
     Path(public_id): Path<String>,
+    headers: HeaderMap,
     Form(_): Form<EmptyForm>,
 ) -> Result<Response, AppError> {
     let mine = session::Entity::find()
@@ -153,10 +157,21 @@ pub async fn end_session(
     else {
         return Err(AppError::NotFound);
     };
-    sessions::end(&state.db, &found.token_hash).await?;
-    if found.token_hash == registrar.session_id() {
+    let this_one = found.token_hash == registrar.session_id();
+    let cause = if this_one {
+        EndCause::SignedOut
+    } else {
+        EndCause::Elsewhere
+    };
+    sessions::end(&state.db, &found.token_hash, cause).await?;
+    if this_one {
         let mut response = see_other("/login");
-        sessions::removal().append_to(response.headers_mut(), state.auth.secure_cookies)?;
+        sessions::signed_out(
+            &mut response,
+            &headers,
+            &registrar,
+            state.auth.secure_cookies,
+        )?;
         return Ok(response);
     }
     Ok(see_other_with("/account", Flash::SessionEnded))
@@ -168,6 +183,6 @@ pub async fn end_others(
     registrar: SignedIn,
     Form(_): Form<EmptyForm>,
 ) -> Result<Response, AppError> {
-    store::end_sessions(&state.db, registrar.id, Some(registrar.session_id())).await?;
+    store::end_others(&state.db, registrar.id, registrar.session_id()).await?;
     Ok(see_other_with("/account", Flash::SessionEnded))
 }

@@ -7,6 +7,7 @@ use crate::auth::tokens::digest;
 use crate::db::entities::session;
 use crate::domain::Role;
 use crate::http::flash::Flash;
+use crate::kept::pages::KeptRow;
 use crate::views::{Instant, Layout};
 
 /// One of the account's sessions.
@@ -50,6 +51,8 @@ pub struct OwnAccountPage {
     pub must_change_password: bool,
     pub sessions: Vec<SessionRow>,
     pub errors: Vec<(&'static str, String)>,
+    /// Forms kept when one of its sessions ended (contract §12).
+    pub kept: Vec<KeptRow>,
 }
 
 impl OwnAccountPage {
@@ -67,6 +70,7 @@ impl OwnAccountPage {
             must_change_password: registrar.must_change_password(),
             sessions,
             errors,
+            kept: Vec::new(),
         }
     }
 

@@ -11,8 +11,10 @@ use sea_orm::{
 
 use super::account::{Account, lock_instance};
 use super::changes::{self, AccountChange, Actor};
+use crate::auth::ended::{self, Ending};
 use crate::auth::writer::{self, WriteRefused};
 use crate::cluster::{Failure, HasFailure, retry};
+use crate::db::entities::ended_session::EndCause;
 use crate::db::entities::{registrar, session};
 use crate::db::{begin_write, now};
 use crate::domain::{Role, Username};
@@ -207,7 +209,7 @@ async fn change_once(
     // A disabled account, or one whose password an admin set, keeps no
     // session: whoever held one must sign in again.
     if !enabled || password.is_some() {
-        end_sessions(&txn, current.id, None).await?;
+        end_sessions(&txn, current.id, None, EndCause::Admin).await?;
     }
     let saved = registrar::Entity::find_by_id(current.id)
         .one(&txn)
@@ -229,18 +231,39 @@ async fn other_enabled_admins(txn: &impl ConnectionTrait, id: i64) -> Result<u64
         .await
 }
 
-/// Ends the account's sessions, all but `keep` (a session's digest).
+/// Inside `txn`: ends the account's sessions, all but `keep` (a session's
+/// digest), each remembered as ended for `cause` (see
+/// [`crate::auth::ended`]).
 pub async fn end_sessions(
     txn: &impl ConnectionTrait,
     registrar_id: i64,
     keep: Option<&str>,
+    cause: EndCause,
 ) -> Result<u64, DbErr> {
-    let mut delete =
-        session::Entity::delete_many().filter(session::Column::RegistrarId.eq(registrar_id));
+    let mut ending = session::Entity::find()
+        .filter(session::Column::RegistrarId.eq(registrar_id))
+        .lock_exclusive();
     if let Some(keep) = keep {
-        delete = delete.filter(session::Column::TokenHash.ne(keep));
+        ending = ending.filter(session::Column::TokenHash.ne(keep));
     }
-    Ok(delete.exec(txn).await?.rows_affected)
+    let sessions = ending.all(txn).await?;
+    let at = now();
+    ended::retire(txn, &sessions, |_| Ending::new(at, cause)).await
+}
+
+/// "Sign out everywhere else": every session of the account but `keep`.
+pub async fn end_others(
+    db: &DatabaseConnection,
+    registrar_id: i64,
+    keep: &str,
+) -> Result<u64, DbErr> {
+    retry::write("sessions end", || async move {
+        let txn = begin_write(db).await?;
+        let ended = end_sessions(&txn, registrar_id, Some(keep), EndCause::Elsewhere).await?;
+        txn.commit().await?;
+        Ok(ended)
+    })
+    .await
 }
 
 /// The holder's own new password (the current one already checked): every
@@ -278,7 +301,7 @@ async fn change_own_password_once(
         .filter(registrar::Column::Id.eq(*id))
         .exec(&txn)
         .await?;
-    end_sessions(&txn, *id, Some(keep)).await?;
+    end_sessions(&txn, *id, Some(keep), EndCause::Elsewhere).await?;
     let saved = registrar::Entity::find_by_id(*id)
         .one(&txn)
         .await?

@@ -10,13 +10,16 @@ use validator::Validate;
 use super::sessions::{self, MaybeSignedIn};
 use super::throttle::PeerAddr;
 use super::views::{LoginPage, SetupPage};
-use super::{csrf, password, throttle};
+use super::{csrf, ended, password, throttle};
 use crate::accounts::{self, CreateError};
+use crate::db::entities::ended_session::EndCause;
 use crate::domain::{NewPassword, Username};
 use crate::error::AppError;
+use crate::http::cookie;
 use crate::http::form::Form;
 use crate::http::query::QueryPairs;
 use crate::http::redirect::see_other;
+use crate::kept;
 use crate::state::AppState;
 use crate::views::{Layout, render};
 
@@ -153,27 +156,41 @@ pub async fn login(
     };
 
     if let Some(previous) = previous {
-        sessions::end_for(&state.db, &previous).await?;
+        sessions::end_for(&state.db, &previous, EndCause::SignedInAgain).await?;
     }
     let origin = sessions::Origin::new(client, &headers);
     let token = sessions::start(&state.db, account.id, &state.auth, &origin).await?;
     crate::accounts::store::signed_in(&state.db, account.id).await?;
     tracing::info!(registrar = %account.username, "signed in");
-    // An account whose password an admin set chooses its own first.
+    // An account whose password an admin set chooses its own first; one
+    // with a form kept when its session ended lands on it.
     let location = if account.must_change_password {
-        "/account"
+        "/account".to_owned()
     } else {
-        destination(&next)
+        match kept::landing::landing(&state.db, account.id, &next).await? {
+            Some(landing) => landing,
+            None => destination(&next).to_owned(),
+        }
     };
-    signed_in(&token, &state, location)
+    signed_in(&token, &state, &headers, &location)
 }
 
 /// `303` to `location` with the new session's cookie.
-fn signed_in(token: &str, state: &AppState, location: &str) -> Result<Response, AppError> {
+fn signed_in(
+    token: &str,
+    state: &AppState,
+    headers: &HeaderMap,
+    location: &str,
+) -> Result<Response, AppError> {
     let mut response = see_other(location);
     let secure = state.auth.secure_cookies;
     sessions::cookie(token, &state.auth).append_to(response.headers_mut(), secure)?;
     csrf::pre_session_removal().append_to(response.headers_mut(), secure)?;
+    // A sign-out's cookie has done its part: a form of the ended session
+    // posted from now on goes with this session's cookie (see `kept`).
+    if cookie::read(headers, ended::COOKIE).is_some() {
+        ended::removal().append_to(response.headers_mut(), secure)?;
+    }
     Ok(response)
 }
 
@@ -184,18 +201,22 @@ pub struct EmptyForm {}
 pub async fn logout(
     State(state): State<AppState>,
     MaybeSignedIn(registrar): MaybeSignedIn,
+    headers: HeaderMap,
     Form(_): Form<EmptyForm>,
 ) -> Result<Response, AppError> {
-    if let Some(registrar) = registrar {
-        sessions::end_for(&state.db, &registrar).await?;
-        // Nobody is told any more that this registrar has a form open.
-        if let Err(err) = crate::presence::store::clear_all_for(&state.db, registrar.id).await {
-            tracing::warn!(error = %err, "could not clear presence marks");
-        }
-        tracing::info!(registrar = %registrar.username(), "signed out");
-    }
     let mut response = see_other("/login");
-    sessions::removal().append_to(response.headers_mut(), state.auth.secure_cookies)?;
+    let secure = state.auth.secure_cookies;
+    let Some(registrar) = registrar else {
+        sessions::removal().append_to(response.headers_mut(), secure)?;
+        return Ok(response);
+    };
+    sessions::end_for(&state.db, &registrar, EndCause::SignedOut).await?;
+    // Nobody is told any more that this registrar has a form open.
+    if let Err(err) = crate::presence::store::clear_all_for(&state.db, registrar.id).await {
+        tracing::warn!(error = %err, "could not clear presence marks");
+    }
+    tracing::info!(registrar = %registrar.username(), "signed out");
+    sessions::signed_out(&mut response, &headers, &registrar, secure)?;
     Ok(response)
 }
 
@@ -290,7 +311,7 @@ pub async fn setup(
     let token = sessions::start(&state.db, account.id, &state.auth, &origin).await?;
     crate::accounts::store::signed_in(&state.db, account.id).await?;
     tracing::info!(registrar = %account.username, "first registrar account created");
-    signed_in(&token, &state, "/students")
+    signed_in(&token, &state, &headers, "/students")
 }
 
 /// Where to go after signing in.

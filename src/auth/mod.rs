@@ -4,6 +4,8 @@
 //! - [`password`]: Argon2id hashes;
 //! - [`sessions`]: sessions in the database, the [`SignedIn`] extractor and
 //!   the middleware that requires one;
+//! - [`ended`]: sessions that ended, remembered for a day, so that a form
+//!   their pages post afterwards is kept for their account;
 //! - [`csrf`]: form tokens (checked by [`crate::http::form::Form`]);
 //! - [`policy`]: how sessions, cookies and throttling behave;
 //! - [`roles`]: roles and who may use each route;
@@ -14,6 +16,7 @@
 pub mod cli;
 pub mod client;
 pub mod csrf;
+pub mod ended;
 pub mod handlers;
 pub mod password;
 pub mod policy;

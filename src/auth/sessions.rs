@@ -9,13 +9,18 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    QuerySelect,
+};
 
+use super::ended::{self, Ending};
 use super::policy::AuthPolicy;
 use super::tokens::{digest, random_token};
 use crate::cluster::retry;
+use crate::db::entities::ended_session::EndCause;
 use crate::db::entities::{registrar, session};
-use crate::db::now;
+use crate::db::{begin_write, now};
 use crate::domain::Role;
 use crate::error::{AppError, ErrorPage};
 use crate::http::cookie::{self, SetCookie};
@@ -142,7 +147,7 @@ pub async fn start(
 /// The registrar whose live session `token` names, if any. Expired
 /// sessions and those of disabled accounts are ended on sight.
 pub async fn find(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     token: &str,
     policy: &AuthPolicy,
 ) -> Result<Option<SignedIn>, DbErr> {
@@ -156,7 +161,15 @@ pub async fn find(
     };
     let at = now();
     if !is_live(&session, &account, at, policy) {
-        end(db, &token_hash).await?;
+        // Remembered as ended when it reached its limit; a disabled
+        // account's sessions end when it is disabled, so this is the rare
+        // one that began in the same instant.
+        let ending = if account.disabled_at.is_some() {
+            Ending::new(at, EndCause::Admin)
+        } else {
+            Ending::by_limits(&session, policy.session_idle)
+        };
+        end_as(db, &token_hash, ending).await?;
         return Ok(None);
     }
     if at - session.last_seen_at > TOUCH_AFTER {
@@ -191,37 +204,93 @@ fn is_live(
         && at - session.last_seen_at < policy.session_idle
 }
 
-/// Ends the session whose token digest is `token_hash`.
-pub async fn end(db: &impl ConnectionTrait, token_hash: &str) -> Result<(), DbErr> {
-    retry::write("session end", || {
-        session::Entity::delete_by_id(token_hash.to_owned()).exec(db)
+/// Ends the session whose token digest is `token_hash`, now, for `cause`
+/// (remembered as ended for a day: [`super::ended`]).
+pub async fn end(db: &DatabaseConnection, token_hash: &str, cause: EndCause) -> Result<(), DbErr> {
+    end_as(db, token_hash, Ending::new(now(), cause)).await
+}
+
+async fn end_as(db: &DatabaseConnection, token_hash: &str, ending: Ending) -> Result<(), DbErr> {
+    retry::write("session end", || async move {
+        let txn = begin_write(db).await?;
+        let found = session::Entity::find_by_id(token_hash.to_owned())
+            .lock_exclusive()
+            .all(&txn)
+            .await?;
+        ended::retire(&txn, &found, |_| ending).await?;
+        txn.commit().await
     })
-    .await?;
-    Ok(())
+    .await
 }
 
-/// Ends the session of this request's registrar.
-pub async fn end_for(db: &impl ConnectionTrait, registrar: &SignedIn) -> Result<(), DbErr> {
-    end(db, &registrar.token_hash).await
+/// Ends the session of this request's registrar, for `cause`.
+pub async fn end_for(
+    db: &DatabaseConnection,
+    registrar: &SignedIn,
+    cause: EndCause,
+) -> Result<(), DbErr> {
+    end(db, &registrar.token_hash, cause).await
 }
 
-/// Deletes every session past its idle or absolute expiry.
-pub async fn sweep(db: &impl ConnectionTrait, policy: &AuthPolicy) -> Result<u64, DbErr> {
+/// Sessions the sweep ends in one transaction.
+const SWEEP_BATCH: u64 = 500;
+
+/// Ends every session past its idle or absolute expiry (each remembered
+/// as ended when it reached its limit), a batch at a time.
+pub async fn sweep(db: &DatabaseConnection, policy: &AuthPolicy) -> Result<u64, DbErr> {
     let at = now();
-    let result = session::Entity::delete_many()
-        .filter(
-            Condition::any()
-                .add(session::Column::ExpiresAt.lte(at))
-                .add(session::Column::LastSeenAt.lte(at - policy.session_idle)),
-        )
-        .exec(db)
+    let mut swept = 0;
+    loop {
+        let batch = retry::write("session sweep", || async move {
+            let txn = begin_write(db).await?;
+            let expired = session::Entity::find()
+                .filter(
+                    Condition::any()
+                        .add(session::Column::ExpiresAt.lte(at))
+                        .add(session::Column::LastSeenAt.lte(at - policy.session_idle)),
+                )
+                .limit(SWEEP_BATCH)
+                .lock_exclusive()
+                .all(&txn)
+                .await?;
+            let retired = ended::retire(&txn, &expired, |s| {
+                Ending::by_limits(s, policy.session_idle)
+            })
+            .await?;
+            txn.commit().await?;
+            Ok::<_, DbErr>((expired.len(), retired))
+        })
         .await?;
-    Ok(result.rows_affected)
+        swept += batch.1;
+        if (batch.0 as u64) < SWEEP_BATCH {
+            return Ok(swept);
+        }
+    }
 }
 
-/// The cookie of a new session.
+/// The cookie of a new session. The browser keeps it a day past the
+/// session's absolute limit, so that a form posted after the session
+/// expired is still recognised as its account's (contract §12); the
+/// server alone decides whether the session lives.
 pub fn cookie(token: &str, policy: &AuthPolicy) -> SetCookie {
-    SetCookie::new(COOKIE, token).max_age(policy.session_lifetime.num_seconds())
+    SetCookie::new(COOKIE, token)
+        .max_age((policy.session_lifetime + ended::REMEMBERED).num_seconds())
+}
+
+/// After this request's registrar signed out (`end_for` with
+/// [`EndCause::SignedOut`]): the session cookie removed from `response`,
+/// and the sign-out's [`ended::COOKIE`] set in its place.
+pub fn signed_out(
+    response: &mut Response,
+    headers: &HeaderMap,
+    registrar: &SignedIn,
+    secure: bool,
+) -> Result<(), crate::http::cookie::CookieError> {
+    removal().append_to(response.headers_mut(), secure)?;
+    if let Some(token) = token_from(headers).filter(|t| digest(t) == registrar.token_hash) {
+        ended::cookie(token).append_to(response.headers_mut(), secure)?;
+    }
+    Ok(())
 }
 
 /// The cookie that removes the session cookie.

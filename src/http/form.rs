@@ -58,7 +58,8 @@ where
     }
 }
 
-fn is_urlencoded(headers: &axum::http::HeaderMap) -> bool {
+/// Whether the request says its body is form-encoded.
+pub fn is_urlencoded(headers: &axum::http::HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

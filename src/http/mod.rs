@@ -1,7 +1,9 @@
 //! HTTP plumbing shared by every resource: strict form and query decoding,
-//! path ids, cookies, one-time flash messages, and redirects.
+//! path ids, cookies, one-time flash messages, redirects, and values
+//! encoded for the addresses pages link to.
 
 pub mod cookie;
+pub mod encode;
 pub mod flash;
 pub mod form;
 pub mod headers;

@@ -176,6 +176,8 @@ fn replacement_for(written: &[u8]) -> Option<Vec<u8>> {
         heading: heading.to_owned(),
         message: message.to_owned(),
         navigable: false,
+        writer_refused: false,
+        typed: Vec::new(),
     }
     .render()
     .unwrap_or_else(|_| format!("<!doctype html><title>{heading}</title><h1>{heading}</h1>"));

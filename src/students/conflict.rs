@@ -4,7 +4,8 @@
 //!   the form was opened (the base), the values submitted (yours) and the
 //!   values stored now (current), and the merge of yours onto current;
 //! - [`diff`], the one comparison of two revisions, which the conflict
-//!   pages and the history both show.
+//!   pages, the history and the change log show (the last two through
+//!   [`revision_changes`]).
 
 use super::form::StudentForm;
 use super::store::{Action, Revision, Student};
@@ -198,6 +199,21 @@ pub struct FieldChange {
     /// `None` when there is no version before (the first one).
     pub old: Option<String>,
     pub new: String,
+}
+
+/// What revision `after` changed from `before` (its student's version
+/// before it, when known), as the history and the change log show it: a
+/// delete keeps the last values and changes none of them; every other
+/// action its [`diff`].
+pub fn revision_changes(before: Option<&Revision>, after: &Revision) -> Vec<FieldChange> {
+    match after.action {
+        Action::Deleted => Vec::new(),
+        Action::Created
+        | Action::Updated
+        | Action::Imported
+        | Action::Restored
+        | Action::Undeleted => diff(before, after),
+    }
 }
 
 /// The fields `after` changed from `before`, in form order: every field

@@ -34,8 +34,10 @@ pub fn header() -> String {
     )
 }
 
-/// The fields of the first release, and those added since, in form order.
-fn columns() -> (Vec<Field>, Vec<Field>) {
+/// The fields of the first release, and those added since, in form order:
+/// every CSV registrar writes puts the second after its first release's
+/// columns.
+pub fn columns() -> (Vec<Field>, Vec<Field>) {
     Field::ALL
         .into_iter()
         .partition(|field| !field.is_optional_column())

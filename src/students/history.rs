@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::conflict::{FieldChange, diff, with_previous};
+use super::conflict::{FieldChange, revision_changes, with_previous};
 use super::store::{self, Action, Attempt, ConflictEntry, Revision, conflicts, revisions};
 use super::{compare, paths};
 use crate::auth::SignedIn;
@@ -103,15 +103,7 @@ impl HistoryEntry {
                 version: revision.version,
                 registrar: revision.registrar.clone(),
                 at: revision.at.into(),
-                // A delete keeps the last values: it changed none of them.
-                changes: match revision.action {
-                    Action::Deleted => Vec::new(),
-                    Action::Created
-                    | Action::Updated
-                    | Action::Imported
-                    | Action::Restored
-                    | Action::Undeleted => diff(before, revision),
-                },
+                changes: revision_changes(before, revision),
                 note: None,
                 reason: revision.reason.clone(),
                 sort_key: (revision.version, 0, revision.at),

@@ -15,7 +15,8 @@
 //! - [`list`]: the list, searched, sorted and paged;
 //! - [`history`]: a student's revisions and refused submissions;
 //! - [`compare`]: two of its versions compared field by field;
-//! - [`changes`]: "My changes", a registrar's own revisions;
+//! - [`changes`]: the office's change log ("My changes" is it filtered to
+//!   oneself), as a page and as CSV;
 //! - [`export`]: the list as CSV, streamed;
 //! - [`import`]: a CSV file checked, previewed and imported;
 //! - [`demo`]: deterministic demo data;

@@ -12,8 +12,10 @@ pub const NEW: &str = "/students/new";
 pub const CSV: &str = "/students.csv";
 /// The upload form of a CSV import.
 pub const IMPORT: &str = "/students/import";
-/// The signed-in registrar's own changes.
-pub const MY_CHANGES: &str = "/changes";
+/// The office's change log.
+pub const CHANGES: &str = "/changes";
+/// The change log as CSV.
+pub const CHANGES_CSV: &str = "/changes.csv";
 
 /// A student's page, and where its edit form is posted.
 pub fn student(id: impl Borrow<i64>) -> String {
@@ -70,9 +72,4 @@ pub fn import_refused_csv(upload: impl AsRef<str>) -> String {
 /// comparison and merge form, the file's values on top of the record.
 pub fn import_merge(upload: impl AsRef<str>, seq: i64) -> String {
     format!("/students/import/{}/rows/{seq}/merge", upload.as_ref())
-}
-
-/// "My changes" from just below revision `before`.
-pub fn my_changes_before(before: i64) -> String {
-    format!("/changes?before={before}")
 }

@@ -21,9 +21,10 @@ pub use form::Form;
 pub use outcomes::{Outcomes, concurrently};
 pub use page::Page;
 pub use readings::{
-    Change, ConflictPage, DeletedMeanwhile, FieldChange, FieldComparison, FieldStatus, History,
-    HistoryAction, HistoryEntry, ImportChange, ImportOutcome, ImportPreview, ImportProblem,
-    ImportResult, ImportRow, NotImportedBecause, NotImportedNotice, RowComparison, StaleDelete,
+    Change, ChangeLog, ConflictPage, DeletedMeanwhile, FieldChange, FieldComparison, FieldStatus,
+    History, HistoryAction, HistoryEntry, ImportChange, ImportOutcome, ImportPreview,
+    ImportProblem, ImportResult, ImportRow, LogEntry, NotImportedBecause, NotImportedNotice,
+    RowComparison, StaleDelete,
 };
 pub use scrape::{Sample, Scrape};
 pub use skips::{report_skip, skipped_for};

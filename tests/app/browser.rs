@@ -171,6 +171,15 @@ async fn a_registrar_edits_with_the_keyboard_alone() {
         .send_keys(&tab)
         .await
         .unwrap();
+    assert_eq!(focused_id(&client).await, "student_number");
+    typing("s-0042").await;
+    client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(&tab)
+        .await
+        .unwrap();
     assert_eq!(focused_id(&client).await, "address");
     client
         .active_element()
@@ -320,6 +329,42 @@ async fn pages_have_no_serious_accessibility_violations() {
     check("history").await;
     open(&client, &app, &format!("/students/{id}")).await;
     check("record").await;
+    // A second Ada, numbered: her new page names the first as a possible
+    // duplicate, and a search for her number shows her above the list.
+    open(&client, &app, "/students/new").await;
+    fill(&client, "#name", "Ada Lovelace").await;
+    fill(&client, "#address", "1 Main St").await;
+    fill(&client, "#gpa", "3.10").await;
+    fill(&client, "#student_number", "s-2026-0042").await;
+    click_and_wait(&client, "form[action='/students'] button[type=submit]").await;
+    screenshot(&client, "record-duplicates").await;
+    check("new record with a possible duplicate").await;
+    open(&client, &app, "/students?q=S-2026-0042").await;
+    check("a search for a student number").await;
+    // The change log with a reason and an import among its entries.
+    app.edit_student(
+        &kit,
+        id,
+        &[
+            ("address", "12 St James's Sq, London"),
+            ("reason", "Asked by letter"),
+        ],
+    )
+    .await;
+    let upload = kit
+        .upload_csv(
+            "new-students.csv",
+            "name,address,gpa\r\nAlan Turing,Wilmslow,3.90\r\nRosalind Franklin,Notting Hill,3.85\r\n",
+        )
+        .await;
+    let preview = upload.location().expect("a preview").to_owned();
+    kit.post_with_token(&preview, &[]).await;
+    kit.wait_for_import(&preview).await;
+    open(&client, &app, "/changes").await;
+    screenshot(&client, "changes").await;
+    check("change log").await;
+    open(&client, &app, "/changes?since=2026-13-01").await;
+    check("change log, a filter refused").await;
     client.close().await.ok();
     let anonymous = chrome.session(1280, 800).await;
     open(&anonymous, &app, "/login").await;
@@ -417,6 +462,18 @@ async fn pages_fit_a_360_pixel_wide_screen() {
     open(&client, &app, &preview).await;
     assert_fits(&client, "the import result").await;
     screenshot(&client, "import-result-360px").await;
+
+    // The office's change log, with that import as one entry, and its rows.
+    open(&client, &app, "/changes").await;
+    assert_fits(&client, "the change log").await;
+    screenshot(&client, "changes-360px").await;
+    let rows = kit
+        .get("/changes")
+        .await
+        .href("a.rows-link")
+        .expect("the import's entry");
+    open(&client, &app, &rows).await;
+    assert_fits(&client, "an import's rows").await;
 
     // The account page with other sessions listed.
     for _ in 0..3 {
@@ -518,5 +575,29 @@ async fn printing_leaves_out_what_acts_on_the_record() {
         hidden_in_print(&[".page-heading .button", "table.students"]).await,
         [true, false]
     );
+    // The record as paper shows it: the print rules applied to the screen.
+    open(&client, &app, &format!("/students/{id}")).await;
+    client
+        .execute(
+            "const sheet = document.styleSheets[0]; \
+             const printed = [...document.styleSheets] \
+                .flatMap(s => [...s.cssRules]) \
+                .filter(r => r.media && [...r.media].includes('print')) \
+                .flatMap(r => [...r.cssRules].map(c => c.cssText)); \
+             printed.forEach(rule => sheet.insertRule(rule, sheet.cssRules.length));",
+            vec![],
+        )
+        .await
+        .expect("the print rules on screen");
+    screenshot(&client, "record-print").await;
+    let shown = client
+        .execute(
+            "return ['.presence', '.actions', '.site-header'].map(s => { \
+                const e = document.querySelector(s); return !!e && e.offsetParent !== null; });",
+            vec![],
+        )
+        .await
+        .expect("what paper shows");
+    assert_eq!(shown, serde_json::json!([false, false, false]));
     client.close().await.ok();
 }

@@ -32,6 +32,7 @@ const GET_ROUTES: &[&str] = &[
     "/healthz",
     "/static/{}",
     "/changes",
+    "/changes.csv",
     "/students/import",
     "/students/import/{}",
     "/students/import/{}/refused.csv",
@@ -62,6 +63,12 @@ const FIELDS: &[&str] = &[
     "sort",
     "after",
     "before",
+    "by",
+    "action",
+    "since",
+    "until",
+    "student",
+    "import",
 ];
 
 #[derive(Debug, Clone)]

@@ -98,6 +98,7 @@ fn expected() -> Vec<(Method, &'static str, Access)> {
         (post.clone(), "/students/{id}/restore", registrar),
         (post.clone(), "/students/{id}/undelete", registrar),
         (get.clone(), "/changes", viewer),
+        (get.clone(), "/changes.csv", viewer),
         (get.clone(), "/students/import", registrar),
         (post.clone(), "/students/import", registrar),
         (get.clone(), "/students/import/{id}", registrar),
@@ -117,7 +118,9 @@ fn expected() -> Vec<(Method, &'static str, Access)> {
         (get.clone(), "/account", SignedIn),
         (post.clone(), "/account/password", SignedIn),
         (post.clone(), "/account/sessions/{session}/end", SignedIn),
-        (post, "/account/sessions/end-others", SignedIn),
+        (post.clone(), "/account/sessions/end-others", SignedIn),
+        (get, "/account/kept/{id}", viewer),
+        (post, "/account/kept/{id}/discard", viewer),
     ]
 }
 
@@ -259,6 +262,7 @@ async fn viewer_posts_change_nothing(backend: Backend) {
         format!("/students/{id}/history"),
         "/students.csv".to_owned(),
         "/changes".to_owned(),
+        "/changes.csv".to_owned(),
     ] {
         viewer.get(&path).await.assert_status(StatusCode::OK);
     }

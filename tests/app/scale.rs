@@ -513,21 +513,34 @@ async fn history_pages_and_my_changes(backend: Backend) {
         .await
         .assert_status(StatusCode::OK);
 
-    // My changes: each registrar sees their own, newest first, by pages.
-    let mine = browser.get("/changes").await;
-    mine.assert_status(StatusCode::OK);
-    let rows = mine.texts("table.students tbody tr");
-    assert_eq!(rows.len(), 50);
-    assert!(rows[0].contains("version 61"), "{}", rows[0]);
+    // My changes (the header's link): the log by oneself, newest first,
+    // by pages.
+    let mine = browser
+        .get("/students")
+        .await
+        .href("nav a[href^='/changes?by=']")
+        .expect("a My changes link");
+    let mine = browser.get(&mine).await.change_log();
+    assert_eq!(mine.heading, "My changes");
+    assert_eq!(mine.entries.len(), 50);
+    assert_eq!(mine.entries[0].version, Some(61), "{:?}", mine.entries[0]);
     let rest = browser
-        .get(&mine.href(".pagination a[rel=next]").expect("an Older link"))
-        .await;
-    let rows = rest.texts("table.students tbody tr");
-    assert_eq!(rows.len(), 11);
-    assert!(rows[10].contains("created, version 1"), "{}", rows[10]);
-    let theirs = grace.get("/changes").await.texts("table.students tbody tr");
-    assert_eq!(theirs.len(), 1);
-    assert!(theirs[0].contains("updated, version 62"), "{theirs:?}");
+        .get(mine.older.as_deref().expect("an Older link"))
+        .await
+        .change_log();
+    assert_eq!(rest.entries.len(), 11);
+    assert_eq!(
+        (rest.entries[10].action, rest.entries[10].version),
+        (HistoryAction::Created, Some(1))
+    );
+    assert!(rest.older.is_none());
+    let theirs = grace.get("/changes?by=grace").await.change_log();
+    assert_eq!(theirs.heading, "My changes");
+    assert_eq!(theirs.entries.len(), 1);
+    assert_eq!(
+        (theirs.entries[0].action, theirs.entries[0].version),
+        (HistoryAction::Updated, Some(62))
+    );
     browser
         .get("/changes?before=abc")
         .await

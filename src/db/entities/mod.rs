@@ -3,14 +3,18 @@
 //! Nothing here checks a rule; `crate::domain` does that before anything is
 //! written, and the `store` modules (`crate::students::store`,
 //! `crate::students::import::store`, `crate::accounts`,
-//! `crate::auth::sessions`) are the only code that writes. Stored words
-//! (revision actions, conflict attempts) are read back as enums or refused.
+//! `crate::auth::sessions`, `crate::auth::ended`, `crate::kept::store`) are
+//! the only code that writes. Stored words (revision actions, conflict
+//! attempts) are read back as enums or refused.
 
 pub mod account_change;
 pub mod conflict;
+pub mod ended_session;
 pub mod import;
+pub mod import_entry;
 pub mod import_row;
 pub mod instance;
+pub mod kept_form;
 pub mod login_failure;
 pub mod presence;
 pub mod registrar;

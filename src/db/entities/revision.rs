@@ -21,6 +21,9 @@ pub struct Model {
     /// The form submission that made the change, when the form carried one
     /// (contract §10): unique, so no submission is applied twice.
     pub submission: Option<String>,
+    /// The import whose confirm wrote it (the office's change log shows an
+    /// import's revisions as one entry); `None` for every other change.
+    pub import_id: Option<String>,
 }
 
 impl Model {

@@ -38,7 +38,7 @@ pub struct ListRows {
 }
 
 pub async fn list(db: &impl ConnectionTrait, query: &ListQuery) -> Result<ListRows, DbErr> {
-    let total = total(db, db.get_database_backend(), query.search()).await?;
+    let total = total(db, db.get_database_backend(), query.search().as_deref()).await?;
     let (students, has_previous, has_next) = rows(db, query).await?;
     Ok(ListRows {
         students,
@@ -169,7 +169,7 @@ async fn from_pivot(
 async fn total(
     db: &impl ConnectionTrait,
     backend: DbBackend,
-    search: Option<&str>,
+    search: Option<&[String]>,
 ) -> Result<Total, DbErr> {
     if search.is_none() {
         return Ok(Total {
@@ -179,9 +179,7 @@ async fn total(
     }
     let capped = match (backend, search) {
         // The search table holds the live students only: counted there.
-        (DbBackend::Postgres, Some(search)) => searched(&search.to_lowercase())
-            .limit(COUNT_CAP + 1)
-            .to_owned(),
+        (DbBackend::Postgres, Some(words)) => searched(words).limit(COUNT_CAP + 1).to_owned(),
         _ => matching(backend, search)
             .select_only()
             .column(student::Column::Id)
@@ -205,11 +203,42 @@ async fn total(
     })
 }
 
+/// Live students other than `except` whose folded name is `name`'s
+/// (contract §12's possible duplicates), at most `limit`: found by the
+/// search's index for the name's words, then held to the whole name.
+pub async fn same_name(
+    db: &impl ConnectionTrait,
+    name: &str,
+    except: i64,
+    limit: u64,
+) -> Result<Vec<Student>, DbErr> {
+    let folded = fold::fold(name);
+    let words = fold::words(&folded);
+    if words.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut prefix = String::new();
+    for c in folded.chars().chain(['\n']) {
+        if matches!(c, '%' | '_' | '!') {
+            prefix.push('!');
+        }
+        prefix.push(c);
+    }
+    prefix.push('%');
+    matching(db.get_database_backend(), Some(&words))
+        .filter(Expr::col(student::Column::SearchKey).like(LikeExpr::new(prefix).escape('!')))
+        .filter(student::Column::Id.ne(except))
+        .limit(limit)
+        .all(db)
+        .await
+}
+
 /// [`matching`], and on MariaDB held to the index of the list's order
 /// (its optimizer may otherwise pick another list index and sort).
 fn ordered_by_its_index(backend: DbBackend, query: &ListQuery) -> Select<student::Entity> {
-    let mut select = matching(backend, query.search());
-    if backend == DbBackend::MySql && query.search().is_none() {
+    let search = query.search();
+    let mut select = matching(backend, search.as_deref());
+    if backend == DbBackend::MySql && search.is_none() {
         let index = match query.sort.column() {
             SortColumn::Name => indexes::STUDENTS_LIVE_NAME,
             SortColumn::Gpa => indexes::STUDENTS_LIVE_GPA,
@@ -220,10 +249,11 @@ fn ordered_by_its_index(backend: DbBackend, query: &ListQuery) -> Select<student
     select
 }
 
-/// Live students, and those whose name or address contains `search`.
-fn matching(backend: DbBackend, search: Option<&str>) -> Select<student::Entity> {
+/// Live students, and those whose folded name, address or number holds
+/// every word of `search` (contract §12).
+fn matching(backend: DbBackend, search: Option<&[String]>) -> Select<student::Entity> {
     let select = student::Entity::find().filter(student::Column::DeletedAt.is_null());
-    let Some(search) = search else {
+    let Some(words) = search else {
         return select;
     };
     let select = if backend == DbBackend::MySql {
@@ -238,31 +268,48 @@ fn matching(backend: DbBackend, search: Option<&str>) -> Select<student::Entity>
     } else {
         select
     };
-    let needle = search.to_lowercase();
-    let literal = !needle.contains(['%', '_', '!']);
+    let each_word = |select: Select<student::Entity>| {
+        words.iter().fold(select, |select, word| {
+            select.filter(Expr::col(student::Column::SearchKey).like(contains(word)))
+        })
+    };
     match backend {
-        DbBackend::Sqlite if literal && needle.chars().count() >= 3 => {
-            // The FTS5 trigram index answers LIKE without an ESCAPE clause.
-            select.filter(Expr::cust_with_values(
-                "\"students\".\"id\" IN (SELECT rowid FROM students_search WHERE search_key LIKE ?)",
-                [format!("%{needle}%")],
-            ))
-        }
         DbBackend::Postgres => select.filter(
-            Expr::col((student::Entity, student::Column::Id)).in_subquery(searched(&needle)),
+            Expr::col((student::Entity, student::Column::Id)).in_subquery(searched(words)),
         ),
-        _ => select.filter(Expr::col(student::Column::SearchKey).like(contains(&needle))),
+        DbBackend::Sqlite => match indexed_word(words) {
+            // The FTS5 trigram index finds the students holding the
+            // longest word (LIKE without an ESCAPE clause, so one without
+            // wildcards); every word is then checked on the row.
+            Some(word) => each_word(select.filter(Expr::cust_with_values(
+                "\"students\".\"id\" IN (SELECT rowid FROM students_search WHERE search_key LIKE ?)",
+                [format!("%{word}%")],
+            ))),
+            None => each_word(select),
+        },
+        _ => each_word(select),
     }
 }
 
-/// PostgreSQL: the ids of the live students whose search key contains
-/// `needle`, from the search table (its trigram index).
-fn searched(needle: &str) -> sea_orm::sea_query::SelectStatement {
-    Query::select()
-        .column(SearchTable::Id)
-        .from(SearchTable::Table)
-        .and_where(Expr::col(SearchTable::SearchKey).like(contains(needle)))
-        .to_owned()
+/// The word SQLite's trigram index can find rows by: the longest of at
+/// least three characters without `LIKE` wildcards.
+fn indexed_word(words: &[String]) -> Option<&str> {
+    words
+        .iter()
+        .filter(|word| word.chars().count() >= 3 && !word.contains(['%', '_', '!']))
+        .max_by_key(|word| word.chars().count())
+        .map(String::as_str)
+}
+
+/// PostgreSQL: the ids of the live students whose search key holds every
+/// word, from the search table (its trigram index serves each `LIKE`).
+fn searched(words: &[String]) -> sea_orm::sea_query::SelectStatement {
+    let mut select = Query::select();
+    select.column(SearchTable::Id).from(SearchTable::Table);
+    for word in words {
+        select.and_where(Expr::col(SearchTable::SearchKey).like(contains(word)));
+    }
+    select.to_owned()
 }
 
 /// PostgreSQL's search table, `students_search`: a live student's id and

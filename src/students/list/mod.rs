@@ -17,6 +17,8 @@ use crate::error::AppError;
 use crate::http::flash::{Flash, PendingFlash};
 use crate::http::query::QueryPairs;
 use crate::state::AppState;
+use crate::students::record::views::StudentView;
+use crate::students::store::numbers;
 use crate::views::{Layout, render};
 use page::ListPage;
 use query::ListQuery;
@@ -30,6 +32,11 @@ pub async fn list(
 ) -> Result<Response, AppError> {
     let query = ListQuery::from_pairs(&pairs);
     let rows = db::list(&state.db, &query).await?;
+    // A search for a student number shows that student first.
+    let numbered = match query.number() {
+        Some(number) => numbers::student(&state.db, &number).await?,
+        None => None,
+    };
     // After a delete, the list names the record it deleted.
     let deleted = match flash {
         Some(Flash::Deleted(id)) => crate::students::store::find(&state.db, id)
@@ -41,5 +48,7 @@ pub async fn list(
         .with_registrar(&registrar)
         .with_flash(flash)
         .with_flash_subject(deleted);
-    render(StatusCode::OK, &ListPage::new(layout, query, &rows))
+    let mut page = ListPage::new(layout, query, &rows);
+    page.numbered = numbered.as_ref().map(StudentView::from);
+    render(StatusCode::OK, &page)
 }

@@ -46,6 +46,9 @@ pub struct ListPage {
     pub per_page_choices: Vec<u64>,
     pub csv_href: String,
     pub excel_csv_href: String,
+    /// The student whose number the search is (contract §12), shown above
+    /// the list, which is unchanged.
+    pub numbered: Option<StudentView>,
 }
 
 impl ListPage {
@@ -107,6 +110,7 @@ impl ListPage {
             per_page_choices: vec![25, 50, 100, 200],
             csv_href,
             excel_csv_href,
+            numbered: None,
         }
     }
 

@@ -3,6 +3,7 @@
 
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
+use crate::domain::StudentNumber;
 use crate::http::query::QueryPairs;
 use crate::students::paths;
 
@@ -140,6 +141,8 @@ impl ListQuery {
     pub const MAX_PER_PAGE: u64 = 200;
     /// Longest search text used; the rest is ignored.
     pub const MAX_QUERY_CHARS: usize = 100;
+    /// Most words a search matches by; the rest are ignored.
+    pub const MAX_WORDS: usize = 8;
     const MAX_PAGE: u64 = 10_000_000;
 
     pub fn from_pairs(pairs: &QueryPairs) -> Self {
@@ -151,14 +154,15 @@ impl ListQuery {
         };
         let defaults = ListQuery::default();
         ListQuery {
-            // Names and addresses hold no control characters, so a search
-            // for one matches nothing; dropping them keeps the database
-            // from seeing bytes some backends refuse (PostgreSQL, NUL).
+            // Names and addresses hold no control characters: a tab or a
+            // line break pasted into a search separates words, like a
+            // space, and the database never sees bytes some backends
+            // refuse (PostgreSQL, NUL).
             q: pairs
                 .get("q")
                 .map(|q| {
                     q.chars()
-                        .filter(|c| !c.is_control())
+                        .map(|c| if c.is_control() { ' ' } else { c })
                         .collect::<String>()
                         .trim()
                         .chars()
@@ -179,8 +183,18 @@ impl ListQuery {
         }
     }
 
-    pub fn search(&self) -> Option<&str> {
-        (!self.q.is_empty()).then_some(self.q.as_str())
+    /// The search's folded words (contract §12); `None` for no search (a
+    /// `q` of spaces or format characters only is none).
+    pub fn search(&self) -> Option<Vec<String>> {
+        let mut words = fold::words(&self.q);
+        words.truncate(Self::MAX_WORDS);
+        (!words.is_empty()).then_some(words)
+    }
+
+    /// The student number `q` is, if it is one (any case): that student is
+    /// shown above the list.
+    pub fn number(&self) -> Option<StudentNumber> {
+        StudentNumber::parse(&self.q).ok().flatten()
     }
 
     pub fn offset(&self) -> u64 {

@@ -35,6 +35,7 @@ fn revision(version: i64, name: &str) -> Revision {
         at: Utc::now(),
         reason: None,
         submission: None,
+        import_id: None,
     }
 }
 

@@ -81,11 +81,13 @@ enum Applied<'a> {
     Update(&'a Student, &'a StudentValues),
 }
 
-/// Writes `rows` for `writer` in `txn`, each decided under its lock; the
-/// decisions in the rows' order.
+/// Writes `rows` of import `import` for `writer` in `txn`, each decided
+/// under its lock; the decisions in the rows' order. Every revision written
+/// names the import.
 pub async fn write(
     txn: &DatabaseTransaction,
     writer: &str,
+    import: &str,
     rows: &[RowCommand<'_>],
 ) -> Result<Vec<RowDecision>, ProtocolError> {
     steps::may_write(txn, writer).await?;
@@ -95,6 +97,7 @@ pub async fn write(
         at: now(),
         reason: None,
         submission: None,
+        import: Some(import),
     };
     let values: Vec<Option<StudentValues>> = rows
         .iter()
@@ -196,15 +199,7 @@ async fn apply<'a>(
         return Ok(Applied::Done(refused(Refusal::Invalid, None)));
     };
     let Some(id) = row.student_id else {
-        let created = store::insert_as(
-            txn,
-            values,
-            Action::Imported,
-            author.registrar,
-            author.at,
-            None,
-        )
-        .await?;
+        let created = store::insert_as(txn, values, Action::Imported, author).await?;
         return Ok(Applied::Done(done(
             RowResult::Written,
             Some(created.version),

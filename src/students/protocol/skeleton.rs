@@ -131,6 +131,7 @@ async fn once(
                 at: now(),
                 reason: reason.as_ref(),
                 submission,
+                import: None,
             };
             if let Change::Values(values) = &change
                 && let Some((number, holder)) =

@@ -9,11 +9,12 @@ use crate::auth::SignedIn;
 use crate::db::now;
 use crate::domain::FieldErrors;
 use crate::error::AppError;
-use crate::http::flash::PendingFlash;
+use crate::http::flash::{Flash, PendingFlash};
 use crate::http::path::StudentId;
 use crate::presence;
 use crate::state::AppState;
 use crate::students::form::StudentForm;
+use crate::students::list;
 use crate::students::store::{self, Student, revisions};
 use crate::views::{Layout, isolated, render};
 
@@ -39,6 +40,9 @@ async fn live_student(
 }
 
 /// `GET /students/{id}`
+/// Possible duplicates a new record's page names at most.
+const DUPLICATES_SHOWN: u64 = 20;
+
 pub async fn show(
     State(state): State<AppState>,
     registrar: SignedIn,
@@ -53,7 +57,15 @@ pub async fn show(
         .with_registrar(&registrar)
         .with_flash(flash);
     let latest = revisions::latest(&state.db, &student).await?;
+    // A record just created names the students it may duplicate.
+    let duplicates = match layout.flash {
+        Some(Flash::Created) => {
+            list::db::same_name(&state.db, &student.name, student.id, DUPLICATES_SHOWN).await?
+        }
+        _ => Vec::new(),
+    };
     let page = ShowPage {
+        duplicates: duplicates.iter().map(StudentView::from).collect(),
         layout,
         latest_reason: latest.and_then(|r| r.reason),
         // Reads only: the record page marks nothing.

@@ -22,11 +22,17 @@ pub struct StudentView {
     pub created_at: Instant,
     pub updated_at: Instant,
     pub updated_by: String,
+    pub deleted: bool,
 }
 
 impl StudentView {
     pub fn name(&self) -> &str {
         &self.values.name
+    }
+
+    /// Its student number, if it has one.
+    pub fn number(&self) -> Option<&str> {
+        Some(self.values.student_number.as_str()).filter(|n| !n.is_empty())
     }
 
     /// Each field with its value, in form order.
@@ -46,6 +52,7 @@ impl From<&Student> for StudentView {
             created_at: s.created_at.into(),
             updated_at: s.updated_at.into(),
             updated_by: s.updated_by.clone(),
+            deleted: s.deleted_at.is_some(),
         }
     }
 }
@@ -59,6 +66,9 @@ pub struct ShowPage {
     pub latest_reason: Option<String>,
     /// Others with the edit form open.
     pub others: Vec<Notice>,
+    /// Live students with the same folded name, named on a new record's
+    /// page (contract §12: possible duplicates, never blocking).
+    pub duplicates: Vec<StudentView>,
 }
 
 /// `GET /students/{id}/delete`: what a delete removes, and the form that
@@ -167,6 +177,21 @@ pub struct FormPage {
     pub others: Vec<Notice>,
     /// The student that holds the number typed, when that refused it.
     pub taken: Option<Holder>,
+    /// The form offered back from one kept when a session ended.
+    pub kept: Option<KeptNote>,
+}
+
+/// A form offered back from one kept when its session ended (contract
+/// §12): the notice that says so, and the hidden input naming the kept
+/// form (`templates/kept/_note.html`).
+#[derive(Debug, Clone)]
+pub struct KeptNote {
+    pub id: i64,
+    pub kept_at: Instant,
+    /// Why the session had ended ("it was idle for too long").
+    pub why: &'static str,
+    /// Where it is discarded.
+    pub discard: String,
 }
 
 impl ShowPage {
@@ -200,6 +225,7 @@ impl FormPage {
             reason_error: None,
             others: Vec::new(),
             taken: None,
+            kept: None,
         }
     }
 
@@ -227,6 +253,7 @@ impl FormPage {
             reason_error: None,
             others: Vec::new(),
             taken: None,
+            kept: None,
         }
     }
 

@@ -7,6 +7,7 @@
 //!   the queries of a student's or a registrar's history;
 //! - [`conflicts`]: the refused submissions kept in a student's history;
 //! - [`bulk`]: many students at once (demo data, an import's batches);
+//! - [`import_entries`]: an import's one entry in the office's change log;
 //! - [`numbers`]: who holds a student number;
 //! - [`columns`]: the one mapping of a student's values to every table's
 //!   columns;
@@ -17,6 +18,7 @@ pub mod bulk;
 pub mod columns;
 pub mod conflicts;
 mod count;
+pub mod import_entries;
 pub mod numbers;
 pub mod revisions;
 mod rows;
@@ -92,33 +94,38 @@ pub async fn insert(
     at: DateTime<Utc>,
     submission: Option<&Submission>,
 ) -> Result<Student, DbErr> {
-    insert_as(txn, fields, Action::Created, registrar, at, submission).await
+    let author = Author {
+        registrar,
+        at,
+        reason: None,
+        submission,
+        import: None,
+    };
+    insert_as(txn, fields, Action::Created, &author).await
 }
 
-/// Inserts a new student at version 1 with its first revision of `action`
-/// (`created`, or `imported` for a CSV row).
+/// Inserts a new student at version 1 by `author` with its first revision
+/// of `action` (`created`, or `imported` for a CSV row).
 pub async fn insert_as(
     txn: &DatabaseTransaction,
     fields: &StudentValues,
     action: Action,
-    registrar: &str,
-    at: DateTime<Utc>,
-    submission: Option<&Submission>,
+    author: &Author<'_>,
 ) -> Result<Student, DbErr> {
     adjust_live_count(txn, 1).await?;
     let mut student = student::ActiveModel {
         id: NotSet,
         version: Set(1),
-        created_at: Set(at),
-        updated_at: Set(at),
-        updated_by: Set(registrar.to_owned()),
+        created_at: Set(author.at),
+        updated_at: Set(author.at),
+        updated_by: Set(author.registrar.to_owned()),
         deleted_at: Set(None),
         deleted_by: Set(None),
         ..Default::default()
     };
     Columns::of(fields).set_student(&mut student);
     let student = student.insert(txn).await?;
-    revisions::insert(txn, &student, action, None, submission).await?;
+    revisions::insert(txn, &student, action, author).await?;
     Ok(student)
 }
 
@@ -146,7 +153,7 @@ pub async fn update_guarded(
         return Ok(None);
     }
     let after = columns.onto(next_version(current, author));
-    revisions::insert(txn, &after, action, author.reason, author.submission).await?;
+    revisions::insert(txn, &after, action, author).await?;
     Ok(Some(after))
 }
 
@@ -181,7 +188,7 @@ pub async fn update_many_guarded(
             .filter(|(current, _)| now_written.contains(&current.id))
             .map(|(current, fields)| Columns::of(fields).onto(next_version(current, author)))
             .collect();
-        revisions::insert_many(txn, &after, action).await?;
+        revisions::insert_many(txn, &after, action, author).await?;
         written.extend(now_written);
     }
     Ok(written)
@@ -213,14 +220,7 @@ pub async fn delete_guarded(
         deleted_by: Some(author.registrar.to_owned()),
         ..next_version(current, author)
     };
-    revisions::insert(
-        txn,
-        &after,
-        Action::Deleted,
-        author.reason,
-        author.submission,
-    )
-    .await?;
+    revisions::insert(txn, &after, Action::Deleted, author).await?;
     Ok(Some(after))
 }
 
@@ -251,14 +251,7 @@ pub async fn undelete_guarded(
         deleted_by: None,
         ..next_version(current, author)
     };
-    revisions::insert(
-        txn,
-        &after,
-        Action::Undeleted,
-        author.reason,
-        author.submission,
-    )
-    .await?;
+    revisions::insert(txn, &after, Action::Undeleted, author).await?;
     Ok(Some(after))
 }
 

@@ -29,6 +29,17 @@ impl From<student::Model> for Holder {
     }
 }
 
+/// The student whose number is `number`, deleted or not.
+pub async fn student(
+    db: &impl ConnectionTrait,
+    number: &StudentNumber,
+) -> Result<Option<student::Model>, DbErr> {
+    student::Entity::find()
+        .filter(student::Column::StudentNumber.eq(number.as_str()))
+        .one(db)
+        .await
+}
+
 /// The student other than `except` that holds `number`, deleted or not.
 pub async fn holder(
     db: &impl ConnectionTrait,

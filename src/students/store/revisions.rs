@@ -1,5 +1,6 @@
 //! Revision rows: one per committed change, written in its transaction,
-//! and the queries that read a student's or a registrar's history.
+//! and the queries that read a student's history (the office's change
+//! log reads them in [`crate::students::changes`]).
 
 use sea_orm::{
     ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
@@ -7,32 +8,31 @@ use sea_orm::{
 };
 
 use super::columns::Columns;
-use super::rows::{Action, Revision, Student};
-use crate::cluster::submission::Submission;
-use crate::db::entities::{revision, student};
+use super::rows::{Action, Author, Revision, Student};
+use crate::db::entities::revision;
 use crate::domain::Reason;
 
-/// Records `student` (as it is after the change) as a revision of `action`,
-/// with the registrar's reason and the form submission that made it.
+/// Records `student` (as it is after the change) as a revision of `action`
+/// by `author`: its reason, and the form submission or import that made it.
 pub async fn insert(
     txn: &DatabaseTransaction,
     student: &Student,
     action: Action,
-    reason: Option<&Reason>,
-    submission: Option<&Submission>,
+    author: &Author<'_>,
 ) -> Result<(), DbErr> {
-    revision::Entity::insert(model(student, action, reason, submission))
+    revision::Entity::insert(model(student, action, author.reason, author))
         .exec_without_returning(txn)
         .await?;
     Ok(())
 }
 
 /// Records each of `students` (as it is after its change) as a revision of
-/// `action` with no reason, in one statement.
+/// `action` by `author`, with no reason, in one statement.
 pub async fn insert_many(
     txn: &DatabaseTransaction,
     students: &[Student],
     action: Action,
+    author: &Author<'_>,
 ) -> Result<(), DbErr> {
     if students.is_empty() {
         return Ok(());
@@ -40,7 +40,7 @@ pub async fn insert_many(
     revision::Entity::insert_many(
         students
             .iter()
-            .map(|student| model(student, action, None, None)),
+            .map(|student| model(student, action, None, author)),
     )
     .exec_without_returning(txn)
     .await?;
@@ -52,7 +52,7 @@ fn model(
     student: &Student,
     action: Action,
     reason: Option<&Reason>,
-    submission: Option<&Submission>,
+    author: &Author<'_>,
 ) -> revision::ActiveModel {
     let mut model = revision::ActiveModel {
         id: NotSet,
@@ -62,7 +62,8 @@ fn model(
         registrar: Set(student.updated_by.clone()),
         at: Set(student.updated_at),
         reason: Set(reason.map(|r| r.to_string())),
-        submission: Set(submission.map(|s| s.as_str().to_owned())),
+        submission: Set(author.submission.map(|s| s.as_str().to_owned())),
+        import_id: Set(author.import.map(str::to_owned)),
         ..Default::default()
     };
     Columns::stored(student).set_revision(&mut model);
@@ -120,37 +121,6 @@ pub async fn since(
         }
     }
     Ok(newest)
-}
-
-/// A registrar's own changes across all students, newest first, starting
-/// below revision id `before` when given.
-pub async fn by_registrar(
-    db: &impl ConnectionTrait,
-    registrar: &str,
-    before: Option<i64>,
-    limit: u64,
-) -> Result<Vec<(Revision, Option<Student>)>, DbErr> {
-    let mut select = revision::Entity::find().filter(revision::Column::Registrar.eq(registrar));
-    if let Some(before) = before {
-        select = select.filter(revision::Column::Id.lt(before));
-    }
-    let revisions = select
-        .order_by_desc(revision::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await?;
-    let ids: Vec<i64> = revisions.iter().map(|r| r.student_id).collect();
-    let students = student::Entity::find()
-        .filter(student::Column::Id.is_in(ids))
-        .all(db)
-        .await?;
-    Ok(revisions
-        .into_iter()
-        .map(|r| {
-            let s = students.iter().find(|s| s.id == r.student_id).cloned();
-            (r, s)
-        })
-        .collect())
 }
 
 /// Version `version` of student `id`, if it has one.

@@ -23,4 +23,7 @@ pub struct Author<'a> {
     pub reason: Option<&'a Reason>,
     /// The form submission, recorded with the revision (contract §10).
     pub submission: Option<&'a Submission>,
+    /// The import whose confirm makes the change, recorded with the
+    /// revision (the change log shows an import as one entry).
+    pub import: Option<&'a str>,
 }

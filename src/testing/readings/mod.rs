@@ -5,11 +5,13 @@
 //! Every reading first checks that the page is the one asked for and panics,
 //! saying what it got, when it is not.
 
+mod changes;
 mod conflict;
 mod history;
 mod import;
 mod import_result;
 
+pub use changes::{ChangeLog, LogEntry};
 pub use conflict::{
     Change, ConflictPage, DeletedMeanwhile, FieldComparison, FieldStatus, StaleDelete,
 };

@@ -81,16 +81,30 @@ pub async fn refused_csv(
         .into_response())
 }
 
-/// The refused rows' CSV header: the row to import again (`id`, each
-/// field, `version`), then the file's row (`file_line`, `file_version`,
-/// each field as `file_<field>`), then why it was refused (`reason`).
+/// The refused rows' CSV header: the row to import again (`id`, the
+/// first release's fields, `version`), the file's row (`file_line`,
+/// `file_version`, those fields as `file_<field>`), each field added since
+/// beside its `file_<field>`, then why the row was refused (`reason`).
 pub fn refused_header() -> String {
-    let fields = Field::ALL.map(Field::name);
-    format!(
-        "id,{},version,file_line,file_version,{},reason\r\n",
-        fields.join(","),
-        fields.map(|name| format!("file_{name}")).join(",")
-    )
+    let (first, added) = export::columns();
+    let names = |fields: &[Field], prefix: &str| {
+        fields
+            .iter()
+            .map(|field| format!("{prefix}{}", field.name()))
+            .collect::<Vec<_>>()
+    };
+    let columns: Vec<String> = std::iter::once("id".to_owned())
+        .chain(names(&first, ""))
+        .chain(["version", "file_line", "file_version"].map(str::to_owned))
+        .chain(names(&first, "file_"))
+        .chain(added.iter().flat_map(|field| {
+            names(&[*field], "")
+                .into_iter()
+                .chain(names(&[*field], "file_"))
+        }))
+        .chain(["reason".to_owned()])
+        .collect();
+    format!("{}\r\n", columns.join(","))
 }
 
 /// One line of the refused rows' CSV. The import's columns hold the record
@@ -98,28 +112,27 @@ pub fn refused_header() -> String {
 /// id no student has) keeps the file's values and version there, so fixing
 /// the file is fixing those cells.
 pub fn refused_line(out: &mut String, row: &StoredRow, current: Option<&students::Student>) {
-    let file = |field| export::cell(values::import_row_text(row, field));
-    let again: Vec<String> = match current {
-        Some(current) => Field::ALL
-            .map(|field| export::cell(&current.text(field)))
-            .into_iter()
-            .chain([current.version.to_string()])
-            .collect(),
-        None => Field::ALL
-            .map(file)
-            .into_iter()
-            .chain([row.version.map(|v| v.to_string()).unwrap_or_default()])
-            .collect(),
+    let (first, added) = export::columns();
+    let file = |field: Field| export::cell(values::import_row_text(row, field));
+    let again = |field: Field| match current {
+        Some(current) => export::cell(&current.text(field)),
+        None => file(field),
+    };
+    let version = match current {
+        Some(current) => current.version.to_string(),
+        None => row.version.map(|v| v.to_string()).unwrap_or_default(),
     };
     let why = NotImported::refused(row, current);
     let cells: Vec<String> =
         std::iter::once(row.student_id.map(|i| i.to_string()).unwrap_or_default())
-            .chain(again)
+            .chain(first.iter().map(|field| again(*field)))
             .chain([
+                version,
                 row.line.to_string(),
                 row.version.map(|v| v.to_string()).unwrap_or_default(),
             ])
-            .chain(Field::ALL.map(file))
+            .chain(first.iter().map(|field| file(*field)))
+            .chain(added.iter().flat_map(|field| [again(*field), file(*field)]))
             .chain([export::cell(&why.text())])
             .collect();
     out.push_str(&cells.join(","));

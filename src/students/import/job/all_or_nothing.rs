@@ -66,7 +66,7 @@ pub(super) async fn all_or_nothing(
                 },
             })
             .collect();
-        if !commit_decided(txn, &import.id, &results, held).await? {
+        if !commit_decided(txn, import, &results, held).await? {
             return Ok(Finish::TakenOver);
         }
     }
@@ -89,7 +89,7 @@ async fn try_all(
         txn.rollback().await?;
         return Ok(Some(decided));
     }
-    Ok(commit_decided(txn, &import.id, &decided, held)
+    Ok(commit_decided(txn, import, &decided, held)
         .await?
         .then_some(decided))
 }

@@ -75,7 +75,7 @@ async fn write_batch(
     held: &Held,
 ) -> Result<Option<()>, BatchError> {
     let Decision { txn, decided } = decide(db, import, rows).await?;
-    Ok(commit_decided(txn, &import.id, &decided, held)
+    Ok(commit_decided(txn, import, &decided, held)
         .await?
         .then_some(()))
 }
@@ -96,7 +96,8 @@ pub(super) async fn decide(
 ) -> Result<Decision, BatchError> {
     let typed = typed(rows);
     let txn = begin_write(db).await?;
-    let decisions = rows::write(&txn, &import.registrar, &commands(rows, &typed)).await?;
+    let decisions =
+        rows::write(&txn, &import.registrar, &import.id, &commands(rows, &typed)).await?;
     let decided = rows
         .iter()
         .zip(decisions)

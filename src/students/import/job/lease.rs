@@ -9,7 +9,9 @@ use crate::db::entities::import_row::RowResult;
 use crate::db::now;
 use crate::metrics;
 use crate::students::import::store::confirm::{self, Decided, counted};
+use crate::students::import::store::imports::Import;
 use crate::students::store::Action;
+use crate::students::store::import_entries::{self, Batch};
 
 /// How long a job's instance holds it without renewing.
 pub const LEASE: chrono::Duration = chrono::Duration::seconds(30);
@@ -30,27 +32,40 @@ impl Held {
     }
 }
 
-/// Records `decided` in `txn` and, as its last statement, renews the lease
-/// `held` and moves the job's counts; commits, and counts the rows written.
-/// `false` (rolled back): the lease is no longer this instance's.
+/// Records `decided` in `txn`, renews the lease `held` and moves the job's
+/// counts, then adds the rows written to the import's entry in the change
+/// log; commits, and counts the rows written. `false` (rolled back): the
+/// lease is no longer this instance's.
 pub(super) async fn commit_decided(
     txn: DatabaseTransaction,
-    id: &str,
+    import: &Import,
     decided: &[Decided],
     held: &Held,
 ) -> Result<bool, DbErr> {
+    let id = import.id.as_str();
     confirm::record_results(&txn, id, decided).await?;
     let mut lease = held.0.lock().await;
-    // Renewing is the transaction's last statement: a batch commits only
+    // Renewing comes last but for the log entry: a batch commits only
     // while its instance holds the job. Another instance takes it over by
     // moving the lease, after which this finds nothing; and the update
     // locks the job's row until the transaction ends, so a takeover waits
-    // for a batch that renewed first.
+    // for a batch that renewed first, and the import's batches add to its
+    // log entry one after another.
     let renewed = now() + LEASE;
     if !confirm::renew(&txn, id, *lease, renewed, decided).await? {
         txn.rollback().await?;
         return Ok(false);
     }
+    import_entries::record(
+        &txn,
+        Batch {
+            import_id: id,
+            registrar: &import.registrar,
+            filename: &import.filename,
+            written: counted(decided, RowResult::Written),
+        },
+    )
+    .await?;
     txn.commit().await?;
     *lease = renewed;
     metrics::record_saves(Action::Imported, counted(decided, RowResult::Written));

@@ -1,0 +1,339 @@
+//! What the change log is asked for: its filters, read once from the query
+//! string, and the addresses of its pages.
+//!
+//! A filter that cannot be read (a date that is not `YYYY-MM-DD`, an id
+//! that is not a positive number, an action the log does not know) is a
+//! `400` that says which and keeps the form as typed: unlike the list,
+//! whose bad values fall back to defaults, a log that quietly dropped a
+//! filter would answer a different question. An empty value is no filter
+//! (a filter form sends every field). The cursor `before` is read leniently,
+//! as the list's: one that names no revision starts at the newest.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::ActiveEnum;
+
+use crate::domain::Username;
+use crate::http::encode::query_value;
+use crate::http::query::QueryPairs;
+use crate::students::import::store::imports;
+use crate::students::paths;
+use crate::students::store::Action;
+use crate::zone::Zone;
+
+/// The filters as typed, for the form (and for links, once read).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Typed {
+    pub by: String,
+    pub action: String,
+    pub since: String,
+    pub until: String,
+    pub student: String,
+    pub import: String,
+}
+
+impl Typed {
+    pub fn from_pairs(pairs: &QueryPairs) -> Typed {
+        let value = |key| {
+            pairs
+                .get(key)
+                .map(|v| v.trim().chars().take(100).collect())
+                .unwrap_or_default()
+        };
+        Typed {
+            by: value("by"),
+            action: value("action"),
+            since: value("since"),
+            until: value("until"),
+            student: value("student"),
+            import: value("import"),
+        }
+    }
+}
+
+/// The log's filters, read. Every one narrows the entries; none at all is
+/// the whole office's log.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filters {
+    /// Changes made by this account (as typed; the handler looks the
+    /// account up).
+    pub by: Option<Username>,
+    pub action: Option<Action>,
+    /// The first day, inclusive.
+    pub since: Option<NaiveDate>,
+    /// The last day, inclusive.
+    pub until: Option<NaiveDate>,
+    /// Changes to this student.
+    pub student: Option<i64>,
+    /// The rows of this import, one entry each.
+    pub import: Option<String>,
+}
+
+/// A filter that could not be read: which, and what it must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    By,
+    Action,
+    Since,
+    Until,
+    /// `since` is after `until`.
+    Order,
+    Student,
+    Import,
+}
+
+impl Problem {
+    /// The form field it is about.
+    pub fn field(self) -> &'static str {
+        match self {
+            Problem::By => "by",
+            Problem::Action => "action",
+            Problem::Since | Problem::Order => "since",
+            Problem::Until => "until",
+            Problem::Student => "student",
+            Problem::Import => "import",
+        }
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            Problem::By => {
+                "“By” must be a username: letters, digits, dots, dashes, underscores and @."
+            }
+            Problem::Action => {
+                "“Action” must be one of created, updated, deleted, restored, undeleted, imported."
+            }
+            Problem::Since => "“Since” must be a date written YYYY-MM-DD, such as 2026-12-07.",
+            Problem::Until => "“Until” must be a date written YYYY-MM-DD, such as 2026-12-07.",
+            Problem::Order => "“Since” must not be after “Until”.",
+            Problem::Student => "“Student” must be a student's id: a whole number from 1.",
+            Problem::Import => "This address does not name an import.",
+        }
+    }
+}
+
+impl Filters {
+    pub fn parse(typed: &Typed) -> Result<Filters, Problem> {
+        let given = |v: &str| (!v.is_empty()).then(|| v.to_owned());
+        let by = given(&typed.by)
+            .map(|v| Username::parse(&v).map_err(|_| Problem::By))
+            .transpose()?;
+        let action = given(&typed.action)
+            .map(|v| Action::try_from_value(&v).map_err(|_| Problem::Action))
+            .transpose()?;
+        let since = given(&typed.since)
+            .map(|v| parse_date(&v).ok_or(Problem::Since))
+            .transpose()?;
+        let until = given(&typed.until)
+            .map(|v| parse_date(&v).ok_or(Problem::Until))
+            .transpose()?;
+        if let (Some(since), Some(until)) = (since, until)
+            && since > until
+        {
+            return Err(Problem::Order);
+        }
+        let student = given(&typed.student)
+            .map(|v| {
+                v.parse::<i64>()
+                    .ok()
+                    .filter(|&id| id > 0)
+                    .ok_or(Problem::Student)
+            })
+            .transpose()?;
+        let import = given(&typed.import)
+            .map(|v| {
+                if imports::well_formed(&v) {
+                    Ok(v)
+                } else {
+                    Err(Problem::Import)
+                }
+            })
+            .transpose()?;
+        Ok(Filters {
+            by,
+            action,
+            since,
+            until,
+            student,
+            import,
+        })
+    }
+
+    /// Whether an import shows as one entry: always, except in the rows of
+    /// one import or the changes of one student, where each is its own.
+    pub fn groups_imports(&self) -> bool {
+        self.import.is_none() && self.student.is_none()
+    }
+
+    /// Whether any filter is set.
+    pub fn any(&self) -> bool {
+        *self != Filters::default()
+    }
+
+    /// The instant the log starts at (`since`'s first moment in the
+    /// office's zone).
+    pub fn from_instant(&self, zone: Zone) -> Option<DateTime<Utc>> {
+        self.since.map(|since| day_start(since, zone))
+    }
+
+    /// The instant the log ends before (the first moment after `until`).
+    pub fn to_instant(&self, zone: Zone) -> Option<DateTime<Utc>> {
+        self.until
+            .map(|until| day_start(until.succ_opt().unwrap_or(until), zone))
+    }
+
+    /// The log's address with these filters, from just below revision
+    /// `before` when given.
+    pub fn href(&self, before: Option<i64>) -> String {
+        self.href_at(paths::CHANGES, before)
+    }
+
+    /// The same entries as CSV.
+    pub fn csv_href(&self) -> String {
+        self.href_at(paths::CHANGES_CSV, None)
+    }
+
+    fn href_at(&self, path: &str, before: Option<i64>) -> String {
+        let params: Vec<String> = [
+            self.by
+                .as_ref()
+                .map(|by| format!("by={}", query_value(by.as_str()))),
+            self.action
+                .map(|action| format!("action={}", action.to_value())),
+            self.since.map(|d| format!("since={d}")),
+            self.until.map(|d| format!("until={d}")),
+            self.student.map(|id| format!("student={id}")),
+            self.import
+                .as_ref()
+                .map(|id| format!("import={}", query_value(id))),
+            before.map(|id| format!("before={id}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if params.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}?{}", params.join("&"))
+        }
+    }
+}
+
+/// `before=ID`: the revision the page starts just below, if it reads as
+/// one (anything else starts at the newest).
+pub fn before(pairs: &QueryPairs) -> Option<i64> {
+    pairs
+        .get("before")
+        .and_then(|b| b.trim().parse::<i64>().ok())
+        .filter(|&b| b > 0)
+}
+
+/// A day written `YYYY-MM-DD`, exactly.
+fn parse_date(text: &str) -> Option<NaiveDate> {
+    let shape = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| {
+            matches!(i, 4 | 7) == (b == b'-') && (matches!(i, 4 | 7) || b.is_ascii_digit())
+        });
+    if !shape {
+        return None;
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
+}
+
+/// The earliest and latest instants a day bound becomes: every backend
+/// stores these (MariaDB's `DATETIME` ends at 9999), and no change is
+/// outside them, so a bound beyond them selects the same changes.
+const EARLIEST: NaiveDate = NaiveDate::from_ymd_opt(1970, 1, 1).expect("a date");
+const LATEST: NaiveDate = NaiveDate::from_ymd_opt(9000, 1, 1).expect("a date");
+
+/// The instant the office's day `date` starts, in its time zone (the one
+/// place that turns a day into an instant).
+pub fn day_start(date: NaiveDate, zone: Zone) -> DateTime<Utc> {
+    zone.day_start(date.clamp(EARLIEST, LATEST))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn typed(pairs: &[(&str, &str)]) -> Typed {
+        let pairs = QueryPairs(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        );
+        Typed::from_pairs(&pairs)
+    }
+
+    #[test]
+    fn empty_values_are_no_filter() {
+        let filters = Filters::parse(&typed(&[("by", ""), ("action", " "), ("since", "")]));
+        assert_eq!(filters, Ok(Filters::default()));
+    }
+
+    #[test]
+    fn every_filter_reads_once_and_writes_back_the_same() {
+        let id = "a".repeat(43);
+        let filters = Filters::parse(&typed(&[
+            ("by", "grace"),
+            ("action", "deleted"),
+            ("since", "2026-12-01"),
+            ("until", "2026-12-07"),
+            ("student", "42"),
+            ("import", &id),
+        ]))
+        .unwrap();
+        assert_eq!(filters.action, Some(Action::Deleted));
+        assert_eq!(
+            filters.href(Some(9)),
+            format!(
+                "/changes?by=grace&action=deleted&since=2026-12-01&until=2026-12-07\
+                 &student=42&import={id}&before=9"
+            )
+        );
+        assert_eq!(
+            filters.to_instant(Zone::UTC).unwrap().to_rfc3339(),
+            "2026-12-08T00:00:00+00:00"
+        );
+    }
+
+    #[test]
+    fn bad_values_name_their_filter() {
+        for (key, value, problem) in [
+            ("by", "ada lovelace", Problem::By),
+            ("action", "edited", Problem::Action),
+            ("since", "2026-13-01", Problem::Since),
+            ("since", "2026-1-1", Problem::Since),
+            ("until", "yesterday", Problem::Until),
+            ("until", "+2026-12-01", Problem::Until),
+            ("student", "abc", Problem::Student),
+            ("student", "0", Problem::Student),
+            ("student", "99999999999999999999", Problem::Student),
+            ("import", "x", Problem::Import),
+        ] {
+            assert_eq!(
+                Filters::parse(&typed(&[(key, value)])),
+                Err(problem),
+                "{key}={value}"
+            );
+        }
+        assert_eq!(
+            Filters::parse(&typed(&[("since", "2026-12-08"), ("until", "2026-12-07")])),
+            Err(Problem::Order)
+        );
+    }
+
+    #[test]
+    fn far_days_become_instants_every_backend_stores() {
+        let far = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap();
+        assert_eq!(
+            day_start(far, Zone::UTC).to_rfc3339(),
+            "9000-01-01T00:00:00+00:00"
+        );
+        let near = NaiveDate::from_ymd_opt(1, 1, 1).unwrap();
+        assert_eq!(
+            day_start(near, Zone::UTC).to_rfc3339(),
+            "1970-01-01T00:00:00+00:00"
+        );
+    }
+}
