@@ -422,6 +422,7 @@ async fn raw_ceiling(
                     name: current.name.clone(),
                     address: current.address.clone(),
                     gpa: gpa(round).to_owned(),
+                    student_number: current.student_number.clone().unwrap_or_default(),
                 };
                 // An account the bench created: every write re-checks its writer.
                 let command = protocol::Command {
