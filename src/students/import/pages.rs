@@ -169,6 +169,16 @@ impl ImportPreviewPage {
         )
     }
 
+    /// Rows no confirm can write (invalid, naming no student): all or
+    /// nothing would write nothing.
+    pub fn dirty(&self) -> u64 {
+        self.counts
+            .iter()
+            .filter(|c| matches!(c.outcome, RowOutcome::Invalid | RowOutcome::Unknown))
+            .map(|c| c.count)
+            .sum()
+    }
+
     pub fn all_or_nothing_allowed(&self) -> bool {
         self.import.rows <= self.all_or_nothing_rows
     }

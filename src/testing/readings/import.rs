@@ -33,7 +33,8 @@ pub struct ImportPreview {
     /// counts problems, not rows: there `Invalid` is the number of lines
     /// it lists, and `problem_count` the problems in all.
     pub counts: BTreeMap<ImportOutcome, u64>,
-    /// The rows the page lists (a preview shows a sample of them).
+    /// The rows the page lists (a preview: one page of them, 50 in file
+    /// order, of the class asked for).
     pub rows: Vec<ImportRow>,
     /// How many problems the file has in all; the page lists at most 100.
     pub problem_count: u64,
