@@ -263,15 +263,17 @@ enum Workload {
     PostOnly,
     EditHot,
     ReadList,
+    SearchList,
     ReadRecord,
 }
 
 impl Workload {
-    const ALL: [Workload; 5] = [
+    const ALL: [Workload; 6] = [
         Workload::EditSpread,
         Workload::PostOnly,
         Workload::EditHot,
         Workload::ReadList,
+        Workload::SearchList,
         Workload::ReadRecord,
     ];
 
@@ -281,6 +283,7 @@ impl Workload {
             Workload::PostOnly => "post-only",
             Workload::EditHot => "edit-hot",
             Workload::ReadList => "read-list",
+            Workload::SearchList => "search-list",
             Workload::ReadRecord => "read-record",
         }
     }
@@ -326,6 +329,13 @@ async fn client(
                 let started = Instant::now();
                 let page = browser.get("/students").await;
                 samples.record("GET list", started.elapsed(), page.status);
+            }
+            Workload::SearchList => {
+                // One word, which every release reads alike (a substring
+                // of the name or address), common among demo students.
+                let started = Instant::now();
+                let page = browser.get("/students?q=lee").await;
+                samples.record("GET search", started.elapsed(), page.status);
             }
             Workload::ReadRecord => {
                 let started = Instant::now();

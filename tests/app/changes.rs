@@ -63,7 +63,7 @@ fn summary(entries: &[LogEntry]) -> Vec<(HistoryAction, &str, Option<i64>, Optio
 }
 
 async fn delete(browser: &Browser, id: i64, reason: &str) {
-    let show = browser.get(&format!("/students/{id}")).await;
+    let show = browser.get(&format!("/students/{id}/delete")).await;
     let mut delete = show.form(&format!("/students/{id}/delete"));
     delete.set("reason", reason);
     delete
@@ -506,7 +506,7 @@ async fn an_import_is_one_entry_that_opens_its_rows(backend: Backend) {
     let log_csv = csv_records(&admin, "/changes.csv").await;
     assert_eq!(log_csv.len(), 2);
     assert_eq!(
-        (&log_csv[0][2], &log_csv[0][6], &log_csv[0][7]),
+        (&log_csv[0][2], &log_csv[0][7], &log_csv[0][8]),
         (&"imported".to_owned(), &id, &"1200".to_owned())
     );
     let rows_csv = csv_records(&admin, &format!("/changes.csv?import={id}")).await;
@@ -534,12 +534,15 @@ async fn csv_records(browser: &Browser, path: &str) -> Vec<Vec<String>> {
             "action",
             "student_id",
             "student_name",
+            "student_number",
             "version",
             "import_id",
             "rows",
             "reason",
             "name_old",
             "name_new",
+            "student_number_old",
+            "student_number_new",
             "address_old",
             "address_new",
             "gpa_old",
@@ -605,17 +608,17 @@ async fn the_csv_matches_the_page(backend: Backend) {
             assert_eq!(cell(2).parse::<HistoryAction>(), Ok(entry.action));
             let number = |i: usize| (!cell(i).is_empty()).then(|| cell(i).parse::<i64>().unwrap());
             assert_eq!(number(3), entry.student_id);
-            assert_eq!(number(5), entry.version);
-            assert_eq!(number(7).map(|n| n as u64), entry.rows);
+            assert_eq!(number(6), entry.version);
+            assert_eq!(number(8).map(|n| n as u64), entry.rows);
             assert_eq!(
                 (!cell(4).is_empty()).then(|| cell(4).to_owned()),
                 entry.student_name
             );
             match &entry.reason {
-                Some(reason) => assert!(reason.contains(cell(8)) && !cell(8).is_empty()),
-                None => assert_eq!(cell(8), ""),
+                Some(reason) => assert!(reason.contains(cell(9)) && !cell(9).is_empty()),
+                None => assert_eq!(cell(9), ""),
             }
-            for (label, column) in [("Name", 9), ("Address", 11), ("GPA", 13)] {
+            for (label, column) in [("Name", 10), ("Address", 14), ("GPA", 16)] {
                 let from_csv =
                     (!cell(column + 1).is_empty() || !cell(column).is_empty()).then(|| {
                         (

@@ -14,6 +14,7 @@ on_every_backend!(
     search_folds_case_accents_spacing_and_order_in_five_scripts,
     a_search_equal_to_a_number_shows_that_student_first,
     names_copied_from_a_page_are_accepted,
+    a_new_record_names_its_possible_duplicates,
 );
 
 const STUDENTS: &[(&str, &str)] = &[
@@ -134,4 +135,50 @@ async fn names_copied_from_a_page_are_accepted(backend: Backend) {
         .await;
     let page = browser.get(&format!("/students/{id}")).await;
     assert_eq!(page.text("h1").as_deref(), Some("Ada Lovelace"));
+}
+
+/// A create whose folded name equals live students' still creates (`303`),
+/// and the new record's page lists them with links; a deleted namesake is
+/// not listed, nor is any on a later visit.
+async fn a_new_record_names_its_possible_duplicates(backend: Backend) {
+    let app = spawn_app!(backend);
+    let browser = app.signed_in_browser().await;
+    let first = app
+        .create_student(&browser, "Andrés Lee", "1 Main St", "3.0")
+        .await;
+    let gone = app
+        .create_student(&browser, "Andres Lee", "2 Main St", "3.0")
+        .await;
+    let delete = browser.get(&format!("/students/{gone}/delete")).await;
+    delete
+        .form(&format!("/students/{gone}/delete"))
+        .submit(&browser)
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    app.create_student(&browser, "Andrés Leeds", "3 Main St", "3.0")
+        .await;
+
+    let second = app
+        .create_student(&browser, "  ANDRES   lee ", "4 Main St", "3.5")
+        .await;
+    let page = browser.get(&format!("/students/{second}")).await;
+    page.assert_status(StatusCode::OK);
+    assert_eq!(
+        page.texts(".duplicates li a"),
+        ["Andrés Lee"],
+        "only the live student of the same folded name"
+    );
+    assert_eq!(
+        page.href(".duplicates li a").as_deref(),
+        Some(format!("/students/{first}").as_str())
+    );
+    // Shown with the page the create led to, not on every visit.
+    let again = browser.get(&format!("/students/{second}")).await;
+    assert!(again.texts(".duplicates li").is_empty());
+    // A student with no namesake has none.
+    let alone = app
+        .create_student(&browser, "Grace Hopper", "5 Main St", "3.5")
+        .await;
+    let page = browser.get(&format!("/students/{alone}")).await;
+    assert!(page.texts(".duplicates li").is_empty());
 }
