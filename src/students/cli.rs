@@ -8,8 +8,10 @@ use sea_orm::DatabaseConnection;
 
 use super::import::check::{self, CheckError};
 use super::import::job::{self, StartError};
+use super::import::refused::NotImported;
 use super::import::{LISTED_PROBLEMS, Problem, store};
 use super::list::query::{ListQuery, Sort};
+use super::store as students;
 use super::{demo, export};
 use crate::auth::writer::{self, WriteRefused};
 use crate::db::entities::import_row::{RowOutcome, RowResult};
@@ -141,10 +143,12 @@ pub async fn import(
         count(RowOutcome::Unknown),
         count(RowOutcome::Invalid),
     );
+    // Invalid and unknown rows are refused like stale ones (contract §12),
+    // except by all or nothing, which could then only write nothing.
     let dirty = count(RowOutcome::Invalid) + count(RowOutcome::Unknown);
-    if dirty > 0 {
+    if all_or_nothing && dirty > 0 {
         let mut message = format!(
-            "nothing was imported: {dirty} row{} invalid or unknown",
+            "nothing was imported: all or nothing, and {dirty} row{} invalid or unknown",
             if dirty == 1 { " is" } else { "s are" }
         );
         let rows = store::rows_with(
@@ -189,33 +193,45 @@ pub async fn import(
         done.refused,
         started.elapsed().as_secs_f64()
     );
-    let mut after = -1;
-    let mut listed = String::new();
-    loop {
-        let rows = store::rows_resulting(db, &id, RowResult::Refused, after, 500).await?;
-        let Some(last) = rows.last() else { break };
-        after = last.seq;
-        for row in &rows {
-            listed.push_str(&format!(
-                "\n  refused: line {}, id {}, version {}: the record is at version {} (changed or deleted since)",
-                row.line,
-                row.student_id.unwrap_or_default(),
-                row.version.unwrap_or_default(),
-                row.result_version.unwrap_or_default(),
-            ));
-        }
-    }
+    let listed = refused_rows(db, &id).await?;
     if let Some(failure) = done.failure {
         return Err(refused(format!("the import failed: {failure}{listed}")));
     }
     if done.refused > 0 {
         return Err(refused(format!(
-            "{} row{} refused and kept in the records' history{listed}",
+            "{} row{} refused{listed}",
             done.refused,
             if done.refused == 1 { " was" } else { "s were" }
         )));
     }
     Ok(())
+}
+
+/// Each refused row of import `id` on a line of its own, with why (as the
+/// result page says it).
+async fn refused_rows(db: &DatabaseConnection, id: &str) -> Result<String, DbErr> {
+    let mut after = -1;
+    let mut listed = String::new();
+    loop {
+        let rows = store::rows_resulting(db, id, RowResult::Refused, after, 500).await?;
+        let Some(last) = rows.last() else { break };
+        after = last.seq;
+        let ids: Vec<i64> = rows.iter().filter_map(|row| row.student_id).collect();
+        let records = students::find_many(db, &ids).await?;
+        for row in &rows {
+            let current = row.student_id.and_then(|id| records.get(&id));
+            listed.push_str(&format!("\n  refused: line {}", row.line));
+            if let Some(student) = row.student_id {
+                listed.push_str(&format!(", id {student}"));
+            }
+            if let Some(version) = row.version {
+                listed.push_str(&format!(", version {version}"));
+            }
+            let why = NotImported::refused(row, current);
+            listed.push_str(&format!(": {}", why.text()));
+        }
+    }
+    Ok(listed)
 }
 
 fn problem_line(problem: &Problem) -> String {

@@ -7,6 +7,7 @@ use axum::http::{StatusCode, header};
 
 use super::form::Form;
 use super::page::Page;
+use super::readings::ImportRow;
 
 impl Form {
     /// Submits the form as a browser would.
@@ -187,6 +188,22 @@ impl Browser {
             );
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
+    }
+
+    /// Every row the import preview at `path` lists, page after page by its
+    /// "Next rows" link (`path` may ask for one class: `?outcome=invalid`).
+    pub async fn every_import_row(&self, path: &str) -> Vec<ImportRow> {
+        let mut rows = Vec::new();
+        let mut next = Some(path.to_owned());
+        let mut pages = 0;
+        while let Some(path) = next {
+            pages += 1;
+            assert!(pages <= 1_000, "the preview at {path} has no last page");
+            let preview = self.get(&path).await.import_preview();
+            rows.extend(preview.rows);
+            next = preview.next_page;
+        }
+        rows
     }
 
     /// The CSRF token this browser's forms carry now (read from a form

@@ -22,8 +22,9 @@ pub use outcomes::{Outcomes, concurrently};
 pub use page::Page;
 pub use readings::{
     Change, ChangeLog, ConflictPage, DeletedMeanwhile, FieldChange, FieldComparison, FieldStatus,
-    History, HistoryAction, HistoryEntry, ImportOutcome, ImportPreview, ImportProblem,
-    ImportResult, ImportRow, LogEntry, RowComparison, StaleDelete,
+    History, HistoryAction, HistoryEntry, ImportChange, ImportOutcome, ImportPreview,
+    ImportProblem, ImportResult, ImportRow, LogEntry, NotImportedBecause, NotImportedNotice,
+    RowComparison, StaleDelete,
 };
 pub use scrape::{Sample, Scrape};
 pub use skips::{report_skip, skipped_for};

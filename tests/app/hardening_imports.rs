@@ -1,5 +1,5 @@
 //! Imports, hardened: a version the record never had is invalid at
-//! upload; uploads sent at once never pass the limit of waiting imports; a
+//! upload (and refused, never written, at the confirm); uploads sent at once never pass the limit of waiting imports; a
 //! check whose instance stops is failed, not left "checking"; import ids
 //! are matched exactly; a header naming a column twice is refused; a value
 //! with a formula behind a `;` is exported quoted and neutralised.
@@ -49,18 +49,28 @@ async fn a_version_the_record_never_had_is_invalid_at_upload(backend: Backend) {
         problems[0].message.contains("never been at version 5"),
         "{problems:?}"
     );
-    assert!(preview.confirm.is_none(), "it cannot be confirmed");
+    assert_eq!(
+        preview.not_imported.as_ref().map(|n| n.rows),
+        Some(1),
+        "the preview says it will not be imported"
+    );
     // Others bring the record to version 5 meanwhile: the file still
-    // cannot write over their edits.
+    // cannot write over their edits; the confirm refuses the row.
     for address in ["3 A St", "4 B St", "5 C St", "6 D St"] {
         app.edit_student(&browser, id, &[("address", address)])
             .await
             .assert_status(StatusCode::SEE_OTHER);
     }
-    let answer = browser.post_with_token(&path, &[]).await;
-    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    browser
+        .post_with_token(&path, &[])
+        .await
+        .assert_redirect_to(&path);
+    let result = browser.wait_for_import(&path).await.import_result();
+    assert_eq!((result.written, result.refused), (0, 1), "{result:?}");
+    assert!(result.merge_links.is_empty(), "an invalid row has no merge");
     let student = crate::db_checks::student(&app.db, id).await;
     assert_eq!((student.address.as_str(), student.version), ("6 D St", 5));
+    assert!(crate::db_checks::conflicts(&app.db, id).await.is_empty());
 }
 
 async fn waiting_imports(app: &registrar::testing::TestApp) -> u64 {

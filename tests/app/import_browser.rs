@@ -149,3 +149,140 @@ async fn a_registrar_imports_a_changed_export_and_downloads_the_refused_rows() {
         "axe-core: preview {preview_violations:?}, result {result_violations:?}"
     );
 }
+
+/// Fails unless the page fits the window's width (no sideways scrolling).
+async fn assert_fits(client: &Client, what: &str) {
+    let overflow = client
+        .execute(
+            "return document.scrollingElement.scrollWidth - document.documentElement.clientWidth;",
+            vec![],
+        )
+        .await
+        .expect("the script runs")
+        .as_i64()
+        .unwrap_or(i64::MAX);
+    assert!(
+        overflow <= 0,
+        "{what} scrolls sideways by {overflow}px at 360px"
+    );
+}
+
+/// A file with rows of every kind on a phone: the preview (every class
+/// of rows, an update's old → new, the rows that will not be imported) and
+/// the result (each refused row with why) fit 360 px, and axe-core finds
+/// nothing serious on either, at 360 px and on a desktop.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_with_rows_it_will_not_write_is_reviewed_on_a_phone() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
+        return;
+    };
+    app.create_registrar("grace", "grace's long password").await;
+    let Some(mut chrome) = Chrome::start().await else {
+        return;
+    };
+    let axe = chrome::axe_source();
+    let kit = app.signed_in_browser().await;
+    let grace = app.signed_in_as("grace", "grace's long password").await;
+    let ada = app
+        .create_student(&kit, "Ada Lovelace", "12 St James's Square, London", "3.60")
+        .await;
+    let charles = app
+        .create_student(
+            &kit,
+            "Charles Babbage",
+            "1 Dorset St, Marylebone, London",
+            "3.20",
+        )
+        .await;
+    let mary = app
+        .create_student(&kit, "Mary Somerville", "Chelsea", "3.95")
+        .await;
+    let file = format!(
+        "id,name,address,gpa,version\n\
+         {ada},Ada King,\"13 St James's Square, London SW1Y 4LE\",3.70,1\n\
+         {charles},Charles Babbage,\"1 Dorset St, Marylebone, London\",3.40,1\n\
+         {mary},Mary Somerville,Chelsea,four,1\n\
+         424242,Somebody Else,Nowhere,3,1\n\
+         ,Grace Brewster Murray Hopper,\"1 Naval Observatory Circle, Washington\",3.95,\n"
+    );
+    app.edit_student(&grace, charles, &[("address", "Marylebone")])
+        .await
+        .assert_status(axum::http::StatusCode::SEE_OTHER);
+    let answer = kit.upload_csv("students.csv", file).await;
+    let preview = answer.location().expect("a preview").to_owned();
+
+    // The preview, every class, on a desktop and on a phone.
+    let mut violations = Vec::new();
+    let mut windows = Vec::new();
+    for (width, height) in [(1280, 1000), (360, 800)] {
+        let client = chrome.session(width, height).await;
+        open(&client, &app, "/login").await;
+        fill(&client, "#username", REGISTRAR).await;
+        fill(&client, "#password", PASSWORD).await;
+        click_and_wait(&client, "form[action='/login'] button[type=submit]").await;
+        for page in [
+            preview.clone(),
+            format!("{preview}?outcome=invalid"),
+            format!("{preview}?outcome=update"),
+            format!("{preview}?outcome=conflict"),
+        ] {
+            open(&client, &app, &page).await;
+            if width == 360 {
+                assert_fits(&client, &page).await;
+            }
+            violations.extend(
+                serious_violations(&client, axe.as_deref())
+                    .await
+                    .into_iter()
+                    .map(|v| format!("{width}px {page}: {v}")),
+            );
+        }
+        windows.push((width, client));
+    }
+    // Confirmed on the phone: the result, each refused row with why.
+    let (_, phone) = &windows[1];
+    open(phone, &app, &preview).await;
+    let notice = text_of(phone, ".not-imported h2").await;
+    assert_eq!(notice, "3 rows will not be imported");
+    let change = text_of(phone, "tr[data-outcome=update] .change[data-field=gpa]").await;
+    assert!(
+        change.contains("3.60") && change.contains("3.70"),
+        "{change}"
+    );
+    screenshot(phone, "import-preview-360px").await;
+    click_and_wait(phone, "form.confirm-import button[type=submit]").await;
+    for _ in 0..200 {
+        let heading = text_if_any(phone, "h1").await;
+        if heading.is_some_and(|h| h.starts_with("Imported")) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(text_of(phone, "h1").await.starts_with("Imported"));
+    assert_eq!(
+        text_of(phone, "table.import-result tr[data-result=refused] td").await,
+        "3"
+    );
+    let why = text_of(phone, "tr[data-why=unknown] .why").await;
+    assert!(why.contains("424242"), "{why}");
+    screenshot(phone, "import-result-mixed-360px").await;
+    for (width, client) in &windows {
+        open(client, &app, &preview).await;
+        if *width == 360 {
+            assert_fits(client, "the import result").await;
+        }
+        violations.extend(
+            serious_violations(client, axe.as_deref())
+                .await
+                .into_iter()
+                .map(|v| format!("{width}px result: {v}")),
+        );
+    }
+    for (_, client) in windows {
+        client.close().await.ok();
+    }
+    assert_eq!(db_checks::student(&app.db, ada).await.version, 2);
+    assert_eq!(db_checks::student(&app.db, charles).await.version, 2);
+    assert_eq!(db_checks::student(&app.db, mary).await.version, 1);
+    assert!(violations.is_empty(), "axe-core: {violations:?}");
+}

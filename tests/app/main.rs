@@ -33,6 +33,7 @@ mod hardening_imports;
 mod history;
 mod history_browser;
 mod import_browser;
+mod import_review;
 mod kept;
 mod kept_access;
 mod kept_browser;

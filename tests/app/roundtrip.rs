@@ -208,14 +208,24 @@ async fn the_round_trip_writes_what_is_clean_and_refuses_what_changed(backend: B
     csv.assert_status(StatusCode::OK);
     let lines: Vec<&str> = csv.body.lines().collect();
     assert_eq!(lines.len(), 2, "{}", csv.body);
-    assert!(lines[0].starts_with("id,name,address,gpa,version,"));
+    assert!(
+        lines[0].starts_with("id,name,address,gpa,version,"),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[0].ends_with(",reason"), "{}", lines[0]);
     assert!(
         lines[1].starts_with(&format!("{bob},Bobby,2 Elm St,3.00,2,")),
         "{}",
         lines[1]
     );
-    // Then the fields added since (student_number): none, in both.
-    assert!(lines[1].ends_with(",1,Bob,2 Elm St,3.50,,"), "{}", lines[1]);
+    // Then the fields added since (student_number): none, in both; then
+    // why the row was refused.
+    assert!(
+        lines[1].contains(",1,Bob,2 Elm St,3.50,,,\"Changed by someone else since version 1"),
+        "{}",
+        lines[1]
+    );
     // Fixed (the file's GPA kept) and imported again: it goes in cleanly.
     let fixed = csv
         .body
@@ -740,7 +750,9 @@ async fn spreadsheet_dialects_are_read_exactly_or_refused_by_line(backend: Backe
     let path = uploaded(&browser, file).await;
     let preview = browser.get(&path).await.import_preview();
     assert_eq!(preview.count(ImportOutcome::Invalid), 4, "{preview:?}");
-    assert!(preview.confirm.is_none());
+    // The preview says they will not be imported; confirming refuses them
+    // all and writes nothing.
+    assert_eq!(preview.not_imported.as_ref().map(|n| n.rows), Some(4));
     let lines: HashMap<u64, Vec<String>> = preview
         .rows_of(ImportOutcome::Invalid)
         .iter()
@@ -755,7 +767,11 @@ async fn spreadsheet_dialects_are_read_exactly_or_refused_by_line(backend: Backe
     assert_eq!(lines[&3], ["id"]);
     assert_eq!(lines[&4], ["id"]);
     assert_eq!(lines[&5], ["version"]);
+    let result = confirmed(&browser, &path, &[]).await.import_result();
+    assert_eq!((result.written, result.refused), (0, 4), "{result:?}");
     assert_eq!(db_checks::student(&app.db, ada).await.version, 2);
+    assert_eq!(db_checks::student(&app.db, quoted).await.version, 1);
+    assert_eq!(db_checks::student_count(&app.db).await, 3);
 }
 
 async fn the_import_command_prints_counts_and_each_refused_row(backend: Backend) {

@@ -198,7 +198,19 @@ async fn the_import_command_checks_every_row_first(backend: Backend) {
     let nobody = registrar(&app, &["import", bad.to_str().unwrap(), "--as", "nobody"]);
     assert!(!nobody.status.success());
     assert!(String::from_utf8_lossy(&nobody.stderr).contains("--as"));
-    let refused = registrar(&app, &["import", bad.to_str().unwrap(), "--as", "grace"]);
+    // All or nothing: every row is checked before any is written, and an
+    // invalid one means nothing is (without it the clean rows are written:
+    // tests/app/import_review.rs).
+    let refused = registrar(
+        &app,
+        &[
+            "import",
+            bad.to_str().unwrap(),
+            "--as",
+            "grace",
+            "--all-or-nothing",
+        ],
+    );
     assert!(!refused.status.success());
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(
@@ -265,16 +277,19 @@ async fn an_upload_is_checked_previewed_and_imported_once(backend: Backend) {
     let checked = upload(&browser, &token, "bad.csv", bad.into_bytes()).await;
     checked.assert_status(StatusCode::SEE_OTHER);
     let refused = browser.follow(&checked).await.import_preview();
-    let problems = refused.problems();
-    assert_eq!(problems.len(), 75);
-    assert_eq!((problems[0].line, problems[0].field.as_str()), (3, "gpa"));
     assert_eq!(refused.count(ImportOutcome::Invalid), 75);
     assert_eq!(refused.count(ImportOutcome::Create), 75);
-    assert!(refused.confirm.is_none());
-    assert!(refused.blocked.is_some());
-    // Posting the confirm anyway writes nothing.
+    assert_eq!(refused.not_imported.as_ref().map(|n| n.rows), Some(75));
+    // Every invalid row, page after page of that class.
+    let invalid = browser
+        .every_import_row(&format!("{}?outcome=invalid", checked.location().unwrap()))
+        .await;
+    let problems: Vec<_> = invalid.iter().flat_map(|r| &r.problems).collect();
+    assert_eq!(problems.len(), 75);
+    assert_eq!((problems[0].line, problems[0].field.as_str()), (3, "gpa"));
+    // All or nothing writes nothing while a row is invalid.
     browser
-        .post_with_token(checked.location().unwrap(), &[])
+        .post_with_token(checked.location().unwrap(), &[("all_or_nothing", "1")])
         .await
         .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(db_checks::student_count(&app.db).await, 0);
@@ -308,7 +323,8 @@ async fn an_upload_is_checked_previewed_and_imported_once(backend: Backend) {
     let preview = page.import_preview();
     assert_eq!(preview.count(ImportOutcome::Create), 3000);
     let sample = preview.rows_of(ImportOutcome::Create);
-    assert_eq!(sample.len(), 20);
+    assert_eq!(sample.len(), 50, "a page of rows");
+    assert!(preview.next_page.is_some());
     assert_eq!(sample[0].values["name"], "Student 0");
     assert_eq!(sample[0].values["gpa"], "3.00");
 

@@ -8,6 +8,10 @@
 //! - [`store`]: imports and their rows in the database, every statement
 //!   that writes them;
 //! - [`job`]: the confirm, in batches or all or nothing, resumable;
+//! - [`review`]: which rows a preview page lists (a class, a place in the
+//!   file);
+//! - [`refused`]: why a row is not imported, as pages, files and the CLI
+//!   say it;
 //! - [`handlers`] (upload, show, preview, confirm, result, refused rows,
 //!   merge) and [`pages`] (the templates they fill; pages knows nothing of
 //!   handlers).
@@ -18,6 +22,8 @@ pub mod handlers;
 pub mod job;
 pub mod pages;
 pub mod parse;
+pub mod refused;
+pub mod review;
 pub mod store;
 
 pub use parse::problems::{LISTED_PROBLEMS, Problem, ProblemAt, Rejected};

@@ -5,10 +5,12 @@
 use askama::Template;
 
 use super::parse::problems::Problem;
+use super::refused::NotImported;
+use super::review::outcome_word;
 use super::store::imports::{self, Import};
 use super::store::rows::StoredRow;
 use crate::db::entities::import_row::RowOutcome;
-use crate::students::conflict::Comparison;
+use crate::students::conflict::{Comparison, FieldChange};
 use crate::students::paths;
 use crate::views::{Instant, Layout};
 
@@ -38,11 +40,14 @@ impl ImportPage {
     }
 }
 
-/// An outcome and its count, as the preview lists them.
+/// An outcome and its count, as the preview lists them, with the address
+/// of its rows.
 #[derive(Debug, Clone)]
 pub struct OutcomeCount {
     pub outcome: RowOutcome,
     pub count: u64,
+    /// The preview showing only these rows.
+    pub href: String,
 }
 
 impl OutcomeCount {
@@ -52,20 +57,21 @@ impl OutcomeCount {
     }
 
     pub fn label(&self) -> &'static str {
-        match self.outcome {
-            RowOutcome::Create => "New students to create",
-            RowOutcome::Update => "Students to update",
-            RowOutcome::Unchanged => "Unchanged",
-            RowOutcome::Conflict => "Changed by someone else since the export",
-            RowOutcome::Deleted => "Deleted since the export",
-            RowOutcome::Unknown => "No such student",
-            RowOutcome::Invalid => "Invalid rows",
-        }
+        outcome_label(self.outcome)
     }
 }
 
-pub fn outcome_word(outcome: RowOutcome) -> String {
-    sea_orm::ActiveEnum::to_value(&outcome)
+/// What the preview calls rows of `outcome`.
+pub fn outcome_label(outcome: RowOutcome) -> &'static str {
+    match outcome {
+        RowOutcome::Create => "New students to create",
+        RowOutcome::Update => "Students to update",
+        RowOutcome::Unchanged => "Unchanged",
+        RowOutcome::Conflict => "Changed by someone else since the export",
+        RowOutcome::Deleted => "Deleted since the export",
+        RowOutcome::Unknown => "No such student",
+        RowOutcome::Invalid => "Invalid rows",
+    }
 }
 
 /// One row the preview (or the result) lists.
@@ -73,8 +79,13 @@ pub fn outcome_word(outcome: RowOutcome) -> String {
 pub struct ListedRow {
     pub row: StoredRow,
     pub problems: Vec<Problem>,
+    /// For an update: each field it changes, the record's value now → the
+    /// file's.
+    pub changes: Vec<FieldChange>,
     /// For a conflict: the three-way comparison, as the conflict page shows it.
     pub comparison: Option<Comparison>,
+    /// Why it is not (or will not be) imported.
+    pub why: Option<NotImported>,
     /// Where the registrar can merge the file's values onto the record.
     pub merge_href: Option<String>,
 }
@@ -96,7 +107,27 @@ impl ListedRow {
     }
 }
 
-/// What an import would do, before the registrar confirms it.
+/// The rows that will not be imported, per class, as the preview says so
+/// before the confirm.
+#[derive(Debug, Clone)]
+pub struct LeftOut {
+    pub total: u64,
+    /// Each class with rows: what it is, how many, the preview of them.
+    pub classes: Vec<(&'static str, u64, String)>,
+}
+
+impl LeftOut {
+    pub fn heading(&self) -> String {
+        format!(
+            "{} row{} will not be imported",
+            self.total,
+            if self.total == 1 { "" } else { "s" }
+        )
+    }
+}
+
+/// What an import would do, before the registrar confirms it: the counts,
+/// the rows that will not be imported, then a page of rows.
 #[derive(Template)]
 #[template(path = "students/import_preview.html")]
 pub struct ImportPreviewPage {
@@ -104,31 +135,61 @@ pub struct ImportPreviewPage {
     pub import: Import,
     pub checked_at: Instant,
     pub counts: Vec<OutcomeCount>,
-    /// Conflicts, deleted, unknown and invalid rows first, then a sample of
-    /// the rows that will be written.
-    pub attention: Vec<ListedRow>,
-    pub attention_total: u64,
-    pub sample: Vec<ListedRow>,
-    /// Why the import cannot be confirmed, if it cannot.
-    pub blocked: Option<String>,
+    pub left_out: Option<LeftOut>,
+    /// The class of rows listed, `None` for all.
+    pub showing: Option<RowOutcome>,
+    /// The preview of every row, from the start.
+    pub all_href: String,
+    /// This page's rows, in file order.
+    pub listed: Vec<ListedRow>,
+    /// The place of the page's first row among those of its class, from 1.
+    pub first: u64,
+    /// Rows of the class listed (or of the file).
+    pub of: u64,
+    pub previous_href: Option<String>,
+    pub next_href: Option<String>,
+    /// Why the confirm just posted did not start.
+    pub refused_confirm: Option<String>,
     pub all_or_nothing_rows: i64,
 }
 
 impl ImportPreviewPage {
-    pub fn attention_caption(&self) -> String {
+    pub fn rows_heading(&self) -> String {
+        match self.showing {
+            Some(outcome) => format!("Rows: {}", outcome_label(outcome)),
+            None => "Every row of the file".to_owned(),
+        }
+    }
+
+    pub fn rows_caption(&self) -> String {
+        let last = self.first + self.listed.len() as u64 - 1;
         format!(
-            "{} of {} rows that will not be written as they are",
-            self.attention.len(),
-            self.attention_total
+            "Rows {}–{} of {}, in the file's order",
+            self.first, last, self.of
         )
     }
 
-    pub fn sample_caption(&self) -> String {
-        format!("The first {} rows to create or update", self.sample.len())
+    /// Rows no confirm can write (invalid, naming no student): all or
+    /// nothing would write nothing.
+    pub fn dirty(&self) -> u64 {
+        self.counts
+            .iter()
+            .filter(|c| matches!(c.outcome, RowOutcome::Invalid | RowOutcome::Unknown))
+            .map(|c| c.count)
+            .sum()
     }
 
     pub fn all_or_nothing_allowed(&self) -> bool {
         self.import.rows <= self.all_or_nothing_rows
+    }
+
+    /// Whether the page lists only rows of `outcome`.
+    pub fn is_showing(&self, outcome: &RowOutcome) -> bool {
+        self.showing == Some(*outcome)
+    }
+
+    pub fn has_comparisons(&self) -> bool {
+        self.listed.iter().any(|r| r.comparison.is_some())
     }
 }
 

@@ -2,8 +2,11 @@
 //! write: the writer re-checked, the students locked in id order, each row
 //! judged under the lock ([`super::judge::import_row`], the preview's own
 //! rule), the clean updates written together through the guarded update
-//! with an `imported` revision each, and every refused row kept as a
-//! conflict entry in the same transaction.
+//! with an `imported` revision each, and every stale or deleted row kept
+//! as a conflict entry in the same transaction. A row that is invalid,
+//! names no student or gives a number another student holds is refused
+//! ([`Refusal`] says which) and writes nothing at all: it was never an edit
+//! of a record.
 //!
 //! The caller commits: an import records each row's result and renews its
 //! lease in the same transaction, so a batch is done exactly once or not
@@ -42,6 +45,34 @@ pub struct RowCommand<'a> {
 pub struct RowDecision {
     pub result: RowResult,
     pub version: Option<i64>,
+    /// Why it was refused (`None` unless `result` is `Refused`).
+    pub refusal: Option<Refusal>,
+}
+
+/// Why a row was refused: pages and files say so, and only a stale or
+/// deleted row is kept as a conflict entry in its record's history (the
+/// others were never an edit of that record).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Its values broke the rules when the file was read.
+    Invalid,
+    /// No student has its id.
+    Unknown,
+    /// The record changed since the row's version.
+    Stale,
+    /// The record was deleted.
+    Deleted,
+    /// Its student number is another student's now (or an earlier row's
+    /// of the same batch).
+    NumberTaken,
+}
+
+impl Refusal {
+    /// Whether the refused row is kept as a conflict entry, as a stale form
+    /// is.
+    pub fn is_kept(self) -> bool {
+        matches!(self, Refusal::Stale | Refusal::Deleted)
+    }
 }
 
 /// A row decided under the lock, or a clean update still to write.
@@ -75,13 +106,13 @@ pub async fn write(
     let taken = taken_numbers(txn, rows, &values, &locked).await?;
     let mut applied = Vec::with_capacity(rows.len());
     for ((row, values), taken) in rows.iter().zip(&values).zip(taken) {
-        applied.push(match taken {
-            true => Applied::Done(refused(
-                row.student_id
-                    .and_then(|id| locked.get(&id))
-                    .map(|c| c.version),
-            )),
-            false => apply(txn, row, values.as_ref(), &locked, &author).await?,
+        let current = row.student_id.and_then(|id| locked.get(&id));
+        // A row naming no student is refused as such, whatever its number.
+        let unknown = row.student_id.is_some() && current.is_none();
+        applied.push(if taken && !unknown {
+            Applied::Done(refused(Refusal::NumberTaken, current.map(|c| c.version)))
+        } else {
+            apply(txn, row, values.as_ref(), &locked, &author).await?
         });
     }
     let updates: Vec<(&Student, &StudentValues)> = applied
@@ -96,13 +127,12 @@ pub async fn write(
     for (row, applied) in rows.iter().zip(applied) {
         decided.push(match applied {
             Applied::Done(d) => d,
-            Applied::Update(current, _) if written.contains(&current.id) => RowDecision {
-                result: RowResult::Written,
-                version: Some(current.version + 1),
-            },
+            Applied::Update(current, _) if written.contains(&current.id) => {
+                done(RowResult::Written, Some(current.version + 1))
+            }
             Applied::Update(current, _) => {
                 keep(txn, writer, row, current).await?;
-                refused(Some(current.version))
+                refused(Refusal::Stale, Some(current.version))
             }
         });
     }
@@ -125,17 +155,33 @@ pub async fn keep_refused(
     Ok(())
 }
 
+/// Locks the students of the rows that may write them (an invalid row
+/// never does, and may name a student another row names too).
 async fn lock(
     txn: &DatabaseTransaction,
     rows: &[RowCommand<'_>],
 ) -> Result<HashMap<i64, Student>, ProtocolError> {
-    steps::locked_in_id_order(txn, rows.iter().filter_map(|r| r.student_id).collect()).await
+    let ids = rows
+        .iter()
+        .filter(|r| r.values.is_some())
+        .filter_map(|r| r.student_id)
+        .collect();
+    steps::locked_in_id_order(txn, ids).await
 }
 
-fn refused(version: Option<i64>) -> RowDecision {
+fn done(result: RowResult, version: Option<i64>) -> RowDecision {
+    RowDecision {
+        result,
+        version,
+        refusal: None,
+    }
+}
+
+fn refused(refusal: Refusal, version: Option<i64>) -> RowDecision {
     RowDecision {
         result: RowResult::Refused,
         version,
+        refusal: Some(refusal),
     }
 }
 
@@ -150,17 +196,17 @@ async fn apply<'a>(
     author: &Author<'_>,
 ) -> Result<Applied<'a>, ProtocolError> {
     let Some(values) = values else {
-        return Ok(Applied::Done(refused(None)));
+        return Ok(Applied::Done(refused(Refusal::Invalid, None)));
     };
     let Some(id) = row.student_id else {
         let created = store::insert_as(txn, values, Action::Imported, author).await?;
-        return Ok(Applied::Done(RowDecision {
-            result: RowResult::Written,
-            version: Some(created.version),
-        }));
+        return Ok(Applied::Done(done(
+            RowResult::Written,
+            Some(created.version),
+        )));
     };
     let Some(current) = locked.get(&id) else {
-        return Ok(Applied::Done(refused(None)));
+        return Ok(Applied::Done(refused(Refusal::Unknown, None)));
     };
     let at_version = match row.version {
         Some(version) if judge::needs_revision(values, version, current) => {
@@ -169,14 +215,18 @@ async fn apply<'a>(
         _ => None,
     };
     match judge::import_row(values, row.version, Some(current), at_version.as_ref()) {
-        RowOutcome::Unchanged => Ok(Applied::Done(RowDecision {
-            result: RowResult::Unchanged,
-            version: Some(current.version),
-        })),
+        RowOutcome::Unchanged => Ok(Applied::Done(done(
+            RowResult::Unchanged,
+            Some(current.version),
+        ))),
         RowOutcome::Update => Ok(Applied::Update(current, values)),
-        _ => {
+        outcome => {
             keep(txn, author.registrar, row, current).await?;
-            Ok(Applied::Done(refused(Some(current.version))))
+            let refusal = match outcome {
+                RowOutcome::Deleted => Refusal::Deleted,
+                _ => Refusal::Stale,
+            };
+            Ok(Applied::Done(refused(refusal, Some(current.version))))
         }
     }
 }

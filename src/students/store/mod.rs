@@ -43,6 +43,25 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<Option<Student>,
     student::Entity::find_by_id(id).one(db).await
 }
 
+/// The students of `ids` that exist (deleted ones included), by id: a
+/// page's rows read in one statement per few hundred ids.
+pub async fn find_many(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Student>, DbErr> {
+    let mut found = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        for student in student::Entity::find()
+            .filter(student::Column::Id.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?
+        {
+            found.insert(student.id, student);
+        }
+    }
+    Ok(found)
+}
+
 /// Loads the student and locks its row until `txn` ends
 /// (`SELECT … FOR UPDATE`; on SQLite the `IMMEDIATE` transaction from
 /// [`crate::db::begin_write`] already holds the database's write lock).

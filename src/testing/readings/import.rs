@@ -33,7 +33,8 @@ pub struct ImportPreview {
     /// counts problems, not rows: there `Invalid` is the number of lines
     /// it lists, and `problem_count` the problems in all.
     pub counts: BTreeMap<ImportOutcome, u64>,
-    /// The rows the page lists (a preview shows a sample of them).
+    /// The rows the page lists (a preview: one page of them, 50 in file
+    /// order, of the class asked for).
     pub rows: Vec<ImportRow>,
     /// How many problems the file has in all; the page lists at most 100.
     pub problem_count: u64,
@@ -43,8 +44,28 @@ pub struct ImportPreview {
     /// Each conflict row's three-way comparison (by line), as the conflict
     /// page shows it, with the changes made since the row's version.
     pub comparisons: Vec<RowComparison>,
-    /// Why the import cannot be confirmed, when the page says so.
+    /// Why the confirm just posted did not start (a `422`), when the page
+    /// says so.
     pub blocked: Option<String>,
+    /// The notice that some rows will not be imported (contract §12), when
+    /// the page gives it.
+    pub not_imported: Option<NotImportedNotice>,
+    /// The class of rows the page lists (`outcome=`), `None` for all.
+    pub showing: Option<ImportOutcome>,
+    /// The page of rows before this one and after it, when there are any.
+    pub previous_page: Option<String>,
+    pub next_page: Option<String>,
+}
+
+/// "3 rows will not be imported: …", before the confirm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotImportedNotice {
+    /// How many rows it counts.
+    pub rows: u64,
+    /// What it says.
+    pub text: String,
+    /// The preview of each class it names.
+    pub links: Vec<String>,
 }
 
 /// The comparison the preview shows for a conflict row.
@@ -76,6 +97,36 @@ pub struct ImportRow {
     /// The row's values by form field (`name`, `address`, `gpa`).
     pub values: BTreeMap<String, String>,
     pub problems: Vec<ImportProblem>,
+    /// For an update on the preview: each field it changes, old → new.
+    pub changes: Vec<ImportChange>,
+    /// Why the row is not (or will not be) imported, when the page says so.
+    pub not_imported: Option<NotImportedBecause>,
+    /// What the page says of that, beside the row's problems.
+    pub why: Option<String>,
+}
+
+/// One field an update row changes: the record's value now, the file's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportChange {
+    /// The form field: `name`, `student_number`, `address`, `gpa`.
+    pub field: String,
+    pub old: String,
+    pub new: String,
+}
+
+/// Why a row is not imported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NotImportedBecause {
+    /// Its values broke the rules when the file was read.
+    Invalid,
+    /// No student has its id.
+    Unknown,
+    /// Its student number was given to another student meanwhile.
+    NumberTaken,
+    /// The record changed since the row's version (it can be merged).
+    Stale,
+    /// The record was deleted.
+    Deleted,
 }
 
 /// One thing wrong with the file.
@@ -104,6 +155,11 @@ impl ImportPreview {
         self.rows.iter().flat_map(|r| &r.problems).collect()
     }
 
+    /// The listed row of file line `line`, if the page lists it.
+    pub fn row_at(&self, line: u64) -> Option<&ImportRow> {
+        self.rows.iter().find(|r| r.line == Some(line))
+    }
+
     /// The confirm form; panics when the file was refused.
     pub fn confirm(&self) -> &Form {
         self.confirm.as_ref().unwrap_or_else(|| {
@@ -120,7 +176,12 @@ impl Page {
     pub fn import_preview(&self) -> ImportPreview {
         match self.status {
             StatusCode::OK => self.preview(),
-            StatusCode::UNPROCESSABLE_ENTITY if self.text(".error-summary h2").is_none() => {
+            // A confirm that did not start answers with the preview again.
+            StatusCode::UNPROCESSABLE_ENTITY
+                if self
+                    .text("h1")
+                    .is_some_and(|h| h.starts_with("Check the import of")) =>
+            {
                 self.preview()
             }
             StatusCode::UNPROCESSABLE_ENTITY => self.refusal(),
@@ -161,6 +222,16 @@ impl Page {
             .forms()
             .into_iter()
             .find(|f| f.method == "post" && f.action.starts_with("/students/import/"));
+        let href_of =
+            |css: &str| first(root, css).and_then(|a| a.value().attr("href").map(without_fragment));
+        let not_imported = first(root, ".not-imported").map(|notice| NotImportedNotice {
+            rows: attr_number(notice, "data-rows").unwrap_or(0),
+            text: text(notice),
+            links: all(notice, "a")
+                .into_iter()
+                .filter_map(|a| a.value().attr("href").map(without_fragment))
+                .collect(),
+        });
         ImportPreview {
             counts,
             rows: listed_rows(root),
@@ -168,6 +239,12 @@ impl Page {
             confirm,
             comparisons,
             blocked: first(root, ".error-summary").map(text),
+            not_imported,
+            showing: first(root, ".row-filter a[aria-current=page][data-outcome]")
+                .and_then(|a| a.value().attr("data-outcome"))
+                .map(outcome_of),
+            previous_page: href_of(".pagination a[rel=prev]"),
+            next_page: href_of(".pagination a[rel=next]"),
         }
     }
 
@@ -199,6 +276,9 @@ impl Page {
                     id: None,
                     values: BTreeMap::new(),
                     problems: vec![problem],
+                    changes: Vec::new(),
+                    not_imported: Some(NotImportedBecause::Invalid),
+                    why: None,
                 }),
             }
         }
@@ -209,6 +289,10 @@ impl Page {
             confirm: None,
             comparisons: Vec::new(),
             blocked: None,
+            not_imported: None,
+            showing: None,
+            previous_page: None,
+            next_page: None,
         }
     }
 }
@@ -226,12 +310,28 @@ fn outcome_of(word: &str) -> ImportOutcome {
     }
 }
 
+fn because_of(word: &str) -> NotImportedBecause {
+    match word {
+        "invalid" => NotImportedBecause::Invalid,
+        "unknown" => NotImportedBecause::Unknown,
+        "number-taken" => NotImportedBecause::NumberTaken,
+        "stale" => NotImportedBecause::Stale,
+        "deleted" => NotImportedBecause::Deleted,
+        other => panic!("unknown reason a row is not imported {other:?}"),
+    }
+}
+
 fn attr_number(element: scraper::ElementRef<'_>, name: &str) -> Option<u64> {
     element.value().attr(name).and_then(|v| v.parse().ok())
 }
 
+/// An address without its `#fragment`.
+fn without_fragment(href: &str) -> String {
+    href.split('#').next().unwrap_or_default().to_owned()
+}
+
 /// The rows of every `table.import-rows` under `root`.
-fn listed_rows(root: scraper::ElementRef<'_>) -> Vec<ImportRow> {
+pub(super) fn listed_rows(root: scraper::ElementRef<'_>) -> Vec<ImportRow> {
     all(root, "table.import-rows tbody tr")
         .into_iter()
         .map(|row| {
@@ -264,72 +364,26 @@ fn listed_rows(root: scraper::ElementRef<'_>) -> Vec<ImportRow> {
                     }
                 })
                 .collect();
+            let attr = |element: scraper::ElementRef<'_>, name: &str| {
+                element.value().attr(name).unwrap_or_default().to_owned()
+            };
             ImportRow {
                 outcome: outcome_of(row.value().attr("data-outcome").unwrap_or_default()),
                 line,
                 id: row.value().attr("data-id").and_then(|v| v.parse().ok()),
                 values,
                 problems,
+                changes: all(row, "span.change")
+                    .into_iter()
+                    .map(|change| ImportChange {
+                        field: attr(change, "data-field"),
+                        old: attr(change, "data-old"),
+                        new: attr(change, "data-new"),
+                    })
+                    .collect(),
+                not_imported: row.value().attr("data-why").map(because_of),
+                why: first(row, "span.why").map(text),
             }
         })
         .collect()
-}
-
-/// The result page of a confirmed import.
-#[derive(Debug, Clone)]
-pub struct ImportResult {
-    pub written: u64,
-    pub refused: u64,
-    pub unchanged: u64,
-    /// Why the import failed, if it did.
-    pub failure: Option<String>,
-    /// The refused and written rows it lists.
-    pub rows: Vec<ImportRow>,
-    /// Each refused row's merge page, in the order listed.
-    pub merge_links: Vec<String>,
-    /// Where the refused rows' CSV is, when there are any.
-    pub refused_csv: Option<String>,
-}
-
-impl Page {
-    /// Whether this is the self-reloading progress page of a running import.
-    pub fn is_import_progress(&self) -> bool {
-        self.body.contains("http-equiv=\"refresh\"")
-            && self
-                .text("h1")
-                .is_some_and(|h| h.starts_with("Importing") || h.starts_with("Checking"))
-    }
-
-    /// Reads the result page of a confirmed import.
-    pub fn import_result(&self) -> ImportResult {
-        let document = parse(self);
-        let root = document.root_element();
-        let Some(table) = first(root, "table.import-result") else {
-            not_the_page(self, "the result of an import")
-        };
-        let count = |result: &str| {
-            all(table, "tr[data-result]")
-                .into_iter()
-                .find(|r| r.value().attr("data-result") == Some(result))
-                .and_then(|r| text_at(r, "td"))
-                .and_then(|t| numbers(&t).first().copied())
-                .and_then(|n| u64::try_from(n).ok())
-                .unwrap_or(0)
-        };
-        ImportResult {
-            written: count("written"),
-            refused: count("refused"),
-            unchanged: count("unchanged"),
-            failure: text_at(root, "[data-failure]"),
-            rows: listed_rows(root),
-            merge_links: all(root, "table.import-rows a")
-                .into_iter()
-                .filter_map(|a| a.value().attr("href").map(str::to_owned))
-                .filter(|href| href.ends_with("/merge"))
-                .collect(),
-            refused_csv: all(root, "a[download]")
-                .into_iter()
-                .find_map(|a| a.value().attr("href").map(str::to_owned)),
-        }
-    }
 }

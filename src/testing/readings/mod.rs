@@ -9,6 +9,7 @@ mod changes;
 mod conflict;
 mod history;
 mod import;
+mod import_result;
 
 pub use changes::{ChangeLog, LogEntry};
 pub use conflict::{
@@ -16,8 +17,10 @@ pub use conflict::{
 };
 pub use history::{FieldChange, History, HistoryAction, HistoryEntry};
 pub use import::{
-    ImportOutcome, ImportPreview, ImportProblem, ImportResult, ImportRow, RowComparison,
+    ImportChange, ImportOutcome, ImportPreview, ImportProblem, ImportRow, NotImportedBecause,
+    NotImportedNotice, RowComparison,
 };
+pub use import_result::ImportResult;
 
 use scraper::{ElementRef, Html, Selector};
 

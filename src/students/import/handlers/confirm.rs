@@ -2,7 +2,6 @@
 //! job (in batches, or all or nothing).
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
@@ -15,6 +14,7 @@ use crate::http::redirect::see_other;
 use crate::state::AppState;
 use crate::students::import::job::all_or_nothing::ALL_OR_NOTHING_ROWS;
 use crate::students::import::job::{self, StartError};
+use crate::students::import::review::Review;
 use crate::students::paths;
 
 #[derive(Debug, Deserialize)]
@@ -49,13 +49,16 @@ pub async fn confirm(
             Ok(see_other(&location))
         }
         Err(StartError::NotPending) => Ok(see_other(&location)),
-        Err(StartError::NotClean) => {
-            preview(&state, &registrar, import, None)
-                .await
-                .map(|mut response| {
-                    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-                    response
-                })
+        Err(StartError::NotClean(dirty)) => {
+            let why = format!(
+                "Nothing was written: all or nothing writes no row unless every row can be \
+                 written, and {dirty} row{} invalid or name{} no student. Confirm without it \
+                 (the other rows are written, these are refused), or correct the file and \
+                 upload it again.",
+                if dirty == 1 { " is" } else { "s are" },
+                if dirty == 1 { "s" } else { "" },
+            );
+            preview(&state, &registrar, import, Review::default(), Some(why)).await
         }
         Err(StartError::TooLarge) => {
             let why = format!(
@@ -63,7 +66,7 @@ pub async fn confirm(
                  Confirm without it, or split the file.",
                 ALL_OR_NOTHING_ROWS, import.rows
             );
-            preview(&state, &registrar, import, Some(why)).await
+            preview(&state, &registrar, import, Review::default(), Some(why)).await
         }
         Err(StartError::Refused(refused)) => Err(refused.into()),
         Err(StartError::Database(err)) => Err(err.into()),

@@ -7,17 +7,19 @@ use axum::response::Response;
 
 use super::shared::{find_import, form_of};
 use crate::auth::SignedIn;
+use crate::db::entities::import_row::RowResult;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::students::conflict;
+use crate::students::import::refused::NotImported;
 use crate::students::import::store::rows as import_rows;
 use crate::students::record::conflict_pages::ConflictPage;
 use crate::students::store::{self as students, revisions};
 use crate::views::{Layout, isolated, render};
 
 /// `GET /students/import/{id}/rows/{seq}/merge`: the conflict page for a
-/// refused row, its merge form prefilled with the file's values on top of
-/// the record as it is now.
+/// row refused as stale, its merge form prefilled with the file's values
+/// on top of the record as it is now (`404` for any other row).
 pub async fn merge(
     State(state): State<AppState>,
     registrar: SignedIn,
@@ -34,6 +36,13 @@ pub async fn merge(
     let current = students::find(&state.db, student)
         .await?
         .ok_or(AppError::NotFound)?;
+    // Only a row refused as stale has a merge: an invalid row's values are
+    // not a record's, a deleted record takes no edit.
+    let mergeable = row.result == Some(RowResult::Refused)
+        && NotImported::refused(&row, Some(&current)).merges();
+    if !mergeable {
+        return Err(AppError::NotFound);
+    }
     let since = revisions::since(&state.db, student, version).await?;
     let page = ConflictPage {
         layout: Layout::new(format!(

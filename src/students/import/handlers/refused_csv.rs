@@ -14,6 +14,7 @@ use crate::domain::Field;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::students::export;
+use crate::students::import::refused::NotImported;
 use crate::students::import::store::rows::{self as import_rows, StoredRow};
 use crate::students::store as students;
 use crate::students::values::{self, HasValues};
@@ -23,8 +24,8 @@ const CSV_BATCH: u64 = 500;
 
 /// `GET /students/import/{id}/refused.csv`: each refused row with the
 /// record's current values and version in the import's columns (so the
-/// file imports cleanly once fixed) and the file's values beside them in
-/// columns the import ignores.
+/// file imports cleanly once fixed), the file's values beside them in
+/// columns the import ignores, and why it was refused.
 pub async fn refused_csv(
     State(state): State<AppState>,
     registrar: SignedIn,
@@ -49,13 +50,18 @@ pub async fn refused_csv(
                         return Some((Err(std::io::Error::other("refused rows failed")), None));
                     }
                 };
+            let ids: Vec<i64> = rows.iter().filter_map(|row| row.student_id).collect();
+            let records = match students::find_many(&db, &ids).await {
+                Ok(records) => records,
+                Err(err) => {
+                    tracing::error!(error = %err, "refused rows CSV stopped");
+                    return Some((Err(std::io::Error::other("refused rows failed")), None));
+                }
+            };
             let mut chunk = String::new();
             for row in &rows {
-                let current = match row.student_id {
-                    Some(student) => students::find(&db, student).await.ok().flatten(),
-                    None => None,
-                };
-                refused_line(&mut chunk, row, current.as_ref());
+                let current = row.student_id.and_then(|id| records.get(&id));
+                refused_line(&mut chunk, row, current);
             }
             let next = rows.last().map(|last| last.seq);
             Some((Ok(Bytes::from(chunk)), next))
@@ -75,9 +81,10 @@ pub async fn refused_csv(
         .into_response())
 }
 
-/// The refused rows' CSV header: the record now (`id`, its fields,
-/// `version`), then the file's row (`file_line`, `file_version`, and each
-/// field as `file_<field>`).
+/// The refused rows' CSV header: the row to import again (`id`, the
+/// first release's fields, `version`), the file's row (`file_line`,
+/// `file_version`, those fields as `file_<field>`), each field added since
+/// beside its `file_<field>`, then why the row was refused (`reason`).
 pub fn refused_header() -> String {
     let (first, added) = export::columns();
     let names = |fields: &[Field], prefix: &str| {
@@ -95,25 +102,38 @@ pub fn refused_header() -> String {
                 .into_iter()
                 .chain(names(&[*field], "file_"))
         }))
+        .chain(["reason".to_owned()])
         .collect();
     format!("{}\r\n", columns.join(","))
 }
 
-/// One line of the refused rows' CSV.
+/// One line of the refused rows' CSV. The import's columns hold the record
+/// as it is now, at its current version; a row with no record (a create, an
+/// id no student has) keeps the file's values and version there, so fixing
+/// the file is fixing those cells.
 pub fn refused_line(out: &mut String, row: &StoredRow, current: Option<&students::Student>) {
     let (first, added) = export::columns();
-    let now = |field: Field| current.map_or(String::new(), |c| export::cell(&c.text(field)));
     let file = |field: Field| export::cell(values::import_row_text(row, field));
+    let again = |field: Field| match current {
+        Some(current) => export::cell(&current.text(field)),
+        None => file(field),
+    };
+    let version = match current {
+        Some(current) => current.version.to_string(),
+        None => row.version.map(|v| v.to_string()).unwrap_or_default(),
+    };
+    let why = NotImported::refused(row, current);
     let cells: Vec<String> =
         std::iter::once(row.student_id.map(|i| i.to_string()).unwrap_or_default())
-            .chain(first.iter().map(|field| now(*field)))
+            .chain(first.iter().map(|field| again(*field)))
             .chain([
-                current.map(|c| c.version.to_string()).unwrap_or_default(),
+                version,
                 row.line.to_string(),
                 row.version.map(|v| v.to_string()).unwrap_or_default(),
             ])
             .chain(first.iter().map(|field| file(*field)))
-            .chain(added.iter().flat_map(|field| [now(*field), file(*field)]))
+            .chain(added.iter().flat_map(|field| [again(*field), file(*field)]))
+            .chain([export::cell(&why.text())])
             .collect();
     out.push_str(&cells.join(","));
     out.push_str("\r\n");

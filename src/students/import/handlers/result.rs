@@ -1,10 +1,10 @@
 //! The result of a finished import: what was written, unchanged, held and
-//! refused (each refused row with its merge link).
+//! refused (each refused row with why, and the merge page of a stale one).
 
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::shared::{ATTENTION_ROWS, LISTED_ROWS, layout, listed};
+use super::shared::{Listing, REFUSED_ROWS, WRITTEN_ROWS, layout, listed_rows};
 use crate::auth::SignedIn;
 use crate::db::entities::import_row::RowResult;
 use crate::error::AppError;
@@ -20,25 +20,14 @@ pub(super) async fn result(
     import: Import,
 ) -> Result<Response, AppError> {
     let counts = result_counts(state, &import).await?;
-    let mut refused_rows = Vec::new();
-    for row in import_rows::rows_resulting(
-        &state.db,
-        &import.id,
-        RowResult::Refused,
-        -1,
-        ATTENTION_ROWS,
-    )
-    .await?
-    {
-        refused_rows.push(listed(state, &import, row, true).await?);
-    }
-    let mut written_rows = Vec::new();
-    for row in
-        import_rows::rows_resulting(&state.db, &import.id, RowResult::Written, -1, LISTED_ROWS)
-            .await?
-    {
-        written_rows.push(listed(state, &import, row, false).await?);
-    }
+    let refused =
+        import_rows::rows_resulting(&state.db, &import.id, RowResult::Refused, -1, REFUSED_ROWS)
+            .await?;
+    let refused_rows = listed_rows(state, &import, refused, Listing::Result).await?;
+    let written =
+        import_rows::rows_resulting(&state.db, &import.id, RowResult::Written, -1, WRITTEN_ROWS)
+            .await?;
+    let written_rows = listed_rows(state, &import, written, Listing::Result).await?;
     let title = if import.failure.is_some() {
         "The import failed"
     } else {

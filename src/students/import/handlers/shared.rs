@@ -3,25 +3,26 @@
 
 use crate::auth::SignedIn;
 use crate::db::entities::import::ImportState;
-use crate::db::entities::import_row::RowOutcome;
+use crate::db::entities::import_row::{RowOutcome, RowResult};
+use crate::domain::Field;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::students::conflict;
+use crate::students::conflict::{self, FieldChange};
 use crate::students::form::StudentForm;
 use crate::students::import::pages::ListedRow;
+use crate::students::import::refused::NotImported;
 use crate::students::import::store::checks;
 use crate::students::import::store::imports::{self, Import};
-use crate::students::import::store::rows::{self as import_rows, StoredRow};
+use crate::students::import::store::rows::StoredRow;
 use crate::students::paths;
-use crate::students::store::{self as students, revisions};
+use crate::students::store::{self as students, Student, revisions};
 use crate::students::values;
 use crate::views::Layout;
 
-/// Rows each list of the preview and the result shows.
-pub(super) const LISTED_ROWS: u64 = 20;
-/// Rows needing attention the preview lists (conflicts with their
-/// comparison, deleted, unknown, invalid).
-pub(super) const ATTENTION_ROWS: u64 = 100;
+/// Written rows the result lists.
+pub(super) const WRITTEN_ROWS: u64 = 20;
+/// Refused rows the result lists (the refused rows' CSV has them all).
+pub(super) const REFUSED_ROWS: u64 = 100;
 
 pub(super) fn layout(title: &str, registrar: &SignedIn, has_errors: bool) -> Layout {
     Layout::new(title)
@@ -52,50 +53,83 @@ pub(super) async fn find_import(
         .ok_or(AppError::NotFound)
 }
 
-/// A stored row as a page lists it: its problems, and for a conflict the
-/// three-way comparison (or, on the result page, its merge link).
-pub(super) async fn listed(
+/// What a page lists its rows for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Listing {
+    /// Before the confirm: what each row will do (an update's fields old →
+    /// new, a conflict's three-way comparison, why a row will not be
+    /// imported).
+    Preview,
+    /// After it: why each refused row was refused, and the merge page of
+    /// a stale one.
+    Result,
+}
+
+/// Stored rows as a page lists them, their records read in one statement.
+pub(super) async fn listed_rows(
     state: &AppState,
     import: &Import,
-    row: StoredRow,
-    merge_link: bool,
-) -> Result<ListedRow, AppError> {
-    let problems = import_rows::problems(&row);
-    let comparison = match (row.outcome, row.student_id, row.version) {
-        (RowOutcome::Conflict, Some(id), Some(version)) if !merge_link => {
-            comparison(state, &row, id, version).await?
-        }
-        _ => None,
-    };
-    let merge_href =
-        (merge_link && row.student_id.is_some()).then(|| paths::import_merge(&import.id, row.seq));
-    Ok(ListedRow {
-        row,
-        problems,
-        comparison,
-        merge_href,
-    })
+    rows: Vec<StoredRow>,
+    listing: Listing,
+) -> Result<Vec<ListedRow>, AppError> {
+    let ids: Vec<i64> = rows.iter().filter_map(|row| row.student_id).collect();
+    let records = students::find_many(&state.db, &ids).await?;
+    let mut listed = Vec::with_capacity(rows.len());
+    for row in rows {
+        let current = row.student_id.and_then(|id| records.get(&id));
+        let why = match (listing, row.result) {
+            (Listing::Preview, _) => NotImported::previewed(&row, current),
+            (Listing::Result, Some(RowResult::Refused)) => {
+                Some(NotImported::refused(&row, current))
+            }
+            (Listing::Result, _) => None,
+        };
+        let changes = match (listing, row.outcome, current) {
+            (Listing::Preview, RowOutcome::Update, Some(current)) => changes(&row, current),
+            _ => Vec::new(),
+        };
+        let comparison = match (listing, row.outcome, current, row.version) {
+            (Listing::Preview, RowOutcome::Conflict, Some(current), Some(version)) => {
+                let since = revisions::since(&state.db, current.id, version).await?;
+                Some(conflict::compare(current, version, &form_of(&row), &since))
+            }
+            _ => None,
+        };
+        let merge_href = (listing == Listing::Result
+            && why.as_ref().is_some_and(NotImported::merges))
+        .then(|| paths::import_merge(&import.id, row.seq));
+        listed.push(ListedRow {
+            problems: why
+                .as_ref()
+                .map(|why| why.problems().to_vec())
+                .unwrap_or_default(),
+            row,
+            changes,
+            comparison,
+            why,
+            merge_href,
+        });
+    }
+    Ok(listed)
+}
+
+/// The fields an update row changes: the record's value now → the file's
+/// (a number the file has no column for is left as it is, no change).
+fn changes(row: &StoredRow, current: &Student) -> Vec<FieldChange> {
+    let file = form_of(row);
+    let now = StudentForm::from(current);
+    Field::ALL
+        .into_iter()
+        .filter(|&field| field != Field::Number || !values::import_row_keeps_number(row))
+        .filter(|&field| now.value(field) != file.value(field))
+        .map(|field| FieldChange {
+            field,
+            old: Some(now.value(field).to_owned()),
+            new: file.value(field).to_owned(),
+        })
+        .collect()
 }
 
 pub(super) fn form_of(row: &StoredRow) -> StudentForm {
     StudentForm::from_fn(|field| values::import_row_text(row, field).to_owned())
-}
-
-/// The conflict page's comparison of the row with the record as it is now.
-async fn comparison(
-    state: &AppState,
-    row: &StoredRow,
-    id: i64,
-    version: i64,
-) -> Result<Option<conflict::Comparison>, AppError> {
-    let Some(current) = students::find(&state.db, id).await? else {
-        return Ok(None);
-    };
-    let since = revisions::since(&state.db, id, version).await?;
-    Ok(Some(conflict::compare(
-        &current,
-        version,
-        &form_of(row),
-        &since,
-    )))
 }

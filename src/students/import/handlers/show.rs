@@ -11,20 +11,24 @@ use super::shared::{find_import, layout};
 use crate::auth::SignedIn;
 use crate::db::entities::import::ImportState;
 use crate::error::AppError;
+use crate::http::query::QueryPairs;
 use crate::state::AppState;
 use crate::students::import::job;
 use crate::students::import::pages::ImportProgressPage;
+use crate::students::import::review::Review;
 use crate::views::render;
 
 /// Seconds between reloads of the progress page.
 const REFRESH_SECONDS: u32 = 2;
 
-/// `GET /students/import/{id}`: the preview while it waits for a confirm,
-/// the progress while it runs, the result once it is finished.
+/// `GET /students/import/{id}`: the preview while it waits for a confirm
+/// (`outcome=`, `after=`, `before=` choose its rows), the progress while it
+/// runs, the result once it is finished.
 pub async fn show(
     State(state): State<AppState>,
     registrar: SignedIn,
     Path(id): Path<String>,
+    pairs: QueryPairs,
 ) -> Result<Response, AppError> {
     let import = find_import(&state, &id, &registrar).await?;
     match import.state {
@@ -37,7 +41,10 @@ pub async fn show(
             };
             render(StatusCode::OK, &page)
         }
-        ImportState::Pending => preview(&state, &registrar, import, None).await,
+        ImportState::Pending => {
+            let review = Review::from_pairs(&pairs);
+            preview(&state, &registrar, import, review, None).await
+        }
         ImportState::Running => {
             let page = ImportProgressPage {
                 layout: layout("Importing", &registrar, false).refreshing_every(REFRESH_SECONDS),

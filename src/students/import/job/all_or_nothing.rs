@@ -11,7 +11,7 @@ use crate::db::entities::import_row::RowResult;
 use crate::students::import::store::confirm::Decided;
 use crate::students::import::store::imports::Import;
 use crate::students::import::store::rows::{self as import_rows, StoredRow};
-use crate::students::protocol::rows::{self, RowCommand};
+use crate::students::protocol::rows::{self, Refusal, RowCommand};
 
 /// Most rows an all-or-nothing import may have: they are all locked in
 /// one transaction, which holds every single save of those rows (and, on
@@ -40,13 +40,14 @@ pub(super) async fn all_or_nothing(
         Err(finish) => return Ok(finish),
     };
     if decided.iter().any(|d| d.result == RowResult::Refused) {
-        // Nothing was written: keep the stale rows, hold the others.
+        // Nothing was written: keep the stale and deleted rows (as a
+        // batch would), hold the clean ones.
         let typed = typed(&rows);
         let all = commands(&rows, &typed);
         let stale: Vec<RowCommand<'_>> = all
             .iter()
             .zip(&decided)
-            .filter(|(_, d)| d.result == RowResult::Refused)
+            .filter(|(_, d)| d.refusal.is_some_and(Refusal::is_kept))
             .map(|(command, _)| *command)
             .collect();
         let txn = begin_write(db).await?;
@@ -61,6 +62,7 @@ pub(super) async fn all_or_nothing(
                     seq: d.seq,
                     result: RowResult::Held,
                     version: None,
+                    refusal: None,
                 },
             })
             .collect();

@@ -105,6 +105,7 @@ pub(super) async fn decide(
             seq: row.seq,
             result: d.result,
             version: d.version,
+            refusal: d.refusal,
         })
         .collect();
     Ok(Decision { txn, decided })

@@ -55,8 +55,10 @@ pub const RESUME_EVERY: Duration = Duration::from_secs(2);
 pub enum StartError {
     #[error("the import was already confirmed")]
     NotPending,
-    #[error("the file has invalid or unknown rows")]
-    NotClean,
+    /// All or nothing was asked of a file with invalid or unknown rows:
+    /// it could only write nothing.
+    #[error("all or nothing writes nothing while {0} rows are invalid or name no student")]
+    NotClean(u64),
     #[error("all or nothing takes at most {ALL_OR_NOTHING_ROWS} rows")]
     TooLarge,
     #[error(transparent)]
@@ -66,24 +68,24 @@ pub enum StartError {
 }
 
 /// Starts confirming `import`: re-checks that its uploader may still
-/// change records and that nothing in it is invalid or unknown, and marks
-/// it running with a lease. A second confirm (a double click) finds it
-/// running and is refused.
+/// change records and marks it running with a lease. Invalid and unknown
+/// rows do not stop it (contract §12: they are refused, the clean rows
+/// written), except all or nothing, which could then only write nothing
+/// and is refused before it starts. A second confirm (a double click) finds
+/// it running and is refused.
 pub async fn start(
     db: &DatabaseConnection,
     import: &Import,
     all_or_nothing: bool,
 ) -> Result<DateTime<Utc>, StartError> {
-    let counts = import_rows::counts(db, &import.id).await?;
-    let dirty = [RowOutcome::Invalid, RowOutcome::Unknown]
-        .iter()
-        .filter_map(|o| counts.get(o))
-        .sum::<u64>();
-    if dirty > 0 {
-        return Err(StartError::NotClean);
-    }
-    if all_or_nothing && import.rows > ALL_OR_NOTHING_ROWS {
-        return Err(StartError::TooLarge);
+    if all_or_nothing {
+        if import.rows > ALL_OR_NOTHING_ROWS {
+            return Err(StartError::TooLarge);
+        }
+        let dirty = dirty_rows(db, &import.id).await?;
+        if dirty > 0 {
+            return Err(StartError::NotClean(dirty));
+        }
     }
     let txn = begin_write(db).await?;
     writer::recheck_named(&txn, &import.registrar, Role::Registrar).await?;
@@ -94,6 +96,16 @@ pub async fn start(
     }
     txn.commit().await?;
     Ok(lease)
+}
+
+/// How many rows of import `id` are invalid or name no student: rows no
+/// confirm can write.
+pub async fn dirty_rows(db: &impl ConnectionTrait, id: &str) -> Result<u64, DbErr> {
+    let counts = import_rows::counts(db, id).await?;
+    Ok([RowOutcome::Invalid, RowOutcome::Unknown]
+        .iter()
+        .filter_map(|o| counts.get(o))
+        .sum())
 }
 
 /// Runs import `id` holding `lease` until it is done or failed, or another

@@ -11,11 +11,20 @@ use sea_orm::{
     QueryFilter, QuerySelect,
 };
 
+use super::rows::set_problem;
 use crate::db::entities::import::{self, ImportState};
 use crate::db::entities::import_row::RowResult;
 use crate::db::joined::{JoinedUpdate, Typed};
 use crate::db::now;
+use crate::domain::Field;
+use crate::students::import::parse::problems::ProblemAt;
+use crate::students::protocol::rows::Refusal;
 use crate::students::store::bulk::UPDATES_PER_STATEMENT;
+
+/// What a row refused for a student number taken since the file was
+/// checked says, as its problem (the result page, the refused rows' CSV).
+pub const NUMBER_TAKEN: &str = "This student number was given to another student after the \
+     file was checked, so the row was not written.";
 
 /// What became of one row of the confirm.
 #[derive(Debug, Clone, Copy)]
@@ -23,6 +32,8 @@ pub struct Decided {
     pub seq: i64,
     pub result: RowResult,
     pub version: Option<i64>,
+    /// Why a refused row was refused.
+    pub refusal: Option<Refusal>,
 }
 
 /// How many of `decided` have `result`.
@@ -81,7 +92,8 @@ pub async fn renew(
     Ok(held == 1)
 }
 
-/// Every row's result.
+/// Every row's result; a row refused for a student number taken since
+/// the check gets that problem, so the result can say why.
 pub async fn record_results(
     txn: &DatabaseTransaction,
     id: &str,
@@ -108,7 +120,19 @@ pub async fn record_results(
         .build(None);
         txn.execute_raw(statement).await?;
     }
-    Ok(())
+    let taken: Vec<i64> = decided
+        .iter()
+        .filter(|d| d.refusal == Some(Refusal::NumberTaken))
+        .map(|d| d.seq)
+        .collect();
+    set_problem(
+        txn,
+        id,
+        &taken,
+        ProblemAt::Field(Field::Number),
+        NUMBER_TAKEN,
+    )
+    .await
 }
 
 /// Marks the job done, if `lease` is still its; `false` when it is not.

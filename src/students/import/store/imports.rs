@@ -145,8 +145,9 @@ pub async fn pending_count(db: &impl ConnectionTrait, registrar: &str) -> Result
 }
 
 /// Makes room under [`PENDING_PER_REGISTRAR`] by discarding `registrar`'s
-/// waiting imports that can never be confirmed (they have invalid or
-/// unknown rows), oldest first; returns whether there is room now.
+/// waiting imports whose confirm could write nothing (no row creates or
+/// updates a student: every row is unchanged, stale, deleted, unknown or
+/// invalid), oldest first; returns whether there is room now.
 pub async fn make_room(db: &impl ConnectionTrait, registrar: &str) -> Result<bool, DbErr> {
     let mut waiting = pending_count(db, registrar).await?;
     if waiting < PENDING_PER_REGISTRAR {
@@ -164,10 +165,10 @@ pub async fn make_room(db: &impl ConnectionTrait, registrar: &str) -> Result<boo
     for id in pending {
         let dead = import_row::Entity::find()
             .filter(import_row::Column::ImportId.eq(&id))
-            .filter(import_row::Column::Outcome.is_in([RowOutcome::Invalid, RowOutcome::Unknown]))
+            .filter(import_row::Column::Outcome.is_in([RowOutcome::Create, RowOutcome::Update]))
             .one(db)
             .await?
-            .is_some();
+            .is_none();
         if dead {
             discard(db, &id).await?;
             waiting -= 1;

@@ -11,12 +11,15 @@
 //! - [`checks`]: the upload's check: its lease on the import, and how it
 //!   ends (waiting for a confirm, or failed);
 //! - [`rows`]: the checked rows stored, marked duplicate, counted and read;
+//! - [`row_pages`]: the rows a page at a time, for review (by outcome, by
+//!   cursor);
 //! - [`confirm`]: what the confirm job writes: its import's state, lease
 //!   and counts, and each row's result.
 
 pub mod checks;
 pub mod confirm;
 pub mod imports;
+pub mod row_pages;
 pub mod rows;
 
 // The paths the CLI, the tests and the benches name (`store::get`, …).

@@ -98,6 +98,27 @@ pub fn problems(row: &StoredRow) -> Vec<Problem> {
         .collect()
 }
 
+/// Gives rows `seqs` of import `id` the problem `message` at `at` (found
+/// when the row was written, not when it was read).
+pub async fn set_problem(
+    db: &impl ConnectionTrait,
+    id: &str,
+    seqs: &[i64],
+    at: ProblemAt,
+    message: &str,
+) -> Result<(), DbErr> {
+    let stored = format!("{}\t{}", at.name(), keep(message));
+    for chunk in seqs.chunks(ROWS_PER_STATEMENT) {
+        import_row::Entity::update_many()
+            .col_expr(import_row::Column::Messages, Expr::value(stored.clone()))
+            .filter(import_row::Column::ImportId.eq(id))
+            .filter(import_row::Column::Seq.is_in(chunk.iter().copied()))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Marks every row whose id appears more than once in the file invalid.
 pub async fn mark_duplicates(db: &impl ConnectionTrait, id: &str) -> Result<u64, DbErr> {
     let mut marked = 0;
