@@ -217,7 +217,8 @@ pub fn revision_changes(before: Option<&Revision>, after: &Revision) -> Vec<Fiel
 }
 
 /// The fields `after` changed from `before`, in form order: every field
-/// when there is no `before`.
+/// with a value when there is no `before` (an optional field left blank
+/// is not news).
 pub fn diff(before: Option<&Revision>, after: &Revision) -> Vec<FieldChange> {
     let old = before.map(StudentForm::from);
     let new = StudentForm::from(after);
@@ -226,7 +227,11 @@ pub fn diff(before: Option<&Revision>, after: &Revision) -> Vec<FieldChange> {
         .filter_map(|field| {
             let old = old.as_ref().map(|o| o.value(field).to_owned());
             let new = new.value(field);
-            (old.as_deref() != Some(new)).then(|| FieldChange {
+            let changed = match &old {
+                Some(old) => old != new,
+                None => !new.is_empty(),
+            };
+            changed.then(|| FieldChange {
                 field,
                 old,
                 new: new.to_owned(),

@@ -333,14 +333,19 @@ async fn pages_have_no_serious_accessibility_violations() {
     check("history").await;
     open(&client, &app, &format!("/students/{id}")).await;
     check("record").await;
-    // A second Ada, numbered: her new page names the first as a possible
-    // duplicate, and a search for her number shows her above the list.
+    // A second Augusta Ada King (the name the conflict left), numbered:
+    // her new page names the first as a possible duplicate, and a search
+    // for her number shows her above the list.
     open(&client, &app, "/students/new").await;
-    fill(&client, "#name", "Ada Lovelace").await;
+    fill(&client, "#name", "Augusta Ada King").await;
     fill(&client, "#address", "1 Main St").await;
     fill(&client, "#gpa", "3.10").await;
     fill(&client, "#student_number", "s-2026-0042").await;
     click_and_wait(&client, "form[action='/students'] button[type=submit]").await;
+    assert_eq!(
+        text_of(&client, ".duplicates li a").await,
+        "Augusta Ada King"
+    );
     screenshot(&client, "record-duplicates").await;
     check("new record with a possible duplicate").await;
     open(&client, &app, "/students?q=S-2026-0042").await;
