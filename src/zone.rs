@@ -167,6 +167,26 @@ mod tests {
     }
 
     #[test]
+    fn a_day_starts_at_the_office_s_midnight() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        assert_eq!(
+            Zone::UTC.day_start(day),
+            Utc.with_ymd_and_hms(2026, 12, 7, 0, 0, 0).unwrap()
+        );
+        assert_eq!(
+            zone("Europe/Berlin").day_start(day),
+            Utc.with_ymd_and_hms(2026, 12, 6, 23, 0, 0).unwrap()
+        );
+        // Santiago's clocks skip from 00:00 to 01:00 on 6 September 2026:
+        // the day starts at 01:00 local, 04:00 UTC.
+        let skipped = chrono::NaiveDate::from_ymd_opt(2026, 9, 6).unwrap();
+        assert_eq!(
+            zone("America/Santiago").day_start(skipped),
+            Utc.with_ymd_and_hms(2026, 9, 6, 4, 0, 0).unwrap()
+        );
+    }
+
+    #[test]
     fn only_names_of_the_database_are_zones() {
         assert_eq!(zone("Europe/Berlin").name(), "Europe/Berlin");
         assert_eq!(Zone::default(), Zone::UTC);

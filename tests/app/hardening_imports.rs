@@ -9,11 +9,12 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use registrar::db::entities::import::{self, ImportState};
 use registrar::students::import::store as imports;
-use registrar::testing::{Backend, Browser, ImportOutcome, REGISTRAR};
+use registrar::testing::{Backend, ImportOutcome, REGISTRAR};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::process::ServerProcess;
+use crate::roundtrip::uploaded;
 use crate::{on_every_backend, spawn_app};
 
 on_every_backend!(
@@ -27,12 +28,6 @@ on_every_backend!(
 
 fn import_id(path: &str) -> &str {
     path.rsplit('/').next().expect("an id")
-}
-
-async fn uploaded(browser: &Browser, csv: impl Into<Vec<u8>>) -> String {
-    let answer = browser.upload_csv("students.csv", csv).await;
-    answer.assert_status(StatusCode::SEE_OTHER);
-    answer.location().expect("a preview").to_owned()
 }
 
 async fn a_version_the_record_never_had_is_invalid_at_upload(backend: Backend) {

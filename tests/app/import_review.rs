@@ -13,12 +13,11 @@ use registrar::db::entities::import::{self, ImportState};
 use registrar::db::entities::revision::Action;
 use registrar::db::entities::student;
 use registrar::students::demo;
-use registrar::testing::{
-    Backend, Browser, ImportOutcome, ImportResult, NotImportedBecause, Page, TestApp,
-};
+use registrar::testing::{Backend, ImportOutcome, ImportResult, NotImportedBecause, TestApp};
 use sea_orm::{EntityTrait, QueryOrder};
 
 use crate::db_checks;
+use crate::roundtrip::{confirmed, uploaded};
 use crate::{on_every_backend, spawn_app};
 
 on_every_backend!(
@@ -32,20 +31,6 @@ on_every_backend!(
 const GRACE: (&str, &str) = ("grace", "grace's long password");
 /// An id no student has.
 const NOBODY: i64 = 999_999;
-
-async fn uploaded(browser: &Browser, csv: impl Into<Vec<u8>>) -> String {
-    let answer = browser.upload_csv("students.csv", csv).await;
-    answer.assert_status(StatusCode::SEE_OTHER);
-    answer.location().expect("a preview").to_owned()
-}
-
-async fn confirmed(browser: &Browser, path: &str, fields: &[(&str, &str)]) -> Page {
-    browser
-        .post_with_token(path, fields)
-        .await
-        .assert_redirect_to(path);
-    browser.wait_for_import(path).await
-}
 
 /// A CSV cell, quoted.
 fn cell(value: &str) -> String {

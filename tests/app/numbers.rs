@@ -9,6 +9,7 @@ use registrar::testing::{Backend, Browser, Outcomes, TestApp, concurrently};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::db_checks;
+use crate::roundtrip::{confirmed, uploaded};
 use crate::{on_every_backend, spawn_app};
 
 on_every_backend!(
@@ -262,14 +263,8 @@ async fn numbers_travel_through_the_export_and_the_import(backend: Backend) {
 
     // An old export (no number column) changing Ada's GPA keeps her number.
     let old = format!("id,name,address,gpa,version\r\n{ada},Ada Lovelace,1 Main St,2.5,1\r\n");
-    let preview = browser.upload_csv("old.csv", old).await;
-    preview.assert_status(StatusCode::SEE_OTHER);
-    let path = preview.location().expect("a preview").to_owned();
-    browser
-        .post_with_token(&path, &[])
-        .await
-        .assert_redirect_to(&path);
-    browser.wait_for_import(&path).await;
+    let path = uploaded(&browser, old).await;
+    confirmed(&browser, &path, &[]).await;
     let row = db_checks::student(&app.db, ada).await;
     assert_eq!((row.gpa_hundredths, row.version), (250, 2));
     assert_eq!(row.student_number.as_deref(), Some("A-1"));
@@ -278,8 +273,7 @@ async fn numbers_travel_through_the_export_and_the_import(backend: Backend) {
     let taken = format!(
         "id,name,address,gpa,version,student_number\r\n{ada},Ada Lovelace,1 Main St,2.5,2,g-1\r\n"
     );
-    let preview = browser.upload_csv("taken.csv", taken).await;
-    let preview = browser.follow(&preview).await;
+    let preview = browser.get(&uploaded(&browser, taken).await).await;
     let reading = preview.import_preview();
     assert_eq!(reading.count(registrar::testing::ImportOutcome::Invalid), 1);
     assert!(

@@ -36,14 +36,14 @@ const GRACE: (&str, &str) = ("grace", "grace's long password");
 
 /// Uploads `csv`; panics unless it is kept (`303`); returns the preview's
 /// path.
-async fn uploaded(browser: &Browser, csv: impl Into<Vec<u8>>) -> String {
+pub(crate) async fn uploaded(browser: &Browser, csv: impl Into<Vec<u8>>) -> String {
     let answer = browser.upload_csv("students.csv", csv).await;
     answer.assert_status(StatusCode::SEE_OTHER);
     answer.location().expect("a preview").to_owned()
 }
 
 /// Confirms the import at `path` and waits for its result page.
-async fn confirmed(browser: &Browser, path: &str, fields: &[(&str, &str)]) -> Page {
+pub(crate) async fn confirmed(browser: &Browser, path: &str, fields: &[(&str, &str)]) -> Page {
     browser
         .post_with_token(path, fields)
         .await

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use crate::domain::Gpa;
+use crate::domain::{Gpa, StudentNumber};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "students")]
@@ -25,6 +25,11 @@ impl Model {
     /// The GPA as pages show it: see [`gpa_text`].
     pub fn gpa_text(&self) -> String {
         gpa_text(self.gpa_hundredths)
+    }
+
+    /// Its student number, typed (stored only from parsed numbers).
+    pub fn number(&self) -> Option<StudentNumber> {
+        self.student_number.clone().map(StudentNumber::checked)
     }
 }
 

@@ -91,9 +91,7 @@ pub async fn classify(
         };
         if !row.numbers {
             // No number column: the row leaves the number as it is.
-            fields.number = current
-                .and_then(|c| c.student_number.as_deref())
-                .and_then(|n| StudentNumber::parse(n).ok().flatten());
+            fields.number = current.and_then(Student::number);
         }
         let fields = &*fields;
         let at_version = match (current, row.version) {

@@ -236,9 +236,7 @@ async fn apply<'a>(
 fn as_written(row: &RowCommand<'_>, current: Option<&Student>) -> Option<StudentValues> {
     let mut values = row.values?.clone();
     if row.keeps_number {
-        values.number = current
-            .and_then(|c| c.student_number.clone())
-            .and_then(|n| StudentNumber::parse(&n).ok().flatten());
+        values.number = current.and_then(Student::number);
     }
     Some(values)
 }

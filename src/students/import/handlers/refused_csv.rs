@@ -87,21 +87,16 @@ pub async fn refused_csv(
 /// beside its `file_<field>`, then why the row was refused (`reason`).
 pub fn refused_header() -> String {
     let (first, added) = export::columns();
-    let names = |fields: &[Field], prefix: &str| {
-        fields
-            .iter()
-            .map(|field| format!("{prefix}{}", field.name()))
-            .collect::<Vec<_>>()
-    };
+    let file = |field: &Field| format!("file_{}", field.name());
     let columns: Vec<String> = std::iter::once("id".to_owned())
-        .chain(names(&first, ""))
+        .chain(first.iter().map(|field| field.name().to_owned()))
         .chain(["version", "file_line", "file_version"].map(str::to_owned))
-        .chain(names(&first, "file_"))
-        .chain(added.iter().flat_map(|field| {
-            names(&[*field], "")
-                .into_iter()
-                .chain(names(&[*field], "file_"))
-        }))
+        .chain(first.iter().map(file))
+        .chain(
+            added
+                .iter()
+                .flat_map(|field| [field.name().to_owned(), file(field)]),
+        )
         .chain(["reason".to_owned()])
         .collect();
     format!("{}\r\n", columns.join(","))

@@ -121,55 +121,56 @@ pub async fn set_problem(
 
 /// Marks every row whose id appears more than once in the file invalid.
 pub async fn mark_duplicates(db: &impl ConnectionTrait, id: &str) -> Result<u64, DbErr> {
-    let mut marked = 0;
-    loop {
-        let twice: Vec<i64> = import_row::Entity::find()
-            .select_only()
-            .column(import_row::Column::StudentId)
-            .filter(import_row::Column::ImportId.eq(id))
-            .filter(import_row::Column::StudentId.is_not_null())
-            .filter(import_row::Column::Messages.is_null())
-            .group_by(import_row::Column::StudentId)
-            .having(Expr::col(import_row::Column::Seq).count().gt(1))
-            .limit(ROWS_PER_STATEMENT as u64)
-            .into_tuple()
-            .all(db)
-            .await?;
-        if twice.is_empty() {
-            return Ok(marked);
-        }
-        marked += import_row::Entity::update_many()
-            .col_expr(
-                import_row::Column::Outcome,
-                Expr::value(RowOutcome::Invalid),
-            )
-            .col_expr(
-                import_row::Column::Messages,
-                Expr::value(
-                    "id\tThis id appears more than once in the file: keep one row per student.",
-                ),
-            )
-            .filter(import_row::Column::ImportId.eq(id))
-            .filter(import_row::Column::StudentId.is_in(twice))
-            .exec(db)
-            .await?
-            .rows_affected;
-    }
+    let given = import_row::Column::StudentId.is_not_null();
+    mark_given_twice::<i64>(
+        db,
+        id,
+        import_row::Column::StudentId,
+        given,
+        "id\tThis id appears more than once in the file: keep one row per student.",
+    )
+    .await
 }
 
 /// Marks invalid the rows that give a student number another row of the
 /// file gives too (a number belongs to one student); the count marked.
 pub async fn mark_duplicate_numbers(db: &impl ConnectionTrait, id: &str) -> Result<u64, DbErr> {
+    let given = import_row::Column::StudentNumber
+        .is_not_null()
+        .and(import_row::Column::StudentNumber.ne(""));
+    mark_given_twice::<String>(
+        db,
+        id,
+        import_row::Column::StudentNumber,
+        given,
+        "student_number\tThis student number appears on more than one row of the file: a \
+         number belongs to one student.",
+    )
+    .await
+}
+
+/// Marks invalid (with `problem`) every still-valid row of import `id`
+/// whose `column`, where `given`, holds a value another such row holds;
+/// the count marked.
+async fn mark_given_twice<T>(
+    db: &impl ConnectionTrait,
+    id: &str,
+    column: import_row::Column,
+    given: SimpleExpr,
+    problem: &str,
+) -> Result<u64, DbErr>
+where
+    T: sea_orm::TryGetableMany + Into<sea_orm::Value>,
+{
     let mut marked = 0;
     loop {
-        let twice: Vec<String> = import_row::Entity::find()
+        let twice: Vec<T> = import_row::Entity::find()
             .select_only()
-            .column(import_row::Column::StudentNumber)
+            .column(column)
             .filter(import_row::Column::ImportId.eq(id))
-            .filter(import_row::Column::StudentNumber.is_not_null())
-            .filter(import_row::Column::StudentNumber.ne(""))
+            .filter(given.clone())
             .filter(import_row::Column::Messages.is_null())
-            .group_by(import_row::Column::StudentNumber)
+            .group_by(column)
             .having(Expr::col(import_row::Column::Seq).count().gt(1))
             .limit(ROWS_PER_STATEMENT as u64)
             .into_tuple()
@@ -183,15 +184,9 @@ pub async fn mark_duplicate_numbers(db: &impl ConnectionTrait, id: &str) -> Resu
                 import_row::Column::Outcome,
                 Expr::value(RowOutcome::Invalid),
             )
-            .col_expr(
-                import_row::Column::Messages,
-                Expr::value(
-                    "student_number\tThis student number appears on more than one row of the \
-                     file: a number belongs to one student.",
-                ),
-            )
+            .col_expr(import_row::Column::Messages, Expr::value(problem))
             .filter(import_row::Column::ImportId.eq(id))
-            .filter(import_row::Column::StudentNumber.is_in(twice))
+            .filter(column.is_in(twice))
             .exec(db)
             .await?
             .rows_affected;
