@@ -22,6 +22,7 @@ mod m20261207_000010_import_row_values;
 mod m20261207_000011_kept_forms;
 pub mod m20261207_000012_student_numbers;
 mod m20261207_000013_change_log;
+mod m20261207_000014_confidential;
 
 /// Applies registrar's migrations in order.
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000011_kept_forms::Migration),
             Box::new(m20261207_000012_student_numbers::Migration),
             Box::new(m20261207_000013_change_log::Migration),
+            Box::new(m20261207_000014_confidential::Migration),
         ]
     }
 }

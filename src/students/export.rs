@@ -205,6 +205,7 @@ mod tests {
             gpa_hundredths: gpa,
             search_key: String::new(),
             student_number: number,
+            confidential: false,
             version: 3,
             created_at: at,
             updated_at: at,

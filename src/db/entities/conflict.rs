@@ -16,6 +16,8 @@ pub struct Model {
     pub gpa: Option<String>,
     /// As sent: `Some("")` for a blank field.
     pub student_number: Option<String>,
+    /// As sent: `true`/`false`, or `None` when not sent.
+    pub confidential: Option<String>,
     pub registrar: String,
     pub at: DateTimeUtc,
     /// The reason the refused submission gave, if it keeps to the rules.

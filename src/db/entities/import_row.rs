@@ -27,6 +27,9 @@ pub struct Model {
     /// The file's student number: `None` when the file has no such column
     /// (the row leaves the number as it is), `""` for none.
     pub student_number: Option<String>,
+    /// The file's hold (`true`/`false`): `None` when the file has no such
+    /// column (the row leaves it as it is).
+    pub confidential: Option<String>,
     pub outcome: RowOutcome,
     /// An invalid row's problems, one `field<TAB>message` per line.
     pub messages: Option<String>,

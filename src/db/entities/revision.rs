@@ -14,6 +14,7 @@ pub struct Model {
     pub address: String,
     pub gpa_hundredths: i16,
     pub student_number: Option<String>,
+    pub confidential: bool,
     pub registrar: String,
     pub at: DateTimeUtc,
     /// Why the registrar made the change, when they said.

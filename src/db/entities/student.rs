@@ -13,6 +13,9 @@ pub struct Model {
     pub search_key: String,
     /// The institution's number (upper-cased, unique), if it has one.
     pub student_number: Option<String>,
+    /// A directory-information hold (contract §15): viewers never see
+    /// the address.
+    pub confidential: bool,
     pub version: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
