@@ -71,6 +71,11 @@ impl SignedIn {
         self.role
     }
 
+    /// What this account may see of confidential students.
+    pub fn disclosure(&self) -> crate::domain::Disclosure {
+        crate::domain::Disclosure::of(self.role)
+    }
+
     /// The account must choose a new password before anything else.
     pub fn must_change_password(&self) -> bool {
         self.must_change_password

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Address, Gpa, Name, StudentNumber};
+use super::{Address, Gpa, Name, StudentNumber, confidential};
 
 /// One editable field of a student.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -13,20 +13,29 @@ pub enum Field {
     Number,
     Address,
     Gpa,
+    /// A directory-information hold: viewers never see the address.
+    Confidential,
 }
 
 impl Field {
     /// Every field, in the order forms show them.
-    pub const ALL: [Field; 4] = [Field::Name, Field::Number, Field::Address, Field::Gpa];
+    pub const ALL: [Field; 5] = [
+        Field::Name,
+        Field::Number,
+        Field::Address,
+        Field::Gpa,
+        Field::Confidential,
+    ];
 
     /// The name forms and CSV files use: `name`, `student_number`,
-    /// `address`, `gpa`.
+    /// `address`, `gpa`, `confidential`.
     pub fn name(self) -> &'static str {
         match self {
             Field::Name => "name",
             Field::Number => "student_number",
             Field::Address => "address",
             Field::Gpa => "gpa",
+            Field::Confidential => "confidential",
         }
     }
 
@@ -42,6 +51,7 @@ impl Field {
             Field::Number => "Student number",
             Field::Address => "Address",
             Field::Gpa => "GPA",
+            Field::Confidential => "Confidential",
         }
     }
 
@@ -57,8 +67,25 @@ impl Field {
     pub fn is_decimal(self) -> bool {
         match self {
             Field::Gpa => true,
-            Field::Name | Field::Number | Field::Address => false,
+            Field::Name | Field::Number | Field::Address | Field::Confidential => false,
         }
+    }
+
+    /// Whether it is a flag (a checkbox on forms, `true`/`false` in files).
+    pub fn is_flag(self) -> bool {
+        self == Field::Confidential
+    }
+
+    /// Whether `text` (as [`Field::check`] writes it) is the field's blank
+    /// value: empty, or `false` for a flag.
+    pub fn is_blank(self, text: &str) -> bool {
+        text.is_empty() || (self.is_flag() && text == "false")
+    }
+
+    /// Whether a confidential student's value is withheld from those who do
+    /// not see confidential records (contract §15): the address.
+    pub fn is_withheld_by_hold(self) -> bool {
+        self == Field::Address
     }
 
     /// Whether a file may leave its column out: a field added after the
@@ -67,7 +94,7 @@ impl Field {
     /// after `updated_at`; they are optional on forms too.
     pub fn is_optional_column(self) -> bool {
         match self {
-            Field::Number => true,
+            Field::Number | Field::Confidential => true,
             Field::Name | Field::Address | Field::Gpa => false,
         }
     }
@@ -83,7 +110,36 @@ impl Field {
             Field::Number => {
                 StudentNumber::parse(input).map(|v| v.map(|n| n.to_string()).unwrap_or_default())
             }
+            Field::Confidential => confidential::parse(input).map(|v| confidential::text(v).into()),
         }
+    }
+}
+
+/// A set of fields: say, the optional columns a file leaves out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FieldSet(u8);
+
+impl FieldSet {
+    /// `self` with `field` in it.
+    pub fn with(self, field: Field) -> FieldSet {
+        FieldSet(self.0 | 1 << field.index())
+    }
+
+    pub fn contains(self, field: Field) -> bool {
+        self.0 & 1 << field.index() != 0
+    }
+
+    /// Its fields, in form order.
+    pub fn iter(self) -> impl Iterator<Item = Field> {
+        Field::ALL
+            .into_iter()
+            .filter(move |field| self.contains(*field))
+    }
+}
+
+impl FromIterator<Field> for FieldSet {
+    fn from_iter<I: IntoIterator<Item = Field>>(fields: I) -> Self {
+        fields.into_iter().fold(FieldSet::default(), FieldSet::with)
     }
 }
 
@@ -124,6 +180,17 @@ mod tests {
         }
         assert_eq!(Field::parse("Name"), None);
         assert_eq!(Field::parse("file"), None);
+    }
+
+    #[test]
+    fn a_set_holds_what_was_put_in() {
+        let set: super::FieldSet = [Field::Number, Field::Confidential].into_iter().collect();
+        assert!(set.contains(Field::Confidential) && !set.contains(Field::Name));
+        assert_eq!(
+            set.iter().collect::<Vec<_>>(),
+            [Field::Number, Field::Confidential]
+        );
+        assert_eq!(super::FieldSet::default().iter().count(), 0);
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! value means it is valid. Forms and imports go through these, never around.
 
 mod address;
+pub mod confidential;
+mod disclosure;
 mod field;
 mod gpa;
 mod name;
@@ -16,7 +18,8 @@ mod username;
 mod version;
 
 pub use address::Address;
-pub use field::{Field, FieldErrors};
+pub use disclosure::Disclosure;
+pub use field::{Field, FieldErrors, FieldSet};
 pub use gpa::Gpa;
 pub use name::Name;
 pub use password::NewPassword;
@@ -34,6 +37,8 @@ pub struct StudentValues {
     pub gpa: Gpa,
     /// The institution's number, if the student has one.
     pub number: Option<StudentNumber>,
+    /// A directory-information hold (contract §15).
+    pub confidential: bool,
 }
 
 impl StudentValues {
@@ -75,13 +80,22 @@ impl StudentValues {
             text(Field::Number),
             StudentNumber::parse,
         );
-        match (name, address, gpa, number) {
-            (Some(name), Some(address), Some(gpa), Some(number)) => Ok(StudentValues {
-                name,
-                address,
-                gpa,
-                number,
-            }),
+        let confidential = keep(
+            &mut errors,
+            Field::Confidential,
+            text(Field::Confidential),
+            confidential::parse,
+        );
+        match (name, address, gpa, number, confidential) {
+            (Some(name), Some(address), Some(gpa), Some(number), Some(confidential)) => {
+                Ok(StudentValues {
+                    name,
+                    address,
+                    gpa,
+                    number,
+                    confidential,
+                })
+            }
             _ => Err(errors),
         }
     }
@@ -95,12 +109,14 @@ impl StudentValues {
         address: String,
         gpa_hundredths: u16,
         number: Option<String>,
+        confidential: bool,
     ) -> Option<Self> {
         Some(StudentValues {
             name: Name::checked(name),
             address: Address::checked(address),
             gpa: Gpa::from_hundredths(gpa_hundredths)?,
             number: number.map(StudentNumber::checked),
+            confidential,
         })
     }
 

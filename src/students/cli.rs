@@ -15,7 +15,7 @@ use super::store as students;
 use super::{demo, export};
 use crate::auth::writer::{self, WriteRefused};
 use crate::db::entities::import_row::{RowOutcome, RowResult};
-use crate::domain::Role;
+use crate::domain::{Disclosure, Role};
 use sea_orm::DbErr;
 
 #[derive(Debug, thiserror::Error)]
@@ -74,7 +74,7 @@ pub async fn export(
         Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
-    let mut chunks = std::pin::pin!(export::stream(db.clone(), query, flavour));
+    let mut chunks = std::pin::pin!(export::stream(db.clone(), query, flavour, Disclosure::Full));
     while let Some(chunk) = chunks.next().await {
         out.write_all(&chunk?)?;
     }

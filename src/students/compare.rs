@@ -5,7 +5,7 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::conflict::{FieldChange, diff};
+use super::conflict::{FieldChange, diff, withhold};
 use super::paths;
 use super::store::{Revision, Student, revisions};
 use crate::auth::SignedIn;
@@ -33,6 +33,8 @@ pub struct ComparePage {
     pub to: VersionSide,
     /// Only the fields that differ, in form order.
     pub changes: Vec<FieldChange>,
+    /// The student is confidential now (the page says so).
+    pub confidential: bool,
 }
 
 /// Whether the history was asked for as a comparison.
@@ -80,7 +82,12 @@ pub async fn compare(
         name: student.name.clone(),
         from: side(&before),
         to: side(&after),
-        changes: diff(Some(&before), &after),
+        changes: withhold(
+            diff(Some(&before), &after),
+            registrar.disclosure(),
+            student.confidential || before.confidential || after.confidential,
+        ),
+        confidential: student.confidential,
     };
     render(StatusCode::OK, &page)
 }

@@ -9,7 +9,7 @@
 
 use super::form::StudentForm;
 use super::store::{Action, Revision, Student};
-use crate::domain::Field;
+use crate::domain::{Disclosure, Field, confidential};
 use crate::views::Instant;
 
 /// One field compared three ways.
@@ -28,6 +28,11 @@ pub struct FieldComparison {
 impl FieldComparison {
     fn new(field: Field, base: Option<String>, yours: &str, current: String) -> Self {
         let yours_canonical = canonical(field, yours);
+        // An unticked box sends nothing: shown as the flag it means.
+        let yours = match field.is_flag() {
+            true => &yours_canonical,
+            false => yours,
+        };
         let changed_by_you = match &base {
             Some(base) => &yours_canonical != base,
             None => yours_canonical != current,
@@ -121,6 +126,13 @@ impl Comparison {
     pub fn has_true_conflicts(&self) -> bool {
         self.fields.iter().any(FieldComparison::is_true_conflict)
     }
+
+    /// Whether the student is confidential now.
+    pub fn is_confidential(&self) -> bool {
+        self.fields
+            .iter()
+            .any(|f| f.field == Field::Confidential && f.current == confidential::text(true))
+    }
 }
 
 /// Compares a stale submission with the student as stored now, given the
@@ -199,6 +211,40 @@ pub struct FieldChange {
     /// `None` when there is no version before (the first one).
     pub old: Option<String>,
     pub new: String,
+    /// The values are withheld from this reader (a confidential student's
+    /// address, contract §15): `old` and `new` are empty, never sent; the
+    /// reader learns only that the field changed.
+    pub withheld: bool,
+}
+
+impl FieldChange {
+    /// The change as a reader who is denied the field's values sees it.
+    fn withheld(self) -> FieldChange {
+        FieldChange {
+            old: None,
+            new: String::new(),
+            withheld: true,
+            ..self
+        }
+    }
+}
+
+/// `changes` as a reader with `disclosure` sees them, of a student whose
+/// hold (now, or in the versions compared) is `confidential`.
+pub fn withhold(
+    changes: Vec<FieldChange>,
+    disclosure: Disclosure,
+    confidential: bool,
+) -> Vec<FieldChange> {
+    changes
+        .into_iter()
+        .map(
+            |change| match disclosure.withholds(change.field, confidential) {
+                true => change.withheld(),
+                false => change,
+            },
+        )
+        .collect()
 }
 
 /// What revision `after` changed from `before` (its student's version
@@ -229,12 +275,13 @@ pub fn diff(before: Option<&Revision>, after: &Revision) -> Vec<FieldChange> {
             let new = new.value(field);
             let changed = match &old {
                 Some(old) => old != new,
-                None => !new.is_empty(),
+                None => !field.is_blank(new),
             };
             changed.then(|| FieldChange {
                 field,
                 old,
                 new: new.to_owned(),
+                withheld: false,
             })
         })
         .collect()

@@ -205,6 +205,7 @@ impl Generator {
             gpa: Gpa::from_hundredths(gpa)
                 .unwrap_or_else(|| Gpa::from_hundredths(300).expect("a valid GPA")),
             number: None,
+            confidential: false,
         }
     }
 }

@@ -13,7 +13,7 @@ use super::list::query::{Cursor, ListQuery};
 use super::store::Student;
 use super::values::HasValues;
 use crate::auth::SignedIn;
-use crate::domain::Field;
+use crate::domain::{Disclosure, Field};
 use crate::http::query::QueryPairs;
 use crate::state::AppState;
 use sea_orm::DatabaseConnection;
@@ -22,7 +22,7 @@ const BATCH: u64 = 1_000;
 
 /// The export's first line: `id`, the first release's fields by their form
 /// names, `version`, `updated_at`, then the fields added since
-/// (`student_number`), so a reader of older exports finds its columns
+/// (`student_number`, `confidential`), so a reader of older exports finds its columns
 /// where they were (the import reads columns by name).
 pub fn header() -> String {
     let names = |fields: Vec<Field>| fields.into_iter().map(Field::name).collect::<Vec<_>>();
@@ -78,7 +78,7 @@ impl Flavour {
 /// `GET /students.csv` (`?excel=1`: with a byte-order mark)
 pub async fn export(
     State(state): State<AppState>,
-    _registrar: SignedIn,
+    registrar: SignedIn,
     pairs: QueryPairs,
 ) -> Response {
     let flavour = Flavour::from_pairs(&pairs);
@@ -86,6 +86,7 @@ pub async fn export(
         state.db.clone(),
         ListQuery::from_pairs(&pairs),
         flavour,
+        registrar.disclosure(),
     ));
     (
         [
@@ -102,11 +103,15 @@ pub async fn export(
 
 /// The CSV of every student `query` matches, in its order, a batch at a
 /// time: each batch starts after the last row of the one before, so memory
-/// and the cost of a batch stay flat however many rows there are.
+/// and the cost of a batch stay flat however many rows there are. A reader
+/// whose `disclosure` withholds a confidential student's address gets its
+/// cell empty (the `confidential` column says why), and their search does
+/// not match on it.
 pub fn stream(
     db: DatabaseConnection,
     query: ListQuery,
     flavour: Flavour,
+    disclosure: Disclosure,
 ) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
     let first = ListQuery {
         page: 1,
@@ -119,12 +124,12 @@ pub fn stream(
         let db = db.clone();
         async move {
             let query = next?;
-            match listing::rows(&db, &query).await {
+            match listing::rows(&db, &query, disclosure).await {
                 Ok((rows, _, _)) if rows.is_empty() => None,
                 Ok((rows, _, has_next)) => {
                     let mut chunk = String::with_capacity(rows.len() * 64);
                     for row in &rows {
-                        write_row(&mut chunk, row);
+                        write_row(&mut chunk, row, disclosure);
                     }
                     let next = rows.last().filter(|_| has_next).map(|last| ListQuery {
                         cursor: Some(Cursor::After(last.id)),
@@ -142,15 +147,19 @@ pub fn stream(
     stream::StreamExt::chain(header, batches)
 }
 
-pub(crate) fn write_row(out: &mut String, student: &Student) {
+pub(crate) fn write_row(out: &mut String, student: &Student, disclosure: Disclosure) {
     let updated_at = student
         .updated_at
         .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     let (first, added) = columns();
+    let value = |field: Field| match disclosure.withholds(field, student.confidential) {
+        true => String::new(),
+        false => cell(&student.text(field)),
+    };
     let cells: Vec<String> = std::iter::once(student.id.to_string())
-        .chain(first.into_iter().map(|field| cell(&student.text(field))))
+        .chain(first.into_iter().map(value))
         .chain([student.version.to_string(), updated_at])
-        .chain(added.into_iter().map(|field| cell(&student.text(field))))
+        .chain(added.into_iter().map(value))
         .collect();
     out.push_str(&cells.join(","));
     out.push_str("\r\n");
@@ -182,7 +191,7 @@ pub fn cell(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::{cell, header, write_row};
-    use crate::domain::{Address, Name};
+    use crate::domain::{Address, Disclosure, Name};
     use crate::students::import::parse;
     use crate::students::store::Student;
     use proptest::prelude::*;
@@ -230,7 +239,7 @@ mod tests {
             };
             let stored = student(name.to_string(), address.to_string(), gpa, number.clone());
             let mut file = header();
-            write_row(&mut file, &stored);
+            write_row(&mut file, &stored, Disclosure::Full);
             let rows: Vec<_> = parse::open(file.as_bytes()).unwrap().collect();
             prop_assert_eq!(rows.len(), 1);
             let fields = rows[0].checked.as_ref().unwrap();

@@ -8,11 +8,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::conflict::{FieldChange, revision_changes, with_previous};
+use super::conflict::{FieldChange, revision_changes, with_previous, withhold};
 use super::store::{self, Action, Attempt, ConflictEntry, Revision, conflicts, revisions};
 use super::{compare, paths};
 use crate::auth::SignedIn;
-use crate::domain::Field;
+use crate::domain::{Disclosure, Field, confidential};
 use crate::error::AppError;
 use crate::http::path::StudentId;
 use crate::http::query::QueryPairs;
@@ -95,15 +95,24 @@ impl HistoryEntry {
     }
 
     /// Entries of `revisions` (sorted by version), each with what it
-    /// changed from the version before it.
-    pub fn from_revisions(revisions: &[Revision]) -> Vec<HistoryEntry> {
+    /// changed from the version before it, as a reader with `disclosure`
+    /// sees them (`held`: the student is confidential now).
+    pub fn from_revisions(
+        revisions: &[Revision],
+        disclosure: Disclosure,
+        held: bool,
+    ) -> Vec<HistoryEntry> {
         with_previous(revisions)
             .map(|(before, revision)| HistoryEntry {
                 kind: EntryKind::Revision(revision.action),
                 version: revision.version,
                 registrar: revision.registrar.clone(),
                 at: revision.at.into(),
-                changes: revision_changes(before, revision),
+                changes: withhold(
+                    revision_changes(before, revision),
+                    disclosure,
+                    held || revision.confidential || before.is_some_and(|b| b.confidential),
+                ),
                 note: None,
                 reason: revision.reason.clone(),
                 sort_key: (revision.version, 0, revision.at),
@@ -111,7 +120,13 @@ impl HistoryEntry {
             .collect()
     }
 
-    pub fn from_conflict(entry: &ConflictEntry) -> HistoryEntry {
+    /// A refused submission's entry, as a reader with `disclosure` sees it
+    /// (`held`: the student is confidential now).
+    pub fn from_conflict(
+        entry: &ConflictEntry,
+        disclosure: Disclosure,
+        held: bool,
+    ) -> HistoryEntry {
         let submitted: Vec<FieldChange> = Field::ALL
             .into_iter()
             .filter_map(|field| {
@@ -119,9 +134,12 @@ impl HistoryEntry {
                     field,
                     old: None,
                     new: v.clone(),
+                    withheld: false,
                 })
             })
             .collect();
+        let held = held || entry.confidential.as_deref() == Some(confidential::text(true));
+        let submitted = withhold(submitted, disclosure, held);
         let (from, at) = (entry.submitted_version, entry.current_version);
         let head = match entry.attempted {
             Attempt::Delete => format!(
@@ -175,6 +193,8 @@ pub struct HistoryPage {
     pub id: i64,
     pub name: String,
     pub deleted: bool,
+    /// The student is confidential (the page says so).
+    pub confidential: bool,
     /// The student's version now: what the restore forms send.
     pub version: i64,
     pub entries: Vec<HistoryEntry>,
@@ -208,7 +228,8 @@ pub async fn history(
         revisions::page(&state.db, id.0, (page - 1) * HISTORY_PAGE, HISTORY_PAGE).await?;
     let has_older = revisions.len() as u64 > HISTORY_PAGE;
     revisions.reverse();
-    let mut entries = HistoryEntry::from_revisions(&revisions);
+    let (disclosure, held) = (registrar.disclosure(), student.confidential);
+    let mut entries = HistoryEntry::from_revisions(&revisions, disclosure, held);
     if has_older {
         // The oldest row only gave the next one its "before" values.
         entries.remove(0);
@@ -217,7 +238,11 @@ pub async fn history(
     if let (Some(oldest), Some(newest)) = (revisions.first(), revisions.last()) {
         let to = if page == 1 { i64::MAX } else { newest.version };
         let refused = conflicts::at_versions(&state.db, id.0, oldest.version, to).await?;
-        entries.extend(refused.iter().map(HistoryEntry::from_conflict));
+        entries.extend(
+            refused
+                .iter()
+                .map(|entry| HistoryEntry::from_conflict(entry, disclosure, held)),
+        );
     }
     HistoryEntry::sort(&mut entries);
     let view = HistoryPage {
@@ -226,6 +251,7 @@ pub async fn history(
         id: student.id,
         name: student.name.clone(),
         deleted: student.deleted_at.is_some(),
+        confidential: student.confidential,
         version: student.version,
         entries,
         newer_href: (page > 1).then(|| paths::history_page(student.id, page - 1)),

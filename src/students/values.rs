@@ -15,7 +15,7 @@ use serde::Deserialize;
 use crate::db::entities::import_row::RowOutcome;
 use crate::db::entities::student::{gpa_column, gpa_text};
 use crate::db::entities::{conflict, import_row, revision, student};
-use crate::domain::{Field, FieldErrors, StudentValues};
+use crate::domain::{Field, FieldErrors, FieldSet, StudentValues, confidential};
 
 /// A student's values as a table stores them (`gpa_hundredths` as an
 /// integer): borrowed from a student, a revision or a committed submission.
@@ -25,6 +25,7 @@ pub struct Stored<'a> {
     pub address: &'a str,
     pub gpa_hundredths: i16,
     pub number: Option<&'a str>,
+    pub confidential: bool,
 }
 
 /// Anything that holds a student's stored values.
@@ -40,6 +41,7 @@ pub trait HasValues {
             Field::Address => Cow::Borrowed(stored.address),
             Field::Gpa => Cow::Owned(gpa_text(stored.gpa_hundredths)),
             Field::Number => Cow::Borrowed(stored.number.unwrap_or_default()),
+            Field::Confidential => Cow::Borrowed(confidential::text(stored.confidential)),
         }
     }
 
@@ -50,6 +52,7 @@ pub trait HasValues {
             && stored.address == values.address.as_str()
             && stored.gpa_hundredths == gpa_column(values.gpa)
             && stored.number == values.number.as_ref().map(|n| n.as_str())
+            && stored.confidential == values.confidential
     }
 }
 
@@ -60,6 +63,7 @@ impl HasValues for student::Model {
             address: &self.address,
             gpa_hundredths: self.gpa_hundredths,
             number: self.student_number.as_deref(),
+            confidential: self.confidential,
         }
     }
 }
@@ -71,28 +75,56 @@ impl HasValues for revision::Model {
             address: &self.address,
             gpa_hundredths: self.gpa_hundredths,
             number: self.student_number.as_deref(),
+            confidential: self.confidential,
         }
     }
 }
 
 /// A valid import row's values, as they were checked when its file was
 /// read (never parsed again); `None` for an invalid row. A row of a file
-/// without a student number column has none here: see
-/// [`import_row_keeps_number`].
+/// without an optional column has the field's blank value here: see
+/// [`import_row_keeps`].
 pub fn import_row(row: &import_row::Model) -> Option<StudentValues> {
     if row.outcome == RowOutcome::Invalid {
         return None;
     }
     let gpa = u16::try_from(row.gpa_hundredths?).ok()?;
     let number = row.student_number.clone().filter(|n| !n.is_empty());
-    StudentValues::checked(row.name.clone(), row.address.clone(), gpa, number)
+    let confidential = row.confidential.as_deref() == Some(confidential::text(true));
+    StudentValues::checked(
+        row.name.clone(),
+        row.address.clone(),
+        gpa,
+        number,
+        confidential,
+    )
 }
 
-/// Whether an import row leaves the student's number as it is (its file
-/// has no student number column): the row is judged and written with the
-/// record's own number.
-pub fn import_row_keeps_number(row: &import_row::Model) -> bool {
-    row.student_number.is_none()
+/// The fields an import row leaves as they are (its file has no column for
+/// them): the row is judged and written with the record's own values of
+/// these.
+pub fn import_row_keeps(row: &import_row::Model) -> FieldSet {
+    Field::ALL
+        .into_iter()
+        .filter(|field| match field {
+            Field::Number => row.student_number.is_none(),
+            Field::Confidential => row.confidential.is_none(),
+            Field::Name | Field::Address | Field::Gpa => false,
+        })
+        .collect()
+}
+
+/// `values` with `current`'s own value of each field of `kept` (an import
+/// row's file without those columns leaves them as they are).
+pub fn keep_stored(values: &mut StudentValues, kept: FieldSet, current: &student::Model) {
+    for field in kept.iter() {
+        match field {
+            Field::Number => values.number = current.number(),
+            Field::Confidential => values.confidential = current.confidential,
+            // Required columns: a file always has them.
+            Field::Name | Field::Address | Field::Gpa => {}
+        }
+    }
 }
 
 /// An import row's text for `field`: a valid row's canonical value, an
@@ -103,6 +135,7 @@ pub fn import_row_text(row: &import_row::Model, field: Field) -> &str {
         Field::Address => &row.address,
         Field::Gpa => &row.gpa,
         Field::Number => row.student_number.as_deref().unwrap_or_default(),
+        Field::Confidential => row.confidential.as_deref().unwrap_or_default(),
     }
 }
 
@@ -114,13 +147,15 @@ pub fn sent(entry: &conflict::Model, field: Field) -> Option<&String> {
         Field::Address => entry.address.as_ref(),
         Field::Gpa => entry.gpa.as_ref(),
         Field::Number => entry.student_number.as_ref(),
+        Field::Confidential => entry.confidential.as_ref(),
     }
 }
 
-/// The fields `name`, `student_number`, `address`, `gpa` as text: exactly as typed into a
-/// form, or formatted from stored values as a form shows them. Missing
-/// fields read as empty, so they get a "required" message rather than a
-/// `400`.
+/// The fields `name`, `student_number`, `address`, `gpa`, `confidential`
+/// as text: exactly as typed into a form, or formatted from stored values
+/// as a form shows them. Missing fields read as empty, so they get a
+/// "required" message rather than a `400` (an unticked checkbox sends
+/// nothing: `confidential` empty is false).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct StudentForm {
     #[serde(default)]
@@ -131,6 +166,8 @@ pub struct StudentForm {
     pub gpa: String,
     #[serde(default)]
     pub student_number: String,
+    #[serde(default)]
+    pub confidential: String,
 }
 
 impl StudentForm {
@@ -140,6 +177,7 @@ impl StudentForm {
             Field::Address => &self.address,
             Field::Gpa => &self.gpa,
             Field::Number => &self.student_number,
+            Field::Confidential => &self.confidential,
         }
     }
 
@@ -162,6 +200,7 @@ impl StudentForm {
             address: text(Field::Address),
             gpa: text(Field::Gpa),
             student_number: text(Field::Number),
+            confidential: text(Field::Confidential),
         }
     }
 
@@ -183,6 +222,7 @@ impl From<&StudentValues> for StudentForm {
                 .as_ref()
                 .map(ToString::to_string)
                 .unwrap_or_default(),
+            confidential: confidential::text(values.confidential).to_owned(),
         }
     }
 }
@@ -209,6 +249,7 @@ mod tests {
             address: address.into(),
             gpa: gpa.into(),
             student_number: String::new(),
+            confidential: String::new(),
         }
     }
 
@@ -223,6 +264,7 @@ mod tests {
     fn every_invalid_field_gets_its_own_message() {
         let mut form = form("", "x\ny", "4.01");
         form.student_number = "S 1".into();
+        form.confidential = "yes".into();
         let errors = form.parse().unwrap_err();
         let fields: Vec<_> = errors.in_form_order().map(|(f, _)| f).collect();
         assert_eq!(fields, Field::ALL);

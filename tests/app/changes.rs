@@ -546,7 +546,9 @@ async fn csv_records(browser: &Browser, path: &str) -> Vec<Vec<String>> {
             "address_old",
             "address_new",
             "gpa_old",
-            "gpa_new"
+            "gpa_new",
+            "confidential_old",
+            "confidential_new"
         ]
     );
     reader

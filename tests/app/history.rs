@@ -130,7 +130,7 @@ async fn a_stale_restore_shows_base_restored_and_current_values(backend: Backend
     let conflict = restore_form(&history, 1).submit(&alice).await;
     conflict.assert_status(StatusCode::CONFLICT);
     let rows = conflict.texts("table.compare tbody tr");
-    assert_eq!(rows.len(), 4, "{rows:?}");
+    assert_eq!(rows.len(), 5, "{rows:?}");
     // Field, when the page was opened (version 2), yours (version 1), now.
     let cells = |row: usize| conflict.texts(&format!("table.compare tbody tr:nth-child({row}) td"));
     assert_eq!(cells(1), ["Ada", "Ada", "Ada"]);
@@ -138,6 +138,8 @@ async fn a_stale_restore_shows_base_restored_and_current_values(backend: Backend
     assert_eq!(cells(2), ["", "", ""]);
     assert_eq!(cells(3), ["2 High St", "1 Main St", "2 High St"]);
     assert_eq!(cells(4), ["3.00", "3.00", "3.90"]);
+    // Not confidential in any of the three.
+    assert_eq!(cells(5), ["false", "false", "false"]);
     assert!(rows[2].contains("Changed by you"), "{rows:?}");
     assert!(rows[3].contains("Changed by someone else"), "{rows:?}");
     let changes = conflict.texts(".changes li");

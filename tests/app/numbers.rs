@@ -254,11 +254,11 @@ async fn numbers_travel_through_the_export_and_the_import(backend: Backend) {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("id,name,address,gpa,version,updated_at,student_number")
+        Some("id,name,address,gpa,version,updated_at,student_number,confidential")
     );
     assert!(
         csv.lines()
-            .any(|l| l.starts_with(&format!("{ada},")) && l.ends_with(",A-1"))
+            .any(|l| l.starts_with(&format!("{ada},")) && l.ends_with(",A-1,false"))
     );
 
     // An old export (no number column) changing Ada's GPA keeps her number.

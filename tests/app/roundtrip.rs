@@ -64,9 +64,9 @@ fn edit_line(csv: &str, id: i64, edit: impl Fn(&mut Vec<String>)) -> String {
         .collect()
 }
 
-/// The export with every row's GPA set to `gpa` (the last four columns
-/// are gpa, version, updated_at, student_number; names and addresses may
-/// hold commas).
+/// The export with every row's GPA set to `gpa` (the last five columns
+/// are gpa, version, updated_at, student_number, confidential; names and
+/// addresses may hold commas).
 fn every_gpa(csv: &str, gpa: &str) -> String {
     csv.lines()
         .enumerate()
@@ -74,8 +74,8 @@ fn every_gpa(csv: &str, gpa: &str) -> String {
             if i == 0 {
                 return format!("{line}\r\n");
             }
-            let mut parts: Vec<&str> = line.rsplitn(5, ',').collect();
-            parts[3] = gpa;
+            let mut parts: Vec<&str> = line.rsplitn(6, ',').collect();
+            parts[4] = gpa;
             parts.reverse();
             parts.join(",") + "\r\n"
         })
@@ -219,10 +219,12 @@ async fn the_round_trip_writes_what_is_clean_and_refuses_what_changed(backend: B
         "{}",
         lines[1]
     );
-    // Then the fields added since (student_number): none, in both; then
-    // why the row was refused.
+    // Then the fields added since (student_number, confidential): no
+    // number and no hold, in both; then why the row was refused.
     assert!(
-        lines[1].contains(",1,Bob,2 Elm St,3.50,,,\"Changed by someone else since version 1"),
+        lines[1].contains(
+            ",1,Bob,2 Elm St,3.50,,,false,false,\"Changed by someone else since version 1"
+        ),
         "{}",
         lines[1]
     );

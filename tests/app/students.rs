@@ -431,7 +431,7 @@ async fn exports_the_list_as_csv(backend: Backend) {
     let lines: Vec<&str> = csv.body.split("\r\n").collect();
     assert_eq!(
         lines[0],
-        "id,name,address,gpa,version,updated_at,student_number"
+        "id,name,address,gpa,version,updated_at,student_number,confidential"
     );
     assert_eq!(lines.len(), 5, "{lines:?}"); // header, 3 rows, final empty
     assert!(

@@ -174,6 +174,7 @@ async fn the_submissions_migration_upgrades_a_populated_database(backend: Backen
     let sent = Submission::new();
     let form = registrar::students::form::StudentForm {
         student_number: String::new(),
+        confidential: String::new(),
         name: "Grace H".into(),
         address: "1 Main St".into(),
         gpa: "3.00".into(),

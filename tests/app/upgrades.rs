@@ -402,7 +402,9 @@ async fn found(db: &DatabaseConnection, q: &str) -> (Vec<i64>, u64) {
         q: q.to_owned(),
         ..ListQuery::default()
     };
-    let rows = list::db::list(db, &query).await.expect("the search");
+    let rows = list::db::list(db, &query, registrar::domain::Disclosure::Full)
+        .await
+        .expect("the search");
     (
         rows.students.iter().map(|s| s.id).collect(),
         rows.total.count,
@@ -487,6 +489,7 @@ fn fields(name: &str, address: &str, gpa: &str) -> StudentValues {
             Field::Address => address,
             Field::Gpa => gpa,
             Field::Number => "",
+            Field::Confidential => "",
         })
     })
     .expect("valid fields")

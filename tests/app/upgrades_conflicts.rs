@@ -67,7 +67,7 @@ async fn the_conflict_refused_migration_upgrades_a_populated_database(backend: B
         backend.name()
     );
     assert!(
-        !HistoryEntry::from_conflict(old)
+        !HistoryEntry::from_conflict(old, registrar::domain::Disclosure::Full, false)
             .note
             .unwrap_or_default()
             .contains("Not kept")
@@ -85,6 +85,7 @@ async fn the_conflict_refused_migration_upgrades_a_populated_database(backend: B
             current_version: 2,
             values: Some(&StudentForm {
                 student_number: String::new(),
+                confidential: String::new(),
                 name: "Grace".into(),
                 address: "4 Elm St".into(),
                 gpa: "3.8".into(),
@@ -105,7 +106,9 @@ async fn the_conflict_refused_migration_upgrades_a_populated_database(backend: B
         ),
         (Some("4 Elm St"), None, Some("reason"))
     );
-    let note = HistoryEntry::from_conflict(new).note.unwrap_or_default();
+    let note = HistoryEntry::from_conflict(new, registrar::domain::Disclosure::Full, false)
+        .note
+        .unwrap_or_default();
     assert!(
         note.contains("Not kept, as the form's rules refuse what was sent: Reason."),
         "{note}"

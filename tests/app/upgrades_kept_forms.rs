@@ -87,6 +87,7 @@ async fn the_kept_forms_migration_upgrades_a_populated_database(backend: Backend
             address: "3 Low St".into(),
             gpa: "3.9".into(),
             student_number: String::new(),
+            confidential: String::new(),
         },
         reason: Some("moved".into()),
     };

@@ -73,7 +73,7 @@ async fn found(db: &DatabaseConnection, q: &str) -> u64 {
         q: q.to_owned(),
         ..ListQuery::default()
     };
-    list::db::list(db, &query)
+    list::db::list(db, &query, registrar::domain::Disclosure::Full)
         .await
         .expect("the search")
         .total

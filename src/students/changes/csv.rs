@@ -17,9 +17,14 @@ use sea_orm::DatabaseConnection;
 
 use super::db::{self, Position, Scope};
 use super::entries::{self, Entry};
-use crate::domain::Field;
+use crate::domain::{Disclosure, Field};
 use crate::students::export::cell;
 use crate::students::store::Action;
+
+/// Both cells of a change whose values are withheld from the reader (a
+/// confidential student's address, contract §15): it changed, to what is
+/// not said.
+pub const WITHHELD: &str = "(withheld)";
 
 /// Entries a batch reads.
 const BATCH: u64 = 500;
@@ -37,13 +42,13 @@ pub fn header() -> String {
 }
 
 /// The CSV of every entry in `scope`, as a response.
-pub fn response(db: DatabaseConnection, scope: Scope) -> Response {
+pub fn response(db: DatabaseConnection, scope: Scope, disclosure: Disclosure) -> Response {
     let header = stream::iter([Ok::<_, std::io::Error>(Bytes::from(header()))]);
     let batches = stream::unfold(Some(None::<Position>), move |next| {
         let (db, scope) = (db.clone(), scope.clone());
         async move {
             let before = next?;
-            match batch(&db, &scope, before).await {
+            match batch(&db, &scope, before, disclosure).await {
                 Ok((chunk, _)) if chunk.is_empty() => None,
                 Ok((chunk, last)) => Some((Ok(Bytes::from(chunk)), last.map(Some))),
                 Err(err) => {
@@ -72,6 +77,7 @@ async fn batch(
     db: &DatabaseConnection,
     scope: &Scope,
     before: Option<Position>,
+    disclosure: Disclosure,
 ) -> Result<(String, Option<Position>), sea_orm::DbErr> {
     let rows = db::rows(db, scope, before, BATCH).await?;
     let last = rows
@@ -79,7 +85,7 @@ async fn batch(
         .filter(|_| rows.len() as u64 == BATCH)
         .map(db::Row::position);
     let mut chunk = String::with_capacity(rows.len() * 96);
-    for entry in entries::entries(db, rows).await? {
+    for entry in entries::entries(db, rows, disclosure).await? {
         write_entry(&mut chunk, &entry);
     }
     Ok((chunk, last))
@@ -105,6 +111,9 @@ fn write_entry(out: &mut String, entry: &Entry) {
             ];
             for field in Field::ALL {
                 match c.changes.iter().find(|change| change.field == field) {
+                    Some(change) if change.withheld => {
+                        cells.extend([WITHHELD.to_owned(), WITHHELD.to_owned()]);
+                    }
                     Some(change) => {
                         cells.push(change.old.as_deref().map(cell).unwrap_or_default());
                         cells.push(cell(&change.new));
@@ -149,7 +158,7 @@ mod tests {
             header(),
             "at,by,action,student_id,student_name,student_number,version,import_id,rows,reason,\
              name_old,name_new,student_number_old,student_number_new,address_old,address_new,\
-             gpa_old,gpa_new\r\n"
+             gpa_old,gpa_new,confidential_old,confidential_new\r\n"
         );
     }
 }

@@ -9,7 +9,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
 use super::db::{self, Row};
 use crate::db::entities::student;
-use crate::students::conflict::{FieldChange, revision_changes};
+use crate::domain::Disclosure;
+use crate::students::conflict::{FieldChange, revision_changes, withhold};
 use crate::students::paths;
 use crate::students::store::import_entries::ImportEntry;
 use crate::students::store::{Action, Revision};
@@ -23,6 +24,8 @@ pub struct LoggedStudent {
     /// Its student number now, if it has one.
     pub number: Option<String>,
     pub deleted: bool,
+    /// It is confidential now (the log marks it).
+    pub confidential: bool,
 }
 
 impl LoggedStudent {
@@ -103,8 +106,13 @@ impl Entry {
 }
 
 /// The entries of `rows`, with the records they are about and what each
-/// revision changed (its student's previous revision read alongside).
-pub async fn entries(db: &impl ConnectionTrait, rows: Vec<Row>) -> Result<Vec<Entry>, DbErr> {
+/// revision changed (its student's previous revision read alongside), as
+/// a reader with `disclosure` sees them.
+pub async fn entries(
+    db: &impl ConnectionTrait,
+    rows: Vec<Row>,
+    disclosure: Disclosure,
+) -> Result<Vec<Entry>, DbErr> {
     let revisions: Vec<&Revision> = rows
         .iter()
         .filter_map(|row| match row {
@@ -135,6 +143,10 @@ pub async fn entries(db: &impl ConnectionTrait, rows: Vec<Row>) -> Result<Vec<En
             Row::Revision(revision) => {
                 let before = previous.get(&(revision.student_id, revision.version - 1));
                 let now = students.get(&revision.student_id);
+                let held_now = now.is_some_and(|s| s.confidential);
+                let held = held_now
+                    || revision.confidential
+                    || before.is_some_and(|before| before.confidential);
                 Entry::Change(ChangeEntry {
                     revision_id: revision.id,
                     student: LoggedStudent {
@@ -142,10 +154,11 @@ pub async fn entries(db: &impl ConnectionTrait, rows: Vec<Row>) -> Result<Vec<En
                         name: now.map_or_else(|| revision.name.clone(), |s| s.name.clone()),
                         number: now.and_then(|s| s.student_number.clone()),
                         deleted: now.is_some_and(|s| s.deleted_at.is_some()),
+                        confidential: held_now,
                     },
                     action: revision.action,
                     version: revision.version,
-                    changes: revision_changes(before, &revision),
+                    changes: withhold(revision_changes(before, &revision), disclosure, held),
                     registrar: revision.registrar,
                     at: revision.at,
                     reason: revision.reason,

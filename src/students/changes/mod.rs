@@ -67,7 +67,7 @@ pub async fn log(
     .await?;
     let has_more = rows.len() as u64 > PAGE;
     rows.truncate(PAGE as usize);
-    let entries = entries::entries(&state.db, rows).await?;
+    let entries = entries::entries(&state.db, rows, registrar.disclosure()).await?;
     let older = entries.last().filter(|_| has_more).map(Entry::revision_id);
     let heading = heading(&filters, &resolved, &registrar);
     let mut page = ChangesPage::new(layout(heading.clone()), heading, typed, &filters, entries);
@@ -84,7 +84,7 @@ pub async fn log(
 /// `GET /changes.csv` with the page's filters: every entry, streamed.
 pub async fn log_csv(
     State(state): State<AppState>,
-    _registrar: SignedIn,
+    registrar: SignedIn,
     pairs: QueryPairs,
 ) -> Result<Response, AppError> {
     let filters = Filters::parse(&Typed::from_pairs(&pairs))
@@ -93,6 +93,7 @@ pub async fn log_csv(
     Ok(csv::response(
         state.db.clone(),
         resolved.scope(&filters, state.zone),
+        registrar.disclosure(),
     ))
 }
 

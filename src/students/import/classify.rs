@@ -13,6 +13,7 @@ use crate::domain::{Field, StudentNumber};
 use crate::students::protocol::judge::{import_row as judge, needs_revision};
 use crate::students::store::numbers::{self, Holder};
 use crate::students::store::{Student, revisions};
+use crate::students::values::keep_stored;
 
 /// The problem of a row whose version the record never had.
 fn version_never_seen(line: u64, version: i64, current: &Student) -> Problem {
@@ -89,9 +90,9 @@ pub async fn classify(
             outcomes.push(RowOutcome::Invalid);
             continue;
         };
-        if !row.numbers {
-            // No number column: the row leaves the number as it is.
-            fields.number = current.and_then(Student::number);
+        if let Some(current) = current {
+            // A field the file has no column for is left as it is.
+            keep_stored(fields, row.absent, current);
         }
         let fields = &*fields;
         let at_version = match (current, row.version) {

@@ -13,8 +13,10 @@ use sea_orm::{
 
 use migrations::indexes;
 
+use super::hold;
 use super::query::{Cursor, ListQuery, Sort, SortColumn};
 use crate::db::entities::student;
+use crate::domain::Disclosure;
 use crate::students::store::{self, Student};
 
 /// A search's total is counted up to this many matches.
@@ -37,9 +39,15 @@ pub struct ListRows {
     pub has_next: bool,
 }
 
-pub async fn list(db: &impl ConnectionTrait, query: &ListQuery) -> Result<ListRows, DbErr> {
-    let total = total(db, db.get_database_backend(), query.search().as_deref()).await?;
-    let (students, has_previous, has_next) = rows(db, query).await?;
+/// The page `query` asks for, as a reader with `disclosure` searches it.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    query: &ListQuery,
+    disclosure: Disclosure,
+) -> Result<ListRows, DbErr> {
+    let search = query.search();
+    let total = total(db, db.get_database_backend(), search.as_deref(), disclosure).await?;
+    let (students, has_previous, has_next) = rows(db, query, disclosure).await?;
     Ok(ListRows {
         students,
         total,
@@ -53,29 +61,32 @@ pub async fn list(db: &impl ConnectionTrait, query: &ListQuery) -> Result<ListRo
 pub async fn rows(
     db: &impl ConnectionTrait,
     query: &ListQuery,
+    disclosure: Disclosure,
 ) -> Result<(Vec<Student>, bool, bool), DbErr> {
     let backend = db.get_database_backend();
     let limit = query.per_page + 1;
     let (mut students, has_previous, has_next) = match query.cursor {
         Some(Cursor::After(id)) => match pivot(db, query.sort, id).await? {
             Some(pivot) => {
-                let rows = from_pivot(db, backend, query, &pivot, true, limit).await?;
+                let rows =
+                    from_pivot(db, backend, (query, disclosure), &pivot, true, limit).await?;
                 let more = rows.len() as u64 > query.per_page;
                 (rows, true, more)
             }
-            None => first_page(db, backend, query, 0, limit).await?,
+            None => first_page(db, backend, (query, disclosure), 0, limit).await?,
         },
         Some(Cursor::Before(id)) => match pivot(db, query.sort, id).await? {
             Some(pivot) => {
-                let mut rows = from_pivot(db, backend, query, &pivot, false, limit).await?;
+                let mut rows =
+                    from_pivot(db, backend, (query, disclosure), &pivot, false, limit).await?;
                 let more = rows.len() as u64 > query.per_page;
                 rows.truncate(query.per_page as usize);
                 rows.reverse();
                 (rows, more, true)
             }
-            None => first_page(db, backend, query, 0, limit).await?,
+            None => first_page(db, backend, (query, disclosure), 0, limit).await?,
         },
-        None => first_page(db, backend, query, query.offset(), limit).await?,
+        None => first_page(db, backend, (query, disclosure), query.offset(), limit).await?,
     };
     students.truncate(query.per_page as usize);
     Ok((students, has_previous, has_next))
@@ -86,12 +97,12 @@ pub async fn rows(
 async fn first_page(
     db: &impl ConnectionTrait,
     backend: DbBackend,
-    query: &ListQuery,
+    (query, disclosure): (&ListQuery, Disclosure),
     offset: u64,
     limit: u64,
 ) -> Result<(Vec<Student>, bool, bool), DbErr> {
     let (column, order) = sort_column(query.sort);
-    let ids: Vec<i64> = ordered_by_its_index(backend, query)
+    let ids: Vec<i64> = ordered_by_its_index(backend, query, disclosure)
         .select_only()
         .column(student::Column::Id)
         .order_by(column, order.clone())
@@ -134,7 +145,7 @@ async fn pivot(db: &impl ConnectionTrait, sort: Sort, id: i64) -> Result<Option<
 async fn from_pivot(
     db: &impl ConnectionTrait,
     backend: DbBackend,
-    query: &ListQuery,
+    (query, disclosure): (&ListQuery, Disclosure),
     pivot: &Pivot,
     forward: bool,
     limit: u64,
@@ -156,7 +167,7 @@ async fn from_pivot(
         )
     };
     let walk = if ascending { Order::Asc } else { Order::Desc };
-    ordered_by_its_index(backend, query)
+    ordered_by_its_index(backend, query, disclosure)
         .filter(bound)
         .filter(beyond.or(id_beyond))
         .order_by(column, walk.clone())
@@ -170,6 +181,7 @@ async fn total(
     db: &impl ConnectionTrait,
     backend: DbBackend,
     search: Option<&[String]>,
+    disclosure: Disclosure,
 ) -> Result<Total, DbErr> {
     if search.is_none() {
         return Ok(Total {
@@ -178,9 +190,12 @@ async fn total(
         });
     }
     let capped = match (backend, search) {
-        // The search table holds the live students only: counted there.
-        (DbBackend::Postgres, Some(words)) => searched(words).limit(COUNT_CAP + 1).to_owned(),
-        _ => matching(backend, search)
+        // The search table holds the live students only: counted there
+        // (unless the reader's matches depend on the row's hold).
+        (DbBackend::Postgres, Some(words)) if disclosure == Disclosure::Full => {
+            searched(words).limit(COUNT_CAP + 1).to_owned()
+        }
+        _ => matching(backend, search, disclosure)
             .select_only()
             .column(student::Column::Id)
             .limit(COUNT_CAP + 1)
@@ -225,7 +240,8 @@ pub async fn same_name(
         prefix.push(c);
     }
     prefix.push('%');
-    matching(db.get_database_backend(), Some(&words))
+    // Registrars only: a new record's page names its possible duplicates.
+    matching(db.get_database_backend(), Some(&words), Disclosure::Full)
         .filter(Expr::col(student::Column::SearchKey).like(LikeExpr::new(prefix).escape('!')))
         .filter(student::Column::Id.ne(except))
         .limit(limit)
@@ -235,9 +251,13 @@ pub async fn same_name(
 
 /// [`matching`], and on MariaDB held to the index of the list's order
 /// (its optimizer may otherwise pick another list index and sort).
-fn ordered_by_its_index(backend: DbBackend, query: &ListQuery) -> Select<student::Entity> {
+fn ordered_by_its_index(
+    backend: DbBackend,
+    query: &ListQuery,
+    disclosure: Disclosure,
+) -> Select<student::Entity> {
     let search = query.search();
-    let mut select = matching(backend, search.as_deref());
+    let mut select = matching(backend, search.as_deref(), disclosure);
     if backend == DbBackend::MySql && search.is_none() {
         let index = match query.sort.column() {
             SortColumn::Name => indexes::STUDENTS_LIVE_NAME,
@@ -250,11 +270,20 @@ fn ordered_by_its_index(backend: DbBackend, query: &ListQuery) -> Select<student
 }
 
 /// Live students, and those whose folded name, address or number holds
-/// every word of `search` (contract §12).
-fn matching(backend: DbBackend, search: Option<&[String]>) -> Select<student::Entity> {
+/// every word of `search` (contract §12), the address not searched where
+/// the reader's `disclosure` withholds it (§15).
+fn matching(
+    backend: DbBackend,
+    search: Option<&[String]>,
+    disclosure: Disclosure,
+) -> Select<student::Entity> {
     let select = student::Entity::find().filter(student::Column::DeletedAt.is_null());
     let Some(words) = search else {
         return select;
+    };
+    let select = match disclosure {
+        Disclosure::Full => select,
+        Disclosure::Directory => select.filter(hold::outside_withheld(words)),
     };
     let select = if backend == DbBackend::MySql {
         // MariaDB sees the three list indexes as equal for

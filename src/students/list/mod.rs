@@ -5,6 +5,7 @@
 //! - [`page`]: the page struct and its links.
 
 pub mod db;
+mod hold;
 pub mod page;
 pub mod query;
 
@@ -31,7 +32,7 @@ pub async fn list(
     pairs: QueryPairs,
 ) -> Result<Response, AppError> {
     let query = ListQuery::from_pairs(&pairs);
-    let rows = db::list(&state.db, &query).await?;
+    let rows = db::list(&state.db, &query, registrar.disclosure()).await?;
     // A search for a student number shows that student first.
     let numbered = match query.number() {
         Some(number) => numbers::student(&state.db, &number).await?,
@@ -48,7 +49,8 @@ pub async fn list(
         .with_registrar(&registrar)
         .with_flash(flash)
         .with_flash_subject(deleted);
-    let mut page = ListPage::new(layout, query, &rows);
-    page.numbered = numbered.as_ref().map(StudentView::from);
+    let disclosure = registrar.disclosure();
+    let mut page = ListPage::new(layout, query, &rows, disclosure);
+    page.numbered = numbered.as_ref().map(|s| StudentView::new(s, disclosure));
     render(StatusCode::OK, &page)
 }

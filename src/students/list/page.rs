@@ -4,6 +4,7 @@ use askama::Template;
 
 use super::db::{ListRows, Total};
 use super::query::{Cursor, ListQuery, Sort, SortColumn};
+use crate::domain::Disclosure;
 use crate::students::paths;
 use crate::students::record::views::StudentView;
 use crate::views::Layout;
@@ -52,8 +53,12 @@ pub struct ListPage {
 }
 
 impl ListPage {
-    pub fn new(layout: Layout, query: ListQuery, page: &ListRows) -> Self {
-        let students: Vec<StudentView> = page.students.iter().map(StudentView::from).collect();
+    pub fn new(layout: Layout, query: ListQuery, page: &ListRows, disclosure: Disclosure) -> Self {
+        let students: Vec<StudentView> = page
+            .students
+            .iter()
+            .map(|s| StudentView::new(s, disclosure))
+            .collect();
         // A page reached by a cursor carries its number in the link that
         // led there, so "Page N of M" survives "Next" and "Previous".
         let pages =

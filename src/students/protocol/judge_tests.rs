@@ -47,6 +47,7 @@ fn form(name: &str, gpa: &str) -> StudentForm {
         address: "1 Main St".into(),
         gpa: gpa.into(),
         student_number: String::new(),
+        confidential: String::new(),
     }
 }
 

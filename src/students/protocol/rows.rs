@@ -20,11 +20,11 @@ use super::{ProtocolError, judge, steps};
 use crate::db::entities::conflict::Attempt;
 use crate::db::entities::import_row::{RowOutcome, RowResult};
 use crate::db::now;
-use crate::domain::{StudentNumber, StudentValues};
+use crate::domain::{FieldSet, StudentNumber, StudentValues};
 use crate::students::store::conflicts::{self, RejectedSubmission};
 use crate::students::store::numbers;
 use crate::students::store::{self, Action, Author, Student, revisions};
-use crate::students::values::StudentForm;
+use crate::students::values::{StudentForm, keep_stored};
 
 /// One row as the file asks it: a create (no student), or an update over
 /// `version`; `values` typed when the file was read (`None`: the row is
@@ -34,9 +34,9 @@ pub struct RowCommand<'a> {
     pub student_id: Option<i64>,
     pub version: Option<i64>,
     pub values: Option<&'a StudentValues>,
-    /// The file has no student number column: the row leaves the
-    /// student's number as it is (its values' number is ignored).
-    pub keeps_number: bool,
+    /// The optional fields the file has no column for: the row leaves
+    /// them as they are (its values' own are ignored).
+    pub keeps: FieldSet,
 }
 
 /// What became of a row, and the record's version after it (or when it
@@ -232,11 +232,11 @@ async fn apply<'a>(
 }
 
 /// The values `row` writes over `current`: the file's, with the record's
-/// own number when the file has no number column.
+/// own values of the fields the file has no column for.
 fn as_written(row: &RowCommand<'_>, current: Option<&Student>) -> Option<StudentValues> {
     let mut values = row.values?.clone();
-    if row.keeps_number {
-        values.number = current.and_then(Student::number);
+    if let Some(current) = current {
+        keep_stored(&mut values, row.keeps, current);
     }
     Some(values)
 }

@@ -64,13 +64,17 @@ pub async fn show(
         }
         _ => Vec::new(),
     };
+    let disclosure = registrar.disclosure();
     let page = ShowPage {
-        duplicates: duplicates.iter().map(StudentView::from).collect(),
+        duplicates: duplicates
+            .iter()
+            .map(|s| StudentView::new(s, disclosure))
+            .collect(),
         layout,
         latest_reason: latest.and_then(|r| r.reason),
         // Reads only: the record page marks nothing.
         others: presence::store::others(&state.db, student.id, registrar.id, now()).await?,
-        student: StudentView::from(&student),
+        student: StudentView::new(&student, disclosure),
     };
     render(StatusCode::OK, &page)
 }

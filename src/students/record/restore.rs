@@ -157,6 +157,7 @@ pub struct UndeleteConflictPage {
     pub seen_version: i64,
     pub current_version: i64,
     pub changes: Vec<Change>,
+    pub confidential: bool,
 }
 
 /// `POST /students/{id}/undelete`: the deleted student back under the same
@@ -205,6 +206,7 @@ pub async fn undelete(
         seen_version: seen.get(),
         current_version: current.version,
         changes: conflict::changes_after(&since, seen.get()),
+        confidential: current.confidential,
     };
     render(StatusCode::CONFLICT, &page)
 }

@@ -4,7 +4,7 @@
 use askama::Template;
 
 use crate::cluster::submission::Submission;
-use crate::domain::{Field, FieldErrors};
+use crate::domain::{Disclosure, Field, FieldErrors, confidential};
 use crate::presence::Notice;
 use crate::students::form::StudentForm;
 use crate::students::paths;
@@ -23,9 +23,43 @@ pub struct StudentView {
     pub updated_at: Instant,
     pub updated_by: String,
     pub deleted: bool,
+    /// A directory-information hold: every page that shows the student
+    /// says so.
+    pub confidential: bool,
+    /// Whether the reader is denied the hold's withheld fields (their
+    /// values here are empty, never sent).
+    pub withholding: bool,
 }
 
 impl StudentView {
+    /// `s` as a reader with `disclosure` may see it.
+    pub fn new(s: &Student, disclosure: Disclosure) -> Self {
+        let withholding = disclosure.withholds_from(s.confidential);
+        let mut values = StudentForm::of(s);
+        if withholding {
+            values = StudentForm::from_fn(|field| match field.is_withheld_by_hold() {
+                true => String::new(),
+                false => values.value(field).to_owned(),
+            });
+        }
+        StudentView {
+            id: s.id,
+            values,
+            version: s.version,
+            created_at: s.created_at.into(),
+            updated_at: s.updated_at.into(),
+            updated_by: s.updated_by.clone(),
+            deleted: s.deleted_at.is_some(),
+            confidential: s.confidential,
+            withholding,
+        }
+    }
+
+    /// Whether `field`'s value is withheld from this reader.
+    pub fn is_withheld(&self, field: &Field) -> bool {
+        self.withholding && field.is_withheld_by_hold()
+    }
+
     pub fn name(&self) -> &str {
         &self.values.name
     }
@@ -40,20 +74,6 @@ impl StudentView {
         Field::ALL
             .into_iter()
             .map(|field| (field, self.values.value(field)))
-    }
-}
-
-impl From<&Student> for StudentView {
-    fn from(s: &Student) -> Self {
-        StudentView {
-            id: s.id,
-            values: StudentForm::of(s),
-            version: s.version,
-            created_at: s.created_at.into(),
-            updated_at: s.updated_at.into(),
-            updated_by: s.updated_by.clone(),
-            deleted: s.deleted_at.is_some(),
-        }
     }
 }
 
@@ -91,7 +111,8 @@ impl DeletePage {
     pub fn new(student: &Student, others: Vec<Notice>) -> Self {
         DeletePage {
             layout: Layout::new(format!("Delete {}?", isolated(&student.name))),
-            student: StudentView::from(student),
+            // Registrars only: they see every value.
+            student: StudentView::new(student, Disclosure::Full),
             others,
             reason: String::new(),
             reason_error: None,
@@ -128,6 +149,8 @@ pub struct GonePage {
     pub offer_undelete: bool,
     pub reason: String,
     pub reason_error: Option<String>,
+    /// The deleted student was confidential (the page says so).
+    pub confidential: bool,
 }
 
 impl GonePage {
@@ -142,6 +165,7 @@ impl GonePage {
             offer_undelete: student.deleted_at.is_some(),
             reason: String::new(),
             reason_error: None,
+            confidential: student.confidential,
         }
     }
 }
@@ -284,6 +308,11 @@ impl FormPage {
         !self.errors.is_empty() || self.reason_error.is_some()
     }
 
+    /// Whether the form shows a confidential student (its box ticked).
+    pub fn is_confidential(&self) -> bool {
+        confidential::parse(&self.values.confidential) == Ok(true)
+    }
+
     pub fn fields(&self) -> FieldInputs<'_> {
         FieldInputs {
             inputs: Field::ALL
@@ -313,6 +342,24 @@ impl FieldInput<'_> {
     /// The record page of the student that holds the number typed.
     pub fn holder_href(&self) -> Option<String> {
         self.holder.map(|holder| paths::student(holder.id))
+    }
+
+    /// What the input takes, said under its label.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self.field {
+            Field::Gpa => Some("From 0 to 4.00, at most two decimal places"),
+            Field::Number => Some("Optional. Letters, digits and hyphens, like S-2026-0042"),
+            Field::Confidential => Some(
+                "A directory-information hold (FERPA): viewers will not see this \
+                 student's address. Say why in the reason.",
+            ),
+            Field::Name | Field::Address => None,
+        }
+    }
+
+    /// Whether a flag's checkbox is ticked.
+    pub fn is_checked(&self) -> bool {
+        confidential::parse(self.value) == Ok(true)
     }
 }
 

@@ -11,61 +11,71 @@ use sea_orm::sea_query::{Expr, SimpleExpr};
 use crate::db::entities::student::gpa_column;
 use crate::db::entities::{conflict, import_row, revision, student};
 use crate::db::joined::Typed;
-use crate::domain::{Field, StudentValues};
+use crate::domain::{Field, FieldSet, StudentValues, confidential};
 
 /// The names of [`STUDENT`]'s columns, for raw statements.
-pub const STUDENT_NAMES: [&str; 5] = [
+pub const STUDENT_NAMES: [&str; 6] = [
     "name",
     "address",
     "gpa_hundredths",
     "student_number",
+    "confidential",
     "search_key",
 ];
 
 /// The value columns of the students table (the search key last).
-pub const STUDENT: [student::Column; 5] = [
+pub const STUDENT: [student::Column; 6] = [
     student::Column::Name,
     student::Column::Address,
     student::Column::GpaHundredths,
     student::Column::StudentNumber,
+    student::Column::Confidential,
     student::Column::SearchKey,
 ];
 
 /// The value columns of the revisions table, as [`STUDENT`]'s.
-pub const REVISION: [revision::Column; 4] = [
+pub const REVISION: [revision::Column; 5] = [
     revision::Column::Name,
     revision::Column::Address,
     revision::Column::GpaHundredths,
     revision::Column::StudentNumber,
+    revision::Column::Confidential,
 ];
 
 /// The value columns of the import rows table: the text a page shows (a
 /// valid row's canonical values, an invalid row's as read), a valid
-/// row's GPA as a number, and the student number (`NULL`: not in the
-/// file).
-pub const IMPORT_ROW: [import_row::Column; 5] = [
+/// row's GPA as a number, the student number and the hold (`NULL`: not in
+/// the file).
+pub const IMPORT_ROW: [import_row::Column; 6] = [
     import_row::Column::Name,
     import_row::Column::Address,
     import_row::Column::Gpa,
     import_row::Column::GpaHundredths,
     import_row::Column::StudentNumber,
+    import_row::Column::Confidential,
 ];
 
 /// The values of [`IMPORT_ROW`] for a row: checked, or as read (`raw`, in
-/// form order) when it is invalid; `numbers` is whether the file has a
-/// student number column.
+/// form order) when it is invalid; `absent` are the optional fields the
+/// file has no column for.
 pub fn import_row_values(
     checked: Option<&StudentValues>,
     raw: &[String],
-    numbers: bool,
-) -> [SimpleExpr; 5] {
+    absent: FieldSet,
+) -> [SimpleExpr; 6] {
+    let given = |field: Field, text: String| (!absent.contains(field)).then_some(text);
     match checked {
         Some(values) => [
             values.name.to_string().into(),
             values.address.to_string().into(),
             values.gpa.to_string().into(),
             Some(gpa_column(values.gpa)).into(),
-            numbers.then(|| number_text(values)).into(),
+            given(Field::Number, number_text(values)).into(),
+            given(
+                Field::Confidential,
+                confidential::text(values.confidential).to_owned(),
+            )
+            .into(),
         ],
         None => {
             let raw = |field: Field| raw.get(field.index()).cloned().unwrap_or_default();
@@ -74,7 +84,8 @@ pub fn import_row_values(
                 raw(Field::Address).into(),
                 raw(Field::Gpa).into(),
                 None::<i16>.into(),
-                numbers.then(|| raw(Field::Number)).into(),
+                given(Field::Number, raw(Field::Number)).into(),
+                given(Field::Confidential, raw(Field::Confidential)).into(),
             ]
         }
     }
@@ -96,6 +107,7 @@ pub struct Columns {
     address: String,
     gpa_hundredths: i16,
     number: Option<String>,
+    confidential: bool,
     search_key: String,
 }
 
@@ -106,6 +118,7 @@ impl Columns {
             address: values.address.to_string(),
             gpa_hundredths: gpa_column(values.gpa),
             number: values.number.as_ref().map(ToString::to_string),
+            confidential: values.confidential,
             search_key: values.search_key(),
         }
     }
@@ -117,6 +130,7 @@ impl Columns {
             address: student.address.clone(),
             gpa_hundredths: student.gpa_hundredths,
             number: student.student_number.clone(),
+            confidential: student.confidential,
             search_key: student.search_key.clone(),
         }
     }
@@ -128,6 +142,7 @@ impl Columns {
             address: self.address,
             gpa_hundredths: self.gpa_hundredths,
             student_number: self.number,
+            confidential: self.confidential,
             search_key: self.search_key,
             ..student
         }
@@ -139,6 +154,7 @@ impl Columns {
         model.address = Set(self.address);
         model.gpa_hundredths = Set(self.gpa_hundredths);
         model.student_number = Set(self.number);
+        model.confidential = Set(self.confidential);
         model.search_key = Set(self.search_key);
     }
 
@@ -148,6 +164,7 @@ impl Columns {
         model.address = Set(self.address);
         model.gpa_hundredths = Set(self.gpa_hundredths);
         model.student_number = Set(self.number);
+        model.confidential = Set(self.confidential);
     }
 
     /// The students table's value columns set to these, in an update.
@@ -164,34 +181,37 @@ impl Columns {
     }
 
     /// The values of [`STUDENT`], in its order.
-    pub fn student_values(&self) -> [SimpleExpr; 5] {
+    pub fn student_values(&self) -> [SimpleExpr; 6] {
         [
             self.name.clone().into(),
             self.address.clone().into(),
             self.gpa_hundredths.into(),
             self.number.clone().into(),
+            self.confidential.into(),
             self.search_key.clone().into(),
         ]
     }
 
     /// The values of [`REVISION`], in its order.
-    pub fn revision_values(&self) -> [SimpleExpr; 4] {
+    pub fn revision_values(&self) -> [SimpleExpr; 5] {
         [
             self.name.clone().into(),
             self.address.clone().into(),
             self.gpa_hundredths.into(),
             self.number.clone().into(),
+            self.confidential.into(),
         ]
     }
 
     /// The values of [`STUDENT`] typed for a joined update, in the order
     /// of [`STUDENT_NAMES`].
-    pub fn typed(&self) -> [Typed; 5] {
+    pub fn typed(&self) -> [Typed; 6] {
         [
             (self.name.clone().into(), "text"),
             (self.address.clone().into(), "text"),
             (self.gpa_hundredths.into(), "smallint"),
             (self.number.clone().into(), "text"),
+            (self.confidential.into(), "boolean"),
             (self.search_key.clone().into(), "text"),
         ]
     }
@@ -204,4 +224,5 @@ pub fn set_conflict(model: &mut conflict::ActiveModel, kept: impl Fn(Field) -> O
     model.address = Set(kept(Field::Address));
     model.gpa = Set(kept(Field::Gpa));
     model.student_number = Set(kept(Field::Number));
+    model.confidential = Set(kept(Field::Confidential));
 }

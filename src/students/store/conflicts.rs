@@ -149,6 +149,7 @@ mod tests {
             address: "1 Main St".into(),
             gpa: gpa.into(),
             student_number: String::new(),
+            confidential: String::new(),
         }
     }
 

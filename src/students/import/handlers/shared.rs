@@ -114,15 +114,17 @@ pub(super) async fn listed_rows(
 }
 
 /// The fields an update row changes: the record's value now → the file's
-/// (a number the file has no column for is left as it is, no change).
+/// (a field the file has no column for is left as it is, no change).
 fn changes(row: &StoredRow, current: &Student) -> Vec<FieldChange> {
     let file = form_of(row);
+    let kept = values::import_row_keeps(row);
     let now = StudentForm::from(current);
     Field::ALL
         .into_iter()
-        .filter(|&field| field != Field::Number || !values::import_row_keeps_number(row))
+        .filter(|&field| !kept.contains(field))
         .filter(|&field| now.value(field) != file.value(field))
         .map(|field| FieldChange {
+            withheld: false,
             field,
             old: Some(now.value(field).to_owned()),
             new: file.value(field).to_owned(),

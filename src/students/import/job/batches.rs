@@ -129,7 +129,7 @@ pub(super) fn commands<'a>(
             student_id: row.student_id,
             version: row.version,
             values: values.as_ref(),
-            keeps_number: values::import_row_keeps_number(row),
+            keeps: values::import_row_keeps(row),
         })
         .collect()
 }

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use super::cells::{keep, unneutralise};
 use super::header::Columns;
 use super::problems::{Problem, ProblemAt};
-use crate::domain::{Field, FieldErrors, StudentValues};
+use crate::domain::{Field, FieldErrors, FieldSet, StudentValues};
 
 /// One row of the file, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,9 +21,9 @@ pub struct Row {
     /// The values as read (in the order of [`Field::ALL`]), cut to a few
     /// hundred characters, NUL shown as ␀: what an invalid row shows.
     pub raw: [String; Field::ALL.len()],
-    /// Whether the file has a student number column (without one, the row
-    /// leaves the number as it is).
-    pub numbers: bool,
+    /// The optional fields the file has no column for (the row leaves
+    /// them as they are).
+    pub absent: FieldSet,
 }
 
 pub(super) fn unreadable(line: u64, message: &str) -> Row {
@@ -37,7 +37,7 @@ pub(super) fn unreadable(line: u64, message: &str) -> Row {
             message: message.to_owned(),
         }]),
         raw: Default::default(),
-        numbers: false,
+        absent: FieldSet::default(),
     }
 }
 
@@ -144,7 +144,10 @@ pub(super) fn check(record: &csv::ByteRecord, line: u64, columns: Columns) -> Ro
         version,
         checked,
         raw,
-        numbers: columns.at(Field::Number).is_some(),
+        absent: Field::ALL
+            .into_iter()
+            .filter(|field| columns.at(*field).is_none())
+            .collect(),
     }
 }
 

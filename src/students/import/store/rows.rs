@@ -63,7 +63,7 @@ pub async fn insert_rows(
                 messages.into(),
             ];
             let values =
-                columns::import_row_values(row.checked.as_ref().ok(), &row.raw, row.numbers);
+                columns::import_row_values(row.checked.as_ref().ok(), &row.raw, row.absent);
             insert.values_panic(head.into_iter().chain(values));
         }
         db.execute(&insert).await?;
