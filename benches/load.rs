@@ -433,6 +433,7 @@ async fn raw_ceiling(
                     address: current.address.clone(),
                     gpa: gpa(round).to_owned(),
                     student_number: current.student_number.clone().unwrap_or_default(),
+                    confidential: String::new(),
                 };
                 // An account the bench created: every write re-checks its writer.
                 let command = protocol::Command {
