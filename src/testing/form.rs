@@ -13,6 +13,8 @@ pub struct Form {
     fields: Vec<(String, String)>,
     /// Every radio group: its name and the values it offers.
     radios: Vec<(String, Vec<String>)>,
+    /// Every checkbox, ticked or not: its name and the value it sends.
+    checkboxes: Vec<(String, String)>,
 }
 
 impl Form {
@@ -22,6 +24,7 @@ impl Form {
         let option = Selector::parse("option").expect("selector");
         let mut fields = Vec::new();
         let mut radios: Vec<(String, Vec<String>)> = Vec::new();
+        let mut checkboxes = Vec::new();
         for control in form.select(&controls) {
             let element = control.value();
             let name = element.attr("name").unwrap_or_default().to_owned();
@@ -60,11 +63,10 @@ impl Form {
                             }
                         }
                         "checkbox" => {
+                            let value = if value.is_empty() { "on".into() } else { value };
+                            checkboxes.push((name.clone(), value.clone()));
                             if element.attr("checked").is_some() {
-                                fields.push((
-                                    name,
-                                    if value.is_empty() { "on".into() } else { value },
-                                ));
+                                fields.push((name, value));
                             }
                         }
                         _ => fields.push((name, value)),
@@ -81,6 +83,7 @@ impl Form {
                 .to_ascii_lowercase(),
             fields,
             radios,
+            checkboxes,
         }
     }
 
@@ -106,12 +109,19 @@ impl Form {
     }
 
     /// Types `value` into the field `name`, which must exist (a typo in a
-    /// test should fail, not post a field the form does not have).
+    /// test should fail, not post a field the form does not have). A
+    /// checkbox's value is sent whether or not it was ticked (see
+    /// [`Form::tick`] to send what it offers).
     pub fn set(&mut self, name: &str, value: &str) -> &mut Self {
         assert!(
             self.radios.iter().all(|(n, _)| n != name),
             "{name} is a radio group: use choose()"
         );
+        if self.checkboxes.iter().any(|(n, _)| n == name) {
+            self.fields.retain(|(n, _)| n != name);
+            self.fields.push((name.to_owned(), value.to_owned()));
+            return self;
+        }
         let field = self
             .fields
             .iter_mut()
@@ -132,6 +142,24 @@ impl Form {
         );
         self.fields.retain(|(n, _)| n != name);
         self.fields.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Ticks (`true`) or unticks the checkbox `name`, which must exist:
+    /// ticked, it sends the value it offers; unticked, nothing.
+    pub fn tick(&mut self, name: &str, ticked: bool) -> &mut Self {
+        let value = self
+            .checkboxes
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| {
+                panic!("the form posting to {} has no checkbox {name}", self.action)
+            });
+        self.fields.retain(|(n, _)| n != name);
+        if ticked {
+            self.fields.push((name.to_owned(), value));
+        }
         self
     }
 

@@ -36,7 +36,12 @@ pub(crate) async fn database_before(
     name: &str,
 ) -> Option<(TestDatabase, DatabaseConnection)> {
     let database = TestDatabase::create(backend).await?;
-    let db = registrar::db::connect(&database.url, 4, Duration::from_secs(5))
+    // One SQLite connection: a schema change on one connection while
+    // another holds the old schema sometimes failed a later `DROP COLUMN`
+    // ("no such column") in these tests; the server migrates before it
+    // serves.
+    let connections = if backend == Backend::Sqlite { 1 } else { 4 };
+    let db = registrar::db::connect(&database.url, connections, Duration::from_secs(5))
         .await
         .expect("connect");
     let position = Migrator::migrations()

@@ -1,0 +1,134 @@
+//! The migration that adds the confidential hold
+//! (`m20261207_000014_confidential`) upgrades a populated database of the
+//! previous release on every backend: every student and revision is not
+//! confidential, the entities read them, a hold can be set, and down and
+//! up again keep the rows.
+
+use chrono::{TimeZone, Utc};
+use migrations::{Migrator, MigratorTrait};
+use registrar::db::entities::{revision, student};
+use registrar::testing::Backend;
+use sea_orm::sea_query::{Alias, Query};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
+
+use crate::on_every_backend;
+use crate::upgrades::{database_before, down_past};
+
+on_every_backend!(the_confidential_migration_upgrades_a_populated_database);
+
+const MIGRATION: &str = "m20261207_000014_confidential";
+const STUDENTS: i64 = 300;
+
+/// Students of the previous release, each with its "created" revision.
+async fn insert_old_students(db: &DatabaseConnection) {
+    let at = Utc.with_ymd_and_hms(2026, 12, 6, 9, 30, 0).unwrap();
+    let ids: Vec<i64> = (1..=STUDENTS).collect();
+    for chunk in ids.chunks(100) {
+        let mut students = Query::insert();
+        students.into_table(Alias::new("students")).columns(
+            [
+                "id",
+                "name",
+                "address",
+                "gpa_hundredths",
+                "search_key",
+                "student_number",
+                "version",
+                "created_at",
+                "updated_at",
+                "updated_by",
+            ]
+            .map(Alias::new),
+        );
+        let mut revisions = Query::insert();
+        revisions.into_table(Alias::new("revisions")).columns(
+            [
+                "student_id",
+                "version",
+                "action",
+                "name",
+                "address",
+                "gpa_hundredths",
+                "student_number",
+                "registrar",
+                "at",
+            ]
+            .map(Alias::new),
+        );
+        for &id in chunk {
+            let name = format!("Student {id}");
+            let number = format!("S-{id}");
+            students.values_panic([
+                id.into(),
+                name.clone().into(),
+                "1 Main St".into(),
+                300_i16.into(),
+                fold::search_key(&name, "1 Main St", Some(&number)).into(),
+                number.clone().into(),
+                1_i64.into(),
+                at.into(),
+                at.into(),
+                "ada".into(),
+            ]);
+            revisions.values_panic([
+                id.into(),
+                1_i64.into(),
+                "created".into(),
+                name.into(),
+                "1 Main St".into(),
+                300_i16.into(),
+                number.into(),
+                "ada".into(),
+                at.into(),
+            ]);
+        }
+        db.execute(&students).await.expect("old students");
+        db.execute(&revisions).await.expect("old revisions");
+    }
+}
+
+async fn the_confidential_migration_upgrades_a_populated_database(backend: Backend) {
+    let Some((_database, db)) = database_before(backend, MIGRATION).await else {
+        return;
+    };
+    insert_old_students(&db).await;
+
+    Migrator::up(&db, None).await.expect("the upgrade");
+
+    let students = student::Entity::find().all(&db).await.expect("students");
+    assert_eq!(students.len() as i64, STUDENTS);
+    assert!(students.iter().all(|s| !s.confidential));
+    let revisions = revision::Entity::find().all(&db).await.expect("revisions");
+    assert_eq!(revisions.len() as i64, STUDENTS);
+    assert!(revisions.iter().all(|r| !r.confidential && r.version == 1));
+    assert_eq!(students[0].student_number.as_deref(), Some("S-1"));
+
+    // A hold can be set from now on, and is a boolean on every backend.
+    db.execute_unprepared("UPDATE students SET confidential = TRUE WHERE id = 7")
+        .await
+        .expect("a hold");
+    let held = student::Entity::find_by_id(7)
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(held.confidential);
+
+    // Down drops the column and keeps every row; up adds it again.
+    down_past(&db, MIGRATION).await;
+    let count = Query::select()
+        .expr(sea_orm::sea_query::Func::count(
+            sea_orm::sea_query::Expr::col(Alias::new("id")),
+        ))
+        .from(Alias::new("students"))
+        .to_owned();
+    let row = db.query_one(&count).await.expect("count").expect("a row");
+    let kept: i64 = row.try_get_by_index(0).expect("a count");
+    assert_eq!(kept, STUDENTS);
+    Migrator::up(&db, None).await.expect("up again");
+    assert_eq!(
+        student::Entity::find().count(&db).await.expect("count"),
+        STUDENTS as u64
+    );
+    db.close().await.expect("close");
+}
