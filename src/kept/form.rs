@@ -121,7 +121,7 @@ impl Carried {
                 Field::ALL
                     .into_iter()
                     .filter(|field| {
-                        !(field.is_optional_column() && self.values.value(*field).is_empty())
+                        !(field.is_optional_column() && field.is_blank(self.values.value(*field)))
                     })
                     .map(|field| TypedValue {
                         label: field.label(),
