@@ -74,7 +74,7 @@ pub async fn export(
         Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
-    let mut chunks = std::pin::pin!(export::stream(db.clone(), query, flavour));
+    let mut chunks = std::pin::pin!(export::stream(db.clone(), query, flavour, None));
     while let Some(chunk) = chunks.next().await {
         out.write_all(&chunk?)?;
     }

@@ -1,6 +1,8 @@
 //! `GET /students.csv`: the list's matching rows as CSV (RFC 4180),
 //! streamed a batch at a time so memory stays flat however many match.
 
+use std::sync::Arc;
+
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::header;
@@ -12,7 +14,7 @@ use super::list::db as listing;
 use super::list::query::{Cursor, ListQuery};
 use super::store::Student;
 use super::values::HasValues;
-use crate::auth::SignedIn;
+use crate::access::{ExportTally, ViewKind, Witness};
 use crate::domain::Field;
 use crate::http::query::QueryPairs;
 use crate::state::AppState;
@@ -75,10 +77,11 @@ impl Flavour {
     }
 }
 
-/// `GET /students.csv` (`?excel=1`: with a byte-order mark)
+/// `GET /students.csv` (`?excel=1`: with a byte-order mark); recorded in
+/// the access log with its query and the rows sent.
 pub async fn export(
     State(state): State<AppState>,
-    _registrar: SignedIn,
+    witness: Witness,
     pairs: QueryPairs,
 ) -> Response {
     let flavour = Flavour::from_pairs(&pairs);
@@ -86,6 +89,7 @@ pub async fn export(
         state.db.clone(),
         ListQuery::from_pairs(&pairs),
         flavour,
+        Some(witness.export(ViewKind::Export)),
     ));
     (
         [
@@ -102,11 +106,13 @@ pub async fn export(
 
 /// The CSV of every student `query` matches, in its order, a batch at a
 /// time: each batch starts after the last row of the one before, so memory
-/// and the cost of a batch stay flat however many rows there are.
+/// and the cost of a batch stay flat however many rows there are. The
+/// rows sent are counted in `tally`, when given.
 pub fn stream(
     db: DatabaseConnection,
     query: ListQuery,
     flavour: Flavour,
+    tally: Option<Arc<ExportTally>>,
 ) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
     let first = ListQuery {
         page: 1,
@@ -116,12 +122,15 @@ pub fn stream(
     };
     let header = stream::iter([Ok(Bytes::from(flavour.header()))]);
     let batches = stream::unfold(Some(first), move |next| {
-        let db = db.clone();
+        let (db, tally) = (db.clone(), tally.clone());
         async move {
             let query = next?;
             match listing::rows(&db, &query).await {
                 Ok((rows, _, _)) if rows.is_empty() => None,
                 Ok((rows, _, has_next)) => {
+                    if let Some(tally) = tally {
+                        tally.add(rows.len());
+                    }
                     let mut chunk = String::with_capacity(rows.len() * 64);
                     for row in &rows {
                         write_row(&mut chunk, row);
