@@ -73,10 +73,20 @@ impl Witness {
     /// entry, with the rows counted, is recorded when the file ends (or
     /// the client stops reading it).
     pub fn export(&self, kind: ViewKind) -> Arc<ExportTally> {
+        self.tally(kind, self.query.clone())
+    }
+
+    /// [`Witness::export`] of a file its path names (`import=ID`), not its
+    /// query.
+    pub fn export_of(&self, kind: ViewKind, what: String) -> Arc<ExportTally> {
+        self.tally(kind, Some(what.chars().take(QUERY_CHARS).collect()))
+    }
+
+    fn tally(&self, kind: ViewKind, query: Option<String>) -> Arc<ExportTally> {
         Arc::new(ExportTally {
             log: self.log.clone(),
             entry: Pending {
-                query: self.query.clone(),
+                query,
                 ..self.look(kind)
             },
             rows: AtomicI64::new(0),

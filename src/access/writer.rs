@@ -182,3 +182,50 @@ async fn write_every_second(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{AccessLog, CAPACITY, Pending};
+    use crate::access::ViewKind;
+
+    fn look(n: i64) -> Pending {
+        Pending {
+            at: chrono::Utc::now(),
+            account: "ada".to_owned(),
+            kind: ViewKind::Record,
+            student_id: Some(n),
+            query: None,
+            rows: None,
+            client_addr: "192.0.2.1".to_owned(),
+            confidential: false,
+        }
+    }
+
+    #[test]
+    fn a_full_queue_drops_and_counts_the_newest() {
+        let log = AccessLog::default();
+        for n in 0..(CAPACITY as i64 + 3) {
+            log.record(look(n));
+        }
+        assert_eq!(log.dropped_total(), 3);
+        let queued = log.take();
+        assert_eq!(queued.len(), CAPACITY);
+        assert_eq!(
+            queued.last().and_then(|e| e.student_id),
+            Some(CAPACITY as i64 - 1)
+        );
+    }
+
+    #[test]
+    fn what_a_failed_write_left_goes_back_before_what_came_since() {
+        let log = AccessLog::default();
+        log.record(look(1));
+        log.record(look(2));
+        let unwritten = log.take();
+        log.record(look(3));
+        log.put_back(unwritten);
+        let order: Vec<Option<i64>> = log.take().iter().map(|e| e.student_id).collect();
+        assert_eq!(order, [Some(1), Some(2), Some(3)]);
+        assert_eq!(log.dropped_total(), 0);
+    }
+}

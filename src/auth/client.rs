@@ -98,7 +98,30 @@ fn network(ip: IpAddr) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::network;
+    use super::{client_address, exact_client_address, network};
+    use crate::auth::AuthPolicy;
+    use axum::http::{HeaderMap, HeaderName, HeaderValue};
+
+    #[test]
+    fn the_access_log_reads_the_same_client_whole() {
+        let peer = "[2001:db8:1:2:aaaa::1]:5000".parse().ok();
+        let mut policy =
+            AuthPolicy::from_settings(&crate::config::Settings::for_tests("sqlite::memory:"));
+        let headers = HeaderMap::new();
+        assert_eq!(
+            exact_client_address(&headers, peer, &policy),
+            "2001:db8:1:2:aaaa::1"
+        );
+        assert_eq!(client_address(&headers, peer, &policy), "2001:db8:1:2::/64");
+        // Behind the trusted proxy: its header's last entry.
+        policy.client_ip_header = Some(HeaderName::from_static("x-forwarded-for"));
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("198.51.100.1, ::ffff:203.0.113.7"),
+        );
+        assert_eq!(exact_client_address(&headers, peer, &policy), "203.0.113.7");
+    }
 
     #[test]
     fn ipv6_clients_are_counted_by_their_slash_64() {

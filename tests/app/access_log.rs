@@ -90,7 +90,11 @@ async fn every_kind_of_view_is_recorded_with_who_what_and_where(backend: Backend
         of_kind(e, ViewKind::EditForm).len() == 1
     })
     .await;
-    assert_eq!(before.len(), 1, "only the edit form was viewed: {before:#?}");
+    assert_eq!(
+        before.len(),
+        1,
+        "only the edit form was viewed: {before:#?}"
+    );
 
     for path in [
         format!("/students/{id}"),
@@ -192,7 +196,10 @@ async fn every_role_is_recorded_and_only_admins_read_the_log(backend: Backend) {
         "{page:?}"
     );
     let list = admin.get("/students").await;
-    assert!(list.body.contains("href=\"/audit/access\""), "admins are led there");
+    assert!(
+        list.body.contains("href=\"/audit/access\""),
+        "admins are led there"
+    );
 
     // The admin reads it, which is itself recorded.
     let page = admin.get(&format!("/audit/access?account={VIEWER}")).await;
@@ -324,13 +331,21 @@ async fn the_log_filters_pages_by_cursor_and_exports_the_same_entries(backend: B
         "id,at,account,kind,student_id,query,rows,client_addr,confidential"
     );
     assert_eq!(lines.len(), 66);
-    assert!(lines[1].contains(",grace,record,8,,,192.0.2.7,false"), "{}", lines[1]);
+    assert!(
+        lines[1].contains(",grace,record,8,,,192.0.2.7,false"),
+        "{}",
+        lines[1]
+    );
     let log = eventually(&app.db, "the CSV's read, with its rows", |e| {
-        e.iter().any(|e| e.kind == ViewKind::AccessLogExport && e.rows == Some(65))
+        e.iter()
+            .any(|e| e.kind == ViewKind::AccessLogExport && e.rows == Some(65))
     })
     .await;
     let export = of_kind(&log, ViewKind::AccessLogExport);
-    assert_eq!(export.last().unwrap().query.as_deref(), Some("account=grace"));
+    assert_eq!(
+        export.last().unwrap().query.as_deref(),
+        Some("account=grace")
+    );
 }
 
 async fn views_of_confidential_records_are_marked(backend: Backend) {
@@ -379,7 +394,9 @@ async fn views_of_confidential_records_are_marked(backend: Backend) {
     let history = admin.get(&format!("/students/{hidden}/history")).await;
     let viewers = history.texts("[data-viewers] tr[data-confidential=\"true\"]");
     assert!(!viewers.is_empty() && viewers.iter().all(|v| v.contains("Confidential")));
-    let csv = admin.get(&format!("/audit/access.csv?student={hidden}")).await;
+    let csv = admin
+        .get(&format!("/audit/access.csv?student={hidden}"))
+        .await;
     assert!(
         csv.body
             .lines()

@@ -51,7 +51,9 @@ async fn view(browser: &Browser, student: i64, count: usize, at_once: usize) {
 async fn a_clean_shutdown_loses_no_entry(backend: Backend) {
     let app = spawn_app!(backend);
     let creator = app.signed_in_browser().await;
-    let id = app.create_student(&creator, "Ada", "1 Main St", "3.0").await;
+    let id = app
+        .create_student(&creator, "Ada", "1 Main St", "3.0")
+        .await;
     let mut server = ServerProcess::start(app.database_url()).await;
     let browser = server.signed_in_browser().await;
     const VIEWS: usize = 300;
@@ -60,13 +62,20 @@ async fn a_clean_shutdown_loses_no_entry(backend: Backend) {
     server.sigterm();
     let exit = server.exit_status(Duration::from_secs(30)).await;
     assert!(exit.is_some_and(|e| e.success()), "{exit:?}");
-    assert_eq!(views_of(&app.db, id).await, VIEWS as u64, "{}", backend.name());
+    assert_eq!(
+        views_of(&app.db, id).await,
+        VIEWS as u64,
+        "{}",
+        backend.name()
+    );
 }
 
 async fn a_kill_9_loses_nothing_older_than_the_flush_interval(backend: Backend) {
     let app = spawn_app!(backend);
     let creator = app.signed_in_browser().await;
-    let id = app.create_student(&creator, "Ada", "1 Main St", "3.0").await;
+    let id = app
+        .create_student(&creator, "Ada", "1 Main St", "3.0")
+        .await;
     let server = ServerProcess::start(app.database_url()).await;
     let browser = server.signed_in_browser().await;
     const VIEWS: usize = 100;
@@ -97,7 +106,9 @@ async fn entries_wait_for_a_database_that_cannot_be_reached(backend: Backend) {
         return;
     };
     let browser = app.signed_in_browser().await;
-    let id = app.create_student(&browser, "Ada", "1 Main St", "3.0").await;
+    let id = app
+        .create_student(&browser, "Ada", "1 Main St", "3.0")
+        .await;
     view(&browser, id, 10, 5).await;
     // Cut before the next flush (most likely: it comes once a second), and
     // long enough for two of them to fail.
@@ -112,7 +123,10 @@ async fn entries_wait_for_a_database_that_cannot_be_reached(backend: Backend) {
         |e| e.iter().filter(|e| e.kind == ViewKind::Record).count() == 10,
     )
     .await;
-    assert!(log.iter().all(|e| e.student_id == Some(id) || e.student_id.is_none()));
+    assert!(
+        log.iter()
+            .all(|e| e.student_id == Some(id) || e.student_id.is_none())
+    );
 }
 
 /// Not a check but a measurement: views as fast as one client makes them
@@ -127,7 +141,9 @@ async fn measure_what_a_kill_9_loses() {
             continue;
         };
         let creator = app.signed_in_browser().await;
-        let id = app.create_student(&creator, "Ada", "1 Main St", "3.0").await;
+        let id = app
+            .create_student(&creator, "Ada", "1 Main St", "3.0")
+            .await;
         let server = ServerProcess::start(app.database_url()).await;
         let browser = server.signed_in_browser().await;
         let started = Instant::now();

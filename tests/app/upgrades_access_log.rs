@@ -43,7 +43,10 @@ async fn the_access_log_migration_upgrades_a_populated_database(backend: Backend
     assert_eq!((grace.version, grace.confidential), (2, true));
     assert_eq!(revision::Entity::find().count(&db).await.expect("count"), 2);
     assert_eq!(
-        access_entry::Entity::find().count(&db).await.expect("count"),
+        access_entry::Entity::find()
+            .count(&db)
+            .await
+            .expect("count"),
         0
     );
 
@@ -93,7 +96,10 @@ async fn the_access_log_migration_upgrades_a_populated_database(backend: Backend
     assert_eq!(student::Entity::find().count(&db).await.expect("count"), 1);
     Migrator::up(&db, None).await.expect("up again");
     assert_eq!(
-        access_entry::Entity::find().count(&db).await.expect("count"),
+        access_entry::Entity::find()
+            .count(&db)
+            .await
+            .expect("count"),
         0
     );
     db.close().await.expect("close");

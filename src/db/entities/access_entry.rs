@@ -46,12 +46,20 @@ pub enum ViewKind {
     /// `GET /students/{id}/history?from=A&to=B`.
     #[sea_orm(string_value = "comparison")]
     Comparison,
+    /// `GET /students/import/{id}/rows/{seq}/merge`: a refused row's merge
+    /// form, which shows the record as it is.
+    #[sea_orm(string_value = "merge_form")]
+    MergeForm,
     /// `GET /students.csv`.
     #[sea_orm(string_value = "export")]
     Export,
     /// `GET /changes.csv`.
     #[sea_orm(string_value = "change_log_export")]
     ChangeLogExport,
+    /// `GET /students/import/{id}/refused.csv`: the refused rows with the
+    /// records' current values.
+    #[sea_orm(string_value = "refused_export")]
+    RefusedExport,
     /// `GET /audit/access`.
     #[sea_orm(string_value = "access_log")]
     AccessLog,
@@ -78,7 +86,9 @@ impl ViewKind {
             ViewKind::DeleteForm => "delete confirmation",
             ViewKind::History => "history",
             ViewKind::Comparison => "comparison",
+            ViewKind::MergeForm => "merge form",
             ViewKind::Export => "students CSV",
+            ViewKind::RefusedExport => "refused rows CSV",
             ViewKind::ChangeLogExport => "change log CSV",
             ViewKind::AccessLog => "access log",
             ViewKind::AccessLogExport => "access log CSV",
