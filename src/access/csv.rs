@@ -39,7 +39,7 @@ pub async fn log_csv(
     let tally = witness.export(ViewKind::AccessLogExport);
     let filters = Filters::parse(&Typed::from_pairs(&pairs))
         .map_err(|problem| AppError::BadRequest(problem.message()))?;
-    let (scope, _) = super::pages::resolved(&state, &filters, state.zone).await?;
+    let (scope, _) = super::pages::resolved(&state, &filters).await?;
     Ok(response(state.db.clone(), scope, tally))
 }
 

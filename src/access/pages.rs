@@ -18,7 +18,6 @@ use crate::http::query::QueryPairs;
 use crate::state::AppState;
 use crate::students::paths;
 use crate::views::{Instant, Layout, render};
-use crate::zone::Zone;
 
 /// Entries per page.
 const PAGE: u64 = 50;
@@ -129,7 +128,7 @@ pub async fn log(
             return render(StatusCode::BAD_REQUEST, &page);
         }
     };
-    let (scope, notes) = resolved(&state, &filters, state.zone).await?;
+    let (scope, notes) = resolved(&state, &filters).await?;
     let before = match filters::before(&pairs) {
         Some(id) => store::position_of(&state.db, id).await?,
         None => None,
@@ -153,14 +152,13 @@ pub async fn log(
     render(StatusCode::OK, &page)
 }
 
-/// The scope of `filters`, the account by its stored username, and what
-/// they name that does not exist.
+/// The scope of `filters` (days in the office's zone, the account by its
+/// stored username), and what they name that does not exist.
 pub async fn resolved(
     state: &AppState,
     filters: &Filters,
-    zone: Zone,
 ) -> Result<(Scope, Vec<String>), AppError> {
-    let mut scope = filters.scope(zone);
+    let mut scope = filters.scope(state.zone);
     let mut notes = Vec::new();
     if let Some(account) = &filters.account {
         match accounts::find_by_username(&state.db, &account.key()).await? {
