@@ -171,7 +171,7 @@ async fn write_every_second(
     for attempt in 1..=LAST_ATTEMPTS {
         match log.flush(&db).await {
             Ok(written) => {
-                tracing::info!(written, "the access log is written");
+                tracing::info!(written, "the access log's last entries are written");
                 return;
             }
             Err(err) if attempt == LAST_ATTEMPTS => {
