@@ -18,9 +18,12 @@
 //! record's edit form open: advice, never a lock), [`kept`] (a form posted
 //! after its session ended, kept for its account), [`http`] (strict decoding,
 //! cookies, flash messages, redirects), [`db`], [`health`], [`assets`],
-//! [`zone`] (the office's time zone, in which pages show times).
+//! [`zone`] (the office's time zone, in which pages show times), [`access`]
+//! (who looked: the access log, its batched writer and its pages),
+//! [`upkeep`] (the instance's periodic sweeps).
 //! The contract other people's tests rely on is `docs/contract.md`.
 
+pub mod access;
 pub mod accounts;
 pub mod assets;
 pub mod auth;
@@ -42,6 +45,7 @@ pub mod startup;
 pub mod state;
 pub mod students;
 pub mod telemetry;
+pub mod upkeep;
 pub mod views;
 pub mod zone;
 

@@ -48,6 +48,8 @@ pub const RETRIES: &str = "registrar_cluster_retries_total";
 pub const SIGN_IN_FAILURES: &str = "registrar_sign_in_failures_total";
 /// Sign-ins refused unchecked because of too many failures.
 pub const SIGN_IN_THROTTLED: &str = "registrar_sign_in_throttled_total";
+/// Access log entries dropped because the writer's queue was full.
+pub const ACCESS_LOG_DROPPED: &str = "registrar_access_log_dropped_total";
 /// Each database statement, as the server waits for it (seconds).
 pub const STATEMENT_SECONDS: &str = "registrar_db_statement_duration_seconds";
 /// Pooled database connections, by state (`in_use`, `idle`).
@@ -265,6 +267,11 @@ pub fn record_retry() {
 /// A sign-in refused for a wrong username or password.
 pub fn record_sign_in_failure() {
     ::metrics::counter!(SIGN_IN_FAILURES).increment(1);
+}
+
+/// `count` access log entries dropped (the queue was full).
+pub fn record_access_log_dropped(count: u64) {
+    ::metrics::counter!(ACCESS_LOG_DROPPED).increment(count);
 }
 
 /// A sign-in refused by the throttle before any password was checked.

@@ -19,6 +19,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+use crate::access;
 use crate::accounts::{admin, own};
 use crate::assets;
 use crate::auth::roles::{self, Access};
@@ -169,6 +170,13 @@ fn entries() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             "/students/import/{id}",
             REGISTRAR,
             post(uploads::confirm),
+        ),
+        entry(Method::GET, "/audit/access", ADMIN, get(access::pages::log)),
+        entry(
+            Method::GET,
+            "/audit/access.csv",
+            ADMIN,
+            get(access::csv::log_csv),
         ),
         entry(Method::GET, "/accounts", ADMIN, get(admin::list)),
         entry(Method::POST, "/accounts", ADMIN, post(admin::create)),

@@ -7,6 +7,8 @@ use std::sync::Arc;
 use sea_orm::{DatabaseConnection, DbErr};
 use tokio::net::TcpListener;
 
+use crate::access::retention::{self, Retention};
+use crate::access::{AccessLog, AccessWriter};
 use crate::auth;
 use crate::auth::AuthPolicy;
 use crate::auth::cli::UserCommandError;
@@ -138,6 +140,8 @@ pub struct Application {
     reserved_descriptors: usize,
     /// The office's time zone (`--time-zone`).
     zone: crate::zone::Zone,
+    /// How long the access log keeps entries (`--access-log-days`).
+    access_retention: Retention,
 }
 
 impl Application {
@@ -174,6 +178,9 @@ impl Application {
                 .per_client(settings.client_ip_header.is_some()),
             reserved_descriptors: settings.database.db_pool_size as usize + 64,
             zone: settings.time_zone,
+            access_retention: Retention {
+                days: settings.access_log_days,
+            },
         })
     }
 
@@ -217,9 +224,18 @@ impl Application {
             presence_pace: Arc::default(),
             import_checks: Arc::default(),
             zone: self.zone,
+            access: AccessLog::default(),
         };
+        // Views are queued by handlers and written by this task, every
+        // second and once more after the server has drained.
+        let access_writer =
+            AccessWriter::start(&state.access, self.db.clone(), state.metrics.clone());
+        let access_sweeper = tokio::spawn(retention::sweep_periodically(
+            self.db.clone(),
+            self.access_retention,
+        ));
         let import_checks = Arc::clone(&state.import_checks);
-        let sweeper = tokio::spawn(sweep_periodically(state.clone()));
+        let sweeper = tokio::spawn(crate::upkeep::sweep_periodically(state.clone()));
         let imports = tokio::spawn(crate::students::import::job::resume_periodically(
             self.db.clone(),
             state.metrics.clone(),
@@ -248,6 +264,8 @@ impl Application {
         .await;
         sweeper.abort();
         imports.abort();
+        access_sweeper.abort();
+        access_writer.finish().await;
         match import_checks.interrupt_all(&self.db).await {
             Ok(0) => {}
             Ok(failed) => tracing::info!(
@@ -331,37 +349,6 @@ fn reachable(mut addr: SocketAddr) -> String {
         });
     }
     format!("http://{addr}")
-}
-
-/// Ends expired sessions, deletes sign-in failures no window counts and
-/// what is kept a while only, at start and every ten minutes.
-async fn sweep_periodically(state: AppState) {
-    let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
-    loop {
-        every.tick().await;
-        let sessions = auth::sessions::sweep(&state.db, &state.auth).await;
-        let failures = auth::throttle::sweep(&state.db, &state.auth.throttle).await;
-        if let Err(err) = crate::presence::store::sweep(&state.db, crate::db::now()).await {
-            tracing::warn!(error = %err, "sweeping old presence marks failed");
-        }
-        if let Err(err) = crate::students::import::sweep(&state.db).await {
-            tracing::warn!(error = %err, "sweeping old imports failed");
-        }
-        if let Err(err) = crate::kept::store::sweep(&state.db, crate::db::now()).await {
-            tracing::warn!(error = %err, "sweeping ended sessions and kept forms failed");
-        }
-        match (sessions, failures) {
-            (Ok(sessions), Ok(failures)) if sessions + failures > 0 => {
-                tracing::info!(
-                    sessions,
-                    failures,
-                    "swept expired sessions and sign-in failures"
-                );
-            }
-            (Err(err), _) | (_, Err(err)) => tracing::warn!(error = %err, "sweeping failed"),
-            _ => {}
-        }
-    }
 }
 
 /// Completes on any signal that asks the process to end: Ctrl-C

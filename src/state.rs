@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
+use crate::access::AccessLog;
 use crate::auth::AuthPolicy;
 use crate::metrics::Metrics;
 use crate::presence::Pace;
@@ -23,4 +24,7 @@ pub struct AppState {
     pub import_checks: Arc<Running>,
     /// The office's time zone (`--time-zone`): pages show times in it.
     pub zone: Zone,
+    /// The instance's access log queue (contract §15, "Who looked"):
+    /// handlers record through [`crate::access::Witness`].
+    pub access: AccessLog,
 }

@@ -23,3 +23,10 @@ pub const REVISIONS_IMPORT: &str = "revisions_import_idx";
 pub const IMPORT_ENTRIES_LOG: &str = "import_entries_log_idx";
 /// Imports in the log by one registrar.
 pub const IMPORT_ENTRIES_REGISTRAR: &str = "import_entries_registrar_idx";
+
+/// The access log by `(at, id)`: the whole log, and the sweeper's range.
+pub const ACCESS_LOG_AT: &str = "access_log_at_idx";
+/// One student's entries in the access log, by `(at, id)`.
+pub const ACCESS_LOG_STUDENT: &str = "access_log_student_idx";
+/// One account's entries in the access log, by `(at, id)`.
+pub const ACCESS_LOG_ACCOUNT: &str = "access_log_account_idx";

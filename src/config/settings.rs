@@ -104,6 +104,17 @@ pub struct Settings {
     )]
     pub time_zone: Zone,
 
+    /// Days the access log keeps an entry (who looked at which record);
+    /// older entries are deleted by a sweeper every ten minutes.
+    #[arg(
+        long,
+        env = "REGISTRAR_ACCESS_LOG_DAYS",
+        value_name = "DAYS",
+        default_value_t = 400,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub access_log_days: u32,
+
     #[command(flatten)]
     pub database: DatabaseSettings,
 
@@ -124,6 +135,7 @@ impl Settings {
             client_ip_header: None,
             metrics_bind: None,
             time_zone: Zone::UTC,
+            access_log_days: 400,
             connections: crate::server::ConnectionLimits::default(),
         }
     }

@@ -74,7 +74,13 @@ pub async fn export(
         Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
-    let mut chunks = std::pin::pin!(export::stream(db.clone(), query, flavour, Disclosure::Full));
+    let mut chunks = std::pin::pin!(export::stream(
+        db.clone(),
+        query,
+        flavour,
+        Disclosure::Full,
+        None
+    ));
     while let Some(chunk) = chunks.next().await {
         out.write_all(&chunk?)?;
     }

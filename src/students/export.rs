@@ -1,6 +1,8 @@
 //! `GET /students.csv`: the list's matching rows as CSV (RFC 4180),
 //! streamed a batch at a time so memory stays flat however many match.
 
+use std::sync::Arc;
+
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::header;
@@ -12,6 +14,7 @@ use super::list::db as listing;
 use super::list::query::{Cursor, ListQuery};
 use super::store::Student;
 use super::values::HasValues;
+use crate::access::{ExportTally, ViewKind, Witness};
 use crate::auth::SignedIn;
 use crate::domain::{Disclosure, Field};
 use crate::http::query::QueryPairs;
@@ -75,10 +78,12 @@ impl Flavour {
     }
 }
 
-/// `GET /students.csv` (`?excel=1`: with a byte-order mark)
+/// `GET /students.csv` (`?excel=1`: with a byte-order mark); recorded in
+/// the access log with its query and the rows sent.
 pub async fn export(
     State(state): State<AppState>,
     registrar: SignedIn,
+    witness: Witness,
     pairs: QueryPairs,
 ) -> Response {
     let flavour = Flavour::from_pairs(&pairs);
@@ -87,6 +92,7 @@ pub async fn export(
         ListQuery::from_pairs(&pairs),
         flavour,
         registrar.disclosure(),
+        Some(witness.export(ViewKind::Export)),
     ));
     (
         [
@@ -106,12 +112,13 @@ pub async fn export(
 /// and the cost of a batch stay flat however many rows there are. A reader
 /// whose `disclosure` withholds a confidential student's address gets its
 /// cell empty (the `confidential` column says why), and their search does
-/// not match on it.
+/// not match on it. The rows sent are counted in `tally`, when given.
 pub fn stream(
     db: DatabaseConnection,
     query: ListQuery,
     flavour: Flavour,
     disclosure: Disclosure,
+    tally: Option<Arc<ExportTally>>,
 ) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
     let first = ListQuery {
         page: 1,
@@ -121,12 +128,15 @@ pub fn stream(
     };
     let header = stream::iter([Ok(Bytes::from(flavour.header()))]);
     let batches = stream::unfold(Some(first), move |next| {
-        let db = db.clone();
+        let (db, tally) = (db.clone(), tally.clone());
         async move {
             let query = next?;
             match listing::rows(&db, &query, disclosure).await {
                 Ok((rows, _, _)) if rows.is_empty() => None,
                 Ok((rows, _, has_next)) => {
+                    if let Some(tally) = tally {
+                        tally.add(rows.len());
+                    }
                     let mut chunk = String::with_capacity(rows.len() * 64);
                     for row in &rows {
                         write_row(&mut chunk, row, disclosure);

@@ -11,6 +11,8 @@ use axum::response::Response;
 use super::conflict::{FieldChange, revision_changes, with_previous, withhold};
 use super::store::{self, Action, Attempt, ConflictEntry, Revision, conflicts, revisions};
 use super::{compare, paths};
+use crate::access::viewers::{self, Viewers};
+use crate::access::{ViewKind, Witness};
 use crate::auth::SignedIn;
 use crate::domain::{Disclosure, Field, confidential};
 use crate::error::AppError;
@@ -200,6 +202,8 @@ pub struct HistoryPage {
     pub entries: Vec<HistoryEntry>,
     pub newer_href: Option<String>,
     pub older_href: Option<String>,
+    /// "Who viewed this record", for admins only.
+    pub viewers: Option<Viewers>,
 }
 
 /// History entries per page.
@@ -209,6 +213,7 @@ const HISTORY_PAGE: u64 = 50;
 pub async fn history(
     State(state): State<AppState>,
     registrar: SignedIn,
+    witness: Witness,
     id: StudentId,
     pairs: QueryPairs,
 ) -> Result<Response, AppError> {
@@ -216,8 +221,11 @@ pub async fn history(
         .await?
         .ok_or(AppError::NotFound)?;
     if compare::is_comparison(&pairs) {
-        return compare::compare(&state, &registrar, &student, &pairs).await;
+        let compared = compare::compare(&state, &registrar, &student, &pairs).await?;
+        witness.saw(ViewKind::Comparison, &student);
+        return Ok(compared);
     }
+    witness.saw(ViewKind::History, &student);
     let page = pairs
         .get("page")
         .and_then(|p| p.parse::<u64>().ok())
@@ -256,6 +264,10 @@ pub async fn history(
         entries,
         newer_href: (page > 1).then(|| paths::history_page(student.id, page - 1)),
         older_href: has_older.then(|| paths::history_page(student.id, page + 1)),
+        viewers: match registrar.role().may_manage_accounts() {
+            true => Some(viewers::of_student(&state.db, student.id).await?),
+            false => None,
+        },
     };
     render(StatusCode::OK, &view)
 }

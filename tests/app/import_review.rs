@@ -19,6 +19,7 @@ use sea_orm::{EntityTrait, QueryOrder};
 use crate::db_checks;
 use crate::roundtrip::{confirmed, uploaded};
 use crate::{on_every_backend, spawn_app};
+use registrar::access::ViewKind;
 
 on_every_backend!(
     the_clean_rows_are_written_and_the_others_refused_saying_why,
@@ -234,6 +235,19 @@ async fn the_clean_rows_are_written_and_the_others_refused_saying_why(backend: B
     );
     assert!(nobody.ends_with(&format!("There is no student with id {NOBODY}.")));
     assert!(line_of(",Fay,").contains("Invalid: GPA"));
+    // Both showed records' values: the access log has them (§15).
+    let import_id = path.rsplit('/').next().unwrap_or_default().to_owned();
+    let log = crate::access_log::eventually(&app.db, "the merge page and the CSV", |e| {
+        e.iter().any(|e| e.kind == ViewKind::RefusedExport)
+    })
+    .await;
+    let merged = log.iter().find(|e| e.kind == ViewKind::MergeForm);
+    assert_eq!(merged.map(|e| e.student_id), Some(Some(cy)));
+    let export = log.iter().find(|e| e.kind == ViewKind::RefusedExport);
+    assert_eq!(
+        export.map(|e| (e.query.clone(), e.rows)),
+        Some((Some(format!("import={import_id}")), Some(4)))
+    );
 
     // A file with the number column: a number change is a change.
     let file = format!("id,name,address,gpa,version,student_number\n{ada},Ada,9 New Rd,3,3,ab-2\n");

@@ -11,6 +11,8 @@
 // (`cargo test --release`).
 #![recursion_limit = "256"]
 
+mod access_log;
+mod access_log_process;
 mod accounts;
 mod browser;
 mod changes;
@@ -60,6 +62,7 @@ mod submissions;
 mod time_zone;
 mod upgrade;
 mod upgrades;
+mod upgrades_access_log;
 mod upgrades_change_log;
 mod upgrades_confidential;
 mod upgrades_conflicts;

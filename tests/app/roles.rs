@@ -109,6 +109,8 @@ fn expected() -> Vec<(Method, &'static str, Access)> {
             "/students/import/{id}/rows/{seq}/merge",
             registrar,
         ),
+        (get.clone(), "/audit/access", admin),
+        (get.clone(), "/audit/access.csv", admin),
         (get.clone(), "/accounts", admin),
         (post.clone(), "/accounts", admin),
         (get.clone(), "/accounts/new", admin),

@@ -7,6 +7,7 @@
 //! the only code that writes. Stored words (revision actions, conflict
 //! attempts) are read back as enums or refused.
 
+pub mod access_entry;
 pub mod account_change;
 pub mod conflict;
 pub mod ended_session;

@@ -9,6 +9,8 @@
 //! `_old` empty for a record's first version). Text cells are quoted and
 //! made formula-safe as the export's are ([`cell`]).
 
+use std::sync::Arc;
+
 use axum::body::{Body, Bytes};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -17,6 +19,7 @@ use sea_orm::DatabaseConnection;
 
 use super::db::{self, Position, Scope};
 use super::entries::{self, Entry};
+use crate::access::ExportTally;
 use crate::domain::{Disclosure, Field};
 use crate::students::export::cell;
 use crate::students::store::Action;
@@ -41,16 +44,25 @@ pub fn header() -> String {
     )
 }
 
-/// The CSV of every entry in `scope`, as a response.
-pub fn response(db: DatabaseConnection, scope: Scope, disclosure: Disclosure) -> Response {
+/// The CSV of every entry in `scope`, as a reader with `disclosure` sees
+/// them, as a response; the entries sent are counted in `tally`.
+pub fn response(
+    db: DatabaseConnection,
+    scope: Scope,
+    disclosure: Disclosure,
+    tally: Arc<ExportTally>,
+) -> Response {
     let header = stream::iter([Ok::<_, std::io::Error>(Bytes::from(header()))]);
     let batches = stream::unfold(Some(None::<Position>), move |next| {
-        let (db, scope) = (db.clone(), scope.clone());
+        let (db, scope, tally) = (db.clone(), scope.clone(), Arc::clone(&tally));
         async move {
             let before = next?;
             match batch(&db, &scope, before, disclosure).await {
                 Ok((chunk, _)) if chunk.is_empty() => None,
-                Ok((chunk, last)) => Some((Ok(Bytes::from(chunk)), last.map(Some))),
+                Ok((chunk, last)) => {
+                    tally.add(chunk.entries);
+                    Some((Ok(Bytes::from(chunk.text)), last.map(Some)))
+                }
                 Err(err) => {
                     tracing::error!(error = %err, "change log CSV stopped");
                     Some((Err(std::io::Error::other("export failed")), None))
@@ -71,6 +83,18 @@ pub fn response(db: DatabaseConnection, scope: Scope, disclosure: Disclosure) ->
         .into_response()
 }
 
+/// Lines of the file, and how many entries they hold.
+struct Chunk {
+    text: String,
+    entries: usize,
+}
+
+impl Chunk {
+    fn is_empty(&self) -> bool {
+        self.entries == 0
+    }
+}
+
 /// The lines of the entries below `before`, and the position of the last
 /// when more may follow.
 async fn batch(
@@ -78,17 +102,19 @@ async fn batch(
     scope: &Scope,
     before: Option<Position>,
     disclosure: Disclosure,
-) -> Result<(String, Option<Position>), sea_orm::DbErr> {
+) -> Result<(Chunk, Option<Position>), sea_orm::DbErr> {
     let rows = db::rows(db, scope, before, BATCH).await?;
     let last = rows
         .last()
         .filter(|_| rows.len() as u64 == BATCH)
         .map(db::Row::position);
-    let mut chunk = String::with_capacity(rows.len() * 96);
-    for entry in entries::entries(db, rows, disclosure).await? {
-        write_entry(&mut chunk, &entry);
+    let mut text = String::with_capacity(rows.len() * 96);
+    let entries = entries::entries(db, rows, disclosure).await?;
+    for entry in &entries {
+        write_entry(&mut text, entry);
     }
-    Ok((chunk, last))
+    let entries = entries.len();
+    Ok((Chunk { text, entries }, last))
 }
 
 fn write_entry(out: &mut String, entry: &Entry) {

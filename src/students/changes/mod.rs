@@ -25,6 +25,7 @@ use self::db::Scope;
 use self::entries::Entry;
 use self::page::ChangesPage;
 use self::query::{Filters, Typed};
+use crate::access::{ViewKind, Witness};
 use crate::accounts;
 use crate::auth::SignedIn;
 use crate::domain::Username;
@@ -81,12 +82,15 @@ pub async fn log(
     render(StatusCode::OK, &page)
 }
 
-/// `GET /changes.csv` with the page's filters: every entry, streamed.
+/// `GET /changes.csv` with the page's filters: every entry, streamed;
+/// recorded in the access log with its query and the entries sent.
 pub async fn log_csv(
     State(state): State<AppState>,
     registrar: SignedIn,
+    witness: Witness,
     pairs: QueryPairs,
 ) -> Result<Response, AppError> {
+    let tally = witness.export(ViewKind::ChangeLogExport);
     let filters = Filters::parse(&Typed::from_pairs(&pairs))
         .map_err(|problem| AppError::BadRequest(problem.message()))?;
     let resolved = Resolved::of(&state.db, &filters).await?;
@@ -94,6 +98,7 @@ pub async fn log_csv(
         state.db.clone(),
         resolved.scope(&filters, state.zone),
         registrar.disclosure(),
+        tally,
     ))
 }
 

@@ -228,7 +228,7 @@ pub fn before(pairs: &QueryPairs) -> Option<i64> {
 }
 
 /// A day written `YYYY-MM-DD`, exactly.
-fn parse_date(text: &str) -> Option<NaiveDate> {
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
     let shape = text.len() == 10
         && text.bytes().enumerate().all(|(i, b)| {
             matches!(i, 4 | 7) == (b == b'-') && (matches!(i, 4 | 7) || b.is_ascii_digit())

@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::views::{DeletePage, FormPage, GonePage, ShowPage, StudentView};
+use crate::access::{ViewKind, Witness};
 use crate::auth::SignedIn;
 use crate::db::now;
 use crate::domain::FieldErrors;
@@ -46,6 +47,7 @@ const DUPLICATES_SHOWN: u64 = 20;
 pub async fn show(
     State(state): State<AppState>,
     registrar: SignedIn,
+    witness: Witness,
     PendingFlash(flash): PendingFlash,
     id: StudentId,
 ) -> Result<Response, AppError> {
@@ -53,6 +55,7 @@ pub async fn show(
         Ok(student) => student,
         Err(gone) => return Ok(gone),
     };
+    witness.saw(ViewKind::Record, &student);
     let layout = Layout::new(isolated(&student.name))
         .with_registrar(&registrar)
         .with_flash(flash);
@@ -85,12 +88,14 @@ pub async fn show(
 pub async fn delete_form(
     State(state): State<AppState>,
     registrar: SignedIn,
+    witness: Witness,
     id: StudentId,
 ) -> Result<Response, AppError> {
     let student = match live_student(&state, id, &registrar).await? {
         Ok(student) => student,
         Err(gone) => return Ok(gone),
     };
+    witness.saw(ViewKind::DeleteForm, &student);
     let others = presence::store::others(&state.db, student.id, registrar.id, now()).await?;
     let mut page = DeletePage::new(&student, others);
     page.layout = page.layout.with_registrar(&registrar);
@@ -101,12 +106,14 @@ pub async fn delete_form(
 pub async fn edit_form(
     State(state): State<AppState>,
     registrar: SignedIn,
+    witness: Witness,
     id: StudentId,
 ) -> Result<Response, AppError> {
     let student = match live_student(&state, id, &registrar).await? {
         Ok(student) => student,
         Err(gone) => return Ok(gone),
     };
+    witness.saw(ViewKind::EditForm, &student);
     let opened = now();
     // Best effort, and never waits on a busy database (see presence::store).
     presence::store::mark_open(

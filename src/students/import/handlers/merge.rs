@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::shared::{find_import, form_of};
+use crate::access::{ViewKind, Witness};
 use crate::auth::SignedIn;
 use crate::db::entities::import_row::RowResult;
 use crate::error::AppError;
@@ -23,6 +24,7 @@ use crate::views::{Layout, isolated, render};
 pub async fn merge(
     State(state): State<AppState>,
     registrar: SignedIn,
+    witness: Witness,
     Path((id, seq)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let import = find_import(&state, &id, &registrar).await?;
@@ -43,6 +45,7 @@ pub async fn merge(
     if !mergeable {
         return Err(AppError::NotFound);
     }
+    witness.saw(ViewKind::MergeForm, &current);
     let since = revisions::since(&state.db, student, version).await?;
     let page = ConflictPage {
         layout: Layout::new(format!(

@@ -1,6 +1,8 @@
 //! `GET /students/import/{id}/refused.csv`: the rows the confirm refused,
 //! as a CSV file to fix and import again, streamed a batch at a time.
 
+use std::sync::Arc;
+
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::header;
@@ -8,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::stream;
 
 use super::shared::find_import;
+use crate::access::{ViewKind, Witness};
 use crate::auth::SignedIn;
 use crate::db::entities::import_row::RowResult;
 use crate::domain::Field;
@@ -25,17 +28,20 @@ const CSV_BATCH: u64 = 500;
 /// `GET /students/import/{id}/refused.csv`: each refused row with the
 /// record's current values and version in the import's columns (so the
 /// file imports cleanly once fixed), the file's values beside them in
-/// columns the import ignores, and why it was refused.
+/// columns the import ignores, and why it was refused. Recorded in the
+/// access log (`import=ID`, the rows sent).
 pub async fn refused_csv(
     State(state): State<AppState>,
     registrar: SignedIn,
+    witness: Witness,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let import = find_import(&state, &id, &registrar).await?;
+    let tally = witness.export_of(ViewKind::RefusedExport, format!("import={}", import.id));
     let db = state.db.clone();
     let header = stream::iter([Ok::<_, std::io::Error>(Bytes::from(refused_header()))]);
     let batches = stream::unfold(Some(-1_i64), move |after| {
-        let db = db.clone();
+        let (db, tally) = (db.clone(), Arc::clone(&tally));
         let id = import.id.clone();
         async move {
             let after = after?;
@@ -63,6 +69,7 @@ pub async fn refused_csv(
                 let current = row.student_id.and_then(|id| records.get(&id));
                 refused_line(&mut chunk, row, current);
             }
+            tally.add(rows.len());
             let next = rows.last().map(|last| last.seq);
             Some((Ok(Bytes::from(chunk)), next))
         }
