@@ -275,8 +275,18 @@ async fn the_import_reads_true_and_false_and_keeps_the_hold_without_the_column(b
     );
 
     // An older file (no column) changing Ada's GPA keeps her hold.
+    // Its preview marks her row confidential.
     let old = format!("id,name,address,gpa,version\r\n{ada},Ada,1 Main St,2.5,2\r\n");
-    confirmed(&registrar, &uploaded(&registrar, old).await, &[]).await;
+    let path = uploaded(&registrar, old).await;
+    let preview = registrar.get(&path).await;
+    assert!(
+        preview
+            .text("tr[data-outcome=update] [data-confidential]")
+            .is_some(),
+        "{}",
+        preview.body
+    );
+    confirmed(&registrar, &path, &[]).await;
     let ada_row = db_checks::student(&app.db, ada).await;
     assert_eq!((ada_row.confidential, ada_row.gpa_hundredths), (true, 250));
 

@@ -88,6 +88,8 @@ pub struct ListedRow {
     pub why: Option<NotImported>,
     /// Where the registrar can merge the file's values onto the record.
     pub merge_href: Option<String>,
+    /// The record it is about is confidential (the row is marked).
+    pub confidential: bool,
 }
 
 impl ListedRow {

@@ -108,6 +108,7 @@ pub(super) async fn listed_rows(
             comparison,
             why,
             merge_href,
+            confidential: current.is_some_and(|c| c.confidential),
         });
     }
     Ok(listed)
