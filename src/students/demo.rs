@@ -205,7 +205,9 @@ impl Generator {
             gpa: Gpa::from_hundredths(gpa)
                 .unwrap_or_else(|| Gpa::from_hundredths(300).expect("a valid GPA")),
             number: None,
-            confidential: false,
+            // About one in fifty has a directory hold, decided by values
+            // already drawn so the rest of the sequence stays as it was.
+            confidential: spread % 50 == 7,
         }
     }
 }
