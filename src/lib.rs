@@ -18,11 +18,13 @@
 //! record's edit form open: advice, never a lock), [`kept`] (a form posted
 //! after its session ended, kept for its account), [`http`] (strict decoding,
 //! cookies, flash messages, redirects), [`db`], [`health`], [`assets`],
-//! [`zone`] (the office's time zone, in which pages show times).
+//! [`zone`] (the office's time zone, in which pages show times), [`audit`]
+//! (`registrar audit`: the revisions' hash chains verified, digests).
 //! The contract other people's tests rely on is `docs/contract.md`.
 
 pub mod accounts;
 pub mod assets;
+pub mod audit;
 pub mod auth;
 pub mod cluster;
 pub mod config;
