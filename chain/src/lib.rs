@@ -66,7 +66,10 @@ impl Revision<'_> {
         field(&mut out, self.student_number);
         field(&mut out, Some(self.address));
         field(&mut out, Some(&self.gpa_hundredths.to_string()));
-        field(&mut out, Some(if self.confidential { "true" } else { "false" }));
+        field(
+            &mut out,
+            Some(if self.confidential { "true" } else { "false" }),
+        );
         field(&mut out, Some(self.registrar));
         field(&mut out, Some(&at));
         field(&mut out, self.reason);

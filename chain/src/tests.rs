@@ -46,7 +46,10 @@ fn the_first_vector_encodes_and_hashes_as_the_contract_says() {
          20:Calle Mayor 5\nMadrid,3:350,5:false,3:ada,27:2026-12-07T09:30:00.123456Z,-\
          64:{GENESIS},"
     );
-    assert_eq!(String::from_utf8(first().encode(GENESIS)).unwrap(), expected);
+    assert_eq!(
+        String::from_utf8(first().encode(GENESIS)).unwrap(),
+        expected
+    );
     assert_eq!(first().hash(GENESIS), FIRST);
 }
 

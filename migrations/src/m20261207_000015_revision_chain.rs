@@ -224,8 +224,16 @@ impl MigrationTrait for Migration {
                     .col(id(AuditDigests::Id))
                     .col(ColumnDef::new(AuditDigests::Hash).string_len(64).not_null())
                     .col(instant(backend, AuditDigests::TakenAt).not_null())
-                    .col(ColumnDef::new(AuditDigests::Students).big_integer().not_null())
-                    .col(ColumnDef::new(AuditDigests::Revisions).big_integer().not_null())
+                    .col(
+                        ColumnDef::new(AuditDigests::Students)
+                            .big_integer()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(AuditDigests::Revisions)
+                            .big_integer()
+                            .not_null(),
+                    )
                     .to_owned(),
             )
             .await?;

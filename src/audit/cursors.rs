@@ -84,7 +84,15 @@ impl Students {
             let page: Vec<(i64, i64, String)> = query.into_tuple().all(db).await?;
             let page = page
                 .into_iter()
-                .map(|(id, version, chain_head)| (id, Head { version, chain_head }))
+                .map(|(id, version, chain_head)| {
+                    (
+                        id,
+                        Head {
+                            version,
+                            chain_head,
+                        },
+                    )
+                })
                 .collect();
             self.paged.take(page, |(id, _)| *id);
         }

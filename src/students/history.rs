@@ -180,6 +180,9 @@ pub struct HistoryPage {
     pub entries: Vec<HistoryEntry>,
     pub newer_href: Option<String>,
     pub older_href: Option<String>,
+    /// The lowest version at which the record's hash chain breaks
+    /// (contract §15), if it does.
+    pub chain_break: Option<i64>,
 }
 
 /// History entries per page.
@@ -230,6 +233,7 @@ pub async fn history(
         entries,
         newer_href: (page > 1).then(|| paths::history_page(student.id, page - 1)),
         older_href: has_older.then(|| paths::history_page(student.id, page + 1)),
+        chain_break: crate::audit::verify::first_break(&state.db, student.id).await?,
     };
     render(StatusCode::OK, &view)
 }

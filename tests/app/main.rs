@@ -13,6 +13,8 @@
 
 mod accounts;
 mod browser;
+mod chain;
+mod chain_audit;
 mod changes;
 mod characters;
 mod chrome;
@@ -59,6 +61,7 @@ mod submissions;
 mod time_zone;
 mod upgrade;
 mod upgrades;
+mod upgrades_chain;
 mod upgrades_change_log;
 mod upgrades_conflicts;
 mod upgrades_import_rows;

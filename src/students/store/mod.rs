@@ -254,12 +254,7 @@ pub async fn undelete_guarded(
         deleted_by: None,
         ..next_version(current, author)
     };
-    let after = revisions::chained(
-        after,
-        Action::Undeleted,
-        author.reason,
-        &current.chain_head,
-    );
+    let after = revisions::chained(after, Action::Undeleted, author.reason, &current.chain_head);
     let written = guarded(current, &after)
         .col_expr(
             student::Column::DeletedAt,
