@@ -8,7 +8,7 @@ use super::check::Break;
 use super::cursors::Scope;
 use super::{digest, verify};
 use crate::config::AuditCommand;
-use crate::db::connect_and_migrate;
+use crate::db::{begin_snapshot, connect_and_migrate};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuditError {
@@ -48,19 +48,22 @@ async fn run_verify(
     student: Option<i64>,
     digest_hash: Option<&str>,
 ) -> Result<(), AuditError> {
+    // One moment throughout, while registrars go on saving.
+    let snapshot = begin_snapshot(db).await?;
     let taken = match digest_hash {
         Some(hash) => Some(
-            digest::find(db, hash)
+            digest::find(&snapshot, hash)
                 .await?
                 .ok_or_else(|| AuditError::NoSuchDigest(hash.to_owned()))?,
         ),
         None => None,
     };
     let scope = student.map_or(Scope::All, Scope::Student);
-    let tally = verify::verify(db, scope, taken.as_ref().map(|d| d.id), |found| {
+    let tally = verify::verify(&snapshot, scope, taken.as_ref().map(|d| d.id), |found| {
         println!("{}", line(&found));
     })
     .await?;
+    snapshot.commit().await?;
     let digest_holds = taken
         .as_ref()
         .is_none_or(|taken| tally.digest.as_deref() == Some(taken.hash.as_str()));

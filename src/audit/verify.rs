@@ -2,10 +2,11 @@
 //! student order with the students rows and, with a digest, its cut; one
 //! page of each in memory at a time.
 
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 
 use super::check::{Break, ChainCheck};
 use super::cursors::{Cut, Revisions, Scope, Students};
+use crate::db::begin_snapshot;
 
 /// What a verify went through.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -22,7 +23,10 @@ pub struct Tally {
 }
 
 /// Checks the chains of `scope`, calling `found` for each break as it is
-/// seen; with `digest_id`, also recomputes that digest from its cut.
+/// seen; with `digest_id`, also recomputes that digest from its cut. `db`
+/// should be a snapshot ([`begin_snapshot`]) when others may write: a
+/// student read before its save and its revisions after would look like
+/// an inserted revision.
 pub async fn verify(
     db: &impl ConnectionTrait,
     scope: Scope,
@@ -70,12 +74,15 @@ pub async fn verify(
 }
 
 /// The lowest version at which student `id`'s chain breaks, if it does:
-/// what its history page says.
-pub async fn first_break(db: &impl ConnectionTrait, id: i64) -> Result<Option<i64>, DbErr> {
+/// what its history page says. Read in one snapshot, so a save committed
+/// meanwhile is never taken for a break.
+pub async fn first_break(db: &DatabaseConnection, id: i64) -> Result<Option<i64>, DbErr> {
+    let snapshot = begin_snapshot(db).await?;
     let mut first: Option<i64> = None;
-    verify(db, Scope::Student(id), None, |found| {
+    verify(&snapshot, Scope::Student(id), None, |found| {
         first = Some(first.map_or(found.version, |v| v.min(found.version)));
     })
     .await?;
+    snapshot.commit().await?;
     Ok(first)
 }

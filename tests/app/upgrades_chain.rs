@@ -237,10 +237,33 @@ async fn the_chain_migration_at_scale(backend: Backend) {
         started.elapsed().as_secs_f64()
     );
     assert_eq!(tally.revisions as i64, revisions);
+    // The command as an auditor runs it, with its peak memory.
+    let timed = std::process::Command::new("/usr/bin/time")
+        .arg("-v")
+        .arg(env!("CARGO_BIN_EXE_registrar"))
+        .args(["audit", "verify"])
+        .env("DATABASE_URL", &database.url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("/usr/bin/time runs registrar");
+    assert!(timed.status.success(), "{timed:?}");
+    let report = String::from_utf8_lossy(&timed.stderr);
+    println!(
+        "{}: registrar audit verify: {}{}",
+        backend.name(),
+        String::from_utf8_lossy(&timed.stdout),
+        report
+            .lines()
+            .filter(|l| l.contains("Elapsed (wall") || l.contains("Maximum resident"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }
 
-/// `CHAIN_REVISIONS=1000000 cargo test --release --test app
-/// the_chain_migration_at_scale -- --ignored --nocapture`
+/// `CHAIN_REVISIONS=1000000 cargo test --test app
+/// the_chain_migration_at_scale -- --ignored --nocapture --test-threads 1`:
+/// the fill, the migration, an in-process verify, and `registrar audit
+/// verify` under `/usr/bin/time -v` (its wall time and peak RSS).
 mod the_chain_migration_at_scale {
     use registrar::testing::Backend;
 
