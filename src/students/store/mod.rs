@@ -1,6 +1,9 @@
 //! Persistence of students, their revisions and conflict entries: the only
 //! code that writes them. Functions that lock say so in their names, and
-//! every write takes the transaction it belongs to.
+//! every write takes the transaction it belongs to. Every write moves the
+//! student's hash chain (contract §15): the new revision's hash, over the
+//! locked row's `chain_head`, is the revision's `hash` and the row's new
+//! `chain_head`, written by the same guarded update.
 //!
 //! - this module: one student (find, lock, insert, guarded update/delete);
 //! - [`revisions`]: the revision rows every committed change writes, and
