@@ -20,12 +20,14 @@
 //! cookies, flash messages, redirects), [`db`], [`health`], [`assets`],
 //! [`zone`] (the office's time zone, in which pages show times), [`access`]
 //! (who looked: the access log, its batched writer and its pages),
-//! [`upkeep`] (the instance's periodic sweeps).
+//! [`upkeep`] (the instance's periodic sweeps), [`audit`] (`registrar
+//! audit`: the revisions' hash chains verified, digests).
 //! The contract other people's tests rely on is `docs/contract.md`.
 
 pub mod access;
 pub mod accounts;
 pub mod assets;
+pub mod audit;
 pub mod auth;
 pub mod cluster;
 pub mod config;

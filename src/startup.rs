@@ -38,17 +38,16 @@ pub enum StartupError {
     Students(#[from] StudentsCommandError),
     #[error(transparent)]
     Ephemeral(#[from] ephemeral::EphemeralError),
+    #[error(transparent)]
+    Audit(#[from] crate::audit::cli::AuditError),
 }
 
 /// Runs the command the CLI names.
 pub async fn run(cli: Cli) -> Result<(), StartupError> {
     match cli.into_command() {
         Command::Serve(options) => serve(options).await,
-        Command::Migrate { database } => {
-            let db = connect_and_migrate(&database).await?;
-            db.close().await?;
-            Ok(())
-        }
+        Command::Migrate { database } => Ok(connect_and_migrate(&database).await?.close().await?),
+        Command::Audit(command) => Ok(crate::audit::cli::run(command).await?),
         Command::User(command) => {
             let db = connect_and_migrate(command.database()).await?;
             let result = auth::cli::run(&db, command).await;

@@ -23,6 +23,7 @@ mod m20261207_000011_kept_forms;
 pub mod m20261207_000012_student_numbers;
 mod m20261207_000013_change_log;
 mod m20261207_000014_confidential;
+mod m20261207_000015_revision_chain;
 mod m20261207_000016_access_log;
 
 /// Applies registrar's migrations in order.
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000012_student_numbers::Migration),
             Box::new(m20261207_000013_change_log::Migration),
             Box::new(m20261207_000014_confidential::Migration),
+            Box::new(m20261207_000015_revision_chain::Migration),
             Box::new(m20261207_000016_access_log::Migration),
         ]
     }

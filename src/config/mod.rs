@@ -48,6 +48,9 @@ pub enum Command {
     /// Manage registrar accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Verify the tamper-evident history, or take a digest of it.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Fill the database with realistic, deterministic demo students.
     Demo {
         /// How many students to create.
@@ -98,6 +101,48 @@ pub enum Command {
         #[command(flatten)]
         database: DatabaseSettings,
     },
+}
+
+/// `registrar audit`: the tamper-evident history (contract §15).
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute every revision's hash chain and compare it with the
+    /// students: prints each student and version found changed, removed,
+    /// inserted or reordered outside registrar and exits non-zero; exits 0
+    /// with the counts when every chain holds.
+    Verify {
+        /// Only this student's chain.
+        #[arg(long, conflicts_with = "digest")]
+        student: Option<i64>,
+        /// Also prove that nothing up to this digest (as `audit digest`
+        /// printed it) changed since it was taken.
+        #[arg(long, value_parser = digest_hash)]
+        digest: Option<String>,
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
+    /// Print one SHA-256 over every chain's latest revision now, and store
+    /// its cut: keep the hash somewhere the database's users cannot write.
+    Digest {
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
+}
+
+impl AuditCommand {
+    pub fn database(&self) -> &DatabaseSettings {
+        match self {
+            AuditCommand::Verify { database, .. } | AuditCommand::Digest { database } => database,
+        }
+    }
+}
+
+/// A digest as `audit digest` prints it: 64 lowercase hex digits.
+fn digest_hash(text: &str) -> Result<String, String> {
+    match text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        true => Ok(text.to_owned()),
+        false => Err("a digest is 64 lowercase hexadecimal digits".to_owned()),
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -101,6 +101,27 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     .await
 }
 
+/// Begins a read-only transaction that sees one moment throughout:
+/// repeatable read on PostgreSQL and MySQL/MariaDB; on SQLite a deferred
+/// transaction, whose first read fixes its snapshot (WAL). What reads a
+/// table in many pages (`audit verify`) reads it as of that moment while
+/// writers go on.
+pub async fn begin_snapshot(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let (isolation_level, access_mode) = match db.get_database_backend() {
+        DbBackend::Sqlite => (None, None),
+        _ => (
+            Some(IsolationLevel::RepeatableRead),
+            Some(AccessMode::ReadOnly),
+        ),
+    };
+    db.begin_with_options(TransactionOptions {
+        isolation_level,
+        access_mode,
+        sqlite_transaction_mode: None,
+    })
+    .await
+}
+
 /// The current instant at the precision every backend stores (microseconds),
 /// so a value reads back exactly as it was written.
 pub fn now() -> DateTime<Utc> {

@@ -226,6 +226,7 @@ mod tests {
             student_number: number,
             confidential: false,
             version: 3,
+            chain_head: String::new(),
             created_at: at,
             updated_at: at,
             updated_by: "ada".into(),

@@ -204,6 +204,9 @@ pub struct HistoryPage {
     pub older_href: Option<String>,
     /// "Who viewed this record", for admins only.
     pub viewers: Option<Viewers>,
+    /// The lowest version at which the record's hash chain breaks
+    /// (contract §15), if it does.
+    pub chain_break: Option<i64>,
 }
 
 /// History entries per page.
@@ -268,6 +271,7 @@ pub async fn history(
             true => Some(viewers::of_student(&state.db, student.id).await?),
             false => None,
         },
+        chain_break: crate::audit::verify::first_break(&state.db, student.id).await?,
     };
     render(StatusCode::OK, &view)
 }

@@ -136,6 +136,8 @@ fn each_command_shows_only_its_own_options() {
         &["user", "add"],
         &["user", "list"],
         &["user", "disable"],
+        &["audit", "verify"],
+        &["audit", "digest"],
     ] {
         let shown = help(command);
         assert!(shown.contains("--database-url"), "{command:?}: {shown}");

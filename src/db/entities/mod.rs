@@ -3,12 +3,15 @@
 //! Nothing here checks a rule; `crate::domain` does that before anything is
 //! written, and the `store` modules (`crate::students::store`,
 //! `crate::students::import::store`, `crate::accounts`,
-//! `crate::auth::sessions`, `crate::auth::ended`, `crate::kept::store`) are
+//! `crate::auth::sessions`, `crate::auth::ended`, `crate::kept::store`,
+//! `crate::audit::digest`) are
 //! the only code that writes. Stored words (revision actions, conflict
 //! attempts) are read back as enums or refused.
 
 pub mod access_entry;
 pub mod account_change;
+pub mod audit_digest;
+pub mod audit_digest_cut;
 pub mod conflict;
 pub mod ended_session;
 pub mod import;

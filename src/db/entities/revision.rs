@@ -25,6 +25,9 @@ pub struct Model {
     /// The import whose confirm wrote it (the office's change log shows an
     /// import's revisions as one entry); `None` for every other change.
     pub import_id: Option<String>,
+    /// SHA-256 of its canonical encoding over the previous revision's hash
+    /// of the same student (contract §15, [`chain::Revision`]).
+    pub hash: String,
 }
 
 impl Model {

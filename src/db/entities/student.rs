@@ -17,6 +17,9 @@ pub struct Model {
     /// the address.
     pub confidential: bool,
     pub version: i64,
+    /// The hash of its latest revision (contract §15): the previous hash
+    /// of its next one, read from the row a save locks.
+    pub chain_head: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub updated_by: String,

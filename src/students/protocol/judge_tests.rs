@@ -14,6 +14,7 @@ fn student(version: i64, deleted: bool) -> Student {
         student_number: None,
         confidential: false,
         version,
+        chain_head: String::new(),
         created_at: Utc::now(),
         updated_at: Utc::now(),
         updated_by: "grace".into(),
@@ -38,6 +39,7 @@ fn revision(version: i64, name: &str) -> Revision {
         reason: None,
         submission: None,
         import_id: None,
+        hash: String::new(),
     }
 }
 

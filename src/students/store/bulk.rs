@@ -16,7 +16,7 @@ use crate::db::entities::{revision, student};
 use crate::db::joined::{JoinedUpdate, Typed};
 use crate::domain::StudentValues;
 
-/// Rows per INSERT statement: 11 values a row stays well under every
+/// Rows per INSERT statement: 12 values a row stays well under every
 /// backend's limit on bound parameters.
 const ROWS_PER_STATEMENT: usize = 1_000;
 
@@ -45,6 +45,7 @@ pub async fn insert(
                 student::Column::CreatedAt,
                 student::Column::UpdatedAt,
                 student::Column::UpdatedBy,
+                student::Column::ChainHead,
             ]
             .into_iter()
             .chain(columns::STUDENT),
@@ -57,26 +58,30 @@ pub async fn insert(
                 revision::Column::Action,
                 revision::Column::Registrar,
                 revision::Column::At,
+                revision::Column::Hash,
             ]
             .into_iter()
             .chain(columns::REVISION),
         );
         for (fields, id) in chunk.iter().zip(chunk_ids) {
             let values = Columns::of(fields);
-            let head: [SimpleExpr; 5] = [
+            let hash = first_hash(&values, *id, registrar, action, at);
+            let head: [SimpleExpr; 6] = [
                 (*id).into(),
                 1_i64.into(),
                 at.into(),
                 at.into(),
                 registrar.into(),
+                hash.clone().into(),
             ];
             students.values_panic(head.into_iter().chain(values.student_values()));
-            let head: [SimpleExpr; 5] = [
+            let head: [SimpleExpr; 6] = [
                 (*id).into(),
                 1_i64.into(),
                 action.into(),
                 registrar.into(),
                 at.into(),
+                hash.into(),
             ];
             revisions.values_panic(head.into_iter().chain(values.revision_values()));
         }
@@ -85,6 +90,35 @@ pub async fn insert(
     }
     adjust_live_count(txn, rows.len() as i64).await?;
     Ok(ids)
+}
+
+/// The hash of the version-1 revision of student `id` with `values`, as
+/// [`super::revisions::chained`] computes it from the row the insert writes
+/// (every other column at its default).
+fn first_hash(
+    values: &Columns,
+    id: i64,
+    registrar: &str,
+    action: Action,
+    at: DateTime<Utc>,
+) -> String {
+    let student = values.clone().onto(Student {
+        id,
+        name: String::new(),
+        address: String::new(),
+        gpa_hundredths: 0,
+        search_key: String::new(),
+        student_number: None,
+        confidential: false,
+        version: 1,
+        chain_head: String::new(),
+        created_at: at,
+        updated_at: at,
+        updated_by: registrar.to_owned(),
+        deleted_at: None,
+        deleted_by: None,
+    });
+    super::revisions::chained(student, action, None, chain::GENESIS).chain_head
 }
 
 /// Ids no other student has or will get. PostgreSQL: taken from the id
@@ -121,14 +155,16 @@ async fn reserve_ids(txn: &DatabaseTransaction, count: usize) -> Result<Vec<i64>
     Ok((highest + 1..=highest + count).collect())
 }
 
-/// Rows per statement of [`update`]: 6 values a row.
+/// Rows per statement of [`update`]: 9 values a row.
 pub const UPDATES_PER_STATEMENT: usize = 500;
 
 /// Writes each `(current, fields)` as version `current.version + 1` by the
-/// author, guarded row by row exactly as a single save is: a row is written
-/// only where `id = current.id AND version = current.version` and it is not
-/// deleted. Returns the ids written. At most [`UPDATES_PER_STATEMENT`] rows;
-/// the caller holds their locks and writes their revisions.
+/// author, with the chain head of its `after` (the same row, chained: see
+/// [`super::revisions::chained`]), guarded row by row exactly as a single
+/// save is: a row is written only where `id = current.id AND version =
+/// current.version` and it is not deleted. Returns the ids written. At
+/// most [`UPDATES_PER_STATEMENT`] rows; the caller holds their locks and
+/// writes their revisions.
 ///
 /// PostgreSQL and SQLite return the rows written. MariaDB has no
 /// `RETURNING` on an update: when it changed fewer rows than it was given,
@@ -137,27 +173,33 @@ pub const UPDATES_PER_STATEMENT: usize = 500;
 pub async fn update(
     txn: &DatabaseTransaction,
     rows: &[(&Student, &StudentValues)],
+    after: &[Student],
     author: &Author<'_>,
 ) -> Result<HashSet<i64>, DbErr> {
     if rows.is_empty() {
         return Ok(HashSet::new());
     }
     let backend = txn.get_database_backend();
-    let values = rows.iter().map(|(current, fields)| {
-        let head: [Typed; 2] = [
+    let values = rows.iter().zip(after).map(|((current, fields), after)| {
+        let head: [Typed; 3] = [
             (current.id.into(), "bigint"),
             (current.version.into(), "bigint"),
+            (after.chain_head.clone().into(), "text"),
         ];
         head.into_iter().chain(Columns::of(fields).typed())
     });
     let mut statement = JoinedUpdate::new(
         backend,
         "students",
-        &[["id", "version"].as_slice(), &columns::STUDENT_NAMES].concat(),
+        &[
+            ["id", "version", "chain_head"].as_slice(),
+            &columns::STUDENT_NAMES,
+        ]
+        .concat(),
         values,
         "students.id = v.id AND students.version = v.version",
     );
-    for name in columns::STUDENT_NAMES {
+    for name in ["chain_head"].into_iter().chain(columns::STUDENT_NAMES) {
         statement = statement.set(name, &format!("v.{name}"));
     }
     let statement = statement

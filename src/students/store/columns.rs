@@ -217,6 +217,47 @@ impl Columns {
     }
 }
 
+/// The revision of `student` (as a change of `action`, stored as its
+/// word, leaves it) as the chain encodes it (contract §15): the values the
+/// revision row stores, read from the same model.
+pub fn chained<'a>(
+    student: &'a student::Model,
+    action: &'a str,
+    reason: Option<&'a str>,
+) -> chain::Revision<'a> {
+    chain::Revision {
+        student_id: student.id,
+        version: student.version,
+        action,
+        name: &student.name,
+        student_number: student.student_number.as_deref(),
+        address: &student.address,
+        gpa_hundredths: student.gpa_hundredths,
+        confidential: student.confidential,
+        registrar: &student.updated_by,
+        at: student.updated_at,
+        reason,
+    }
+}
+
+/// A stored revision as the chain encodes it: the read side of
+/// [`chained`], so `audit verify` recomputes exactly what was hashed.
+pub fn stored_chained<'a>(revision: &'a revision::Model, action: &'a str) -> chain::Revision<'a> {
+    chain::Revision {
+        student_id: revision.student_id,
+        version: revision.version,
+        action,
+        name: &revision.name,
+        student_number: revision.student_number.as_deref(),
+        address: &revision.address,
+        gpa_hundredths: revision.gpa_hundredths,
+        confidential: revision.confidential,
+        registrar: &revision.registrar,
+        at: revision.at,
+        reason: revision.reason.as_deref(),
+    }
+}
+
 /// Sets a conflict entry's values: each field's kept text (`None`: not
 /// sent, or refused by its rule).
 pub fn set_conflict(model: &mut conflict::ActiveModel, kept: impl Fn(Field) -> Option<String>) {

@@ -1,6 +1,9 @@
 //! Persistence of students, their revisions and conflict entries: the only
 //! code that writes them. Functions that lock say so in their names, and
-//! every write takes the transaction it belongs to.
+//! every write takes the transaction it belongs to. Every write moves the
+//! student's hash chain (contract §15): the new revision's hash, over the
+//! locked row's `chain_head`, is the revision's `hash` and the row's new
+//! `chain_head`, written by the same guarded update.
 //!
 //! - this module: one student (find, lock, insert, guarded update/delete);
 //! - [`revisions`]: the revision rows every committed change writes, and
@@ -125,6 +128,17 @@ pub async fn insert_as(
     };
     Columns::of(fields).set_student(&mut student);
     let student = student.insert(txn).await?;
+    // The hash covers the id the insert just gave: one more statement, for
+    // a create only (a save's guarded update writes its head itself).
+    let student = revisions::chained(student, action, author.reason, chain::GENESIS);
+    student::Entity::update_many()
+        .col_expr(
+            student::Column::ChainHead,
+            Expr::value(student.chain_head.clone()),
+        )
+        .filter(student::Column::Id.eq(student.id))
+        .exec(txn)
+        .await?;
     revisions::insert(txn, &student, action, author).await?;
     Ok(student)
 }
@@ -144,15 +158,16 @@ pub async fn update_guarded(
     author: &Author<'_>,
 ) -> Result<Option<Student>, DbErr> {
     let columns = Columns::of(fields);
+    let after = columns.clone().onto(next_version(current, author));
+    let after = revisions::chained(after, action, author.reason, &current.chain_head);
     let written = columns
-        .update(guarded(current, author))
+        .update(guarded(current, &after))
         .filter(student::Column::DeletedAt.is_null())
         .exec(txn)
         .await?;
     if written.rows_affected != 1 {
         return Ok(None);
     }
-    let after = columns.onto(next_version(current, author));
     revisions::insert(txn, &after, action, author).await?;
     Ok(Some(after))
 }
@@ -182,12 +197,15 @@ pub async fn update_many_guarded(
         return Ok(written);
     }
     for chunk in rows.chunks(bulk::UPDATES_PER_STATEMENT) {
-        let now_written = bulk::update(txn, chunk, author).await?;
-        let after: Vec<Student> = chunk
+        let mut after: Vec<Student> = chunk
             .iter()
-            .filter(|(current, _)| now_written.contains(&current.id))
-            .map(|(current, fields)| Columns::of(fields).onto(next_version(current, author)))
+            .map(|(current, fields)| {
+                let after = Columns::of(fields).onto(next_version(current, author));
+                revisions::chained(after, action, None, &current.chain_head)
+            })
             .collect();
+        let now_written = bulk::update(txn, chunk, &after, author).await?;
+        after.retain(|student| now_written.contains(&student.id));
         revisions::insert_many(txn, &after, action, author).await?;
         written.extend(now_written);
     }
@@ -202,7 +220,13 @@ pub async fn delete_guarded(
     current: &Student,
     author: &Author<'_>,
 ) -> Result<Option<Student>, DbErr> {
-    let written = guarded(current, author)
+    let after = Student {
+        deleted_at: Some(author.at),
+        deleted_by: Some(author.registrar.to_owned()),
+        ..next_version(current, author)
+    };
+    let after = revisions::chained(after, Action::Deleted, author.reason, &current.chain_head);
+    let written = guarded(current, &after)
         .col_expr(student::Column::DeletedAt, Expr::value(Some(author.at)))
         .col_expr(
             student::Column::DeletedBy,
@@ -215,11 +239,6 @@ pub async fn delete_guarded(
         return Ok(None);
     }
     adjust_live_count(txn, -1).await?;
-    let after = Student {
-        deleted_at: Some(author.at),
-        deleted_by: Some(author.registrar.to_owned()),
-        ..next_version(current, author)
-    };
     revisions::insert(txn, &after, Action::Deleted, author).await?;
     Ok(Some(after))
 }
@@ -233,7 +252,13 @@ pub async fn undelete_guarded(
     current: &Student,
     author: &Author<'_>,
 ) -> Result<Option<Student>, DbErr> {
-    let written = guarded(current, author)
+    let after = Student {
+        deleted_at: None,
+        deleted_by: None,
+        ..next_version(current, author)
+    };
+    let after = revisions::chained(after, Action::Undeleted, author.reason, &current.chain_head);
+    let written = guarded(current, &after)
         .col_expr(
             student::Column::DeletedAt,
             Expr::value(None::<DateTime<Utc>>),
@@ -246,28 +271,28 @@ pub async fn undelete_guarded(
         return Ok(None);
     }
     adjust_live_count(txn, 1).await?;
-    let after = Student {
-        deleted_at: None,
-        deleted_by: None,
-        ..next_version(current, author)
-    };
     revisions::insert(txn, &after, Action::Undeleted, author).await?;
     Ok(Some(after))
 }
 
 /// The update of the student at exactly `current.version`, moving it to
-/// the next version by the author: `WHERE id = ? AND version = ?` (callers
-/// add whether it must be live or deleted).
-fn guarded(current: &Student, author: &Author<'_>) -> sea_orm::UpdateMany<student::Entity> {
+/// `after`'s version, author and chain head (the new revision's hash, over
+/// the locked row's head): `WHERE id = ? AND version = ?` (callers add
+/// whether it must be live or deleted).
+fn guarded(current: &Student, after: &Student) -> sea_orm::UpdateMany<student::Entity> {
     student::Entity::update_many()
         .col_expr(
             student::Column::Version,
             Expr::col(student::Column::Version).add(1),
         )
-        .col_expr(student::Column::UpdatedAt, Expr::value(author.at))
+        .col_expr(student::Column::UpdatedAt, Expr::value(after.updated_at))
         .col_expr(
             student::Column::UpdatedBy,
-            Expr::value(author.registrar.to_owned()),
+            Expr::value(after.updated_by.clone()),
+        )
+        .col_expr(
+            student::Column::ChainHead,
+            Expr::value(after.chain_head.clone()),
         )
         .filter(student::Column::Id.eq(current.id))
         .filter(student::Column::Version.eq(current.version))

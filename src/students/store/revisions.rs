@@ -7,13 +7,28 @@ use sea_orm::{
     DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::columns::Columns;
+use super::columns::{self, Columns};
 use super::rows::{Action, Author, Revision, Student};
 use crate::db::entities::revision;
 use crate::domain::Reason;
 
-/// Records `student` (as it is after the change) as a revision of `action`
-/// by `author`: its reason, and the form submission or import that made it.
+/// `after` (the student as a change of `action` leaves it) with its chain
+/// head moved on: the hash of the new revision over `previous`, the
+/// chain head of the row the change was guarded by (contract §15). The
+/// revision written for `after` stores this hash.
+pub fn chained(after: Student, action: Action, reason: Option<&Reason>, previous: &str) -> Student {
+    let word = action.to_string();
+    let reason = reason.map(Reason::as_str);
+    let hash = columns::chained(&after, &word, reason).hash(previous);
+    Student {
+        chain_head: hash,
+        ..after
+    }
+}
+
+/// Records `student` (as it is after the change, its chain head the
+/// revision's hash: see [`chained`]) as a revision of `action` by
+/// `author`: its reason, and the form submission or import that made it.
 pub async fn insert(
     txn: &DatabaseTransaction,
     student: &Student,
@@ -26,7 +41,7 @@ pub async fn insert(
     Ok(())
 }
 
-/// Records each of `students` (as it is after its change) as a revision of
+/// Records each of `students` (as it is after its change, chained) as a revision of
 /// `action` by `author`, with no reason, in one statement.
 pub async fn insert_many(
     txn: &DatabaseTransaction,
@@ -64,6 +79,9 @@ fn model(
         reason: Set(reason.map(|r| r.to_string())),
         submission: Set(author.submission.map(|s| s.as_str().to_owned())),
         import_id: Set(author.import.map(str::to_owned)),
+        // What the chain hashed (main's `Columns` sets it too, alike).
+        confidential: Set(student.confidential),
+        hash: Set(student.chain_head.clone()),
         ..Default::default()
     };
     Columns::stored(student).set_revision(&mut model);
