@@ -9,8 +9,9 @@ use axum::http::StatusCode;
 use registrar::db::entities::revision;
 use registrar::domain::Role;
 use registrar::testing::{Backend, Browser, TestApp};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
+use crate::cli::registrar as registrar_cli;
 use crate::roles::{OTHER_PASSWORD, VIEWER, create_account};
 use crate::roundtrip::{confirmed, uploaded};
 use crate::{db_checks, on_every_backend, spawn_app};
@@ -112,6 +113,30 @@ async fn a_registrar_sets_the_hold_with_a_reason_and_sees_everything(backend: Ba
         );
         assert!(!page.body.contains("withheld"), "{path}: {}", page.body);
     }
+
+    // The hold is in the revision's hash: the chain holds, and a hold
+    // lifted behind registrar's back is found.
+    let verified = registrar_cli(&app, &["audit", "verify"], "");
+    assert!(verified.status.success(), "{verified:?}");
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE revisions SET confidential = FALSE WHERE student_id = {id} AND version = 2"
+        ))
+        .await
+        .unwrap();
+    let tampered = registrar_cli(&app, &["audit", "verify"], "");
+    assert!(!tampered.status.success());
+    assert!(
+        String::from_utf8_lossy(&tampered.stdout)
+            .contains(&format!("student {id} version 2: changed")),
+        "{tampered:?}"
+    );
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE revisions SET confidential = TRUE WHERE student_id = {id} AND version = 2"
+        ))
+        .await
+        .unwrap();
 
     // Unticking the box (the browser then sends nothing) lifts the hold,
     // as a new version.
