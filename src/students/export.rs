@@ -12,10 +12,10 @@ use futures_util::stream;
 use super::import::parse::cells::{NEUTRALISED, SEPARATORS};
 use super::list::db as listing;
 use super::list::query::{Cursor, ListQuery};
-use super::store::Student;
 use super::values::HasValues;
 use crate::access::{ExportTally, ViewKind, Witness};
 use crate::auth::SignedIn;
+use crate::db::entities::student::Listed;
 use crate::domain::{Disclosure, Field};
 use crate::http::query::QueryPairs;
 use crate::state::AppState;
@@ -157,7 +157,7 @@ pub fn stream(
     stream::StreamExt::chain(header, batches)
 }
 
-pub(crate) fn write_row(out: &mut String, student: &Student, disclosure: Disclosure) {
+pub(crate) fn write_row(out: &mut String, student: &Listed, disclosure: Disclosure) {
     let updated_at = student
         .updated_at
         .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
@@ -250,7 +250,7 @@ mod tests {
             };
             let stored = student(name.to_string(), address.to_string(), gpa, number.clone());
             let mut file = header();
-            write_row(&mut file, &stored, Disclosure::Full);
+            write_row(&mut file, &(&stored).into(), Disclosure::Full);
             let rows: Vec<_> = parse::open(file.as_bytes()).unwrap().collect();
             prop_assert_eq!(rows.len(), 1);
             let fields = rows[0].checked.as_ref().unwrap();

@@ -68,6 +68,18 @@ impl HasValues for student::Model {
     }
 }
 
+impl HasValues for student::Listed {
+    fn stored(&self) -> Stored<'_> {
+        Stored {
+            name: &self.name,
+            address: &self.address,
+            gpa_hundredths: self.gpa_hundredths,
+            number: self.student_number.as_deref(),
+            confidential: self.confidential,
+        }
+    }
+}
+
 impl HasValues for revision::Model {
     fn stored(&self) -> Stored<'_> {
         Stored {

@@ -9,7 +9,7 @@ use migrations::{Migrator, MigratorTrait};
 use registrar::db::entities::{revision, student};
 use registrar::testing::Backend;
 use sea_orm::sea_query::{Alias, Query};
-use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryOrder};
 
 use crate::on_every_backend;
 use crate::upgrades::{database_before, down_past};
@@ -95,7 +95,11 @@ async fn the_confidential_migration_upgrades_a_populated_database(backend: Backe
 
     Migrator::up(&db, None).await.expect("the upgrade");
 
-    let students = student::Entity::find().all(&db).await.expect("students");
+    let students = student::Entity::find()
+        .order_by_asc(student::Column::Id)
+        .all(&db)
+        .await
+        .expect("students");
     assert_eq!(students.len() as i64, STUDENTS);
     assert!(students.iter().all(|s| !s.confidential));
     let revisions = revision::Entity::find().all(&db).await.expect("revisions");

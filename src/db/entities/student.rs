@@ -56,6 +56,42 @@ pub fn gpa_text(hundredths: i16) -> String {
         .map_or_else(|| hundredths.to_string(), |gpa| gpa.to_string())
 }
 
+/// A student as lists and exports show it: every column but the search key
+/// and the chain head (long, and never shown), read where many rows are.
+#[derive(Clone, Debug, PartialEq, Eq, DerivePartialModel)]
+#[sea_orm(entity = "Entity")]
+pub struct Listed {
+    pub id: i64,
+    pub name: String,
+    pub address: String,
+    pub gpa_hundredths: i16,
+    pub student_number: Option<String>,
+    pub confidential: bool,
+    pub version: i64,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub updated_by: String,
+    pub deleted_at: Option<DateTimeUtc>,
+}
+
+impl From<&Model> for Listed {
+    fn from(s: &Model) -> Self {
+        Listed {
+            id: s.id,
+            name: s.name.clone(),
+            address: s.address.clone(),
+            gpa_hundredths: s.gpa_hundredths,
+            student_number: s.student_number.clone(),
+            confidential: s.confidential,
+            version: s.version,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+            updated_by: s.updated_by.clone(),
+            deleted_at: s.deleted_at,
+        }
+    }
+}
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

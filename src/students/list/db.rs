@@ -15,7 +15,7 @@ use migrations::indexes;
 
 use super::hold;
 use super::query::{Cursor, ListQuery, Sort, SortColumn};
-use crate::db::entities::student;
+use crate::db::entities::student::{self, Listed};
 use crate::domain::Disclosure;
 use crate::students::store::{self, Student};
 
@@ -33,7 +33,8 @@ pub struct Total {
 /// One page of the list, and whether there are rows before and after it.
 #[derive(Debug, Clone)]
 pub struct ListRows {
-    pub students: Vec<Student>,
+    /// The page's students, as lists show them.
+    pub students: Vec<Listed>,
     pub total: Total,
     pub has_previous: bool,
     pub has_next: bool,
@@ -62,7 +63,7 @@ pub async fn rows(
     db: &impl ConnectionTrait,
     query: &ListQuery,
     disclosure: Disclosure,
-) -> Result<(Vec<Student>, bool, bool), DbErr> {
+) -> Result<(Vec<Listed>, bool, bool), DbErr> {
     let backend = db.get_database_backend();
     let limit = query.per_page + 1;
     let (mut students, has_previous, has_next) = match query.cursor {
@@ -100,7 +101,7 @@ async fn first_page(
     (query, disclosure): (&ListQuery, Disclosure),
     offset: u64,
     limit: u64,
-) -> Result<(Vec<Student>, bool, bool), DbErr> {
+) -> Result<(Vec<Listed>, bool, bool), DbErr> {
     let (column, order) = sort_column(query.sort);
     let ids: Vec<i64> = ordered_by_its_index(backend, query, disclosure)
         .select_only()
@@ -115,6 +116,7 @@ async fn first_page(
     let has_next = ids.len() as u64 > query.per_page;
     let mut rows = student::Entity::find()
         .filter(student::Column::Id.is_in(ids.clone()))
+        .into_partial_model::<Listed>()
         .all(db)
         .await?;
     rows.sort_by_key(|row| ids.iter().position(|id| *id == row.id));
@@ -149,7 +151,7 @@ async fn from_pivot(
     pivot: &Pivot,
     forward: bool,
     limit: u64,
-) -> Result<Vec<Student>, DbErr> {
+) -> Result<Vec<Listed>, DbErr> {
     let (column, order) = sort_column(query.sort);
     let ascending = matches!(order, Order::Asc) == forward;
     let value = || Expr::val(pivot.value.clone());
@@ -173,6 +175,7 @@ async fn from_pivot(
         .order_by(column, walk.clone())
         .order_by(student::Column::Id, walk)
         .limit(limit)
+        .into_partial_model::<Listed>()
         .all(db)
         .await
 }

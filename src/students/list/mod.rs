@@ -51,6 +51,6 @@ pub async fn list(
         .with_flash_subject(deleted);
     let disclosure = registrar.disclosure();
     let mut page = ListPage::new(layout, query, &rows, disclosure);
-    page.numbered = numbered.as_ref().map(|s| StudentView::new(s, disclosure));
+    page.numbered = numbered.as_ref().map(|s| StudentView::of(s, disclosure));
     render(StatusCode::OK, &page)
 }

@@ -71,13 +71,13 @@ pub async fn show(
     let page = ShowPage {
         duplicates: duplicates
             .iter()
-            .map(|s| StudentView::new(s, disclosure))
+            .map(|s| StudentView::of(s, disclosure))
             .collect(),
         layout,
         latest_reason: latest.and_then(|r| r.reason),
         // Reads only: the record page marks nothing.
         others: presence::store::others(&state.db, student.id, registrar.id, now()).await?,
-        student: StudentView::new(&student, disclosure),
+        student: StudentView::of(&student, disclosure),
     };
     render(StatusCode::OK, &page)
 }

@@ -4,6 +4,7 @@
 use askama::Template;
 
 use crate::cluster::submission::Submission;
+use crate::db::entities::student::Listed;
 use crate::domain::{Disclosure, Field, FieldErrors, confidential};
 use crate::presence::Notice;
 use crate::students::form::StudentForm;
@@ -32,8 +33,13 @@ pub struct StudentView {
 }
 
 impl StudentView {
-    /// `s` as a reader with `disclosure` may see it.
-    pub fn new(s: &Student, disclosure: Disclosure) -> Self {
+    /// The student `s` as a reader with `disclosure` may see it.
+    pub fn of(s: &Student, disclosure: Disclosure) -> Self {
+        StudentView::new(&Listed::from(s), disclosure)
+    }
+
+    /// A listed student as a reader with `disclosure` may see it.
+    pub fn new(s: &Listed, disclosure: Disclosure) -> Self {
         let withholding = disclosure.withholds_from(s.confidential);
         let mut values = StudentForm::of(s);
         if withholding {
@@ -112,7 +118,7 @@ impl DeletePage {
         DeletePage {
             layout: Layout::new(format!("Delete {}?", isolated(&student.name))),
             // Registrars only: they see every value.
-            student: StudentView::new(student, Disclosure::Full),
+            student: StudentView::of(student, Disclosure::Full),
             others,
             reason: String::new(),
             reason_error: None,

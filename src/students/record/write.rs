@@ -187,7 +187,7 @@ pub async fn delete(
                     isolated(&current.name)
                 ))
                 .with_registrar(&signed_in),
-                student: StudentView::new(&current, signed_in.disclosure()),
+                student: StudentView::of(&current, signed_in.disclosure()),
                 seen_version: seen.get(),
                 changes: conflict::changes_after(&since, seen.get()),
                 reason: typed_reason,
