@@ -18,7 +18,8 @@
 //! record's edit form open: advice, never a lock), [`kept`] (a form posted
 //! after its session ended, kept for its account), [`http`] (strict decoding,
 //! cookies, flash messages, redirects), [`db`], [`health`], [`assets`],
-//! [`zone`] (the office's time zone, in which pages show times), [`access`]
+//! [`zone`] (the office's time zone, in which pages show times), [`days`]
+//! (the logs' `since`/`until` filters: days in that zone), [`access`]
 //! (who looked: the access log, its batched writer and its pages),
 //! [`upkeep`] (the instance's periodic sweeps), [`audit`] (`registrar
 //! audit`: the revisions' hash chains verified, digests).
@@ -31,6 +32,7 @@ pub mod audit;
 pub mod auth;
 pub mod cluster;
 pub mod config;
+pub mod days;
 pub mod db;
 pub mod domain;
 pub mod ephemeral;

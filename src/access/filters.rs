@@ -3,13 +3,12 @@
 //! `before=`. A filter that cannot be read is a `400` naming it, the form
 //! kept as typed (as the change log's); an empty value is no filter.
 
-use chrono::NaiveDate;
-
 use super::store::Scope;
+use crate::days::{Days, DaysProblem};
 use crate::domain::Username;
 use crate::http::encode::query_value;
 use crate::http::query::QueryPairs;
-use crate::students::changes::query::{day_start, parse_date};
+use crate::students::changes::query::student_id;
 use crate::zone::Zone;
 
 /// The log's page.
@@ -48,10 +47,8 @@ impl Typed {
 pub struct Filters {
     pub account: Option<Username>,
     pub student: Option<i64>,
-    /// The first day, inclusive.
-    pub since: Option<NaiveDate>,
-    /// The last day, inclusive.
-    pub until: Option<NaiveDate>,
+    /// The days, both inclusive.
+    pub days: Days,
 }
 
 /// A filter that could not be read.
@@ -59,10 +56,7 @@ pub struct Filters {
 pub enum Problem {
     Account,
     Student,
-    Since,
-    Until,
-    /// `since` is after `until`.
-    Order,
+    Days(DaysProblem),
 }
 
 impl Problem {
@@ -71,8 +65,7 @@ impl Problem {
         match self {
             Problem::Account => "account",
             Problem::Student => "student",
-            Problem::Since | Problem::Order => "since",
-            Problem::Until => "until",
+            Problem::Days(days) => days.field(),
         }
     }
 
@@ -82,9 +75,7 @@ impl Problem {
                 "“Account” must be a username: letters, digits, dots, dashes, underscores and @."
             }
             Problem::Student => "“Student” must be a student's id: a whole number from 1.",
-            Problem::Since => "“Since” must be a date written YYYY-MM-DD, such as 2026-12-07.",
-            Problem::Until => "“Until” must be a date written YYYY-MM-DD, such as 2026-12-07.",
-            Problem::Order => "“Since” must not be after “Until”.",
+            Problem::Days(days) => days.message(),
         }
     }
 }
@@ -96,29 +87,13 @@ impl Filters {
             .map(|v| Username::parse(&v).map_err(|_| Problem::Account))
             .transpose()?;
         let student = given(&typed.student)
-            .map(|v| {
-                v.parse::<i64>()
-                    .ok()
-                    .filter(|&id| id > 0)
-                    .ok_or(Problem::Student)
-            })
+            .map(|v| student_id(&v).ok_or(Problem::Student))
             .transpose()?;
-        let since = given(&typed.since)
-            .map(|v| parse_date(&v).ok_or(Problem::Since))
-            .transpose()?;
-        let until = given(&typed.until)
-            .map(|v| parse_date(&v).ok_or(Problem::Until))
-            .transpose()?;
-        if let (Some(since), Some(until)) = (since, until)
-            && since > until
-        {
-            return Err(Problem::Order);
-        }
+        let days = Days::parse(&typed.since, &typed.until).map_err(Problem::Days)?;
         Ok(Filters {
             account,
             student,
-            since,
-            until,
+            days,
         })
     }
 
@@ -133,10 +108,8 @@ impl Filters {
         Scope {
             account: self.account.as_ref().map(|a| a.as_str().to_owned()),
             student: self.student,
-            from: self.since.map(|since| day_start(since, zone)),
-            to: self
-                .until
-                .map(|until| day_start(until.succ_opt().unwrap_or(until), zone)),
+            from: self.days.from_instant(zone),
+            to: self.days.to_instant(zone),
         }
     }
 
@@ -156,8 +129,8 @@ impl Filters {
                 .as_ref()
                 .map(|a| format!("account={}", query_value(a.as_str()))),
             self.student.map(|id| format!("student={id}")),
-            self.since.map(|d| format!("since={d}")),
-            self.until.map(|d| format!("until={d}")),
+            self.days.since.map(|d| format!("since={d}")),
+            self.days.until.map(|d| format!("until={d}")),
             before.map(|id| format!("before={id}")),
         ]
         .into_iter()
@@ -218,14 +191,14 @@ mod tests {
             ("account", "ada lovelace", Problem::Account),
             ("student", "0", Problem::Student),
             ("student", "x", Problem::Student),
-            ("since", "2026-13-01", Problem::Since),
-            ("until", "tomorrow", Problem::Until),
+            ("since", "2026-13-01", Problem::Days(DaysProblem::Since)),
+            ("until", "tomorrow", Problem::Days(DaysProblem::Until)),
         ] {
             assert_eq!(Filters::parse(&typed(&[(key, value)])), Err(problem));
         }
         assert_eq!(
             Filters::parse(&typed(&[("since", "2026-12-08"), ("until", "2026-12-07")])),
-            Err(Problem::Order)
+            Err(Problem::Days(DaysProblem::Order))
         );
     }
 }

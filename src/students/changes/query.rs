@@ -9,9 +9,10 @@
 //! (a filter form sends every field). The cursor `before` is read leniently,
 //! as the list's: one that names no revision starts at the newest.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::ActiveEnum;
 
+use crate::days::{Days, DaysProblem};
 use crate::domain::Username;
 use crate::http::encode::query_value;
 use crate::http::query::QueryPairs;
@@ -58,10 +59,8 @@ pub struct Filters {
     /// account up).
     pub by: Option<Username>,
     pub action: Option<Action>,
-    /// The first day, inclusive.
-    pub since: Option<NaiveDate>,
-    /// The last day, inclusive.
-    pub until: Option<NaiveDate>,
+    /// The days, both inclusive.
+    pub days: Days,
     /// Changes to this student.
     pub student: Option<i64>,
     /// The rows of this import, one entry each.
@@ -73,10 +72,7 @@ pub struct Filters {
 pub enum Problem {
     By,
     Action,
-    Since,
-    Until,
-    /// `since` is after `until`.
-    Order,
+    Days(DaysProblem),
     Student,
     Import,
 }
@@ -87,8 +83,7 @@ impl Problem {
         match self {
             Problem::By => "by",
             Problem::Action => "action",
-            Problem::Since | Problem::Order => "since",
-            Problem::Until => "until",
+            Problem::Days(days) => days.field(),
             Problem::Student => "student",
             Problem::Import => "import",
         }
@@ -102,9 +97,7 @@ impl Problem {
             Problem::Action => {
                 "“Action” must be one of created, updated, deleted, restored, undeleted, imported."
             }
-            Problem::Since => "“Since” must be a date written YYYY-MM-DD, such as 2026-12-07.",
-            Problem::Until => "“Until” must be a date written YYYY-MM-DD, such as 2026-12-07.",
-            Problem::Order => "“Since” must not be after “Until”.",
+            Problem::Days(days) => days.message(),
             Problem::Student => "“Student” must be a student's id: a whole number from 1.",
             Problem::Import => "This address does not name an import.",
         }
@@ -120,24 +113,9 @@ impl Filters {
         let action = given(&typed.action)
             .map(|v| Action::try_from_value(&v).map_err(|_| Problem::Action))
             .transpose()?;
-        let since = given(&typed.since)
-            .map(|v| parse_date(&v).ok_or(Problem::Since))
-            .transpose()?;
-        let until = given(&typed.until)
-            .map(|v| parse_date(&v).ok_or(Problem::Until))
-            .transpose()?;
-        if let (Some(since), Some(until)) = (since, until)
-            && since > until
-        {
-            return Err(Problem::Order);
-        }
+        let days = Days::parse(&typed.since, &typed.until).map_err(Problem::Days)?;
         let student = given(&typed.student)
-            .map(|v| {
-                v.parse::<i64>()
-                    .ok()
-                    .filter(|&id| id > 0)
-                    .ok_or(Problem::Student)
-            })
+            .map(|v| student_id(&v).ok_or(Problem::Student))
             .transpose()?;
         let import = given(&typed.import)
             .map(|v| {
@@ -151,8 +129,7 @@ impl Filters {
         Ok(Filters {
             by,
             action,
-            since,
-            until,
+            days,
             student,
             import,
         })
@@ -172,13 +149,12 @@ impl Filters {
     /// The instant the log starts at (`since`'s first moment in the
     /// office's zone).
     pub fn from_instant(&self, zone: Zone) -> Option<DateTime<Utc>> {
-        self.since.map(|since| day_start(since, zone))
+        self.days.from_instant(zone)
     }
 
     /// The instant the log ends before (the first moment after `until`).
     pub fn to_instant(&self, zone: Zone) -> Option<DateTime<Utc>> {
-        self.until
-            .map(|until| day_start(until.succ_opt().unwrap_or(until), zone))
+        self.days.to_instant(zone)
     }
 
     /// The log's address with these filters, from just below revision
@@ -199,8 +175,8 @@ impl Filters {
                 .map(|by| format!("by={}", query_value(by.as_str()))),
             self.action
                 .map(|action| format!("action={}", action.to_value())),
-            self.since.map(|d| format!("since={d}")),
-            self.until.map(|d| format!("until={d}")),
+            self.days.since.map(|d| format!("since={d}")),
+            self.days.until.map(|d| format!("until={d}")),
             self.student.map(|id| format!("student={id}")),
             self.import
                 .as_ref()
@@ -227,28 +203,9 @@ pub fn before(pairs: &QueryPairs) -> Option<i64> {
         .filter(|&b| b > 0)
 }
 
-/// A day written `YYYY-MM-DD`, exactly.
-pub fn parse_date(text: &str) -> Option<NaiveDate> {
-    let shape = text.len() == 10
-        && text.bytes().enumerate().all(|(i, b)| {
-            matches!(i, 4 | 7) == (b == b'-') && (matches!(i, 4 | 7) || b.is_ascii_digit())
-        });
-    if !shape {
-        return None;
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
-}
-
-/// The earliest and latest instants a day bound becomes: every backend
-/// stores these (MariaDB's `DATETIME` ends at 9999), and no change is
-/// outside them, so a bound beyond them selects the same changes.
-const EARLIEST: NaiveDate = NaiveDate::from_ymd_opt(1970, 1, 1).expect("a date");
-const LATEST: NaiveDate = NaiveDate::from_ymd_opt(9000, 1, 1).expect("a date");
-
-/// The instant the office's day `date` starts, in its time zone (the one
-/// place that turns a day into an instant).
-pub fn day_start(date: NaiveDate, zone: Zone) -> DateTime<Utc> {
-    zone.day_start(date.clamp(EARLIEST, LATEST))
+/// A student's id as a filter gives it: a whole number from 1.
+pub fn student_id(text: &str) -> Option<i64> {
+    text.parse::<i64>().ok().filter(|&id| id > 0)
 }
 
 #[cfg(test)]
@@ -302,10 +259,10 @@ mod tests {
         for (key, value, problem) in [
             ("by", "ada lovelace", Problem::By),
             ("action", "edited", Problem::Action),
-            ("since", "2026-13-01", Problem::Since),
-            ("since", "2026-1-1", Problem::Since),
-            ("until", "yesterday", Problem::Until),
-            ("until", "+2026-12-01", Problem::Until),
+            ("since", "2026-13-01", Problem::Days(DaysProblem::Since)),
+            ("since", "2026-1-1", Problem::Days(DaysProblem::Since)),
+            ("until", "yesterday", Problem::Days(DaysProblem::Until)),
+            ("until", "+2026-12-01", Problem::Days(DaysProblem::Until)),
             ("student", "abc", Problem::Student),
             ("student", "0", Problem::Student),
             ("student", "99999999999999999999", Problem::Student),
@@ -319,21 +276,7 @@ mod tests {
         }
         assert_eq!(
             Filters::parse(&typed(&[("since", "2026-12-08"), ("until", "2026-12-07")])),
-            Err(Problem::Order)
-        );
-    }
-
-    #[test]
-    fn far_days_become_instants_every_backend_stores() {
-        let far = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap();
-        assert_eq!(
-            day_start(far, Zone::UTC).to_rfc3339(),
-            "9000-01-01T00:00:00+00:00"
-        );
-        let near = NaiveDate::from_ymd_opt(1, 1, 1).unwrap();
-        assert_eq!(
-            day_start(near, Zone::UTC).to_rfc3339(),
-            "1970-01-01T00:00:00+00:00"
+            Err(Problem::Days(DaysProblem::Order))
         );
     }
 }
