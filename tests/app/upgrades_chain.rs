@@ -23,10 +23,13 @@ on_every_backend!(the_chain_migration_upgrades_a_populated_database);
 const MIGRATION: &str = "m20261207_000015_revision_chain";
 
 /// More revisions than one page of the migration hashes.
-const STUDENTS: i64 = 700;
-const VERSIONS: i64 = 3;
+pub(crate) const STUDENTS: i64 = 700;
+pub(crate) const VERSIONS: i64 = 3;
 
-async fn insert_old_history(db: &DatabaseConnection) {
+/// Students of an earlier release (ids 1 to [`STUDENTS`], even ones
+/// numbered `S-{id}`), each with [`VERSIONS`] revisions, written as that
+/// release's tables hold them (no column added since migration 12).
+pub(crate) async fn insert_old_history(db: &DatabaseConnection) {
     let at = Utc.with_ymd_and_hms(2026, 12, 6, 9, 30, 0).unwrap()
         + chrono::Duration::microseconds(654_321);
     let mut students = Query::insert();

@@ -4,94 +4,25 @@
 //! confidential, the entities read them, a hold can be set, and down and
 //! up again keep the rows.
 
-use chrono::{TimeZone, Utc};
 use migrations::{Migrator, MigratorTrait};
 use registrar::db::entities::{revision, student};
 use registrar::testing::Backend;
 use sea_orm::sea_query::{Alias, Query};
-use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryOrder};
+use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, QueryOrder};
 
 use crate::on_every_backend;
 use crate::upgrades::{database_before, down_past};
+use crate::upgrades_chain::{STUDENTS, VERSIONS, insert_old_history};
 
 on_every_backend!(the_confidential_migration_upgrades_a_populated_database);
 
 const MIGRATION: &str = "m20261207_000014_confidential";
-const STUDENTS: i64 = 300;
-
-/// Students of the previous release, each with its "created" revision.
-async fn insert_old_students(db: &DatabaseConnection) {
-    let at = Utc.with_ymd_and_hms(2026, 12, 6, 9, 30, 0).unwrap();
-    let ids: Vec<i64> = (1..=STUDENTS).collect();
-    for chunk in ids.chunks(100) {
-        let mut students = Query::insert();
-        students.into_table(Alias::new("students")).columns(
-            [
-                "id",
-                "name",
-                "address",
-                "gpa_hundredths",
-                "search_key",
-                "student_number",
-                "version",
-                "created_at",
-                "updated_at",
-                "updated_by",
-            ]
-            .map(Alias::new),
-        );
-        let mut revisions = Query::insert();
-        revisions.into_table(Alias::new("revisions")).columns(
-            [
-                "student_id",
-                "version",
-                "action",
-                "name",
-                "address",
-                "gpa_hundredths",
-                "student_number",
-                "registrar",
-                "at",
-            ]
-            .map(Alias::new),
-        );
-        for &id in chunk {
-            let name = format!("Student {id}");
-            let number = format!("S-{id}");
-            students.values_panic([
-                id.into(),
-                name.clone().into(),
-                "1 Main St".into(),
-                300_i16.into(),
-                fold::search_key(&name, "1 Main St", Some(&number)).into(),
-                number.clone().into(),
-                1_i64.into(),
-                at.into(),
-                at.into(),
-                "ada".into(),
-            ]);
-            revisions.values_panic([
-                id.into(),
-                1_i64.into(),
-                "created".into(),
-                name.into(),
-                "1 Main St".into(),
-                300_i16.into(),
-                number.into(),
-                "ada".into(),
-                at.into(),
-            ]);
-        }
-        db.execute(&students).await.expect("old students");
-        db.execute(&revisions).await.expect("old revisions");
-    }
-}
 
 async fn the_confidential_migration_upgrades_a_populated_database(backend: Backend) {
     let Some((_database, db)) = database_before(backend, MIGRATION).await else {
         return;
     };
-    insert_old_students(&db).await;
+    insert_old_history(&db).await;
 
     Migrator::up(&db, None).await.expect("the upgrade");
 
@@ -103,9 +34,13 @@ async fn the_confidential_migration_upgrades_a_populated_database(backend: Backe
     assert_eq!(students.len() as i64, STUDENTS);
     assert!(students.iter().all(|s| !s.confidential));
     let revisions = revision::Entity::find().all(&db).await.expect("revisions");
-    assert_eq!(revisions.len() as i64, STUDENTS);
-    assert!(revisions.iter().all(|r| !r.confidential && r.version == 1));
-    assert_eq!(students[0].student_number.as_deref(), Some("S-1"));
+    assert_eq!(revisions.len() as i64, STUDENTS * VERSIONS);
+    assert!(
+        revisions
+            .iter()
+            .all(|r| !r.confidential && (1..=VERSIONS).contains(&r.version))
+    );
+    assert_eq!(students[1].student_number.as_deref(), Some("S-2"));
 
     // A hold can be set from now on, and is a boolean on every backend.
     db.execute_unprepared("UPDATE students SET confidential = TRUE WHERE id = 7")
