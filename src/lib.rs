@@ -27,6 +27,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod api;
 pub mod assets;
 pub mod audit;
 pub mod auth;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::Method;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{MethodRouter, get, post};
@@ -21,6 +21,7 @@ use tracing::Level;
 
 use crate::access;
 use crate::accounts::{admin, own};
+use crate::api;
 use crate::assets;
 use crate::auth::roles::{self, Access};
 use crate::auth::{handlers as auth, sessions};
@@ -242,8 +243,16 @@ pub fn router(state: AppState, request_timeout: Duration, metrics: Option<Arc<Me
         // Layers run outside in: the session is read, then (on a record
         // form's route) a form an ended session posted is kept, then the
         // access checked.
-        let mut handler =
-            handler.route_layer(middleware::from_fn_with_state(spec.access, roles::guard));
+        let mut handler = match spec.access {
+            Access::Api(role) => handler.route_layer(middleware::from_fn_with_state(
+                api::caller::Gate {
+                    state: state.clone(),
+                    role,
+                },
+                api::caller::guard,
+            )),
+            access => handler.route_layer(middleware::from_fn_with_state(access, roles::guard)),
+        };
         if let Some(action) = kept::form::of_route(&spec.method, spec.path) {
             let form = RecordForm {
                 state: state.clone(),
@@ -263,8 +272,10 @@ pub fn router(state: AppState, request_timeout: Duration, metrics: Option<Arc<Me
     }
 
     let app = routes
-        .fallback(|| async { AppError::NotFound })
-        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
+        .fallback(|uri: Uri| async move { not_served(&uri, StatusCode::NOT_FOUND) })
+        .method_not_allowed_fallback(|uri: Uri| async move {
+            not_served(&uri, StatusCode::METHOD_NOT_ALLOWED)
+        })
         .layer(middleware::from_fn_with_state(
             SecureCookies(state.auth.secure_cookies),
             flash::carry,
@@ -341,6 +352,7 @@ fn with_security_headers(router: Router) -> Router {
 /// refused early, a request that timed out, a path that is not UTF-8) into
 /// pages.
 async fn pages_for_bare_errors(request: Request, next: Next) -> Response {
+    let uri = request.uri().clone();
     let response = next.run(request).await;
     let status = response.status();
     let is_bare = response
@@ -350,7 +362,17 @@ async fn pages_for_bare_errors(request: Request, next: Next) -> Response {
     if !is_bare || !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    AppError::from_status(status).into_response()
+    not_served(&uri, status)
+}
+
+/// The answer for a request no handler served: a problem for the API's
+/// paths, a page for the others.
+fn not_served(uri: &Uri, status: StatusCode) -> Response {
+    if api::is_api_path(uri.path()) {
+        api::problem::from_status(status)
+    } else {
+        AppError::from_status(status).into_response()
+    }
 }
 
 /// An HTTP/1.1 request names exactly one `Host` (RFC 9112 §3.2): one with

@@ -28,19 +28,22 @@ pub enum Access {
     SignedIn,
     /// A signed-in account with at least this role.
     Role(Role),
+    /// An API caller (a bearer token, never the session) acting with at
+    /// least this role ([`crate::api::caller`]).
+    Api(Role),
 }
 
 impl Access {
     /// Whether the route reads the session.
     pub fn reads_session(self) -> bool {
-        self != Access::Anyone
+        !matches!(self, Access::Anyone | Access::Api(_))
     }
 
     /// Whether an account with `role` may use the route.
     pub fn allows(self, role: Role) -> bool {
         match self {
             Access::Anyone | Access::Visitor | Access::SignedIn => true,
-            Access::Role(needed) => role >= needed,
+            Access::Role(needed) | Access::Api(needed) => role >= needed,
         }
     }
 }

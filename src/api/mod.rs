@@ -1,0 +1,21 @@
+//! The JSON API under `/api/v1` (contract §13): an adapter on the write
+//! core, like the pages. Nothing here decides whether a write happens; the
+//! handlers translate JSON into a [`crate::students::protocol::Command`]
+//! and its [`crate::students::protocol::Outcome`] into an answer.
+//!
+//! - [`caller`]: who is calling (a bearer token), the only credential;
+//! - [`json`]: the shapes of a student every route sends;
+//! - [`problem`]: the boundary's one error type, answered as
+//!   `application/problem+json` (RFC 9457).
+
+pub mod caller;
+pub mod json;
+pub mod problem;
+
+/// Where the API lives.
+pub const PREFIX: &str = "/api/v1";
+
+/// Whether `path` is one of the API's (its errors are problems, not pages).
+pub fn is_api_path(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
+}
