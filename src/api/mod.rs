@@ -5,12 +5,14 @@
 //!
 //! - [`caller`]: who is calling (a bearer token), the only credential;
 //! - [`json`]: the shapes of a student every route sends;
+//! - [`request`]: reading queries, JSON bodies and the protocol's headers;
 //! - [`problem`]: the boundary's one error type, answered as
 //!   `application/problem+json` (RFC 9457).
 
 pub mod caller;
 pub mod json;
 pub mod problem;
+pub mod request;
 
 /// Where the API lives.
 pub const PREFIX: &str = "/api/v1";
