@@ -10,7 +10,7 @@ use axum::http::Method;
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodRouter, delete, get, patch, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::csrf::CsrfLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -22,6 +22,7 @@ use tracing::Level;
 use crate::access;
 use crate::accounts::{admin, own};
 use crate::api;
+use crate::api::students as api_students;
 use crate::assets;
 use crate::auth::roles::{self, Access};
 use crate::auth::{handlers as auth, sessions};
@@ -56,6 +57,8 @@ fn entries() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     const VIEWER: Access = Access::Role(Role::Viewer);
     const REGISTRAR: Access = Access::Role(Role::Registrar);
     const ADMIN: Access = Access::Role(Role::Admin);
+    const API_VIEWER: Access = Access::Api(Role::Viewer);
+    const API_REGISTRAR: Access = Access::Api(Role::Registrar);
     let entry = |method: Method, path, access, handler| {
         (
             RouteSpec {
@@ -178,6 +181,48 @@ fn entries() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             "/audit/access.csv",
             ADMIN,
             get(access::csv::log_csv),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/openapi.json",
+            Anyone,
+            get(api::openapi::serve),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/students",
+            API_VIEWER,
+            get(api_students::read::list),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/students",
+            API_REGISTRAR,
+            post(api_students::write::create),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/students/{id}",
+            API_VIEWER,
+            get(api_students::read::show),
+        ),
+        entry(
+            Method::PATCH,
+            "/api/v1/students/{id}",
+            API_REGISTRAR,
+            patch(api_students::write::patch),
+        ),
+        entry(
+            Method::DELETE,
+            "/api/v1/students/{id}",
+            API_REGISTRAR,
+            delete(api_students::write::delete),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/students/{id}/history",
+            API_VIEWER,
+            get(api_students::read::history),
         ),
         entry(Method::GET, "/accounts", ADMIN, get(admin::list)),
         entry(Method::POST, "/accounts", ADMIN, post(admin::create)),
