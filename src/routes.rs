@@ -56,6 +56,7 @@ fn entries() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     const VIEWER: Access = Access::Role(Role::Viewer);
     const REGISTRAR: Access = Access::Role(Role::Registrar);
     const ADMIN: Access = Access::Role(Role::Admin);
+    const API_VIEWER: Access = Access::Api(Role::Viewer);
     let entry = |method: Method, path, access, handler| {
         (
             RouteSpec {
@@ -214,6 +215,7 @@ fn entries() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             SignedIn,
             post(own::end_others),
         ),
+        entry(Method::GET, "/api/v1/me", API_VIEWER, get(api::me::me)),
         entry(
             Method::GET,
             "/account/kept/{id}",

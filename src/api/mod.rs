@@ -5,11 +5,13 @@
 //!
 //! - [`caller`]: who is calling (a bearer token), the only credential;
 //! - [`json`]: the shapes of a student every route sends;
+//! - [`me`]: `GET /api/v1/me`, the caller and their token;
 //! - [`problem`]: the boundary's one error type, answered as
 //!   `application/problem+json` (RFC 9457).
 
 pub mod caller;
 pub mod json;
+pub mod me;
 pub mod problem;
 
 /// Where the API lives.

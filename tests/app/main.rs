@@ -14,6 +14,7 @@
 mod access_log;
 mod access_log_process;
 mod accounts;
+mod api_tokens;
 mod browser;
 mod chain;
 mod chain_audit;
@@ -65,6 +66,7 @@ mod time_zone;
 mod upgrade;
 mod upgrades;
 mod upgrades_access_log;
+mod upgrades_api_tokens;
 mod upgrades_chain;
 mod upgrades_change_log;
 mod upgrades_confidential;
