@@ -259,6 +259,7 @@ fn entries() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             SignedIn,
             post(own::end_others),
         ),
+        entry(Method::GET, "/api/v1/me", API_VIEWER, get(api::me::me)),
         entry(
             Method::GET,
             "/account/kept/{id}",

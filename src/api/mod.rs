@@ -8,6 +8,7 @@
 //! - [`json`]: the shapes of a student every route sends;
 //! - [`openapi`]: the OpenAPI document, generated from the handlers;
 //! - [`request`]: reading queries, JSON bodies and the protocol's headers;
+//! - [`me`]: `GET /api/v1/me`, the caller and their token;
 //! - [`problem`]: the boundary's one error type, answered as
 //!   `application/problem+json` (RFC 9457).
 
@@ -15,6 +16,7 @@ pub mod caller;
 pub mod idempotency;
 pub mod json;
 pub mod looks;
+pub mod me;
 pub mod openapi;
 pub mod paths;
 pub mod problem;

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use super::me;
 use super::students::{read, write};
 
 /// The document.
@@ -19,6 +20,7 @@ use super::students::{read, write};
         description = "Student records under the same guarantee as the forms: every change names the version it was made over (`If-Match`), a stale one is refused with `412` and what changed, and nothing is ever silently overwritten. Errors are `application/problem+json` (RFC 9457)."
     ),
     paths(
+        me::me,
         read::list,
         read::show,
         read::history,
@@ -27,7 +29,10 @@ use super::students::{read, write};
         write::delete,
     ),
     modifiers(&Bearer),
-    tags((name = "students", description = "Student records"))
+    tags(
+        (name = "students", description = "Student records"),
+        (name = "account", description = "Who the token acts as")
+    )
 )]
 pub struct ApiDoc;
 

@@ -96,7 +96,9 @@ impl ApiClient {
         headers: &[(&str, &str)],
         body: Option<(&str, Vec<u8>)>,
     ) -> Result<ApiResponse, String> {
-        let mut request = self.http.request(method, format!("{}{path}", self.base_url));
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base_url));
         if let Some(token) = &self.token {
             request = request.header("authorization", format!("Bearer {token}"));
         }
@@ -125,7 +127,8 @@ impl ApiClient {
 
     /// `POST` of `body` as `application/json`.
     pub async fn post(&self, path: &str, body: &Value) -> ApiResponse {
-        self.request(Method::POST, path, &[], Some(json(body))).await
+        self.request(Method::POST, path, &[], Some(json(body)))
+            .await
     }
 
     /// `PATCH` of `patch` (a merge patch) over `version`.
@@ -135,7 +138,10 @@ impl ApiClient {
             Method::PATCH,
             path,
             &[("if-match", &if_match)],
-            Some(("application/merge-patch+json", patch.to_string().into_bytes())),
+            Some((
+                "application/merge-patch+json",
+                patch.to_string().into_bytes(),
+            )),
         )
         .await
     }

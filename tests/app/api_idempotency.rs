@@ -43,9 +43,25 @@ async fn a_key_answers_again_what_it_answered_and_writes_nothing_more(backend: B
     let app = spawn_app!(backend);
     let api = api(&app).await;
     let new = json!({"name": "Key Holder", "address": "3 Key St", "gpa": "2.50"});
-    let first = keyed(&api, Method::POST, "/api/v1/students", None, "create-1", Some(new.clone())).await;
+    let first = keyed(
+        &api,
+        Method::POST,
+        "/api/v1/students",
+        None,
+        "create-1",
+        Some(new.clone()),
+    )
+    .await;
     first.assert_status(StatusCode::CREATED);
-    let again = keyed(&api, Method::POST, "/api/v1/students", None, "create-1", Some(new.clone())).await;
+    let again = keyed(
+        &api,
+        Method::POST,
+        "/api/v1/students",
+        None,
+        "create-1",
+        Some(new.clone()),
+    )
+    .await;
     again.assert_status(StatusCode::CREATED);
     assert_eq!(again.body, first.body);
     assert_eq!(again.header("location"), first.header("location"));
@@ -75,24 +91,66 @@ async fn a_key_answers_again_what_it_answered_and_writes_nothing_more(backend: B
         .assert_status(StatusCode::OK);
     // A stale patch with a key: 412 twice, one conflict entry.
     let patch = json!({"gpa": "2.70"});
-    let stale = keyed(&api, Method::PATCH, &path, Some(1), "stale-1", Some(patch.clone())).await;
+    let stale = keyed(
+        &api,
+        Method::PATCH,
+        &path,
+        Some(1),
+        "stale-1",
+        Some(patch.clone()),
+    )
+    .await;
     stale.assert_status(StatusCode::PRECONDITION_FAILED);
-    let stale_again = keyed(&api, Method::PATCH, &path, Some(1), "stale-1", Some(patch.clone())).await;
+    let stale_again = keyed(
+        &api,
+        Method::PATCH,
+        &path,
+        Some(1),
+        "stale-1",
+        Some(patch.clone()),
+    )
+    .await;
     stale_again.assert_status(StatusCode::PRECONDITION_FAILED);
     assert_eq!(stale_again.body, stale.body);
     assert_eq!(conflicts(&app.db, id).await.len(), 1);
     // The same key with another If-Match is another request.
-    keyed(&api, Method::PATCH, &path, Some(2), "stale-1", Some(patch.clone()))
-        .await
-        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    keyed(
+        &api,
+        Method::PATCH,
+        &path,
+        Some(2),
+        "stale-1",
+        Some(patch.clone()),
+    )
+    .await
+    .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     // A 422 replays too.
     let invalid = json!({"gpa": "9.99"});
-    let refused = keyed(&api, Method::PATCH, &path, Some(2), "bad-1", Some(invalid.clone())).await;
+    let refused = keyed(
+        &api,
+        Method::PATCH,
+        &path,
+        Some(2),
+        "bad-1",
+        Some(invalid.clone()),
+    )
+    .await;
     refused.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     let refused_again = keyed(&api, Method::PATCH, &path, Some(2), "bad-1", Some(invalid)).await;
-    assert_eq!((refused_again.status, refused_again.body), (refused.status, refused.body));
+    assert_eq!(
+        (refused_again.status, refused_again.body),
+        (refused.status, refused.body)
+    );
     // A write with a key, sent again: one revision.
-    let saved = keyed(&api, Method::PATCH, &path, Some(2), "save-1", Some(patch.clone())).await;
+    let saved = keyed(
+        &api,
+        Method::PATCH,
+        &path,
+        Some(2),
+        "save-1",
+        Some(patch.clone()),
+    )
+    .await;
     saved.assert_status(StatusCode::OK);
     let saved_again = keyed(&api, Method::PATCH, &path, Some(2), "save-1", Some(patch)).await;
     saved_again.assert_status(StatusCode::OK);
@@ -107,15 +165,30 @@ async fn a_key_answers_again_what_it_answered_and_writes_nothing_more(backend: B
     }
     assert_eq!(all_revisions(&app.db, id).await, 4);
     // Keys are the account's own: another account's same key is fresh.
-    let other = crate::api_students::api_as(&app, "api-other", registrar::domain::Role::Registrar).await;
-    keyed(&other, Method::POST, "/api/v1/students", None, "create-1", Some(new))
-        .await
-        .assert_status(StatusCode::CREATED);
+    let other =
+        crate::api_students::api_as(&app, "api-other", registrar::domain::Role::Registrar).await;
+    keyed(
+        &other,
+        Method::POST,
+        "/api/v1/students",
+        None,
+        "create-1",
+        Some(new),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
     assert_eq!(student_count(&app.db).await, 2);
     // A malformed key is refused before anything happens.
-    keyed(&api, Method::POST, "/api/v1/students", None, "has space", Some(json!({})))
-        .await
-        .assert_status(StatusCode::BAD_REQUEST);
+    keyed(
+        &api,
+        Method::POST,
+        "/api/v1/students",
+        None,
+        "has space",
+        Some(json!({})),
+    )
+    .await
+    .assert_status(StatusCode::BAD_REQUEST);
 }
 
 async fn a_key_in_flight_is_409_and_an_abandoned_claim_is_taken_over(backend: Backend) {
@@ -151,7 +224,15 @@ async fn a_key_in_flight_is_409_and_an_abandoned_claim_is_taken_over(backend: Ba
     .exec(&app.db)
     .await
     .unwrap();
-    let in_flight = keyed(&api, Method::PATCH, &path, Some(1), "flight-1", Some(body.clone())).await;
+    let in_flight = keyed(
+        &api,
+        Method::PATCH,
+        &path,
+        Some(1),
+        "flight-1",
+        Some(body.clone()),
+    )
+    .await;
     in_flight.assert_status(StatusCode::CONFLICT);
     assert_eq!(in_flight.problem(), "idempotency-key-in-flight");
     assert_eq!(student(&app.db, id).await.version, 1);
@@ -166,9 +247,20 @@ async fn a_key_in_flight_is_409_and_an_abandoned_claim_is_taken_over(backend: Ba
         .exec(&app.db)
         .await
         .unwrap();
-    let taken_over = keyed(&api, Method::PATCH, &path, Some(1), "flight-1", Some(body.clone())).await;
+    let taken_over = keyed(
+        &api,
+        Method::PATCH,
+        &path,
+        Some(1),
+        "flight-1",
+        Some(body.clone()),
+    )
+    .await;
     taken_over.assert_status(StatusCode::OK);
     let replayed = keyed(&api, Method::PATCH, &path, Some(1), "flight-1", Some(body)).await;
-    assert_eq!((replayed.status, replayed.body), (StatusCode::OK, taken_over.body));
+    assert_eq!(
+        (replayed.status, replayed.body),
+        (StatusCode::OK, taken_over.body)
+    );
     assert_eq!(all_revisions(&app.db, id).await, 2);
 }

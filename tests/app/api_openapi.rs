@@ -19,7 +19,11 @@ async fn the_openapi_document_names_every_api_route(backend: Backend) {
         .await;
     answer.assert_status(StatusCode::OK);
     let doc = answer.json();
-    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc["openapi"]);
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
     let documented: BTreeSet<(String, String)> = doc["paths"]
         .as_object()
         .unwrap()
@@ -42,7 +46,13 @@ async fn the_openapi_document_names_every_api_route(backend: Backend) {
     for (method, path) in &routed {
         let operation = &doc["paths"][path][method.to_lowercase()];
         let responses = operation["responses"].as_object().unwrap();
-        assert!(responses.contains_key("401"), "{method} {path} documents no 401");
-        assert!(operation["security"].is_array(), "{method} {path} names no security");
+        assert!(
+            responses.contains_key("401"),
+            "{method} {path} documents no 401"
+        );
+        assert!(
+            operation["security"].is_array(),
+            "{method} {path} names no security"
+        );
     }
 }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use registrar::db::entities::revision::Action;
-use registrar::testing::{Backend, Outcomes, TestApp, concurrently};
+use registrar::testing::{Backend, Outcomes, concurrently};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -53,11 +53,15 @@ async fn api_and_form_writers_on_one_record_lose_nothing(backend: Backend) {
                         let key = format!("race-{client}-{round}");
                         let if_match = format!("\"{seen}\"");
                         let body = json!({"name": name}).to_string().into_bytes();
+                        let headers = [
+                            ("if-match", if_match.as_str()),
+                            ("idempotency-key", key.as_str()),
+                        ];
                         let send = || {
                             api.request(
                                 Method::PATCH,
                                 &path,
-                                &[("if-match", &if_match), ("idempotency-key", &key)],
+                                &headers,
                                 Some(("application/json", body.clone())),
                             )
                         };
@@ -84,7 +88,8 @@ async fn api_and_form_writers_on_one_record_lose_nothing(backend: Backend) {
     .await;
 
     let acknowledged = outcomes.count(StatusCode::OK) + outcomes.count(StatusCode::SEE_OTHER);
-    let refused = outcomes.count(StatusCode::PRECONDITION_FAILED) + outcomes.count(StatusCode::CONFLICT);
+    let refused =
+        outcomes.count(StatusCode::PRECONDITION_FAILED) + outcomes.count(StatusCode::CONFLICT);
     let student = db_checks::student(&app.db, id).await;
     let updates = db_checks::revisions(&app.db, id, Action::Updated).await;
     let conflicts = db_checks::conflicts(&app.db, id).await.len() as u64;
@@ -105,11 +110,22 @@ async fn api_and_form_writers_on_one_record_lose_nothing(backend: Backend) {
         StatusCode::PRECONDITION_FAILED,
         StatusCode::CONFLICT,
     ];
-    assert!(outcomes.others(&expected).is_empty(), "{:?}", outcomes.others(&expected));
+    assert!(
+        outcomes.others(&expected).is_empty(),
+        "{:?}",
+        outcomes.others(&expected)
+    );
     assert_eq!(outcomes.total(), (CLIENTS * ROUNDS) as u64);
     assert!(outcomes.count(StatusCode::OK) > 0 && outcomes.count(StatusCode::SEE_OTHER) > 0);
-    assert_eq!(student.version - 1, acknowledged as i64, "version - 1 != acknowledged writes");
-    assert_eq!(updates, acknowledged, "update revisions != acknowledged writes");
+    assert_eq!(
+        student.version - 1,
+        acknowledged as i64,
+        "version - 1 != acknowledged writes"
+    );
+    assert_eq!(
+        updates, acknowledged,
+        "update revisions != acknowledged writes"
+    );
     assert_eq!(conflicts, refused, "conflict entries != refusals");
     let written: HashMap<i64, String> = db_checks::update_revisions(&app.db, id)
         .await

@@ -4,12 +4,14 @@
 //! written, and the `store` modules (`crate::students::store`,
 //! `crate::students::import::store`, `crate::accounts`,
 //! `crate::auth::sessions`, `crate::auth::ended`, `crate::kept::store`,
-//! `crate::audit::digest`) are
+//! `crate::audit::digest`, `crate::api_tokens`) are
 //! the only code that writes. Stored words (revision actions, conflict
 //! attempts) are read back as enums or refused.
 
 pub mod access_entry;
 pub mod account_change;
+pub mod api_token;
+pub mod api_token_failure;
 pub mod audit_digest;
 pub mod audit_digest_cut;
 pub mod conflict;
