@@ -16,6 +16,7 @@ mod access_log_process;
 mod accounts;
 mod api_idempotency;
 mod api_openapi;
+mod api_outcome;
 mod api_race;
 mod api_students;
 mod api_tokens;
