@@ -22,6 +22,7 @@ use tracing::Level;
 use crate::access;
 use crate::accounts::{admin, own};
 use crate::api;
+use crate::api_tokens::pages as tokens;
 use crate::assets;
 use crate::auth::roles::{self, Access};
 use crate::auth::{handlers as auth, sessions};
@@ -32,6 +33,7 @@ use crate::http::cookie::SecureCookies;
 use crate::http::flash;
 use crate::http::form::MAX_FORM_BYTES;
 use crate::http::headers::SECURITY_HEADERS;
+use crate::http::request;
 use crate::kept;
 use crate::kept::intercept::{RecordForm, intercept};
 use crate::metrics::Metrics;
@@ -217,6 +219,24 @@ fn entries() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         entry(Method::GET, "/api/v1/me", API_VIEWER, get(api::me::me)),
         entry(
+            Method::POST,
+            "/account/tokens",
+            VIEWER,
+            post(tokens::create),
+        ),
+        entry(
+            Method::POST,
+            "/account/tokens/{token}/revoke",
+            SignedIn,
+            post(tokens::revoke_own),
+        ),
+        entry(
+            Method::POST,
+            "/accounts/{username}/tokens/{token}/revoke",
+            ADMIN,
+            post(tokens::revoke_for),
+        ),
+        entry(
             Method::GET,
             "/account/kept/{id}",
             VIEWER,
@@ -300,7 +320,7 @@ pub fn router(state: AppState, request_timeout: Duration, metrics: Option<Arc<Me
         // say where a request comes from (`Sec-Fetch-Site`, `Origin`), and
         // cross-site posts are refused before any handler runs.
         .layer(CsrfLayer::new())
-        .layer(middleware::from_fn(one_host))
+        .layer(middleware::from_fn(request::one_host))
         .layer(middleware::from_fn(pages_for_bare_errors));
     let app = with_security_headers(app)
         .layer(
@@ -328,7 +348,7 @@ pub fn router(state: AppState, request_timeout: Duration, metrics: Option<Arc<Me
         )
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .layer(middleware::from_fn(fresh_request_id));
+        .layer(middleware::from_fn(request::fresh_request_id));
     match metrics {
         Some(metrics) => app.layer(middleware::from_fn_with_state(
             metrics,
@@ -375,23 +395,4 @@ fn not_served(uri: &Uri, status: StatusCode) -> Response {
     } else {
         AppError::from_status(status).into_response()
     }
-}
-
-/// An HTTP/1.1 request names exactly one `Host` (RFC 9112 §3.2): one with
-/// none or several is refused `400` before anything reads it.
-async fn one_host(request: Request, next: Next) -> Response {
-    let hosts = request.headers().get_all(header::HOST).iter().count();
-    if request.version() == axum::http::Version::HTTP_11 && hosts != 1 {
-        return AppError::BadRequest(
-            "An HTTP/1.1 request must name its host in exactly one Host header.",
-        )
-        .into_response();
-    }
-    next.run(request).await
-}
-
-/// Replaces any `x-request-id` a client sent: the id in the logs is ours.
-async fn fresh_request_id(mut request: Request, next: Next) -> Response {
-    request.headers_mut().remove("x-request-id");
-    next.run(request).await
 }

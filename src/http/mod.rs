@@ -1,6 +1,6 @@
 //! HTTP plumbing shared by every resource: strict form and query decoding,
-//! path ids, cookies, one-time flash messages, redirects, and values
-//! encoded for the addresses pages link to.
+//! path ids, cookies, one-time flash messages, redirects, checks of the
+//! request itself, and values encoded for the addresses pages link to.
 
 pub mod cookie;
 pub mod encode;
@@ -10,4 +10,5 @@ pub mod headers;
 pub mod path;
 pub mod query;
 pub mod redirect;
+pub mod request;
 pub mod retry;

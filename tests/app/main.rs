@@ -15,6 +15,8 @@ mod access_log;
 mod access_log_process;
 mod accounts;
 mod api_tokens;
+mod api_tokens_cli;
+mod api_tokens_pages;
 mod browser;
 mod chain;
 mod chain_audit;

@@ -121,6 +121,13 @@ fn expected() -> Vec<(Method, &'static str, Access)> {
         (post.clone(), "/account/password", SignedIn),
         (post.clone(), "/account/sessions/{session}/end", SignedIn),
         (post.clone(), "/account/sessions/end-others", SignedIn),
+        (post.clone(), "/account/tokens", viewer),
+        (post.clone(), "/account/tokens/{token}/revoke", SignedIn),
+        (
+            post.clone(),
+            "/accounts/{username}/tokens/{token}/revoke",
+            admin,
+        ),
         (get.clone(), "/api/v1/me", Access::Api(Role::Viewer)),
         (get, "/account/kept/{id}", viewer),
         (post, "/account/kept/{id}/discard", viewer),
@@ -133,6 +140,7 @@ fn concrete(path: &str, student_id: i64) -> String {
         .replace("{file}", "app.css")
         .replace("{username}", VIEWER)
         .replace("{session}", "0000000000000000")
+        .replace("{token}", "1")
 }
 
 /// What must hold for `asker` on a route with `access`.
