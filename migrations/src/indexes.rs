@@ -30,3 +30,10 @@ pub const ACCESS_LOG_AT: &str = "access_log_at_idx";
 pub const ACCESS_LOG_STUDENT: &str = "access_log_student_idx";
 /// One account's entries in the access log, by `(at, id)`.
 pub const ACCESS_LOG_ACCOUNT: &str = "access_log_account_idx";
+
+/// One idempotency key per account (contract §13): the unique index that
+/// makes a second claim of the same key wait or fail.
+pub const IDEMPOTENCY_KEY: &str = "idempotency_keys_account_key_idx";
+
+/// Idempotency keys by age, for the sweep that forgets them after a day.
+pub const IDEMPOTENCY_CREATED: &str = "idempotency_keys_created_idx";

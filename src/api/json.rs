@@ -3,13 +3,16 @@
 //! decimals, times are RFC 3339 UTC, and an address the caller's role may
 //! not see (a confidential student's, for a viewer) is `null`.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::entities::student::gpa_text;
+use crate::db::entities::student::{Listed, gpa_text};
 use crate::domain::{Disclosure, Field};
-use crate::students::store::{Revision, Student};
+use crate::students::conflict::{self, FieldChange};
+use crate::students::store::{Action, Revision};
 
 /// A time as the API writes it: RFC 3339, UTC, microseconds.
 pub fn time(at: DateTime<Utc>) -> String {
@@ -42,7 +45,9 @@ pub struct StudentBody {
 }
 
 impl StudentBody {
-    pub fn new(student: &Student, disclosure: Disclosure) -> StudentBody {
+    /// `student` (a `Listed`, or a whole row: `&row.into()`) as a reader
+    /// with `disclosure` may see it.
+    pub fn new(student: &Listed, disclosure: Disclosure) -> StudentBody {
         StudentBody {
             id: student.id,
             student_number: student.student_number.clone(),
@@ -72,14 +77,117 @@ pub struct ValuesBody {
 }
 
 impl ValuesBody {
-    pub fn of_revision(revision: &Revision, disclosure: Disclosure) -> ValuesBody {
+    /// `revision`'s values; `held`: the student is confidential now (its
+    /// old addresses are withheld from a viewer too).
+    pub fn of_revision(revision: &Revision, disclosure: Disclosure, held: bool) -> ValuesBody {
         ValuesBody {
             student_number: revision.student_number.clone(),
             name: revision.name.clone(),
-            address: (!disclosure.withholds(Field::Address, revision.confidential))
+            address: (!disclosure.withholds(Field::Address, held || revision.confidential))
                 .then(|| revision.address.clone()),
             gpa: gpa_text(revision.gpa_hundredths),
             confidential: revision.confidential,
         }
+    }
+}
+
+/// What a revision did, as the contract words it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ActionWord {
+    Created,
+    Updated,
+    Deleted,
+    Imported,
+    Restored,
+    Undeleted,
+}
+
+impl From<Action> for ActionWord {
+    fn from(action: Action) -> Self {
+        match action {
+            Action::Created => ActionWord::Created,
+            Action::Updated => ActionWord::Updated,
+            Action::Deleted => ActionWord::Deleted,
+            Action::Imported => ActionWord::Imported,
+            Action::Restored => ActionWord::Restored,
+            Action::Undeleted => ActionWord::Undeleted,
+        }
+    }
+}
+
+/// A field's value before and after a change (`old` is `null` for a
+/// student's first version, or when withheld from the caller; so is `new`
+/// when withheld).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FieldChangeBody {
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+/// One committed change of a student: a revision.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChangeBody {
+    /// The version it made.
+    pub version: i64,
+    pub action: ActionWord,
+    /// The username of the account that made it.
+    pub by: String,
+    #[schema(format = DateTime)]
+    pub at: String,
+    pub reason: Option<String>,
+    /// Each field it changed, by name (`name`, `address`, `gpa`,
+    /// `student_number`, `confidential`).
+    pub fields: BTreeMap<String, FieldChangeBody>,
+    /// The student's values after it.
+    pub student: ValuesBody,
+}
+
+impl ChangeBody {
+    /// `after`, with the fields it changed from `before` (its previous
+    /// revision, when known), as a reader with `disclosure` may see them;
+    /// `held`: the student is confidential now.
+    pub fn new(
+        before: Option<&Revision>,
+        after: &Revision,
+        disclosure: Disclosure,
+        held: bool,
+    ) -> ChangeBody {
+        let held = held || after.confidential || before.is_some_and(|b| b.confidential);
+        let changes: Vec<FieldChange> =
+            conflict::withhold(conflict::revision_changes(before, after), disclosure, held);
+        ChangeBody {
+            version: after.version,
+            action: after.action.into(),
+            by: after.registrar.clone(),
+            at: time(after.at),
+            reason: after.reason.clone(),
+            fields: changes
+                .into_iter()
+                .map(|change| {
+                    let shown = |value: Option<String>| value.filter(|_| !change.withheld);
+                    let body = FieldChangeBody {
+                        old: shown(change.old.clone()),
+                        new: shown(Some(change.new.clone())),
+                    };
+                    (change.field.name().to_owned(), body)
+                })
+                .collect(),
+            student: ValuesBody::of_revision(after, disclosure, held),
+        }
+    }
+
+    /// The changes of `revisions` (oldest first, each after the one
+    /// before it) newer than `version`.
+    pub fn after(
+        revisions: &[Revision],
+        version: i64,
+        disclosure: Disclosure,
+        held: bool,
+    ) -> Vec<ChangeBody> {
+        conflict::with_previous(revisions)
+            .filter(|(_, after)| after.version > version)
+            .map(|(before, after)| ChangeBody::new(before, after, disclosure, held))
+            .collect()
     }
 }

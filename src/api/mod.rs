@@ -4,15 +4,24 @@
 //! and its [`crate::students::protocol::Outcome`] into an answer.
 //!
 //! - [`caller`]: who is calling (a bearer token), the only credential;
+//! - [`idempotency`]: `Idempotency-Key`, kept in the write's transaction;
 //! - [`json`]: the shapes of a student every route sends;
+//! - [`openapi`]: the OpenAPI document, generated from the handlers;
+//! - [`request`]: reading queries, JSON bodies and the protocol's headers;
 //! - [`me`]: `GET /api/v1/me`, the caller and their token;
 //! - [`problem`]: the boundary's one error type, answered as
 //!   `application/problem+json` (RFC 9457).
 
 pub mod caller;
+pub mod idempotency;
 pub mod json;
+pub mod looks;
 pub mod me;
+pub mod openapi;
+pub mod paths;
 pub mod problem;
+pub mod request;
+pub mod students;
 
 /// Where the API lives.
 pub const PREFIX: &str = "/api/v1";

@@ -1,6 +1,7 @@
 //! HTTP plumbing shared by every resource: strict form and query decoding,
 //! path ids, cookies, one-time flash messages, redirects, checks of the
-//! request itself, and values encoded for the addresses pages link to.
+//! request itself, answers for what no handler served, and values encoded
+//! for the addresses pages link to.
 
 pub mod cookie;
 pub mod encode;
@@ -12,3 +13,4 @@ pub mod query;
 pub mod redirect;
 pub mod request;
 pub mod retry;
+pub mod unserved;

@@ -14,6 +14,10 @@
 mod access_log;
 mod access_log_process;
 mod accounts;
+mod api_idempotency;
+mod api_openapi;
+mod api_race;
+mod api_students;
 mod api_tokens;
 mod api_tokens_cli;
 mod api_tokens_pages;

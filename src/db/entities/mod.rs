@@ -16,6 +16,7 @@ pub mod audit_digest;
 pub mod audit_digest_cut;
 pub mod conflict;
 pub mod ended_session;
+pub mod idempotency_key;
 pub mod import;
 pub mod import_entry;
 pub mod import_row;
