@@ -21,6 +21,7 @@ mod api_students;
 mod api_tokens;
 mod api_tokens_cli;
 mod api_tokens_pages;
+mod api_tokens_writes;
 mod browser;
 mod chain;
 mod chain_audit;
