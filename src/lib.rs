@@ -22,7 +22,9 @@
 //! (the logs' `since`/`until` filters: days in that zone), [`access`]
 //! (who looked: the access log, its batched writer and its pages),
 //! [`upkeep`] (the instance's periodic sweeps), [`audit`] (`registrar
-//! audit`: the revisions' hash chains verified, digests).
+//! audit`: the revisions' hash chains verified, digests), [`feed`] (the
+//! API's change feed: revisions stamped in a dense order after they
+//! commit).
 //! The contract other people's tests rely on is `docs/contract.md`.
 
 pub mod access;
@@ -38,6 +40,7 @@ pub mod db;
 pub mod domain;
 pub mod ephemeral;
 pub mod error;
+pub mod feed;
 pub mod health;
 pub mod http;
 pub mod kept;

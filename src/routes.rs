@@ -226,6 +226,12 @@ fn entries() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             VIEWER,
             post(kept::pages::discard),
         ),
+        entry(
+            Method::GET,
+            api::changes::PATH,
+            Access::Api(Role::Viewer),
+            get(api::changes::changes),
+        ),
     ]
 }
 
@@ -268,7 +274,10 @@ pub fn router(state: AppState, request_timeout: Duration, metrics: Option<Arc<Me
                     sessions::load,
                 ));
         }
-        routes = routes.route(spec.path, handler);
+        // Outermost: the request timeout (and a feed reader's wait).
+        let limit = request_timeout + api::changes::long_poll(&spec.method, spec.path);
+        let timeout = TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, limit);
+        routes = routes.route(spec.path, handler.route_layer(timeout));
     }
 
     let app = routes
@@ -290,10 +299,6 @@ pub fn router(state: AppState, request_timeout: Duration, metrics: Option<Arc<Me
                 .unwrap_or_default();
             AppError::Internal(format!("a handler panicked: {what}")).into_response()
         }))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            request_timeout,
-        ))
         // A second line against forgery, besides the form tokens: browsers
         // say where a request comes from (`Sec-Fetch-Site`, `Origin`), and
         // cross-site posts are refused before any handler runs.

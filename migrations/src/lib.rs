@@ -25,6 +25,7 @@ mod m20261207_000013_change_log;
 mod m20261207_000014_confidential;
 mod m20261207_000015_revision_chain;
 mod m20261207_000016_access_log;
+mod m20261207_000018_change_feed;
 
 /// Applies registrar's migrations in order.
 pub struct Migrator;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000014_confidential::Migration),
             Box::new(m20261207_000015_revision_chain::Migration),
             Box::new(m20261207_000016_access_log::Migration),
+            Box::new(m20261207_000018_change_feed::Migration),
         ]
     }
 }

@@ -50,6 +50,24 @@ impl FromRequestParts<AppState> for Witness {
 }
 
 impl Witness {
+    /// The witness of a request the caller of the JSON API made as
+    /// `account` from `client_addr` (the API has no session).
+    pub fn of_api(
+        log: &AccessLog,
+        account: &str,
+        client_addr: String,
+        query: Option<&str>,
+    ) -> Self {
+        Witness {
+            log: log.clone(),
+            account: account.to_owned(),
+            client_addr,
+            query: query
+                .filter(|q| !q.is_empty())
+                .map(|q| q.chars().take(QUERY_CHARS).collect()),
+        }
+    }
+
     /// Records a look of `kind` at `student` (its confidentiality as the
     /// handler read it).
     pub fn saw(&self, kind: ViewKind, student: &Student) {

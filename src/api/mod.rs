@@ -4,11 +4,13 @@
 //! and its [`crate::students::protocol::Outcome`] into an answer.
 //!
 //! - [`caller`]: who is calling (a bearer token), the only credential;
+//! - [`changes`]: the change feed, `GET /api/v1/changes`;
 //! - [`json`]: the shapes of a student every route sends;
 //! - [`problem`]: the boundary's one error type, answered as
 //!   `application/problem+json` (RFC 9457).
 
 pub mod caller;
+pub mod changes;
 pub mod json;
 pub mod problem;
 

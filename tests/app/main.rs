@@ -31,6 +31,7 @@ mod ephemeral;
 mod error_pages;
 mod excel;
 mod failures;
+mod feed;
 mod fuzz;
 mod hardening_accounts;
 mod hardening_connections;

@@ -4,7 +4,7 @@
 //! written, and the `store` modules (`crate::students::store`,
 //! `crate::students::import::store`, `crate::accounts`,
 //! `crate::auth::sessions`, `crate::auth::ended`, `crate::kept::store`,
-//! `crate::audit::digest`) are
+//! `crate::audit::digest`, `crate::feed`) are
 //! the only code that writes. Stored words (revision actions, conflict
 //! attempts) are read back as enums or refused.
 
@@ -14,6 +14,7 @@ pub mod audit_digest;
 pub mod audit_digest_cut;
 pub mod conflict;
 pub mod ended_session;
+pub mod feed_sequencer;
 pub mod import;
 pub mod import_entry;
 pub mod import_row;
