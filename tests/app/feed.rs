@@ -51,6 +51,11 @@ impl Reader {
         }
     }
 
+    /// Asks for `limit` changes a page from now on.
+    pub fn set_limit(&mut self, limit: u64) {
+        self.limit = limit;
+    }
+
     /// Reads one page; how many changes it had.
     pub async fn page(&mut self, db: &DatabaseConnection) -> usize {
         let page = feed::read(db, self.next.as_ref(), self.limit)

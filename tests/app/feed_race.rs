@@ -1,0 +1,181 @@
+//! The feed under load: registrars saving through the forms and an import
+//! confirming, all at once on a few records, while a reader tails the feed
+//! in small pages (3 to 7 changes); afterwards the reader has seen every
+//! revision exactly once, each record's versions 1 to N in order.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::http::StatusCode;
+use registrar::db::entities::student;
+use registrar::testing::{Backend, TestApp};
+use sea_orm::{EntityTrait, QueryOrder};
+
+use crate::changes::import;
+use crate::feed::{Reader, assert_every_revision_once, assert_positions_dense};
+use crate::{on_every_backend, spawn_app};
+
+on_every_backend!(every_revision_reaches_a_tailing_reader_once_in_order);
+
+/// How long the writers write.
+const WRITING: Duration = Duration::from_secs(6);
+const RECORDS: i64 = 6;
+
+/// A small deterministic generator (xorshift): which record, which page size.
+struct Dice(u64);
+
+impl Dice {
+    fn roll(&mut self, sides: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % sides
+    }
+}
+
+/// What the writers did.
+#[derive(Default)]
+struct Tally {
+    saved: AtomicU64,
+    refused: AtomicU64,
+    imports: AtomicU64,
+}
+
+async fn form_writer(
+    app: Arc<TestApp>,
+    ids: Arc<Vec<i64>>,
+    seed: u64,
+    stop: Arc<AtomicBool>,
+    tally: Arc<Tally>,
+) {
+    let browser = app.signed_in_browser().await;
+    let mut dice = Dice(seed);
+    let mut round = 0;
+    while !stop.load(Ordering::Relaxed) {
+        round += 1;
+        let id = ids[dice.roll(ids.len() as u64) as usize];
+        let answer = app
+            .edit_student(&browser, id, &[("name", &format!("W{seed} r{round}"))])
+            .await;
+        match answer.status {
+            StatusCode::SEE_OTHER => tally.saved.fetch_add(1, Ordering::Relaxed),
+            StatusCode::CONFLICT => tally.refused.fetch_add(1, Ordering::Relaxed),
+            other => panic!("a save answered {other}"),
+        };
+    }
+}
+
+/// Imports, one after another: each file updates two of the records at
+/// their versions as read just before (refused if they moved since) and
+/// creates one.
+async fn import_writer(
+    app: Arc<TestApp>,
+    ids: Arc<Vec<i64>>,
+    stop: Arc<AtomicBool>,
+    tally: Arc<Tally>,
+) {
+    let browser = app.signed_in_browser().await;
+    let mut dice = Dice(99);
+    let mut round = 0;
+    while !stop.load(Ordering::Relaxed) {
+        round += 1;
+        let mut csv = String::from("id,name,address,gpa,version\n");
+        for _ in 0..2 {
+            let id = ids[dice.roll(ids.len() as u64) as usize];
+            let now = student::Entity::find_by_id(id)
+                .one(&app.db)
+                .await
+                .expect("query")
+                .expect("the student");
+            if !csv.contains(&format!("\n{id},")) {
+                csv.push_str(&format!(
+                    "{id},Imported {round},1 Main St,3,{}\n",
+                    now.version
+                ));
+            }
+        }
+        csv.push_str(&format!(",New {round},2 High St,2.5,\n"));
+        import(&browser, "feed.csv", csv, &[]).await;
+        tally.imports.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+async fn every_revision_reaches_a_tailing_reader_once_in_order(backend: Backend) {
+    let app = Arc::new(spawn_app!(backend));
+    let browser = app.signed_in_browser().await;
+    let mut ids = Vec::new();
+    for n in 0..RECORDS {
+        ids.push(
+            app.create_student(&browser, &format!("Student {n}"), "1 Main St", "3")
+                .await,
+        );
+    }
+    let ids = Arc::new(ids);
+    let stop = Arc::new(AtomicBool::new(false));
+    let tally = Arc::new(Tally::default());
+
+    let mut writers = Vec::new();
+    for seed in 1..=3 {
+        writers.push(tokio::spawn(form_writer(
+            Arc::clone(&app),
+            Arc::clone(&ids),
+            seed,
+            Arc::clone(&stop),
+            Arc::clone(&tally),
+        )));
+    }
+    writers.push(tokio::spawn(import_writer(
+        Arc::clone(&app),
+        Arc::clone(&ids),
+        Arc::clone(&stop),
+        Arc::clone(&tally),
+    )));
+
+    // The reader tails while they write, a page of 3 to 7 at a time.
+    let started = Instant::now();
+    let mut dice = Dice(7);
+    let mut reader = Reader::new(3);
+    let mut read_while_writing = 0;
+    while started.elapsed() < WRITING {
+        reader.set_limit(3 + dice.roll(5));
+        if reader.page(&app.db).await == 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        read_while_writing = reader.seen.len();
+    }
+    stop.store(true, Ordering::Relaxed);
+    for writer in writers {
+        writer.await.expect("a writer");
+    }
+    let committed = registrar::db::entities::revision::Entity::find()
+        .order_by_asc(registrar::db::entities::revision::Column::Id)
+        .all(&app.db)
+        .await
+        .expect("the revisions")
+        .len();
+    reader
+        .until(&app.db, committed, Duration::from_secs(20))
+        .await;
+    for _ in 0..3 {
+        assert_eq!(reader.page(&app.db).await, 0, "nothing more, nothing twice");
+    }
+    let (students, revisions) = assert_every_revision_once(&app.db, &reader.seen).await;
+    let stamped = assert_positions_dense(&app.db).await;
+    assert_eq!(stamped as usize, revisions);
+    println!(
+        "{}: {} saves through the forms ({} refused as stale), {} imports; the reader saw {revisions} \
+         revisions of {students} students in {} pages ({read_while_writing} while the writers wrote), \
+         each once, every record's versions in order",
+        backend.name(),
+        tally.saved.load(Ordering::Relaxed),
+        tally.refused.load(Ordering::Relaxed),
+        tally.imports.load(Ordering::Relaxed),
+        reader.pages,
+    );
+    assert!(tally.saved.load(Ordering::Relaxed) > 0 && tally.imports.load(Ordering::Relaxed) > 0);
+    assert!(
+        read_while_writing > 0,
+        "the reader read while the writers wrote"
+    );
+}

@@ -1,0 +1,233 @@
+//! The change feed's migration (`m20261207_000018_change_feed`) upgrades
+//! a populated database of the previous release on every backend without
+//! writing a row: the existing revisions stay unstamped and are the feed's
+//! first changes, at the positions of their ids; later ones are stamped
+//! above them; every chain still holds (the position is no part of a
+//! revision's hash); down and up again starts a new epoch. An ignored test
+//! times it at a million revisions.
+
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+use migrations::{Migrator, MigratorTrait};
+use registrar::audit::Scope;
+use registrar::audit::verify::verify;
+use registrar::db::entities::{feed_sequencer, revision, student};
+use registrar::feed::{self, Gone, ReadError, Sequencer, Tip};
+use registrar::students::store;
+use registrar::testing::{Backend, TestDatabase};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
+
+use crate::feed::{Reader, assert_every_revision_once, assert_positions_dense, fields};
+use crate::on_every_backend;
+use crate::upgrades::{database_before, down_past};
+use crate::upgrades_chain::{STUDENTS, VERSIONS, fill_old_schema, insert_old_history};
+
+on_every_backend!(the_change_feed_migration_upgrades_a_populated_database);
+
+const MIGRATION: &str = "m20261207_000018_change_feed";
+
+fn position_of(name: &str) -> usize {
+    Migrator::migrations()
+        .iter()
+        .position(|m| m.name() == name)
+        .unwrap_or_else(|| panic!("no migration {name}"))
+}
+
+async fn stamped(db: &DatabaseConnection) -> u64 {
+    revision::Entity::find()
+        .filter(Expr::col(Alias::new(feed::store::FEED_POSITION)).is_not_null())
+        .count(db)
+        .await
+        .expect("count")
+}
+
+async fn the_change_feed_migration_upgrades_a_populated_database(backend: Backend) {
+    // The previous release's database: the chain's fixture, hashed by the
+    // chain's migration, and every migration up to this one applied.
+    const CHAIN: &str = "m20261207_000015_revision_chain";
+    let Some((_database, db)) = database_before(backend, CHAIN).await else {
+        return;
+    };
+    insert_old_history(&db).await;
+    let pending = position_of(MIGRATION) - position_of(CHAIN);
+    Migrator::up(&db, Some(u32::try_from(pending).expect("few")))
+        .await
+        .expect("the previous release");
+    let old_revisions = (STUDENTS * VERSIONS) as u64;
+    let highest = old_revisions as i64;
+
+    let started = Instant::now();
+    Migrator::up(&db, None).await.expect("the upgrade");
+    let took = started.elapsed();
+    println!(
+        "{}: the feed's migration over {old_revisions} revisions took {:.2} s",
+        backend.name(),
+        took.as_secs_f64()
+    );
+
+    let head = feed::head::read(&db).await.expect("the feed's row");
+    assert_eq!((head.baseline, head.last_position), (highest, highest));
+    assert_eq!(head.epoch.len(), 32);
+    assert!(head.epoch.chars().all(|c| c.is_ascii_hexdigit()));
+    assert_eq!((head.holder, head.lease_until), (None, None));
+    assert_eq!(stamped(&db).await, 0, "no row written");
+    assert_eq!(
+        revision::Entity::find().count(&db).await.expect("count"),
+        old_revisions
+    );
+
+    // The previous release's revisions are the feed's first, in id order,
+    // each record's versions in order; a sequencer stamps the new ones.
+    let sequencer = Sequencer::start(db.clone(), Tip::default());
+    let at = Utc.with_ymd_and_hms(2026, 12, 8, 9, 0, 0).unwrap();
+    let author = store::Author {
+        registrar: "grace",
+        at,
+        reason: None,
+        submission: None,
+        import: None,
+    };
+    // (Explicit ids in the fixture left PostgreSQL's student sequence at
+    // 1: no student is created here.)
+    for id in [2_i64, 700, 2, 5] {
+        let txn = registrar::db::begin_write(&db).await.expect("begin");
+        let current = store::lock_for_update(&txn, id)
+            .await
+            .expect("lock")
+            .expect("the student");
+        let name = format!("Renamed {}", current.version);
+        store::update_guarded(
+            &txn,
+            &current,
+            &fields(&name),
+            store::Action::Updated,
+            &author,
+        )
+        .await
+        .expect("the write")
+        .expect("written");
+        txn.commit().await.expect("commit");
+    }
+
+    let mut reader = Reader::new(200);
+    reader
+        .until(&db, old_revisions as usize + 4, Duration::from_secs(20))
+        .await;
+    assert_eq!(reader.page(&db).await, 0);
+    let (students, revisions) = assert_every_revision_once(&db, &reader.seen).await;
+    assert_eq!(
+        (students, revisions),
+        (STUDENTS as usize, old_revisions as usize + 4)
+    );
+    let ids: Vec<i64> = reader.seen[..old_revisions as usize]
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "the old ones by id");
+    assert_eq!(
+        reader.seen_versions()[old_revisions as usize..],
+        [(2, 4), (700, 4), (2, 5), (5, 4)]
+    );
+    assert_eq!(assert_positions_dense(&db).await, 4);
+    sequencer.stop().await;
+    let holder = feed::head::read(&db).await.expect("row").holder;
+    assert_eq!(holder, None, "the lease let go at the sequencer's stop");
+
+    // Every chain holds: stamping wrote no part of any hash.
+    let mut breaks = Vec::new();
+    let tally = verify(&db, Scope::All, None, |b| breaks.push(b))
+        .await
+        .expect("verify");
+    assert_eq!(breaks, []);
+    assert_eq!(tally.revisions, old_revisions + 4);
+
+    // Down takes the column and the row away; up again is a new epoch,
+    // whose baseline is everything there is.
+    let last_cursor = feed::read(&db, None, 1).await.expect("a page").next;
+    down_past(&db, MIGRATION).await;
+    assert!(
+        db.execute_unprepared("SELECT feed_position FROM revisions")
+            .await
+            .is_err(),
+        "feed_position outlived its migration"
+    );
+    assert_eq!(
+        student::Entity::find().count(&db).await.expect("count"),
+        STUDENTS as u64
+    );
+    Migrator::up(&db, None).await.expect("up again");
+    let again = feed_sequencer::Entity::find_by_id(1)
+        .one(&db)
+        .await
+        .expect("query")
+        .expect("the row");
+    assert_ne!(again.epoch, head.epoch);
+    assert_eq!(again.baseline, highest + 4);
+    assert!(matches!(
+        feed::read(&db, Some(&last_cursor), 5).await,
+        Err(ReadError::Gone(Gone::OtherEpoch))
+    ));
+    db.close().await.expect("close");
+}
+
+async fn the_feed_migration_at_scale(backend: Backend) {
+    let Some(database) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let db = registrar::db::connect(&database.url, 4, Duration::from_secs(60))
+        .await
+        .expect("connect");
+    let before = u32::try_from(position_of(MIGRATION)).expect("few");
+    Migrator::up(&db, Some(before))
+        .await
+        .expect("the previous release");
+    let revisions = std::env::var("FEED_REVISIONS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1_000_000);
+    fill_old_schema(&db, revisions).await;
+    let started = Instant::now();
+    Migrator::up(&db, None).await.expect("the upgrade");
+    println!(
+        "{}: the feed's migration over {revisions} revisions took {:.1} s",
+        backend.name(),
+        started.elapsed().as_secs_f64()
+    );
+    let started = Instant::now();
+    let page = feed::read(&db, None, 50).await.expect("the first page");
+    assert_eq!(page.changes.len(), 50);
+    let middle = feed::read(&db, Some(&page.next), 50).await.expect("a page");
+    println!(
+        "{}: two feed pages read in {:.1} ms",
+        backend.name(),
+        started.elapsed().as_secs_f64() * 1e3
+    );
+    assert_eq!(middle.changes.len(), 50);
+}
+
+/// `FEED_REVISIONS=1000000 cargo test --test app the_feed_migration_at_scale
+/// -- --ignored --nocapture --test-threads 1`: the previous release filled
+/// by bulk SQL, the migration timed.
+mod the_feed_migration_at_scale {
+    use registrar::testing::Backend;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "a timing: run it by name"]
+    async fn sqlite() {
+        super::the_feed_migration_at_scale(Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "a timing: run it by name"]
+    async fn postgres() {
+        super::the_feed_migration_at_scale(Backend::Postgres).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "a timing: run it by name"]
+    async fn mysql() {
+        super::the_feed_migration_at_scale(Backend::MySql).await;
+    }
+}
