@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use axum::http::StatusCode;
 use registrar::db::entities::student;
 use registrar::testing::{Backend, TestApp};
-use sea_orm::{EntityTrait, QueryOrder};
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 
 use crate::changes::import;
 use crate::feed::{Reader, assert_every_revision_once, assert_positions_dense};
@@ -23,10 +23,10 @@ const WRITING: Duration = Duration::from_secs(6);
 const RECORDS: i64 = 6;
 
 /// A small deterministic generator (xorshift): which record, which page size.
-struct Dice(u64);
+pub(crate) struct Dice(pub u64);
 
 impl Dice {
-    fn roll(&mut self, sides: u64) -> u64 {
+    pub fn roll(&mut self, sides: u64) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
@@ -36,31 +36,52 @@ impl Dice {
 
 /// What the writers did.
 #[derive(Default)]
-struct Tally {
-    saved: AtomicU64,
-    refused: AtomicU64,
-    imports: AtomicU64,
+pub(crate) struct Tally {
+    pub saved: AtomicU64,
+    pub refused: AtomicU64,
+    /// `503`s ("busy, try again": nothing saved), on a cluster only.
+    pub busy: AtomicU64,
+    pub imports: AtomicU64,
 }
 
-async fn form_writer(
-    app: Arc<TestApp>,
-    ids: Arc<Vec<i64>>,
-    seed: u64,
-    stop: Arc<AtomicBool>,
-    tally: Arc<Tally>,
-) {
+/// Where writers write and until when.
+#[derive(Clone)]
+pub(crate) struct Writing {
+    pub ids: Arc<Vec<i64>>,
+    pub stop: Arc<AtomicBool>,
+    pub tally: Arc<Tally>,
+    /// Whether a `503` is an answer (a cluster's aborts beyond the retry
+    /// budget) rather than a failure.
+    pub busy_ok: bool,
+}
+
+/// Saves through the edit form, on random records, until told to stop.
+pub(crate) async fn form_writer(app: Arc<TestApp>, seed: u64, writing: Writing) {
+    let Writing {
+        ids, stop, tally, ..
+    } = writing.clone();
     let browser = app.signed_in_browser().await;
     let mut dice = Dice(seed);
     let mut round = 0;
     while !stop.load(Ordering::Relaxed) {
         round += 1;
         let id = ids[dice.roll(ids.len() as u64) as usize];
-        let answer = app
-            .edit_student(&browser, id, &[("name", &format!("W{seed} r{round}"))])
-            .await;
+        let path = format!("/students/{id}");
+        let edit = browser.get(&format!("{path}/edit")).await;
+        if writing.busy_ok && edit.status == StatusCode::SERVICE_UNAVAILABLE {
+            tally.busy.fetch_add(1, Ordering::Relaxed);
+            continue;
+        }
+        edit.assert_status(StatusCode::OK);
+        let mut form = edit.form(&path);
+        form.set("name", &format!("W{seed} r{round}"));
+        let answer = form.submit(&browser).await;
         match answer.status {
             StatusCode::SEE_OTHER => tally.saved.fetch_add(1, Ordering::Relaxed),
             StatusCode::CONFLICT => tally.refused.fetch_add(1, Ordering::Relaxed),
+            StatusCode::SERVICE_UNAVAILABLE if writing.busy_ok => {
+                tally.busy.fetch_add(1, Ordering::Relaxed)
+            }
             other => panic!("a save answered {other}"),
         };
     }
@@ -69,12 +90,10 @@ async fn form_writer(
 /// Imports, one after another: each file updates two of the records at
 /// their versions as read just before (refused if they moved since) and
 /// creates one.
-async fn import_writer(
-    app: Arc<TestApp>,
-    ids: Arc<Vec<i64>>,
-    stop: Arc<AtomicBool>,
-    tally: Arc<Tally>,
-) {
+pub(crate) async fn import_writer(app: Arc<TestApp>, writing: Writing) {
+    let Writing {
+        ids, stop, tally, ..
+    } = writing;
     let browser = app.signed_in_browser().await;
     let mut dice = Dice(99);
     let mut round = 0;
@@ -101,6 +120,29 @@ async fn import_writer(
     }
 }
 
+/// How many revisions are committed.
+pub(crate) async fn committed(db: &DatabaseConnection) -> usize {
+    let count = registrar::db::entities::revision::Entity::find()
+        .count(db)
+        .await
+        .expect("count");
+    usize::try_from(count).expect("fits")
+}
+
+/// Tails the feed for `time`, a page of 3 to 7 changes at a time; how many
+/// changes it read.
+pub(crate) async fn tail(reader: &mut Reader, db: &DatabaseConnection, time: Duration) -> usize {
+    let started = Instant::now();
+    let mut dice = Dice(7);
+    while started.elapsed() < time {
+        reader.set_limit(3 + dice.roll(5));
+        if reader.page(db).await == 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    reader.seen.len()
+}
+
 async fn every_revision_reaches_a_tailing_reader_once_in_order(backend: Backend) {
     let app = Arc::new(spawn_app!(backend));
     let browser = app.signed_in_browser().await;
@@ -111,49 +153,33 @@ async fn every_revision_reaches_a_tailing_reader_once_in_order(backend: Backend)
                 .await,
         );
     }
-    let ids = Arc::new(ids);
-    let stop = Arc::new(AtomicBool::new(false));
-    let tally = Arc::new(Tally::default());
-
+    let writing = Writing {
+        ids: Arc::new(ids),
+        stop: Arc::new(AtomicBool::new(false)),
+        tally: Arc::new(Tally::default()),
+        busy_ok: false,
+    };
+    let (stop, tally) = (Arc::clone(&writing.stop), Arc::clone(&writing.tally));
     let mut writers = Vec::new();
     for seed in 1..=3 {
         writers.push(tokio::spawn(form_writer(
             Arc::clone(&app),
-            Arc::clone(&ids),
             seed,
-            Arc::clone(&stop),
-            Arc::clone(&tally),
+            writing.clone(),
         )));
     }
     writers.push(tokio::spawn(import_writer(
         Arc::clone(&app),
-        Arc::clone(&ids),
-        Arc::clone(&stop),
-        Arc::clone(&tally),
+        writing.clone(),
     )));
 
-    // The reader tails while they write, a page of 3 to 7 at a time.
-    let started = Instant::now();
-    let mut dice = Dice(7);
     let mut reader = Reader::new(3);
-    let mut read_while_writing = 0;
-    while started.elapsed() < WRITING {
-        reader.set_limit(3 + dice.roll(5));
-        if reader.page(&app.db).await == 0 {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        read_while_writing = reader.seen.len();
-    }
+    let read_while_writing = tail(&mut reader, &app.db, WRITING).await;
     stop.store(true, Ordering::Relaxed);
     for writer in writers {
         writer.await.expect("a writer");
     }
-    let committed = registrar::db::entities::revision::Entity::find()
-        .order_by_asc(registrar::db::entities::revision::Column::Id)
-        .all(&app.db)
-        .await
-        .expect("the revisions")
-        .len();
+    let committed = committed(&app.db).await;
     reader
         .until(&app.db, committed, Duration::from_secs(20))
         .await;
