@@ -17,13 +17,16 @@
 //!   Later revisions are stamped above it. So a database of millions of
 //!   revisions upgrades by adding a nullable column, two indexes and a
 //!   row, with no row written.
-//! - Indexes: the stamped revisions by position (unique), and the
-//!   unstamped ones by id, which the sequencer reads. PostgreSQL and
-//!   SQLite: two partial indexes (`feed_position IS NOT NULL` / `IS
-//!   NULL`), so a writer's insert adds an entry to the second only.
-//!   MySQL/MariaDB has no partial indexes: one unique index on
-//!   `feed_position`, whose entries end with the primary key, serves both
-//!   (the unstamped ones are its `NULL` entries, in id order).
+//! - Indexes: the stamped revisions by position, and the unstamped ones
+//!   by id, which the sequencer reads. PostgreSQL and SQLite: two partial
+//!   indexes, a unique one `WHERE feed_position IS NOT NULL` (which a
+//!   writer's insert never enters) and one `WHERE feed_position IS NULL`
+//!   (its id). MySQL/MariaDB has no partial indexes: one index on
+//!   `(feed_position, id)` serves both (the unstamped ones are its `NULL`
+//!   entries, in id order; MariaDB reads an id range there only when the
+//!   id is a column of the index, not the key's hidden suffix). Positions
+//!   are unique there by the sequencer alone: a batch commits only if it
+//!   moved `last_position` from the value it read, under the row's lock.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
@@ -64,7 +67,7 @@ fn create_indexes(backend: DbBackend) -> Vec<String> {
     match backend {
         DbBackend::MySql => {
             vec![format!(
-                "CREATE UNIQUE INDEX `{feed}` ON `revisions` (`feed_position`)"
+                "CREATE INDEX `{feed}` ON `revisions` (`feed_position`, `id`)"
             )]
         }
         _ => vec![

@@ -8,10 +8,12 @@
 
 use std::collections::HashSet;
 
+use migrations::indexes;
+use sea_orm::sea_query::extension::mysql::{IndexHintScope, MySqlSelectStatementExt};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 
 use crate::db::entities::{revision, student};
@@ -37,9 +39,20 @@ pub struct Unstamped {
 }
 
 /// The unstamped revisions above the baseline: on PostgreSQL and SQLite
-/// the partial index of exactly these, on MySQL/MariaDB the `NULL` entries
-/// of the feed's index (which end with the id).
-fn unstamped_select(baseline: i64) -> sea_orm::Select<revision::Entity> {
+/// an id range of the partial index of the unstamped, on MySQL/MariaDB of
+/// the `NULL` entries of the feed's `(feed_position, id)` index, named:
+/// MariaDB would otherwise read the primary key from the baseline up,
+/// through every revision stamped since.
+fn unstamped_select(backend: DbBackend, baseline: i64) -> sea_orm::Select<revision::Entity> {
+    let mut select = unstamped_of_any(baseline);
+    if backend == DbBackend::MySql {
+        QueryTrait::query(&mut select)
+            .force_index(Alias::new(indexes::REVISIONS_FEED), IndexHintScope::All);
+    }
+    select
+}
+
+fn unstamped_of_any(baseline: i64) -> sea_orm::Select<revision::Entity> {
     revision::Entity::find()
         .select_only()
         .column(revision::Column::Id)
@@ -52,7 +65,7 @@ fn unstamped_select(baseline: i64) -> sea_orm::Select<revision::Entity> {
 /// Whether any committed revision above the baseline is unstamped (one
 /// index probe: the sequencer's poll while there is nothing to do).
 pub async fn any_unstamped(db: &impl ConnectionTrait, baseline: i64) -> Result<bool, DbErr> {
-    Ok(unstamped_select(baseline)
+    Ok(unstamped_select(db.get_database_backend(), baseline)
         .limit(1)
         .into_model::<Unstamped>()
         .one(db)
@@ -66,7 +79,7 @@ pub async fn unstamped(
     baseline: i64,
     limit: u64,
 ) -> Result<Vec<Unstamped>, DbErr> {
-    unstamped_select(baseline)
+    unstamped_select(txn.get_database_backend(), baseline)
         .order_by_asc(revision::Column::Id)
         .limit(limit)
         .into_model::<Unstamped>()
@@ -83,7 +96,7 @@ pub async fn unstamped_of(
     let mut found = Vec::with_capacity(students.len());
     for chunk in students.chunks(500) {
         found.extend(
-            unstamped_select(baseline)
+            unstamped_of_any(baseline)
                 .filter(revision::Column::StudentId.is_in(chunk.iter().copied()))
                 .into_model::<Unstamped>()
                 .all(txn)
