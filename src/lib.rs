@@ -22,7 +22,8 @@
 //! (the logs' `since`/`until` filters: days in that zone), [`access`]
 //! (who looked: the access log, its batched writer and its pages),
 //! [`upkeep`] (the instance's periodic sweeps), [`audit`] (`registrar
-//! audit`: the revisions' hash chains verified, digests), [`feed`] (the
+//! audit`: the revisions' hash chains verified, digests), [`api`] and
+//! [`api_tokens`] (the JSON API and the tokens it takes), [`feed`] (the
 //! API's change feed: revisions stamped in a dense order after they
 //! commit).
 //! The contract other people's tests rely on is `docs/contract.md`.
@@ -30,6 +31,7 @@
 pub mod access;
 pub mod accounts;
 pub mod api;
+pub mod api_tokens;
 pub mod assets;
 pub mod audit;
 pub mod auth;

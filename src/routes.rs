@@ -10,7 +10,7 @@ use axum::http::Method;
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodRouter, delete, get, patch, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::csrf::CsrfLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -22,6 +22,7 @@ use tracing::Level;
 use crate::access;
 use crate::accounts::{admin, own};
 use crate::api;
+use crate::api::students as api_students;
 use crate::assets;
 use crate::auth::roles::{self, Access};
 use crate::auth::{handlers as auth, sessions};
@@ -56,6 +57,8 @@ fn entries() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     const VIEWER: Access = Access::Role(Role::Viewer);
     const REGISTRAR: Access = Access::Role(Role::Registrar);
     const ADMIN: Access = Access::Role(Role::Admin);
+    const API_VIEWER: Access = Access::Api(Role::Viewer);
+    const API_REGISTRAR: Access = Access::Api(Role::Registrar);
     let entry = |method: Method, path, access, handler| {
         (
             RouteSpec {
@@ -179,6 +182,54 @@ fn entries() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             ADMIN,
             get(access::csv::log_csv),
         ),
+        entry(
+            Method::GET,
+            "/api/v1/openapi.json",
+            Anyone,
+            get(api::openapi::serve),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/students",
+            API_VIEWER,
+            get(api_students::read::list),
+        ),
+        entry(
+            Method::POST,
+            "/api/v1/students",
+            API_REGISTRAR,
+            post(api_students::write::create),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/students/{id}",
+            API_VIEWER,
+            get(api_students::read::show),
+        ),
+        entry(
+            Method::PATCH,
+            "/api/v1/students/{id}",
+            API_REGISTRAR,
+            patch(api_students::write::patch),
+        ),
+        entry(
+            Method::DELETE,
+            "/api/v1/students/{id}",
+            API_REGISTRAR,
+            delete(api_students::write::delete),
+        ),
+        entry(
+            Method::GET,
+            "/api/v1/students/{id}/history",
+            API_VIEWER,
+            get(api_students::read::history),
+        ),
+        entry(
+            Method::GET,
+            api::changes::PATH,
+            API_VIEWER,
+            get(api::changes::changes),
+        ),
         entry(Method::GET, "/accounts", ADMIN, get(admin::list)),
         entry(Method::POST, "/accounts", ADMIN, post(admin::create)),
         entry(Method::GET, "/accounts/new", ADMIN, get(admin::new_form)),
@@ -214,6 +265,7 @@ fn entries() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             SignedIn,
             post(own::end_others),
         ),
+        entry(Method::GET, "/api/v1/me", API_VIEWER, get(api::me::me)),
         entry(
             Method::GET,
             "/account/kept/{id}",
@@ -225,12 +277,6 @@ fn entries() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             "/account/kept/{id}/discard",
             VIEWER,
             post(kept::pages::discard),
-        ),
-        entry(
-            Method::GET,
-            api::changes::PATH,
-            Access::Api(Role::Viewer),
-            get(api::changes::changes),
         ),
     ]
 }

@@ -35,6 +35,8 @@ pub enum StartupError {
     #[error(transparent)]
     User(#[from] UserCommandError),
     #[error(transparent)]
+    Token(#[from] crate::api_tokens::cli::TokenCommandError),
+    #[error(transparent)]
     Students(#[from] StudentsCommandError),
     #[error(transparent)]
     Ephemeral(#[from] ephemeral::EphemeralError),
@@ -51,6 +53,12 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
         Command::User(command) => {
             let db = connect_and_migrate(command.database()).await?;
             let result = auth::cli::run(&db, command).await;
+            db.close().await?;
+            Ok(result?)
+        }
+        Command::Token(command) => {
+            let db = connect_and_migrate(command.database()).await?;
+            let result = crate::api_tokens::cli::run(&db, command).await;
             db.close().await?;
             Ok(result?)
         }

@@ -3,14 +3,23 @@
 use crate::auth;
 use crate::state::AppState;
 
-/// Ends expired sessions, deletes sign-in failures no window counts and
-/// what is kept a while only, at start and every ten minutes.
+/// Ends expired sessions, deletes sign-in failures and wrong API tokens no
+/// window counts and what is kept a while only, at start and every ten
+/// minutes.
 pub async fn sweep_periodically(state: AppState) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         every.tick().await;
         let sessions = auth::sessions::sweep(&state.db, &state.auth).await;
         let failures = auth::throttle::sweep(&state.db, &state.auth.throttle).await;
+        if let Err(err) =
+            crate::api_tokens::throttle::sweep(&state.db, &state.auth.tokens.throttle).await
+        {
+            tracing::warn!(error = %err, "sweeping old wrong API tokens failed");
+        }
+        if let Err(err) = crate::api::idempotency::sweep(&state.db).await {
+            tracing::warn!(error = %err, "sweeping day-old idempotency keys failed");
+        }
         if let Err(err) = crate::presence::store::sweep(&state.db, crate::db::now()).await {
             tracing::warn!(error = %err, "sweeping old presence marks failed");
         }

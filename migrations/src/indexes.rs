@@ -38,3 +38,10 @@ pub const REVISIONS_FEED: &str = "revisions_feed_idx";
 /// The revisions the feed's sequencer has not stamped yet, by id
 /// (PostgreSQL and SQLite).
 pub const REVISIONS_UNSTAMPED: &str = "revisions_unstamped_idx";
+
+/// One idempotency key per account (contract §13): the unique index that
+/// makes a second claim of the same key wait or fail.
+pub const IDEMPOTENCY_KEY: &str = "idempotency_keys_account_key_idx";
+
+/// Idempotency keys by age, for the sweep that forgets them after a day.
+pub const IDEMPOTENCY_CREATED: &str = "idempotency_keys_created_idx";

@@ -6,8 +6,8 @@
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
-use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::extract::State;
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use tokio::time::Instant;
@@ -15,12 +15,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::caller::Caller;
 use super::json::{ActionWord, ValuesBody, time};
+use super::looks::ApiWitness;
 use super::problem::{ApiError, Problem};
-use crate::access::{ViewKind, Witness};
-use crate::auth::client::{PeerAddr, exact_client_address};
+use super::request::{ApiQuery, limit};
+use crate::access::ViewKind;
 use crate::domain::Disclosure;
 use crate::feed::{self, Change, Cursor, Page, ReadError};
-use crate::http::form::decode_pairs;
 use crate::state::AppState;
 
 /// The route.
@@ -28,8 +28,6 @@ pub const PATH: &str = "/api/v1/changes";
 /// The longest `wait=`; the route's request timeout is this much longer
 /// than the others'.
 pub const MAX_WAIT: Duration = Duration::from_secs(25);
-const DEFAULT_LIMIT: u64 = 50;
-const MAX_LIMIT: u64 = 200;
 /// After a wake-up that found nothing new after all, the pause before
 /// looking again.
 const RECHECK: Duration = Duration::from_millis(50);
@@ -134,11 +132,9 @@ impl FeedChange {
 pub async fn changes(
     State(state): State<AppState>,
     caller: Caller,
-    PeerAddr(peer): PeerAddr,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
+    ApiWitness(witness): ApiWitness,
+    query: ApiQuery,
 ) -> Result<Response, ApiError> {
-    let query = query.unwrap_or_default();
     let asked = Asked::parse(&query)?;
     let page = page_waiting(&state, &asked).await?;
     let disclosure = Disclosure::of(caller.role);
@@ -162,8 +158,6 @@ pub async fn changes(
     // A page that carried changes is a read of students' records; an
     // empty one (a tailing reader's polls) showed nothing.
     if !body.changes.is_empty() {
-        let client = exact_client_address(&headers, peer, &state.auth);
-        let witness = Witness::of_api(&state.access, &caller.username, client, Some(&query));
         witness.export(ViewKind::ApiRead).add(body.changes.len());
     }
     Ok(json(&body))
@@ -196,46 +190,38 @@ async fn page_waiting(state: &AppState, asked: &Asked) -> Result<Page, ApiError>
 }
 
 impl Asked {
-    fn parse(query: &str) -> Result<Asked, ApiError> {
-        let pairs = decode_pairs(query.as_bytes()).map_err(|_| {
-            ApiError::BadRequest("The query string is not valid UTF-8 once percent-decoded.".into())
-        })?;
+    fn parse(query: &ApiQuery) -> Result<Asked, ApiError> {
         let mut errors = BTreeMap::new();
         let mut seen = HashSet::new();
-        let (mut after, mut limit, mut wait) = (None, DEFAULT_LIMIT, 0);
-        for (key, value) in pairs {
-            if !seen.insert(key.clone()) {
-                errors.insert(key, "given more than once".to_owned());
-                continue;
-            }
-            match key.as_str() {
-                "after" => after = Some(value),
-                "limit" => match value.parse::<u64>() {
-                    Ok(n) if (1..=MAX_LIMIT).contains(&n) => limit = n,
-                    _ => {
-                        errors.insert(key, format!("a whole number from 1 to {MAX_LIMIT}"));
-                    }
-                },
-                "wait" => match value.parse::<u64>() {
-                    Ok(n) if n <= MAX_WAIT.as_secs() => wait = n,
-                    _ => {
-                        let most = MAX_WAIT.as_secs();
-                        errors.insert(key, format!("a whole number of seconds from 0 to {most}"));
-                    }
-                },
-                _ => {
-                    errors.insert(
-                        key,
-                        "not a parameter of the change feed (after, limit, wait)".to_owned(),
-                    );
-                }
+        for (key, _) in &query.0 {
+            if !seen.insert(key.as_str()) {
+                errors.insert(key.clone(), "given more than once".to_owned());
+            } else if !["after", "limit", "wait"].contains(&key.as_str()) {
+                errors.insert(
+                    key.clone(),
+                    "not a parameter of the change feed (after, limit, wait)".to_owned(),
+                );
             }
         }
+        let limit = limit(query, &mut errors);
+        let most = MAX_WAIT.as_secs();
+        let wait = match query.get("wait") {
+            None => 0,
+            Some(text) => match text.parse::<u64>() {
+                Ok(n) if n <= most && !text.starts_with('+') => n,
+                _ => {
+                    let why = format!("must be a whole number of seconds from 0 to {most}");
+                    errors.insert("wait".into(), why);
+                    0
+                }
+            },
+        };
         if !errors.is_empty() {
             return Err(ApiError::Invalid(errors));
         }
-        let after = after
-            .map(|text| Cursor::parse(&text))
+        let after = query
+            .get("after")
+            .map(Cursor::parse)
             .transpose()
             .map_err(|malformed| ApiError::BadRequest(malformed.to_string()))?;
         Ok(Asked {
@@ -266,8 +252,13 @@ fn json<T: Serialize>(body: &T) -> Response {
 mod tests {
     use super::*;
 
+    fn asked(query: &str) -> Result<Asked, ApiError> {
+        let pairs = crate::http::form::decode_pairs(query.as_bytes()).expect("UTF-8");
+        Asked::parse(&ApiQuery(pairs))
+    }
+
     fn refused(query: &str) -> BTreeMap<String, String> {
-        match Asked::parse(query) {
+        match asked(query) {
             Err(ApiError::Invalid(errors)) => errors,
             other => panic!("{query:?}: {other:?}"),
         }
@@ -275,28 +266,25 @@ mod tests {
 
     #[test]
     fn the_parameters_are_read_or_refused_by_name() {
-        let asked = Asked::parse("").expect("no parameters");
+        let read = asked("").expect("no parameters");
         assert_eq!(
-            (asked.after, asked.limit, asked.wait),
+            (read.after, read.limit, read.wait),
             (None, 50, Duration::ZERO)
         );
         let cursor = Cursor::at("e", 3, "h");
-        let asked = Asked::parse(&format!("after={cursor}&limit=200&wait=25")).expect("read");
-        assert_eq!(asked.after, Some(cursor));
-        assert_eq!((asked.limit, asked.wait), (200, MAX_WAIT));
+        let read = asked(&format!("after={cursor}&limit=200&wait=25")).expect("read");
+        assert_eq!(read.after, Some(cursor));
+        assert_eq!((read.limit, read.wait), (200, MAX_WAIT));
         for bad in ["limit=0", "limit=201", "limit=x", "limit=", "limit=-1"] {
             assert!(refused(bad).contains_key("limit"), "{bad}");
         }
-        for bad in ["wait=26", "wait=1.5", "wait=-1"] {
+        for bad in ["wait=26", "wait=1.5", "wait=-1", "wait=+1"] {
             assert!(refused(bad).contains_key("wait"), "{bad}");
         }
         assert!(refused("afer=x").contains_key("afer"));
         assert!(refused("limit=5&limit=6").contains_key("limit"));
-        for bad in ["after=", "after=abc", "after=%FF"] {
-            assert!(
-                matches!(Asked::parse(bad), Err(ApiError::BadRequest(_))),
-                "{bad}"
-            );
+        for bad in ["after=", "after=abc", "after=%C3%A9"] {
+            assert!(matches!(asked(bad), Err(ApiError::BadRequest(_))), "{bad}");
         }
     }
 }

@@ -91,6 +91,13 @@ pub enum ApiError {
     /// flight.
     #[error("a request with this idempotency key is in flight")]
     InFlight,
+    /// The `Idempotency-Key` went with a different request.
+    #[error("idempotency key reused with a different request")]
+    KeyReused,
+    /// The connection was lost while the write was committing, and the
+    /// database could not be asked in time whether it did.
+    #[error("outcome unknown")]
+    OutcomeUnknown,
     /// Too many wrong tokens from one address: try again after this many
     /// seconds.
     #[error("too many requests")]
@@ -129,6 +136,8 @@ impl ApiError {
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::InFlight => StatusCode::CONFLICT,
+            ApiError::KeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::OutcomeUnknown => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) | ApiError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -177,6 +186,14 @@ impl ApiError {
                 "idempotency-key-in-flight",
                 "A request with this Idempotency-Key is still being answered; send it again in a moment.".into(),
             ),
+            ApiError::KeyReused => (
+                "idempotency-key-reused",
+                "This Idempotency-Key was sent with a different request (method, path, If-Match or body) in the last 24 hours. Nothing was changed: use a new key for a new request.".into(),
+            ),
+            ApiError::OutcomeUnknown => (
+                "outcome-unknown",
+                "The connection to the database was lost while the change was committing: it may or may not have been made. Send the same request again with the same Idempotency-Key to be told which, or read the record.".into(),
+            ),
             ApiError::TooManyRequests(after) => (
                 "too-many-requests",
                 format!("Too many wrong tokens from this address; try again in {after} seconds."),
@@ -191,8 +208,15 @@ impl ApiError {
             ),
         };
         let mut problem = Problem::new(status, slug, detail);
-        if let ApiError::Invalid(errors) = self {
-            problem.errors = Some(errors.clone());
+        match self {
+            ApiError::Invalid(errors) => problem.errors = Some(errors.clone()),
+            ApiError::KeyReused => {
+                problem.errors = Some(BTreeMap::from([(
+                    "Idempotency-Key".to_owned(),
+                    "already used with a different request".to_owned(),
+                )]));
+            }
+            _ => {}
         }
         problem
     }
@@ -213,7 +237,7 @@ impl IntoResponse for ApiError {
             ApiError::TooManyRequests(after) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(after));
             }
-            ApiError::Unavailable(_) | ApiError::Timeout => {
+            ApiError::Unavailable(_) | ApiError::Timeout | ApiError::OutcomeUnknown => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
             _ => {}

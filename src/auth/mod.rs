@@ -27,5 +27,5 @@ pub mod tokens;
 pub mod views;
 pub mod writer;
 
-pub use policy::{AuthPolicy, Throttle};
+pub use policy::{AuthPolicy, Throttle, TokenPolicy, TokenThrottle};
 pub use sessions::{MaybeSignedIn, SignedIn};

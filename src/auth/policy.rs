@@ -16,6 +16,35 @@ pub struct AuthPolicy {
     pub session_lifetime: chrono::Duration,
     pub client_ip_header: Option<HeaderName>,
     pub throttle: Throttle,
+    /// API tokens: their longest lifetime and the wrong-token throttle.
+    pub tokens: TokenPolicy,
+}
+
+/// How API tokens behave (contract §13).
+#[derive(Debug, Clone, Copy)]
+pub struct TokenPolicy {
+    /// The longest lifetime a new token may be given, in days
+    /// (`--max-token-days`).
+    pub max_days: u32,
+    pub throttle: TokenThrottle,
+}
+
+/// Wrong API tokens allowed from one client address in a sliding window
+/// before further wrong ones are answered `429` (see
+/// [`crate::api_tokens::throttle`]). Counted apart from sign-ins.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenThrottle {
+    pub window: Duration,
+    pub per_client: u64,
+}
+
+impl Default for TokenThrottle {
+    fn default() -> Self {
+        TokenThrottle {
+            window: Duration::from_secs(10 * 60),
+            per_client: 100,
+        }
+    }
 }
 
 /// Failed sign-ins allowed in a sliding window before further attempts
@@ -55,6 +84,10 @@ impl AuthPolicy {
                 .as_deref()
                 .and_then(|h| HeaderName::try_from(h).ok()),
             throttle: Throttle::default(),
+            tokens: TokenPolicy {
+                max_days: settings.max_token_days.max(1),
+                throttle: TokenThrottle::default(),
+            },
         }
     }
 }

@@ -5,13 +5,17 @@
 
 mod account;
 mod settings;
+mod token;
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
 pub use account::{AccountSpec, AccountSpecError, Role};
-pub use settings::{DatabaseSettings, EphemeralOptions, ServeOptions, Settings};
+pub use settings::{
+    DEFAULT_MAX_TOKEN_DAYS, DatabaseSettings, EphemeralOptions, ServeOptions, Settings,
+};
+pub use token::TokenCommand;
 
 /// registrar: edit student records in a browser, safely, together.
 #[derive(Debug, Parser)]
@@ -48,6 +52,9 @@ pub enum Command {
     /// Manage registrar accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage API tokens (for `/api/v1`).
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Verify the tamper-evident history, or take a digest of it.
     #[command(subcommand)]
     Audit(AuditCommand),

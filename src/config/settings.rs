@@ -12,6 +12,12 @@ pub const DEFAULT_BIND: SocketAddr =
 /// The database every command that uses one connects to.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://registrar.db?mode=rwc";
 
+/// `--max-token-days` unless told otherwise.
+pub const DEFAULT_MAX_TOKEN_DAYS: u32 = 365;
+
+/// The most `--max-token-days` may say: a century.
+pub const MAX_TOKEN_DAYS_LIMIT: i64 = 36_500;
+
 /// Which database, and how this process uses it.
 #[derive(Debug, Clone, clap::Args)]
 #[command(next_help_heading = "Database")]
@@ -115,6 +121,17 @@ pub struct Settings {
     )]
     pub access_log_days: u32,
 
+    /// The longest lifetime, in days, that a new API token may be given
+    /// (on /account and by `registrar token add`).
+    #[arg(
+        long,
+        env = "REGISTRAR_MAX_TOKEN_DAYS",
+        value_name = "DAYS",
+        default_value_t = DEFAULT_MAX_TOKEN_DAYS,
+        value_parser = clap::value_parser!(u32).range(1..=MAX_TOKEN_DAYS_LIMIT)
+    )]
+    pub max_token_days: u32,
+
     #[command(flatten)]
     pub database: DatabaseSettings,
 
@@ -136,6 +153,7 @@ impl Settings {
             metrics_bind: None,
             time_zone: Zone::UTC,
             access_log_days: 400,
+            max_token_days: DEFAULT_MAX_TOKEN_DAYS,
             connections: crate::server::ConnectionLimits::default(),
         }
     }

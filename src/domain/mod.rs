@@ -14,6 +14,7 @@ mod reason;
 mod role;
 mod student_number;
 mod text;
+mod token;
 mod username;
 mod version;
 
@@ -26,6 +27,7 @@ pub use password::NewPassword;
 pub use reason::{Reason, ReasonInput};
 pub use role::Role;
 pub use student_number::StudentNumber;
+pub use token::{TokenDays, TokenName};
 pub use username::Username;
 pub use version::{NotAVersion, Version};
 

@@ -14,10 +14,11 @@ use super::form::Form;
 use super::page::Page;
 use super::scrape::Scrape;
 use crate::accounts;
+use crate::api_tokens::cli::{self as tokens, TokenRequest};
 use crate::auth::password;
-use crate::auth::{AuthPolicy, Throttle};
-use crate::config::Settings;
-use crate::domain::{NewPassword, Username};
+use crate::auth::{AuthPolicy, Throttle, TokenThrottle};
+use crate::config::{DEFAULT_MAX_TOKEN_DAYS, Settings};
+use crate::domain::{NewPassword, Role, Username};
 use crate::startup::Application;
 
 /// The registrar account [`TestApp::spawn`] creates, and its password.
@@ -48,6 +49,14 @@ pub struct AppOptions {
     pub metrics: bool,
     /// The office's time zone (`--time-zone`).
     pub time_zone: crate::zone::Zone,
+    /// Wrong API tokens allowed per client address (the production
+    /// default unless a test of the throttle sets it).
+    pub token_throttle: TokenThrottle,
+    /// `--max-token-days`.
+    pub max_token_days: u32,
+    /// `--client-ip-header`: the header a trusted proxy names the client
+    /// in, so that a test can send requests from several addresses.
+    pub client_ip_header: Option<String>,
 }
 
 impl Default for AppOptions {
@@ -67,6 +76,9 @@ impl Default for AppOptions {
             database_via: None,
             metrics: false,
             time_zone: crate::zone::Zone::UTC,
+            token_throttle: TokenThrottle::default(),
+            max_token_days: DEFAULT_MAX_TOKEN_DAYS,
+            client_ip_header: None,
         }
     }
 }
@@ -140,11 +152,16 @@ impl TestApp {
         settings.session_idle_minutes = options.session_idle_minutes;
         settings.secure_cookies = options.secure_cookies;
         settings.time_zone = options.time_zone;
+        settings.max_token_days = options.max_token_days;
+        settings
+            .client_ip_header
+            .clone_from(&options.client_ip_header);
         if options.metrics {
             settings.metrics_bind = Some(SocketAddr::from(([127, 0, 0, 1], 0)));
         }
         let mut auth = AuthPolicy::from_settings(&settings);
         auth.throttle = options.throttle;
+        auth.tokens.throttle = options.token_throttle;
         let app = Application::build(&settings)
             .await
             .unwrap_or_else(|e| panic!("starting registrar on {}: {e}", database.backend.name()))
@@ -183,6 +200,43 @@ impl TestApp {
         accounts::create(&self.db, &username, hash)
             .await
             .expect("creating the registrar account");
+    }
+
+    /// A new API token for the account `username`, capped at `cap`, made
+    /// as `registrar token add USERNAME --name test [--role CAP]` makes
+    /// it (living `--max-token-days`); send it as `Authorization: Bearer
+    /// TOKEN`. Panics when the account cannot have one (none by that name,
+    /// disabled, or a cap above its role).
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() {
+    /// use axum::http::StatusCode;
+    /// use registrar::domain::Role;
+    /// use registrar::testing::{Backend, REGISTRAR, TestApp};
+    ///
+    /// let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    /// let token = app.api_token(REGISTRAR, Some(Role::Viewer)).await;
+    /// let bearer = format!("Bearer {token}");
+    /// let me = app
+    ///     .browser()
+    ///     .get_with_headers("/api/v1/me", &[("authorization", bearer.as_str())])
+    ///     .await;
+    /// me.assert_status(StatusCode::OK);
+    /// assert!(me.body.contains(r#""role":"viewer""#));
+    /// # }
+    /// ```
+    pub async fn api_token(&self, username: &str, cap: Option<Role>) -> String {
+        let request = TokenRequest {
+            username,
+            name: "test",
+            role: cap.map(Role::as_str),
+            expires_days: None,
+            max_days: self.options.max_token_days,
+        };
+        tokens::add(&self.db, request)
+            .await
+            .unwrap_or_else(|e| panic!("making an API token for {username}: {e}"))
+            .token
     }
 
     /// `GET /metrics` on the metrics address; panics unless the app was

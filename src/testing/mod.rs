@@ -2,6 +2,7 @@
 //!
 #![doc = include_str!("../../docs/testing.md")]
 
+mod api;
 mod app;
 mod assertions;
 mod browser;
@@ -14,6 +15,7 @@ mod scrape;
 mod skips;
 mod snapshot;
 
+pub use api::{ApiClient, ApiResponse};
 pub use app::{AppOptions, PASSWORD, REGISTRAR, TestApp};
 pub use browser::Browser;
 pub use database::{Backend, TestDatabase, servers_required};

@@ -138,6 +138,9 @@ fn each_command_shows_only_its_own_options() {
         &["user", "disable"],
         &["audit", "verify"],
         &["audit", "digest"],
+        &["token", "add"],
+        &["token", "list"],
+        &["token", "revoke"],
     ] {
         let shown = help(command);
         assert!(shown.contains("--database-url"), "{command:?}: {shown}");

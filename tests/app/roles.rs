@@ -121,6 +121,7 @@ fn expected() -> Vec<(Method, &'static str, Access)> {
         (post.clone(), "/account/password", SignedIn),
         (post.clone(), "/account/sessions/{session}/end", SignedIn),
         (post.clone(), "/account/sessions/end-others", SignedIn),
+        (get.clone(), "/api/v1/me", Access::Api(Role::Viewer)),
         (get, "/account/kept/{id}", viewer),
         (post, "/account/kept/{id}/discard", viewer),
     ]
@@ -141,6 +142,11 @@ fn check(spec: &RouteSpec, asker: Asker, answer: &registrar::testing::Page) {
         .location()
         .is_some_and(|l| l == "/login" || l.starts_with("/login?next="));
     match (spec.access, asker) {
+        // The API takes a bearer token, never the session: a browser,
+        // signed in or not, is `401`.
+        (Access::Api(_), _) => {
+            assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{what}");
+        }
         (Access::Anyone | Access::Visitor, _) => {
             assert_ne!(
                 answer.status,

@@ -189,6 +189,7 @@ async fn the_submissions_migration_upgrades_a_populated_database(backend: Backen
             },
             reason: None,
             submission: Some(&sent),
+            receipt: None,
         };
         let outcome = protocol::run(&db, &command).await.expect("the edit");
         assert!(outcome.is_written(), "{outcome:?}");

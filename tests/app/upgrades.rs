@@ -140,6 +140,7 @@ async fn the_history_migration_upgrades_a_populated_database(backend: Backend) {
         },
         reason: Some("Address was right before"),
         submission: None,
+        receipt: None,
     };
     let outcome = protocol::run(&db, &command).await.expect("restore");
     assert!(

@@ -1,5 +1,6 @@
 //! What a client asks the write core to do.
 
+use super::Receipt;
 use crate::cluster::submission::Submission;
 use crate::db::entities::conflict::Attempt;
 use crate::db::entities::revision::Action;
@@ -8,7 +9,7 @@ use crate::students::values::StudentForm;
 
 /// One write, as a client sent it: who, what, and the text they typed
 /// (values and reason are judged by the core, under the lock).
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct Command<'a> {
     /// The account the write is attributed to, by username.
     pub writer: &'a str,
@@ -18,6 +19,21 @@ pub struct Command<'a> {
     /// The client's id of this submission (contract §10), so that sending
     /// it again never writes twice.
     pub submission: Option<&'a Submission>,
+    /// Kept with the answer in the write's own transaction, when the
+    /// client asked for one (an API idempotency key).
+    pub receipt: Option<&'a dyn Receipt>,
+}
+
+impl std::fmt::Debug for Command<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Command")
+            .field("writer", &self.writer)
+            .field("act", &self.act)
+            .field("reason", &self.reason)
+            .field("submission", &self.submission)
+            .field("receipt", &self.receipt.is_some())
+            .finish()
+    }
 }
 
 /// What the write does to which student, from the version the client saw.

@@ -30,6 +30,10 @@ pub enum ProtocolError {
     /// "not saved" on a guess.
     #[error("commit outcome unknown: {0}")]
     CommitUnknown(DbErr),
+    /// Another request took over the command's receipt (its idempotency
+    /// key) while it ran: nothing was written; that request answers.
+    #[error("the receipt was claimed by another request")]
+    ReceiptLost,
     #[error("database error: {0}")]
     Database(DbErr),
 }

@@ -17,7 +17,9 @@
 //! 7. a refused stale submission is kept as a conflict entry **in the same
 //!    transaction** that refused it;
 //! 8. the writer's presence mark on the record is cleared;
-//! 9. the commit, and when its outcome is unknown, the answer found by the
+//! 9. a receipt the client asked for (an API idempotency key) is kept
+//!    with the answer, in the same transaction ([`Receipt`]);
+//! 10. the commit, and when its outcome is unknown, the answer found by the
 //!    submission id; the metrics count what committed (a replay counts as
 //!    the save it repeats).
 //!
@@ -31,6 +33,7 @@ mod command;
 mod error;
 pub mod judge;
 mod outcome;
+mod receipt;
 mod refusal;
 pub mod rows;
 mod skeleton;
@@ -39,4 +42,5 @@ mod steps;
 pub use command::{Act, Command};
 pub use error::ProtocolError;
 pub use outcome::Outcome;
+pub use receipt::{Keeping, Kept, Receipt};
 pub use skeleton::run;

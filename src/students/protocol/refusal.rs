@@ -4,7 +4,7 @@
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 
 use super::judge::Refusal;
-use super::{Act, Command, Outcome, ProtocolError};
+use super::{Act, Command, Kept, Outcome, ProtocolError, Receipt};
 use crate::cluster::failure::{self, Failure};
 use crate::cluster::retry;
 use crate::db::begin_write;
@@ -41,12 +41,12 @@ pub async fn answer(
         }
         _ => Vec::new(),
     };
-    if keeps(&command.act, &refusal) {
-        keep(db, txn, command, seen, &current, restored.as_ref()).await;
-    } else {
-        txn.rollback().await?;
-    }
-    Ok(match refusal {
+    let kept = keeps(&command.act, &refusal);
+    let conflict = kept.then(|| Conflict {
+        student_id: current.id,
+        current_version: current.version,
+    });
+    let outcome = match refusal {
         Refusal::Gone => Outcome::Gone { current },
         Refusal::Stale => Outcome::Stale {
             current,
@@ -68,7 +68,19 @@ pub async fn answer(
         Refusal::NumberTaken { number, holder } => {
             Outcome::number_taken(&number, holder, Some(current))
         }
-    })
+    };
+    match conflict {
+        Some(conflict) => keep(db, txn, command, seen, conflict, &outcome).await,
+        None => txn.rollback().await?,
+    }
+    Ok(outcome)
+}
+
+/// The refused record, as the conflict entry names it.
+#[derive(Debug, Clone, Copy)]
+struct Conflict {
+    student_id: i64,
+    current_version: i64,
 }
 
 /// Keeps the refused submission and commits it. The refusal stands
@@ -82,25 +94,29 @@ async fn keep(
     txn: DatabaseTransaction,
     command: &Command<'_>,
     seen: Version,
-    current: &Student,
-    restored: Option<&Revision>,
+    conflict: Conflict,
+    outcome: &Outcome,
 ) {
-    let restored = restored.map(StudentForm::of);
+    let restored = match outcome {
+        Outcome::Stale { restored, .. } => restored.as_ref().map(StudentForm::of),
+        _ => None,
+    };
     let values = match command.act {
         Act::Edit { values, .. } | Act::Create { values } => Some(values),
         Act::Restore { .. } => restored.as_ref(),
         Act::Delete { .. } | Act::Undelete { .. } => None,
     };
     let rejected = RejectedSubmission {
-        student_id: current.id,
+        student_id: conflict.student_id,
         attempted: command.act.attempt(),
         submitted_version: seen.get(),
-        current_version: current.version,
+        current_version: conflict.current_version,
         values,
         registrar: command.writer,
         reason: command.reason.filter(|r| !r.trim().is_empty()),
     };
-    let kept = match conflicts::record(&txn, rejected.clone()).await {
+    let receipt = command.receipt;
+    let kept = match record(&txn, rejected.clone(), receipt, outcome).await {
         Ok(()) => txn
             .commit()
             .await
@@ -115,7 +131,10 @@ async fn keep(
     };
     let kept = match kept {
         Err((Failure::Retryable, _)) => {
-            retry::write("conflict entry", || on_its_own(db, rejected.clone())).await
+            retry::write("conflict entry", || {
+                on_its_own(db, rejected.clone(), receipt, outcome)
+            })
+            .await
         }
         other => other.map_err(|(_, err)| err),
     };
@@ -124,12 +143,32 @@ async fn keep(
     }
 }
 
+/// Writes the conflict entry, and the receipt of the refusal with it: a
+/// receipt another request took over keeps nothing (that request answers).
+async fn record(
+    txn: &DatabaseTransaction,
+    rejected: RejectedSubmission<'_>,
+    receipt: Option<&dyn Receipt>,
+    outcome: &Outcome,
+) -> Result<(), DbErr> {
+    if let Some(receipt) = receipt
+        && receipt.keep(txn, outcome).await? == Kept::ClaimLost
+    {
+        return Err(DbErr::Custom(
+            "the idempotency key was claimed by another request".into(),
+        ));
+    }
+    conflicts::record(txn, rejected).await
+}
+
 /// Keeps `rejected` in a write transaction of its own.
 async fn on_its_own(
     db: &DatabaseConnection,
     rejected: RejectedSubmission<'_>,
+    receipt: Option<&dyn Receipt>,
+    outcome: &Outcome,
 ) -> Result<(), DbErr> {
     let txn = begin_write(db).await?;
-    conflicts::record(&txn, rejected).await?;
+    record(&txn, rejected, receipt, outcome).await?;
     txn.commit().await
 }

@@ -143,8 +143,10 @@ async fn once(
             let action = command.act.action();
             if let Some(after) = steps::write(&txn, &current, &change, action, &author).await? {
                 presence::store::clear_in(&txn, writer.id, id).await?;
+                let outcome = Outcome::Written { student: after };
+                steps::keep_receipt(&txn, command.receipt, &outcome).await?;
                 steps::commit(txn).await?;
-                return Ok(Outcome::Written { student: after });
+                return Ok(outcome);
             }
             // The guard matched no row although the lock was held (a lock
             // that holds nothing, as on a lagging cluster node).
@@ -179,8 +181,10 @@ async fn create(
         return Ok(Outcome::number_taken(&number, holder, None));
     }
     let student = store::insert(&txn, values, command.writer, now(), submission).await?;
+    let outcome = Outcome::Written { student };
+    steps::keep_receipt(&txn, command.receipt, &outcome).await?;
     steps::commit(txn).await?;
-    Ok(Outcome::Written { student })
+    Ok(outcome)
 }
 
 /// What became of a write whose `COMMIT` was cut off, as far as the

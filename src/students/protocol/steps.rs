@@ -5,7 +5,7 @@
 use sea_orm::{DatabaseConnection, DatabaseTransaction};
 
 use super::judge::Change;
-use super::{Act, Command, ProtocolError};
+use super::{Act, Command, Kept, Outcome, ProtocolError, Receipt};
 use crate::auth::writer::{self, Writer};
 use crate::cluster::failure::{self, Failure};
 use crate::cluster::submission::{self, Committed, Submission};
@@ -115,6 +115,22 @@ pub async fn write(
         Change::Delete => store::delete_guarded(txn, current, author).await?,
         Change::Undelete => store::undelete_guarded(txn, current, author).await?,
     })
+}
+
+/// Keeps the client's receipt of `outcome` in `txn`, if it asked for
+/// one; a receipt another request took over stops the write.
+pub async fn keep_receipt(
+    txn: &DatabaseTransaction,
+    receipt: Option<&dyn Receipt>,
+    outcome: &Outcome,
+) -> Result<(), ProtocolError> {
+    match receipt {
+        Some(receipt) => match receipt.keep(txn, outcome).await? {
+            Kept::Kept => Ok(()),
+            Kept::ClaimLost => Err(ProtocolError::ReceiptLost),
+        },
+        None => Ok(()),
+    }
 }
 
 /// Commits a write: a connection lost on the way leaves the outcome

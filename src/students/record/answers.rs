@@ -21,6 +21,10 @@ impl From<ProtocolError> for AppError {
             ProtocolError::NotAllowed(role) => AppError::NotAllowed(role),
             ProtocolError::NotEnabled => AppError::SignedOut,
             ProtocolError::Database(err) => AppError::Database(err),
+            // Pages send no receipts.
+            ProtocolError::ReceiptLost => {
+                AppError::Internal("a page's write lost a receipt it never had".into())
+            }
         }
     }
 }

@@ -45,6 +45,7 @@ pub async fn restore(
         },
         reason: Some(&typed_reason),
         submission: None,
+        receipt: None,
     };
     match protocol::run(&state.db, &command).await? {
         Outcome::Written { .. } | Outcome::Replayed { .. } => Ok(see_other_with(
@@ -175,6 +176,7 @@ pub async fn undelete(
         act: Act::Undelete { id: id.0, seen },
         reason: Some(&typed_reason),
         submission: None,
+        receipt: None,
     };
     let (current, since) = match protocol::run(&state.db, &command).await? {
         Outcome::Written { .. } | Outcome::Replayed { .. } => {

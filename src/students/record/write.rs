@@ -38,6 +38,7 @@ pub async fn create(
         act: Act::Create { values: &form },
         reason: None,
         submission: submission.as_ref(),
+        receipt: None,
     };
     let page = |errors| FormPage::create(form.clone(), errors).with_submission(submission.clone());
     match protocol::run(&state.db, &command).await {
@@ -77,6 +78,7 @@ pub async fn update(
         },
         reason: Some(&typed_reason),
         submission: submission.as_ref(),
+        receipt: None,
     };
     let page = |name: &str, errors, reason_error| {
         FormPage::edit(id.0, name, seen.get(), yours.clone(), errors)
@@ -157,6 +159,7 @@ pub async fn delete(
         act: Act::Delete { id: id.0, seen },
         reason: Some(&typed_reason),
         submission: None,
+        receipt: None,
     };
     match protocol::run(&state.db, &command).await? {
         Outcome::Written { .. } | Outcome::Replayed { .. } => {

@@ -105,6 +105,26 @@ pub async fn page(
         .await
 }
 
+/// Up to `count` of a student's revisions older than version `before`
+/// (all, without it), newest first: a page of the API's history read from
+/// the `(student, version)` index, however long the history.
+pub async fn older(
+    db: &impl ConnectionTrait,
+    id: i64,
+    before: Option<i64>,
+    count: u64,
+) -> Result<Vec<Revision>, DbErr> {
+    let mut select = revision::Entity::find().filter(revision::Column::StudentId.eq(id));
+    if let Some(before) = before {
+        select = select.filter(revision::Column::Version.lt(before));
+    }
+    select
+        .order_by_desc(revision::Column::Version)
+        .limit(count)
+        .all(db)
+        .await
+}
+
 /// Most changes a conflict page lists; older ones are in the history.
 const LISTED_CHANGES: u64 = 50;
 

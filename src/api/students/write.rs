@@ -1,0 +1,299 @@
+//! The API's writes: each is one command to the write core (contract §2),
+//! under the same guarantee as a form. A change needs `If-Match` (`428`
+//! without); a stale one is `412` and kept as a conflict entry; every write
+//! honours an `Idempotency-Key`, whose answer is kept in the write's own
+//! transaction.
+
+use axum::extract::{OriginalUri, State};
+use axum::http::{HeaderMap, HeaderValue, Method};
+use axum::response::{IntoResponse, Response};
+
+use super::answers::{self, GoneProblem, StaleProblem, Write};
+use super::members::{self, NewStudent, Purpose, StudentPatch};
+use crate::api::caller::Caller;
+use crate::api::idempotency::{
+    self, Answer, Claim, Claimed, IdempotencyKey, KeyReceipt, fingerprint,
+};
+use crate::api::json::StudentBody;
+use crate::api::problem::{ApiError, Problem};
+use crate::api::request::{ApiQuery, ApiStudentId, JsonBody, PatchBody, if_match};
+use crate::cluster::submission::Submission;
+use crate::domain::Disclosure;
+use crate::state::AppState;
+use crate::students::protocol::{self, Act, Command, Outcome, ProtocolError, Receipt};
+use crate::students::store::{self, revisions};
+use crate::students::values::StudentForm;
+
+/// A new student.
+#[utoipa::path(
+    post, path = "/api/v1/students", tag = "students",
+    request_body(content = NewStudent, content_type = "application/json"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Send the same request again with the same key to learn its outcome; nothing is written twice")),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = StudentBody,
+            headers(("ETag" = String, description = "The version, in quotes"), ("Location" = String, description = "The student's address"))),
+        (status = 400, description = "The body is not a JSON object", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not write", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A request with this Idempotency-Key is in flight", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over 64 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid members, with `errors`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Busy, or the outcome unknown: send it again with the same Idempotency-Key", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    OriginalUri(uri): OriginalUri,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let members = members::read(&body.members, Purpose::Create)?;
+    let claim = match Keyed::new(&headers, &Method::POST, &uri, &body.bytes)?
+        .claim(&state, &caller)
+        .await?
+    {
+        Claiming::Run(claim) => claim,
+        Claiming::Answered(answer) => return Ok(answer),
+    };
+    let (write, disclosure) = (Write::Create, Disclosure::of(caller.role));
+    let receipt = receipt(claim, write, disclosure);
+    let submission = Submission::new();
+    let command = Command {
+        writer: &caller.username,
+        act: Act::Create {
+            values: &members.form,
+        },
+        reason: None,
+        submission: Some(&submission),
+        receipt: receipt.as_ref().map(|r| r as &dyn Receipt),
+    };
+    let result = protocol::run(&state.db, &command).await;
+    finish(&state, receipt.as_ref(), result, write, disclosure).await
+}
+
+/// A change of some of a student's values (JSON Merge Patch, RFC 7396)
+/// over the version in `If-Match`.
+#[utoipa::path(
+    patch, path = "/api/v1/students/{id}", tag = "students",
+    request_body(content = StudentPatch, content_type = "application/merge-patch+json"),
+    params(
+        ("id" = i64, Path, description = "The student's id", minimum = 1),
+        ("If-Match" = String, Header, description = "The ETag you read: `\"VERSION\"` (required; `*` is refused)"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Send the same request again with the same key to learn its outcome"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Saved (or every value already so: nothing written)", body = StudentBody,
+            headers(("ETag" = String, description = "The version, in quotes"))),
+        (status = 400, description = "The body or If-Match cannot be read", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not write", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such student", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A request with this Idempotency-Key is in flight", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The student was deleted", body = GoneProblem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale: the student changed since that version; nothing written", body = StaleProblem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over 64 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid members, with `errors`", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing (or `*`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Busy, or the outcome unknown", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn patch(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiStudentId(id): ApiStudentId,
+    headers: HeaderMap,
+    OriginalUri(uri): OriginalUri,
+    PatchBody(body): PatchBody,
+) -> Result<Response, ApiError> {
+    let seen = if_match(&headers)?;
+    let members = members::read(&body.members, Purpose::Patch)?;
+    // The patch applies to the values of the version the client saw.
+    let base = match revisions::at_version(&state.db, id, seen.get()).await? {
+        Some(revision) => StudentForm::of(&revision),
+        None => StudentForm::of(
+            &store::find(&state.db, id)
+                .await?
+                .ok_or(ApiError::NotFound)?,
+        ),
+    };
+    let values = members::over(&members, &base);
+    let claim = match Keyed::new(&headers, &Method::PATCH, &uri, &body.bytes)?
+        .claim(&state, &caller)
+        .await?
+    {
+        Claiming::Run(claim) => claim,
+        Claiming::Answered(answer) => return Ok(answer),
+    };
+    let (write, disclosure) = (Write::Patch(seen.get()), Disclosure::of(caller.role));
+    let receipt = receipt(claim, write, disclosure);
+    let submission = Submission::new();
+    let command = Command {
+        writer: &caller.username,
+        act: Act::Edit {
+            id,
+            seen,
+            values: &values,
+        },
+        reason: Some(members.reason.as_deref().unwrap_or_default()),
+        submission: Some(&submission),
+        receipt: receipt.as_ref().map(|r| r as &dyn Receipt),
+    };
+    let result = protocol::run(&state.db, &command).await;
+    finish(&state, receipt.as_ref(), result, write, disclosure).await
+}
+
+/// Deletes a student at the version in `If-Match` (it can be brought back
+/// from its history in the browser).
+#[utoipa::path(
+    delete, path = "/api/v1/students/{id}", tag = "students",
+    params(
+        ("id" = i64, Path, description = "The student's id", minimum = 1),
+        ("reason" = Option<String>, Query, description = "Why, for the history"),
+        ("If-Match" = String, Header, description = "The ETag you read (required)"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Send the same request again with the same key to learn its outcome"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "If-Match cannot be read", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's role may not write", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such student", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A request with this Idempotency-Key is in flight", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "Already deleted", body = GoneProblem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale: the student changed since that version; nothing written", body = StaleProblem, content_type = "application/problem+json"),
+        (status = 422, description = "The reason is refused, with `errors`", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing (or `*`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Busy, or the outcome unknown", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiStudentId(id): ApiStudentId,
+    headers: HeaderMap,
+    OriginalUri(uri): OriginalUri,
+    query: ApiQuery,
+) -> Result<Response, ApiError> {
+    let seen = if_match(&headers)?;
+    let claim = match Keyed::new(&headers, &Method::DELETE, &uri, &[])?
+        .claim(&state, &caller)
+        .await?
+    {
+        Claiming::Run(claim) => claim,
+        Claiming::Answered(answer) => return Ok(answer),
+    };
+    let (write, disclosure) = (Write::Delete(seen.get()), Disclosure::of(caller.role));
+    let receipt = receipt(claim, write, disclosure);
+    let submission = Submission::new();
+    let command = Command {
+        writer: &caller.username,
+        act: Act::Delete { id, seen },
+        reason: query.get("reason"),
+        submission: Some(&submission),
+        receipt: receipt.as_ref().map(|r| r as &dyn Receipt),
+    };
+    let result = protocol::run(&state.db, &command).await;
+    finish(&state, receipt.as_ref(), result, write, disclosure).await
+}
+
+/// A write's idempotency key, if it sent one, with the request's
+/// fingerprint.
+struct Keyed(Option<(IdempotencyKey, String)>);
+
+/// What claiming a write's key decided.
+enum Claiming {
+    /// Run the write (under this claim, if the request sent a key).
+    Run(Option<Claim>),
+    /// The key was answered before: this is the answer.
+    Answered(Response),
+}
+
+impl Keyed {
+    fn new(
+        headers: &HeaderMap,
+        method: &Method,
+        uri: &axum::http::Uri,
+        body: &[u8],
+    ) -> Result<Keyed, ApiError> {
+        let path = uri.path_and_query().map_or("", |pq| pq.as_str());
+        Ok(Keyed(IdempotencyKey::of(headers)?.map(|key| {
+            (key, fingerprint(method, path, headers, body))
+        })))
+    }
+
+    /// Claims the key for `caller`, or finds what it answered.
+    async fn claim(self, state: &AppState, caller: &Caller) -> Result<Claiming, ApiError> {
+        let Some((key, fingerprint)) = self.0 else {
+            return Ok(Claiming::Run(None));
+        };
+        match idempotency::claim(&state.db, caller.account_id, &key, &fingerprint).await? {
+            Claimed::Fresh(claim) => Ok(Claiming::Run(Some(claim))),
+            Claimed::Replay(answer) => Ok(Claiming::Answered(replayed(answer))),
+            Claimed::InFlight => Err(ApiError::InFlight),
+            Claimed::Reused => Err(ApiError::KeyReused),
+        }
+    }
+}
+
+/// The receipt of a claimed key for a `write`: its answer, kept with it.
+fn receipt(
+    claim: Option<Claim>,
+    write: Write,
+    disclosure: Disclosure,
+) -> Option<KeyReceipt<impl Fn(&Outcome) -> Answer + Sync>> {
+    claim.map(|claim| KeyReceipt {
+        claim,
+        render: move |outcome: &Outcome| answers::answer(outcome, write, disclosure),
+    })
+}
+
+/// The answer to a command's result, kept under the receipt's claim.
+async fn finish<F>(
+    state: &AppState,
+    receipt: Option<&KeyReceipt<F>>,
+    result: Result<Outcome, ProtocolError>,
+    write: Write,
+    disclosure: Disclosure,
+) -> Result<Response, ApiError> {
+    let claim = receipt.map(|r| &r.claim);
+    let answer = match result {
+        // A commit whose connection was cut, found committed.
+        Ok(Outcome::Replayed { student_id }) => match write {
+            Write::Delete(_) => answers::no_content(),
+            _ => {
+                let student = store::find(&state.db, student_id)
+                    .await?
+                    .ok_or(ApiError::NotFound)?;
+                answers::written(&student, write, disclosure)
+            }
+        },
+        Ok(outcome) => answers::answer(&outcome, write, disclosure),
+        Err(err) => {
+            if let Some(claim) = claim
+                && !matches!(err, ProtocolError::CommitUnknown(_))
+            {
+                idempotency::release(&state.db, claim).await;
+            }
+            return Err(err.into());
+        }
+    };
+    if let Some(claim) = claim {
+        idempotency::settle(&state.db, claim, &answer).await;
+    }
+    Ok(answer.into_response())
+}
+
+/// A kept answer, sent again, marked as such.
+fn replayed(answer: Answer) -> Response {
+    let mut response = answer.into_response();
+    response
+        .headers_mut()
+        .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    response
+}
