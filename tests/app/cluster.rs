@@ -609,9 +609,9 @@ async fn postgres_primary_killed_mid_load_fails_over_and_recovers() {
 }
 
 /// The change feed on Galera (contract §13 under §10): registrars save
-/// through the forms on all three nodes (two each, on six records) and an
-/// import confirms through node 2, while a reader tails the feed through
-/// node 1 in pages of 3 to 7. Whichever instance holds the sequencer's
+/// through the forms (two on each node) and the API (one on each node) on
+/// six records and an import confirms through node 2, while a reader tails
+/// `GET /api/v1/changes` on node 1's instance in pages of 3 to 7. Whichever instance holds the sequencer's
 /// lease stamps every node's commits; the reader sees every revision once,
 /// each record's versions in order, and every node holds the same
 /// positions.
@@ -624,8 +624,10 @@ async fn galera_feed_gives_a_reader_every_revision_once_with_writers_on_every_no
     use sea_orm::sea_query::{Alias, Expr, ExprTrait};
     use sea_orm::{EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-    use crate::feed::{Reader, assert_every_revision_once, assert_positions_dense};
-    use crate::feed_race::{Tally, Writing, committed, form_writer, import_writer, tail};
+    use crate::feed::{api_reader, assert_every_revision_once, assert_positions_dense};
+    use crate::feed_race::{
+        Tally, Writing, api_writer, committed, form_writer, import_writer, tail,
+    };
 
     if !clusters_enabled() {
         return;
@@ -660,13 +662,21 @@ async fn galera_feed_gives_a_reader_every_revision_once_with_writers_on_every_no
             )));
         }
     }
+    for (node, app) in apps.iter().enumerate() {
+        let seed = 10 + node as u64;
+        writers.push(tokio::spawn(api_writer(
+            Arc::clone(app),
+            seed,
+            writing.clone(),
+        )));
+    }
     writers.push(tokio::spawn(import_writer(
         Arc::clone(&apps[1]),
         writing.clone(),
     )));
 
     let db = &apps[0].db;
-    let mut reader = Reader::new(3);
+    let mut reader = api_reader(&apps[0], 3).await;
     let read_while_writing = tail(&mut reader, db, Duration::from_secs(20)).await;
     writing
         .stop
@@ -706,17 +716,14 @@ async fn galera_feed_gives_a_reader_every_revision_once_with_writers_on_every_no
     let tally = &writing.tally;
     let retries = retry::counts().retries - before.retries;
     println!(
-        "Galera, 3 instances on 3 nodes, 6 form writers and an import, 20 s: {} saves ({} refused as stale, \
-         {} busy 503s, {retries} retries of aborted transactions), {} imports; the reader on node 1 saw \
-         {revisions} revisions of {students} students in {} pages ({read_while_writing} while the writers \
-         wrote), each once, every record's versions in order; positions dense and alike on every node; \
-         the lease with {holder:?}",
-        tally.saved.load(Ordering::Relaxed),
-        tally.refused.load(Ordering::Relaxed),
-        tally.busy.load(Ordering::Relaxed),
-        tally.imports.load(Ordering::Relaxed),
+        "Galera, 3 instances on 3 nodes, 6 form writers, 3 API writers and an import, 20 s: {} \
+         ({retries} retries of aborted transactions); the reader (GET /api/v1/changes on node 1, \
+         pages of 3 to 7) saw {revisions} revisions of {students} students in {} pages \
+         ({read_while_writing} while the writers wrote), each once, every record's versions in \
+         order; positions dense and alike on every node; the lease with {holder:?}",
+        tally.summary(),
         reader.pages,
     );
-    assert!(tally.saved.load(Ordering::Relaxed) > 0);
+    assert!(tally.saved.load(Ordering::Relaxed) > 0 && tally.api_saved.load(Ordering::Relaxed) > 0);
     assert!(read_while_writing > 0);
 }

@@ -4,9 +4,9 @@
 //! took a lower id commits after a higher one was read, when one rolls
 //! back, and when the sequencer's lease moves between instances.
 //!
-//! These read the feed as the route does ([`registrar::feed::read`]) on
-//! the app's database while the app's own sequencer stamps; the feed's
-//! answers over HTTP are in `feed_http`.
+//! The readers read over HTTP, or (to see why a cursor is refused, and
+//! while instances come and go) through [`registrar::feed::read`] as the
+//! route does; the route's own answers are in `feed_http`.
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -18,6 +18,7 @@ use registrar::domain::{Field, StudentValues};
 use registrar::feed::{self, Cursor, Gone, ReadError};
 use registrar::students::store::{self, Revision};
 use registrar::testing::Backend;
+use registrar::testing::{ApiClient, REGISTRAR, TestApp};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
@@ -33,21 +34,46 @@ on_every_backend!(
     the_sequencer_lease_moves_between_instances_without_duplicates_or_gaps,
 );
 
+/// A change as a reader saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Seen {
+    pub student_id: i64,
+    pub version: i64,
+    pub name: String,
+}
+
+/// Where a [`Reader`] reads: the feed's module on a database, or the route.
+enum Source {
+    Direct,
+    Api(ApiClient),
+}
+
 /// A reader of the feed that always asks from the `next` it was given.
 pub(crate) struct Reader {
-    next: Option<Cursor>,
+    source: Source,
+    next: Option<String>,
     limit: u64,
-    pub seen: Vec<Revision>,
+    pub seen: Vec<Seen>,
     pub pages: u64,
 }
 
 impl Reader {
+    /// Reads through [`feed::read`] on the database each page is asked of.
     pub fn new(limit: u64) -> Reader {
         Reader {
+            source: Source::Direct,
             next: None,
             limit,
             seen: Vec::new(),
             pages: 0,
+        }
+    }
+
+    /// Reads `GET /api/v1/changes` as `client`.
+    pub fn api(client: ApiClient, limit: u64) -> Reader {
+        Reader {
+            source: Source::Api(client),
+            ..Reader::new(limit)
         }
     }
 
@@ -56,16 +82,70 @@ impl Reader {
         self.limit = limit;
     }
 
+    /// The cursor it asks from next.
+    pub fn next(&self) -> Option<&str> {
+        self.next.as_deref()
+    }
+
     /// Reads one page; how many changes it had.
     pub async fn page(&mut self, db: &DatabaseConnection) -> usize {
-        let page = feed::read(db, self.next.as_ref(), self.limit)
-            .await
-            .expect("a page of the feed");
+        let (seen, next) = match &self.source {
+            Source::Direct => {
+                let after = self
+                    .next
+                    .as_deref()
+                    .map(|text| Cursor::parse(text).expect("a cursor"));
+                let page = feed::read(db, after.as_ref(), self.limit)
+                    .await
+                    .expect("a page of the feed");
+                let seen: Vec<Seen> = page
+                    .changes
+                    .into_iter()
+                    .map(|change| Seen {
+                        student_id: change.revision.student_id,
+                        version: change.revision.version,
+                        name: change.revision.name,
+                    })
+                    .collect();
+                (seen, page.next.to_string())
+            }
+            Source::Api(client) => {
+                let after = self.next.as_deref().map(|c| format!("&after={c}"));
+                let path = format!(
+                    "/api/v1/changes?limit={}{}",
+                    self.limit,
+                    after.unwrap_or_default()
+                );
+                let answer = client.get(&path).await;
+                answer.assert_status(StatusCode::OK);
+                let body = answer.json();
+                let changes = body["changes"].as_array().expect("changes").clone();
+                let seen = changes
+                    .iter()
+                    .map(|change| Seen {
+                        student_id: change["student_id"].as_i64().expect("student_id"),
+                        version: change["version"].as_i64().expect("version"),
+                        name: change["student"]["name"].as_str().expect("name").to_owned(),
+                    })
+                    .collect();
+                if let Some(last) = changes.last() {
+                    assert_eq!(
+                        last["cursor"], body["next"],
+                        "next is the last change's cursor"
+                    );
+                }
+                (seen, body["next"].as_str().expect("next").to_owned())
+            }
+        };
         self.pages += 1;
-        let count = page.changes.len();
-        self.seen
-            .extend(page.changes.into_iter().map(|change| change.revision));
-        self.next = Some(page.next);
+        let count = seen.len();
+        if count == 0
+            && let Some(before) = &self.next
+        {
+            assert_eq!(&next, before, "nothing new: the same cursor");
+        }
+        self.seen.extend(seen);
+        self.next = Some(next);
         count
     }
 
@@ -94,44 +174,53 @@ impl Reader {
     }
 }
 
+/// A reader of `GET /api/v1/changes` with a registrar's token.
+pub(crate) async fn api_reader(app: &TestApp, limit: u64) -> Reader {
+    let token = app.api_token(REGISTRAR, None).await;
+    Reader::api(ApiClient::new(&app.base_url, Some(&token)), limit)
+}
+
 /// Every committed revision in `db` is in `seen` exactly once, and each
 /// student's are there in version order, 1 to N; returns (students,
 /// revisions).
 pub(crate) async fn assert_every_revision_once(
     db: &DatabaseConnection,
-    seen: &[Revision],
+    seen: &[Seen],
 ) -> (usize, usize) {
-    let stored: Vec<Revision> = revision::Entity::find()
-        .order_by_asc(revision::Column::Id)
+    let stored: Vec<(i64, i64)> = revision::Entity::find()
+        .select_only()
+        .column(revision::Column::StudentId)
+        .column(revision::Column::Version)
+        .into_tuple()
         .all(db)
         .await
         .expect("the revisions");
-    let mut ids = HashSet::new();
-    for revision in seen {
+    let mut given = HashSet::new();
+    for change in seen {
         assert!(
-            ids.insert(revision.id),
-            "revision {} (student {}, version {}) was given twice",
-            revision.id,
-            revision.student_id,
-            revision.version
+            given.insert((change.student_id, change.version)),
+            "student {}, version {} was given twice",
+            change.student_id,
+            change.version
         );
     }
-    let stored_ids: HashSet<i64> = stored.iter().map(|r| r.id).collect();
-    let missing: Vec<&Revision> = stored.iter().filter(|r| !ids.contains(&r.id)).collect();
+    let stored: HashSet<(i64, i64)> = stored.into_iter().collect();
+    let missing: Vec<&(i64, i64)> = stored.difference(&given).collect();
     assert!(missing.is_empty(), "never given: {missing:?}");
-    assert_eq!(ids, stored_ids, "given but not committed");
+    let extra: Vec<&(i64, i64)> = given.difference(&stored).collect();
+    assert!(extra.is_empty(), "given but not committed: {extra:?}");
     let mut versions: HashMap<i64, i64> = HashMap::new();
-    for revision in seen {
-        let last = versions.entry(revision.student_id).or_default();
+    for change in seen {
+        let last = versions.entry(change.student_id).or_default();
         assert_eq!(
-            revision.version,
+            change.version,
             *last + 1,
             "student {}: version {} after version {}",
-            revision.student_id,
-            revision.version,
+            change.student_id,
+            change.version,
             last
         );
-        *last = revision.version;
+        *last = change.version;
     }
     (versions.len(), seen.len())
 }
@@ -208,7 +297,7 @@ async fn a_revision_committed_after_a_higher_one_was_read_is_not_skipped(backend
     let browser = app.signed_in_browser().await;
     let ada = app.create_student(&browser, "Ada", "1 Main St", "3").await;
     let bob = app.create_student(&browser, "Bob", "2 High St", "3").await;
-    let mut reader = Reader::new(5);
+    let mut reader = api_reader(&app, 5).await;
     reader.until(&app.db, 2, SOON).await;
 
     // Ada's change takes its revision id and stays uncommitted.
@@ -270,7 +359,7 @@ async fn a_rolled_back_revision_leaves_no_gap_in_the_feed(backend: Backend) {
     let app = spawn_app!(backend);
     let browser = app.signed_in_browser().await;
     let ada = app.create_student(&browser, "Ada", "1 Main St", "3").await;
-    let mut reader = Reader::new(3);
+    let mut reader = api_reader(&app, 3).await;
     reader.until(&app.db, 1, SOON).await;
 
     let open = renamed_uncommitted(&app.db, ada, "Never").await;
@@ -284,7 +373,10 @@ async fn a_rolled_back_revision_leaves_no_gap_in_the_feed(backend: Backend) {
     assert_eq!(reader.seen[1].name, "Ada Lovelace");
     // The rolled-back id is a gap in ids, never in positions.
     assert_eq!(assert_positions_dense(&app.db).await, 3);
-    let ids: Vec<i64> = reader.seen.iter().map(|r| r.id).collect();
+    let mut ids = Vec::new();
+    for (student, version) in reader.seen_versions() {
+        ids.push(revision_at(&app.db, student, version).await.id);
+    }
     if backend != Backend::Sqlite {
         assert!(
             ids[2] - ids[0] > 2,
@@ -308,7 +400,7 @@ async fn a_cursor_of_another_epoch_or_a_restored_database_is_gone(backend: Backe
     reader.until(&app.db, 3, SOON).await;
     let first = feed::read(&app.db, None, 1).await.expect("a page");
     let after_first = first.next.clone();
-    let at_end = reader.next.clone().expect("a cursor");
+    let at_end = Cursor::parse(reader.next().expect("a cursor")).expect("a cursor");
 
     // The database restored from a backup taken after the first change:
     // the later changes are gone, the feed's row is as it was then.

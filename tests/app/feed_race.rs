@@ -1,7 +1,8 @@
-//! The feed under load: registrars saving through the forms and an import
-//! confirming, all at once on a few records, while a reader tails the feed
-//! in small pages (3 to 7 changes); afterwards the reader has seen every
-//! revision exactly once, each record's versions 1 to N in order.
+//! The feed under load: registrars saving through the forms and through
+//! the API, and an import confirming, all at once on a few records, while
+//! a reader tails `GET /api/v1/changes` in small pages (3 to 7 changes);
+//! afterwards the reader has seen every revision exactly once, each
+//! record's versions 1 to N in order.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -9,11 +10,12 @@ use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use registrar::db::entities::student;
-use registrar::testing::{Backend, TestApp};
+use registrar::testing::{ApiClient, Backend, REGISTRAR, TestApp};
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+use serde_json::json;
 
 use crate::changes::import;
-use crate::feed::{Reader, assert_every_revision_once, assert_positions_dense};
+use crate::feed::{Reader, api_reader, assert_every_revision_once, assert_positions_dense};
 use crate::{on_every_backend, spawn_app};
 
 on_every_backend!(every_revision_reaches_a_tailing_reader_once_in_order);
@@ -39,9 +41,28 @@ impl Dice {
 pub(crate) struct Tally {
     pub saved: AtomicU64,
     pub refused: AtomicU64,
+    /// Through the API: `PATCH` answered `200`, and `412`.
+    pub api_saved: AtomicU64,
+    pub api_refused: AtomicU64,
     /// `503`s ("busy, try again": nothing saved), on a cluster only.
     pub busy: AtomicU64,
     pub imports: AtomicU64,
+}
+
+impl Tally {
+    pub fn summary(&self) -> String {
+        let n = |count: &AtomicU64| count.load(Ordering::Relaxed);
+        format!(
+            "{} saves through the forms ({} refused as stale), {} through the API ({} refused with 412), \
+             {} imports, {} busy 503s",
+            n(&self.saved),
+            n(&self.refused),
+            n(&self.api_saved),
+            n(&self.api_refused),
+            n(&self.imports),
+            n(&self.busy)
+        )
+    }
 }
 
 /// Where writers write and until when.
@@ -83,6 +104,42 @@ pub(crate) async fn form_writer(app: Arc<TestApp>, seed: u64, writing: Writing) 
                 tally.busy.fetch_add(1, Ordering::Relaxed)
             }
             other => panic!("a save answered {other}"),
+        };
+    }
+}
+
+/// Saves through the API (`PATCH` over the version just read), on random
+/// records, until told to stop.
+pub(crate) async fn api_writer(app: Arc<TestApp>, seed: u64, writing: Writing) {
+    let Writing {
+        ids, stop, tally, ..
+    } = writing.clone();
+    let token = app.api_token(REGISTRAR, None).await;
+    let api = ApiClient::new(&app.base_url, Some(&token));
+    let mut dice = Dice(seed);
+    let mut round = 0;
+    while !stop.load(Ordering::Relaxed) {
+        round += 1;
+        let path = format!(
+            "/api/v1/students/{}",
+            ids[dice.roll(ids.len() as u64) as usize]
+        );
+        let read = api.get(&path).await;
+        if writing.busy_ok && read.status == StatusCode::SERVICE_UNAVAILABLE {
+            tally.busy.fetch_add(1, Ordering::Relaxed);
+            continue;
+        }
+        read.assert_status(StatusCode::OK);
+        let version = read.etag_version().expect("an ETag");
+        let name = format!("A{seed} r{round}");
+        let answer = api.patch(&path, version, &json!({ "name": name })).await;
+        match answer.status {
+            StatusCode::OK => tally.api_saved.fetch_add(1, Ordering::Relaxed),
+            StatusCode::PRECONDITION_FAILED => tally.api_refused.fetch_add(1, Ordering::Relaxed),
+            StatusCode::SERVICE_UNAVAILABLE if writing.busy_ok => {
+                tally.busy.fetch_add(1, Ordering::Relaxed)
+            }
+            other => panic!("a PATCH answered {other}: {}", answer.body),
         };
     }
 }
@@ -168,12 +225,19 @@ async fn every_revision_reaches_a_tailing_reader_once_in_order(backend: Backend)
             writing.clone(),
         )));
     }
+    for seed in 4..=5 {
+        writers.push(tokio::spawn(api_writer(
+            Arc::clone(&app),
+            seed,
+            writing.clone(),
+        )));
+    }
     writers.push(tokio::spawn(import_writer(
         Arc::clone(&app),
         writing.clone(),
     )));
 
-    let mut reader = Reader::new(3);
+    let mut reader = api_reader(&app, 3).await;
     let read_while_writing = tail(&mut reader, &app.db, WRITING).await;
     stop.store(true, Ordering::Relaxed);
     for writer in writers {
@@ -190,16 +254,20 @@ async fn every_revision_reaches_a_tailing_reader_once_in_order(backend: Backend)
     let stamped = assert_positions_dense(&app.db).await;
     assert_eq!(stamped as usize, revisions);
     println!(
-        "{}: {} saves through the forms ({} refused as stale), {} imports; the reader saw {revisions} \
-         revisions of {students} students in {} pages ({read_while_writing} while the writers wrote), \
-         each once, every record's versions in order",
+        "{}: {}; the reader (GET /api/v1/changes, pages of 3 to 7) saw {revisions} revisions of \
+         {students} students in {} pages ({read_while_writing} while the writers wrote), each once, \
+         every record's versions in order",
         backend.name(),
-        tally.saved.load(Ordering::Relaxed),
-        tally.refused.load(Ordering::Relaxed),
-        tally.imports.load(Ordering::Relaxed),
+        tally.summary(),
         reader.pages,
     );
-    assert!(tally.saved.load(Ordering::Relaxed) > 0 && tally.imports.load(Ordering::Relaxed) > 0);
+    for (what, count) in [
+        ("form saves", &tally.saved),
+        ("API saves", &tally.api_saved),
+        ("imports", &tally.imports),
+    ] {
+        assert!(count.load(Ordering::Relaxed) > 0, "no {what}");
+    }
     assert!(
         read_while_writing > 0,
         "the reader read while the writers wrote"

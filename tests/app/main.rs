@@ -37,6 +37,7 @@ mod error_pages;
 mod excel;
 mod failures;
 mod feed;
+mod feed_http;
 mod feed_race;
 mod fuzz;
 mod hardening_accounts;

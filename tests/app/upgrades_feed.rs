@@ -17,7 +17,10 @@ use registrar::feed::{self, Gone, ReadError, Sequencer, Tip};
 use registrar::students::store;
 use registrar::testing::{Backend, TestDatabase};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait};
-use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
 
 use crate::feed::{Reader, assert_every_revision_once, assert_positions_dense, fields};
 use crate::on_every_backend;
@@ -121,11 +124,21 @@ async fn the_change_feed_migration_upgrades_a_populated_database(backend: Backen
         (students, revisions),
         (STUDENTS as usize, old_revisions as usize + 4)
     );
-    let ids: Vec<i64> = reader.seen[..old_revisions as usize]
-        .iter()
-        .map(|r| r.id)
-        .collect();
-    assert!(ids.windows(2).all(|w| w[0] < w[1]), "the old ones by id");
+    let by_id: Vec<(i64, i64)> = revision::Entity::find()
+        .select_only()
+        .column(revision::Column::StudentId)
+        .column(revision::Column::Version)
+        .filter(revision::Column::Id.lte(highest))
+        .order_by_asc(revision::Column::Id)
+        .into_tuple()
+        .all(&db)
+        .await
+        .expect("the old revisions");
+    assert_eq!(
+        reader.seen_versions()[..old_revisions as usize],
+        by_id,
+        "the old ones by id"
+    );
     assert_eq!(
         reader.seen_versions()[old_revisions as usize..],
         [(2, 4), (700, 4), (2, 5), (5, 4)]
