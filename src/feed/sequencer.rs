@@ -143,6 +143,11 @@ impl Worker {
     async fn step(&mut self) -> Result<Step, DbErr> {
         let now = now();
         let renew_before = chrono::Duration::from_std(LEASE - RENEW_EVERY).unwrap_or_default();
+        if self.lease.is_none() && held_elsewhere(&head::read(&self.db).await?, &self.me, now) {
+            // Looked at, not written: on SQLite a write would take the
+            // database's lock from the savers every second.
+            return Ok(Step::Standby);
+        }
         if self.lease.is_none_or(|until| until - now < renew_before) {
             let until = now + lease_span();
             if head::take_lease(&self.db, &self.me, now, until).await? {
@@ -179,6 +184,12 @@ impl Worker {
             }
         }
     }
+}
+
+/// Whether another instance than `me` holds the lease of `head` at `now`.
+fn held_elsewhere(head: &head::Head, me: &str, now: DateTime<Utc>) -> bool {
+    head.holder.as_deref().is_some_and(|holder| holder != me)
+        && head.lease_until.is_some_and(|until| until >= now)
 }
 
 /// What a batch did.

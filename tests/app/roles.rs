@@ -122,6 +122,7 @@ fn expected() -> Vec<(Method, &'static str, Access)> {
         (post.clone(), "/account/sessions/{session}/end", SignedIn),
         (post.clone(), "/account/sessions/end-others", SignedIn),
         (get.clone(), "/api/v1/me", Access::Api(Role::Viewer)),
+        (get.clone(), "/api/v1/changes", Access::Api(Role::Viewer)),
         (get, "/account/kept/{id}", viewer),
         (post, "/account/kept/{id}/discard", viewer),
     ]
