@@ -34,7 +34,7 @@ use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::{DatabaseConnection, DbBackend, DbErr};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -56,6 +56,11 @@ pub const STANDBY: Duration = Duration::from_secs(1);
 pub const BATCH: u64 = 1_000;
 /// The pause after a database error.
 const AFTER_ERROR: Duration = Duration::from_secs(1);
+/// On SQLite, the pause between two full batches: a batch holds the
+/// database's write lock, and a saver waiting for it retries at most every
+/// 100 ms (SQLite's busy handler), so back-to-back batches through a
+/// backlog (a large import, demo data) would starve it.
+const BETWEEN_BATCHES_ON_SQLITE: Duration = Duration::from_millis(100);
 
 /// The instance's sequencer, running until [`Sequencer::stop`].
 pub struct Sequencer {
@@ -120,6 +125,9 @@ impl Worker {
     async fn run(mut self, mut stop: oneshot::Receiver<()>) {
         loop {
             let pause = match self.step().await {
+                Ok(Step::More) if self.db.get_database_backend() == DbBackend::Sqlite => {
+                    BETWEEN_BATCHES_ON_SQLITE
+                }
                 Ok(Step::More) => Duration::ZERO,
                 Ok(Step::Idle) => POLL,
                 Ok(Step::Standby) => STANDBY,
@@ -143,6 +151,11 @@ impl Worker {
     async fn step(&mut self) -> Result<Step, DbErr> {
         let now = now();
         let renew_before = chrono::Duration::from_std(LEASE - RENEW_EVERY).unwrap_or_default();
+        if self.lease.is_none() && held_elsewhere(&head::read(&self.db).await?, &self.me, now) {
+            // Looked at, not written: on SQLite a write would take the
+            // database's lock from the savers every second.
+            return Ok(Step::Standby);
+        }
         if self.lease.is_none_or(|until| until - now < renew_before) {
             let until = now + lease_span();
             if head::take_lease(&self.db, &self.me, now, until).await? {
@@ -179,6 +192,12 @@ impl Worker {
             }
         }
     }
+}
+
+/// Whether another instance than `me` holds the lease of `head` at `now`.
+fn held_elsewhere(head: &head::Head, me: &str, now: DateTime<Utc>) -> bool {
+    head.holder.as_deref().is_some_and(|holder| holder != me)
+        && head.lease_until.is_some_and(|until| until >= now)
 }
 
 /// What a batch did.

@@ -164,6 +164,44 @@ async fn the_feed_answers_its_pages_and_refusals_over_http(backend: Backend) {
         .await;
     anonymous.assert_status(StatusCode::UNAUTHORIZED);
 
+    // The OpenAPI document describes the route, its parameters and body.
+    let doc = ApiClient::new(&app.base_url, None)
+        .get("/api/v1/openapi.json")
+        .await
+        .json();
+    let operation = &doc["paths"]["/api/v1/changes"]["get"];
+    let parameters: Vec<&str> = operation["parameters"]
+        .as_array()
+        .expect("parameters")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(parameters, ["after", "limit", "wait"]);
+    for status in ["200", "400", "401", "410", "422"] {
+        assert!(
+            operation["responses"][status].is_object(),
+            "{status} documented"
+        );
+    }
+    let page = &doc["components"]["schemas"]["FeedPage"]["properties"];
+    assert!(
+        page["changes"].is_object() && page["next"].is_object(),
+        "{page}"
+    );
+    let change = &doc["components"]["schemas"]["FeedChange"]["properties"];
+    for member in [
+        "cursor",
+        "student_id",
+        "version",
+        "action",
+        "at",
+        "by",
+        "reason",
+        "student",
+    ] {
+        assert!(change[member].is_object(), "{member}: {change}");
+    }
+
     // Another epoch (a database restored elsewhere, or renewed): 410, and
     // from the beginning again.
     feed_sequencer::Entity::update_many()
