@@ -288,6 +288,31 @@ pub async fn release(db: &impl ConnectionTrait, claim: &Claim) {
     }
 }
 
+/// [`release`] for a request whose commit's outcome is unknown: the
+/// database is out of reach now, so the release is tried again every
+/// second, in the background, for as long as a claim's lease. Safe
+/// whatever became of the write: had it committed, its answer is in the
+/// row and the release changes nothing (a commit still on its way holds
+/// the row until it lands); had it not, the key is free at once for the
+/// client's retry, instead of after the lease.
+pub fn release_when_reachable(db: sea_orm::DatabaseConnection, claim: Claim) {
+    tokio::spawn(async move {
+        let give_up = tokio::time::Instant::now() + LEASE.to_std().unwrap_or_default();
+        while tokio::time::Instant::now() < give_up {
+            let released = Entity::delete_many()
+                .filter(Column::Id.eq(claim.id))
+                .filter(Column::Claim.eq(&claim.token))
+                .filter(Column::Status.is_null())
+                .exec(&db)
+                .await;
+            if released.is_ok() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    });
+}
+
 /// Forgets keys older than [`KEPT_FOR`]; how many.
 pub async fn sweep(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
     Ok(Entity::delete_many()

@@ -320,10 +320,12 @@ async fn finish<F>(
         },
         Ok(outcome) => answers::answer(&outcome, write, disclosure),
         Err(err) => {
-            if let Some(claim) = claim
-                && !matches!(err, ProtocolError::CommitUnknown(_))
-            {
-                idempotency::release(&state.db, claim).await;
+            match (claim, &err) {
+                (Some(claim), ProtocolError::CommitUnknown(_)) => {
+                    idempotency::release_when_reachable(state.db.clone(), claim.clone());
+                }
+                (Some(claim), _) => idempotency::release(&state.db, claim).await,
+                (None, _) => {}
             }
             return Err(err.into());
         }
