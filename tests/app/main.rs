@@ -14,6 +14,7 @@
 mod access_log;
 mod access_log_process;
 mod accounts;
+mod api_conformance;
 mod api_idempotency;
 mod api_openapi;
 mod api_outcome;
