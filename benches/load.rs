@@ -37,7 +37,7 @@ use registrar::db::entities::student;
 use registrar::domain::{NewPassword, Username, Version};
 use registrar::students::form::StudentForm;
 use registrar::students::protocol::{self, Act, Outcome};
-use registrar::testing::{Backend, Browser, Scrape, TestDatabase};
+use registrar::testing::{ApiClient, Backend, Browser, Scrape, TestDatabase};
 use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder, QuerySelect};
 
 const PASSWORD: &str = "a long benchmark password";
@@ -265,16 +265,20 @@ enum Workload {
     ReadList,
     SearchList,
     ReadRecord,
+    /// The API's save: `PATCH` with `If-Match`, the version carried from
+    /// the answer before (as post-only carries the form's).
+    ApiPatch,
 }
 
 impl Workload {
-    const ALL: [Workload; 6] = [
+    const ALL: [Workload; 7] = [
         Workload::EditSpread,
         Workload::PostOnly,
         Workload::EditHot,
         Workload::ReadList,
         Workload::SearchList,
         Workload::ReadRecord,
+        Workload::ApiPatch,
     ];
 
     fn name(self) -> &'static str {
@@ -285,6 +289,7 @@ impl Workload {
             Workload::ReadList => "read-list",
             Workload::SearchList => "search-list",
             Workload::ReadRecord => "read-record",
+            Workload::ApiPatch => "api-patch",
         }
     }
 }
@@ -306,7 +311,7 @@ fn committed(page: &registrar::testing::Page) -> bool {
 
 /// One virtual registrar running `workload` until `deadline`.
 async fn client(
-    browser: Browser,
+    (browser, api): (Browser, ApiClient),
     index: usize,
     workload: Workload,
     id: i64,
@@ -322,9 +327,31 @@ async fn client(
     let path = format!("/students/{target}");
     let mut round = 0_u64;
     let mut post_only = None;
+    let mut api_version = None;
     while Instant::now() < deadline {
         round += 1;
         match workload {
+            Workload::ApiPatch => {
+                let path = format!("/api/v1{path}");
+                let version = match api_version.take() {
+                    Some(version) => version,
+                    None => {
+                        let read = api.get(&path).await;
+                        read.etag_version().unwrap_or(1)
+                    }
+                };
+                let patch = serde_json::json!({"gpa": gpa(round)});
+                let started = Instant::now();
+                let answer = api.patch(&path, version, &patch).await;
+                samples.record("PATCH api", started.elapsed(), answer.status);
+                if answer.status == StatusCode::OK {
+                    let written = answer.etag_version();
+                    if written == Some(version + 1) {
+                        *samples.saves.entry(target).or_default() += 1;
+                    }
+                    api_version = written;
+                }
+            }
             Workload::ReadList => {
                 let started = Instant::now();
                 let page = browser.get("/students").await;
@@ -445,6 +472,7 @@ async fn raw_ceiling(
                     },
                     reason: None,
                     submission: None,
+                    receipt: None,
                 };
                 match protocol::run(&db, &command).await {
                     Ok(Outcome::Written { .. }) => {
@@ -578,6 +606,22 @@ async fn main() {
             .await
             .expect("an account");
     }
+    // Each client's API token (the api-patch workload).
+    let mut tokens = Vec::new();
+    for i in 0..max_clients {
+        let username = format!("bench-{i}");
+        let request = registrar::api_tokens::cli::TokenRequest {
+            username: &username,
+            name: "bench",
+            role: None,
+            expires_days: None,
+            max_days: 365,
+        };
+        let issued = registrar::api_tokens::cli::add(&db, request)
+            .await
+            .expect("an API token");
+        tokens.push(issued.token);
+    }
     let ids: Vec<i64> = student::Entity::find()
         .select_only()
         .column(student::Column::Id)
@@ -604,11 +648,11 @@ async fn main() {
         let server = start_server(&database.url, spec, options.pool).await;
         println!("server \"{}\": {spec:?}", spec.label);
         let mut browsers = Vec::new();
-        for i in 0..max_clients {
+        for (i, token) in tokens.iter().enumerate() {
             let browser = Browser::new(&server.base_url);
             let answer = browser.sign_in(&format!("bench-{i}"), PASSWORD).await;
             assert_eq!(answer.status, StatusCode::SEE_OTHER, "sign-in of bench-{i}");
-            browsers.push(browser);
+            browsers.push((browser, ApiClient::new(&server.base_url, Some(token))));
         }
         contestants.push((spec.label.clone(), server, browsers));
     }

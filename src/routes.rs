@@ -1,20 +1,18 @@
 //! The route table and the layers every request passes through.
 
-use std::any::Any;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
-use axum::http::{HeaderValue, StatusCode, Uri, header};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::{StatusCode, Uri};
+use axum::middleware;
+use axum::response::Redirect;
 use axum::routing::{MethodRouter, delete, get, patch, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::csrf::CsrfLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -23,16 +21,17 @@ use crate::access;
 use crate::accounts::{admin, own};
 use crate::api;
 use crate::api::students as api_students;
+use crate::api_tokens::pages as tokens;
 use crate::assets;
 use crate::auth::roles::{self, Access};
 use crate::auth::{handlers as auth, sessions};
 use crate::domain::Role;
-use crate::error::AppError;
 use crate::health::healthz;
 use crate::http::cookie::SecureCookies;
 use crate::http::flash;
 use crate::http::form::MAX_FORM_BYTES;
-use crate::http::headers::SECURITY_HEADERS;
+use crate::http::request;
+use crate::http::{headers, unserved};
 use crate::kept;
 use crate::kept::intercept::{RecordForm, intercept};
 use crate::metrics::Metrics;
@@ -267,6 +266,24 @@ fn entries() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         entry(Method::GET, "/api/v1/me", API_VIEWER, get(api::me::me)),
         entry(
+            Method::POST,
+            "/account/tokens",
+            VIEWER,
+            post(tokens::create),
+        ),
+        entry(
+            Method::POST,
+            "/account/tokens/{token}/revoke",
+            SignedIn,
+            post(tokens::revoke_own),
+        ),
+        entry(
+            Method::POST,
+            "/accounts/{username}/tokens/{token}/revoke",
+            ADMIN,
+            post(tokens::revoke_for),
+        ),
+        entry(
             Method::GET,
             "/account/kept/{id}",
             VIEWER,
@@ -327,9 +344,9 @@ pub fn router(state: AppState, request_timeout: Duration, metrics: Option<Arc<Me
     }
 
     let app = routes
-        .fallback(|uri: Uri| async move { not_served(&uri, StatusCode::NOT_FOUND) })
+        .fallback(|uri: Uri| async move { unserved::not_served(&uri, StatusCode::NOT_FOUND) })
         .method_not_allowed_fallback(|uri: Uri| async move {
-            not_served(&uri, StatusCode::METHOD_NOT_ALLOWED)
+            unserved::not_served(&uri, StatusCode::METHOD_NOT_ALLOWED)
         })
         .layer(middleware::from_fn_with_state(
             SecureCookies(state.auth.secure_cookies),
@@ -337,37 +354,17 @@ pub fn router(state: AppState, request_timeout: Duration, metrics: Option<Arc<Me
         ))
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
-        .layer(CatchPanicLayer::custom(|panic: Box<dyn Any + Send>| {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            AppError::Internal(format!("a handler panicked: {what}")).into_response()
-        }))
+        .layer(CatchPanicLayer::custom(unserved::handler_panicked))
         // A second line against forgery, besides the form tokens: browsers
         // say where a request comes from (`Sec-Fetch-Site`, `Origin`), and
         // cross-site posts are refused before any handler runs.
         .layer(CsrfLayer::new())
-        .layer(middleware::from_fn(one_host))
-        .layer(middleware::from_fn(pages_for_bare_errors));
-    let app = with_security_headers(app)
+        .layer(middleware::from_fn(request::one_host))
+        .layer(middleware::from_fn(unserved::pages_for_bare_errors));
+    let app = headers::with_security_headers(app)
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(|request: &Request| {
-                    let request_id = request
-                        .headers()
-                        .get("x-request-id")
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("-");
-                    // The path only: queries can hold search text.
-                    tracing::info_span!(
-                        "request",
-                        method = %request.method(),
-                        path = %request.uri().path(),
-                        request_id = %request_id,
-                    )
-                })
+                .make_span_with(crate::telemetry::request_span)
                 .on_request(())
                 .on_response(
                     DefaultOnResponse::new()
@@ -377,7 +374,7 @@ pub fn router(state: AppState, request_timeout: Duration, metrics: Option<Arc<Me
         )
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .layer(middleware::from_fn(fresh_request_id));
+        .layer(middleware::from_fn(request::fresh_request_id));
     match metrics {
         Some(metrics) => app.layer(middleware::from_fn_with_state(
             metrics,
@@ -385,62 +382,4 @@ pub fn router(state: AppState, request_timeout: Duration, metrics: Option<Arc<Me
         )),
         None => app,
     }
-}
-
-fn with_security_headers(router: Router) -> Router {
-    SECURITY_HEADERS
-        .into_iter()
-        .fold(router, |router, (name, value)| {
-            router.layer(SetResponseHeaderLayer::if_not_present(
-                name,
-                HeaderValue::from_static(value),
-            ))
-        })
-}
-
-/// Turns the body-less or plain-text errors that layers and extractors
-/// outside the handlers produce (a cross-site post, a body over the limit
-/// refused early, a request that timed out, a path that is not UTF-8) into
-/// pages.
-async fn pages_for_bare_errors(request: Request, next: Next) -> Response {
-    let uri = request.uri().clone();
-    let response = next.run(request).await;
-    let status = response.status();
-    let is_bare = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_none_or(|v| v.as_bytes().starts_with(b"text/plain"));
-    if !is_bare || !(status.is_client_error() || status.is_server_error()) {
-        return response;
-    }
-    not_served(&uri, status)
-}
-
-/// The answer for a request no handler served: a problem for the API's
-/// paths, a page for the others.
-fn not_served(uri: &Uri, status: StatusCode) -> Response {
-    if api::is_api_path(uri.path()) {
-        api::problem::from_status(status)
-    } else {
-        AppError::from_status(status).into_response()
-    }
-}
-
-/// An HTTP/1.1 request names exactly one `Host` (RFC 9112 §3.2): one with
-/// none or several is refused `400` before anything reads it.
-async fn one_host(request: Request, next: Next) -> Response {
-    let hosts = request.headers().get_all(header::HOST).iter().count();
-    if request.version() == axum::http::Version::HTTP_11 && hosts != 1 {
-        return AppError::BadRequest(
-            "An HTTP/1.1 request must name its host in exactly one Host header.",
-        )
-        .into_response();
-    }
-    next.run(request).await
-}
-
-/// Replaces any `x-request-id` a client sent: the id in the logs is ours.
-async fn fresh_request_id(mut request: Request, next: Next) -> Response {
-    request.headers_mut().remove("x-request-id");
-    next.run(request).await
 }

@@ -137,7 +137,10 @@ async fn account_page(
     problem: Option<String>,
 ) -> Result<AccountPage, AppError> {
     let history = changes::newest(&state.db, account.id, 100).await?;
-    Ok(AccountPage::new(registrar, account, history, problem))
+    let tokens = crate::api_tokens::views::rows(&state.db, account.id).await?;
+    let mut page = AccountPage::new(registrar, account, history, problem);
+    page.tokens = tokens;
+    Ok(page)
 }
 
 /// `POST /accounts/{username}`: role and enabled state.

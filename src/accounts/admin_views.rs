@@ -5,6 +5,7 @@ use askama::Template;
 use super::account::Account;
 use super::admin_forms::NewAccountForm;
 use super::changes::AccountChange;
+use crate::api_tokens::views::TokenRow;
 use crate::auth::SignedIn;
 use crate::domain::Role;
 use crate::http::flash::Flash;
@@ -111,6 +112,8 @@ pub struct AccountPage {
     /// The admin looking is this account's holder: their password is set
     /// on `/account`, with the current one.
     pub is_own: bool,
+    /// The account's API tokens (contract §13), which admins may revoke.
+    pub tokens: Vec<TokenRow>,
 }
 
 impl AccountPage {
@@ -132,12 +135,23 @@ impl AccountPage {
             changes: changes.into_iter().map(ChangeRow::from).collect(),
             roles: Role::ALL,
             problem,
+            tokens: Vec::new(),
         }
     }
 
     pub fn with_flash(mut self, flash: Option<Flash>) -> Self {
         self.layout = self.layout.with_flash(flash);
         self
+    }
+
+    /// The tokens `templates/account/_tokens.html` lists.
+    pub fn token_rows(&self) -> &[TokenRow] {
+        &self.tokens
+    }
+
+    /// Where a listed token's "Revoke" posts, before `/{id}/revoke`.
+    pub fn revoke_base(&self) -> String {
+        format!("{}/tokens", self.account.path)
     }
 }
 

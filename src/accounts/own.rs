@@ -1,4 +1,5 @@
-//! `/account…`: everyone's own password and sessions (contract §9).
+//! `/account…`: everyone's own password and sessions (contract §9); its
+//! API tokens are [`crate::api_tokens::pages`]'.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -10,6 +11,7 @@ use super::account as accounts;
 use super::changes::Actor;
 use super::own_views::{OwnAccountPage, SessionRow};
 use super::store;
+use crate::api_tokens::views::OwnTokens;
 use crate::auth::throttle::{self, Guesser, PeerAddr};
 use crate::auth::{SignedIn, password, sessions};
 use crate::db::entities::ended_session::EndCause;
@@ -32,7 +34,8 @@ pub async fn show(
     render(StatusCode::OK, &page.with_flash(flash))
 }
 
-async fn page(
+/// The page with `errors` shown (each a field's id and its message).
+pub async fn page(
     state: &AppState,
     registrar: &SignedIn,
     errors: Vec<(&'static str, String)>,
@@ -47,6 +50,7 @@ async fn page(
         .collect();
     let mut page = OwnAccountPage::new(registrar, sessions, errors);
     page.kept = crate::kept::pages::rows(state, registrar.id).await?;
+    page.tokens = OwnTokens::load(&state.db, registrar, state.auth.tokens.max_days).await?;
     Ok(page)
 }
 

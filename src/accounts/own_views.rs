@@ -2,6 +2,7 @@
 
 use askama::Template;
 
+use crate::api_tokens::views::{OwnTokens, TokenRow};
 use crate::auth::SignedIn;
 use crate::auth::tokens::digest;
 use crate::db::entities::session;
@@ -53,6 +54,8 @@ pub struct OwnAccountPage {
     pub errors: Vec<(&'static str, String)>,
     /// Forms kept when one of its sessions ended (contract §12).
     pub kept: Vec<KeptRow>,
+    /// The account's API tokens and the form that makes one (contract §13).
+    pub tokens: OwnTokens,
 }
 
 impl OwnAccountPage {
@@ -71,7 +74,18 @@ impl OwnAccountPage {
             sessions,
             errors,
             kept: Vec::new(),
+            tokens: OwnTokens::default(),
         }
+    }
+
+    /// The tokens `templates/account/_tokens.html` lists.
+    pub fn token_rows(&self) -> &[TokenRow] {
+        &self.tokens.rows
+    }
+
+    /// Where a listed token's "Revoke" posts, before `/{id}/revoke`.
+    pub fn revoke_base(&self) -> &str {
+        "/account/tokens"
     }
 
     pub fn with_flash(mut self, flash: Option<Flash>) -> Self {

@@ -69,9 +69,14 @@ pub struct TokenBody {
     responses(
         (status = 200, description = "The caller", body = MeBody),
         (status = 401, description = "No valid bearer token (missing, unknown, expired, revoked, or its account disabled)",
-            body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many wrong tokens from this address; see Retry-After",
-            body = Problem, content_type = "application/problem+json"),
+            body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 429, description = "Too many wrong tokens from this address",
+            body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "The database did not answer in time",
+            body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {

@@ -9,6 +9,7 @@
 //! - [`json`]: the shapes of a student every route sends;
 //! - [`openapi`]: the OpenAPI document, generated from the handlers;
 //! - [`request`]: reading queries, JSON bodies and the protocol's headers;
+//! - [`schemas`]: how the document describes the values the API takes;
 //! - [`me`]: `GET /api/v1/me`, the caller and their token;
 //! - [`problem`]: the boundary's one error type, answered as
 //!   `application/problem+json` (RFC 9457).
@@ -23,6 +24,7 @@ pub mod openapi;
 pub mod paths;
 pub mod problem;
 pub mod request;
+pub mod schemas;
 pub mod students;
 
 /// Where the API lives.

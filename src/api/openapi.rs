@@ -61,7 +61,45 @@ impl Modify for Bearer {
 
 /// The document as JSON.
 pub fn document() -> String {
-    ApiDoc::openapi().to_json().unwrap_or_default()
+    let Ok(mut document) = serde_json::to_value(ApiDoc::openapi()) else {
+        return String::new();
+    };
+    name_link_members(&mut document);
+    document.to_string()
+}
+
+/// utoipa 5.5 writes a Link Object's members in Rust's spelling
+/// (`operation_id`, `operation_ref`, `request_body`), which no OpenAPI
+/// tool reads (and validators refuse): they are renamed to OpenAPI's
+/// (`operationId`, …) in every response's links.
+fn name_link_members(document: &mut serde_json::Value) {
+    const RENAMED: [(&str, &str); 3] = [
+        ("operation_id", "operationId"),
+        ("operation_ref", "operationRef"),
+        ("request_body", "requestBody"),
+    ];
+    let Some(paths) = document
+        .get_mut("paths")
+        .and_then(serde_json::Value::as_object_mut)
+    else {
+        return;
+    };
+    let links = paths
+        .values_mut()
+        .filter_map(serde_json::Value::as_object_mut)
+        .flat_map(|operations| operations.values_mut())
+        .filter_map(|operation| operation.get_mut("responses")?.as_object_mut())
+        .flat_map(|responses| responses.values_mut())
+        .filter_map(|response| response.get_mut("links")?.as_object_mut())
+        .flat_map(|links| links.values_mut())
+        .filter_map(serde_json::Value::as_object_mut);
+    for link in links {
+        for (from, to) in RENAMED {
+            if let Some(value) = link.remove(from) {
+                link.insert(to.to_owned(), value);
+            }
+        }
+    }
 }
 
 /// `GET /api/v1/openapi.json`

@@ -172,12 +172,18 @@ pub fn etag(version: i64) -> String {
     format!("\"{version}\"")
 }
 
+/// The version of an ETag exactly as registrar writes one: a positive
+/// number in quotes, without leading zeros, since entity-tags compare
+/// character by character (RFC 9110 §8.8.3.2: `"01"` is not `"1"`).
 fn etag_version(tag: &str) -> Option<Version> {
     let inner = tag.strip_prefix('"')?.strip_suffix('"')?;
-    if inner.is_empty() || !inner.bytes().all(|b| b.is_ascii_digit()) || inner.len() > 18 {
+    let well_formed = (1..=18).contains(&inner.len())
+        && inner.bytes().all(|b| b.is_ascii_digit())
+        && !inner.starts_with('0');
+    if !well_formed {
         return None;
     }
-    Version::parse(inner).ok().filter(|v| v.get() >= 1)
+    Version::parse(inner).ok()
 }
 
 #[cfg(test)]
@@ -213,6 +219,7 @@ mod tests {
             "\"0\"",
             "\"-1\"",
             "\"+3\"",
+            "\"03\"",
             "\"3\", \"4\"",
             "\"99999999999999999999\"",
         ] {
@@ -235,6 +242,7 @@ mod tests {
         ));
         assert!(none_match(&headers(header::IF_NONE_MATCH, "*"), 4));
         assert!(!none_match(&headers(header::IF_NONE_MATCH, "\"3\""), 4));
+        assert!(!none_match(&headers(header::IF_NONE_MATCH, "\"04\""), 4));
     }
 }
 

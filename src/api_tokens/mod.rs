@@ -14,9 +14,14 @@
 //!   stands for (what [`crate::api::caller`] runs before every API route);
 //! - [`throttle`]: wrong tokens, counted per client address apart from
 //!   sign-ins;
+//! - [`pages`], [`views`]: the tokens on `/account` (made with the
+//!   password typed again, listed, revoked) and on `/accounts/{username}`
+//!   (admins revoke any);
 //! - [`cli`]: `registrar token add | list | revoke`.
 
 pub mod bearer;
 pub mod cli;
+pub mod pages;
 pub mod store;
 pub mod throttle;
+pub mod views;

@@ -31,11 +31,14 @@ pub enum Flash {
     SessionEnded,
     /// An admin tried to set their own password from the accounts pages.
     OwnPasswordHere,
+    /// An API token was revoked (or had been already).
+    TokenRevoked,
 }
 
 impl Flash {
-    const FIXED: [Flash; 9] = [
+    const FIXED: [Flash; 10] = [
         Flash::OwnPasswordHere,
+        Flash::TokenRevoked,
         Flash::AccountCreated,
         Flash::PasswordChanged,
         Flash::SessionEnded,
@@ -59,6 +62,7 @@ impl Flash {
             Flash::PasswordChanged => "password-changed".to_owned(),
             Flash::SessionEnded => "session-ended".to_owned(),
             Flash::OwnPasswordHere => "own-password-here".to_owned(),
+            Flash::TokenRevoked => "token-revoked".to_owned(),
             Flash::Restored(version) => format!("restored-{version}"),
         }
     }
@@ -77,6 +81,9 @@ impl Flash {
             Flash::OwnPasswordHere => {
                 "Nothing was changed: your own password is changed here, with your current one"
                     .to_owned()
+            }
+            Flash::TokenRevoked => {
+                "Token revoked: no request is accepted with it any more".to_owned()
             }
             Flash::Restored(version) => format!("Restored version {version}"),
         }

@@ -97,6 +97,27 @@ impl Browser {
         Page::read(path, request.send().await).await
     }
 
+    /// A request of any method, with this browser's cookies, extra
+    /// `headers` and an optional body (its content type and bytes).
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Page {
+        let mut request = self.client.request(method, self.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some((content_type, bytes)) = body {
+            request = request
+                .header(header::CONTENT_TYPE, content_type)
+                .body(bytes);
+        }
+        Page::read(path, request.send().await).await
+    }
+
     /// `POST path` with `fields` form-encoded, in order, exactly as given.
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Page {
         let body = serde_urlencoded::to_string(fields).expect("form fields encode");

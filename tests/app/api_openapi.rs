@@ -10,7 +10,10 @@ use reqwest::StatusCode;
 
 use crate::{on_every_backend, spawn_app};
 
-on_every_backend!(the_openapi_document_names_every_api_route);
+on_every_backend!(
+    the_openapi_document_names_every_api_route,
+    the_documents_answers_and_links_are_well_formed,
+);
 
 async fn the_openapi_document_names_every_api_route(backend: Backend) {
     let app = spawn_app!(backend);
@@ -55,4 +58,66 @@ async fn the_openapi_document_names_every_api_route(backend: Backend) {
             "{method} {path} names no security"
         );
     }
+}
+
+/// What a generic client reads from the document: every error answer is a
+/// problem (`application/problem+json`), `204` and `304` have no body, and
+/// every link names an operation of the document (`operationId`, as OpenAPI
+/// spells it) and parameters that operation has.
+async fn the_documents_answers_and_links_are_well_formed(backend: Backend) {
+    let app = spawn_app!(backend);
+    let doc = ApiClient::new(&app.base_url, None)
+        .get("/api/v1/openapi.json")
+        .await
+        .json();
+    let operations: Vec<(&String, &serde_json::Value)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().iter())
+        .collect();
+    let by_id = |id: &str| {
+        operations
+            .iter()
+            .map(|(_, operation)| *operation)
+            .find(|operation| operation["operationId"] == id)
+    };
+    let mut links = 0;
+    for (method, operation) in &operations {
+        let name = format!("{method} {}", operation["operationId"]);
+        for (status, response) in operation["responses"].as_object().unwrap() {
+            let content = response["content"].as_object();
+            match status.as_str() {
+                "204" | "304" => assert!(content.is_none(), "{name} {status} has a body"),
+                _ if status.starts_with('4') || status.starts_with('5') => {
+                    let types: Vec<&String> = content.unwrap().keys().collect();
+                    assert_eq!(types, ["application/problem+json"], "{name} {status}");
+                }
+                _ => {
+                    let types: Vec<&String> = content.unwrap().keys().collect();
+                    assert_eq!(types, ["application/json"], "{name} {status}");
+                }
+            }
+            for (link_name, link) in response["links"].as_object().into_iter().flatten() {
+                links += 1;
+                let target = link["operationId"]
+                    .as_str()
+                    .and_then(by_id)
+                    .unwrap_or_else(|| panic!("{name} {status} {link_name}: {link}"));
+                for parameter in link["parameters"].as_object().unwrap().keys() {
+                    let (location, parameter) = parameter.split_once('.').unwrap();
+                    let known = target["parameters"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|p| p["in"] == location && p["name"] == parameter);
+                    assert!(
+                        known,
+                        "{name} {status} {link_name}: no {location} {parameter}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(links >= 10, "{links} links");
 }

@@ -22,6 +22,7 @@ on_every_backend!(
     api_lists_by_cursor_and_finds_a_student_number,
     api_history_pages_newest_first,
     a_viewer_token_reads_but_never_writes_nor_sees_a_confidential_address,
+    api_reads_are_in_the_access_log,
 );
 
 pub const API_USER: &str = "api-registrar";
@@ -521,4 +522,44 @@ async fn a_viewer_token_reads_but_never_writes_nor_sees_a_confidential_address(b
     }
     assert_eq!(student(&app.db, id).await.version, 2);
     assert_eq!(crate::db_checks::student_count(&app.db).await, 1);
+}
+
+async fn api_reads_are_in_the_access_log(backend: Backend) {
+    let app = spawn_app!(backend);
+    let api = api(&app).await;
+    let id = create(&api, "Logged Read").await;
+    let path = format!("/api/v1/students/{id}");
+    api.get(&path).await.assert_status(StatusCode::OK);
+    api.get(&format!("{path}/history"))
+        .await
+        .assert_status(StatusCode::OK);
+    api.get("/api/v1/students?q=logged")
+        .await
+        .assert_status(StatusCode::OK);
+    let reads = |entries: &[registrar::db::entities::access_entry::Model]| {
+        entries
+            .iter()
+            .filter(|e| e.kind == registrar::access::ViewKind::ApiRead)
+            .map(|e| (e.account.clone(), e.student_id, e.query.clone(), e.rows))
+            .collect::<Vec<_>>()
+    };
+    let entries = crate::access_log::eventually(&app.db, "three API reads", |entries| {
+        reads(entries).len() == 3
+    })
+    .await;
+    let mut reads = reads(&entries);
+    reads.sort();
+    assert_eq!(
+        reads,
+        [
+            (
+                API_USER.to_owned(),
+                None,
+                Some("q=logged".to_owned()),
+                Some(1)
+            ),
+            (API_USER.to_owned(), Some(id), None, None),
+            (API_USER.to_owned(), Some(id), None, None),
+        ]
+    );
 }

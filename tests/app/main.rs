@@ -14,11 +14,16 @@
 mod access_log;
 mod access_log_process;
 mod accounts;
+mod api_conformance;
 mod api_idempotency;
 mod api_openapi;
+mod api_outcome;
 mod api_race;
 mod api_students;
 mod api_tokens;
+mod api_tokens_cli;
+mod api_tokens_pages;
+mod api_tokens_writes;
 mod browser;
 mod chain;
 mod chain_audit;

@@ -75,6 +75,7 @@ fn expected() -> Vec<(Method, &'static str, Access)> {
     let viewer = Access::Role(Role::Viewer);
     let registrar = Access::Role(Role::Registrar);
     let admin = Access::Role(Role::Admin);
+    let (api_viewer, api_registrar) = (Access::Api(Role::Viewer), Access::Api(Role::Registrar));
     let (get, post) = (Method::GET, Method::POST);
     vec![
         (get.clone(), "/", Anyone),
@@ -121,8 +122,22 @@ fn expected() -> Vec<(Method, &'static str, Access)> {
         (post.clone(), "/account/password", SignedIn),
         (post.clone(), "/account/sessions/{session}/end", SignedIn),
         (post.clone(), "/account/sessions/end-others", SignedIn),
-        (get.clone(), "/api/v1/me", Access::Api(Role::Viewer)),
-        (get.clone(), "/api/v1/changes", Access::Api(Role::Viewer)),
+        (post.clone(), "/account/tokens", viewer),
+        (post.clone(), "/account/tokens/{token}/revoke", SignedIn),
+        (
+            post.clone(),
+            "/accounts/{username}/tokens/{token}/revoke",
+            admin,
+        ),
+        (get.clone(), "/api/v1/openapi.json", Anyone),
+        (get.clone(), "/api/v1/students", api_viewer),
+        (post.clone(), "/api/v1/students", api_registrar),
+        (get.clone(), "/api/v1/students/{id}", api_viewer),
+        (Method::PATCH, "/api/v1/students/{id}", api_registrar),
+        (Method::DELETE, "/api/v1/students/{id}", api_registrar),
+        (get.clone(), "/api/v1/students/{id}/history", api_viewer),
+        (get.clone(), "/api/v1/me", api_viewer),
+        (get.clone(), "/api/v1/changes", api_viewer),
         (get, "/account/kept/{id}", viewer),
         (post, "/account/kept/{id}/discard", viewer),
     ]
@@ -134,6 +149,7 @@ fn concrete(path: &str, student_id: i64) -> String {
         .replace("{file}", "app.css")
         .replace("{username}", VIEWER)
         .replace("{session}", "0000000000000000")
+        .replace("{token}", "1")
 }
 
 /// What must hold for `asker` on a route with `access`.
@@ -216,6 +232,9 @@ async fn every_route_answers_every_role_as_the_table_says(backend: Backend) {
             let path = concrete(spec.path, student_id);
             let answer = if spec.method == Method::GET {
                 browser.get(&path).await
+            } else if spec.method != Method::POST {
+                // The API's PATCH and DELETE, with the session's cookie.
+                browser.send(spec.method.clone(), &path, &[], None).await
             } else if spec.path == "/logout" {
                 // Signing out would end the browser used for the others.
                 let own = asker.browser(&app).await;

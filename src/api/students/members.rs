@@ -10,56 +10,50 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use crate::api::problem::ApiError;
+use crate::api::schemas;
 use crate::domain::{Field, FieldSet, confidential};
 use crate::students::values::StudentForm;
 
-/// The body of `POST /api/v1/students`: what [`read`] accepts for a
-/// create (a test holds the two to the same members).
+/// The body of `POST /api/v1/students`. Unknown members, and members of
+/// another JSON type, are refused (`422`, naming them).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct NewStudent {
-    /// 1–30 characters, one line.
-    #[schema(min_length = 1, max_length = 30)]
+    #[schema(schema_with = schemas::name)]
     name: String,
-    /// 1–60 characters, one line.
-    #[schema(min_length = 1, max_length = 60)]
+    #[schema(schema_with = schemas::address)]
     address: String,
-    /// 0.00 to 4.00, at most two decimals, as a string.
-    #[schema(
-        example = "3.50",
-        pattern = r"^\s*([0-3](\.[0-9]{1,2})?|4(\.00?)?)\s*$"
-    )]
+    #[schema(schema_with = schemas::gpa)]
     gpa: String,
-    /// 1–20 letters, digits and `-` (stored upper-cased), unique; `null`
-    /// or absent for none.
-    #[schema(pattern = r"^\s*[A-Za-z0-9-]{1,20}\s*$")]
+    #[schema(schema_with = schemas::student_number)]
     student_number: Option<String>,
-    /// A directory-information hold; `false` when absent.
+    /// A directory-information hold: viewers never see the address;
+    /// `false` when absent.
+    #[schema(nullable = false)]
     confidential: Option<bool>,
 }
 
-/// The body of `PATCH /api/v1/students/{id}`: a JSON Merge Patch of the
-/// members to change (absent ones keep their values), and why.
+/// The body of `PATCH /api/v1/students/{id}`: a JSON Merge Patch (RFC
+/// 7396) of the members to change over the version in `If-Match` (absent
+/// ones keep that version's values; only `student_number` may be `null`,
+/// which clears it), and why.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct StudentPatch {
-    #[schema(min_length = 1, max_length = 30)]
+    #[schema(schema_with = schemas::name)]
     name: Option<String>,
-    #[schema(min_length = 1, max_length = 60)]
+    #[schema(schema_with = schemas::address)]
     address: Option<String>,
-    #[schema(
-        example = "3.50",
-        pattern = r"^\s*([0-3](\.[0-9]{1,2})?|4(\.00?)?)\s*$"
-    )]
+    #[schema(schema_with = schemas::gpa)]
     gpa: Option<String>,
-    /// `null` clears it.
-    #[schema(pattern = r"^\s*[A-Za-z0-9-]{1,20}\s*$")]
+    #[schema(schema_with = schemas::student_number)]
     student_number: Option<String>,
+    /// A directory-information hold: viewers never see the address.
+    #[schema(nullable = false)]
     confidential: Option<bool>,
-    /// Why, for the history (at most 200 characters).
-    #[schema(max_length = 200)]
+    #[schema(schema_with = schemas::reason)]
     reason: Option<String>,
 }
 

@@ -16,8 +16,10 @@ use crate::api::json::{ChangeBody, StudentBody};
 use crate::api::looks::ApiWitness;
 use crate::api::problem::{ApiError, Problem};
 use crate::api::request::{ApiQuery, ApiStudentId, etag, limit, none_match};
+use crate::api::schemas;
 use crate::api::students::answers::{GoneProblem, gone, student_answer};
 use crate::domain::{Disclosure, StudentNumber};
+use crate::http::query::QueryPairs;
 use crate::state::AppState;
 use crate::students::list::db as list_db;
 use crate::students::list::query::{Cursor, ListQuery, Sort};
@@ -50,11 +52,13 @@ pub struct ListParams {
     /// `name`, `-name`, `gpa`, `-gpa`, `updated`, `-updated`.
     #[param(pattern = "^-?(name|gpa|updated)$")]
     sort: Option<String>,
-    /// Exactly this student number (any case): at most one item.
+    #[param(schema_with = schemas::student_number_query)]
     student_number: Option<String>,
+    /// Items on a page (50 when absent).
     #[param(minimum = 1, maximum = 200)]
     limit: Option<u64>,
     /// The `next` of the page before.
+    #[param(pattern = "^[1-9][0-9]{0,17}$")]
     after: Option<String>,
 }
 
@@ -63,19 +67,23 @@ pub struct ListParams {
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct HistoryParams {
+    /// Changes on a page (50 when absent).
     #[param(minimum = 1, maximum = 200)]
     limit: Option<u64>,
     /// The `next` of the page before.
+    #[param(pattern = "^[1-9][0-9]{0,17}$")]
     after: Option<String>,
 }
 
-/// A cursor: the positive integer registrar sent as `next`.
+/// A cursor as registrar writes one in `next`: a positive integer without
+/// a sign or leading zeros, of at most 18 digits (as the `after`
+/// parameters' pattern tells clients).
 fn cursor(query: &ApiQuery, errors: &mut BTreeMap<String, String>) -> Option<i64> {
     let text = query.get("after")?;
-    let id = text
-        .parse::<i64>()
-        .ok()
-        .filter(|&id| id > 0 && !text.starts_with('+'));
+    let well_formed = (1..=18).contains(&text.len())
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && !text.starts_with('0');
+    let id = text.parse::<i64>().ok().filter(|_| well_formed);
     if id.is_none() {
         errors.insert("after".into(), "is not a cursor registrar sent".into());
     }
@@ -88,9 +96,18 @@ fn cursor(query: &ApiQuery, errors: &mut BTreeMap<String, String>) -> Option<i64
     params(ListParams),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of students", body = StudentPage),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A query parameter is invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "A page of students", body = StudentPage,
+            links(
+                ("NextPage" = (operation_id = "list", parameters(("query.after" = "$response.body#/next")), description = "The next page")),
+            )),
+        (status = 400, description = "The query string is not UTF-8", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A query parameter is invalid, by name in `errors`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 429, description = "Too many wrong tokens from this address", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "The database did not answer in time", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 pub async fn list(
@@ -134,18 +151,15 @@ pub async fn list(
             .collect();
         StudentPage { items, next: None }
     } else {
+        // The search text is read as the list page reads it (control
+        // characters separate words; the database never sees a NUL), the
+        // rest as checked above.
         let list = ListQuery {
-            q: query
-                .get("q")
-                .map(str::trim)
-                .unwrap_or_default()
-                .chars()
-                .take(ListQuery::MAX_QUERY_CHARS)
-                .collect(),
             page: 1,
             per_page: limit,
             sort,
             cursor: after.map(Cursor::After),
+            ..ListQuery::from_pairs(&QueryPairs(query.0))
         };
         let (students, _, more) = list_db::rows(&state.db, &list, disclosure).await?;
         StudentPage {
@@ -167,16 +181,28 @@ pub async fn list(
     get, path = "/api/v1/students/{id}", tag = "students",
     params(
         ("id" = i64, Path, description = "The student's id", minimum = 1),
-        ("If-None-Match" = Option<String>, Header, description = "The ETag you hold: `304` if it is still current"),
+        ("If-None-Match" = Option<String>, Header, nullable = false,
+            description = "The ETags you hold (`\"VERSION\"`, weak ones too, or `*`): `304` if one is current"),
     ),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The student", body = StudentBody,
+            headers(("ETag" = String, description = "The version, in quotes")),
+            links(
+                ("History" = (operation_id = "history", parameters(("path.id" = "$request.path.id")), description = "Its history")),
+                ("Change" = (operation_id = "patch", parameters(("path.id" = "$request.path.id"), ("header.If-Match" = "$response.header.ETag")), description = "Change it over this version")),
+                ("Delete" = (operation_id = "delete", parameters(("path.id" = "$request.path.id"), ("header.If-Match" = "$response.header.ETag")), description = "Delete it at this version")),
+            )),
+        (status = 304, description = "Your copy is current (no body)",
             headers(("ETag" = String, description = "The version, in quotes"))),
-        (status = 304, description = "Your copy is current"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such student", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The student was deleted", body = GoneProblem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 429, description = "Too many wrong tokens from this address", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "The database did not answer in time", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 pub async fn show(
@@ -209,10 +235,19 @@ pub async fn show(
     params(("id" = i64, Path, description = "The student's id", minimum = 1), HistoryParams),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of the student's changes", body = HistoryPage),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "A page of the student's changes", body = HistoryPage,
+            links(
+                ("Older" = (operation_id = "history", parameters(("path.id" = "$request.path.id"), ("query.after" = "$response.body#/next")), description = "The next (older) page")),
+            )),
+        (status = 400, description = "The query string is not UTF-8", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such student", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A query parameter is invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A query parameter is invalid, by name in `errors`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 429, description = "Too many wrong tokens from this address", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "The database did not answer in time", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 pub async fn history(

@@ -7,6 +7,7 @@
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, HeaderValue, Method};
 use axum::response::{IntoResponse, Response};
+use utoipa::IntoParams;
 
 use super::answers::{self, GoneProblem, StaleProblem, Write};
 use super::members::{self, NewStudent, Purpose, StudentPatch};
@@ -17,6 +18,7 @@ use crate::api::idempotency::{
 use crate::api::json::StudentBody;
 use crate::api::problem::{ApiError, Problem};
 use crate::api::request::{ApiQuery, ApiStudentId, JsonBody, PatchBody, if_match};
+use crate::api::schemas;
 use crate::cluster::submission::Submission;
 use crate::domain::Disclosure;
 use crate::state::AppState;
@@ -28,19 +30,32 @@ use crate::students::values::StudentForm;
 #[utoipa::path(
     post, path = "/api/v1/students", tag = "students",
     request_body(content = NewStudent, content_type = "application/json"),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Send the same request again with the same key to learn its outcome; nothing is written twice")),
+    params(
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = "^[!-~]{1,255}$",
+            description = "1–255 visible ASCII characters (a UUID is a good choice): the same request sent again with the same key within 24 hours is answered what the first was, and nothing is written twice"),
+    ),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = StudentBody,
-            headers(("ETag" = String, description = "The version, in quotes"), ("Location" = String, description = "The student's address"))),
-        (status = 400, description = "The body is not a JSON object", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+            headers(("ETag" = String, description = "The version, in quotes"), ("Location" = String, description = "The student's address"), ("Idempotent-Replayed" = String, description = "`true` when this is the kept answer to an earlier request with the same Idempotency-Key")),
+            links(
+                ("Read" = (operation_id = "show", parameters(("path.id" = "$response.body#/id")), description = "Read it")),
+                ("History" = (operation_id = "history", parameters(("path.id" = "$response.body#/id")), description = "Its history")),
+                ("Change" = (operation_id = "patch", parameters(("path.id" = "$response.body#/id"), ("header.If-Match" = "$response.header.ETag")), description = "Change it over this version")),
+                ("Delete" = (operation_id = "delete", parameters(("path.id" = "$response.body#/id"), ("header.If-Match" = "$response.header.ETag")), description = "Delete it at this version")),
+            )),
+        (status = 400, description = "The body is not a JSON object, or the Idempotency-Key is malformed", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token's role may not write", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A request with this Idempotency-Key is in flight", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is over 64 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid members, with `errors`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Busy, or the outcome unknown: send it again with the same Idempotency-Key", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid members, by name in `errors` (or the Idempotency-Key went with another request)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 429, description = "Too many wrong tokens from this address", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "Busy (nothing written), or the outcome unknown: send it again with the same Idempotency-Key", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 pub async fn create(
@@ -78,28 +93,43 @@ pub async fn create(
 /// over the version in `If-Match`.
 #[utoipa::path(
     patch, path = "/api/v1/students/{id}", tag = "students",
-    request_body(content = StudentPatch, content_type = "application/merge-patch+json"),
+    request_body(content(
+        (StudentPatch = "application/merge-patch+json"),
+        (StudentPatch = "application/json"),
+    )),
     params(
         ("id" = i64, Path, description = "The student's id", minimum = 1),
-        ("If-Match" = String, Header, description = "The ETag you read: `\"VERSION\"` (required; `*` is refused)"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Send the same request again with the same key to learn its outcome"),
+        ("If-Match" = String, Header, pattern = r#"^"[1-9][0-9]{0,17}"$"#,
+            description = "The ETag you read, `\"VERSION\"` (required: `428` without, or with `*`)"),
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = "^[!-~]{1,255}$",
+            description = "1–255 visible ASCII characters (a UUID is a good choice): the same request sent again with the same key within 24 hours is answered what the first was, and nothing is written twice"),
     ),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Saved (or every value already so: nothing written)", body = StudentBody,
-            headers(("ETag" = String, description = "The version, in quotes"))),
-        (status = 400, description = "The body or If-Match cannot be read", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+            headers(("ETag" = String, description = "The version, in quotes"), ("Idempotent-Replayed" = String, description = "`true` when this is the kept answer to an earlier request with the same Idempotency-Key")),
+            links(
+                ("Read" = (operation_id = "show", parameters(("path.id" = "$request.path.id")), description = "Read it")),
+                ("History" = (operation_id = "history", parameters(("path.id" = "$request.path.id")), description = "Its history")),
+                ("Change" = (operation_id = "patch", parameters(("path.id" = "$request.path.id"), ("header.If-Match" = "$response.header.ETag")), description = "Change it over this version")),
+                ("Delete" = (operation_id = "delete", parameters(("path.id" = "$request.path.id"), ("header.If-Match" = "$response.header.ETag")), description = "Delete it at this version")),
+            )),
+        (status = 400, description = "The body is not a JSON object, or If-Match or the Idempotency-Key cannot be read", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token's role may not write", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such student", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A request with this Idempotency-Key is in flight", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The student was deleted", body = GoneProblem, content_type = "application/problem+json"),
         (status = 412, description = "Stale: the student changed since that version; nothing written", body = StaleProblem, content_type = "application/problem+json"),
         (status = 413, description = "The body is over 64 KiB", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid members, with `errors`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is neither application/merge-patch+json nor application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid members, by name in `errors` (or the Idempotency-Key went with another request)", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match missing (or `*`)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Busy, or the outcome unknown", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 429, description = "Too many wrong tokens from this address", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "Busy (nothing written), or the outcome unknown: send it again with the same Idempotency-Key", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 pub async fn patch(
@@ -147,29 +177,44 @@ pub async fn patch(
     finish(&state, receipt.as_ref(), result, write, disclosure).await
 }
 
+/// A delete's query.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct DeleteParams {
+    #[param(schema_with = schemas::reason_query)]
+    reason: Option<String>,
+}
+
 /// Deletes a student at the version in `If-Match` (it can be brought back
 /// from its history in the browser).
 #[utoipa::path(
     delete, path = "/api/v1/students/{id}", tag = "students",
     params(
-        ("id" = i64, Path, description = "The student's id", minimum = 1),
-        ("reason" = Option<String>, Query, description = "Why, for the history"),
-        ("If-Match" = String, Header, description = "The ETag you read (required)"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Send the same request again with the same key to learn its outcome"),
+        ("id" = i64, Path, description = "The student's id", minimum = 1, example = 3),
+        DeleteParams,
+        ("If-Match" = String, Header, pattern = r#"^"[1-9][0-9]{0,17}"$"#,
+            description = "The ETag you read, `\"VERSION\"` (required: `428` without, or with `*`)"),
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = "^[!-~]{1,255}$",
+            description = "1–255 visible ASCII characters (a UUID is a good choice): the same request sent again with the same key within 24 hours is answered what the first was, and nothing is written twice"),
     ),
     security(("bearer" = [])),
     responses(
-        (status = 204, description = "Deleted"),
-        (status = 400, description = "If-Match cannot be read", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 204, description = "Deleted (no body)", headers(("Idempotent-Replayed" = String, description = "`true` when this is the kept answer to an earlier request with the same Idempotency-Key"))),
+        (status = 400, description = "If-Match, the Idempotency-Key or the query cannot be read", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token's role may not write", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such student", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A request with this Idempotency-Key is in flight", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "Already deleted", body = GoneProblem, content_type = "application/problem+json"),
         (status = 412, description = "Stale: the student changed since that version; nothing written", body = StaleProblem, content_type = "application/problem+json"),
-        (status = 422, description = "The reason is refused, with `errors`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The reason is refused, by name in `errors` (or the Idempotency-Key went with another request)", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match missing (or `*`)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Busy, or the outcome unknown", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 429, description = "Too many wrong tokens from this address", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "Busy (nothing written), or the outcome unknown: send it again with the same Idempotency-Key", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 pub async fn delete(
@@ -275,10 +320,11 @@ async fn finish<F>(
         },
         Ok(outcome) => answers::answer(&outcome, write, disclosure),
         Err(err) => {
-            if let Some(claim) = claim
-                && !matches!(err, ProtocolError::CommitUnknown(_))
-            {
-                idempotency::release(&state.db, claim).await;
+            // No answer to keep (busy, the outcome unknown, an error): the
+            // key is freed for the client's retry, once the database
+            // answers; a write that did commit keeps its answer.
+            if let Some(claim) = claim {
+                idempotency::release_when_reachable(state.db.clone(), claim.clone());
             }
             return Err(err.into());
         }

@@ -20,8 +20,8 @@
 //! 9. a receipt the client asked for (an API idempotency key) is kept
 //!    with the answer, in the same transaction ([`Receipt`]);
 //! 10. the commit, and when its outcome is unknown, the answer found by the
-//!    submission id; the metrics count what committed (a replay counts as
-//!    the save it repeats).
+//!     submission id; the metrics count what committed (a replay counts as
+//!     the save it repeats).
 //!
 //! Its input is one [`Command`]; its output one [`Outcome`], which carries
 //! the row it locked and the changes since the version the client saw.

@@ -42,7 +42,7 @@ pub async fn answer(
         _ => Vec::new(),
     };
     let kept = keeps(&command.act, &refusal);
-    let conflict = kept.then(|| Conflict {
+    let conflict = kept.then_some(Conflict {
         student_id: current.id,
         current_version: current.version,
     });
