@@ -23,7 +23,9 @@
 //! (who looked: the access log, its batched writer and its pages),
 //! [`upkeep`] (the instance's periodic sweeps), [`audit`] (`registrar
 //! audit`: the revisions' hash chains verified, digests), [`api`] and
-//! [`api_tokens`] (the JSON API and the tokens it takes).
+//! [`api_tokens`] (the JSON API and the tokens it takes), [`feed`] (the
+//! API's change feed: revisions stamped in a dense order after they
+//! commit).
 //! The contract other people's tests rely on is `docs/contract.md`.
 
 pub mod access;
@@ -40,6 +42,7 @@ pub mod db;
 pub mod domain;
 pub mod ephemeral;
 pub mod error;
+pub mod feed;
 pub mod health;
 pub mod http;
 pub mod kept;

@@ -223,6 +223,12 @@ fn entries() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             API_VIEWER,
             get(api_students::read::history),
         ),
+        entry(
+            Method::GET,
+            api::changes::PATH,
+            API_VIEWER,
+            get(api::changes::changes),
+        ),
         entry(Method::GET, "/accounts", ADMIN, get(admin::list)),
         entry(Method::POST, "/accounts", ADMIN, post(admin::create)),
         entry(Method::GET, "/accounts/new", ADMIN, get(admin::new_form)),
@@ -331,7 +337,10 @@ pub fn router(state: AppState, request_timeout: Duration, metrics: Option<Arc<Me
                     sessions::load,
                 ));
         }
-        routes = routes.route(spec.path, handler);
+        // Outermost: the request timeout (and a feed reader's wait).
+        let limit = request_timeout + api::changes::long_poll(&spec.method, spec.path);
+        let timeout = TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, limit);
+        routes = routes.route(spec.path, handler.route_layer(timeout));
     }
 
     let app = routes
@@ -346,10 +355,6 @@ pub fn router(state: AppState, request_timeout: Duration, metrics: Option<Arc<Me
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .layer(CatchPanicLayer::custom(unserved::handler_panicked))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            request_timeout,
-        ))
         // A second line against forgery, besides the form tokens: browsers
         // say where a request comes from (`Sec-Fetch-Site`, `Origin`), and
         // cross-site posts are refused before any handler runs.

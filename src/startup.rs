@@ -232,6 +232,7 @@ impl Application {
             import_checks: Arc::default(),
             zone: self.zone,
             access: AccessLog::default(),
+            feed: crate::feed::Tip::default(),
         };
         // Views are queued by handlers and written by this task, every
         // second and once more after the server has drained.
@@ -247,6 +248,12 @@ impl Application {
             self.db.clone(),
             state.metrics.clone(),
         ));
+        // The change feed: this instance's sequencer (stamping while it
+        // holds the lease) and, while readers wait, the tip's follower.
+        let feed_tip = state.feed.clone();
+        let sequencer = crate::feed::Sequencer::start(self.db.clone(), feed_tip.clone());
+        let feed_follower =
+            tokio::spawn(crate::feed::tip::follow(self.db.clone(), feed_tip.clone()));
         let (metrics, metrics_server) = match self.metrics {
             Some((listener, metrics)) => {
                 let server = serve_metrics(
@@ -260,6 +267,11 @@ impl Application {
             None => (None, None),
         };
         let app = router(state, self.request_timeout, metrics);
+        // Long-polling feed readers answer as soon as the drain begins.
+        let shutdown = async move {
+            shutdown.await;
+            feed_tip.close();
+        };
         crate::server::serve(
             self.listener,
             app,
@@ -269,6 +281,8 @@ impl Application {
             shutdown,
         )
         .await;
+        feed_follower.abort();
+        sequencer.stop().await;
         sweeper.abort();
         imports.abort();
         access_sweeper.abort();

@@ -6,6 +6,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::access::AccessLog;
 use crate::auth::AuthPolicy;
+use crate::feed;
 use crate::metrics::Metrics;
 use crate::presence::Pace;
 use crate::students::import::check::Running;
@@ -27,4 +28,7 @@ pub struct AppState {
     /// The instance's access log queue (contract §15, "Who looked"):
     /// handlers record through [`crate::access::Witness`].
     pub access: AccessLog,
+    /// The change feed's highest stamped position as this instance knows
+    /// it: long-polling readers wait on it (`crate::feed::tip`).
+    pub feed: feed::Tip,
 }

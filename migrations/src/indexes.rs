@@ -31,6 +31,14 @@ pub const ACCESS_LOG_STUDENT: &str = "access_log_student_idx";
 /// One account's entries in the access log, by `(at, id)`.
 pub const ACCESS_LOG_ACCOUNT: &str = "access_log_account_idx";
 
+/// The change feed's stamped revisions by `feed_position` (unique on
+/// PostgreSQL and SQLite; on MySQL/MariaDB `(feed_position, id)`, whose
+/// `NULL` entries are the unstamped revisions by id).
+pub const REVISIONS_FEED: &str = "revisions_feed_idx";
+/// The revisions the feed's sequencer has not stamped yet, by id
+/// (PostgreSQL and SQLite).
+pub const REVISIONS_UNSTAMPED: &str = "revisions_unstamped_idx";
+
 /// One idempotency key per account (contract §13): the unique index that
 /// makes a second claim of the same key wait or fail.
 pub const IDEMPOTENCY_KEY: &str = "idempotency_keys_account_key_idx";

@@ -26,6 +26,7 @@ mod m20261207_000014_confidential;
 mod m20261207_000015_revision_chain;
 mod m20261207_000016_access_log;
 mod m20261207_000017_api_tokens;
+mod m20261207_000018_change_feed;
 mod m20261207_000019_idempotency_keys;
 
 /// Applies registrar's migrations in order.
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000015_revision_chain::Migration),
             Box::new(m20261207_000016_access_log::Migration),
             Box::new(m20261207_000017_api_tokens::Migration),
+            Box::new(m20261207_000018_change_feed::Migration),
             Box::new(m20261207_000019_idempotency_keys::Migration),
         ]
     }

@@ -274,27 +274,13 @@ pub async fn settle(db: &impl ConnectionTrait, claim: &Claim, answer: &Answer) {
 }
 
 /// Gives the key up after a request that has no answer to keep (the
-/// database busy: nothing written), so that sending it again runs at
-/// once. A write that did commit has its answer kept, and is untouched.
-pub async fn release(db: &impl ConnectionTrait, claim: &Claim) {
-    let released = Entity::delete_many()
-        .filter(Column::Id.eq(claim.id))
-        .filter(Column::Claim.eq(&claim.token))
-        .filter(Column::Status.is_null())
-        .exec(db)
-        .await;
-    if let Err(err) = released {
-        tracing::warn!(error = %err, "could not release an idempotency key");
-    }
-}
-
-/// [`release`] for a request whose commit's outcome is unknown: the
-/// database is out of reach now, so the release is tried again every
-/// second, in the background, for as long as a claim's lease. Safe
-/// whatever became of the write: had it committed, its answer is in the
-/// row and the release changes nothing (a commit still on its way holds
-/// the row until it lands); had it not, the key is free at once for the
-/// client's retry, instead of after the lease.
+/// database busy, or the commit's outcome unknown), so that sending it
+/// again runs at once instead of after the lease. The database may be out
+/// of reach now: the release is tried in the background, again every
+/// second, for as long as a claim's lease. Safe whatever became of the
+/// write: had it committed, its answer is in the row and the release
+/// changes nothing (a commit still on its way holds the row until it
+/// lands); had it not, the key is free for the client's retry.
 pub fn release_when_reachable(db: sea_orm::DatabaseConnection, claim: Claim) {
     tokio::spawn(async move {
         let give_up = tokio::time::Instant::now() + LEASE.to_std().unwrap_or_default();

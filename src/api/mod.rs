@@ -4,6 +4,7 @@
 //! and its [`crate::students::protocol::Outcome`] into an answer.
 //!
 //! - [`caller`]: who is calling (a bearer token), the only credential;
+//! - [`changes`]: the change feed, `GET /api/v1/changes`;
 //! - [`idempotency`]: `Idempotency-Key`, kept in the write's transaction;
 //! - [`json`]: the shapes of a student every route sends;
 //! - [`openapi`]: the OpenAPI document, generated from the handlers;
@@ -14,6 +15,7 @@
 //!   `application/problem+json` (RFC 9457).
 
 pub mod caller;
+pub mod changes;
 pub mod idempotency;
 pub mod json;
 pub mod looks;

@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::me;
 use super::students::{read, write};
+use super::{changes, me};
 
 /// The document.
 #[derive(OpenApi)]
@@ -27,11 +27,13 @@ use super::students::{read, write};
         write::create,
         write::patch,
         write::delete,
+        changes::changes,
     ),
     modifiers(&Bearer),
     tags(
         (name = "students", description = "Student records"),
-        (name = "account", description = "Who the token acts as")
+        (name = "account", description = "Who the token acts as"),
+        (name = "changes", description = "Every committed change, once, in order: the change feed")
     )
 )]
 pub struct ApiDoc;

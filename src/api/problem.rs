@@ -68,6 +68,10 @@ pub enum ApiError {
     NotAllowed(Role),
     #[error("not found")]
     NotFound,
+    /// A change feed cursor the feed no longer holds (another epoch, or a
+    /// database restored from before it): why.
+    #[error("the cursor is gone: {0}")]
+    CursorGone(String),
     #[error("method not allowed")]
     MethodNotAllowed,
     /// The request cannot be read (bad JSON, a bad header or query).
@@ -124,6 +128,7 @@ impl ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::NotAllowed(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::CursorGone(_) => StatusCode::GONE,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -152,6 +157,10 @@ impl ApiError {
                 format!("The {role} role (the account's, capped by the token's) does not allow this. Nothing was changed."),
             ),
             ApiError::NotFound => ("not-found", "There is nothing at this address.".into()),
+            ApiError::CursorGone(why) => (
+                "cursor-gone",
+                format!("This cursor no longer fits the change feed ({why}): the database may have been restored from a backup. Read the feed again from the beginning (without `after`)."),
+            ),
             ApiError::MethodNotAllowed => (
                 "method-not-allowed",
                 "This address does not accept that method.".into(),

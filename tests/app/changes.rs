@@ -74,7 +74,12 @@ async fn delete(browser: &Browser, id: i64, reason: &str) {
 
 /// Uploads `csv` as `browser`, confirms it (with `fields`, such as
 /// `all_or_nothing`) and waits for the job; the import's id.
-async fn import(browser: &Browser, filename: &str, csv: String, fields: &[(&str, &str)]) -> String {
+pub(crate) async fn import(
+    browser: &Browser,
+    filename: &str,
+    csv: String,
+    fields: &[(&str, &str)],
+) -> String {
     let checked = browser.upload_csv(filename, csv).await;
     checked.assert_status(StatusCode::SEE_OTHER);
     let path = checked.location().expect("the import's page").to_owned();

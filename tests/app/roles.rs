@@ -137,6 +137,7 @@ fn expected() -> Vec<(Method, &'static str, Access)> {
         (Method::DELETE, "/api/v1/students/{id}", api_registrar),
         (get.clone(), "/api/v1/students/{id}/history", api_viewer),
         (get.clone(), "/api/v1/me", api_viewer),
+        (get.clone(), "/api/v1/changes", api_viewer),
         (get, "/account/kept/{id}", viewer),
         (post, "/account/kept/{id}/discard", viewer),
     ]

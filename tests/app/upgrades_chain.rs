@@ -172,7 +172,7 @@ fn timed_revisions() -> i64 {
 
 /// Fills the previous release's schema by bulk SQL: `revisions / 10`
 /// students, ten revisions each.
-async fn fill_old_schema(db: &DatabaseConnection, revisions: i64) {
+pub(crate) async fn fill_old_schema(db: &DatabaseConnection, revisions: i64) {
     let students = revisions / 10;
     let (numbers, at) = match db.get_database_backend() {
         DbBackend::Postgres => (

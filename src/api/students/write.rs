@@ -320,12 +320,11 @@ async fn finish<F>(
         },
         Ok(outcome) => answers::answer(&outcome, write, disclosure),
         Err(err) => {
-            match (claim, &err) {
-                (Some(claim), ProtocolError::CommitUnknown(_)) => {
-                    idempotency::release_when_reachable(state.db.clone(), claim.clone());
-                }
-                (Some(claim), _) => idempotency::release(&state.db, claim).await,
-                (None, _) => {}
+            // No answer to keep (busy, the outcome unknown, an error): the
+            // key is freed for the client's retry, once the database
+            // answers; a write that did commit keeps its answer.
+            if let Some(claim) = claim {
+                idempotency::release_when_reachable(state.db.clone(), claim.clone());
             }
             return Err(err.into());
         }

@@ -4,7 +4,7 @@
 //! written, and the `store` modules (`crate::students::store`,
 //! `crate::students::import::store`, `crate::accounts`,
 //! `crate::auth::sessions`, `crate::auth::ended`, `crate::kept::store`,
-//! `crate::audit::digest`, `crate::api_tokens`) are
+//! `crate::audit::digest`, `crate::api_tokens`, `crate::feed`) are
 //! the only code that writes. Stored words (revision actions, conflict
 //! attempts) are read back as enums or refused.
 
@@ -16,6 +16,7 @@ pub mod audit_digest;
 pub mod audit_digest_cut;
 pub mod conflict;
 pub mod ended_session;
+pub mod feed_sequencer;
 pub mod idempotency_key;
 pub mod import;
 pub mod import_entry;
