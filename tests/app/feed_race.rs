@@ -14,7 +14,6 @@ use registrar::testing::{ApiClient, Backend, REGISTRAR, TestApp};
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 use serde_json::json;
 
-use crate::changes::import;
 use crate::feed::{Reader, api_reader, assert_every_revision_once, assert_positions_dense};
 use crate::{on_every_backend, spawn_app};
 
@@ -172,9 +171,34 @@ pub(crate) async fn import_writer(app: Arc<TestApp>, writing: Writing) {
             }
         }
         csv.push_str(&format!(",New {round},2 High St,2.5,\n"));
-        import(&browser, "feed.csv", csv, &[]).await;
+        import_as_on_a_cluster(&browser, csv).await;
         tally.imports.fetch_add(1, Ordering::Relaxed);
     }
+}
+
+/// Uploads `csv`, confirms it and waits for the job, as a registrar on a
+/// cluster does: a step answered `503` ("Busy, try again": the database
+/// kept aborting it, nothing was done) is sent again.
+async fn import_as_on_a_cluster(browser: &registrar::testing::Browser, csv: String) {
+    let busy = || tokio::time::sleep(Duration::from_millis(200));
+    let checked = loop {
+        let page = browser.upload_csv("feed.csv", csv.clone()).await;
+        if page.status != StatusCode::SERVICE_UNAVAILABLE {
+            break page;
+        }
+        busy().await;
+    };
+    checked.assert_status(StatusCode::SEE_OTHER);
+    let path = checked.location().expect("the import's page").to_owned();
+    loop {
+        let confirmed = browser.post_with_token(&path, &[]).await;
+        if confirmed.status != StatusCode::SERVICE_UNAVAILABLE {
+            confirmed.assert_redirect_to(&path);
+            break;
+        }
+        busy().await;
+    }
+    browser.wait_for_import(&path).await;
 }
 
 /// How many revisions are committed.
