@@ -40,6 +40,7 @@ use tokio::task::JoinHandle;
 
 use super::store::{self, Unstamped};
 use super::{Tip, head};
+use crate::cluster::Failure;
 use crate::db::{begin_write, now};
 
 /// How long the lease lasts without renewal.
@@ -131,6 +132,13 @@ impl Worker {
                 Ok(Step::More) => Duration::ZERO,
                 Ok(Step::Idle) => POLL,
                 Ok(Step::Standby) => STANDBY,
+                Err(err) if crate::cluster::failure::classify(&err) == Failure::Retryable => {
+                    // Another instance's sequencer wrote the feed's row at
+                    // once (a Galera certification conflict): nothing of
+                    // this batch committed.
+                    tracing::debug!(error = %err, "the change feed's batch was aborted; trying again");
+                    AFTER_ERROR
+                }
                 Err(err) => {
                     tracing::warn!(error = %err, "the change feed's sequencer failed; trying again");
                     AFTER_ERROR

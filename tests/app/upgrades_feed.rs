@@ -254,7 +254,7 @@ async fn the_feed_migration_at_scale(backend: Backend) {
     };
     let explain = match backend {
         Backend::Postgres => "EXPLAIN",
-        Backend::MySql => "EXPLAIN",
+        Backend::MySql => "EXPLAIN FORMAT=JSON",
         Backend::Sqlite => "EXPLAIN QUERY PLAN",
     };
     for (what, query) in [

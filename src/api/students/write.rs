@@ -66,27 +66,12 @@ pub async fn create(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let members = members::read(&body.members, Purpose::Create)?;
-    let claim = match Keyed::new(&headers, &Method::POST, &uri, &body.bytes)?
-        .claim(&state, &caller)
-        .await?
-    {
-        Claiming::Run(claim) => claim,
-        Claiming::Answered(answer) => return Ok(answer),
+    let act = Act::Create {
+        values: &members.form,
     };
-    let (write, disclosure) = (Write::Create, Disclosure::of(caller.role));
-    let receipt = receipt(claim, write, disclosure);
-    let submission = Submission::new();
-    let command = Command {
-        writer: &caller.username,
-        act: Act::Create {
-            values: &members.form,
-        },
-        reason: None,
-        submission: Some(&submission),
-        receipt: receipt.as_ref().map(|r| r as &dyn Receipt),
-    };
-    let result = protocol::run(&state.db, &command).await;
-    finish(&state, receipt.as_ref(), result, write, disclosure).await
+    Keyed::new(&headers, &Method::POST, &uri, &body.bytes)?
+        .write(&state, &caller, (Write::Create, act), None)
+        .await
 }
 
 /// A change of some of a student's values (JSON Merge Patch, RFC 7396)
@@ -152,29 +137,15 @@ pub async fn patch(
         ),
     };
     let values = members::over(&members, &base);
-    let claim = match Keyed::new(&headers, &Method::PATCH, &uri, &body.bytes)?
-        .claim(&state, &caller)
-        .await?
-    {
-        Claiming::Run(claim) => claim,
-        Claiming::Answered(answer) => return Ok(answer),
+    let act = Act::Edit {
+        id,
+        seen,
+        values: &values,
     };
-    let (write, disclosure) = (Write::Patch(seen.get()), Disclosure::of(caller.role));
-    let receipt = receipt(claim, write, disclosure);
-    let submission = Submission::new();
-    let command = Command {
-        writer: &caller.username,
-        act: Act::Edit {
-            id,
-            seen,
-            values: &values,
-        },
-        reason: Some(members.reason.as_deref().unwrap_or_default()),
-        submission: Some(&submission),
-        receipt: receipt.as_ref().map(|r| r as &dyn Receipt),
-    };
-    let result = protocol::run(&state.db, &command).await;
-    finish(&state, receipt.as_ref(), result, write, disclosure).await
+    let reason = Some(members.reason.as_deref().unwrap_or_default());
+    Keyed::new(&headers, &Method::PATCH, &uri, &body.bytes)?
+        .write(&state, &caller, (Write::Patch(seen.get()), act), reason)
+        .await
 }
 
 /// A delete's query.
@@ -226,25 +197,15 @@ pub async fn delete(
     query: ApiQuery,
 ) -> Result<Response, ApiError> {
     let seen = if_match(&headers)?;
-    let claim = match Keyed::new(&headers, &Method::DELETE, &uri, &[])?
-        .claim(&state, &caller)
-        .await?
-    {
-        Claiming::Run(claim) => claim,
-        Claiming::Answered(answer) => return Ok(answer),
-    };
-    let (write, disclosure) = (Write::Delete(seen.get()), Disclosure::of(caller.role));
-    let receipt = receipt(claim, write, disclosure);
-    let submission = Submission::new();
-    let command = Command {
-        writer: &caller.username,
-        act: Act::Delete { id, seen },
-        reason: query.get("reason"),
-        submission: Some(&submission),
-        receipt: receipt.as_ref().map(|r| r as &dyn Receipt),
-    };
-    let result = protocol::run(&state.db, &command).await;
-    finish(&state, receipt.as_ref(), result, write, disclosure).await
+    let act = Act::Delete { id, seen };
+    Keyed::new(&headers, &Method::DELETE, &uri, &[])?
+        .write(
+            &state,
+            &caller,
+            (Write::Delete(seen.get()), act),
+            query.get("reason"),
+        )
+        .await
 }
 
 /// A write's idempotency key, if it sent one, with the request's
@@ -270,6 +231,35 @@ impl Keyed {
         Ok(Keyed(IdempotencyKey::of(headers)?.map(|key| {
             (key, fingerprint(method, path, headers, body))
         })))
+    }
+
+    /// Runs `act` as `caller`'s one command to the write core, under the
+    /// key's claim (or answers what the key answered before), and keeps
+    /// the answer.
+    async fn write(
+        self,
+        state: &AppState,
+        caller: &Caller,
+        (write, act): (Write, Act<'_>),
+        reason: Option<&str>,
+    ) -> Result<Response, ApiError> {
+        let claim = match self.claim(state, caller).await? {
+            Claiming::Run(claim) => claim,
+            Claiming::Answered(answer) => return Ok(answer),
+        };
+        let disclosure = Disclosure::of(caller.role);
+        let receipt = receipt(claim, write, disclosure);
+        // A fresh id: a commit whose connection is cut is looked up by it.
+        let submission = Submission::new();
+        let command = Command {
+            writer: &caller.username,
+            act,
+            reason,
+            submission: Some(&submission),
+            receipt: receipt.as_ref().map(|r| r as &dyn Receipt),
+        };
+        let result = protocol::run(&state.db, &command).await;
+        finish(state, receipt.as_ref(), result, write, disclosure).await
     }
 
     /// Claims the key for `caller`, or finds what it answered.
