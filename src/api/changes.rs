@@ -49,6 +49,7 @@ pub fn long_poll(method: &Method, path: &str) -> Duration {
 pub struct FeedParams {
     /// Where to go on from: the `next` of the page before (or a change's
     /// `cursor`). Without it, the feed starts at its beginning.
+    #[param(schema_with = super::schemas::feed_cursor)]
     pub after: Option<String>,
     /// Changes per page.
     #[param(minimum = 1, maximum = 200, default = 50)]
@@ -119,7 +120,10 @@ impl FeedChange {
     params(FeedParams),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The changes after `after`, oldest first, and the cursor to ask from next.", body = FeedPage),
+        (status = 200, description = "The changes after `after`, oldest first, and the cursor to ask from next.", body = FeedPage,
+            links(
+                ("NextPage" = (operation_id = "changes", parameters(("query.after" = "$response.body#/next"), ("query.wait" = "0")), description = "The changes after these, without waiting")),
+            )),
         (status = 400, description = "`after` is not a cursor of this feed, or the query is not UTF-8.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token's role may not read.", body = Problem, content_type = "application/problem+json"),

@@ -82,6 +82,30 @@ pub fn student_number_pattern() -> String {
     format!("^[{WHITE_SPACE}{ISOLATES}]*(?:[A-Za-z0-9-]{{1,20}}[{WHITE_SPACE}{ISOLATES}]*)?$")
 }
 
+/// A cursor of the change feed as [`crate::feed::Cursor`] writes and
+/// reads one: 29 bytes in URL-safe base64 without padding (39
+/// characters) — the format `1`, a 12-byte epoch, a non-negative 8-byte
+/// position and an 8-byte mark, the mark zero exactly when the position is
+/// (the start). Spelled out character by character (each carries 6 bits):
+/// `A` and one of `Q`–`f` carry the format byte and the epoch's first
+/// bits; 15 free characters the epoch; the 18th its last 2 bits, the
+/// position's sign (0) and 3 of its bits; 10 more the position; 10 the
+/// mark; the last the mark's last 4 bits and 2 zero bits.
+pub fn feed_cursor_pattern() -> String {
+    const ANY: &str = "[A-Za-z0-9_-]";
+    const NOT_A: &str = "[B-Za-z0-9_-]";
+    // 10 characters, not all `A` (not all zero bits).
+    let some_bits = (0..10)
+        .map(|k| format!("A{{{k}}}{NOT_A}{ANY}{{{}}}", 9 - k))
+        .collect::<Vec<_>>()
+        .join("|");
+    let head = format!("A[Q-Za-f]{ANY}{{15}}");
+    let start = "[AQgw]A{21}";
+    let position = format!("(?:[B-HR-Xh-nx-z0-3]{ANY}{{10}}|[AQgw](?:{some_bits}))");
+    let mark = format!("(?:(?:{some_bits})[AEIMQUYcgkosw048]|A{{10}}[EIMQUYcgkosw048])");
+    format!("^{head}(?:{start}|{position}{mark})$")
+}
+
 fn text(pattern: String, nullable: bool, description: &str, example: &str) -> Schema {
     let kind = if nullable {
         SchemaType::from_iter([Type::String, Type::Null])
@@ -138,6 +162,17 @@ pub fn student_number() -> Schema {
     )
 }
 
+/// Where the change feed goes on from.
+pub fn feed_cursor() -> Schema {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::Type(Type::String))
+        .pattern(Some(feed_cursor_pattern()))
+        .description(Some(
+            "Where to go on from: the `next` of the page before (or a change's `cursor`), unchanged. Without it, the feed starts at its beginning. A cursor of another epoch, or of a database restored from before it, is `410`.",
+        ))
+        .into()
+}
+
 /// A student number to look up.
 pub fn student_number_query() -> Schema {
     text(
@@ -175,9 +210,11 @@ mod tests {
     use regex::Regex;
 
     use super::{
-        address_pattern, gpa_pattern, name_pattern, reason_pattern, student_number_pattern,
+        address_pattern, feed_cursor_pattern, gpa_pattern, name_pattern, reason_pattern,
+        student_number_pattern,
     };
     use crate::domain::{Address, Gpa, Name, Reason, StudentNumber};
+    use crate::feed::Cursor;
 
     /// Every assigned plane's scalar values (planes 0–3, and the tags and
     /// variation selectors of plane 14; the others hold no character any
@@ -291,6 +328,57 @@ mod tests {
             "0", "00", "000", "0.5", "4.0", "4.00", "4.000", "3.999", "9",
         ] {
             assert_eq!(gpa.is_match(text), Gpa::parse(text).is_ok(), "{text:?}");
+        }
+    }
+
+    /// Every cursor the feed writes matches, and so does each one-character
+    /// change of one exactly when the feed still reads it.
+    #[test]
+    fn the_cursor_pattern_takes_exactly_what_the_feed_reads() {
+        let re = Regex::new(&feed_cursor_pattern()).unwrap();
+        let alphabet: Vec<char> = ('A'..='Z')
+            .chain('a'..='z')
+            .chain('0'..='9')
+            .chain(['-', '_'])
+            .collect();
+        let written = [
+            Cursor::start("epoch"),
+            Cursor::start(""),
+            Cursor::at("epoch", 1, "hash"),
+            Cursor::at("another", 255, ""),
+            Cursor::at("epoch", 1 << 40, "0123"),
+            Cursor::at("epoch", i64::MAX, "ffff"),
+        ];
+        for cursor in written {
+            let text = cursor.to_string();
+            assert!(re.is_match(&text), "{text}");
+            let chars: Vec<char> = text.chars().collect();
+            for at in 0..chars.len() {
+                for &c in &alphabet {
+                    let mut changed = chars.clone();
+                    changed[at] = c;
+                    let changed: String = changed.into_iter().collect();
+                    assert_eq!(
+                        re.is_match(&changed),
+                        Cursor::parse(&changed).is_ok(),
+                        "{changed}"
+                    );
+                }
+            }
+            for other in [&text[1..], &format!("{text}A"), &format!("{text}=")] {
+                assert!(!re.is_match(other) && Cursor::parse(other).is_err());
+            }
+        }
+        let start_with_a_mark = format!("AQ{}A{}E", "A".repeat(15), "A".repeat(20));
+        let position_without_mark = format!("AQ{}B{}A", "A".repeat(15), "A".repeat(20));
+        for (text, reads) in [
+            ("A".repeat(39), false),
+            (format!("AQ{}", "A".repeat(37)), true),
+            (start_with_a_mark, false),
+            (position_without_mark, false),
+        ] {
+            assert_eq!(re.is_match(&text), reads, "{text}");
+            assert_eq!(Cursor::parse(&text).is_ok(), reads, "{text}");
         }
     }
 }
