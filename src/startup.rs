@@ -248,12 +248,7 @@ impl Application {
             self.db.clone(),
             state.metrics.clone(),
         ));
-        // The change feed: this instance's sequencer (stamping while it
-        // holds the lease) and, while readers wait, the tip's follower.
-        let feed_tip = state.feed.clone();
-        let sequencer = crate::feed::Sequencer::start(self.db.clone(), feed_tip.clone());
-        let feed_follower =
-            tokio::spawn(crate::feed::tip::follow(self.db.clone(), feed_tip.clone()));
+        let feed = crate::feed::Running::start(self.db.clone(), state.feed.clone());
         let (metrics, metrics_server) = match self.metrics {
             Some((listener, metrics)) => {
                 let server = serve_metrics(
@@ -267,11 +262,7 @@ impl Application {
             None => (None, None),
         };
         let app = router(state, self.request_timeout, metrics);
-        // Long-polling feed readers answer as soon as the drain begins.
-        let shutdown = async move {
-            shutdown.await;
-            feed_tip.close();
-        };
+        let shutdown = feed.answering_waiters_at(shutdown);
         crate::server::serve(
             self.listener,
             app,
@@ -281,8 +272,7 @@ impl Application {
             shutdown,
         )
         .await;
-        feed_follower.abort();
-        sequencer.stop().await;
+        feed.stop().await;
         sweeper.abort();
         imports.abort();
         access_sweeper.abort();

@@ -15,16 +15,20 @@
 //! - [`cursor`]: a reader's place, naming the epoch and the revision;
 //! - [`read`]: a page after a cursor, or why the cursor is gone;
 //! - [`tip`]: the highest stamped position this instance knows, which
-//!   long-polling readers wait on without a database connection.
+//!   long-polling readers wait on without a database connection;
+//! - [`running`]: the sequencer and the tip's follower, started and
+//!   stopped with the instance.
 
 pub mod cursor;
 pub mod head;
 pub mod read;
+pub mod running;
 pub mod sequencer;
 pub mod store;
 pub mod tip;
 
 pub use cursor::{Cursor, Malformed};
 pub use read::{Change, Gone, Page, ReadError, read};
+pub use running::Running;
 pub use sequencer::Sequencer;
 pub use tip::Tip;

@@ -187,6 +187,29 @@ impl TestApp {
         }
     }
 
+    /// Waits (at most ten seconds) until the change feed's sequencer has
+    /// stamped every committed revision: it commits in the background, so
+    /// a test that traps "the next `COMMIT`" waits for it first.
+    pub async fn feed_stamped(&self) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let head = crate::feed::head::read(&self.db)
+                .await
+                .expect("the feed's row");
+            let pending = crate::feed::store::any_unstamped(&self.db, head.baseline)
+                .await
+                .expect("the unstamped revisions");
+            if !pending {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the feed's sequencer stamps within ten seconds"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// The URL of the app's database (for running the CLI against it).
     pub fn database_url(&self) -> &str {
         &self.database.url

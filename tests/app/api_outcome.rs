@@ -36,6 +36,9 @@ async fn patch_with_commit_cut(
     let app = TestApp::spawn_with(backend, options).await?;
     let api = api(&app).await;
     let id = create(&api, "Cut Commit").await;
+    // The feed's sequencer commits its stamp of the new student's
+    // revision in the background: the next COMMIT must be the write's.
+    app.feed_stamped().await;
     proxy.cut_at_next_commit(CommitTrap {
         forward,
         refuse_for: Duration::from_secs(5),

@@ -677,7 +677,11 @@ async fn galera_feed_gives_a_reader_every_revision_once_with_writers_on_every_no
 
     let db = &apps[0].db;
     let mut reader = api_reader(&apps[0], 3).await;
-    let read_while_writing = tail(&mut reader, db, Duration::from_secs(20)).await;
+    let mut read_while_writing = tail(&mut reader, db, Duration::from_secs(20)).await;
+    let started = Instant::now();
+    while writing.tally.any_idle() && started.elapsed() < Duration::from_secs(60) {
+        read_while_writing = tail(&mut reader, db, Duration::from_millis(500)).await;
+    }
     writing
         .stop
         .store(true, std::sync::atomic::Ordering::Relaxed);

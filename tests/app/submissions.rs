@@ -216,6 +216,9 @@ async fn save_with_commit_cut(
     let browser = app.signed_in_browser().await;
     let id = app.create_student(&browser, "Ada", "1 Main St", "3").await;
     let form = app.edit_form(&browser, id, &[("name", "Ada L")]).await;
+    // The feed's sequencer commits its stamp of the new student's
+    // revision in the background: the next COMMIT must be the write's.
+    app.feed_stamped().await;
     proxy.cut_at_next_commit(CommitTrap {
         forward,
         refuse_for,
