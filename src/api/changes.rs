@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
 use axum::extract::State;
-use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::Method;
+use axum::response::Response;
 use serde::Serialize;
 use tokio::time::Instant;
 use utoipa::{IntoParams, ToSchema};
@@ -164,7 +164,7 @@ pub async fn changes(
     if !body.changes.is_empty() {
         witness.export(ViewKind::ApiRead).add(body.changes.len());
     }
-    Ok(json(&body))
+    Ok(crate::api::json::ok(&body))
 }
 
 /// The page after `asked.after`; when it is empty and `asked.wait` is
@@ -233,22 +233,6 @@ impl Asked {
             limit,
             wait: Duration::from_secs(wait),
         })
-    }
-}
-
-/// `200` with `body` as `application/json`.
-fn json<T: Serialize>(body: &T) -> Response {
-    match serde_json::to_vec(body) {
-        Ok(bytes) => (
-            StatusCode::OK,
-            [(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            )],
-            bytes,
-        )
-            .into_response(),
-        Err(err) => ApiError::Internal(err.to_string()).into_response(),
     }
 }
 

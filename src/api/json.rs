@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -13,6 +15,23 @@ use crate::db::entities::student::{Listed, gpa_text};
 use crate::domain::{Disclosure, Field};
 use crate::students::conflict::{self, FieldChange};
 use crate::students::store::{Action, Revision};
+
+/// `200` with `body` as `application/json` (a body that cannot be
+/// written is a `500` problem, never an empty `200`).
+pub fn ok<T: Serialize>(body: &T) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => (
+            StatusCode::OK,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            bytes,
+        )
+            .into_response(),
+        Err(err) => crate::api::problem::ApiError::Internal(err.to_string()).into_response(),
+    }
+}
 
 /// A time as the API writes it: RFC 3339, UTC, microseconds.
 pub fn time(at: DateTime<Utc>) -> String {

@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::access::ViewKind;
 use crate::api::caller::Caller;
-use crate::api::json::{ChangeBody, StudentBody};
+use crate::api::json::{self, ChangeBody, StudentBody};
 use crate::api::looks::ApiWitness;
 use crate::api::problem::{ApiError, Problem};
 use crate::api::request::{ApiQuery, ApiStudentId, etag, limit, none_match};
@@ -173,7 +173,7 @@ pub async fn list(
         }
     };
     tally.add(page.items.len());
-    Ok(json(StatusCode::OK, &page))
+    Ok(json::ok(&page))
 }
 
 /// One student, with its version as a strong `ETag`.
@@ -281,14 +281,5 @@ pub async fn history(
     let next = more
         .then(|| items.last().map(|c| c.version.to_string()))
         .flatten();
-    Ok(json(StatusCode::OK, &HistoryPage { items, next }))
-}
-
-fn json<T: Serialize>(status: StatusCode, body: &T) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        serde_json::to_vec(body).unwrap_or_default(),
-    )
-        .into_response()
+    Ok(json::ok(&HistoryPage { items, next }))
 }
