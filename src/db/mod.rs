@@ -19,6 +19,9 @@ use crate::config::DatabaseSettings;
 /// Connects and applies pending migrations.
 pub async fn connect_and_migrate(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
     tracing::info!(database = %settings.url_redacted(), "connecting");
+    // An aborted write runs again for as long as it would have waited for
+    // a lock (contract §10).
+    crate::cluster::retry::set_budget(settings.lock_timeout());
     let db = connect(
         settings.url(),
         settings.db_pool_size,
