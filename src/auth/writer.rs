@@ -59,8 +59,9 @@ pub async fn recheck_named(
     judged(account, needed)
 }
 
-/// Whether `account` exists, is enabled and has at least `needed`.
-fn judged(account: Option<registrar::Model>, needed: Role) -> Result<Writer, WriteRefused> {
+/// Whether `account` exists, is enabled and has at least `needed` (for a
+/// write that read it, share-locked, in a statement of its own).
+pub fn judged(account: Option<registrar::Model>, needed: Role) -> Result<Writer, WriteRefused> {
     match account {
         Some(account) if account.disabled_at.is_none() => {
             if account.role >= needed {

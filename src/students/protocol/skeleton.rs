@@ -12,8 +12,8 @@ use crate::cluster::retry;
 use crate::cluster::submission::{self, Submission};
 use crate::db::now;
 use crate::domain::{Reason, ReasonInput, StudentValues};
+use crate::metrics;
 use crate::students::store::{self, Author, revisions};
-use crate::{metrics, presence};
 
 /// Runs `command`; a transaction the database aborted runs again whole
 /// ([`retry::write`]). A submission that already committed answers
@@ -106,8 +106,7 @@ async fn once(
         return Err(ProtocolError::NotFound);
     };
     let txn = steps::begin(db).await?;
-    let current = steps::locked(&txn, id).await?;
-    let writer = steps::may_write(&txn, command.writer).await?;
+    let (current, writer) = steps::locked_by(&txn, id, command.writer).await?;
     let mut submission = command.submission;
     if !(check == Check::WhenVersionMoved && current.version == seen.get()) {
         submission = match steps::look_up(&txn, command).await? {
@@ -141,8 +140,9 @@ async fn once(
                 return refusal::answer(db, txn, command, seen, current, refusal, restored).await;
             }
             let action = command.act.action();
-            if let Some(after) = steps::write(&txn, &current, &change, action, &author).await? {
-                presence::store::clear_in(&txn, writer.id, id).await?;
+            if let Some(after) =
+                steps::write_clearing(&txn, &current, &change, action, &author, writer).await?
+            {
                 let outcome = Outcome::Written { student: after };
                 steps::keep_receipt(&txn, command.receipt, &outcome).await?;
                 steps::commit(txn).await?;

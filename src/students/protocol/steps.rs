@@ -2,7 +2,7 @@
 //! own way of doing a step (a folded `UPDATE … RETURNING` on PostgreSQL and
 //! SQLite, which MariaDB lacks) would go, without the skeleton changing.
 
-use sea_orm::{DatabaseConnection, DatabaseTransaction};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction};
 
 use super::judge::Change;
 use super::{Act, Command, Kept, Outcome, ProtocolError, Receipt};
@@ -11,8 +11,9 @@ use crate::cluster::failure::{self, Failure};
 use crate::cluster::submission::{self, Committed, Submission};
 use crate::db::begin_write;
 use crate::domain::{Role, StudentNumber, StudentValues};
+use crate::presence;
 use crate::students::store::numbers::{self, Holder};
-use crate::students::store::{self, Action, Author, Student};
+use crate::students::store::{self, Action, Author, Student, folded};
 use crate::students::values::HasValues;
 
 /// Opens the write transaction (`IMMEDIATE` on SQLite).
@@ -32,6 +33,23 @@ pub async fn locked(txn: &DatabaseTransaction, id: i64) -> Result<Student, Proto
 /// committed while the write waited is seen.
 pub async fn may_write(txn: &DatabaseTransaction, name: &str) -> Result<Writer, ProtocolError> {
     Ok(writer::recheck_named(txn, name, Role::Registrar).await?)
+}
+
+/// [`locked`], then [`may_write`]: in one statement where the backend can
+/// lock both rows in one ([`folded::lock_with_writer`]); when it finds no
+/// row, the two steps one after the other say which is missing.
+pub async fn locked_by(
+    txn: &DatabaseTransaction,
+    id: i64,
+    name: &str,
+) -> Result<(Student, Writer), ProtocolError> {
+    if folded::locks_with_writer(txn.get_database_backend())
+        && let Some((student, account)) = folded::lock_with_writer(txn, id, name).await?
+    {
+        return Ok((student, writer::judged(Some(account), Role::Registrar)?));
+    }
+    let student = locked(txn, id).await?;
+    Ok((student, may_write(txn, name).await?))
 }
 
 /// What looking the command's submission up among the committed ones
@@ -115,6 +133,29 @@ pub async fn write(
         Change::Delete => store::delete_guarded(txn, current, author).await?,
         Change::Undelete => store::undelete_guarded(txn, current, author).await?,
     })
+}
+
+/// [`write`], and the writer's presence mark on the student cleared when
+/// it wrote (its form is closed): in one statement where the backend can
+/// ([`folded::update_clearing`]).
+pub async fn write_clearing(
+    txn: &DatabaseTransaction,
+    current: &Student,
+    change: &Change,
+    action: Action,
+    author: &Author<'_>,
+    writer: Writer,
+) -> Result<Option<Student>, ProtocolError> {
+    if let Change::Values(values) = change
+        && folded::updates_clearing(txn.get_database_backend())
+    {
+        return Ok(folded::update_clearing(txn, current, values, action, author, writer.id).await?);
+    }
+    let written = write(txn, current, change, action, author).await?;
+    if written.is_some() {
+        presence::store::clear_in(txn, writer.id, current.id).await?;
+    }
+    Ok(written)
 }
 
 /// Keeps the client's receipt of `outcome` in `txn`, if it asked for

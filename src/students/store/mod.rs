@@ -12,6 +12,7 @@
 //! - [`bulk`]: many students at once (demo data, an import's batches);
 //! - [`import_entries`]: an import's one entry in the office's change log;
 //! - [`numbers`]: who holds a student number;
+//! - [`folded`]: a save's statements said in fewer, where the backend can;
 //! - [`columns`]: the one mapping of a student's values to every table's
 //!   columns;
 //! - `rows` and `count`: the row types and [`Author`] every part shares,
@@ -21,6 +22,7 @@ pub mod bulk;
 pub mod columns;
 pub mod conflicts;
 mod count;
+pub mod folded;
 pub mod import_entries;
 pub mod numbers;
 pub mod revisions;

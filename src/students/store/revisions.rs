@@ -63,7 +63,7 @@ pub async fn insert_many(
 }
 
 /// The revision of `student` as it is after a change of `action`.
-fn model(
+pub(super) fn model(
     student: &Student,
     action: Action,
     reason: Option<&Reason>,
