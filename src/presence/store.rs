@@ -4,9 +4,10 @@
 //! Marking is best effort. On SQLite the upsert needs the database's write
 //! lock, which a long import or save may hold for seconds: the mark then
 //! waits at most [`SQLITE_WAIT`] and is skipped, so opening the form is
-//! never turned into a `503` or noticeably delayed. Elsewhere it touches
-//! only its own row (no foreign keys, see the migration) under short lock
-//! and statement timeouts.
+//! never turned into a `503` or noticeably delayed. Elsewhere it is one
+//! statement on its own (one round trip) that touches only its own row
+//! (no foreign keys, see the migration); the page waits for it at most
+//! [`PAGE_WAIT`].
 
 use std::time::Duration;
 
@@ -25,8 +26,9 @@ use crate::domain::Role;
 /// Longest wait for SQLite's write lock (its busy timeout, for this
 /// statement only).
 const SQLITE_WAIT: Duration = Duration::from_millis(25);
-/// PostgreSQL's lock and statement timeouts for the upsert.
-const POSTGRES_WAIT: &str = "200ms";
+/// Longest the page waits for its mark; a mark still waiting then goes on
+/// without it (and is reported skipped).
+const PAGE_WAIT: Duration = Duration::from_millis(200);
 
 /// What became of a mark.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,13 +66,17 @@ pub async fn mark_open(
         })
         .await
     });
-    match marking.await {
-        Ok(Ok(marked)) => marked,
-        Ok(Err(err)) => {
+    match tokio::time::timeout(PAGE_WAIT, marking).await {
+        Err(_) => {
+            tracing::debug!("presence mark still waiting; the page goes on without it");
+            Marked::Skipped
+        }
+        Ok(Ok(Ok(marked))) => marked,
+        Ok(Ok(Err(err))) => {
             tracing::debug!(error = %err, "presence not recorded");
             Marked::Skipped
         }
-        Err(err) => {
+        Ok(Err(err)) => {
             tracing::debug!(error = %err, "presence mark stopped");
             Marked::Skipped
         }
@@ -83,44 +89,8 @@ async fn upsert(
     student_id: i64,
     at: DateTime<Utc>,
 ) -> Result<Marked, DbErr> {
-    // A deferred transaction: it takes no lock until the upsert asks for one.
-    // Not cut short by a timeout of our own: a transaction abandoned between
-    // `BEGIN` and its answer would go back to the pool still open. Waits are
-    // bounded by the database instead (below), and for a connection by the
-    // pool, which the page's other queries wait for too.
-    let txn = db.begin().await?;
     let backend = db.get_database_backend();
-    // SQLite: the pool's busy timeout is a property of the connection; it
-    // is shortened for this statement and put back before the connection
-    // returns to the pool, whatever the upsert did.
-    let pool_busy_ms = match backend {
-        DbBackend::Sqlite => {
-            let row = txn
-                .query_one_raw(sea_orm::Statement::from_string(
-                    backend,
-                    "PRAGMA busy_timeout",
-                ))
-                .await?;
-            let ms = row
-                .and_then(|r| r.try_get_by_index::<i64>(0).ok())
-                .unwrap_or(5_000);
-            txn.execute_unprepared(&format!(
-                "PRAGMA busy_timeout = {}",
-                SQLITE_WAIT.as_millis()
-            ))
-            .await?;
-            Some(ms)
-        }
-        DbBackend::Postgres => {
-            txn.execute_unprepared(&format!(
-                "SET LOCAL lock_timeout = '{POSTGRES_WAIT}'; SET LOCAL statement_timeout = '{POSTGRES_WAIT}'"
-            ))
-            .await?;
-            None
-        }
-        _ => None,
-    };
-    let written = presence::Entity::insert(presence::ActiveModel {
+    let statement = presence::Entity::insert(presence::ActiveModel {
         registrar_id: Set(registrar_id),
         student_id: Set(student_id),
         opened_at: Set(at),
@@ -129,13 +99,39 @@ async fn upsert(
         OnConflict::columns([presence::Column::RegistrarId, presence::Column::StudentId])
             .update_column(presence::Column::OpenedAt)
             .to_owned(),
-    )
-    .exec_without_returning(&txn)
-    .await;
-    if let Some(ms) = pool_busy_ms {
-        txn.execute_unprepared(&format!("PRAGMA busy_timeout = {ms}"))
-            .await?;
+    );
+    if backend != DbBackend::Sqlite {
+        // One statement on its own (it commits itself): one round trip. It
+        // touches only its own row, so it waits only for the same
+        // account's save of the same student; the page does not wait for
+        // it longer than [`PAGE_WAIT`] (see [`mark_open`]).
+        statement.exec_without_returning(db).await?;
+        return Ok(Marked::Recorded);
     }
+    // A deferred transaction: it takes no lock until the upsert asks for one.
+    // Not cut short by a timeout of our own: a transaction abandoned between
+    // `BEGIN` and its answer would go back to the pool still open.
+    let txn = db.begin().await?;
+    // SQLite: the pool's busy timeout is a property of the connection; it
+    // is shortened for this statement and put back before the connection
+    // returns to the pool, whatever the upsert did.
+    let row = txn
+        .query_one_raw(sea_orm::Statement::from_string(
+            backend,
+            "PRAGMA busy_timeout",
+        ))
+        .await?;
+    let pool_busy_ms = row
+        .and_then(|r| r.try_get_by_index::<i64>(0).ok())
+        .unwrap_or(5_000);
+    txn.execute_unprepared(&format!(
+        "PRAGMA busy_timeout = {}",
+        SQLITE_WAIT.as_millis()
+    ))
+    .await?;
+    let written = statement.exec_without_returning(&txn).await;
+    txn.execute_unprepared(&format!("PRAGMA busy_timeout = {pool_busy_ms}"))
+        .await?;
     match written {
         Ok(_) => {
             txn.commit().await?;

@@ -115,15 +115,18 @@ pub async fn edit_form(
     };
     witness.saw(ViewKind::EditForm, &student);
     let opened = now();
-    // Best effort, and never waits on a busy database (see presence::store).
-    presence::store::mark_open(
-        &state.db,
-        &state.presence_pace,
-        registrar.id,
-        student.id,
-        opened,
-    )
-    .await;
+    // Best effort, and never waits on a busy database (see presence::store);
+    // the others' marks are read meanwhile.
+    let (_, others) = tokio::join!(
+        presence::store::mark_open(
+            &state.db,
+            &state.presence_pace,
+            registrar.id,
+            student.id,
+            opened,
+        ),
+        presence::store::others(&state.db, student.id, registrar.id, opened)
+    );
     let mut page = FormPage::edit(
         student.id,
         &student.name,
@@ -131,7 +134,7 @@ pub async fn edit_form(
         StudentForm::from(&student),
         FieldErrors::default(),
     );
-    page.others = presence::store::others(&state.db, student.id, registrar.id, opened).await?;
+    page.others = others?;
     page.layout = page.layout.with_registrar(&registrar);
     render(StatusCode::OK, &page)
 }
