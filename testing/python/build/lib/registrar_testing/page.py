@@ -12,10 +12,7 @@ from typing import Dict, List, Optional
 from bs4 import BeautifulSoup
 
 from . import readings
-
-
-def squash(text: str) -> str:
-    return " ".join(text.split())
+from .readings import squash
 
 
 class Page:

@@ -19,8 +19,17 @@ from typing import Dict, List, Optional, Tuple
 UNCHANGED, YOURS, THEIRS, ALIKE, CONFLICT = "unchanged", "yours", "theirs", "alike", "conflict"
 
 
+_ISOLATES = dict.fromkeys(range(0x2066, 0x206A))
+
+
+def squash(text: str) -> str:
+    """Whitespace squashed, without the bidi isolates `<bdi>` and
+    `dir=auto` text may carry (U+2066–U+2069)."""
+    return " ".join(text.translate(_ISOLATES).split())
+
+
 def _text(element) -> Optional[str]:
-    return " ".join(element.get_text().split()) if element is not None else None
+    return squash(element.get_text()) if element is not None else None
 
 
 def _not_the_page(page, what: str):

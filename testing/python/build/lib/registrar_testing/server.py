@@ -93,19 +93,25 @@ class _Database:
         force = " WITH (FORCE)" if self.kind == "postgres" else ""
         self._run(f"DROP DATABASE IF EXISTS {self.name}{force}")
 
-    def _run(self, sql: str) -> None:
+    def exists(self) -> bool:
+        if self.kind == "postgres":
+            return self._run(f"SELECT 1 FROM pg_database WHERE datname = '{self.name}'") == "1"
+        return self._run(f"SHOW DATABASES LIKE '{self.name}'") == self.name
+
+    def _run(self, sql: str) -> str:
         p = self.parts
         env = dict(os.environ)
         if self.kind == "postgres":
-            command = [_tool("psql"), urlunsplit(p), "-v", "ON_ERROR_STOP=1", "-qc", sql]
+            command = [_tool("psql"), urlunsplit(p), "-v", "ON_ERROR_STOP=1", "-qAtc", sql]
         else:
             command = [_tool("mariadb", "mysql"), "-h", p.hostname or "127.0.0.1",
-                       "-P", str(p.port or 3306), "-u", unquote(p.username or "root"), "-e", sql]
+                       "-P", str(p.port or 3306), "-u", unquote(p.username or "root"), "-N", "-B", "-e", sql]
             if p.password:
                 env["MYSQL_PWD"] = unquote(p.password)
         done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
         if done.returncode != 0:
             raise RuntimeError(f"{sql!r} on {p.scheme}://{p.hostname}:{p.port}: {done.stderr.strip()}")
+        return done.stdout.strip()
 
 
 def _tool(*names: str) -> str:
@@ -126,7 +132,10 @@ class Server:
     database_url: Optional[str]
     process: subprocess.Popen
     log: Path
+    #: The SQLite database file of a server without a database URL.
+    sqlite_path: Optional[Path] = None
     _database: Optional[_Database] = field(default=None, repr=False)
+    _scratch: Optional[Path] = field(default=None, repr=False)
 
     @classmethod
     def start(cls, accounts=DEFAULT_ACCOUNTS, demo: int = 0, database_url: Optional[str] = None,
@@ -135,8 +144,12 @@ class Server:
         binary = binary or find_binary()
         database = _Database(database_url) if database_url else None
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REGISTRAR_BIND")}
+        scratch = None
         if database:
             env["DATABASE_URL"] = database.url
+        else:  # a TMPDIR of its own, so that its database file can be found
+            scratch = Path(tempfile.mkdtemp(prefix="registrar-py-"))
+            env["TMPDIR"] = str(scratch)
         command = [str(binary), "serve", "--ephemeral", *args]
         for account in accounts:
             command += ["--account", account.flag()]
@@ -152,8 +165,12 @@ class Server:
             process.wait()
             if database:
                 database.drop()
+            if scratch:
+                shutil.rmtree(scratch, ignore_errors=True)
             raise RuntimeError(f"{binary} did not start (said {line!r}); its log:\n{log.read_text()[-4000:]}")
-        return cls(line.split()[-1], accounts, database.url if database else None, process, log, database)
+        sqlite_path = next(scratch.glob("registrar-ephemeral-*/registrar.db"), None) if scratch else None
+        return cls(line.split()[-1], accounts, database.url if database else None, process, log,
+                   sqlite_path, database, scratch)
 
     def account(self, username: str) -> Account:
         for account in self.accounts:
@@ -174,21 +191,22 @@ class Server:
         self.process.stdout.close()
         if self._database:
             self._database.drop()
+        left = self.sqlite_path is not None and self.sqlite_path.parent.exists()
+        if self._scratch:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+        if status == 0 and left:
+            raise RuntimeError(f"registrar exited 0 but left its database {self.sqlite_path}")
         if status != 0:
             raise RuntimeError(f"registrar exited {status}; its log:\n{self.log.read_text()[-4000:]}")
         self.log.unlink(missing_ok=True)
 
     def token(self, username: str, name: str = "tests", role: Optional[str] = None) -> str:
         """A new API token for `username`, made by `registrar token add`
-        against this server's database (PostgreSQL or MariaDB only: an
-        ephemeral SQLite database is the server's own; use
-        `client.make_token()` there)."""
-        if not self.database_url:
-            raise RuntimeError("token add needs the server's database: use client.make_token() on SQLite")
+        against this server's database."""
         command = [str(self.process.args[0]), "token", "add", username, "--name", name]
         if role:
             command += ["--role", role]
-        env = {**os.environ, "DATABASE_URL": self.database_url}
+        env = {**os.environ, "DATABASE_URL": self.database_url or f"sqlite://{self.sqlite_path}?mode=rw"}
         done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
         if done.returncode != 0:
             raise RuntimeError(f"registrar token add: {done.stderr.strip()}")
