@@ -1,6 +1,7 @@
 """A browser-like client: its own cookie jar, forms submitted with every
 hidden input, redirects shown rather than followed."""
 
+import time
 from typing import Optional
 
 import requests
@@ -69,8 +70,6 @@ class Client:
 
     def wait_for_import(self, path: str, timeout: float = 30) -> Page:
         """Follows an import's self-reloading page until its result."""
-        import time
-
         deadline = time.monotonic() + timeout
         while True:
             page = self.get(path)

@@ -3,23 +3,23 @@ the import preview and result, the error pages."""
 
 import pytest
 
-from registrar_testing import CONFLICT, THEIRS, UNCHANGED, YOURS
+from registrar_testing import ALIKE, CONFLICT, THEIRS, UNCHANGED, YOURS
 
 
 def test_the_conflict_page_per_field_and_who_changed_it(registrar):
     alice, bob = registrar.clients("alice", "bob")
     student = alice.create(name="Ada", address="1 Main St", gpa="3")
-    bobs = bob.edit_form(student, name="Ada King", gpa="3.5")
-    alice.edit(student, name="Ada Lovelace", address="2 High St", reason="Married")
+    bobs = bob.edit_form(student, name="Ada King", gpa="3.5", address="2 High St")
+    alice.edit(student, name="Ada Lovelace", address="2 High St", student_number="S-1", reason="Married")
     conflict = bobs.submit().conflict()
     assert (conflict.kind, conflict.seen_version, conflict.current_version) == ("edit", 1, 2)
     assert conflict.changed_by == ["alice"]
     assert (conflict.changes[0].action, conflict.changes[0].reason) == ("updated", "Married")
     name = conflict.fields["name"]
     assert (name.when_opened, name.yours, name.now, name.status) == ("Ada", "Ada King", "Ada Lovelace", CONFLICT)
-    assert conflict.fields["address"].status == THEIRS
-    assert conflict.fields["gpa"].status == YOURS
-    assert conflict.fields["student_number"].status == UNCHANGED
+    statuses = {f.field: f.status for f in conflict.fields.values()}
+    assert statuses == {"name": CONFLICT, "address": ALIKE, "student_number": THEIRS, "gpa": YOURS,
+                        "confidential": UNCHANGED}
     assert conflict.conflicting == ["name"]
     assert (conflict.merge["version"], conflict.merge["gpa"]) == ("2", "3.5")
     with pytest.raises(AssertionError, match="not the 409 page"):

@@ -36,6 +36,17 @@ def _not_the_page(page, what: str):
     raise AssertionError(f"{page!r} is not {what}: its heading is {page.heading!r}")
 
 
+def _href(soup, css: str) -> Optional[str]:
+    """The `href` of the first link `css` matches, without its `#fragment`."""
+    found = soup.select_one(css)
+    return found["href"].split("#")[0] if found else None
+
+
+def _count(row) -> int:
+    """The number in a counting row's `td`; 0 when there is no such row."""
+    return int(_text(row.select_one("td"))) if row else 0
+
+
 def _time(scope) -> Optional[str]:
     found = scope.select_one("time[datetime]") if scope is not None else None
     return found["datetime"] if found else None
@@ -175,9 +186,8 @@ def history(page) -> History:
             entry["data-action"], int(entry["data-version"]), _text(meta.select_one("strong")) if meta else "",
             _time(meta), _text(entry.select_one(".reason q")), changes))
     chain = page.soup.select_one("[data-chain]")
-    link = lambda rel: (lambda a: a["href"] if a else None)(page.soup.select_one(f".pagination a[rel={rel}]"))
-    return History(_text(page.soup.select_one("h1 bdi")), chain["data-chain"] if chain else None,
-                   entries, link("prev"), link("next"))
+    return History(_text(page.soup.select_one("h1 bdi")), chain["data-chain"] if chain else None, entries,
+                   _href(page.soup, ".pagination a[rel=prev]"), _href(page.soup, ".pagination a[rel=next]"))
 
 
 @dataclass
@@ -232,13 +242,13 @@ def import_preview(page) -> ImportPreview:
     soup = page.soup
     counts_table = soup.select_one("table.import-counts")
     if counts_table is not None and page.status in (200, 422):
-        counts = {tr["data-outcome"]: int(_text(tr.select_one("td"))) for tr in counts_table.select("tr[data-outcome]")}
+        counts = {tr["data-outcome"]: _count(tr) for tr in counts_table.select("tr[data-outcome]")}
         notice = soup.select_one(".not-imported[data-rows]")
         confirm = next((f for f in page.forms if "confirm-import" in (f.classes or [])), None)
-        href = lambda rel: (lambda a: a["href"].split("#")[0] if a else None)(soup.select_one(f".pagination a[rel={rel}]"))
         blocked = soup.select_one(".error-summary")
         return ImportPreview(counts, _rows(soup), int(notice["data-rows"]) if notice else 0, confirm, [],
-                             _text(blocked), href("next"), href("prev"))
+                             _text(blocked), _href(soup, ".pagination a[rel=next]"),
+                             _href(soup, ".pagination a[rel=prev]"))
     if page.status == 422 and soup.select_one("table.problems") is not None:
         problems = []
         for tr in soup.select("table.problems tbody tr"):
@@ -263,10 +273,11 @@ def import_result(page) -> ImportResult:
     table = page.soup.select_one("table.import-result")
     if table is None:
         _not_the_page(page, "the result of an import")
-    count = lambda word: (lambda tr: int(_text(tr.select_one("td"))) if tr else 0)(table.select_one(f"tr[data-result={word}]"))
     csv = page.soup.select_one("a[download]")
+    written, refused, unchanged = (_count(table.select_one(f"tr[data-result={word}]"))
+                                   for word in ("written", "refused", "unchanged"))
     return ImportResult(
-        count("written"), count("refused"), count("unchanged"), _text(page.soup.select_one("[data-failure]")),
+        written, refused, unchanged, _text(page.soup.select_one("[data-failure]")),
         _rows(page.soup), [a["href"] for a in page.soup.select("table.import-rows a[href$='/merge']")],
         csv["href"] if csv else None)
 
