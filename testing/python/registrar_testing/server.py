@@ -142,11 +142,12 @@ class Server:
               binary: Optional[Path] = None, args=(), timeout: float = 60) -> "Server":
         accounts = [a if isinstance(a, Account) else Account.parse(a) for a in accounts]
         binary = binary or find_binary()
-        database = _Database(database_url) if database_url else None
+        sqlite_url = database_url if database_url and database_url.startswith("sqlite") else None
+        database = _Database(database_url) if database_url and not sqlite_url else None
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REGISTRAR_BIND")}
         scratch = None
-        if database:
-            env["DATABASE_URL"] = database.url
+        if database or sqlite_url:  # a SQLite file named is used as it is, and kept
+            env["DATABASE_URL"] = database.url if database else sqlite_url
         else:  # a TMPDIR of its own, so that its database file can be found
             scratch = Path(tempfile.mkdtemp(prefix="registrar-py-"))
             env["TMPDIR"] = str(scratch)
@@ -169,7 +170,7 @@ class Server:
                 shutil.rmtree(scratch, ignore_errors=True)
             raise RuntimeError(f"{binary} did not start (said {line!r}); its log:\n{log.read_text()[-4000:]}")
         sqlite_path = next(scratch.glob("registrar-ephemeral-*/registrar.db"), None) if scratch else None
-        return cls(line.split()[-1], accounts, database.url if database else None, process, log,
+        return cls(line.split()[-1], accounts, database.url if database else sqlite_url, process, log,
                    sqlite_path, database, scratch)
 
     def account(self, username: str) -> Account:
