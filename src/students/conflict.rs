@@ -85,6 +85,18 @@ impl FieldComparison {
         }
     }
 
+    /// The status as a stable word for `data-status` (contract §2):
+    /// `conflict`, `alike`, `yours`, `theirs`, `unchanged`.
+    pub fn status_word(&self) -> &'static str {
+        match (self.changed_by_you, self.changed_by_them) {
+            _ if self.is_true_conflict() => "conflict",
+            (true, true) => "alike",
+            (true, false) => "yours",
+            (false, true) => "theirs",
+            (false, false) => "unchanged",
+        }
+    }
+
     pub fn base_text(&self) -> &str {
         self.base.as_deref().unwrap_or("(unknown)")
     }

@@ -9,65 +9,37 @@ test can reach. (Measured on the release before the fix: 3 or 4 of the 10
 saves answered 503 "database is locked" after ~35 ms.)
 """
 
-import os
-import signal
 import socket
 import sqlite3
 import struct
-import subprocess
 import threading
 import time
-from pathlib import Path
 
 import pytest
-import requests
 
-from conftest import ACCOUNT, DEFAULT_BIN, form
+from registrar_testing import Registrar
 
 SAVES = 10
 CUT_LOADS = 60
 
 
 @pytest.fixture
-def server_and_file(tmp_path):
-    binary = os.environ.get("REGISTRAR_BIN", str(DEFAULT_BIN))
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REGISTRAR_BIND")}
-    env["TMPDIR"] = str(tmp_path)
-    server = subprocess.Popen(
-        [binary, "serve", "--ephemeral", "--account", ":".join(ACCOUNT)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
-    line = server.stdout.readline()
-    assert line.startswith("registrar listening on "), line
-    (database,) = Path(tmp_path).glob("registrar-ephemeral-*/registrar.db")
-    yield line.split()[-1], database
-    server.send_signal(signal.SIGTERM)
-    assert server.wait(timeout=15) == 0
+def server_and_file():
+    """A server of its own on SQLite (whatever DATABASE_URL says), and its
+    database file."""
+    with Registrar.start(accounts=["ada:admin"]) as own:
+        yield own, own.server.sqlite_path
 
 
 def test_cut_form_loads_never_shorten_a_saves_wait(server_and_file):
-    base, database = server_and_file
-    session = requests.Session()
-    fields = form(session.get(f"{base}/login").text, "/login")
-    fields.update(username=ACCOUNT[0], password=ACCOUNT[1])
-    assert session.post(f"{base}/login", data=fields, allow_redirects=False).status_code == 303
+    registrar, database = server_and_file
+    base = registrar.url
+    ada = registrar.client("ada")
+    session = ada.session
     cookie = "; ".join(f"{k}={v}" for k, v in session.cookies.items())
 
-    ids = []
-    for n in range(SAVES):
-        fields = form(session.get(f"{base}/students/new").text, "/students")
-        fields.update(name=f"Student {n}", address="1 Main St", gpa="3")
-        created = session.post(f"{base}/students", data=fields, allow_redirects=False)
-        assert created.status_code == 303, created.text
-        ids.append(int(created.headers["location"].rsplit("/", 1)[1]))
-    edits = []
-    for i in ids:
-        fields = form(session.get(f"{base}/students/{i}/edit").text, f"/students/{i}")
-        fields.update(address="2 High St")
-        edits.append((i, fields))
+    ids = [ada.create(name=f"Student {n}", address="1 Main St", gpa="3") for n in range(SAVES)]
+    edits = [(i, ada.edit_form(i, address="2 High St").values) for i in ids]
 
     lock = sqlite3.connect(database, timeout=10, isolation_level=None)
     lock.execute("BEGIN IMMEDIATE")
