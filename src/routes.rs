@@ -39,6 +39,7 @@ use crate::state::AppState;
 use crate::students::import::handlers as uploads;
 use crate::students::record::{read as pages, restore, write as actions};
 use crate::students::{changes, export, history, list};
+use crate::two_factor;
 
 /// A route and who may use it (contract §9).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +81,18 @@ fn entries() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         entry(Method::GET, "/login", Visitor, get(auth::login_form)),
         entry(Method::POST, "/login", Visitor, post(auth::login)),
         entry(Method::POST, "/logout", Visitor, post(auth::logout)),
+        entry(
+            Method::GET,
+            "/login/two-factor",
+            Visitor,
+            get(two_factor::sign_in::form),
+        ),
+        entry(
+            Method::POST,
+            "/login/two-factor",
+            Visitor,
+            post(two_factor::sign_in::submit),
+        ),
         entry(Method::GET, "/setup", Visitor, get(auth::setup_form)),
         entry(Method::POST, "/setup", Visitor, post(auth::setup)),
         entry(Method::GET, "/students", VIEWER, get(list::list)),
@@ -263,6 +276,30 @@ fn entries() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             "/account/sessions/end-others",
             SignedIn,
             post(own::end_others),
+        ),
+        entry(
+            Method::GET,
+            "/account/two-factor",
+            SignedIn,
+            get(two_factor::enrol::show),
+        ),
+        entry(
+            Method::POST,
+            "/account/two-factor",
+            SignedIn,
+            post(two_factor::enrol::confirm),
+        ),
+        entry(
+            Method::POST,
+            "/account/two-factor/disable",
+            SignedIn,
+            post(two_factor::enrol::disable),
+        ),
+        entry(
+            Method::POST,
+            "/accounts/{username}/two-factor/reset",
+            ADMIN,
+            post(two_factor::enrol::reset),
         ),
         entry(Method::GET, "/api/v1/me", API_VIEWER, get(api::me::me)),
         entry(
