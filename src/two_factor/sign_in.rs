@@ -13,11 +13,12 @@ use super::pending;
 use super::store;
 use super::totp::unix_now;
 use super::views::SecondStepPage;
+use crate::auth::MaybeSignedIn;
 use crate::auth::handlers::{complete, login_again, pre_session_page};
 use crate::auth::throttle::{self, Guesser, PeerAddr};
-use crate::auth::{MaybeSignedIn, SignedIn};
 use crate::db::entities::registrar;
 use crate::error::AppError;
+use crate::http::redirect::see_other;
 use crate::state::AppState;
 use crate::views::Layout;
 use sea_orm::EntityTrait;
@@ -30,14 +31,22 @@ const NO_STEP: &str = "The second step of signing in has ended: it lasts five mi
 const WRONG_CODE: &str = "That code is not right, or was used already. \
                           Type the six digits your app shows now, or an unused recovery code.";
 
-/// `GET /login/two-factor`
+/// `GET /login/two-factor`: the code's form while this browser has a
+/// step; otherwise there is nothing to do here but sign in (`303`).
 pub async fn form(
     State(state): State<AppState>,
     MaybeSignedIn(registrar): MaybeSignedIn,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     if pending::find(&state.db, &headers).await?.is_none() {
-        return gone(&state, &headers, registrar.as_ref());
+        let to = if registrar.is_some() {
+            "/students"
+        } else {
+            "/login"
+        };
+        let mut response = see_other(to);
+        pending::removal().append_to(response.headers_mut(), state.auth.secure_cookies)?;
+        return Ok(response);
     }
     step_page(&state, &headers, StatusCode::OK, None)
 }
@@ -56,17 +65,11 @@ fn step_page(
     })
 }
 
-/// No step in this browser: the sign-in page again, `403`, its cookie
-/// removed (one signed in already is sent on).
-fn gone(
-    state: &AppState,
-    headers: &HeaderMap,
-    registrar: Option<&SignedIn>,
-) -> Result<Response, AppError> {
-    if registrar.is_some() {
-        return Ok(crate::http::redirect::see_other("/students"));
-    }
-    let mut response = login_again(state, headers, StatusCode::FORBIDDEN, NO_STEP)?;
+/// A code posted without a live step in this browser (it expired, or
+/// another browser started it): `410`, the sign-in page again, the step's
+/// cookie removed; nobody is signed in.
+fn gone(state: &AppState, headers: &HeaderMap) -> Result<Response, AppError> {
+    let mut response = login_again(state, headers, StatusCode::GONE, NO_STEP)?;
     pending::removal().append_to(response.headers_mut(), state.auth.secure_cookies)?;
     Ok(response)
 }
@@ -87,7 +90,7 @@ pub async fn submit(
     crate::http::form::Form(form): crate::http::form::Form<CodeForm>,
 ) -> Result<Response, AppError> {
     let Some(step) = pending::find(&state.db, &headers).await? else {
-        return gone(&state, &headers, None);
+        return gone(&state, &headers);
     };
     let account = registrar::Entity::find_by_id(step.registrar_id)
         .one(&state.db)
@@ -95,7 +98,7 @@ pub async fn submit(
         .filter(|a| a.disabled_at.is_none());
     let Some(account) = account else {
         pending::finish(&state.db, &step).await?;
-        return gone(&state, &headers, None);
+        return gone(&state, &headers);
     };
     let client = throttle::client_address(&headers, peer, &state.auth);
     let guesser = Guesser::new(&account.username_key, &client);
@@ -130,7 +133,7 @@ pub async fn submit(
     };
     // Two right codes at once (a code and a recovery code): one signs in.
     if !pending::finish(&state.db, &step).await? {
-        return gone(&state, &headers, None);
+        return gone(&state, &headers);
     }
     tracing::info!(registrar = %account.username, by = describe(accepted), "second factor right");
     let mut response = complete(&state, &headers, client, previous, &account, &step.next).await?;

@@ -272,7 +272,7 @@ async fn the_second_step_expires_and_belongs_to_its_browser(backend: Backend) {
     stranger
         .get("/login/two-factor")
         .await
-        .assert_status(StatusCode::FORBIDDEN);
+        .assert_redirect_to("/login");
     let own_form = stranger.get("/login").await.form("/login");
     let stranger_token = own_form.value("csrf_token").unwrap().to_owned();
     let taken = stranger
@@ -284,7 +284,7 @@ async fn the_second_step_expires_and_belongs_to_its_browser(backend: Backend) {
             ],
         )
         .await;
-    taken.assert_status(StatusCode::FORBIDDEN);
+    taken.assert_status(StatusCode::GONE);
     assert!(taken.cookie("registrar_session").is_none());
 
     // Five minutes later (the row aged), the right code does not sign in.
@@ -305,7 +305,7 @@ async fn the_second_step_expires_and_belongs_to_its_browser(backend: Backend) {
             ],
         )
         .await;
-    late.assert_status(StatusCode::FORBIDDEN);
+    late.assert_status(StatusCode::GONE);
     assert!(late.body.contains("five minutes"), "{}", late.body);
     assert!(late.cookie("registrar_session").is_none());
     mine.get("/students")
