@@ -15,6 +15,7 @@ use crate::{on_every_backend, spawn_app};
 on_every_backend!(
     a_registrar_turns_on_two_factor_and_then_signs_in_with_a_code,
     a_code_is_never_accepted_twice,
+    one_code_sent_from_two_browsers_at_once_signs_in_one,
     a_recovery_code_signs_in_once,
     the_second_step_expires_and_belongs_to_its_browser,
 );
@@ -99,11 +100,14 @@ pub async fn password_only(app: &TestApp, username: &str, password: &str, next: 
         answer.cookie("registrar_session").is_none(),
         "no session before the second factor"
     );
-    let cookie = answer.set_cookies().join("\n");
-    assert!(
-        cookie.contains("registrar_two_factor=") && cookie.contains("HttpOnly"),
-        "{cookie}"
-    );
+    let cookie = answer
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("registrar_two_factor="))
+        .expect("the step's cookie");
+    for attribute in ["HttpOnly", "SameSite=Lax", "Max-Age=300", "Path=/"] {
+        assert!(cookie.contains(attribute), "{cookie}");
+    }
     browser
         .get("/students")
         .await
@@ -230,6 +234,41 @@ async fn a_code_is_never_accepted_twice(backend: Backend) {
         sessions, 2,
         "the enrolling browser's and the first sign-in's"
     );
+}
+
+async fn one_code_sent_from_two_browsers_at_once_signs_in_one(backend: Backend) {
+    let app = spawn_app!(backend);
+    let other = app.another_instance().await;
+    let browser = app.signed_in_browser().await;
+    let enrolled = enrol(&browser, REGISTRAR).await;
+    let code = code_in(&enrolled.secret, 1);
+    // Two browsers at the second step, each through its own instance, their
+    // forms filled before either is sent.
+    let mut pending = Vec::new();
+    for instance in [&app, &other, &app, &other] {
+        let browser = password_only(instance, REGISTRAR, PASSWORD, "/students").await;
+        let mut form = browser
+            .get("/login/two-factor")
+            .await
+            .form("/login/two-factor");
+        form.set("code", &code);
+        pending.push((browser, form));
+    }
+    let answers = futures_util::future::join_all(
+        pending
+            .iter()
+            .map(|(browser, form)| async move { form.submit(browser).await.status }),
+    )
+    .await;
+    let signed_in = answers
+        .iter()
+        .filter(|s| **s == StatusCode::SEE_OTHER)
+        .count();
+    let refused = answers
+        .iter()
+        .filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY)
+        .count();
+    assert_eq!((signed_in, refused), (1, 3), "{answers:?}");
 }
 
 async fn a_recovery_code_signs_in_once(backend: Backend) {
