@@ -138,8 +138,10 @@ async fn account_page(
 ) -> Result<AccountPage, AppError> {
     let history = changes::newest(&state.db, account.id, 100).await?;
     let tokens = crate::api_tokens::views::rows(&state.db, account.id).await?;
+    let two_factor = crate::two_factor::store::find(&state.db, account.id).await?;
     let mut page = AccountPage::new(registrar, account, history, problem);
     page.tokens = tokens;
+    page.two_factor_since = two_factor.map(|on| crate::views::Instant::from(on.enabled_at));
     Ok(page)
 }
 

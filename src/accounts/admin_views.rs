@@ -114,6 +114,9 @@ pub struct AccountPage {
     pub is_own: bool,
     /// The account's API tokens (contract §13), which admins may revoke.
     pub tokens: Vec<TokenRow>,
+    /// Since when the account has a second factor (contract §14), if it
+    /// has one.
+    pub two_factor_since: Option<Instant>,
 }
 
 impl AccountPage {
@@ -136,6 +139,7 @@ impl AccountPage {
             roles: Role::ALL,
             problem,
             tokens: Vec::new(),
+            two_factor_since: None,
         }
     }
 

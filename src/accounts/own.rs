@@ -51,6 +51,7 @@ pub async fn page(
     let mut page = OwnAccountPage::new(registrar, sessions, errors);
     page.kept = crate::kept::pages::rows(state, registrar.id).await?;
     page.tokens = OwnTokens::load(&state.db, registrar, state.auth.tokens.max_days).await?;
+    page.two_factor_on = crate::two_factor::store::is_on(&state.db, registrar.id).await?;
     Ok(page)
 }
 

@@ -18,6 +18,9 @@ pub struct AuthPolicy {
     pub throttle: Throttle,
     /// API tokens: their longest lifetime and the wrong-token throttle.
     pub tokens: TokenPolicy,
+    /// `--require-two-factor`: password accounts set up a second factor
+    /// before any other page opens.
+    pub require_two_factor: bool,
 }
 
 /// How API tokens behave (contract §13).
@@ -88,6 +91,7 @@ impl AuthPolicy {
                 max_days: settings.max_token_days.max(1),
                 throttle: TokenThrottle::default(),
             },
+            require_two_factor: settings.require_two_factor,
         }
     }
 }

@@ -42,6 +42,8 @@ pub struct SignedIn {
     username: String,
     role: Role,
     must_change_password: bool,
+    /// `--require-two-factor`, and the account has no second factor yet.
+    must_set_up_two_factor: bool,
     csrf_token: String,
     token_hash: String,
     /// The office's time zone, in which this account's pages show times:
@@ -79,6 +81,11 @@ impl SignedIn {
     /// The account must choose a new password before anything else.
     pub fn must_change_password(&self) -> bool {
         self.must_change_password
+    }
+
+    /// The account must set up its second factor before anything else.
+    pub fn must_set_up_two_factor(&self) -> bool {
+        self.must_set_up_two_factor
     }
 
     /// The digest that names this session in the database.
@@ -186,11 +193,14 @@ pub async fn find(
         })
         .await?;
     }
+    let must_set_up_two_factor =
+        policy.require_two_factor && !crate::two_factor::store::is_on(db, account.id).await?;
     Ok(Some(SignedIn {
         id: account.id,
         username: account.username,
         role: account.role,
         must_change_password: account.must_change_password,
+        must_set_up_two_factor,
         csrf_token: session.csrf_token,
         token_hash,
         // The server's zone is the request's to give (see [`load`]).

@@ -132,6 +132,12 @@ pub struct Settings {
     )]
     pub max_token_days: u32,
 
+    /// Every account that signs in with a password must set up two-factor
+    /// sign-in (an authenticator app's codes) at its next sign-in, before
+    /// any other page opens.
+    #[arg(long, env = "REGISTRAR_REQUIRE_TWO_FACTOR")]
+    pub require_two_factor: bool,
+
     #[command(flatten)]
     pub database: DatabaseSettings,
 
@@ -154,6 +160,7 @@ impl Settings {
             time_zone: Zone::UTC,
             access_log_days: 400,
             max_token_days: DEFAULT_MAX_TOKEN_DAYS,
+            require_two_factor: false,
             connections: crate::server::ConnectionLimits::default(),
         }
     }

@@ -57,6 +57,8 @@ pub struct AppOptions {
     /// `--client-ip-header`: the header a trusted proxy names the client
     /// in, so that a test can send requests from several addresses.
     pub client_ip_header: Option<String>,
+    /// `--require-two-factor`.
+    pub require_two_factor: bool,
 }
 
 impl Default for AppOptions {
@@ -79,6 +81,7 @@ impl Default for AppOptions {
             token_throttle: TokenThrottle::default(),
             max_token_days: DEFAULT_MAX_TOKEN_DAYS,
             client_ip_header: None,
+            require_two_factor: false,
         }
     }
 }
@@ -153,6 +156,7 @@ impl TestApp {
         settings.secure_cookies = options.secure_cookies;
         settings.time_zone = options.time_zone;
         settings.max_token_days = options.max_token_days;
+        settings.require_two_factor = options.require_two_factor;
         settings
             .client_ip_header
             .clone_from(&options.client_ip_header);

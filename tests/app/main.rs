@@ -75,6 +75,9 @@ mod slow_clients;
 mod students;
 mod submissions;
 mod time_zone;
+mod two_factor;
+mod two_factor_browser;
+mod two_factor_rules;
 mod upgrade;
 mod upgrades;
 mod upgrades_access_log;
@@ -87,6 +90,7 @@ mod upgrades_feed;
 mod upgrades_import_rows;
 mod upgrades_kept_forms;
 mod upgrades_numbers;
+mod upgrades_two_factor;
 
 /// Declares, for each listed test function, a module with one test per
 /// backend.
