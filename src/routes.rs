@@ -35,6 +35,7 @@ use crate::http::{headers, unserved};
 use crate::kept;
 use crate::kept::intercept::{RecordForm, intercept};
 use crate::metrics::Metrics;
+use crate::oidc::handlers as oidc;
 use crate::state::AppState;
 use crate::students::import::handlers as uploads;
 use crate::students::record::{read as pages, restore, write as actions};
@@ -80,6 +81,13 @@ fn entries() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         entry(Method::GET, "/login", Visitor, get(auth::login_form)),
         entry(Method::POST, "/login", Visitor, post(auth::login)),
         entry(Method::POST, "/logout", Visitor, post(auth::logout)),
+        entry(Method::GET, "/login/oidc", Visitor, get(oidc::start)),
+        entry(
+            Method::GET,
+            "/login/oidc/callback",
+            Visitor,
+            get(oidc::callback),
+        ),
         entry(Method::GET, "/setup", Visitor, get(auth::setup_form)),
         entry(Method::POST, "/setup", Visitor, post(auth::setup)),
         entry(Method::GET, "/students", VIEWER, get(list::list)),

@@ -42,6 +42,8 @@ pub enum StartupError {
     Ephemeral(#[from] ephemeral::EphemeralError),
     #[error(transparent)]
     Audit(#[from] crate::audit::cli::AuditError),
+    #[error(transparent)]
+    Oidc(#[from] crate::oidc::provider::OidcConfigError),
 }
 
 /// Runs the command the CLI names.
@@ -149,10 +151,14 @@ pub struct Application {
     zone: crate::zone::Zone,
     /// How long the access log keeps entries (`--access-log-days`).
     access_retention: Retention,
+    /// The university's identity provider (`--oidc-issuer`), if any.
+    oidc: Option<Arc<crate::oidc::Provider>>,
 }
 
 impl Application {
     pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
+        // A wrong `--oidc-…` stops the start; an unreachable provider does not.
+        let oidc = crate::oidc::Provider::from_settings(&settings.oidc)?;
         let mut db = connect_and_migrate(&settings.database).await?;
         auth::password::warm_up().await;
         let addr = settings.bind_address();
@@ -188,6 +194,7 @@ impl Application {
             access_retention: Retention {
                 days: settings.access_log_days,
             },
+            oidc,
         })
     }
 
@@ -233,7 +240,14 @@ impl Application {
             zone: self.zone,
             access: AccessLog::default(),
             feed: crate::feed::Tip::default(),
+            oidc: self.oidc.clone(),
         };
+        // The provider's discovery document and keys, fetched now and kept
+        // fresh in the background.
+        let oidc = self
+            .oidc
+            .clone()
+            .map(|provider| tokio::spawn(provider.keep_fresh()));
         // Views are queued by handlers and written by this task, every
         // second and once more after the server has drained.
         let access_writer =
@@ -273,6 +287,9 @@ impl Application {
         )
         .await;
         feed.stop().await;
+        if let Some(oidc) = oidc {
+            oidc.abort();
+        }
         sweeper.abort();
         imports.abort();
         access_sweeper.abort();

@@ -5,7 +5,8 @@
 //! - [`store`]: changes to accounts, by the edit protocol;
 //! - [`changes`]: the record of who changed what, when;
 //! - [`admin`], [`admin_forms`], [`admin_views`]: `/accounts…`, for admins;
-//! - [`own`], [`own_views`]: `/account…`, everyone's own password and sessions.
+//! - [`own`], [`own_views`]: `/account…`, everyone's own password and sessions;
+//! - [`provider`]: accounts linked to the university's identity provider.
 
 pub mod account;
 pub mod admin;
@@ -15,6 +16,7 @@ pub mod changes;
 pub mod create;
 pub mod own;
 pub mod own_views;
+pub mod provider;
 pub mod store;
 
 pub use account::{Account, any_exist, find_by_username, list, lock_instance};

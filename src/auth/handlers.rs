@@ -9,9 +9,10 @@ use validator::Validate;
 
 use super::sessions::{self, MaybeSignedIn};
 use super::throttle::PeerAddr;
-use super::views::{LoginPage, SetupPage};
+use super::views::{LoginPage, SetupPage, UniversitySignIn};
 use super::{csrf, ended, password, throttle};
 use crate::accounts::{self, CreateError};
+use crate::config::PasswordSignIn;
 use crate::db::entities::ended_session::EndCause;
 use crate::domain::{NewPassword, Username};
 use crate::error::AppError;
@@ -61,6 +62,7 @@ fn login_page(
     next: String,
     problem: Option<String>,
 ) -> Result<Response, AppError> {
+    let university = university_sign_in(state, &next);
     pre_session_page(state, headers, status, |token| LoginPage {
         layout: Layout::new("Sign in")
             .with_csrf_token(token)
@@ -68,6 +70,25 @@ fn login_page(
         username,
         next,
         problem,
+        university,
+    })
+}
+
+/// The university sign-in offered on the sign-in page, if configured.
+fn university_sign_in(state: &AppState, next: &str) -> Option<UniversitySignIn> {
+    let provider = state.oidc.as_ref()?;
+    let href = match next {
+        "" => "/login/oidc".to_owned(),
+        next => format!(
+            "/login/oidc?next={}",
+            utf8_percent_encode(next, percent_encoding::NON_ALPHANUMERIC)
+        ),
+    };
+    Some(UniversitySignIn {
+        name: provider.name.clone(),
+        href,
+        available: provider.discovered().is_some(),
+        passwords_off: state.auth.passwords == PasswordSignIn::Off,
     })
 }
 
@@ -138,7 +159,14 @@ pub async fn login(
         Some(username) => accounts::find_by_username(&state.db, &username.key()).await?,
         None => None,
     };
-    let hash = account.as_ref().map(|a| a.password_hash.clone());
+    // An account without a password (made at a university sign-in), or
+    // one whose password may not sign in (`--password-sign-in off`), is
+    // checked as an unknown one: the same work, the same answer.
+    let hash = account
+        .as_ref()
+        .filter(|a| accounts::provider::has_password(&a.password_hash))
+        .filter(|a| state.auth.password_allowed_for(&a.username_key))
+        .map(|a| a.password_hash.clone());
     let password_matches = password::verify(form.password, hash).await;
     let account = account.filter(|a| password_matches && a.disabled_at.is_none());
     check.finish(&state.db, account.is_some()).await?;
@@ -176,7 +204,7 @@ pub async fn login(
 }
 
 /// `303` to `location` with the new session's cookie.
-fn signed_in(
+pub fn signed_in(
     token: &str,
     state: &AppState,
     headers: &HeaderMap,
@@ -210,7 +238,17 @@ pub async fn logout(
         sessions::removal().append_to(response.headers_mut(), secure)?;
         return Ok(response);
     };
+    let at_provider = sessions::began_at_provider(&state.db, &registrar).await?;
     sessions::end_for(&state.db, &registrar, EndCause::SignedOut).await?;
+    // A session begun at the university's provider ends the provider's too.
+    if let Some(url) = state
+        .oidc
+        .as_deref()
+        .filter(|_| at_provider)
+        .and_then(crate::oidc::logout::provider_logout_url)
+    {
+        response = see_other(&url);
+    }
     // Nobody is told any more that this registrar has a form open.
     if let Err(err) = crate::presence::store::clear_all_for(&state.db, registrar.id).await {
         tracing::warn!(error = %err, "could not clear presence marks");
@@ -315,7 +353,7 @@ pub async fn setup(
 }
 
 /// Where to go after signing in.
-fn destination(next: &str) -> &str {
+pub fn destination(next: &str) -> &str {
     if next.is_empty() { "/students" } else { next }
 }
 

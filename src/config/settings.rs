@@ -136,6 +136,9 @@ pub struct Settings {
     pub database: DatabaseSettings,
 
     #[command(flatten)]
+    pub oidc: super::oidc::OidcSettings,
+
+    #[command(flatten)]
     pub connections: crate::server::ConnectionLimits,
 }
 
@@ -154,6 +157,7 @@ impl Settings {
             time_zone: Zone::UTC,
             access_log_days: 400,
             max_token_days: DEFAULT_MAX_TOKEN_DAYS,
+            oidc: super::oidc::OidcSettings::default(),
             connections: crate::server::ConnectionLimits::default(),
         }
     }

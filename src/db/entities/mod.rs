@@ -25,6 +25,7 @@ pub mod instance;
 pub mod kept_form;
 pub mod login_failure;
 pub mod presence;
+pub mod provider_identity;
 pub mod registrar;
 pub mod revision;
 pub mod session;
