@@ -48,7 +48,9 @@ pub async fn login_form(
     if registrar.is_some() {
         return Ok(see_other(destination(&next)));
     }
-    if !accounts::any_exist(&state.db).await? {
+    // With the university sign-in, accounts come from it: the sign-in page
+    // is shown even before any exists (`/setup` still works until then).
+    if state.oidc.is_none() && !accounts::any_exist(&state.db).await? {
         return Ok(see_other("/setup"));
     }
     login_page(&state, &headers, StatusCode::OK, String::new(), next, None)
