@@ -18,7 +18,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::access;
-use crate::accounts::{admin, own};
+use crate::accounts::{admin, admin_identity, own};
 use crate::api;
 use crate::api::students as api_students;
 use crate::api_tokens::pages as tokens;
@@ -252,6 +252,12 @@ fn entries() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             "/accounts/{username}/password",
             ADMIN,
             post(admin::set_password),
+        ),
+        entry(
+            Method::POST,
+            "/accounts/{username}/identity",
+            ADMIN,
+            post(admin_identity::link),
         ),
         entry(Method::GET, "/account", SignedIn, get(own::show)),
         entry(

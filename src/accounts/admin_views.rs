@@ -114,6 +114,11 @@ pub struct AccountPage {
     pub is_own: bool,
     /// The account's API tokens (contract §13), which admins may revoke.
     pub tokens: Vec<TokenRow>,
+    /// How the account signs in (contract §14), a sentence.
+    pub sign_in: String,
+    /// Whether the page offers to link a university identity (the
+    /// university sign-in is configured and the account has none).
+    pub link_offered: bool,
 }
 
 impl AccountPage {
@@ -136,6 +141,8 @@ impl AccountPage {
             roles: Role::ALL,
             problem,
             tokens: Vec::new(),
+            sign_in: String::new(),
+            link_offered: false,
         }
     }
 

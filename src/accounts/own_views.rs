@@ -56,6 +56,8 @@ pub struct OwnAccountPage {
     pub kept: Vec<KeptRow>,
     /// The account's API tokens and the form that makes one (contract §13).
     pub tokens: OwnTokens,
+    /// How this account signs in (contract §14), a sentence.
+    pub sign_in: String,
 }
 
 impl OwnAccountPage {
@@ -75,6 +77,7 @@ impl OwnAccountPage {
             errors,
             kept: Vec::new(),
             tokens: OwnTokens::default(),
+            sign_in: String::new(),
         }
     }
 

@@ -90,6 +90,7 @@ mod upgrades_feed;
 mod upgrades_import_rows;
 mod upgrades_kept_forms;
 mod upgrades_numbers;
+mod upgrades_provider_identities;
 
 /// Declares, for each listed test function, a module with one test per
 /// backend.

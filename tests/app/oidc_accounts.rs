@@ -127,7 +127,55 @@ async fn a_taken_username_is_never_matched_but_made_unique(backend: Backend) {
     assert!(identity_of(&app.db, made.id).await.unwrap().is_some());
 }
 
+async fn an_admin_links_a_password_account_to_a_university_identity(backend: Backend) {
+    let Some((app, provider)) = harness::spawn(backend, Mode::Normal, true, |_| {}).await else {
+        return;
+    };
+    app.create_registrar("boss", PASSWORD).await; // the first: an admin
+    app.create_registrar("clerk", PASSWORD).await;
+    let boss = Browser::new(&app.base_url);
+    boss.sign_in("boss", PASSWORD).await.assert_redirect_to("/students");
+    let page = boss.get("/accounts/clerk").await;
+    page.assert_status(StatusCode::OK);
+    assert_eq!(
+        page.text("#sign-in-method").as_deref(),
+        Some("with a registrar password")
+    );
+    let mut form = page.form("/accounts/clerk/identity");
+    form.set("subject", "");
+    form.submit(&boss).await.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    form.set("subject", "reggie");
+    form.submit(&boss).await.assert_redirect_to("/accounts/clerk");
+    let page = boss.get("/accounts/clerk").await;
+    assert!(page.forms().iter().all(|f| f.action != "/accounts/clerk/identity"));
+    assert!(
+        page.text("#sign-in-method").unwrap().contains("“reggie”"),
+        "{}",
+        page.body
+    );
+
+    // Reggie's university sign-in is the clerk's account now, its role
+    // what the groups say; no account of Reggie's own is made.
+    let reggie = Browser::new(&app.base_url);
+    harness::sign_in(&reggie, &provider, "/login/oidc", "reggie")
+        .await
+        .assert_redirect_to("/students");
+    assert!(account(&app, "reggie").await.is_none());
+    let own = reggie.get("/account").await;
+    assert!(own.body.contains("<bdi>clerk</bdi>"), "{}", own.body);
+    assert!(
+        own.text("#sign-in-method").unwrap().contains("university account"),
+        "{}",
+        own.body
+    );
+    let changes = changes::newest(&app.db, account(&app, "clerk").await.unwrap().id, 5)
+        .await
+        .unwrap();
+    assert!(changes.iter().any(|c| c.action == "linked" && c.actor == "boss"));
+}
+
 on_every_backend!(
+    an_admin_links_a_password_account_to_a_university_identity,
     a_first_sign_in_creates_the_account_with_the_role_its_groups_give,
     the_role_is_set_from_the_claims_at_every_sign_in_and_recorded,
     a_user_in_no_group_is_refused_and_nothing_is_created,

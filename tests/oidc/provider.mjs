@@ -35,8 +35,9 @@ const GROUPS = {
   nobody: [],
 };
 
-const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const key = { ...privateKey.export({ format: 'jwk' }), kid: randomUUID(), use: 'sig', alg: 'RS256' };
+// P-256: made in a moment even on a busy machine (an RSA key can take long).
+const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const key = { ...privateKey.export({ format: 'jwk' }), kid: randomUUID(), use: 'sig', alg: 'ES256' };
 
 const provider = new Provider(issuer, {
   clients: [{
@@ -47,6 +48,7 @@ const provider = new Provider(issuer, {
     response_types: ['code'],
     grant_types: ['authorization_code'],
     token_endpoint_auth_method: 'client_secret_basic',
+    id_token_signed_response_alg: 'ES256',
   }],
   jwks: { keys: [key] },
   cookies: { keys: [randomUUID()] },
