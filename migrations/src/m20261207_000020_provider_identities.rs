@@ -45,9 +45,9 @@ enum Sessions {
 fn exact(backend: DbBackend, name: impl IntoIden) -> ColumnDef {
     let mut column = ColumnDef::new(name);
     match backend {
-        DbBackend::MySql => {
-            column.custom(Alias::new("VARCHAR(255) CHARACTER SET ascii COLLATE ascii_bin"))
-        }
+        DbBackend::MySql => column.custom(Alias::new(
+            "VARCHAR(255) CHARACTER SET ascii COLLATE ascii_bin",
+        )),
         _ => column.string_len(255),
     };
     column

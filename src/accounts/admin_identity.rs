@@ -55,10 +55,7 @@ pub async fn link(
             {
                 Ok(linked) => {
                     tracing::info!(admin = %registrar.username(), account = %linked.username, "university identity linked");
-                    return Ok(see_other_with(
-                        &super::path(&linked.username),
-                        Flash::Saved,
-                    ));
+                    return Ok(see_other_with(&super::path(&linked.username), Flash::Saved));
                 }
                 Err(LinkError::NotFound) => return Err(AppError::NotFound),
                 Err(LinkError::AccountLinked) => {

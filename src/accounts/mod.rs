@@ -12,8 +12,8 @@
 
 pub mod account;
 pub mod admin;
-pub mod admin_identity;
 pub mod admin_forms;
+pub mod admin_identity;
 pub mod admin_views;
 pub mod changes;
 pub mod create;

@@ -55,9 +55,11 @@ async fn sign_in_once(db: &DatabaseConnection, claimed: &Claimed<'_>) -> Result<
     // As every account change: the last-admin rule sees every admin.
     lock_instance(&txn).await?;
     let linked = match identity(&txn, claimed.issuer, claimed.subject).await? {
-        Some(identity) => registrar::Entity::find_by_id(identity.registrar_id)
-            .one(&txn)
-            .await?,
+        Some(identity) => {
+            registrar::Entity::find_by_id(identity.registrar_id)
+                .one(&txn)
+                .await?
+        }
         None => None,
     };
     let outcome = match linked {
@@ -69,7 +71,10 @@ async fn sign_in_once(db: &DatabaseConnection, claimed: &Claimed<'_>) -> Result<
             active.role = Set(claimed.role);
             active.version = Set(account.version + 1);
             let account = active.update(&txn).await?;
-            let detail = format!("role {} → {} (from the identity provider's claims)", was, claimed.role);
+            let detail = format!(
+                "role {} → {} (from the identity provider's claims)",
+                was, claimed.role
+            );
             changes::record(&txn, &account, &Actor::Provider, "role", &detail).await?;
             SignIn::Account(account)
         }
@@ -95,8 +100,18 @@ async fn create(txn: &impl ConnectionTrait, claimed: &Claimed<'_>) -> Result<Acc
     }
     .insert(txn)
     .await?;
-    insert_identity(txn, account.id, claimed.issuer, claimed.subject, &Actor::Provider).await?;
-    let detail = format!("created as {} at the first university sign-in", claimed.role);
+    insert_identity(
+        txn,
+        account.id,
+        claimed.issuer,
+        claimed.subject,
+        &Actor::Provider,
+    )
+    .await?;
+    let detail = format!(
+        "created as {} at the first university sign-in",
+        claimed.role
+    );
     changes::record(txn, &account, &Actor::Provider, "created", &detail).await?;
     Ok(account)
 }

@@ -74,7 +74,10 @@ mod tests {
             }
             .describe()
         };
-        assert_eq!(method(None, true, false, false), "with a registrar password");
+        assert_eq!(
+            method(None, true, false, false),
+            "with a registrar password"
+        );
         assert!(method(Some("ada"), false, false, false).ends_with("(identity “ada”) only"));
         assert!(method(Some("ada"), true, false, false).contains("or with a registrar password"));
         assert!(method(Some("ada"), true, false, true).ends_with("only"));

@@ -9,10 +9,9 @@ use validator::Validate;
 
 use super::sessions::{self, MaybeSignedIn};
 use super::throttle::PeerAddr;
-use super::views::{LoginPage, SetupPage, UniversitySignIn};
+use super::views::{LoginPage, SetupPage};
 use super::{csrf, ended, password, throttle};
 use crate::accounts::{self, CreateError};
-use crate::config::PasswordSignIn;
 use crate::db::entities::ended_session::EndCause;
 use crate::domain::{NewPassword, Username};
 use crate::error::AppError;
@@ -64,7 +63,7 @@ fn login_page(
     next: String,
     problem: Option<String>,
 ) -> Result<Response, AppError> {
-    let university = university_sign_in(state, &next);
+    let university = crate::oidc::offer::on_login_page(state, &next);
     pre_session_page(state, headers, status, |token| LoginPage {
         layout: Layout::new("Sign in")
             .with_csrf_token(token)
@@ -73,24 +72,6 @@ fn login_page(
         next,
         problem,
         university,
-    })
-}
-
-/// The university sign-in offered on the sign-in page, if configured.
-fn university_sign_in(state: &AppState, next: &str) -> Option<UniversitySignIn> {
-    let provider = state.oidc.as_ref()?;
-    let href = match next {
-        "" => "/login/oidc".to_owned(),
-        next => format!(
-            "/login/oidc?next={}",
-            utf8_percent_encode(next, percent_encoding::NON_ALPHANUMERIC)
-        ),
-    };
-    Some(UniversitySignIn {
-        name: provider.name.clone(),
-        href,
-        available: provider.discovered().is_some(),
-        passwords_off: state.auth.passwords == PasswordSignIn::Off,
     })
 }
 
@@ -242,13 +223,7 @@ pub async fn logout(
     };
     let at_provider = sessions::began_at_provider(&state.db, &registrar).await?;
     sessions::end_for(&state.db, &registrar, EndCause::SignedOut).await?;
-    // A session begun at the university's provider ends the provider's too.
-    if let Some(url) = state
-        .oidc
-        .as_deref()
-        .filter(|_| at_provider)
-        .and_then(crate::oidc::logout::provider_logout_url)
-    {
+    if let Some(url) = crate::oidc::logout::provider_logout(&state, at_provider) {
         response = see_other(&url);
     }
     // Nobody is told any more that this registrar has a form open.

@@ -81,7 +81,6 @@ impl AuthPolicy {
         self.passwords == PasswordSignIn::On || self.break_glass.iter().any(|k| k == username_key)
     }
 
-
     pub fn from_settings(settings: &Settings) -> Self {
         AuthPolicy {
             secure_cookies: settings.secure_cookies,

@@ -242,7 +242,10 @@ async fn end_as(db: &DatabaseConnection, token_hash: &str, ending: Ending) -> Re
 
 /// Ends the session of this request's registrar, for `cause`.
 /// Whether `registrar`'s session began at the identity provider.
-pub async fn began_at_provider(db: &DatabaseConnection, registrar: &SignedIn) -> Result<bool, DbErr> {
+pub async fn began_at_provider(
+    db: &DatabaseConnection,
+    registrar: &SignedIn,
+) -> Result<bool, DbErr> {
     Ok(session::Entity::find_by_id(registrar.token_hash.clone())
         .one(db)
         .await?

@@ -14,20 +14,7 @@ pub struct LoginPage {
     /// The one generic message for a failed sign-in, or a throttling notice.
     pub problem: Option<String>,
     /// The university sign-in, when configured (contract §14).
-    pub university: Option<UniversitySignIn>,
-}
-
-/// The "Sign in with NAME" offer on the sign-in page.
-pub struct UniversitySignIn {
-    /// The button's words' NAME (`--oidc-name`).
-    pub name: String,
-    /// `/login/oidc?next=…`.
-    pub href: String,
-    /// Whether the provider answered; if not, the page says so.
-    pub available: bool,
-    /// `--password-sign-in off`: the password form is for break-glass
-    /// accounts only.
-    pub passwords_off: bool,
+    pub university: Option<crate::oidc::offer::UniversitySignIn>,
 }
 
 #[derive(Template)]

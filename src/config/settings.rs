@@ -135,8 +135,9 @@ pub struct Settings {
     #[command(flatten)]
     pub database: DatabaseSettings,
 
+    /// Boxed: the serve command would otherwise dwarf the others.
     #[command(flatten)]
-    pub oidc: super::oidc::OidcSettings,
+    pub oidc: Box<super::oidc::OidcSettings>,
 
     #[command(flatten)]
     pub connections: crate::server::ConnectionLimits,
@@ -157,7 +158,7 @@ impl Settings {
             time_zone: Zone::UTC,
             access_log_days: 400,
             max_token_days: DEFAULT_MAX_TOKEN_DAYS,
-            oidc: super::oidc::OidcSettings::default(),
+            oidc: Box::default(),
             connections: crate::server::ConnectionLimits::default(),
         }
     }

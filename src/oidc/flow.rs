@@ -80,14 +80,22 @@ mod tests {
         }
         assert!(!header.contains("Strict") && !header.contains("Expires"));
         let removal = Flow::removal().header(false).unwrap();
-        assert!(removal.to_str().unwrap().contains("Max-Age=0; HttpOnly; SameSite=Lax"));
+        assert!(
+            removal
+                .to_str()
+                .unwrap()
+                .contains("Max-Age=0; HttpOnly; SameSite=Lax")
+        );
     }
 
     #[test]
     fn the_cookie_reads_back_until_it_expires() {
         let cookie = flow().cookie().header(false).unwrap();
         let value = cookie.to_str().unwrap();
-        let value = value["registrar_oidc_flow=".len()..].split(';').next().unwrap();
+        let value = value["registrar_oidc_flow=".len()..]
+            .split(';')
+            .next()
+            .unwrap();
         assert_eq!(Flow::read(value, 1_000), Some(flow()));
         assert_eq!(Flow::read(value, 1_000 + LIFETIME_SECS), None);
         assert_eq!(Flow::read("not-a-flow", 1_000), None);

@@ -28,10 +28,7 @@ use crate::state::AppState;
 use crate::views::render;
 
 /// `GET /login/oidc[?next=PATH]`: off to the provider.
-pub async fn start(
-    State(state): State<AppState>,
-    pairs: QueryPairs,
-) -> Result<Response, AppError> {
+pub async fn start(State(state): State<AppState>, pairs: QueryPairs) -> Result<Response, AppError> {
     let Some(provider) = state.oidc.clone() else {
         return Err(AppError::NotFound);
     };
@@ -112,7 +109,11 @@ async fn answer(
         return Ok(Err(Refusal::ForeignState));
     }
     if let Some(error) = pairs.get("error") {
-        let code = error.chars().take(64).filter(|c| c.is_ascii_graphic()).collect();
+        let code = error
+            .chars()
+            .take(64)
+            .filter(|c| c.is_ascii_graphic())
+            .collect();
         return Ok(Err(Refusal::ProviderError(code)));
     }
     // RFC 9207: the answer names the issuer it comes from.
@@ -191,11 +192,7 @@ async fn answer(
     }
 }
 
-fn refused(
-    state: &AppState,
-    provider: &Provider,
-    refusal: Refusal,
-) -> Result<Response, AppError> {
+fn refused(state: &AppState, provider: &Provider, refusal: Refusal) -> Result<Response, AppError> {
     let _ = state;
     render(refusal.status(), &refusal.page(&provider.name))
 }

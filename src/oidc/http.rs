@@ -61,10 +61,7 @@ impl HttpClient {
                 hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(config)
             }
         };
-        let connector = builder
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(http);
+        let connector = builder.https_or_http().enable_http1().wrap_connector(http);
         Ok(HttpClient(
             Client::builder(TokioExecutor::new()).build(connector),
         ))

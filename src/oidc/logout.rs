@@ -5,6 +5,13 @@
 use openidconnect::{LogoutRequest, PostLogoutRedirectUrl};
 
 use super::Provider;
+use crate::state::AppState;
+
+/// After a session ended: the provider's end-session address when the
+/// session began there (`at_provider`) and the provider offers one.
+pub fn provider_logout(state: &AppState, at_provider: bool) -> Option<String> {
+    provider_logout_url(state.oidc.as_deref().filter(|_| at_provider)?)
+}
 
 /// Where to send the browser after our session ended, if the provider
 /// offers to end its own: its `end_session_endpoint`, naming us and our

@@ -6,7 +6,8 @@
 //! - [`flow`]: the flow's cookie (`state`, `nonce`, PKCE verifier, `next`);
 //! - [`roles`]: `--oidc-roles`, the role the claims give;
 //! - [`handlers`], [`views`]: `/login/oidc`, `/login/oidc/callback`;
-//! - [`logout`]: ending the provider's session with ours.
+//! - [`logout`]: ending the provider's session with ours;
+//! - [`offer`]: "Sign in with NAME" on the sign-in page.
 //!
 //! The accounts it signs in are in [`crate::accounts::provider`].
 
@@ -14,6 +15,7 @@ pub mod flow;
 pub mod handlers;
 pub mod http;
 pub mod logout;
+pub mod offer;
 pub mod provider;
 pub mod roles;
 pub mod views;

@@ -120,7 +120,10 @@ impl Provider {
         let issuer = IssuerUrl::new(issuer.trim_end_matches('/').to_owned())
             .map_err(|err| OidcConfigError::Issuer(err.to_string()))?;
         check_scheme(issuer.url())?;
-        let secret = match (&settings.oidc_client_secret_file, &settings.oidc_client_secret) {
+        let secret = match (
+            &settings.oidc_client_secret_file,
+            &settings.oidc_client_secret,
+        ) {
             (Some(file), _) => {
                 let text = std::fs::read_to_string(file).map_err(OidcConfigError::SecretFile)?;
                 Some(text.lines().next().unwrap_or_default().trim().to_owned())
@@ -243,6 +246,23 @@ impl Provider {
             self.refresh_if_due(due).await;
             tokio::time::sleep(self.refresh_every.max(Duration::from_secs(1))).await;
         }
+    }
+}
+
+/// The provider's [`Provider::keep_fresh`], running until dropped (when the
+/// server stops).
+pub struct Refresher(tokio::task::JoinHandle<()>);
+
+impl Refresher {
+    /// Fetches the discovery document and keys now, and keeps them fresh.
+    pub fn start(provider: Arc<Provider>) -> Self {
+        Refresher(tokio::spawn(provider.keep_fresh()))
+    }
+}
+
+impl Drop for Refresher {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

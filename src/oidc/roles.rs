@@ -22,9 +22,8 @@ impl RoleMap {
             let bad = || format!("{part:?} is not CLAIM:VALUE=ROLE");
             let (condition, role) = part.rsplit_once('=').ok_or_else(bad)?;
             let (claim, value) = condition.split_once(':').ok_or_else(bad)?;
-            let role = Role::parse(role).ok_or_else(|| {
-                format!("{part:?}: the role is viewer, registrar or admin")
-            })?;
+            let role = Role::parse(role)
+                .ok_or_else(|| format!("{part:?}: the role is viewer, registrar or admin"))?;
             if claim.trim().is_empty() || value.trim().is_empty() {
                 return Err(bad());
             }
@@ -44,7 +43,11 @@ impl RoleMap {
     pub fn role_for(&self, claims: &Map<String, Value>) -> Option<Role> {
         self.0
             .iter()
-            .filter(|rule| claims.get(&rule.claim).is_some_and(|v| holds(v, &rule.value)))
+            .filter(|rule| {
+                claims
+                    .get(&rule.claim)
+                    .is_some_and(|v| holds(v, &rule.value))
+            })
             .map(|rule| rule.role)
             .max()
     }
@@ -97,7 +100,13 @@ mod tests {
 
     #[test]
     fn a_rule_that_is_not_claim_value_role_is_refused() {
-        for bad in ["", "groups=admin", "groups:x=boss", ":x=admin", "groups:=admin"] {
+        for bad in [
+            "",
+            "groups=admin",
+            "groups:x=boss",
+            ":x=admin",
+            "groups:=admin",
+        ] {
             assert!(RoleMap::parse(bad).is_err(), "{bad:?}");
         }
         // A value may hold `:` (URNs) and `=` is the last one.

@@ -167,7 +167,7 @@ impl TestApp {
             settings.bind = Some(bind);
         }
         if let Some(oidc) = &options.oidc {
-            settings.oidc = oidc.clone();
+            *settings.oidc = oidc.clone();
         }
         if options.metrics {
             settings.metrics_bind = Some(SocketAddr::from(([127, 0, 0, 1], 0)));

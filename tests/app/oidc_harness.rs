@@ -17,7 +17,8 @@ use registrar::testing::{AppOptions, Backend, Browser, Page, TestApp};
 
 pub const CLIENT_ID: &str = "registrar-tests";
 pub const CLIENT_SECRET: &str = "a client secret for the tests";
-pub const ROLES: &str = "groups:registry-admins=admin,groups:registry=registrar,groups:staff=viewer";
+pub const ROLES: &str =
+    "groups:registry-admins=admin,groups:registry=registrar,groups:staff=viewer";
 
 /// How the provider misbehaves (see `tests/oidc/provider.mjs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,8 +11,16 @@ use registrar::testing::{Backend, Browser, PASSWORD, Page};
 use crate::oidc_harness::{self as harness, Mode};
 
 fn signed_in_nobody(page: &Page) {
-    assert!(page.status.is_client_error(), "{} {}", page.status, page.body);
-    assert!(page.cookie("registrar_session").is_none_or(|c| c.is_empty()));
+    assert!(
+        page.status.is_client_error(),
+        "{} {}",
+        page.status,
+        page.body
+    );
+    assert!(
+        page.cookie("registrar_session")
+            .is_none_or(|c| c.is_empty())
+    );
 }
 
 fn with_state(callback: &str, state: &str) -> String {
@@ -43,7 +51,10 @@ async fn an_answer_this_browser_did_not_ask_for_signs_nobody_in() {
     let page = theirs.get(&callback).await;
     signed_in_nobody(&page);
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
-    theirs.get("/students").await.assert_status(StatusCode::SEE_OTHER);
+    theirs
+        .get("/students")
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
 
     // A forged state, in the browser that started the flow.
     let page = mine.get(&with_state(&callback, "forged")).await;
@@ -70,7 +81,9 @@ async fn an_answer_this_browser_did_not_ask_for_signs_nobody_in() {
         .map(|(_, v)| v.into_owned())
         .unwrap();
     let page = browser
-        .get(&format!("/login/oidc/callback?error=access_denied&state={state}"))
+        .get(&format!(
+            "/login/oidc/callback?error=access_denied&state={state}"
+        ))
         .await;
     signed_in_nobody(&page);
     assert_eq!(page.status, StatusCode::FORBIDDEN);
@@ -79,8 +92,7 @@ async fn an_answer_this_browser_did_not_ask_for_signs_nobody_in() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_for_another_audience_is_refused() {
-    let Some((app, provider)) =
-        harness::spawn(Backend::Sqlite, Mode::Audience, true, |_| {}).await
+    let Some((app, provider)) = harness::spawn(Backend::Sqlite, Mode::Audience, true, |_| {}).await
     else {
         return;
     };
@@ -88,7 +100,12 @@ async fn a_token_for_another_audience_is_refused() {
     let page = harness::sign_in(&browser, &provider, "/login/oidc", "reggie").await;
     signed_in_nobody(&page);
     assert_eq!(page.status, StatusCode::UNAUTHORIZED);
-    assert!(registrar::accounts::find_by_username(&app.db, "reggie").await.unwrap().is_none());
+    assert!(
+        registrar::accounts::find_by_username(&app.db, "reggie")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -110,16 +127,26 @@ async fn a_rotated_signing_key_is_fetched_when_a_token_names_it() {
     else {
         return;
     };
-    harness::sign_in(&Browser::new(&app.base_url), &provider, "/login/oidc", "reggie")
-        .await
-        .assert_redirect_to("/students");
+    harness::sign_in(
+        &Browser::new(&app.base_url),
+        &provider,
+        "/login/oidc",
+        "reggie",
+    )
+    .await
+    .assert_redirect_to("/students");
     // The same provider with a new key (and a refresh allowed again).
     provider.stop();
     provider.start().await;
     tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
-    harness::sign_in(&Browser::new(&app.base_url), &provider, "/login/oidc", "reggie")
-        .await
-        .assert_redirect_to("/students");
+    harness::sign_in(
+        &Browser::new(&app.base_url),
+        &provider,
+        "/login/oidc",
+        "reggie",
+    )
+    .await
+    .assert_redirect_to("/students");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -132,7 +159,11 @@ async fn a_provider_down_at_start_is_said_and_comes_back_by_itself() {
     let browser = Browser::new(&app.base_url);
     let login = browser.get("/login").await;
     login.assert_status(StatusCode::OK);
-    assert!(login.text("#university-unavailable").is_some(), "{}", login.body);
+    assert!(
+        login.text("#university-unavailable").is_some(),
+        "{}",
+        login.body
+    );
     browser
         .get("/login/oidc")
         .await
@@ -168,12 +199,18 @@ async fn signing_out_of_a_university_session_ends_the_providers_session_too() {
         Some(format!("{}/session/end", provider.issuer()).as_str())
     );
     let pairs: Vec<(String, String)> = location.query_pairs().into_owned().collect();
-    assert!(pairs.contains(&("client_id".into(), harness::CLIENT_ID.into())), "{pairs:?}");
+    assert!(
+        pairs.contains(&("client_id".into(), harness::CLIENT_ID.into())),
+        "{pairs:?}"
+    );
     assert!(pairs.contains(&(
         "post_logout_redirect_uri".into(),
         format!("{}/login", app.base_url)
     )));
-    browser.get("/students").await.assert_status(StatusCode::SEE_OTHER);
+    browser
+        .get("/students")
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
     // The provider offers to end its session (its confirmation page).
     let ending = browser.get(location.as_str()).await;
     assert_eq!(ending.status, StatusCode::OK, "{}", ending.body);
@@ -181,7 +218,10 @@ async fn signing_out_of_a_university_session_ends_the_providers_session_too() {
     // A password session signs out as it always did.
     app.create_registrar("clerk", PASSWORD).await;
     let clerk = Browser::new(&app.base_url);
-    clerk.sign_in("clerk", PASSWORD).await.assert_status(StatusCode::SEE_OTHER);
+    clerk
+        .sign_in("clerk", PASSWORD)
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
     clerk
         .post_with_token("/logout", &[])
         .await
@@ -204,5 +244,8 @@ async fn with_passwords_off_only_break_glass_accounts_sign_in_with_one() {
     let page = clerk.sign_in("clerk", PASSWORD).await;
     signed_in_nobody(&page);
     let keeper = Browser::new(&app.base_url);
-    keeper.sign_in("keeper", PASSWORD).await.assert_redirect_to("/students");
+    keeper
+        .sign_in("keeper", PASSWORD)
+        .await
+        .assert_redirect_to("/students");
 }

@@ -28,7 +28,11 @@ async fn the_provider_identities_migration_upgrades_a_populated_database(backend
     };
     let at = |hour| Utc.with_ymd_and_hms(2026, 12, 6, hour, 0, 0).unwrap();
     old_account(&db, at(8), Some("admin")).await;
-    let ada = account::Entity::find().one(&db).await.unwrap().expect("Ada");
+    let ada = account::Entity::find()
+        .one(&db)
+        .await
+        .unwrap()
+        .expect("Ada");
     insert(
         &db,
         "sessions",
@@ -47,9 +51,19 @@ async fn the_provider_identities_migration_upgrades_a_populated_database(backend
 
     let sessions = session::Entity::find().all(&db).await.unwrap();
     assert_eq!(sessions.len(), 1);
-    assert!(!sessions[0].began_at_provider, "an old session began with a password");
-    assert_eq!(provider_identity::Entity::find().count(&db).await.unwrap(), 0);
-    let ada = account::Entity::find().one(&db).await.unwrap().expect("Ada stays");
+    assert!(
+        !sessions[0].began_at_provider,
+        "an old session began with a password"
+    );
+    assert_eq!(
+        provider_identity::Entity::find().count(&db).await.unwrap(),
+        0
+    );
+    let ada = account::Entity::find()
+        .one(&db)
+        .await
+        .unwrap()
+        .expect("Ada stays");
     assert_eq!((ada.username.as_str(), ada.role), ("ada", Role::Admin));
 
     // The new code links on the upgraded schema, once per account and
@@ -84,5 +98,8 @@ async fn the_provider_identities_migration_upgrades_a_populated_database(backend
     assert_eq!(account::Entity::find().count(&db).await.unwrap(), 2);
     Migrator::up(&db, None).await.expect("up again");
     assert_eq!(session::Entity::find().count(&db).await.unwrap(), 1);
-    assert_eq!(provider_identity::Entity::find().count(&db).await.unwrap(), 0);
+    assert_eq!(
+        provider_identity::Entity::find().count(&db).await.unwrap(),
+        0
+    );
 }
