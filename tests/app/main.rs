@@ -60,6 +60,7 @@ mod numbers;
 mod office_browser;
 mod office_cli;
 mod oidc_accounts;
+mod oidc_browser;
 mod oidc_harness;
 mod oidc_protocol;
 mod presence;
