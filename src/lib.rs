@@ -48,6 +48,7 @@ pub mod http;
 pub mod kept;
 pub mod layout;
 pub mod metrics;
+pub mod oidc;
 pub mod presence;
 pub mod routes;
 pub mod server;

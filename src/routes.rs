@@ -7,7 +7,7 @@ use axum::response::Redirect;
 use axum::routing::{MethodRouter, delete, get, patch, post};
 
 use crate::access;
-use crate::accounts::{admin, own};
+use crate::accounts::{admin, admin_identity, own};
 use crate::api;
 use crate::api::students as api_students;
 use crate::api_tokens::pages as tokens;
@@ -17,6 +17,7 @@ use crate::auth::roles::Access;
 use crate::domain::Role;
 use crate::health::healthz;
 use crate::kept;
+use crate::oidc::handlers as oidc;
 use crate::state::AppState;
 use crate::students::import::handlers as uploads;
 use crate::students::record::{read as pages, restore, write as actions};
@@ -78,6 +79,13 @@ fn entries() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             "/login/two-factor",
             Visitor,
             post(two_factor::sign_in::submit),
+        ),
+        entry(Method::GET, "/login/oidc", Visitor, get(oidc::start)),
+        entry(
+            Method::GET,
+            "/login/oidc/callback",
+            Visitor,
+            get(oidc::callback),
         ),
         entry(Method::GET, "/setup", Visitor, get(auth::setup_form)),
         entry(Method::POST, "/setup", Visitor, post(auth::setup)),
@@ -243,6 +251,12 @@ fn entries() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             "/accounts/{username}/password",
             ADMIN,
             post(admin::set_password),
+        ),
+        entry(
+            Method::POST,
+            "/accounts/{username}/identity",
+            ADMIN,
+            post(admin_identity::link),
         ),
         entry(Method::GET, "/account", SignedIn, get(own::show)),
         entry(

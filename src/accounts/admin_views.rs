@@ -117,6 +117,11 @@ pub struct AccountPage {
     /// Since when the account has a second factor (contract §14), if it
     /// has one.
     pub two_factor_since: Option<Instant>,
+    /// How the account signs in (contract §14), a sentence.
+    pub sign_in: String,
+    /// Whether the page offers to link a university identity (the
+    /// university sign-in is configured and the account has none).
+    pub link_offered: bool,
 }
 
 impl AccountPage {
@@ -140,6 +145,8 @@ impl AccountPage {
             problem,
             tokens: Vec::new(),
             two_factor_since: None,
+            sign_in: String::new(),
+            link_offered: false,
         }
     }
 

@@ -58,6 +58,8 @@ pub struct OwnAccountPage {
     pub tokens: OwnTokens,
     /// Whether the account has a second factor (contract §14).
     pub two_factor_on: bool,
+    /// How this account signs in (contract §14), a sentence.
+    pub sign_in: String,
 }
 
 impl OwnAccountPage {
@@ -78,6 +80,7 @@ impl OwnAccountPage {
             kept: Vec::new(),
             tokens: OwnTokens::default(),
             two_factor_on: false,
+            sign_in: String::new(),
         }
     }
 

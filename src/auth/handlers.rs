@@ -49,7 +49,9 @@ pub async fn login_form(
     if registrar.is_some() {
         return Ok(see_other(destination(&next)));
     }
-    if !accounts::any_exist(&state.db).await? {
+    // With the university sign-in, accounts come from it: the sign-in page
+    // is shown even before any exists (`/setup` still works until then).
+    if state.oidc.is_none() && !accounts::any_exist(&state.db).await? {
         return Ok(see_other("/setup"));
     }
     login_page(&state, &headers, StatusCode::OK, String::new(), next, None)
@@ -63,6 +65,7 @@ fn login_page(
     next: String,
     problem: Option<String>,
 ) -> Result<Response, AppError> {
+    let university = crate::oidc::offer::on_login_page(state, &next);
     pre_session_page(state, headers, status, |token| LoginPage {
         layout: Layout::new("Sign in")
             .with_csrf_token(token)
@@ -70,6 +73,7 @@ fn login_page(
         username,
         next,
         problem,
+        university,
     })
 }
 
@@ -158,7 +162,14 @@ pub async fn login(
         Some(username) => accounts::find_by_username(&state.db, &username.key()).await?,
         None => None,
     };
-    let hash = account.as_ref().map(|a| a.password_hash.clone());
+    // An account without a password (made at a university sign-in), or
+    // one whose password may not sign in (`--password-sign-in off`), is
+    // checked as an unknown one: the same work, the same answer.
+    let hash = account
+        .as_ref()
+        .filter(|a| accounts::provider::has_password(&a.password_hash))
+        .filter(|a| state.auth.password_allowed_for(&a.username_key))
+        .map(|a| a.password_hash.clone());
     let password_matches = password::verify(form.password, hash).await;
     let account = account.filter(|a| password_matches && a.disabled_at.is_none());
     check.finish(&state.db, account.is_some()).await?;
@@ -224,7 +235,7 @@ pub async fn complete(
 }
 
 /// `303` to `location` with the new session's cookie.
-fn signed_in(
+pub fn signed_in(
     token: &str,
     state: &AppState,
     headers: &HeaderMap,
@@ -258,7 +269,11 @@ pub async fn logout(
         sessions::removal().append_to(response.headers_mut(), secure)?;
         return Ok(response);
     };
+    let at_provider = sessions::began_at_provider(&state.db, &registrar).await?;
     sessions::end_for(&state.db, &registrar, EndCause::SignedOut).await?;
+    if let Some(url) = crate::oidc::logout::provider_logout(&state, at_provider) {
+        response = see_other(&url);
+    }
     // Nobody is told any more that this registrar has a form open.
     if let Err(err) = crate::presence::store::clear_all_for(&state.db, registrar.id).await {
         tracing::warn!(error = %err, "could not clear presence marks");
@@ -363,6 +378,6 @@ pub async fn setup(
 }
 
 /// Where to go after signing in.
-fn destination(next: &str) -> &str {
+pub fn destination(next: &str) -> &str {
     if next.is_empty() { "/students" } else { next }
 }

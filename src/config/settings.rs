@@ -141,6 +141,10 @@ pub struct Settings {
     #[command(flatten)]
     pub database: DatabaseSettings,
 
+    /// Boxed: the serve command would otherwise dwarf the others.
+    #[command(flatten)]
+    pub oidc: Box<super::oidc::OidcSettings>,
+
     #[command(flatten)]
     pub connections: crate::server::ConnectionLimits,
 }
@@ -161,6 +165,7 @@ impl Settings {
             access_log_days: 400,
             max_token_days: DEFAULT_MAX_TOKEN_DAYS,
             require_two_factor: false,
+            oidc: Box::default(),
             connections: crate::server::ConnectionLimits::default(),
         }
     }

@@ -59,6 +59,11 @@ pub struct AppOptions {
     pub client_ip_header: Option<String>,
     /// `--require-two-factor`.
     pub require_two_factor: bool,
+    /// Listen here instead of a free port (a test that must name the
+    /// callback URL to an identity provider before the app starts).
+    pub bind: Option<SocketAddr>,
+    /// `--oidc-…`, `--password-sign-in`, `--break-glass`.
+    pub oidc: Option<crate::config::OidcSettings>,
 }
 
 impl Default for AppOptions {
@@ -82,6 +87,8 @@ impl Default for AppOptions {
             max_token_days: DEFAULT_MAX_TOKEN_DAYS,
             client_ip_header: None,
             require_two_factor: false,
+            bind: None,
+            oidc: None,
         }
     }
 }
@@ -160,6 +167,12 @@ impl TestApp {
         settings
             .client_ip_header
             .clone_from(&options.client_ip_header);
+        if let Some(bind) = options.bind {
+            settings.bind = Some(bind);
+        }
+        if let Some(oidc) = &options.oidc {
+            *settings.oidc = oidc.clone();
+        }
         if options.metrics {
             settings.metrics_bind = Some(SocketAddr::from(([127, 0, 0, 1], 0)));
         }

@@ -59,6 +59,10 @@ mod metrics;
 mod numbers;
 mod office_browser;
 mod office_cli;
+mod oidc_accounts;
+mod oidc_browser;
+mod oidc_harness;
+mod oidc_protocol;
 mod presence;
 mod process;
 mod proxy;
@@ -91,6 +95,7 @@ mod upgrades_import_rows;
 mod upgrades_kept_forms;
 mod upgrades_numbers;
 mod upgrades_two_factor;
+mod upgrades_provider_identities;
 
 /// Declares, for each listed test function, a module with one test per
 /// backend.

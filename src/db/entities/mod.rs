@@ -27,6 +27,7 @@ pub mod kept_form;
 pub mod login_failure;
 pub mod presence;
 pub mod recovery_code;
+pub mod provider_identity;
 pub mod registrar;
 pub mod revision;
 pub mod session;
