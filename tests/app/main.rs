@@ -94,8 +94,8 @@ mod upgrades_feed;
 mod upgrades_import_rows;
 mod upgrades_kept_forms;
 mod upgrades_numbers;
-mod upgrades_two_factor;
 mod upgrades_provider_identities;
+mod upgrades_two_factor;
 
 /// Declares, for each listed test function, a module with one test per
 /// backend.

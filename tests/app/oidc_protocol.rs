@@ -266,10 +266,7 @@ async fn a_university_sign_in_takes_no_second_factor_even_where_one_is_required(
     harness::sign_in(&reggie, &provider, "/login/oidc", "reggie")
         .await
         .assert_redirect_to("/students");
-    reggie
-        .get("/students")
-        .await
-        .assert_status(StatusCode::OK);
+    reggie.get("/students").await.assert_status(StatusCode::OK);
     // A password account of the same server must set one up first.
     app.create_registrar("clerk", PASSWORD).await;
     let clerk = Browser::new(&app.base_url);
