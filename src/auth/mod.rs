@@ -4,6 +4,7 @@
 //! - [`password`]: Argon2id hashes;
 //! - [`sessions`]: sessions in the database, the [`SignedIn`] extractor and
 //!   the middleware that requires one;
+//! - [`origin`]: where a session was started from;
 //! - [`ended`]: sessions that ended, remembered for a day, so that a form
 //!   their pages post afterwards is kept for their account;
 //! - [`csrf`]: form tokens (checked by [`crate::http::form::Form`]);
@@ -20,6 +21,7 @@ pub mod csrf;
 pub mod ended;
 pub mod handlers;
 pub mod next;
+pub mod origin;
 pub mod password;
 pub mod policy;
 pub mod roles;
