@@ -268,8 +268,8 @@ pub async fn same_name(
         .await
 }
 
-/// [`matching`], and on MariaDB held to the index of the list's order
-/// (its optimizer may otherwise pick another list index and sort).
+/// [`matching`] by `plan`, and on MariaDB held to the index of the list's
+/// order when that index is walked (no search, or [`Plan::OrderIndex`]).
 fn ordered_by_its_index(
     backend: DbBackend,
     query: &ListQuery,
@@ -278,7 +278,8 @@ fn ordered_by_its_index(
 ) -> Select<student::Entity> {
     let search = query.search();
     let mut select = matching_by(backend, search.as_deref(), disclosure, plan);
-    if backend == DbBackend::MySql && search.is_none() {
+    // MariaDB may otherwise take another list index and sort every row.
+    if backend == DbBackend::MySql && (search.is_none() || plan == Plan::OrderIndex) {
         let index = match query.sort.column() {
             SortColumn::Name => indexes::STUDENTS_LIVE_NAME,
             SortColumn::Gpa => indexes::STUDENTS_LIVE_GPA,

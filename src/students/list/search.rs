@@ -52,11 +52,11 @@ pub(super) fn matching_by(
         Disclosure::Full => select,
         Disclosure::Directory => select.filter(hold::outside_withheld(words)),
     };
-    let select = if backend == DbBackend::MySql {
+    let select = if backend == DbBackend::MySql && plan == Plan::SearchIndex {
         // MariaDB sees the three list indexes as equal for
         // `deleted_at IS NULL` and may pick one without the search key,
         // visiting every row; the name index holds the key and covers the
-        // scan.
+        // scan. (Walking the order's index, the caller names that one.)
         let mut select = select;
         QueryTrait::query(&mut select)
             .force_index(Alias::new(indexes::STUDENTS_LIVE_NAME), IndexHintScope::All);
