@@ -193,10 +193,8 @@ async fn a_search_matching_more_than_the_cap_says_so(backend: Backend) {
         let mut expected = live.clone();
         match sort {
             "name" => expected.sort_by(|a, b| (&a.search_key, a.id).cmp(&(&b.search_key, b.id))),
-            "-gpa" => {
-                expected.sort_by(|a, b| (b.gpa_hundredths, b.id).cmp(&(a.gpa_hundredths, a.id)))
-            }
-            _ => expected.sort_by(|a, b| (a.updated_at, a.id).cmp(&(b.updated_at, b.id))),
+            "-gpa" => expected.sort_by_key(|s| std::cmp::Reverse((s.gpa_hundredths, s.id))),
+            _ => expected.sort_by_key(|s| (s.updated_at, s.id)),
         }
         let expected: Vec<String> = expected.iter().take(150).map(|s| s.name.clone()).collect();
         // A name cell also says "Confidential" for a student on hold.
