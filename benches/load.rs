@@ -1042,22 +1042,18 @@ fn bucket_quantile(mut buckets: Vec<(f64, f64)>, q: f64) -> f64 {
         .map_or(0.0, |(le, _)| *le)
 }
 
-/// pgbench's scripts (`benches/pgbench/NAME.sql`): the statements of a
-/// save as registrar sends them, and variants with some folded together.
+/// pgbench's scripts (`benches/pgbench/NAME.sql`): the bare edit
+/// transaction (issue 31's yardstick), the edit transaction with the
+/// writer's re-check, and the statements of a save as registrar sends
+/// them, before and since issue 31's folds.
 const PGBENCH_SCRIPTS: [(&str, &str); 4] = [
+    ("bare-edit", include_str!("pgbench/bare-edit.sql")),
     (
         "edit-transaction",
         include_str!("pgbench/edit-transaction.sql"),
     ),
-    (
-        "save-before-folds",
-        include_str!("pgbench/save-before-folds.sql"),
-    ),
+    ("save-before-31", include_str!("pgbench/save-before-31.sql")),
     ("save-as-sent", include_str!("pgbench/save-as-sent.sql")),
-    (
-        "save-all-folded",
-        include_str!("pgbench/save-all-folded.sql"),
-    ),
 ];
 
 /// What pgbench's scripts need: a live session of `bench-0` and its

@@ -25,7 +25,7 @@
 //! audit`: the revisions' hash chains verified, digests), [`api`] and
 //! [`api_tokens`] (the JSON API and the tokens it takes), [`feed`] (the
 //! API's change feed: revisions stamped in a dense order after they
-//! commit).
+//! commit), [`two_factor`] (a second factor for password accounts).
 //! The contract other people's tests rely on is `docs/contract.md`.
 
 pub mod access;
@@ -48,6 +48,7 @@ pub mod http;
 pub mod kept;
 pub mod layout;
 pub mod metrics;
+pub mod oidc;
 pub mod presence;
 pub mod routes;
 pub mod server;
@@ -55,6 +56,7 @@ pub mod startup;
 pub mod state;
 pub mod students;
 pub mod telemetry;
+pub mod two_factor;
 pub mod upkeep;
 pub mod views;
 pub mod zone;

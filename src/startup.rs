@@ -1,7 +1,7 @@
 //! Connect, migrate, bind, serve, shut down.
 
 use std::future::Future;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use sea_orm::{DatabaseConnection, DbErr};
@@ -16,7 +16,9 @@ use crate::config::{Cli, Command, ServeOptions, Settings};
 use crate::db::connect_and_migrate;
 use crate::ephemeral;
 use crate::metrics::Metrics;
+use crate::oidc::provider::Refresher;
 use crate::routes::router;
+use crate::server::reachable;
 use crate::state::AppState;
 use crate::students::cli::{self as students_cli, StudentsCommandError};
 use crate::students::export::Flavour;
@@ -42,6 +44,8 @@ pub enum StartupError {
     Ephemeral(#[from] ephemeral::EphemeralError),
     #[error(transparent)]
     Audit(#[from] crate::audit::cli::AuditError),
+    #[error(transparent)]
+    Oidc(#[from] crate::oidc::provider::OidcConfigError),
 }
 
 /// Runs the command the CLI names.
@@ -149,10 +153,12 @@ pub struct Application {
     zone: crate::zone::Zone,
     /// How long the access log keeps entries (`--access-log-days`).
     access_retention: Retention,
+    oidc: Option<Arc<crate::oidc::Provider>>,
 }
 
 impl Application {
     pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
+        let oidc = crate::oidc::Provider::from_settings(&settings.oidc)?;
         let mut db = connect_and_migrate(&settings.database).await?;
         auth::password::warm_up().await;
         let addr = settings.bind_address();
@@ -188,6 +194,7 @@ impl Application {
             access_retention: Retention {
                 days: settings.access_log_days,
             },
+            oidc,
         })
     }
 
@@ -233,7 +240,9 @@ impl Application {
             zone: self.zone,
             access: AccessLog::default(),
             feed: crate::feed::Tip::default(),
+            oidc: self.oidc.clone(),
         };
+        let _oidc = self.oidc.clone().map(Refresher::start);
         // Views are queued by handlers and written by this task, every
         // second and once more after the server has drained.
         let access_writer =
@@ -348,18 +357,6 @@ fn serve_metrics(
         served,
         upkeep,
     }
-}
-
-/// `http://HOST:PORT` as a client on this machine reaches `addr`: loopback
-/// when it is every address.
-fn reachable(mut addr: SocketAddr) -> String {
-    if addr.ip().is_unspecified() {
-        addr.set_ip(match addr.ip() {
-            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
-            IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
-        });
-    }
-    format!("http://{addr}")
 }
 
 /// Completes on any signal that asks the process to end: Ctrl-C

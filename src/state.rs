@@ -31,4 +31,6 @@ pub struct AppState {
     /// The change feed's highest stamped position as this instance knows
     /// it: long-polling readers wait on it (`crate::feed::tip`).
     pub feed: feed::Tip,
+    /// The university's identity provider, when `--oidc-issuer` is set.
+    pub oidc: Option<Arc<crate::oidc::Provider>>,
 }

@@ -20,6 +20,9 @@ pub async fn sweep_periodically(state: AppState) {
         if let Err(err) = crate::api::idempotency::sweep(&state.db).await {
             tracing::warn!(error = %err, "sweeping day-old idempotency keys failed");
         }
+        if let Err(err) = crate::two_factor::pending::sweep(&state.db).await {
+            tracing::warn!(error = %err, "sweeping expired two-factor steps failed");
+        }
         if let Err(err) = crate::presence::store::sweep(&state.db, crate::db::now()).await {
             tracing::warn!(error = %err, "sweeping old presence marks failed");
         }

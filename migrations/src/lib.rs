@@ -28,6 +28,8 @@ mod m20261207_000016_access_log;
 mod m20261207_000017_api_tokens;
 mod m20261207_000018_change_feed;
 mod m20261207_000019_idempotency_keys;
+mod m20261207_000020_provider_identities;
+mod m20261207_000021_two_factor;
 
 /// Applies registrar's migrations in order.
 pub struct Migrator;
@@ -56,6 +58,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000017_api_tokens::Migration),
             Box::new(m20261207_000018_change_feed::Migration),
             Box::new(m20261207_000019_idempotency_keys::Migration),
+            Box::new(m20261207_000020_provider_identities::Migration),
+            Box::new(m20261207_000021_two_factor::Migration),
         ]
     }
 }

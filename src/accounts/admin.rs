@@ -20,7 +20,7 @@ use crate::http::redirect::see_other_with;
 use crate::state::AppState;
 use crate::views::{Layout, render};
 
-fn admin<'a>(registrar: &'a SignedIn) -> Actor<'a> {
+pub(super) fn admin<'a>(registrar: &'a SignedIn) -> Actor<'a> {
     Actor::Admin {
         id: registrar.id,
         username: registrar.username(),
@@ -28,7 +28,7 @@ fn admin<'a>(registrar: &'a SignedIn) -> Actor<'a> {
 }
 
 /// The account a path names, by its username (any case).
-async fn named(state: &AppState, username: &str) -> Result<Account, AppError> {
+pub(super) async fn named(state: &AppState, username: &str) -> Result<Account, AppError> {
     let key = Username::parse(super::username_in_path(username))
         .map_err(|_| AppError::NotFound)?
         .key();
@@ -130,7 +130,7 @@ pub async fn show(
     render(StatusCode::OK, &page.with_flash(flash))
 }
 
-async fn account_page(
+pub(super) async fn account_page(
     state: &AppState,
     registrar: &SignedIn,
     account: Account,
@@ -138,8 +138,13 @@ async fn account_page(
 ) -> Result<AccountPage, AppError> {
     let history = changes::newest(&state.db, account.id, 100).await?;
     let tokens = crate::api_tokens::views::rows(&state.db, account.id).await?;
+    let two_factor = crate::two_factor::store::find(&state.db, account.id).await?;
+    let method = super::sign_in_method::SignInMethod::of(&state.db, &state.auth, &account).await?;
     let mut page = AccountPage::new(registrar, account, history, problem);
     page.tokens = tokens;
+    page.two_factor_since = two_factor.map(|on| crate::views::Instant::from(on.enabled_at));
+    page.link_offered = state.oidc.is_some() && method.university.is_none();
+    page.sign_in = method.describe();
     Ok(page)
 }
 

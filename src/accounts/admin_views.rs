@@ -114,6 +114,14 @@ pub struct AccountPage {
     pub is_own: bool,
     /// The account's API tokens (contract §13), which admins may revoke.
     pub tokens: Vec<TokenRow>,
+    /// Since when the account has a second factor (contract §14), if it
+    /// has one.
+    pub two_factor_since: Option<Instant>,
+    /// How the account signs in (contract §14), a sentence.
+    pub sign_in: String,
+    /// Whether the page offers to link a university identity (the
+    /// university sign-in is configured and the account has none).
+    pub link_offered: bool,
 }
 
 impl AccountPage {
@@ -136,6 +144,9 @@ impl AccountPage {
             roles: Role::ALL,
             problem,
             tokens: Vec::new(),
+            two_factor_since: None,
+            sign_in: String::new(),
+            link_offered: false,
         }
     }
 

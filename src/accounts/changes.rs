@@ -22,6 +22,8 @@ pub enum Actor<'a> {
     CommandLine,
     /// The first visit's `/setup`.
     Setup,
+    /// The university's identity provider, by the claims of a sign-in.
+    Provider,
 }
 
 impl Actor<'_> {
@@ -32,6 +34,7 @@ impl Actor<'_> {
             }
             Actor::CommandLine => "command line".to_owned(),
             Actor::Setup => "first-time setup".to_owned(),
+            Actor::Provider => "university sign-in".to_owned(),
         }
     }
 }

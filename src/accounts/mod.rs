@@ -5,16 +5,22 @@
 //! - [`store`]: changes to accounts, by the edit protocol;
 //! - [`changes`]: the record of who changed what, when;
 //! - [`admin`], [`admin_forms`], [`admin_views`]: `/accounts…`, for admins;
-//! - [`own`], [`own_views`]: `/account…`, everyone's own password and sessions.
+//! - [`own`], [`own_views`]: `/account…`, everyone's own password and sessions;
+//! - [`provider`]: accounts linked to the university's identity provider;
+//! - [`sign_in_method`]: how an account signs in, as its pages say it;
+//! - [`admin_identity`]: an admin links an account to a university identity.
 
 pub mod account;
 pub mod admin;
 pub mod admin_forms;
+pub mod admin_identity;
 pub mod admin_views;
 pub mod changes;
 pub mod create;
 pub mod own;
 pub mod own_views;
+pub mod provider;
+pub mod sign_in_method;
 pub mod store;
 
 pub use account::{Account, any_exist, find_by_username, list, lock_instance};

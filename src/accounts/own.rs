@@ -51,6 +51,14 @@ pub async fn page(
     let mut page = OwnAccountPage::new(registrar, sessions, errors);
     page.kept = crate::kept::pages::rows(state, registrar.id).await?;
     page.tokens = OwnTokens::load(&state.db, registrar, state.auth.tokens.max_days).await?;
+    page.two_factor_on = crate::two_factor::store::is_on(&state.db, registrar.id).await?;
+    if let Some(account) =
+        super::find_by_username(&state.db, &registrar.username().to_lowercase()).await?
+    {
+        page.sign_in = super::sign_in_method::SignInMethod::of(&state.db, &state.auth, &account)
+            .await?
+            .describe();
+    }
     Ok(page)
 }
 

@@ -56,6 +56,10 @@ pub struct OwnAccountPage {
     pub kept: Vec<KeptRow>,
     /// The account's API tokens and the form that makes one (contract §13).
     pub tokens: OwnTokens,
+    /// Whether the account has a second factor (contract §14).
+    pub two_factor_on: bool,
+    /// How this account signs in (contract §14), a sentence.
+    pub sign_in: String,
 }
 
 impl OwnAccountPage {
@@ -75,6 +79,8 @@ impl OwnAccountPage {
             errors,
             kept: Vec::new(),
             tokens: OwnTokens::default(),
+            two_factor_on: false,
+            sign_in: String::new(),
         }
     }
 

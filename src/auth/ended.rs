@@ -174,6 +174,7 @@ mod tests {
             expires_at: start + Duration::minutes(expires_minutes),
             client_addr: None,
             user_agent: None,
+            began_at_provider: false,
         }
     }
 

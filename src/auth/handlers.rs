@@ -1,12 +1,13 @@
-//! `/login`, `/logout` and `/setup`.
+//! `/login`, `/logout` and `/setup` (the second step of a sign-in is
+//! [`crate::two_factor::sign_in`]'s).
 
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
-use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde::Deserialize;
 use validator::Validate;
 
+pub use super::next::safe_next;
 use super::sessions::{self, MaybeSignedIn};
 use super::throttle::PeerAddr;
 use super::views::{LoginPage, SetupPage};
@@ -21,6 +22,7 @@ use crate::http::query::QueryPairs;
 use crate::http::redirect::see_other;
 use crate::kept;
 use crate::state::AppState;
+use crate::two_factor;
 use crate::views::{Layout, render};
 
 /// The message for every failed sign-in: it never says which part was wrong.
@@ -47,7 +49,9 @@ pub async fn login_form(
     if registrar.is_some() {
         return Ok(see_other(destination(&next)));
     }
-    if !accounts::any_exist(&state.db).await? {
+    // With the university sign-in, accounts come from it: the sign-in page
+    // is shown even before any exists (`/setup` still works until then).
+    if state.oidc.is_none() && !accounts::any_exist(&state.db).await? {
         return Ok(see_other("/setup"));
     }
     login_page(&state, &headers, StatusCode::OK, String::new(), next, None)
@@ -61,6 +65,7 @@ fn login_page(
     next: String,
     problem: Option<String>,
 ) -> Result<Response, AppError> {
+    let university = crate::oidc::offer::on_login_page(state, &next);
     pre_session_page(state, headers, status, |token| LoginPage {
         layout: Layout::new("Sign in")
             .with_csrf_token(token)
@@ -68,12 +73,31 @@ fn login_page(
         username,
         next,
         problem,
+        university,
     })
+}
+
+/// The sign-in page again, with `problem` (a second step that expired,
+/// or that this browser did not start).
+pub fn login_again(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    problem: &str,
+) -> Result<Response, AppError> {
+    login_page(
+        state,
+        headers,
+        status,
+        String::new(),
+        String::new(),
+        Some(problem.to_owned()),
+    )
 }
 
 /// Renders a page shown before signing in, with the pre-session CSRF
 /// token its form carries (and the cookie that holds it, when new).
-fn pre_session_page<P: askama::Template>(
+pub fn pre_session_page<P: askama::Template>(
     state: &AppState,
     headers: &HeaderMap,
     status: StatusCode,
@@ -138,7 +162,14 @@ pub async fn login(
         Some(username) => accounts::find_by_username(&state.db, &username.key()).await?,
         None => None,
     };
-    let hash = account.as_ref().map(|a| a.password_hash.clone());
+    // An account without a password (made at a university sign-in), or
+    // one whose password may not sign in (`--password-sign-in off`), is
+    // checked as an unknown one: the same work, the same answer.
+    let hash = account
+        .as_ref()
+        .filter(|a| accounts::provider::has_password(&a.password_hash))
+        .filter(|a| state.auth.password_allowed_for(&a.username_key))
+        .map(|a| a.password_hash.clone());
     let password_matches = password::verify(form.password, hash).await;
     let account = account.filter(|a| password_matches && a.disabled_at.is_none());
     check.finish(&state.db, account.is_some()).await?;
@@ -155,28 +186,56 @@ pub async fn login(
         );
     };
 
+    // An account with a second factor signs in only once it is given
+    // (contract §14): no session yet, a step bound to this browser.
+    if two_factor::store::is_on(&state.db, account.id).await? {
+        let step = two_factor::pending::start(&state.db, account.id, &next).await?;
+        let mut response = see_other("/login/two-factor");
+        step.append_to(response.headers_mut(), state.auth.secure_cookies)?;
+        tracing::info!(registrar = %account.username, "password right; second factor asked");
+        return Ok(response);
+    }
+    complete(&state, &headers, client, previous, &account, &next).await
+}
+
+/// The sign-in of `account` done (its password right, and its second
+/// factor when it has one): the previous session of this browser ended,
+/// a new one started, `303` to where it goes first.
+pub async fn complete(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: String,
+    previous: Option<sessions::SignedIn>,
+    account: &accounts::Account,
+    next: &str,
+) -> Result<Response, AppError> {
     if let Some(previous) = previous {
         sessions::end_for(&state.db, &previous, EndCause::SignedInAgain).await?;
     }
-    let origin = sessions::Origin::new(client, &headers);
+    let origin = sessions::Origin::new(client, headers);
     let token = sessions::start(&state.db, account.id, &state.auth, &origin).await?;
     crate::accounts::store::signed_in(&state.db, account.id).await?;
     tracing::info!(registrar = %account.username, "signed in");
     // An account whose password an admin set chooses its own first; one
-    // with a form kept when its session ended lands on it.
+    // the office requires a second factor of sets it up; one with a form
+    // kept when its session ended lands on it.
     let location = if account.must_change_password {
         "/account".to_owned()
+    } else if state.auth.require_two_factor
+        && !two_factor::store::is_on(&state.db, account.id).await?
+    {
+        "/account/two-factor".to_owned()
     } else {
-        match kept::landing::landing(&state.db, account.id, &next).await? {
+        match kept::landing::landing(&state.db, account.id, next).await? {
             Some(landing) => landing,
-            None => destination(&next).to_owned(),
+            None => destination(next).to_owned(),
         }
     };
-    signed_in(&token, &state, &headers, &location)
+    signed_in(&token, state, headers, &location)
 }
 
 /// `303` to `location` with the new session's cookie.
-fn signed_in(
+pub fn signed_in(
     token: &str,
     state: &AppState,
     headers: &HeaderMap,
@@ -210,7 +269,11 @@ pub async fn logout(
         sessions::removal().append_to(response.headers_mut(), secure)?;
         return Ok(response);
     };
+    let at_provider = sessions::began_at_provider(&state.db, &registrar).await?;
     sessions::end_for(&state.db, &registrar, EndCause::SignedOut).await?;
+    if let Some(url) = crate::oidc::logout::provider_logout(&state, at_provider) {
+        response = see_other(&url);
+    }
     // Nobody is told any more that this registrar has a form open.
     if let Err(err) = crate::presence::store::clear_all_for(&state.db, registrar.id).await {
         tracing::warn!(error = %err, "could not clear presence marks");
@@ -315,55 +378,6 @@ pub async fn setup(
 }
 
 /// Where to go after signing in.
-fn destination(next: &str) -> &str {
+pub fn destination(next: &str) -> &str {
     if next.is_empty() { "/students" } else { next }
-}
-
-/// Bytes re-escaped in a `next` path so it is a valid `Location`.
-const LOCATION_UNSAFE: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b'<').add(b'>').add(b'`');
-
-/// `next` if it is a path on this site: it starts with one `/` and nothing
-/// a browser could read as another host (`//host`, `/\host`, tabs or line
-/// breaks that browsers drop, a scheme).
-pub fn safe_next(next: &str) -> Option<String> {
-    let local = next.starts_with('/')
-        && !next.starts_with("//")
-        && !next.contains('\\')
-        && !next.chars().any(|c| c.is_control() || c.is_whitespace())
-        && next.len() <= 2000;
-    local.then(|| utf8_percent_encode(next, LOCATION_UNSAFE).to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::safe_next;
-
-    #[test]
-    fn only_local_paths_are_followed() {
-        assert_eq!(
-            safe_next("/students/3/edit").as_deref(),
-            Some("/students/3/edit")
-        );
-        assert_eq!(
-            safe_next("/students?q=a%20b").as_deref(),
-            Some("/students?q=a%20b")
-        );
-        assert_eq!(
-            safe_next("/students?q=é").as_deref(),
-            Some("/students?q=%C3%A9")
-        );
-        for bad in [
-            "",
-            "students",
-            "//evil.example",
-            "/\\evil.example",
-            "/\t/evil.example",
-            "/\n/evil.example",
-            "https://evil.example",
-            "javascript:alert(1)",
-            " /students",
-        ] {
-            assert_eq!(safe_next(bad), None, "{bad:?}");
-        }
-    }
 }

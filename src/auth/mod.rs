@@ -11,6 +11,7 @@
 //! - [`roles`]: roles and who may use each route;
 //! - [`throttle`], [`client`]: limiting wrong password guesses, per client;
 //! - [`handlers`], [`views`]: `/login`, `/logout`, `/setup`;
+//! - [`next`]: where a sign-in goes next (a local path only);
 //! - [`cli`]: `registrar user …`.
 
 pub mod cli;
@@ -18,6 +19,7 @@ pub mod client;
 pub mod csrf;
 pub mod ended;
 pub mod handlers;
+pub mod next;
 pub mod password;
 pub mod policy;
 pub mod roles;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use axum::http::HeaderName;
 
-use crate::config::Settings;
+use crate::config::{PasswordSignIn, Settings};
 
 /// How sessions, cookies and sign-in throttling behave.
 #[derive(Debug, Clone)]
@@ -18,6 +18,13 @@ pub struct AuthPolicy {
     pub throttle: Throttle,
     /// API tokens: their longest lifetime and the wrong-token throttle.
     pub tokens: TokenPolicy,
+    /// `--require-two-factor`: password accounts set up a second factor
+    /// before any other page opens.
+    pub require_two_factor: bool,
+    /// Whether passwords sign anyone in (`--password-sign-in`), and the
+    /// accounts they still sign in when not (`--break-glass`, username keys).
+    pub passwords: PasswordSignIn,
+    pub break_glass: Vec<String>,
 }
 
 /// How API tokens behave (contract §13).
@@ -72,6 +79,11 @@ impl Default for Throttle {
 }
 
 impl AuthPolicy {
+    /// Whether a password may sign in the account `username_key`.
+    pub fn password_allowed_for(&self, username_key: &str) -> bool {
+        self.passwords == PasswordSignIn::On || self.break_glass.iter().any(|k| k == username_key)
+    }
+
     pub fn from_settings(settings: &Settings) -> Self {
         AuthPolicy {
             secure_cookies: settings.secure_cookies,
@@ -88,6 +100,14 @@ impl AuthPolicy {
                 max_days: settings.max_token_days.max(1),
                 throttle: TokenThrottle::default(),
             },
+            require_two_factor: settings.require_two_factor,
+            passwords: settings.oidc.password_sign_in,
+            break_glass: settings
+                .oidc
+                .break_glass
+                .iter()
+                .map(|name| name.trim().to_lowercase())
+                .collect(),
         }
     }
 }

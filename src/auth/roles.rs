@@ -51,7 +51,8 @@ impl Access {
 /// Middleware: lets the request through only if its account may use the
 /// route. Without a session, a `GET` is sent to sign in (and back),
 /// anything else to the sign-in page, nothing done; an account that must
-/// choose a new password is sent to `/account`; a role too low is a `403`
+/// choose a new password is sent to `/account`, one that must set up a
+/// second factor to `/account/two-factor`; a role too low is a `403`
 /// page.
 pub async fn guard(State(access): State<Access>, request: Request, next: Next) -> Response {
     if matches!(access, Access::Anyone | Access::Visitor) {
@@ -70,11 +71,21 @@ pub async fn guard(State(access): State<Access>, request: Request, next: Next) -
     if access != Access::SignedIn && registrar.must_change_password() {
         return see_other("/account");
     }
+    // `--require-two-factor`: its page first (signing out stays open).
+    if registrar.must_set_up_two_factor()
+        && !registrar.must_change_password()
+        && !request.uri().path().starts_with(TWO_FACTOR_SETUP)
+    {
+        return see_other(TWO_FACTOR_SETUP);
+    }
     if !access.allows(registrar.role()) {
         return AppError::NotAllowed(registrar.role()).into_response();
     }
     next.run(request).await
 }
+
+/// Where an account sets up its second factor.
+const TWO_FACTOR_SETUP: &str = "/account/two-factor";
 
 /// What must be escaped in a query value.
 const QUERY_VALUE: &AsciiSet = &CONTROLS

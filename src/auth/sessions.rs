@@ -42,6 +42,8 @@ pub struct SignedIn {
     username: String,
     role: Role,
     must_change_password: bool,
+    /// `--require-two-factor`, and the account has no second factor yet.
+    must_set_up_two_factor: bool,
     csrf_token: String,
     token_hash: String,
     /// The office's time zone, in which this account's pages show times:
@@ -81,6 +83,11 @@ impl SignedIn {
         self.must_change_password
     }
 
+    /// The account must set up its second factor before anything else.
+    pub fn must_set_up_two_factor(&self) -> bool {
+        self.must_set_up_two_factor
+    }
+
     /// The digest that names this session in the database.
     pub fn session_id(&self) -> &str {
         &self.token_hash
@@ -102,6 +109,8 @@ impl SignedIn {
 pub struct Origin {
     pub client_addr: String,
     pub user_agent: String,
+    /// Signed in with the university's identity provider (contract §14).
+    pub began_at_provider: bool,
 }
 
 impl Origin {
@@ -118,6 +127,15 @@ impl Origin {
         Origin {
             client_addr: client_addr.chars().take(64).collect(),
             user_agent,
+            began_at_provider: false,
+        }
+    }
+
+    /// The same origin, for a sign-in at the identity provider.
+    pub fn at_provider(self) -> Self {
+        Origin {
+            began_at_provider: true,
+            ..self
         }
     }
 }
@@ -142,6 +160,7 @@ pub async fn start(
             expires_at: sea_orm::ActiveValue::Set(at + policy.session_lifetime),
             client_addr: sea_orm::ActiveValue::Set(Some(origin.client_addr.clone())),
             user_agent: sea_orm::ActiveValue::Set(Some(origin.user_agent.clone())),
+            began_at_provider: sea_orm::ActiveValue::Set(origin.began_at_provider),
         })
         .exec_without_returning(db)
     })
@@ -186,11 +205,17 @@ pub async fn find(
         })
         .await?;
     }
+    // A second factor is for password sign-ins: a session that began at
+    // the university's provider took the provider's own factors.
+    let must_set_up_two_factor = policy.require_two_factor
+        && !session.began_at_provider
+        && !crate::two_factor::store::is_on(db, account.id).await?;
     Ok(Some(SignedIn {
         id: account.id,
         username: account.username,
         role: account.role,
         must_change_password: account.must_change_password,
+        must_set_up_two_factor,
         csrf_token: session.csrf_token,
         token_hash,
         // The server's zone is the request's to give (see [`load`]).
@@ -229,6 +254,17 @@ async fn end_as(db: &DatabaseConnection, token_hash: &str, ending: Ending) -> Re
 }
 
 /// Ends the session of this request's registrar, for `cause`.
+/// Whether `registrar`'s session began at the identity provider.
+pub async fn began_at_provider(
+    db: &DatabaseConnection,
+    registrar: &SignedIn,
+) -> Result<bool, DbErr> {
+    Ok(session::Entity::find_by_id(registrar.token_hash.clone())
+        .one(db)
+        .await?
+        .is_some_and(|s| s.began_at_provider))
+}
+
 pub async fn end_for(
     db: &DatabaseConnection,
     registrar: &SignedIn,

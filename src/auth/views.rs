@@ -13,6 +13,8 @@ pub struct LoginPage {
     pub next: String,
     /// The one generic message for a failed sign-in, or a throttling notice.
     pub problem: Option<String>,
+    /// The university sign-in, when configured (contract §14).
+    pub university: Option<crate::oidc::offer::UniversitySignIn>,
 }
 
 #[derive(Template)]

@@ -4,6 +4,7 @@
 //! options: `registrar --bind X` = `registrar serve --bind X`).
 
 mod account;
+mod oidc;
 mod settings;
 mod token;
 
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 pub use account::{AccountSpec, AccountSpecError, Role};
+pub use oidc::{OidcSettings, PasswordSignIn};
 pub use settings::{
     DEFAULT_MAX_TOKEN_DAYS, DatabaseSettings, EphemeralOptions, ServeOptions, Settings,
 };

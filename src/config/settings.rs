@@ -132,8 +132,18 @@ pub struct Settings {
     )]
     pub max_token_days: u32,
 
+    /// Every account that signs in with a password must set up two-factor
+    /// sign-in (an authenticator app's codes) at its next sign-in, before
+    /// any other page opens.
+    #[arg(long, env = "REGISTRAR_REQUIRE_TWO_FACTOR")]
+    pub require_two_factor: bool,
+
     #[command(flatten)]
     pub database: DatabaseSettings,
+
+    /// Boxed: the serve command would otherwise dwarf the others.
+    #[command(flatten)]
+    pub oidc: Box<super::oidc::OidcSettings>,
 
     #[command(flatten)]
     pub connections: crate::server::ConnectionLimits,
@@ -154,6 +164,8 @@ impl Settings {
             time_zone: Zone::UTC,
             access_log_days: 400,
             max_token_days: DEFAULT_MAX_TOKEN_DAYS,
+            require_two_factor: false,
+            oidc: Box::default(),
             connections: crate::server::ConnectionLimits::default(),
         }
     }

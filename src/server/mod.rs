@@ -193,3 +193,16 @@ async fn accept_failed(err: std::io::Error) {
     tracing::error!(error = %err, "accepting a connection failed; retrying in a second");
     tokio::time::sleep(Duration::from_secs(1)).await;
 }
+
+/// `http://HOST:PORT` as a client on this machine reaches `addr`: loopback
+/// when it is every address.
+pub fn reachable(mut addr: std::net::SocketAddr) -> String {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr.ip() {
+            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        });
+    }
+    format!("http://{addr}")
+}

@@ -57,6 +57,13 @@ pub struct AppOptions {
     /// `--client-ip-header`: the header a trusted proxy names the client
     /// in, so that a test can send requests from several addresses.
     pub client_ip_header: Option<String>,
+    /// `--require-two-factor`.
+    pub require_two_factor: bool,
+    /// Listen here instead of a free port (a test that must name the
+    /// callback URL to an identity provider before the app starts).
+    pub bind: Option<SocketAddr>,
+    /// `--oidc-…`, `--password-sign-in`, `--break-glass`.
+    pub oidc: Option<crate::config::OidcSettings>,
 }
 
 impl Default for AppOptions {
@@ -79,6 +86,9 @@ impl Default for AppOptions {
             token_throttle: TokenThrottle::default(),
             max_token_days: DEFAULT_MAX_TOKEN_DAYS,
             client_ip_header: None,
+            require_two_factor: false,
+            bind: None,
+            oidc: None,
         }
     }
 }
@@ -153,9 +163,16 @@ impl TestApp {
         settings.secure_cookies = options.secure_cookies;
         settings.time_zone = options.time_zone;
         settings.max_token_days = options.max_token_days;
+        settings.require_two_factor = options.require_two_factor;
         settings
             .client_ip_header
             .clone_from(&options.client_ip_header);
+        if let Some(bind) = options.bind {
+            settings.bind = Some(bind);
+        }
+        if let Some(oidc) = &options.oidc {
+            *settings.oidc = oidc.clone();
+        }
         if options.metrics {
             settings.metrics_bind = Some(SocketAddr::from(([127, 0, 0, 1], 0)));
         }

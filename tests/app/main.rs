@@ -59,6 +59,10 @@ mod metrics;
 mod numbers;
 mod office_browser;
 mod office_cli;
+mod oidc_accounts;
+mod oidc_browser;
+mod oidc_harness;
+mod oidc_protocol;
 mod presence;
 mod process;
 mod proxy;
@@ -75,6 +79,9 @@ mod slow_clients;
 mod students;
 mod submissions;
 mod time_zone;
+mod two_factor;
+mod two_factor_browser;
+mod two_factor_rules;
 mod upgrade;
 mod upgrades;
 mod upgrades_access_log;
@@ -87,6 +94,8 @@ mod upgrades_feed;
 mod upgrades_import_rows;
 mod upgrades_kept_forms;
 mod upgrades_numbers;
+mod upgrades_provider_identities;
+mod upgrades_two_factor;
 
 /// Declares, for each listed test function, a module with one test per
 /// backend.

@@ -4,7 +4,8 @@
 //! written, and the `store` modules (`crate::students::store`,
 //! `crate::students::import::store`, `crate::accounts`,
 //! `crate::auth::sessions`, `crate::auth::ended`, `crate::kept::store`,
-//! `crate::audit::digest`, `crate::api_tokens`, `crate::feed`) are
+//! `crate::audit::digest`, `crate::api_tokens`, `crate::feed`,
+//! `crate::two_factor::store`) are
 //! the only code that writes. Stored words (revision actions, conflict
 //! attempts) are read back as enums or refused.
 
@@ -25,9 +26,13 @@ pub mod instance;
 pub mod kept_form;
 pub mod login_failure;
 pub mod presence;
+pub mod provider_identity;
+pub mod recovery_code;
 pub mod registrar;
 pub mod revision;
 pub mod session;
 pub mod sign_in_check;
 pub mod student;
 pub mod student_count;
+pub mod two_factor_secret;
+pub mod two_factor_step;

@@ -17,6 +17,9 @@ pub struct Model {
     pub client_addr: Option<String>,
     /// The browser's `User-Agent`, cut to 200 characters.
     pub user_agent: Option<String>,
+    /// Began with the university's identity provider (contract §14):
+    /// signing out ends the provider's session too.
+    pub began_at_provider: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
