@@ -8,6 +8,7 @@
 //! ```sh
 //! cargo bench --bench scale                      # all three backends, 1 M
 //! cargo bench --bench scale -- --backends postgres --students 200000
+//! cargo bench --bench scale -- --search-only     # the search lines only
 //! ```
 //!
 //! PostgreSQL and MySQL/MariaDB are found as the tests find them
@@ -19,13 +20,15 @@ use std::time::{Duration, Instant};
 use registrar::db::entities::student;
 use registrar::students::demo;
 use registrar::testing::{AppOptions, Backend, Browser, TestApp};
-use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 struct Options {
     backends: Vec<Backend>,
     students: u64,
     samples: usize,
     import_rows: usize,
+    /// Only the search lines: no other list line, export or round-trip.
+    search_only: bool,
 }
 
 fn options() -> Options {
@@ -34,6 +37,7 @@ fn options() -> Options {
         students: 1_000_000,
         samples: 40,
         import_rows: 100_000,
+        search_only: false,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -59,6 +63,11 @@ fn options() -> Options {
             "--samples" => {
                 options.samples = value.parse().expect("--samples N");
                 i += 1;
+            }
+            "--search-only" => {
+                options.search_only = true;
+                i += 1;
+                continue;
             }
             "--import-rows" => {
                 options.import_rows = value.parse().expect("--import-rows N");
@@ -180,6 +189,22 @@ async fn run(backend: Backend, options: &Options, json: &mut String) {
         .await
         .expect("query")
         .unwrap_or(1);
+    // The last student of the first page of "maple" (by name): where its
+    // Next link starts.
+    let maple_50: i64 = student::Entity::find()
+        .select_only()
+        .column(student::Column::Id)
+        .filter(student::Column::DeletedAt.is_null())
+        .filter(student::Column::SearchKey.contains("maple"))
+        .order_by_asc(student::Column::SearchKey)
+        .order_by_asc(student::Column::Id)
+        .offset(49)
+        .limit(1)
+        .into_tuple()
+        .one(&app.db)
+        .await
+        .expect("query")
+        .unwrap_or(1);
     let deep_page = (options.students / 2 / 50).max(1);
     let queries = [
         ("list, page 1".to_owned(), "/students".to_owned()),
@@ -202,6 +227,26 @@ async fn run(backend: Backend, options: &Options, json: &mut String) {
         (
             "search, absent (\"zzqx\")".to_owned(),
             "/students?q=zzqx".to_owned(),
+        ),
+        (
+            "search, common, sort -gpa".to_owned(),
+            "/students?q=maple&sort=-gpa".to_owned(),
+        ),
+        (
+            "search, common, sort -updated".to_owned(),
+            "/students?q=maple&sort=-updated".to_owned(),
+        ),
+        (
+            "search, common, page 2 by cursor".to_owned(),
+            format!("/students?q=maple&after={maple_50}"),
+        ),
+        (
+            "search, two words (\"MAPLE  st\")".to_owned(),
+            "/students?q=MAPLE++st".to_owned(),
+        ),
+        (
+            "search, rare, sort gpa".to_owned(),
+            "/students?q=yusuf+w%C3%B3jcik&sort=gpa".to_owned(),
         ),
         (
             "sort -name, page 1".to_owned(),
@@ -230,9 +275,35 @@ async fn run(backend: Backend, options: &Options, json: &mut String) {
     ];
     let mut rows = Vec::new();
     for (label, path) in queries {
+        if options.search_only && !label.starts_with("search") {
+            continue;
+        }
         let (p50, p99) = latency(&browser, &path, options.samples).await;
         println!("{label:<40} p50 {p50:>8.2} ms   p99 {p99:>8.2} ms");
         rows.push(Row { label, p50, p99 });
+    }
+    let queries_json = rows
+        .iter()
+        .map(|r| {
+            format!(
+                "{{\"query\":\"{}\",\"p50_ms\":{:.2},\"p99_ms\":{:.2}}}",
+                r.label.replace('"', "'"),
+                r.p50,
+                r.p99
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    if options.search_only {
+        let _ = write!(
+            json,
+            "{}{{\"backend\":\"{}\",\"students\":{},\"generation_s\":{:.2},\"queries\":[{queries_json}]}}",
+            if json.len() > 1 { "," } else { "" },
+            backend.name(),
+            options.students,
+            generation.as_secs_f64(),
+        );
+        return;
     }
 
     // The whole list as CSV through the same streaming code as
@@ -299,15 +370,7 @@ async fn run(backend: Backend, options: &Options, json: &mut String) {
         backend.name(),
         options.students,
         generation.as_secs_f64(),
-        rows.iter()
-            .map(|r| format!(
-                "{{\"query\":\"{}\",\"p50_ms\":{:.2},\"p99_ms\":{:.2}}}",
-                r.label.replace('"', "'"),
-                r.p50,
-                r.p99
-            ))
-            .collect::<Vec<_>>()
-            .join(","),
+        queries_json,
         export_time.as_secs_f64(),
         baseline,
         peak,

@@ -13,8 +13,8 @@ use sea_orm::{
 
 use migrations::indexes;
 
-use super::hold;
 use super::query::{Cursor, ListQuery, Sort, SortColumn};
+use super::search::{Plan, matching, matching_by, searched};
 use crate::db::entities::student::{self, Listed};
 use crate::domain::Disclosure;
 use crate::students::store::{self, Student};
@@ -48,7 +48,15 @@ pub async fn list(
 ) -> Result<ListRows, DbErr> {
     let search = query.search();
     let total = total(db, db.get_database_backend(), search.as_deref(), disclosure).await?;
-    let (students, has_previous, has_next) = rows(db, query, disclosure).await?;
+    // More matches than the cap: about one row in a hundred or more
+    // matches, so walking the order's index finds a page in a few thousand
+    // entries, where the search index would hand over every match to sort.
+    let plan = if total.at_least {
+        Plan::OrderIndex
+    } else {
+        Plan::SearchIndex
+    };
+    let (students, has_previous, has_next) = rows_by(db, query, disclosure, plan).await?;
     Ok(ListRows {
         students,
         total,
@@ -64,30 +72,38 @@ pub async fn rows(
     query: &ListQuery,
     disclosure: Disclosure,
 ) -> Result<(Vec<Listed>, bool, bool), DbErr> {
+    rows_by(db, query, disclosure, Plan::SearchIndex).await
+}
+
+async fn rows_by(
+    db: &impl ConnectionTrait,
+    query: &ListQuery,
+    disclosure: Disclosure,
+    plan: Plan,
+) -> Result<(Vec<Listed>, bool, bool), DbErr> {
     let backend = db.get_database_backend();
+    let asked = (query, disclosure, plan);
     let limit = query.per_page + 1;
     let (mut students, has_previous, has_next) = match query.cursor {
         Some(Cursor::After(id)) => match pivot(db, query.sort, id).await? {
             Some(pivot) => {
-                let rows =
-                    from_pivot(db, backend, (query, disclosure), &pivot, true, limit).await?;
+                let rows = from_pivot(db, backend, asked, &pivot, true, limit).await?;
                 let more = rows.len() as u64 > query.per_page;
                 (rows, true, more)
             }
-            None => first_page(db, backend, (query, disclosure), 0, limit).await?,
+            None => first_page(db, backend, asked, 0, limit).await?,
         },
         Some(Cursor::Before(id)) => match pivot(db, query.sort, id).await? {
             Some(pivot) => {
-                let mut rows =
-                    from_pivot(db, backend, (query, disclosure), &pivot, false, limit).await?;
+                let mut rows = from_pivot(db, backend, asked, &pivot, false, limit).await?;
                 let more = rows.len() as u64 > query.per_page;
                 rows.truncate(query.per_page as usize);
                 rows.reverse();
                 (rows, more, true)
             }
-            None => first_page(db, backend, (query, disclosure), 0, limit).await?,
+            None => first_page(db, backend, asked, 0, limit).await?,
         },
-        None => first_page(db, backend, (query, disclosure), query.offset(), limit).await?,
+        None => first_page(db, backend, asked, query.offset(), limit).await?,
     };
     students.truncate(query.per_page as usize);
     Ok((students, has_previous, has_next))
@@ -98,12 +114,12 @@ pub async fn rows(
 async fn first_page(
     db: &impl ConnectionTrait,
     backend: DbBackend,
-    (query, disclosure): (&ListQuery, Disclosure),
+    (query, disclosure, plan): (&ListQuery, Disclosure, Plan),
     offset: u64,
     limit: u64,
 ) -> Result<(Vec<Listed>, bool, bool), DbErr> {
     let (column, order) = sort_column(query.sort);
-    let ids: Vec<i64> = ordered_by_its_index(backend, query, disclosure)
+    let ids: Vec<i64> = ordered_by_its_index(backend, query, disclosure, plan)
         .select_only()
         .column(student::Column::Id)
         .order_by(column, order.clone())
@@ -147,7 +163,7 @@ async fn pivot(db: &impl ConnectionTrait, sort: Sort, id: i64) -> Result<Option<
 async fn from_pivot(
     db: &impl ConnectionTrait,
     backend: DbBackend,
-    (query, disclosure): (&ListQuery, Disclosure),
+    (query, disclosure, plan): (&ListQuery, Disclosure, Plan),
     pivot: &Pivot,
     forward: bool,
     limit: u64,
@@ -169,7 +185,7 @@ async fn from_pivot(
         )
     };
     let walk = if ascending { Order::Asc } else { Order::Desc };
-    ordered_by_its_index(backend, query, disclosure)
+    ordered_by_its_index(backend, query, disclosure, plan)
         .filter(bound)
         .filter(beyond.or(id_beyond))
         .order_by(column, walk.clone())
@@ -252,16 +268,18 @@ pub async fn same_name(
         .await
 }
 
-/// [`matching`], and on MariaDB held to the index of the list's order
-/// (its optimizer may otherwise pick another list index and sort).
+/// [`matching`] by `plan`, and on MariaDB held to the index of the list's
+/// order when that index is walked (no search, or [`Plan::OrderIndex`]).
 fn ordered_by_its_index(
     backend: DbBackend,
     query: &ListQuery,
     disclosure: Disclosure,
+    plan: Plan,
 ) -> Select<student::Entity> {
     let search = query.search();
-    let mut select = matching(backend, search.as_deref(), disclosure);
-    if backend == DbBackend::MySql && search.is_none() {
+    let mut select = matching_by(backend, search.as_deref(), disclosure, plan);
+    // MariaDB may otherwise take another list index and sort every row.
+    if backend == DbBackend::MySql && (search.is_none() || plan == Plan::OrderIndex) {
         let index = match query.sort.column() {
             SortColumn::Name => indexes::STUDENTS_LIVE_NAME,
             SortColumn::Gpa => indexes::STUDENTS_LIVE_GPA,
@@ -270,102 +288,6 @@ fn ordered_by_its_index(
         QueryTrait::query(&mut select).force_index(Alias::new(index), IndexHintScope::All);
     }
     select
-}
-
-/// Live students, and those whose folded name, address or number holds
-/// every word of `search` (contract §12), the address not searched where
-/// the reader's `disclosure` withholds it (§15).
-fn matching(
-    backend: DbBackend,
-    search: Option<&[String]>,
-    disclosure: Disclosure,
-) -> Select<student::Entity> {
-    let select = student::Entity::find().filter(student::Column::DeletedAt.is_null());
-    let Some(words) = search else {
-        return select;
-    };
-    let select = match disclosure {
-        Disclosure::Full => select,
-        Disclosure::Directory => select.filter(hold::outside_withheld(words)),
-    };
-    let select = if backend == DbBackend::MySql {
-        // MariaDB sees the three list indexes as equal for
-        // `deleted_at IS NULL` and may pick one without the search key,
-        // visiting every row; the name index holds the key and covers the
-        // scan.
-        let mut select = select;
-        QueryTrait::query(&mut select)
-            .force_index(Alias::new(indexes::STUDENTS_LIVE_NAME), IndexHintScope::All);
-        select
-    } else {
-        select
-    };
-    let each_word = |select: Select<student::Entity>| {
-        words.iter().fold(select, |select, word| {
-            select.filter(Expr::col(student::Column::SearchKey).like(contains(word)))
-        })
-    };
-    match backend {
-        DbBackend::Postgres => select.filter(
-            Expr::col((student::Entity, student::Column::Id)).in_subquery(searched(words)),
-        ),
-        DbBackend::Sqlite => match indexed_word(words) {
-            // The FTS5 trigram index finds the students holding the
-            // longest word (LIKE without an ESCAPE clause, so one without
-            // wildcards); every word is then checked on the row.
-            Some(word) => each_word(select.filter(Expr::cust_with_values(
-                "\"students\".\"id\" IN (SELECT rowid FROM students_search WHERE search_key LIKE ?)",
-                [format!("%{word}%")],
-            ))),
-            None => each_word(select),
-        },
-        _ => each_word(select),
-    }
-}
-
-/// The word SQLite's trigram index can find rows by: the longest of at
-/// least three characters without `LIKE` wildcards.
-fn indexed_word(words: &[String]) -> Option<&str> {
-    words
-        .iter()
-        .filter(|word| word.chars().count() >= 3 && !word.contains(['%', '_', '!']))
-        .max_by_key(|word| word.chars().count())
-        .map(String::as_str)
-}
-
-/// PostgreSQL: the ids of the live students whose search key holds every
-/// word, from the search table (its trigram index serves each `LIKE`).
-fn searched(words: &[String]) -> sea_orm::sea_query::SelectStatement {
-    let mut select = Query::select();
-    select.column(SearchTable::Id).from(SearchTable::Table);
-    for word in words {
-        select.and_where(Expr::col(SearchTable::SearchKey).like(contains(word)));
-    }
-    select.to_owned()
-}
-
-/// PostgreSQL's search table, `students_search`: a live student's id and
-/// search key, kept in step with `students` by triggers.
-#[derive(sea_orm::DeriveIden)]
-enum SearchTable {
-    #[sea_orm(iden = "students_search")]
-    Table,
-    Id,
-    SearchKey,
-}
-
-/// `LIKE` pattern for "contains `needle`", with `!` escaping the pattern's
-/// own wildcards.
-fn contains(needle: &str) -> LikeExpr {
-    let mut pattern = String::from("%");
-    for c in needle.chars() {
-        if matches!(c, '%' | '_' | '!') {
-            pattern.push('!');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    LikeExpr::new(pattern).escape('!')
 }
 
 fn sort_column(sort: Sort) -> (student::Column, Order) {

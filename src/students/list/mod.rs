@@ -8,6 +8,7 @@ pub mod db;
 mod hold;
 pub mod page;
 pub mod query;
+mod search;
 
 use axum::extract::State;
 use axum::http::StatusCode;
