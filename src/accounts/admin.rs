@@ -3,6 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use sea_orm::DatabaseConnection;
 
 use super::account::{self as accounts, Account};
 use super::admin_forms::{AccountForm, NewAccountForm, PasswordForm, seen_version};
@@ -27,12 +28,14 @@ pub(super) fn admin<'a>(registrar: &'a SignedIn) -> Actor<'a> {
     }
 }
 
-/// The account a path names, by its username (any case).
-pub(super) async fn named(state: &AppState, username: &str) -> Result<Account, AppError> {
-    let key = Username::parse(super::username_in_path(username))
+/// The account the `{username}` segment of an admin page's path names
+/// ([`super::path`]), by its username in any case; a name no account has,
+/// or no username could be, is `404`.
+pub async fn named_in_path(db: &DatabaseConnection, segment: &str) -> Result<Account, AppError> {
+    let key = Username::parse(super::username_in_path(segment))
         .map_err(|_| AppError::NotFound)?
         .key();
-    accounts::find_by_username(&state.db, &key)
+    accounts::find_by_username(db, &key)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -125,7 +128,7 @@ pub async fn show(
     PendingFlash(flash): PendingFlash,
     Path(username): Path<String>,
 ) -> Result<Response, AppError> {
-    let account = named(&state, &username).await?;
+    let account = named_in_path(&state.db, &username).await?;
     let page = account_page(&state, &registrar, account, None).await?;
     render(StatusCode::OK, &page.with_flash(flash))
 }
@@ -156,7 +159,7 @@ pub async fn update(
     Form(form): Form<AccountForm>,
 ) -> Result<Response, AppError> {
     let seen = seen_version(&form.version)?;
-    let account = named(&state, &username).await?;
+    let account = named_in_path(&state.db, &username).await?;
     let enabled = match form.enabled.as_str() {
         "true" => Some(true),
         "false" => Some(false),
@@ -193,7 +196,7 @@ pub async fn set_password(
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
     let seen = seen_version(&form.version)?;
-    let account = named(&state, &username).await?;
+    let account = named_in_path(&state.db, &username).await?;
     if account.id == registrar.id {
         // Setting a password here asks for no current one: an admin's own
         // is changed on /account, where it is asked (a session left open is

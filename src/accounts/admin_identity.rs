@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::admin::{account_page, admin, named};
+use super::admin::{account_page, admin, named_in_path};
 use super::provider::{self, LinkError};
 use crate::auth::SignedIn;
 use crate::error::AppError;
@@ -32,7 +32,7 @@ pub async fn link(
     let Some(oidc) = state.oidc.clone() else {
         return Err(AppError::NotFound);
     };
-    let account = named(&state, &username).await?;
+    let account = named_in_path(&state.db, &username).await?;
     let subject = form.subject.trim();
     let problem = if subject.is_empty() {
         Some("Enter the university identifier (sub) to link.")

@@ -24,6 +24,7 @@ pub mod sign_in_method;
 pub mod store;
 
 pub use account::{Account, any_exist, find_by_username, list, lock_instance};
+pub use admin::named_in_path;
 pub use create::{CreateError, NewAccount, create, create_account, create_first};
 pub use store::disable;
 

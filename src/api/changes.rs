@@ -125,12 +125,9 @@ impl FeedChange {
                 ("NextPage" = (operation_id = "changes", parameters(("query.after" = "$response.body#/next"), ("query.wait" = "0")), description = "The changes after these, without waiting")),
             )),
         (status = 400, description = "`after` is not a cursor of this feed, or the query is not UTF-8.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token's role may not read.", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The cursor no longer fits the feed (another epoch, or a database restored from before it): read again from the beginning.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`limit` or `wait` out of range, or an unknown parameter; `errors` says which.", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many wrong tokens from this address.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database did not answer in time.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn changes(

@@ -160,47 +160,56 @@ pub async fn claim(
 ) -> Result<Claimed, DbErr> {
     let key_digest = digest(&key.0);
     let at = now();
-    // A row past its day is forgotten: the key starts afresh.
-    Entity::delete_many()
-        .filter(Column::AccountId.eq(account))
-        .filter(Column::KeyDigest.eq(&key_digest))
-        .filter(Column::CreatedAt.lt(at - KEPT_FOR))
-        .exec(db)
-        .await?;
     let token = random_token();
-    let row = idempotency_key::ActiveModel {
-        id: NotSet,
-        account_id: Set(account),
-        key_digest: Set(key_digest.clone()),
-        fingerprint: Set(fingerprint.to_owned()),
-        claim: Set(token.clone()),
-        claimed_at: Set(at),
-        created_at: Set(at),
-        status: Set(None),
-        etag: Set(None),
-        location: Set(None),
-        body: Set(None),
-    };
-    match Entity::insert(row).exec(db).await {
-        Ok(inserted) => {
-            return Ok(Claimed::Fresh(Claim {
-                id: inserted.last_insert_id,
-                token,
-            }));
+    // A fresh key is one insert. A key already there is read; one past its
+    // day is forgotten (that very row deleted) and the key starts afresh,
+    // once: a row found the second time was written since, so is in date.
+    let mut forget_expired = true;
+    let row = loop {
+        let row = idempotency_key::ActiveModel {
+            id: NotSet,
+            account_id: Set(account),
+            key_digest: Set(key_digest.clone()),
+            fingerprint: Set(fingerprint.to_owned()),
+            claim: Set(token.clone()),
+            claimed_at: Set(at),
+            created_at: Set(at),
+            status: Set(None),
+            etag: Set(None),
+            location: Set(None),
+            body: Set(None),
+        };
+        match Entity::insert(row).exec(db).await {
+            Ok(inserted) => {
+                return Ok(Claimed::Fresh(Claim {
+                    id: inserted.last_insert_id,
+                    token,
+                }));
+            }
+            Err(err) if !matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                return Err(err);
+            }
+            Err(_) => {}
         }
-        Err(err) if !matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            return Err(err);
+        let Some(row) = Entity::find()
+            .filter(Column::AccountId.eq(account))
+            .filter(Column::KeyDigest.eq(&key_digest))
+            .one(db)
+            .await?
+        else {
+            // Swept between the insert and the read: as if in flight.
+            return Ok(Claimed::InFlight);
+        };
+        if forget_expired && row.created_at < at - KEPT_FOR {
+            forget_expired = false;
+            Entity::delete_many()
+                .filter(Column::Id.eq(row.id))
+                .filter(Column::CreatedAt.eq(row.created_at))
+                .exec(db)
+                .await?;
+            continue;
         }
-        Err(_) => {}
-    }
-    let Some(row) = Entity::find()
-        .filter(Column::AccountId.eq(account))
-        .filter(Column::KeyDigest.eq(&key_digest))
-        .one(db)
-        .await?
-    else {
-        // Swept between the insert and the read: as if in flight.
-        return Ok(Claimed::InFlight);
+        break row;
     };
     if row.fingerprint != fingerprint {
         return Ok(Claimed::Reused);

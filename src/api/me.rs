@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::caller::Caller;
 use super::json::time;
-use super::problem::{ApiError, Problem};
+use super::problem::ApiError;
 use crate::api_tokens::store;
 use crate::domain::Role;
 use crate::state::AppState;
@@ -68,15 +68,6 @@ pub struct TokenBody {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller", body = MeBody),
-        (status = 401, description = "No valid bearer token (missing, unknown, expired, revoked, or its account disabled)",
-            body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
-        (status = 429, description = "Too many wrong tokens from this address",
-            body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        (status = 503, description = "The database did not answer in time",
-            body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {

@@ -5,6 +5,11 @@
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::content::Content;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::response::{Response as ResponseDoc, ResponseBuilder};
+use utoipa::openapi::schema::{ObjectBuilder, Ref, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -29,7 +34,7 @@ use super::{changes, me};
         write::delete,
         changes::changes,
     ),
-    modifiers(&Bearer),
+    modifiers(&Bearer, &Gate),
     tags(
         (name = "students", description = "Student records"),
         (name = "account", description = "Who the token acts as"),
@@ -56,6 +61,90 @@ impl Modify for Bearer {
                     .build(),
             ),
         );
+    }
+}
+
+/// What the token gate in front of every operation may answer, said once
+/// as shared responses and named by every operation: `401` (no valid
+/// token), `429` (too many wrong tokens from the address) and `503` (the
+/// database did not answer in time; an operation that says more about its
+/// own `503` keeps its own).
+struct Gate;
+
+impl Gate {
+    const SHARED: [(&'static str, &'static str); 3] = [
+        ("401", "Unauthorized"),
+        ("429", "TooManyRequests"),
+        ("503", "Unavailable"),
+    ];
+
+    fn problem(description: &str, header: (&str, Type, &str)) -> ResponseDoc {
+        let (name, kind, said) = header;
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/problem+json",
+                Content::new(Some(Ref::from_schema_name("Problem"))),
+            )
+            .header(
+                name,
+                HeaderBuilder::new()
+                    .schema(ObjectBuilder::new().schema_type(kind))
+                    .description(Some(said))
+                    .build(),
+            )
+            .build()
+    }
+}
+
+impl Modify for Gate {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let retry_after = ("Retry-After", Type::Integer, "Seconds to wait");
+        for (name, response) in [
+            (
+                "Unauthorized",
+                Self::problem(
+                    "No valid bearer token: missing, unknown, expired, revoked, or its account disabled",
+                    ("WWW-Authenticate", Type::String, "`Bearer`"),
+                ),
+            ),
+            (
+                "TooManyRequests",
+                Self::problem(
+                    "Too many wrong tokens from this address",
+                    retry_after.clone(),
+                ),
+            ),
+            (
+                "Unavailable",
+                Self::problem("The database did not answer in time", retry_after),
+            ),
+        ] {
+            components
+                .responses
+                .insert(name.to_owned(), RefOr::T(response));
+        }
+        let operations = openapi.paths.paths.values_mut().flat_map(|item| {
+            [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+        });
+        for operation in operations {
+            for (status, name) in Self::SHARED {
+                operation
+                    .responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+            }
+        }
     }
 }
 

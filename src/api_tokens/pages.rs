@@ -15,7 +15,7 @@ use crate::accounts::own_views::OwnAccountPage;
 use crate::accounts::{self, own};
 use crate::auth::throttle::{self, Guesser, PeerAddr};
 use crate::auth::{SignedIn, password};
-use crate::domain::{Role, TokenDays, TokenName, Username};
+use crate::domain::{Role, TokenDays, TokenName};
 use crate::error::AppError;
 use crate::http::flash::Flash;
 use crate::http::form::Form;
@@ -220,12 +220,7 @@ pub async fn revoke_for(
     Path((username, token)): Path<(String, String)>,
     Form(_): Form<EmptyForm>,
 ) -> Result<Response, AppError> {
-    let key = Username::parse(accounts::username_in_path(&username))
-        .map_err(|_| AppError::NotFound)?
-        .key();
-    let account = accounts::find_by_username(&state.db, &key)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let account = accounts::named_in_path(&state.db, &username).await?;
     let admin = Actor::Admin {
         id: registrar.id,
         username: registrar.username(),

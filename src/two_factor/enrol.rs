@@ -14,7 +14,6 @@ use crate::accounts::changes::Actor;
 use crate::accounts::{self, Account};
 use crate::auth::throttle::{self, Guesser, PeerAddr};
 use crate::auth::{SignedIn, password};
-use crate::domain::Username;
 use crate::error::AppError;
 use crate::http::form::Form;
 use crate::http::redirect::see_other;
@@ -214,12 +213,7 @@ pub async fn reset(
     Path(username): Path<String>,
     Form(_): Form<ResetForm>,
 ) -> Result<Response, AppError> {
-    let key = Username::parse(accounts::username_in_path(&username))
-        .map_err(|_| AppError::NotFound)?
-        .key();
-    let account = accounts::find_by_username(&state.db, &key)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let account = accounts::named_in_path(&state.db, &username).await?;
     let admin = Actor::Admin {
         id: registrar.id,
         username: registrar.username(),

@@ -1,7 +1,8 @@
 //! `Idempotency-Key` (contract §13): the same key with the same request
 //! answers what the first answered (`201`, `412`, `422` alike) and writes
 //! nothing more; with a different request `422`; one in flight `409`; a
-//! claim nobody answered is taken over once its lease is past.
+//! claim nobody answered is taken over once its lease is past; a key past its
+//! day starts afresh.
 
 use axum::http::HeaderMap;
 use registrar::api::idempotency::fingerprint;
@@ -9,7 +10,9 @@ use registrar::auth::tokens::digest;
 use registrar::db::entities::idempotency_key;
 use registrar::testing::{ApiClient, Backend};
 use reqwest::{Method, StatusCode};
-use sea_orm::{ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
+};
 use serde_json::json;
 
 use crate::api_students::{API_USER, api, create};
@@ -19,6 +22,7 @@ use crate::{on_every_backend, spawn_app};
 on_every_backend!(
     a_key_answers_again_what_it_answered_and_writes_nothing_more,
     a_key_in_flight_is_409_and_an_abandoned_claim_is_taken_over,
+    a_key_past_its_day_starts_afresh,
 );
 
 /// `body` sent to `path` with `method`, `If-Match: version` and `key`.
@@ -263,4 +267,69 @@ async fn a_key_in_flight_is_409_and_an_abandoned_claim_is_taken_over(backend: Ba
         (StatusCode::OK, taken_over.body)
     );
     assert_eq!(all_revisions(&app.db, id).await, 2);
+}
+
+async fn a_key_past_its_day_starts_afresh(backend: Backend) {
+    let app = spawn_app!(backend);
+    let api = api(&app).await;
+    let id = create(&api, "Day Old").await;
+    let path = format!("/api/v1/students/{id}");
+    let first = keyed(
+        &api,
+        Method::PATCH,
+        &path,
+        Some(1),
+        "day-1",
+        Some(json!({"gpa": "1.25"})),
+    )
+    .await;
+    first.assert_status(StatusCode::OK);
+    // Within its day the key, sent with another request, is refused.
+    let other = json!({"gpa": "3.75"});
+    let reused = keyed(
+        &api,
+        Method::PATCH,
+        &path,
+        Some(2),
+        "day-1",
+        Some(other.clone()),
+    )
+    .await;
+    reused.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(student(&app.db, id).await.version, 2);
+    // A day and more later the key is forgotten: the same key with that
+    // other request is written, once, and its answer kept afresh.
+    let long_ago = registrar::db::now() - registrar::api::idempotency::KEPT_FOR;
+    idempotency_key::Entity::update_many()
+        .col_expr(
+            idempotency_key::Column::CreatedAt,
+            sea_orm::sea_query::Expr::value(long_ago - chrono::TimeDelta::minutes(1)),
+        )
+        .filter(idempotency_key::Column::KeyDigest.eq(digest("day-1")))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let fresh = keyed(
+        &api,
+        Method::PATCH,
+        &path,
+        Some(2),
+        "day-1",
+        Some(other.clone()),
+    )
+    .await;
+    fresh.assert_status(StatusCode::OK);
+    let replayed = keyed(&api, Method::PATCH, &path, Some(2), "day-1", Some(other)).await;
+    assert_eq!(
+        (replayed.status, replayed.body),
+        (StatusCode::OK, fresh.body)
+    );
+    assert_eq!(student(&app.db, id).await.version, 3);
+    assert_eq!(all_revisions(&app.db, id).await, 3);
+    let kept = idempotency_key::Entity::find()
+        .filter(idempotency_key::Column::KeyDigest.eq(digest("day-1")))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(kept, 1);
 }

@@ -82,10 +82,36 @@ async fn the_documents_answers_and_links_are_well_formed(backend: Backend) {
             .map(|(_, operation)| *operation)
             .find(|operation| operation["operationId"] == id)
     };
+    // A response said once for every operation (the token gate's `401`,
+    // `429`, `503`) is a reference to the document's shared responses.
+    let resolve = |response: &'_ serde_json::Value| -> serde_json::Value {
+        match response["$ref"].as_str() {
+            Some(reference) => {
+                let name = reference
+                    .strip_prefix("#/components/responses/")
+                    .unwrap_or_else(|| panic!("a reference to a shared response: {reference}"));
+                doc["components"]["responses"][name].clone()
+            }
+            None => response.clone(),
+        }
+    };
     let mut links = 0;
     for (method, operation) in &operations {
         let name = format!("{method} {}", operation["operationId"]);
+        for (status, header) in [
+            ("401", "WWW-Authenticate"),
+            ("429", "Retry-After"),
+            ("503", "Retry-After"),
+        ] {
+            let response = resolve(&operation["responses"][status]);
+            assert!(response["description"].is_string(), "{name} {status}");
+            assert!(
+                response["headers"][header]["schema"].is_object(),
+                "{name} {status} says its {header}"
+            );
+        }
         for (status, response) in operation["responses"].as_object().unwrap() {
+            let response = &resolve(response);
             let content = response["content"].as_object();
             match status.as_str() {
                 "204" | "304" => assert!(content.is_none(), "{name} {status} has a body"),

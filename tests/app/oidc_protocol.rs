@@ -1,6 +1,5 @@
 //! The university sign-in's protocol against a real provider (contract
-//! §14), on SQLite (the accounts are proven on every backend in
-//! `oidc_accounts`): every answer that is not the one this browser's flow
+//! §14), on every backend: every answer that is not the one this browser's flow
 //! awaits is a `4xx` that signs nobody in; keys rotate; a provider down at
 //! start comes back by itself; signing out ends the provider's session.
 
@@ -9,6 +8,18 @@ use registrar::config::PasswordSignIn;
 use registrar::testing::{AppOptions, Backend, Browser, PASSWORD, Page};
 
 use crate::oidc_harness::{self as harness, Mode};
+use crate::on_every_backend;
+
+on_every_backend!(
+    an_answer_this_browser_did_not_ask_for_signs_nobody_in,
+    a_token_for_another_audience_is_refused,
+    an_expired_token_is_refused,
+    a_rotated_signing_key_is_fetched_when_a_token_names_it,
+    a_provider_down_at_start_is_said_and_comes_back_by_itself,
+    signing_out_of_a_university_session_ends_the_providers_session_too,
+    with_passwords_off_only_break_glass_accounts_sign_in_with_one,
+    a_university_sign_in_takes_no_second_factor_even_where_one_is_required,
+);
 
 fn signed_in_nobody(page: &Page) {
     assert!(
@@ -36,10 +47,8 @@ fn with_state(callback: &str, state: &str) -> String {
     url.to_string()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_answer_this_browser_did_not_ask_for_signs_nobody_in() {
-    let Some((app, provider)) = harness::spawn(Backend::Sqlite, Mode::Normal, true, |_| {}).await
-    else {
+async fn an_answer_this_browser_did_not_ask_for_signs_nobody_in(backend: Backend) {
+    let Some((app, provider)) = harness::spawn(backend, Mode::Normal, true, |_| {}).await else {
         return;
     };
     // A callback carried to another browser.
@@ -90,10 +99,8 @@ async fn an_answer_this_browser_did_not_ask_for_signs_nobody_in() {
     assert!(page.body.contains("did not sign you in"), "{}", page.body);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_token_for_another_audience_is_refused() {
-    let Some((app, provider)) = harness::spawn(Backend::Sqlite, Mode::Audience, true, |_| {}).await
-    else {
+async fn a_token_for_another_audience_is_refused(backend: Backend) {
+    let Some((app, provider)) = harness::spawn(backend, Mode::Audience, true, |_| {}).await else {
         return;
     };
     let browser = Browser::new(&app.base_url);
@@ -108,10 +115,8 @@ async fn a_token_for_another_audience_is_refused() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_expired_token_is_refused() {
-    let Some((app, provider)) = harness::spawn(Backend::Sqlite, Mode::Expired, true, |_| {}).await
-    else {
+async fn an_expired_token_is_refused(backend: Backend) {
+    let Some((app, provider)) = harness::spawn(backend, Mode::Expired, true, |_| {}).await else {
         return;
     };
     let browser = Browser::new(&app.base_url);
@@ -120,10 +125,8 @@ async fn an_expired_token_is_refused() {
     assert_eq!(page.status, StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_rotated_signing_key_is_fetched_when_a_token_names_it() {
-    let Some((app, mut provider)) =
-        harness::spawn(Backend::Sqlite, Mode::Normal, true, |_| {}).await
+async fn a_rotated_signing_key_is_fetched_when_a_token_names_it(backend: Backend) {
+    let Some((app, mut provider)) = harness::spawn(backend, Mode::Normal, true, |_| {}).await
     else {
         return;
     };
@@ -149,10 +152,8 @@ async fn a_rotated_signing_key_is_fetched_when_a_token_names_it() {
     .assert_redirect_to("/students");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_provider_down_at_start_is_said_and_comes_back_by_itself() {
-    let Some((app, mut provider)) =
-        harness::spawn(Backend::Sqlite, Mode::Normal, false, |_| {}).await
+async fn a_provider_down_at_start_is_said_and_comes_back_by_itself(backend: Backend) {
+    let Some((app, mut provider)) = harness::spawn(backend, Mode::Normal, false, |_| {}).await
     else {
         return;
     };
@@ -181,10 +182,8 @@ async fn a_provider_down_at_start_is_said_and_comes_back_by_itself() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn signing_out_of_a_university_session_ends_the_providers_session_too() {
-    let Some((app, provider)) = harness::spawn(Backend::Sqlite, Mode::Normal, true, |_| {}).await
-    else {
+async fn signing_out_of_a_university_session_ends_the_providers_session_too(backend: Backend) {
+    let Some((app, provider)) = harness::spawn(backend, Mode::Normal, true, |_| {}).await else {
         return;
     };
     let browser = Browser::new(&app.base_url);
@@ -228,9 +227,8 @@ async fn signing_out_of_a_university_session_ends_the_providers_session_too() {
         .assert_redirect_to("/login");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn with_passwords_off_only_break_glass_accounts_sign_in_with_one() {
-    let Some((app, _provider)) = harness::spawn(Backend::Sqlite, Mode::Normal, true, |oidc| {
+async fn with_passwords_off_only_break_glass_accounts_sign_in_with_one(backend: Backend) {
+    let Some((app, _provider)) = harness::spawn(backend, Mode::Normal, true, |oidc| {
         oidc.password_sign_in = PasswordSignIn::Off;
         oidc.break_glass = vec!["Keeper".to_owned()];
     })
@@ -250,14 +248,13 @@ async fn with_passwords_off_only_break_glass_accounts_sign_in_with_one() {
         .assert_redirect_to("/students");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_university_sign_in_takes_no_second_factor_even_where_one_is_required() {
+async fn a_university_sign_in_takes_no_second_factor_even_where_one_is_required(backend: Backend) {
     let options = AppOptions {
         require_two_factor: true,
         ..AppOptions::default()
     };
     let Some((app, provider)) =
-        harness::spawn_with(Backend::Sqlite, Mode::Normal, true, |_| {}, options).await
+        harness::spawn_with(backend, Mode::Normal, true, |_| {}, options).await
     else {
         return;
     };

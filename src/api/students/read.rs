@@ -102,12 +102,6 @@ fn cursor(query: &ApiQuery, errors: &mut BTreeMap<String, String>) -> Option<i64
             )),
         (status = 400, description = "The query string is not UTF-8", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A query parameter is invalid, by name in `errors`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
-        (status = 429, description = "Too many wrong tokens from this address", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        (status = 503, description = "The database did not answer in time", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 pub async fn list(
@@ -197,12 +191,6 @@ pub async fn list(
             headers(("ETag" = String, description = "The version, in quotes"))),
         (status = 404, description = "No such student", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The student was deleted", body = GoneProblem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
-        (status = 429, description = "Too many wrong tokens from this address", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        (status = 503, description = "The database did not answer in time", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 pub async fn show(
@@ -242,12 +230,6 @@ pub async fn show(
         (status = 400, description = "The query string is not UTF-8", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such student", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A query parameter is invalid, by name in `errors`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
-        (status = 429, description = "Too many wrong tokens from this address", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        (status = 503, description = "The database did not answer in time", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 pub async fn history(

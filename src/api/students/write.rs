@@ -50,10 +50,6 @@ use crate::students::values::StudentForm;
         (status = 413, description = "The body is over 64 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid members, by name in `errors` (or the Idempotency-Key went with another request)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
-        (status = 429, description = "Too many wrong tokens from this address", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 503, description = "Busy (nothing written), or the outcome unknown: send it again with the same Idempotency-Key", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
@@ -109,10 +105,6 @@ pub async fn create(
         (status = 415, description = "The body is neither application/merge-patch+json nor application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid members, by name in `errors` (or the Idempotency-Key went with another request)", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match missing (or `*`)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
-        (status = 429, description = "Too many wrong tokens from this address", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 503, description = "Busy (nothing written), or the outcome unknown: send it again with the same Idempotency-Key", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
@@ -180,10 +172,6 @@ pub struct DeleteParams {
         (status = 412, description = "Stale: the student changed since that version; nothing written", body = StaleProblem, content_type = "application/problem+json"),
         (status = 422, description = "The reason is refused, by name in `errors` (or the Idempotency-Key went with another request)", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match missing (or `*`)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
-        (status = 429, description = "Too many wrong tokens from this address", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 503, description = "Busy (nothing written), or the outcome unknown: send it again with the same Idempotency-Key", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
