@@ -93,6 +93,7 @@ mod upgrades_conflicts;
 mod upgrades_feed;
 mod upgrades_import_rows;
 mod upgrades_kept_forms;
+mod upgrades_live_search;
 mod upgrades_numbers;
 mod upgrades_provider_identities;
 mod upgrades_two_factor;

@@ -30,12 +30,20 @@ const STUDENTS: &[(&str, &str)] = &[
     ("Ann \"Nan\" Lee", "7 Star* Way, Cork"),
 ];
 
+/// The names a search for `q` lists, sorted; its total must agree (it is
+/// counted apart from the rows, on some backends in the index alone).
 async fn names_found(browser: &Browser, q: &str) -> Vec<String> {
     let path = format!("/students?q={}", utf8_percent_encode(q, NON_ALPHANUMERIC));
     let page = browser.get(&path).await;
     page.assert_status(StatusCode::OK);
     let mut names = page.texts("table.students td[data-label=Name] a");
     names.sort();
+    let total = page.attr("[data-total]", "data-total");
+    assert_eq!(
+        total.unwrap_or_else(|| "0".to_owned()),
+        names.len().to_string(),
+        "the total of q = {q:?}"
+    );
     names
 }
 

@@ -14,7 +14,7 @@ use sea_orm::{
 use migrations::indexes;
 
 use super::query::{Cursor, ListQuery, Sort, SortColumn};
-use super::search::{Plan, matching, matching_by, searched};
+use super::search::{Plan, indexed_only, matching, matching_by, searched};
 use crate::db::entities::student::{self, Listed};
 use crate::domain::Disclosure;
 use crate::students::store::{self, Student};
@@ -214,11 +214,15 @@ async fn total(
         (DbBackend::Postgres, Some(words)) if disclosure == Disclosure::Full => {
             searched(words).limit(COUNT_CAP + 1).to_owned()
         }
-        _ => matching(backend, search, disclosure)
-            .select_only()
-            .column(student::Column::Id)
-            .limit(COUNT_CAP + 1)
-            .into_query(),
+        // So does SQLite's index: counted there when every word has a
+        // trigram.
+        (DbBackend::Sqlite, Some(words)) if disclosure == Disclosure::Full => {
+            match indexed_only(words) {
+                Some(mut select) => select.limit(COUNT_CAP + 1).to_owned(),
+                None => capped_rows(backend, search, disclosure),
+            }
+        }
+        _ => capped_rows(backend, search, disclosure),
     };
     let count = Query::select()
         .expr_as(Func::count(Expr::col(Asterisk)), Alias::new("matches"))
@@ -235,6 +239,19 @@ async fn total(
         count: std::cmp::min(matches, COUNT_CAP),
         at_least: matches > COUNT_CAP,
     })
+}
+
+/// The ids of the students `search` matches, at most one more than the cap.
+fn capped_rows(
+    backend: DbBackend,
+    search: Option<&[String]>,
+    disclosure: Disclosure,
+) -> sea_orm::sea_query::SelectStatement {
+    matching(backend, search, disclosure)
+        .select_only()
+        .column(student::Column::Id)
+        .limit(COUNT_CAP + 1)
+        .into_query()
 }
 
 /// Live students other than `except` whose folded name is `name`'s

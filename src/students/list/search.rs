@@ -102,6 +102,25 @@ fn phrases(words: &[String]) -> Option<String> {
     (!phrases.is_empty()).then(|| phrases.join(" "))
 }
 
+/// SQLite: the ids of the live students whose search key holds every
+/// word, from the FTS5 index alone (it holds the live students only), when
+/// every word has a trigram: a phrase of trigrams is then exactly the
+/// substring (the key and the words are folded alike). `None` when a word
+/// is shorter: only its row can say.
+pub(super) fn indexed_only(words: &[String]) -> Option<SelectStatement> {
+    if words.iter().any(|word| word.chars().count() < 3) {
+        return None;
+    }
+    let phrases = phrases(words)?;
+    Some(
+        Query::select()
+            .expr(Expr::cust("rowid"))
+            .from(Alias::new("students_search"))
+            .and_where(Expr::cust_with_values("students_search MATCH ?", [phrases]))
+            .to_owned(),
+    )
+}
+
 /// PostgreSQL: the ids of the live students whose search key holds every
 /// word, from the search table. Its trigram index serves each `LIKE` of a
 /// word of three or more characters; a shorter word has no trigram, and
