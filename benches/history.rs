@@ -20,11 +20,8 @@ use registrar::db::entities::revision;
 use registrar::feed::{Cursor, head};
 use registrar::students::demo;
 use registrar::testing::{ApiClient, AppOptions, Backend, Browser, REGISTRAR, TestApp};
-use sea_orm::sea_query::{Alias, Expr, OnConflict, Query};
-use sea_orm::{
-    ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
-    TransactionTrait,
-};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
 
 struct Options {
     backends: Vec<Backend>,
@@ -102,7 +99,7 @@ async fn fill_revisions(app: &TestApp, count: u64, students: u64) {
             if written == count {
                 break;
             }
-            let rows = ROWS.min(count - written);
+            let rows = std::cmp::min(ROWS, count - written);
             let mut insert = Query::insert();
             insert.into_table(revision::Entity).columns([
                 Alias::new("student_id"),
@@ -142,7 +139,6 @@ async fn fill_revisions(app: &TestApp, count: u64, students: u64) {
                     Expr::val(position),
                 ]);
             }
-            insert.on_conflict(OnConflict::new().do_nothing().to_owned());
             transaction.execute(&insert).await.expect("revisions");
             written += rows;
         }
@@ -153,7 +149,7 @@ async fn fill_revisions(app: &TestApp, count: u64, students: u64) {
             .and_where(Expr::col(Alias::new("id")).eq(1));
         transaction.execute(&moved).await.expect("the feed's row");
         transaction.commit().await.expect("commit");
-        if written % (count / 10).max(1) < ROWS * STATEMENTS {
+        if written % std::cmp::max(count / 10, 1) < ROWS * STATEMENTS {
             eprint!(" {}k", written / 1000);
         }
     }
@@ -270,7 +266,7 @@ async fn run(backend: Backend, options: &Options) {
     let token = app.api_token(REGISTRAR, None).await;
     let api = ApiClient::new(&app.base_url, Some(&token));
     let head = head::read(&app.db).await.expect("the feed's row");
-    let middle = (head.last_position / 2).max(1);
+    let middle = std::cmp::max(head.last_position / 2, 1);
     let hash: Option<String> = revision::Entity::find()
         .select_only()
         .column(revision::Column::Hash)

@@ -39,7 +39,9 @@ async fn indexed(db: &DatabaseConnection, word: &str) -> Option<i64> {
     let row = db
         .query_one_raw(sea_orm::Statement::from_string(
             DbBackend::Sqlite,
-            format!("SELECT count(*) FROM students_search WHERE students_search MATCH '\"{word}\"'"),
+            format!(
+                "SELECT count(*) FROM students_search WHERE students_search MATCH '\"{word}\"'"
+            ),
         ))
         .await
         .expect("the index")
