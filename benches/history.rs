@@ -61,9 +61,10 @@ fn options() -> Options {
     options
 }
 
-/// Who wrote the filled revisions, one in `every` of them each; the rest
-/// are the bench's registrar's.
-const OTHERS: [(&str, u64); 2] = [("bea", 10), ("cyd", 1_000)];
+/// Who wrote the filled revisions: the first of these whose `every`
+/// divides the revision's number (so `cyd` one in 1,000, `bea` about one
+/// in 10), else the bench's registrar.
+const OTHERS: [(&str, u64); 2] = [("cyd", 1_000), ("bea", 10)];
 /// One filled revision in this many is a delete (`action=deleted`).
 const DELETES_EVERY: u64 = 50;
 /// Rows a statement inserts, and statements a transaction holds.
@@ -156,31 +157,35 @@ async fn fill_revisions(app: &TestApp, count: u64, students: u64) {
     eprintln!();
 }
 
-/// p50 and p99 of `samples` timed GETs, after one warm-up.
-async fn latency<F, Fut>(samples: usize, mut get: F) -> (f64, f64)
+/// p50 and p99 of `samples` timed GETs, and the bytes of the warm-up's
+/// answer (so that an empty answer shows).
+async fn latency<F, Fut>(samples: usize, mut get: F) -> (f64, f64, usize)
 where
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = u16>,
+    Fut: std::future::Future<Output = (u16, usize)>,
 {
-    assert_eq!(get().await, 200, "warm-up");
+    let (status, bytes) = get().await;
+    assert_eq!(status, 200, "warm-up");
     let mut times = Vec::with_capacity(samples);
     for _ in 0..samples {
         let started = Instant::now();
-        assert_eq!(get().await, 200);
+        assert_eq!(get().await.0, 200);
         times.push(started.elapsed());
     }
     times.sort();
     let at =
         |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0;
-    (at(0.50), at(0.99))
+    (at(0.50), at(0.99), bytes)
 }
 
-async fn page(browser: &Browser, path: &str) -> u16 {
-    browser.get(path).await.status.as_u16()
+async fn page(browser: &Browser, path: &str) -> (u16, usize) {
+    let page = browser.get(path).await;
+    (page.status.as_u16(), page.body.len())
 }
 
-async fn feed(api: &ApiClient, path: &str) -> u16 {
-    api.get(path).await.status.as_u16()
+async fn feed(api: &ApiClient, path: &str) -> (u16, usize) {
+    let answer = api.get(path).await;
+    (answer.status.as_u16(), answer.body.len())
 }
 
 /// The `before=` cursor of the log's "older" link on `path`'s page.
@@ -202,7 +207,17 @@ async fn run(backend: Backend, options: &Options) {
     demo::fill(&app.db, options.students, 1, false, |_| {})
         .await
         .expect("demo data");
-    app.feed_stamped().await;
+    // The sequencer stamps the demo's revisions a batch at a time.
+    loop {
+        let head = head::read(&app.db).await.expect("the feed's row");
+        let pending = registrar::feed::store::any_unstamped(&app.db, head.baseline)
+            .await
+            .expect("the unstamped revisions");
+        if !pending {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     fill_revisions(&app, options.revisions, options.students).await;
     if backend == Backend::Postgres {
         app.db
@@ -257,10 +272,16 @@ async fn run(backend: Backend, options: &Options) {
             "/changes.csv?by=cyd".to_owned(),
         ),
     ];
-    println!("{:<36} {:>9} {:>9}", "page", "p50 ms", "p99 ms");
+    println!(
+        "{:<36} {:>9} {:>9} {:>9}",
+        "page", "p50 ms", "p99 ms", "KiB"
+    );
     for (label, path) in &pages {
-        let (p50, p99) = latency(options.samples, || page(&browser, path)).await;
-        println!("{label:<36} {p50:>9.1} {p99:>9.1}");
+        let (p50, p99, bytes) = latency(options.samples, || page(&browser, path)).await;
+        println!(
+            "{label:<36} {p50:>9.1} {p99:>9.1} {:>9.1}",
+            bytes as f64 / 1024.0
+        );
     }
 
     let token = app.api_token(REGISTRAR, None).await;
@@ -287,8 +308,11 @@ async fn run(backend: Backend, options: &Options) {
         ),
     ];
     for (label, path) in &feeds {
-        let (p50, p99) = latency(options.samples, || feed(&api, path)).await;
-        println!("{label:<36} {p50:>9.1} {p99:>9.1}");
+        let (p50, p99, bytes) = latency(options.samples, || feed(&api, path)).await;
+        println!(
+            "{label:<36} {p50:>9.1} {p99:>9.1} {:>9.1}",
+            bytes as f64 / 1024.0
+        );
     }
     drop(app);
     tokio::time::sleep(Duration::from_millis(100)).await;
