@@ -1,7 +1,8 @@
 //! Which students a search matches (contract §12), and the paths the
 //! database takes to them: the search index of each backend (SQLite's FTS5
-//! table, PostgreSQL's trigram GIN over `students_search`) or the list's
-//! order index walked row by row. Every word is checked on the row either
+//! table, PostgreSQL's trigram GIN over `students_search`, MariaDB's
+//! postings in `student_trigrams`) or the list's order index walked row by
+//! row. Every word is checked on the row either
 //! way, so the path never changes what matches.
 
 use sea_orm::sea_query::extension::mysql::{IndexHintScope, MySqlSelectStatementExt};
@@ -19,7 +20,8 @@ use crate::domain::Disclosure;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Plan {
     /// The candidates come from the search index (SQLite's FTS5 table,
-    /// PostgreSQL's trigram GIN), and are then sorted: cheap when few match.
+    /// PostgreSQL's trigram GIN, MariaDB's postings), and are then sorted:
+    /// cheap when few match.
     SearchIndex,
     /// The list's order index is walked and each row checked, stopping at
     /// the page's end: cheap when many match.
@@ -52,14 +54,24 @@ pub(super) fn matching_by(
         Disclosure::Full => select,
         Disclosure::Directory => select.filter(hold::outside_withheld(words)),
     };
+    let grams = trigrams(words);
     let select = if backend == DbBackend::MySql && plan == Plan::SearchIndex {
-        // MariaDB sees the three list indexes as equal for
-        // `deleted_at IS NULL` and may pick one without the search key,
-        // visiting every row; the name index holds the key and covers the
-        // scan. (Walking the order's index, the caller names that one.)
         let mut select = select;
-        QueryTrait::query(&mut select)
-            .force_index(Alias::new(indexes::STUDENTS_LIVE_NAME), IndexHintScope::All);
+        let index = if grams.is_empty() {
+            // No word has a trigram: the key is checked on every live row.
+            // MariaDB sees the three list indexes as equal for
+            // `deleted_at IS NULL` and may pick one without the search key,
+            // visiting every row; the name index holds the key and covers
+            // the scan. (Walking the order's index, the caller names that
+            // one.)
+            indexes::STUDENTS_LIVE_NAME
+        } else {
+            // The candidates come from the postings, each row then read by
+            // id; MariaDB would otherwise walk the name index in the page's
+            // order and look each row up in the postings.
+            "PRIMARY"
+        };
+        QueryTrait::query(&mut select).force_index(Alias::new(index), IndexHintScope::All);
         select
     } else {
         select
@@ -86,8 +98,61 @@ pub(super) fn matching_by(
             ))),
             None => each_word(select),
         },
+        (DbBackend::MySql, Plan::SearchIndex) if !grams.is_empty() => {
+            each_word(select.filter(posted(&grams)))
+        }
         (_, Plan::SearchIndex) => each_word(select),
     }
+}
+
+/// MariaDB: at most this many trigrams are looked up in the postings. More
+/// would only narrow candidates that every word is checked on anyway, and
+/// each is one more table in the optimizer's join.
+const MAX_TRIGRAMS: usize = 8;
+
+/// The distinct trigrams of the words of three or more characters, taken
+/// from each word in turn (its first trigram, then every word's second…),
+/// at most [`MAX_TRIGRAMS`].
+fn trigrams(words: &[String]) -> Vec<String> {
+    let per_word: Vec<Vec<String>> = words
+        .iter()
+        .map(|word| {
+            let chars: Vec<char> = word.chars().collect();
+            chars.windows(3).map(|w| w.iter().collect()).collect()
+        })
+        .collect();
+    let longest = per_word.iter().map(Vec::len).max().unwrap_or(0);
+    let mut grams: Vec<String> = Vec::new();
+    for i in 0..longest {
+        for gram in per_word.iter().filter_map(|word| word.get(i)) {
+            if grams.len() < MAX_TRIGRAMS && !grams.contains(gram) {
+                grams.push(gram.clone());
+            }
+        }
+    }
+    grams
+}
+
+/// MariaDB: the student is in the postings of every trigram of `grams`
+/// (not empty). One table per trigram, each joined on the student's id, so
+/// the optimizer starts from the trigram with the fewest postings and
+/// probes the others by primary key.
+fn posted(grams: &[String]) -> Expr {
+    let tables: Vec<String> = (0..grams.len())
+        .map(|i| format!("`{}` AS `t{i}`", indexes::STUDENT_TRIGRAMS))
+        .collect();
+    let mut conditions: Vec<String> = (0..grams.len())
+        .map(|i| format!("`t{i}`.`gram` = ?"))
+        .collect();
+    conditions.extend((1..grams.len()).map(|i| format!("`t{i}`.`student_id` = `t0`.`student_id`")));
+    Expr::cust_with_values(
+        format!(
+            "`students`.`id` IN (SELECT `t0`.`student_id` FROM {} WHERE {})",
+            tables.join(", "),
+            conditions.join(" AND ")
+        ),
+        grams.iter().cloned(),
+    )
 }
 
 /// SQLite: an FTS5 query asking for every word of at least three
