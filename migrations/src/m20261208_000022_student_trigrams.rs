@@ -1,7 +1,9 @@
 //! MariaDB's search index (contract §12, §16): `student_trigrams`, the
 //! postings of every trigram (three consecutive characters) of each live
 //! student's search key, one row per distinct trigram and student,
-//! `(gram, student_id)` its primary key. A search finds its candidates by
+//! `(gram, student_id)` its primary key. Trigrams holding a space or a line
+//! break are left out: a search's words have neither, and they are a
+//! quarter of a key's. A search finds its candidates by
 //! intersecting the postings of its words' trigrams, starting from the
 //! rarest (`students::list::search`); every word is still checked on the
 //! row, so the index only has to hold at least the right students.
@@ -15,8 +17,9 @@
 //! drops them, a restore gives them back, and an update touches them only
 //! when the search key or the deletion changed (an import that changes
 //! GPAs alone costs nothing more). Two procedures walk a key's trigrams
-//! (`SUBSTRING(key, i, 3)`, characters, not bytes), each trigram once: at
-//! its first place in the key.
+//! (`SUBSTRING(key, i, 3)`, characters, not bytes): one posts them in one
+//! statement, over `student_trigram_places` (the numbers 1 to 398), the
+//! other deletes each at its first place in the key, by primary key.
 //!
 //! Upgrades a populated database of the previous release: the triggers are
 //! made first, then the table is filled from the live students with a
@@ -31,25 +34,11 @@ use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-/// Walks the trigrams of `k` and does `action` (`g` the trigram, `id` the
-/// student's) for each at its first place in the key.
-fn each_trigram(procedure: &str, action: &str) -> String {
+/// The trigram of key `k` at place `i` holds no space or line break: it is
+/// one a search can ask for (its words have neither), so it is posted.
+fn searchable(k: &str, i: &str) -> String {
     format!(
-        "CREATE PROCEDURE {procedure}(
-            IN id BIGINT,
-            IN k VARCHAR(400) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin
-        )
-        BEGIN
-            DECLARE i INT DEFAULT 1;
-            DECLARE g VARCHAR(3) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
-            WHILE i <= CHAR_LENGTH(k) - 2 DO
-                SET g = SUBSTRING(k, i, 3);
-                IF LOCATE(g, k) = i THEN
-                    {action};
-                END IF;
-                SET i = i + 1;
-            END WHILE;
-        END"
+        "LOCATE(' ', SUBSTRING({k}, {i}, 3)) = 0 AND LOCATE(CHAR(10), SUBSTRING({k}, {i}, 3)) = 0"
     )
 }
 
@@ -61,13 +50,51 @@ fn mysql_up() -> Vec<String> {
             PRIMARY KEY (gram, student_id)
         ) ENGINE = InnoDB"
             .to_owned(),
-        each_trigram(
-            "student_trigrams_add",
-            "INSERT INTO student_trigrams (gram, student_id) VALUES (g, id)",
+        // The places a trigram can start at in a key of at most 400
+        // characters: the triggers post a key's trigrams in one statement.
+        "CREATE TABLE student_trigram_places (i SMALLINT NOT NULL PRIMARY KEY) ENGINE = InnoDB"
+            .to_owned(),
+        "INSERT INTO student_trigram_places (i)
+            SELECT i FROM (
+                WITH RECURSIVE places (i) AS (
+                    SELECT 1 UNION ALL SELECT i + 1 FROM places WHERE i < 398
+                )
+                SELECT i FROM places
+            ) n"
+        .to_owned(),
+        // Each trigram once (a key may repeat one).
+        format!(
+            "CREATE PROCEDURE student_trigrams_add(
+                IN p_id BIGINT,
+                IN p_key VARCHAR(400) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin
+            )
+            BEGIN
+                INSERT IGNORE INTO student_trigrams (gram, student_id)
+                    SELECT SUBSTRING(p_key, p.i, 3), p_id
+                    FROM student_trigram_places p
+                    WHERE p.i <= CHAR_LENGTH(p_key) - 2 AND {};
+            END",
+            searchable("p_key", "p.i")
         ),
-        each_trigram(
-            "student_trigrams_remove",
-            "DELETE FROM student_trigrams WHERE gram = g AND student_id = id",
+        // A trigram at its first place only, so each row is deleted once
+        // and by its primary key.
+        format!(
+            "CREATE PROCEDURE student_trigrams_remove(
+                IN p_id BIGINT,
+                IN p_key VARCHAR(400) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin
+            )
+            BEGIN
+                DECLARE i INT DEFAULT 1;
+                DECLARE g VARCHAR(3) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+                WHILE i <= CHAR_LENGTH(p_key) - 2 DO
+                    SET g = SUBSTRING(p_key, i, 3);
+                    IF LOCATE(g, p_key) = i AND {} THEN
+                        DELETE FROM student_trigrams WHERE gram = g AND student_id = p_id;
+                    END IF;
+                    SET i = i + 1;
+                END WHILE;
+            END",
+            searchable("p_key", "i")
         ),
         "CREATE TRIGGER student_trigrams_insert AFTER INSERT ON students FOR EACH ROW
         BEGIN
@@ -97,18 +124,14 @@ fn mysql_up() -> Vec<String> {
             END IF;
         END"
         .to_owned(),
-        // Every place of every live key (a key has at most 400 characters).
-        "INSERT IGNORE INTO student_trigrams (gram, student_id)
-            SELECT SUBSTRING(s.search_key, n.i, 3), s.id
-            FROM students s
-            JOIN (
-                WITH RECURSIVE places (i) AS (
-                    SELECT 1 UNION ALL SELECT i + 1 FROM places WHERE i < 398
-                )
-                SELECT i FROM places
-            ) n ON n.i <= CHAR_LENGTH(s.search_key) - 2
-            WHERE s.deleted_at IS NULL"
-            .to_owned(),
+        format!(
+            "INSERT IGNORE INTO student_trigrams (gram, student_id)
+                SELECT SUBSTRING(s.search_key, p.i, 3), s.id
+                FROM students s
+                JOIN student_trigram_places p ON p.i <= CHAR_LENGTH(s.search_key) - 2
+                WHERE s.deleted_at IS NULL AND {}",
+            searchable("s.search_key", "p.i")
+        ),
         "ANALYZE TABLE student_trigrams".to_owned(),
     ]
 }
@@ -120,6 +143,7 @@ const MYSQL_DOWN: &[&str] = &[
     "DROP PROCEDURE IF EXISTS student_trigrams_add",
     "DROP PROCEDURE IF EXISTS student_trigrams_remove",
     "DROP TABLE IF EXISTS student_trigrams",
+    "DROP TABLE IF EXISTS student_trigram_places",
 ];
 
 #[async_trait::async_trait]

@@ -118,7 +118,12 @@ fn trigrams(words: &[String]) -> Vec<String> {
         .iter()
         .map(|word| {
             let chars: Vec<char> = word.chars().collect();
-            chars.windows(3).map(|w| w.iter().collect()).collect()
+            // (A word has no space or line break; neither has a posting.)
+            chars
+                .windows(3)
+                .filter(|w| !w.iter().any(|c| c.is_whitespace()))
+                .map(|w| w.iter().collect())
+                .collect()
         })
         .collect();
     let longest = per_word.iter().map(Vec::len).max().unwrap_or(0);
@@ -136,7 +141,10 @@ fn trigrams(words: &[String]) -> Vec<String> {
 /// MariaDB: the student is in the postings of every trigram of `grams`
 /// (not empty). One table per trigram, each joined on the student's id, so
 /// the optimizer starts from the trigram with the fewest postings and
-/// probes the others by primary key.
+/// probes the others by primary key. The ids are grouped in a derived
+/// table, which MariaDB materializes: the postings are intersected before
+/// any student's row is read (flattened into the outer join, it would read
+/// the row of every posting of the rarest trigram).
 fn posted(grams: &[String]) -> Expr {
     let tables: Vec<String> = (0..grams.len())
         .map(|i| format!("`{}` AS `t{i}`", indexes::STUDENT_TRIGRAMS))
@@ -147,7 +155,9 @@ fn posted(grams: &[String]) -> Expr {
     conditions.extend((1..grams.len()).map(|i| format!("`t{i}`.`student_id` = `t0`.`student_id`")));
     Expr::cust_with_values(
         format!(
-            "`students`.`id` IN (SELECT `t0`.`student_id` FROM {} WHERE {})",
+            "`students`.`id` IN (SELECT `candidates`.`student_id` FROM \
+             (SELECT `t0`.`student_id` FROM {} WHERE {} GROUP BY `t0`.`student_id`) \
+             AS `candidates`)",
             tables.join(", "),
             conditions.join(" AND ")
         ),
