@@ -14,7 +14,7 @@ use sea_orm::{
 use migrations::indexes;
 
 use super::query::{Cursor, ListQuery, Sort, SortColumn};
-use super::search::{Plan, matching, matching_by, searched};
+use super::search::{Plan, candidates, matching, matching_by, searched};
 use crate::db::entities::student::{self, Listed};
 use crate::domain::Disclosure;
 use crate::students::store::{self, Student};
@@ -47,12 +47,15 @@ pub async fn list(
     disclosure: Disclosure,
 ) -> Result<ListRows, DbErr> {
     let search = query.search();
-    let total = total(db, db.get_database_backend(), search.as_deref(), disclosure).await?;
+    let (total, crowded) =
+        total(db, db.get_database_backend(), search.as_deref(), disclosure).await?;
     // More matches than the cap: about one row in a hundred or more
     // matches, so walking the order's index finds a page in a few thousand
     // entries, where the search index would hand over every match to sort.
     let plan = if total.at_least {
         Plan::OrderIndex
+    } else if crowded {
+        Plan::KeyScan
     } else {
         Plan::SearchIndex
     };
@@ -196,24 +199,59 @@ async fn from_pivot(
         .await
 }
 
+/// How many match, and whether MariaDB's postings gave more candidates
+/// than the cap (then its page checks every key in the name index).
 async fn total(
     db: &impl ConnectionTrait,
     backend: DbBackend,
     search: Option<&[String]>,
     disclosure: Disclosure,
-) -> Result<Total, DbErr> {
-    if search.is_none() {
-        return Ok(Total {
+) -> Result<(Total, bool), DbErr> {
+    let Some(words) = search else {
+        let total = Total {
             count: store::live_count(db).await?,
             at_least: false,
-        });
-    }
-    let capped = match (backend, search) {
+        };
+        return Ok((total, false));
+    };
+    let mut crowded = false;
+    let capped = match backend {
         // The search table holds the live students only: counted there
         // (unless the reader's matches depend on the row's hold).
-        (DbBackend::Postgres, Some(words)) if disclosure == Disclosure::Full => {
+        DbBackend::Postgres if disclosure == Disclosure::Full => {
             searched(words).limit(COUNT_CAP + 1).to_owned()
         }
+        // MariaDB: the candidates' ids from the postings, their rows then
+        // read by id; more candidates than the cap, and the keys are
+        // checked in the name index instead (each row read would cost more).
+        DbBackend::MySql => match candidates(db, words, COUNT_CAP).await? {
+            Some(ids) if ids.is_empty() => {
+                let none = Total {
+                    count: 0,
+                    at_least: false,
+                };
+                return Ok((none, false));
+            }
+            Some(ids) if ids.len() as u64 <= COUNT_CAP => {
+                let mut select = matching_by(backend, search, disclosure, Plan::OrderIndex)
+                    .filter(student::Column::Id.is_in(ids));
+                QueryTrait::query(&mut select)
+                    .force_index(Alias::new("PRIMARY"), IndexHintScope::All);
+                select
+                    .select_only()
+                    .column(student::Column::Id)
+                    .limit(COUNT_CAP + 1)
+                    .into_query()
+            }
+            candidates => {
+                crowded = candidates.is_some();
+                matching_by(backend, search, disclosure, Plan::KeyScan)
+                    .select_only()
+                    .column(student::Column::Id)
+                    .limit(COUNT_CAP + 1)
+                    .into_query()
+            }
+        },
         _ => matching(backend, search, disclosure)
             .select_only()
             .column(student::Column::Id)
@@ -231,10 +269,11 @@ async fn total(
         .transpose()?
         .unwrap_or(0);
     let matches = u64::try_from(matches).unwrap_or(0);
-    Ok(Total {
+    let total = Total {
         count: std::cmp::min(matches, COUNT_CAP),
         at_least: matches > COUNT_CAP,
-    })
+    };
+    Ok((total, crowded))
 }
 
 /// Live students other than `except` whose folded name is `name`'s

@@ -7,7 +7,10 @@
 
 use sea_orm::sea_query::extension::mysql::{IndexHintScope, MySqlSelectStatementExt};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, LikeExpr, Query, SelectStatement};
-use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryTrait, Select};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryTrait, Select,
+    Statement, Value,
+};
 
 use migrations::indexes;
 
@@ -26,6 +29,10 @@ pub(super) enum Plan {
     /// The list's order index is walked and each row checked, stopping at
     /// the page's end: cheap when many match.
     OrderIndex,
+    /// MariaDB: every live key is checked in the name index, which holds
+    /// it. Taken when the postings give more candidates than the count's
+    /// cap: reading each candidate's row would cost more than the scan.
+    KeyScan,
 }
 
 /// Live students, and those whose folded name, address or number holds
@@ -55,9 +62,10 @@ pub(super) fn matching_by(
         Disclosure::Directory => select.filter(hold::outside_withheld(words)),
     };
     let grams = trigrams(words);
-    let select = if backend == DbBackend::MySql && plan == Plan::SearchIndex {
+    let scan = plan == Plan::KeyScan || grams.is_empty();
+    let select = if backend == DbBackend::MySql && plan != Plan::OrderIndex {
         let mut select = select;
-        let index = if grams.is_empty() {
+        let index = if scan {
             // No word has a trigram: the key is checked on every live row.
             // MariaDB sees the three list indexes as equal for
             // `deleted_at IS NULL` and may pick one without the search key,
@@ -82,7 +90,7 @@ pub(super) fn matching_by(
         })
     };
     match (backend, plan) {
-        (_, Plan::OrderIndex) => each_word(select),
+        (_, Plan::OrderIndex | Plan::KeyScan) => each_word(select),
         (DbBackend::Postgres, Plan::SearchIndex) => select.filter(
             Expr::col((student::Entity, student::Column::Id)).in_subquery(searched(words)),
         ),
@@ -98,7 +106,7 @@ pub(super) fn matching_by(
             ))),
             None => each_word(select),
         },
-        (DbBackend::MySql, Plan::SearchIndex) if !grams.is_empty() => {
+        (DbBackend::MySql, Plan::SearchIndex) if !scan => {
             each_word(select.filter(posted(&grams)))
         }
         (_, Plan::SearchIndex) => each_word(select),
@@ -146,6 +154,20 @@ fn trigrams(words: &[String]) -> Vec<String> {
 /// any student's row is read (flattened into the outer join, it would read
 /// the row of every posting of the rarest trigram).
 fn posted(grams: &[String]) -> Expr {
+    let (tables, conditions) = intersection(grams);
+    Expr::cust_with_values(
+        format!(
+            "`students`.`id` IN (SELECT `candidates`.`student_id` FROM \
+             (SELECT `t0`.`student_id` FROM {tables} WHERE {conditions} \
+             GROUP BY `t0`.`student_id`) AS `candidates`)"
+        ),
+        grams.iter().cloned(),
+    )
+}
+
+/// The tables and conditions of the postings' join: `t{i}` holds trigram
+/// `i` (one `?` each, in order), joined on `t0`'s student.
+fn intersection(grams: &[String]) -> (String, String) {
     let tables: Vec<String> = (0..grams.len())
         .map(|i| format!("`{}` AS `t{i}`", indexes::STUDENT_TRIGRAMS))
         .collect();
@@ -153,16 +175,39 @@ fn posted(grams: &[String]) -> Expr {
         .map(|i| format!("`t{i}`.`gram` = ?"))
         .collect();
     conditions.extend((1..grams.len()).map(|i| format!("`t{i}`.`student_id` = `t0`.`student_id`")));
-    Expr::cust_with_values(
-        format!(
-            "`students`.`id` IN (SELECT `candidates`.`student_id` FROM \
-             (SELECT `t0`.`student_id` FROM {} WHERE {} GROUP BY `t0`.`student_id`) \
-             AS `candidates`)",
-            tables.join(", "),
-            conditions.join(" AND ")
-        ),
-        grams.iter().cloned(),
-    )
+    (tables.join(", "), conditions.join(" AND "))
+}
+
+/// MariaDB: the students in the postings of every trigram of the words,
+/// at most `cap + 1` of them (`None`: no word has a trigram). Read from the
+/// postings alone.
+pub(super) async fn candidates(
+    db: &impl ConnectionTrait,
+    words: &[String],
+    cap: u64,
+) -> Result<Option<Vec<i64>>, DbErr> {
+    let grams = trigrams(words);
+    if grams.is_empty() {
+        return Ok(None);
+    }
+    let (tables, conditions) = intersection(&grams);
+    let sql = format!(
+        "SELECT `t0`.`student_id` FROM {tables} WHERE {conditions} LIMIT {}",
+        cap + 1
+    );
+    let values: Vec<Value> = grams.into_iter().map(Value::from).collect();
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::MySql,
+            sql,
+            values,
+        ))
+        .await?;
+    rows.iter()
+        .map(|row| row.try_get_by_index::<i64>(0))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+        .map_err(Into::into)
 }
 
 /// SQLite: an FTS5 query asking for every word of at least three
