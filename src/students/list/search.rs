@@ -207,7 +207,6 @@ pub(super) async fn candidates(
         .map(|row| row.try_get_by_index::<i64>(0))
         .collect::<Result<Vec<_>, _>>()
         .map(Some)
-        .map_err(Into::into)
 }
 
 /// SQLite: an FTS5 query asking for every word of at least three
