@@ -13,6 +13,8 @@
 //! PostgreSQL and MySQL/MariaDB are found as the tests find them
 //! (`REGISTRAR_TEST_POSTGRES_URL`, `REGISTRAR_TEST_MYSQL_URL`).
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -42,15 +44,7 @@ fn options() -> Options {
         let value = pair.get(1).cloned().unwrap_or_default();
         match pair[0].as_str() {
             "--backends" => {
-                options.backends = value
-                    .split(',')
-                    .filter_map(|b| match b.trim() {
-                        "sqlite" => Some(Backend::Sqlite),
-                        "postgres" => Some(Backend::Postgres),
-                        "mysql" => Some(Backend::MySql),
-                        _ => None,
-                    })
-                    .collect();
+                options.backends = common::backends(&value);
             }
             "--revisions" => options.revisions = value.parse().expect("--revisions N"),
             "--students" => options.students = value.parse().expect("--students N"),

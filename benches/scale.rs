@@ -14,13 +14,15 @@
 //! PostgreSQL and MySQL/MariaDB are found as the tests find them
 //! (`REGISTRAR_TEST_POSTGRES_URL`, `REGISTRAR_TEST_MYSQL_URL`).
 
+mod common;
+
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use registrar::db::entities::student;
 use registrar::students::demo;
 use registrar::testing::{AppOptions, Backend, Browser, TestApp};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, QuerySelect};
 
 struct Options {
     backends: Vec<Backend>,
@@ -45,15 +47,7 @@ fn options() -> Options {
         let value = args.get(i + 1).cloned().unwrap_or_default();
         match args[i].as_str() {
             "--backends" => {
-                options.backends = value
-                    .split(',')
-                    .filter_map(|b| match b.trim() {
-                        "sqlite" => Some(Backend::Sqlite),
-                        "postgres" => Some(Backend::Postgres),
-                        "mysql" => Some(Backend::MySql),
-                        _ => None,
-                    })
-                    .collect();
+                options.backends = common::backends(&value);
                 i += 1;
             }
             "--students" => {
@@ -189,22 +183,7 @@ async fn run(backend: Backend, options: &Options, json: &mut String) {
         .await
         .expect("query")
         .unwrap_or(1);
-    // The last student of the first page of "maple" (by name): where its
-    // Next link starts.
-    let maple_50: i64 = student::Entity::find()
-        .select_only()
-        .column(student::Column::Id)
-        .filter(student::Column::DeletedAt.is_null())
-        .filter(student::Column::SearchKey.contains("maple"))
-        .order_by_asc(student::Column::SearchKey)
-        .order_by_asc(student::Column::Id)
-        .offset(49)
-        .limit(1)
-        .into_tuple()
-        .one(&app.db)
-        .await
-        .expect("query")
-        .unwrap_or(1);
+    let maple_50 = common::maple_page_end(&app.db).await;
     let deep_page = (options.students / 2 / 50).max(1);
     let queries = [
         ("list, page 1".to_owned(), "/students".to_owned()),

@@ -14,13 +14,13 @@
 //! The database is migrated by this build: an older build must know the
 //! same migrations (build it with this tree's `migrations/`).
 
+mod common;
+
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use registrar::db::entities::student;
 use registrar::students::demo;
 use registrar::testing::{AppOptions, Backend, Browser, PASSWORD, REGISTRAR, TestApp};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 struct Build {
     label: String,
@@ -48,15 +48,7 @@ fn options() -> Options {
         let value = pair.get(1).cloned().unwrap_or_default();
         match pair[0].as_str() {
             "--backends" => {
-                options.backends = value
-                    .split(',')
-                    .filter_map(|b| match b.trim() {
-                        "sqlite" => Some(Backend::Sqlite),
-                        "postgres" => Some(Backend::Postgres),
-                        "mysql" => Some(Backend::MySql),
-                        _ => None,
-                    })
-                    .collect();
+                options.backends = common::backends(&value);
             }
             "--students" => options.students = value.parse().expect("--students N"),
             "--samples" => options.samples = value.parse().expect("--samples N"),
@@ -129,22 +121,7 @@ async fn serve(build: &Build, database_url: &str) -> Server {
 
 /// The search lines (contract §16): label and path.
 async fn lines(app: &TestApp) -> Vec<(&'static str, String)> {
-    // The last student of the first page of "maple" (by name): where its
-    // Next link starts.
-    let maple_50: i64 = student::Entity::find()
-        .select_only()
-        .column(student::Column::Id)
-        .filter(student::Column::DeletedAt.is_null())
-        .filter(student::Column::SearchKey.contains("maple"))
-        .order_by_asc(student::Column::SearchKey)
-        .order_by_asc(student::Column::Id)
-        .offset(49)
-        .limit(1)
-        .into_tuple()
-        .one(&app.db)
-        .await
-        .expect("query")
-        .unwrap_or(1);
+    let maple_50 = common::maple_page_end(&app.db).await;
     vec![
         ("common (\"maple\")", "/students?q=maple".to_owned()),
         (

@@ -43,6 +43,22 @@ async fn keyed(
     api.request(method, path, &headers, body).await
 }
 
+/// Moves the kept `key`'s `column` (when it was claimed or made) to `at`,
+/// as if that long had passed.
+async fn set_time(
+    db: &sea_orm::DatabaseConnection,
+    key: &str,
+    column: idempotency_key::Column,
+    at: chrono::DateTime<chrono::Utc>,
+) {
+    idempotency_key::Entity::update_many()
+        .col_expr(column, sea_orm::sea_query::Expr::value(at))
+        .filter(idempotency_key::Column::KeyDigest.eq(digest(key)))
+        .exec(db)
+        .await
+        .unwrap();
+}
+
 async fn a_key_answers_again_what_it_answered_and_writes_nothing_more(backend: Backend) {
     let app = spawn_app!(backend);
     let api = api(&app).await;
@@ -242,15 +258,13 @@ async fn a_key_in_flight_is_409_and_an_abandoned_claim_is_taken_over(backend: Ba
     assert_eq!(student(&app.db, id).await.version, 1);
     // That request died without an answer: past the lease, the key is
     // taken over and the write runs, once.
-    idempotency_key::Entity::update_many()
-        .col_expr(
-            idempotency_key::Column::ClaimedAt,
-            sea_orm::sea_query::Expr::value(now - chrono::TimeDelta::minutes(10)),
-        )
-        .filter(idempotency_key::Column::KeyDigest.eq(digest("flight-1")))
-        .exec(&app.db)
-        .await
-        .unwrap();
+    set_time(
+        &app.db,
+        "flight-1",
+        idempotency_key::Column::ClaimedAt,
+        now - chrono::TimeDelta::minutes(10),
+    )
+    .await;
     let taken_over = keyed(
         &api,
         Method::PATCH,
@@ -300,15 +314,13 @@ async fn a_key_past_its_day_starts_afresh(backend: Backend) {
     // A day and more later the key is forgotten: the same key with that
     // other request is written, once, and its answer kept afresh.
     let long_ago = registrar::db::now() - registrar::api::idempotency::KEPT_FOR;
-    idempotency_key::Entity::update_many()
-        .col_expr(
-            idempotency_key::Column::CreatedAt,
-            sea_orm::sea_query::Expr::value(long_ago - chrono::TimeDelta::minutes(1)),
-        )
-        .filter(idempotency_key::Column::KeyDigest.eq(digest("day-1")))
-        .exec(&app.db)
-        .await
-        .unwrap();
+    set_time(
+        &app.db,
+        "day-1",
+        idempotency_key::Column::CreatedAt,
+        long_ago - chrono::TimeDelta::minutes(1),
+    )
+    .await;
     let fresh = keyed(
         &api,
         Method::PATCH,
