@@ -430,11 +430,21 @@ async fn pages_fit_a_360_pixel_wide_screen() {
         format!("/students/{id}"),
         format!("/students/{id}/edit"),
         format!("/students/{id}/delete"),
-        format!("/students/{id}/history"),
     ] {
         open(&client, &app, &page).await;
         assert_fits(&client, &page).await;
     }
+    // The history lists the record's viewers once the access log's writer
+    // has written them (in the background): it must fit with them too.
+    viewed(&app, id).await;
+    let history = format!("/students/{id}/history");
+    open(&client, &app, &history).await;
+    assert!(
+        text_of(&client, "section.viewers")
+            .await
+            .contains("record page")
+    );
+    assert_fits(&client, &history).await;
     open(&client, &app, "/students").await;
     screenshot(&client, "list-360px").await;
 
@@ -517,6 +527,29 @@ async fn stale_save(
     .await;
 }
 
+/// Waits (ten seconds at most) until the access log holds a view of
+/// student `id`.
+async fn viewed(app: &TestApp, id: i64) {
+    use registrar::db::entities::access_entry;
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let views = access_entry::Entity::find()
+            .filter(access_entry::Column::StudentId.eq(id))
+            .count(&app.db)
+            .await
+            .expect("the access log");
+        if views > 0 {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a view of {id} logged"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 /// Fails unless the page fits the window's width (no sideways scrolling).
 async fn assert_fits(client: &Client, what: &str) {
     let overflow = client
@@ -528,10 +561,26 @@ async fn assert_fits(client: &Client, what: &str) {
         .unwrap()
         .as_i64()
         .unwrap_or(i64::MAX);
-    assert!(
-        overflow <= 0,
-        "{what} scrolls sideways by {overflow}px at 360px"
-    );
+    if overflow > 0 {
+        // Name what sticks out, so a failure says where to look.
+        let wide = client
+            .execute(
+                "const w = document.documentElement.clientWidth;
+                 return [...document.querySelectorAll('body *')]
+                   .filter(e => e.getBoundingClientRect().right > w + 1)
+                   .slice(0, 8)
+                   .map(e => e.tagName + '.' + e.className + ' ' +
+                        Math.round(e.getBoundingClientRect().right) + 'px: ' +
+                        (e.textContent || '').trim().slice(0, 60))
+                   .join(' | ');",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        panic!("{what} scrolls sideways by {overflow}px at 360px: {wide}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -21,7 +21,7 @@ use axum::http::StatusCode;
 use registrar::cluster::retry;
 use registrar::cluster::submission::{self, Submission};
 use registrar::db::entities::revision::Action;
-use registrar::testing::{AppOptions, Backend, TestApp, report_skip};
+use registrar::testing::{AppOptions, Backend, Browser, TestApp, report_skip};
 use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
 
@@ -129,22 +129,25 @@ struct Submitted {
     submission: Option<Submission>,
 }
 
-/// Clients on `apps` (client `c` on `apps[c % len]`), each editing the
-/// name of student `id` over and over until `stop` turns true.
-async fn edit_hot(
-    apps: &[Arc<TestApp>],
-    clients: usize,
-    id: i64,
-    stop: watch::Receiver<bool>,
-) -> Vec<Submitted> {
+/// `clients` browsers, client `c` signed in on `apps[c % len]`, all of
+/// them before any load starts (a sign-in hashes a password: slow on a
+/// loaded machine, and it must not meet a node being killed).
+async fn signed_in_clients(apps: &[Arc<TestApp>], clients: usize) -> Vec<Browser> {
+    futures_util::future::join_all(
+        (0..clients).map(|client| apps[client % apps.len()].signed_in_browser()),
+    )
+    .await
+}
+
+/// Each of `browsers` (client `c` is the `c`th) editing the name of
+/// student `id` over and over until `stop` turns true.
+async fn edit_hot(browsers: Vec<Browser>, id: i64, stop: watch::Receiver<bool>) -> Vec<Submitted> {
     let log = Arc::new(Mutex::new(Vec::new()));
     let mut tasks = Vec::new();
-    for client in 0..clients {
-        let app = Arc::clone(&apps[client % apps.len()]);
+    for (client, browser) in browsers.into_iter().enumerate() {
         let log = Arc::clone(&log);
         let stop = stop.clone();
         tasks.push(tokio::spawn(async move {
-            let browser = app.signed_in_browser().await;
             let path = format!("/students/{id}");
             let mut round = 0;
             while !*stop.borrow() {
@@ -402,12 +405,10 @@ async fn galera_three_writers_on_one_record_lose_no_update() {
         .create_student(&apps[0].signed_in_browser().await, "Ada", "1 Main St", "3")
         .await;
 
+    let browsers = signed_in_clients(&apps, 24).await;
     let before = retry::counts();
     let (stop, stopped) = watch::channel(false);
-    let load = tokio::spawn({
-        let apps = apps.clone();
-        async move { edit_hot(&apps, 24, id, stopped).await }
-    });
+    let load = tokio::spawn(async move { edit_hot(browsers, id, stopped).await });
     tokio::time::sleep(Duration::from_secs(20)).await;
     stop.send(true).expect("clients listen");
     let log = load.await.expect("the load");
@@ -473,12 +474,10 @@ async fn galera_a_node_killed_mid_load_loses_no_acknowledged_save() {
         .create_student(&apps[0].signed_in_browser().await, "Ada", "1 Main St", "3")
         .await;
 
+    let browsers = signed_in_clients(&apps, 6).await;
     let before = retry::counts();
     let (stop, stopped) = watch::channel(false);
-    let load = tokio::spawn({
-        let apps = apps.clone();
-        async move { edit_hot(&apps, 6, id, stopped).await }
-    });
+    let load = tokio::spawn(async move { edit_hot(browsers, id, stopped).await });
     tokio::time::sleep(Duration::from_secs(4)).await;
     cluster.run(&["kill", "3"]).await;
     let killed = Instant::now();
@@ -559,12 +558,10 @@ async fn postgres_primary_killed_mid_load_fails_over_and_recovers() {
         .create_student(&first.signed_in_browser().await, "Ada", "1 Main St", "3")
         .await;
 
+    let browsers = signed_in_clients(&apps, 8).await;
     let before = retry::counts();
     let (stop, stopped) = watch::channel(false);
-    let load = tokio::spawn({
-        let apps = apps.clone();
-        async move { edit_hot(&apps, 8, id, stopped).await }
-    });
+    let load = tokio::spawn(async move { edit_hot(browsers, id, stopped).await });
     tokio::time::sleep(Duration::from_secs(4)).await;
     let killed = Instant::now();
     let said = cluster.run(&["kill-primary"]).await;
