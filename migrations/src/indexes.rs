@@ -9,6 +9,10 @@ pub const STUDENTS_LIVE_GPA: &str = "students_live_gpa_idx";
 /// Live students by the time of their last change.
 pub const STUDENTS_LIVE_UPDATED: &str = "students_live_updated_idx";
 
+/// MariaDB's search index: the postings `(gram, student_id)` of every
+/// trigram of each live student's search key (migration 22).
+pub const STUDENT_TRIGRAMS: &str = "student_trigrams";
+
 /// The office's change log: the revisions no import wrote, by `(at, id)`.
 /// On MySQL/MariaDB `import_id` leads it, and it also serves an import's
 /// own rows.

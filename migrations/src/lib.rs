@@ -30,6 +30,7 @@ mod m20261207_000018_change_feed;
 mod m20261207_000019_idempotency_keys;
 mod m20261207_000020_provider_identities;
 mod m20261207_000021_two_factor;
+mod m20261208_000022_student_trigrams;
 mod m20261208_000023_live_search_sqlite;
 
 /// Applies registrar's migrations in order.
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000019_idempotency_keys::Migration),
             Box::new(m20261207_000020_provider_identities::Migration),
             Box::new(m20261207_000021_two_factor::Migration),
+            Box::new(m20261208_000022_student_trigrams::Migration),
             Box::new(m20261208_000023_live_search_sqlite::Migration),
         ]
     }

@@ -289,7 +289,7 @@ pub async fn analyze(db: &DatabaseConnection) -> Result<(), DbErr> {
                 .await?;
         }
         DbBackend::MySql => {
-            db.execute_unprepared("ANALYZE TABLE students, revisions")
+            db.execute_unprepared("ANALYZE TABLE students, revisions, student_trigrams")
                 .await?;
         }
         _ => {

@@ -73,6 +73,7 @@ mod roles;
 mod roundtrip;
 mod scale;
 mod search;
+mod search_postings;
 mod security;
 mod signins;
 mod slow_clients;
@@ -96,6 +97,7 @@ mod upgrades_kept_forms;
 mod upgrades_live_search;
 mod upgrades_numbers;
 mod upgrades_provider_identities;
+mod upgrades_trigrams;
 mod upgrades_two_factor;
 
 /// Declares, for each listed test function, a module with one test per

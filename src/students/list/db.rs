@@ -14,7 +14,7 @@ use sea_orm::{
 use migrations::indexes;
 
 use super::query::{Cursor, ListQuery, Sort, SortColumn};
-use super::search::{Plan, indexed_only, matching, matching_by, searched};
+use super::search::{Plan, candidates, indexed_only, matching, matching_by, searched};
 use crate::db::entities::student::{self, Listed};
 use crate::domain::Disclosure;
 use crate::students::store::{self, Student};
@@ -47,16 +47,19 @@ pub async fn list(
     disclosure: Disclosure,
 ) -> Result<ListRows, DbErr> {
     let search = query.search();
-    let total = total(db, db.get_database_backend(), search.as_deref(), disclosure).await?;
+    let (total, found) =
+        total(db, db.get_database_backend(), search.as_deref(), disclosure).await?;
     // More matches than the cap: about one row in a hundred or more
     // matches, so walking the order's index finds a page in a few thousand
     // entries, where the search index would hand over every match to sort.
-    let plan = if total.at_least {
-        Plan::OrderIndex
-    } else {
-        Plan::SearchIndex
+    let (plan, candidates) = match found {
+        _ if total.at_least => (Plan::OrderIndex, None),
+        Found::Crowded => (Plan::KeyScan, None),
+        Found::Ids(ids) => (Plan::SearchIndex, Some(ids)),
+        Found::Rows => (Plan::SearchIndex, None),
     };
-    let (students, has_previous, has_next) = rows_by(db, query, disclosure, plan).await?;
+    let asked = (query, disclosure, plan, candidates.as_deref());
+    let (students, has_previous, has_next) = rows_by(db, asked).await?;
     Ok(ListRows {
         students,
         total,
@@ -72,17 +75,20 @@ pub async fn rows(
     query: &ListQuery,
     disclosure: Disclosure,
 ) -> Result<(Vec<Listed>, bool, bool), DbErr> {
-    rows_by(db, query, disclosure, Plan::SearchIndex).await
+    rows_by(db, (query, disclosure, Plan::SearchIndex, None)).await
 }
+
+/// What a page asks for: the query, the reader's disclosure, the path to
+/// the rows and, on MariaDB, the candidates the count took from the
+/// postings (read by id, instead of intersecting the postings again).
+type Asked<'a> = (&'a ListQuery, Disclosure, Plan, Option<&'a [i64]>);
 
 async fn rows_by(
     db: &impl ConnectionTrait,
-    query: &ListQuery,
-    disclosure: Disclosure,
-    plan: Plan,
+    asked: Asked<'_>,
 ) -> Result<(Vec<Listed>, bool, bool), DbErr> {
     let backend = db.get_database_backend();
-    let asked = (query, disclosure, plan);
+    let query = asked.0;
     let limit = query.per_page + 1;
     let (mut students, has_previous, has_next) = match query.cursor {
         Some(Cursor::After(id)) => match pivot(db, query.sort, id).await? {
@@ -114,12 +120,13 @@ async fn rows_by(
 async fn first_page(
     db: &impl ConnectionTrait,
     backend: DbBackend,
-    (query, disclosure, plan): (&ListQuery, Disclosure, Plan),
+    asked: Asked<'_>,
     offset: u64,
     limit: u64,
 ) -> Result<(Vec<Listed>, bool, bool), DbErr> {
+    let query = asked.0;
     let (column, order) = sort_column(query.sort);
-    let ids: Vec<i64> = ordered_by_its_index(backend, query, disclosure, plan)
+    let ids: Vec<i64> = ordered_by_its_index(backend, asked)
         .select_only()
         .column(student::Column::Id)
         .order_by(column, order.clone())
@@ -163,12 +170,12 @@ async fn pivot(db: &impl ConnectionTrait, sort: Sort, id: i64) -> Result<Option<
 async fn from_pivot(
     db: &impl ConnectionTrait,
     backend: DbBackend,
-    (query, disclosure, plan): (&ListQuery, Disclosure, Plan),
+    asked: Asked<'_>,
     pivot: &Pivot,
     forward: bool,
     limit: u64,
 ) -> Result<Vec<Listed>, DbErr> {
-    let (column, order) = sort_column(query.sort);
+    let (column, order) = sort_column(asked.0.sort);
     let ascending = matches!(order, Order::Asc) == forward;
     let value = || Expr::val(pivot.value.clone());
     let (bound, beyond, id_beyond) = if ascending {
@@ -185,7 +192,7 @@ async fn from_pivot(
         )
     };
     let walk = if ascending { Order::Asc } else { Order::Desc };
-    ordered_by_its_index(backend, query, disclosure, plan)
+    ordered_by_its_index(backend, asked)
         .filter(bound)
         .filter(beyond.or(id_beyond))
         .order_by(column, walk.clone())
@@ -196,32 +203,67 @@ async fn from_pivot(
         .await
 }
 
+/// How many match, and how MariaDB's count found them.
 async fn total(
     db: &impl ConnectionTrait,
     backend: DbBackend,
     search: Option<&[String]>,
     disclosure: Disclosure,
-) -> Result<Total, DbErr> {
-    if search.is_none() {
-        return Ok(Total {
+) -> Result<(Total, Found), DbErr> {
+    let Some(words) = search else {
+        let total = Total {
             count: store::live_count(db).await?,
             at_least: false,
-        });
-    }
-    let capped = match (backend, search) {
+        };
+        return Ok((total, Found::Rows));
+    };
+    let mut found = Found::Rows;
+    let capped = match backend {
         // The search table holds the live students only: counted there
         // (unless the reader's matches depend on the row's hold).
-        (DbBackend::Postgres, Some(words)) if disclosure == Disclosure::Full => {
+        DbBackend::Postgres if disclosure == Disclosure::Full => {
             searched(words).limit(COUNT_CAP + 1).to_owned()
         }
         // So does SQLite's index: counted there when every word has a
         // trigram.
-        (DbBackend::Sqlite, Some(words)) if disclosure == Disclosure::Full => {
-            match indexed_only(words) {
-                Some(mut select) => select.limit(COUNT_CAP + 1).to_owned(),
-                None => capped_rows(backend, search, disclosure),
+        DbBackend::Sqlite if disclosure == Disclosure::Full => match indexed_only(words) {
+            Some(mut select) => select.limit(COUNT_CAP + 1).to_owned(),
+            None => capped_rows(backend, search, disclosure),
+        },
+        // MariaDB: the candidates' ids from the postings, their rows then
+        // read by id; more candidates than the cap, and the keys are
+        // checked in the name index instead (each row read would cost more).
+        DbBackend::MySql => match candidates(db, words, COUNT_CAP).await? {
+            Some(ids) if ids.is_empty() => {
+                let none = Total {
+                    count: 0,
+                    at_least: false,
+                };
+                return Ok((none, Found::Ids(ids)));
             }
-        }
+            Some(ids) if ids.len() as u64 <= COUNT_CAP => {
+                let select = by_id(
+                    matching_by(backend, search, disclosure, Plan::OrderIndex),
+                    &ids,
+                );
+                found = Found::Ids(ids);
+                select
+                    .select_only()
+                    .column(student::Column::Id)
+                    .limit(COUNT_CAP + 1)
+                    .into_query()
+            }
+            candidates => {
+                if candidates.is_some() {
+                    found = Found::Crowded;
+                }
+                matching_by(backend, search, disclosure, Plan::KeyScan)
+                    .select_only()
+                    .column(student::Column::Id)
+                    .limit(COUNT_CAP + 1)
+                    .into_query()
+            }
+        },
         _ => capped_rows(backend, search, disclosure),
     };
     let count = Query::select()
@@ -235,10 +277,11 @@ async fn total(
         .transpose()?
         .unwrap_or(0);
     let matches = u64::try_from(matches).unwrap_or(0);
-    Ok(Total {
+    let total = Total {
         count: std::cmp::min(matches, COUNT_CAP),
         at_least: matches > COUNT_CAP,
-    })
+    };
+    Ok((total, found))
 }
 
 /// The ids of the students `search` matches, at most one more than the cap.
@@ -286,14 +329,19 @@ pub async fn same_name(
 }
 
 /// [`matching`] by `plan`, and on MariaDB held to the index of the list's
-/// order when that index is walked (no search, or [`Plan::OrderIndex`]).
+/// order when that index is walked (no search, or [`Plan::OrderIndex`]),
+/// or to the candidates' ids when the count found them.
 fn ordered_by_its_index(
     backend: DbBackend,
-    query: &ListQuery,
-    disclosure: Disclosure,
-    plan: Plan,
+    (query, disclosure, plan, candidates): Asked<'_>,
 ) -> Select<student::Entity> {
     let search = query.search();
+    if let Some(ids) = candidates {
+        return by_id(
+            matching_by(backend, search.as_deref(), disclosure, Plan::OrderIndex),
+            ids,
+        );
+    }
     let mut select = matching_by(backend, search.as_deref(), disclosure, plan);
     // MariaDB may otherwise take another list index and sort every row.
     if backend == DbBackend::MySql && (search.is_none() || plan == Plan::OrderIndex) {
@@ -305,6 +353,24 @@ fn ordered_by_its_index(
         QueryTrait::query(&mut select).force_index(Alias::new(index), IndexHintScope::All);
     }
     select
+}
+
+/// `select` held to the students `ids`, read by primary key (MariaDB).
+fn by_id(select: Select<student::Entity>, ids: &[i64]) -> Select<student::Entity> {
+    let mut select = select.filter(student::Column::Id.is_in(ids.iter().copied()));
+    QueryTrait::query(&mut select).force_index(Alias::new("PRIMARY"), IndexHintScope::All);
+    select
+}
+
+/// How MariaDB's count found its matches.
+enum Found {
+    /// By the rows (every other backend, or no word with a trigram).
+    Rows,
+    /// The postings gave more candidates than the cap: the keys were
+    /// checked in the name index, and the page checks them there too.
+    Crowded,
+    /// The candidates the postings gave, at most the cap.
+    Ids(Vec<i64>),
 }
 
 fn sort_column(sort: Sort) -> (student::Column, Order) {

@@ -1,12 +1,16 @@
 //! Which students a search matches (contract §12), and the paths the
 //! database takes to them: the search index of each backend (SQLite's FTS5
-//! table, PostgreSQL's trigram GIN over `students_search`) or the list's
-//! order index walked row by row. Every word is checked on the row either
+//! table, PostgreSQL's trigram GIN over `students_search`, MariaDB's
+//! postings in `student_trigrams`) or the list's order index walked row by
+//! row. Every word is checked on the row either
 //! way, so the path never changes what matches.
 
 use sea_orm::sea_query::extension::mysql::{IndexHintScope, MySqlSelectStatementExt};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, LikeExpr, Query, SelectStatement};
-use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryTrait, Select};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryTrait, Select,
+    Statement, Value,
+};
 
 use migrations::indexes;
 
@@ -19,11 +23,16 @@ use crate::domain::Disclosure;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Plan {
     /// The candidates come from the search index (SQLite's FTS5 table,
-    /// PostgreSQL's trigram GIN), and are then sorted: cheap when few match.
+    /// PostgreSQL's trigram GIN, MariaDB's postings), and are then sorted:
+    /// cheap when few match.
     SearchIndex,
     /// The list's order index is walked and each row checked, stopping at
     /// the page's end: cheap when many match.
     OrderIndex,
+    /// MariaDB: every live key is checked in the name index, which holds
+    /// it. Taken when the postings give more candidates than the count's
+    /// cap: reading each candidate's row would cost more than the scan.
+    KeyScan,
 }
 
 /// Live students, and those whose folded name, address or number holds
@@ -52,14 +61,25 @@ pub(super) fn matching_by(
         Disclosure::Full => select,
         Disclosure::Directory => select.filter(hold::outside_withheld(words)),
     };
-    let select = if backend == DbBackend::MySql && plan == Plan::SearchIndex {
-        // MariaDB sees the three list indexes as equal for
-        // `deleted_at IS NULL` and may pick one without the search key,
-        // visiting every row; the name index holds the key and covers the
-        // scan. (Walking the order's index, the caller names that one.)
+    let grams = trigrams(words);
+    let scan = plan == Plan::KeyScan || grams.is_empty();
+    let select = if backend == DbBackend::MySql && plan != Plan::OrderIndex {
         let mut select = select;
-        QueryTrait::query(&mut select)
-            .force_index(Alias::new(indexes::STUDENTS_LIVE_NAME), IndexHintScope::All);
+        let index = if scan {
+            // No word has a trigram: the key is checked on every live row.
+            // MariaDB sees the three list indexes as equal for
+            // `deleted_at IS NULL` and may pick one without the search key,
+            // visiting every row; the name index holds the key and covers
+            // the scan. (Walking the order's index, the caller names that
+            // one.)
+            indexes::STUDENTS_LIVE_NAME
+        } else {
+            // The candidates come from the postings, each row then read by
+            // id; MariaDB would otherwise walk the name index in the page's
+            // order and look each row up in the postings.
+            "PRIMARY"
+        };
+        QueryTrait::query(&mut select).force_index(Alias::new(index), IndexHintScope::All);
         select
     } else {
         select
@@ -70,7 +90,7 @@ pub(super) fn matching_by(
         })
     };
     match (backend, plan) {
-        (_, Plan::OrderIndex) => each_word(select),
+        (_, Plan::OrderIndex | Plan::KeyScan) => each_word(select),
         (DbBackend::Postgres, Plan::SearchIndex) => select.filter(
             Expr::col((student::Entity, student::Column::Id)).in_subquery(searched(words)),
         ),
@@ -86,8 +106,107 @@ pub(super) fn matching_by(
             ))),
             None => each_word(select),
         },
+        (DbBackend::MySql, Plan::SearchIndex) if !scan => {
+            each_word(select.filter(posted(&grams)))
+        }
         (_, Plan::SearchIndex) => each_word(select),
     }
+}
+
+/// MariaDB: at most this many trigrams are looked up in the postings. More
+/// would only narrow candidates that every word is checked on anyway, and
+/// each is one more table in the optimizer's join.
+const MAX_TRIGRAMS: usize = 8;
+
+/// The distinct trigrams of the words of three or more characters, taken
+/// from each word in turn (its first trigram, then every word's second…),
+/// at most [`MAX_TRIGRAMS`].
+fn trigrams(words: &[String]) -> Vec<String> {
+    let per_word: Vec<Vec<String>> = words
+        .iter()
+        .map(|word| {
+            let chars: Vec<char> = word.chars().collect();
+            // (A word has no space or line break; neither has a posting.)
+            chars
+                .windows(3)
+                .filter(|w| !w.iter().any(|c| c.is_whitespace()))
+                .map(|w| w.iter().collect())
+                .collect()
+        })
+        .collect();
+    let longest = per_word.iter().map(Vec::len).max().unwrap_or(0);
+    let mut grams: Vec<String> = Vec::new();
+    for i in 0..longest {
+        for gram in per_word.iter().filter_map(|word| word.get(i)) {
+            if grams.len() < MAX_TRIGRAMS && !grams.contains(gram) {
+                grams.push(gram.clone());
+            }
+        }
+    }
+    grams
+}
+
+/// MariaDB: the student is in the postings of every trigram of `grams`
+/// (not empty). One table per trigram, each joined on the student's id, so
+/// the optimizer starts from the trigram with the fewest postings and
+/// probes the others by primary key. The ids are grouped in a derived
+/// table, which MariaDB materializes: the postings are intersected before
+/// any student's row is read (flattened into the outer join, it would read
+/// the row of every posting of the rarest trigram).
+fn posted(grams: &[String]) -> Expr {
+    let (tables, conditions) = intersection(grams);
+    Expr::cust_with_values(
+        format!(
+            "`students`.`id` IN (SELECT `candidates`.`student_id` FROM \
+             (SELECT `t0`.`student_id` FROM {tables} WHERE {conditions} \
+             GROUP BY `t0`.`student_id`) AS `candidates`)"
+        ),
+        grams.iter().cloned(),
+    )
+}
+
+/// The tables and conditions of the postings' join: `t{i}` holds trigram
+/// `i` (one `?` each, in order), joined on `t0`'s student.
+fn intersection(grams: &[String]) -> (String, String) {
+    let tables: Vec<String> = (0..grams.len())
+        .map(|i| format!("`{}` AS `t{i}`", indexes::STUDENT_TRIGRAMS))
+        .collect();
+    let mut conditions: Vec<String> = (0..grams.len())
+        .map(|i| format!("`t{i}`.`gram` = ?"))
+        .collect();
+    conditions.extend((1..grams.len()).map(|i| format!("`t{i}`.`student_id` = `t0`.`student_id`")));
+    (tables.join(", "), conditions.join(" AND "))
+}
+
+/// MariaDB: the students in the postings of every trigram of the words,
+/// at most `cap + 1` of them (`None`: no word has a trigram). Read from the
+/// postings alone.
+pub(super) async fn candidates(
+    db: &impl ConnectionTrait,
+    words: &[String],
+    cap: u64,
+) -> Result<Option<Vec<i64>>, DbErr> {
+    let grams = trigrams(words);
+    if grams.is_empty() {
+        return Ok(None);
+    }
+    let (tables, conditions) = intersection(&grams);
+    let sql = format!(
+        "SELECT `t0`.`student_id` FROM {tables} WHERE {conditions} LIMIT {}",
+        cap + 1
+    );
+    let values: Vec<Value> = grams.into_iter().map(Value::from).collect();
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::MySql,
+            sql,
+            values,
+        ))
+        .await?;
+    rows.iter()
+        .map(|row| row.try_get_by_index::<i64>(0))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
 }
 
 /// SQLite: an FTS5 query asking for every word of at least three
