@@ -90,6 +90,22 @@ pub fn search_key(name: &str, address: &str, number: Option<&str>) -> String {
     }
 }
 
+/// The distinct trigrams (three consecutive characters) of `text` that
+/// hold no white space, in the order they first appear: what MariaDB's
+/// search postings hold of a key (a word of a search has no space, so a
+/// trigram across one is never asked for), and what a search looks up of
+/// a word. Characters, not bytes, as SQL's `SUBSTRING(key, i, 3)`.
+pub fn trigrams(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut seen = std::collections::HashSet::new();
+    chars
+        .windows(3)
+        .filter(|window| !window.iter().any(|c| c.is_whitespace()))
+        .map(|window| window.iter().collect::<String>())
+        .filter(|gram| seen.insert(gram.clone()))
+        .collect()
+}
+
 /// Whether marks on `c` are dropped: Latin, Greek and Cyrillic letters.
 fn sheds_marks(c: char) -> bool {
     matches!(c,

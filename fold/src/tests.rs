@@ -1,4 +1,4 @@
-use super::{KEY_CHARS, fold, search_key, words};
+use super::{KEY_CHARS, fold, search_key, trigrams, words};
 
 #[test]
 fn latin_letters_lose_case_and_marks() {
@@ -62,4 +62,15 @@ fn a_key_holds_each_part_on_a_line() {
     assert_eq!(search_key("Ada", "Paris", None), "ada\nparis");
     let long = search_key(&"ﷺ".repeat(30), "x", None);
     assert_eq!(long.chars().count(), KEY_CHARS);
+}
+
+#[test]
+fn trigrams_are_distinct_characters_without_white_space() {
+    assert_eq!(
+        trigrams("ana\nbanana"),
+        ["ana", "ban", "nan"].map(str::to_owned)
+    );
+    assert_eq!(trigrams("łód ź"), ["łód"].map(str::to_owned));
+    assert!(trigrams("ab").is_empty());
+    assert!(trigrams("a b\nc").is_empty());
 }

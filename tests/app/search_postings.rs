@@ -3,7 +3,8 @@
 //! renames, a delete, an undelete and a restore, every search finds exactly
 //! the live students whose search key holds each folded word, the rule
 //! checked here in Rust on every row. On MariaDB the search reads the
-//! trigram postings kept by triggers (migration 22): they are compared with
+//! trigram postings the write core keeps (migration 22,
+//! `students::store::postings`): they are compared with
 //! the trigrams of every live student's key, computed here. Real HTTP for
 //! the writes; the searches through the list's own query and, for their
 //! totals, the list page.
@@ -223,6 +224,37 @@ pub(crate) async fn found(db: &DatabaseConnection, q: &str) -> (Vec<i64>, u64) {
     let mut ids: Vec<i64> = rows.students.iter().map(|s| s.id).collect();
     ids.sort_unstable();
     (ids, rows.total.count)
+}
+
+/// MariaDB: the postings rebuilt from every live student's key, as the
+/// write core keeps them, for a test that writes rows straight to the
+/// table (the write core is what posts). Other backends have none.
+pub(crate) async fn repost_all(db: &DatabaseConnection) {
+    if db.get_database_backend() != DbBackend::MySql {
+        return;
+    }
+    db.execute_unprepared("DELETE FROM student_trigrams")
+        .await
+        .expect("the postings emptied");
+    let students = student::Entity::find().all(db).await.expect("students");
+    let mut values: Vec<sea_orm::Value> = Vec::new();
+    for s in students.iter().filter(|s| s.deleted_at.is_none()) {
+        for gram in fold::trigrams(&s.search_key) {
+            values.push(gram.into());
+            values.push(s.id.into());
+        }
+    }
+    if values.is_empty() {
+        return;
+    }
+    let rows = vec!["(?, ?)"; values.len() / 2].join(", ");
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::MySql,
+        format!("INSERT INTO student_trigrams (gram, student_id) VALUES {rows}"),
+        values,
+    ))
+    .await
+    .expect("the postings");
 }
 
 /// MariaDB: the postings are the distinct trigrams of each live student's

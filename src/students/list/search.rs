@@ -122,18 +122,7 @@ const MAX_TRIGRAMS: usize = 8;
 /// from each word in turn (its first trigram, then every word's second…),
 /// at most [`MAX_TRIGRAMS`].
 fn trigrams(words: &[String]) -> Vec<String> {
-    let per_word: Vec<Vec<String>> = words
-        .iter()
-        .map(|word| {
-            let chars: Vec<char> = word.chars().collect();
-            // (A word has no space or line break; neither has a posting.)
-            chars
-                .windows(3)
-                .filter(|w| !w.iter().any(|c| c.is_whitespace()))
-                .map(|w| w.iter().collect())
-                .collect()
-        })
-        .collect();
+    let per_word: Vec<Vec<String>> = words.iter().map(|word| fold::trigrams(word)).collect();
     let longest = per_word.iter().map(Vec::len).max().unwrap_or(0);
     let mut grams: Vec<String> = Vec::new();
     for i in 0..longest {

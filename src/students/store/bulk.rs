@@ -1,7 +1,8 @@
 //! Writing many students at once: inserts (demo data, an import's
 //! creates) as multi-row statements with ids reserved up front, each
-//! student with its version-1 revision, the live count moved once; and an
-//! import's guarded updates, a few hundred rows to a statement.
+//! student with its version-1 revision and (MariaDB) its search postings,
+//! the live count moved once; and an import's guarded updates, a few
+//! hundred rows to a statement.
 
 use std::collections::HashSet;
 
@@ -11,6 +12,7 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, Statement}
 
 use super::columns::{self, Columns};
 use super::count::adjust_live_count;
+use super::postings::{self, Repost};
 use super::rows::{Action, Author, Student};
 use crate::db::entities::{revision, student};
 use crate::db::joined::{JoinedUpdate, Typed};
@@ -33,6 +35,7 @@ pub async fn insert(
         return Ok(Vec::new());
     }
     let ids = reserve_ids(txn, rows.len()).await?;
+    let keep_postings = postings::kept(txn.get_database_backend());
     for (chunk, chunk_ids) in rows
         .chunks(ROWS_PER_STATEMENT)
         .zip(ids.chunks(ROWS_PER_STATEMENT))
@@ -63,8 +66,12 @@ pub async fn insert(
             .into_iter()
             .chain(columns::REVISION),
         );
+        let mut keys: Vec<(i64, String)> = Vec::new();
         for (fields, id) in chunk.iter().zip(chunk_ids) {
             let values = Columns::of(fields);
+            if keep_postings {
+                keys.push((*id, values.search_key().to_owned()));
+            }
             let hash = first_hash(&values, *id, registrar, action, at);
             let head: [SimpleExpr; 6] = [
                 (*id).into(),
@@ -87,6 +94,15 @@ pub async fn insert(
         }
         txn.execute(&students).await?;
         txn.execute(&revisions).await?;
+        let reposts: Vec<Repost> = keys
+            .iter()
+            .map(|(id, key)| Repost {
+                id: *id,
+                before: None,
+                after: Some(key),
+            })
+            .collect();
+        postings::repost(txn, &reposts).await?;
     }
     adjust_live_count(txn, rows.len() as i64).await?;
     Ok(ids)

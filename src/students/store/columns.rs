@@ -123,6 +123,11 @@ impl Columns {
         }
     }
 
+    /// The search key these values store (contract §12).
+    pub fn search_key(&self) -> &str {
+        &self.search_key
+    }
+
     /// The stored values of `student`.
     pub fn stored(student: &student::Model) -> Columns {
         Columns {

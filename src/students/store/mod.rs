@@ -13,6 +13,7 @@
 //! - [`import_entries`]: an import's one entry in the office's change log;
 //! - [`numbers`]: who holds a student number;
 //! - [`folded`]: a save's statements said in fewer, where the backend can;
+//! - [`postings`]: MariaDB's search postings, moved with every key;
 //! - [`columns`]: the one mapping of a student's values to every table's
 //!   columns;
 //! - `rows` and `count`: the row types and [`Author`] every part shares,
@@ -25,6 +26,7 @@ mod count;
 pub mod folded;
 pub mod import_entries;
 pub mod numbers;
+pub mod postings;
 pub mod revisions;
 mod rows;
 
@@ -39,6 +41,7 @@ use crate::cluster::submission::Submission;
 use crate::db::entities::student;
 use crate::domain::StudentValues;
 use columns::Columns;
+use postings::Repost;
 
 pub use count::{adjust_live_count, live_count};
 pub use numbers::highest_id;
@@ -142,6 +145,15 @@ pub async fn insert_as(
         .exec(txn)
         .await?;
     revisions::insert(txn, &student, action, author).await?;
+    postings::repost(
+        txn,
+        &[Repost {
+            id: student.id,
+            before: None,
+            after: Some(&student.search_key),
+        }],
+    )
+    .await?;
     Ok(student)
 }
 
@@ -171,6 +183,15 @@ pub async fn update_guarded(
         return Ok(None);
     }
     revisions::insert(txn, &after, action, author).await?;
+    postings::repost(
+        txn,
+        &[Repost {
+            id: after.id,
+            before: Some(&current.search_key),
+            after: Some(&after.search_key),
+        }],
+    )
+    .await?;
     Ok(Some(after))
 }
 
@@ -207,6 +228,17 @@ pub async fn update_many_guarded(
             })
             .collect();
         let now_written = bulk::update(txn, chunk, &after, author).await?;
+        let keys: Vec<Repost> = chunk
+            .iter()
+            .zip(&after)
+            .filter(|((current, _), _)| now_written.contains(&current.id))
+            .map(|((current, _), after)| Repost {
+                id: current.id,
+                before: Some(&current.search_key),
+                after: Some(&after.search_key),
+            })
+            .collect();
+        postings::repost(txn, &keys).await?;
         after.retain(|student| now_written.contains(&student.id));
         revisions::insert_many(txn, &after, action, author).await?;
         written.extend(now_written);
@@ -242,6 +274,15 @@ pub async fn delete_guarded(
     }
     adjust_live_count(txn, -1).await?;
     revisions::insert(txn, &after, Action::Deleted, author).await?;
+    postings::repost(
+        txn,
+        &[Repost {
+            id: after.id,
+            before: Some(&current.search_key),
+            after: None,
+        }],
+    )
+    .await?;
     Ok(Some(after))
 }
 
@@ -274,6 +315,15 @@ pub async fn undelete_guarded(
     }
     adjust_live_count(txn, 1).await?;
     revisions::insert(txn, &after, Action::Undeleted, author).await?;
+    postings::repost(
+        txn,
+        &[Repost {
+            id: after.id,
+            before: None,
+            after: Some(&after.search_key),
+        }],
+    )
+    .await?;
     Ok(Some(after))
 }
 
