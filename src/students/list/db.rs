@@ -231,8 +231,9 @@ async fn total(
             None => capped_rows(backend, search, disclosure),
         },
         // MariaDB: the candidates' ids from the postings, their rows then
-        // read by id; more candidates than the cap, and the keys are
-        // checked in the name index instead (each row read would cost more).
+        // read by id; more candidates than the cap, and the postings of
+        // one trigram a word are walked instead, each row read and checked
+        // until the cap's matches (see `Plan::WordPostings`).
         DbBackend::MySql => match candidates(db, words, COUNT_CAP).await? {
             Some(ids) if ids.is_empty() => {
                 let none = Total {
@@ -254,10 +255,13 @@ async fn total(
                     .into_query()
             }
             candidates => {
-                if candidates.is_some() {
+                let plan = if candidates.is_some() {
                     found = Found::Crowded;
-                }
-                matching_by(backend, search, disclosure, Plan::KeyScan)
+                    Plan::WordPostings
+                } else {
+                    Plan::KeyScan
+                };
+                matching_by(backend, search, disclosure, plan)
                     .select_only()
                     .column(student::Column::Id)
                     .limit(COUNT_CAP + 1)
