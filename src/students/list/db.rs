@@ -14,7 +14,9 @@ use sea_orm::{
 use migrations::indexes;
 
 use super::query::{Cursor, ListQuery, Sort, SortColumn};
-use super::search::{Plan, candidates, indexed_only, matching, matching_by, searched};
+use super::search::{
+    Candidates, Plan, candidates, in_postings_of, indexed_only, matching, matching_by, searched,
+};
 use crate::db::entities::student::{self, Listed};
 use crate::domain::Disclosure;
 use crate::students::store::{self, Student};
@@ -235,14 +237,14 @@ async fn total(
         // one trigram a word are walked instead, each row read and checked
         // until the cap's matches (see `Plan::WordPostings`).
         DbBackend::MySql => match candidates(db, words, COUNT_CAP).await? {
-            Some(ids) if ids.is_empty() => {
+            Candidates::Ids(ids) if ids.is_empty() => {
                 let none = Total {
                     count: 0,
                     at_least: false,
                 };
                 return Ok((none, Found::Ids(ids)));
             }
-            Some(ids) if ids.len() as u64 <= COUNT_CAP => {
+            Candidates::Ids(ids) => {
                 let select = by_id(
                     matching_by(backend, search, disclosure, Plan::OrderIndex),
                     &ids,
@@ -254,19 +256,22 @@ async fn total(
                     .limit(COUNT_CAP + 1)
                     .into_query()
             }
-            candidates => {
-                let plan = if candidates.is_some() {
-                    found = Found::Crowded;
-                    Plan::WordPostings
-                } else {
-                    Plan::KeyScan
-                };
-                matching_by(backend, search, disclosure, plan)
-                    .select_only()
-                    .column(student::Column::Id)
-                    .limit(COUNT_CAP + 1)
-                    .into_query()
+            Candidates::Crowded(rarest) => {
+                found = Found::Crowded;
+                in_postings_of(
+                    matching_by(backend, search, disclosure, Plan::WordPostings),
+                    &rarest,
+                )
+                .select_only()
+                .column(student::Column::Id)
+                .limit(COUNT_CAP + 1)
+                .into_query()
             }
+            Candidates::Unindexed => matching_by(backend, search, disclosure, Plan::KeyScan)
+                .select_only()
+                .column(student::Column::Id)
+                .limit(COUNT_CAP + 1)
+                .into_query(),
         },
         _ => capped_rows(backend, search, disclosure),
     };
