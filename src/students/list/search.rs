@@ -269,14 +269,21 @@ async fn estimates(db: &impl ConnectionTrait, grams: &[String]) -> Result<Vec<u6
             values,
         ))
         .await?;
+    // `EXPLAIN`'s columns are typed differently across versions and
+    // protocols: an unsigned or signed integer, or its text.
     let number = |row: &sea_orm::QueryResult, column: &str| -> Option<u64> {
-        row.try_get::<Option<u64>>("", column)
+        if let Ok(Some(n)) = row.try_get::<Option<u64>>("", column) {
+            return Some(n);
+        }
+        if let Ok(Some(n)) = row.try_get::<Option<i64>>("", column) {
+            return u64::try_from(n).ok();
+        }
+        row.try_get::<Option<String>>("", column)
             .ok()
-            .flatten()
-            .or_else(|| {
-                let signed = row.try_get::<Option<i64>>("", column).ok().flatten()?;
-                u64::try_from(signed).ok()
-            })
+            .flatten()?
+            .trim()
+            .parse()
+            .ok()
     };
     let mut estimates = vec![0; grams.len()];
     for row in &rows {
