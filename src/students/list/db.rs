@@ -13,10 +13,9 @@ use sea_orm::{
 
 use migrations::indexes;
 
+use super::postings::{Candidates, candidates, in_postings_of};
 use super::query::{Cursor, ListQuery, Sort, SortColumn};
-use super::search::{
-    Candidates, Plan, candidates, in_postings_of, indexed_only, matching, matching_by, searched,
-};
+use super::search::{Plan, indexed_only, matching, matching_by, searched};
 use crate::db::entities::student::{self, Listed};
 use crate::domain::Disclosure;
 use crate::students::store::{self, Student};

@@ -7,6 +7,7 @@
 pub mod db;
 mod hold;
 pub mod page;
+mod postings;
 pub mod query;
 mod search;
 
