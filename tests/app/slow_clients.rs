@@ -150,10 +150,13 @@ async fn slow_clients_cannot_hold_the_server() {
         idle_for >= Duration::from_secs(IDLE_TIMEOUT_SECS) - Duration::from_millis(100),
         "the idle connection lived {idle_for:?}"
     );
-    // Memory comes back: below its peak, and near where it started (the
-    // allocator keeps a little; 2 MiB was seen exceeded by 100 KiB).
+    // Memory comes back: not above its peak, and near where it started
+    // (the allocator keeps a little; 2 MiB was seen exceeded by 100 KiB).
+    // The peak may be the start: mimalloc hands start-up's memory back
+    // lazily, and was once seen to do so while the slow clients waited
+    // (64,860 → 54,080 → 58,372 KiB).
     assert!(
-        rss_after < rss_during && rss_after <= rss_before + 4 * 1024,
+        rss_after <= rss_before.max(rss_during) && rss_after <= rss_before + 4 * 1024,
         "RSS {rss_before} → {rss_during} → {rss_after} KiB"
     );
     assert!(
