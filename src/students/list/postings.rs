@@ -126,14 +126,7 @@ pub(super) async fn candidates(
         "SELECT `t0`.`student_id` FROM {tables} WHERE {conditions} LIMIT {}",
         cap + 1
     );
-    let values: Vec<Value> = grams.into_iter().map(Value::from).collect();
-    let rows = db
-        .query_all_raw(Statement::from_sql_and_values(
-            DbBackend::MySql,
-            sql,
-            values,
-        ))
-        .await?;
+    let rows = query(db, sql, &grams).await?;
     let ids = rows
         .iter()
         .map(|row| row.try_get_by_index::<i64>(0))
@@ -145,6 +138,21 @@ pub(super) async fn candidates(
     })
 }
 
+/// `sql` with one `?` a trigram of `grams`, in order.
+async fn query(
+    db: &impl ConnectionTrait,
+    sql: String,
+    grams: &[String],
+) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
+    let values: Vec<Value> = grams.iter().cloned().map(Value::from).collect();
+    db.query_all_raw(Statement::from_sql_and_values(
+        DbBackend::MySql,
+        sql,
+        values,
+    ))
+    .await
+}
+
 /// MariaDB's estimate of each trigram's postings, in order: an `EXPLAIN`
 /// of one lookup each (an index dive, no posting read). One it does not
 /// give is 0.
@@ -154,14 +162,7 @@ async fn estimates(db: &impl ConnectionTrait, grams: &[String]) -> Result<Vec<u6
         indexes::STUDENT_TRIGRAMS
     );
     let sql = format!("EXPLAIN {}", vec![one; grams.len()].join(" UNION ALL "));
-    let values: Vec<Value> = grams.iter().cloned().map(Value::from).collect();
-    let rows = db
-        .query_all_raw(Statement::from_sql_and_values(
-            DbBackend::MySql,
-            sql,
-            values,
-        ))
-        .await?;
+    let rows = query(db, sql, grams).await?;
     // `EXPLAIN`'s columns are typed differently across versions and
     // protocols: an unsigned or signed integer, or its text.
     let number = |row: &sea_orm::QueryResult, column: &str| -> Option<u64> {

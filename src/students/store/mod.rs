@@ -145,15 +145,7 @@ pub async fn insert_as(
         .exec(txn)
         .await?;
     revisions::insert(txn, &student, action, author).await?;
-    postings::repost(
-        txn,
-        &[Repost {
-            id: student.id,
-            before: None,
-            after: Some(&student.search_key),
-        }],
-    )
-    .await?;
+    postings::repost_one(txn, student.id, None, Some(&student.search_key)).await?;
     Ok(student)
 }
 
@@ -183,13 +175,11 @@ pub async fn update_guarded(
         return Ok(None);
     }
     revisions::insert(txn, &after, action, author).await?;
-    postings::repost(
+    postings::repost_one(
         txn,
-        &[Repost {
-            id: after.id,
-            before: Some(&current.search_key),
-            after: Some(&after.search_key),
-        }],
+        after.id,
+        Some(&current.search_key),
+        Some(&after.search_key),
     )
     .await?;
     Ok(Some(after))
@@ -274,15 +264,7 @@ pub async fn delete_guarded(
     }
     adjust_live_count(txn, -1).await?;
     revisions::insert(txn, &after, Action::Deleted, author).await?;
-    postings::repost(
-        txn,
-        &[Repost {
-            id: after.id,
-            before: Some(&current.search_key),
-            after: None,
-        }],
-    )
-    .await?;
+    postings::repost_one(txn, after.id, Some(&current.search_key), None).await?;
     Ok(Some(after))
 }
 
@@ -315,15 +297,7 @@ pub async fn undelete_guarded(
     }
     adjust_live_count(txn, 1).await?;
     revisions::insert(txn, &after, Action::Undeleted, author).await?;
-    postings::repost(
-        txn,
-        &[Repost {
-            id: after.id,
-            before: None,
-            after: Some(&after.search_key),
-        }],
-    )
-    .await?;
+    postings::repost_one(txn, after.id, None, Some(&after.search_key)).await?;
     Ok(Some(after))
 }
 

@@ -71,6 +71,16 @@ pub async fn repost(txn: &DatabaseTransaction, changes: &[Repost<'_>]) -> Result
     Ok(())
 }
 
+/// [`repost`] for one student.
+pub async fn repost_one(
+    txn: &DatabaseTransaction,
+    id: i64,
+    before: Option<&str>,
+    after: Option<&str>,
+) -> Result<(), DbErr> {
+    repost(txn, &[Repost { id, before, after }]).await
+}
+
 fn grams(key: Option<&str>) -> BTreeSet<String> {
     key.map(fold::trigrams)
         .unwrap_or_default()
