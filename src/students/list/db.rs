@@ -118,6 +118,8 @@ async fn rows_by(
 
 /// A page by number: the ids are counted off in the list's index (an
 /// index-only scan where the backend can), then the rows fetched by id.
+/// The first page of the unsearched list is read in one statement: its
+/// rows are the index's first ones, so there is nothing to count off.
 async fn first_page(
     db: &impl ConnectionTrait,
     backend: DbBackend,
@@ -127,23 +129,29 @@ async fn first_page(
 ) -> Result<(Vec<Listed>, bool, bool), DbErr> {
     let query = asked.0;
     let (column, order) = sort_column(query.sort);
-    let ids: Vec<i64> = ordered_by_its_index(backend, asked)
-        .select_only()
-        .column(student::Column::Id)
+    let ordered = ordered_by_its_index(backend, asked)
         .order_by(column, order.clone())
         .order_by(student::Column::Id, order)
         .offset(offset)
-        .limit(limit)
+        .limit(limit);
+    if offset == 0 && asked.3.is_none() && query.search().is_none() {
+        let rows = ordered.into_partial_model::<Listed>().all(db).await?;
+        let has_next = rows.len() as u64 > query.per_page;
+        return Ok((rows, false, has_next));
+    }
+    let ids: Vec<i64> = ordered
+        .select_only()
+        .column(student::Column::Id)
         .into_tuple()
         .all(db)
         .await?;
     let has_next = ids.len() as u64 > query.per_page;
     let mut rows = student::Entity::find()
-        .filter(student::Column::Id.is_in(ids.clone()))
+        .filter(student::Column::Id.is_in(ids.iter().copied()))
         .into_partial_model::<Listed>()
         .all(db)
         .await?;
-    rows.sort_by_key(|row| ids.iter().position(|id| *id == row.id));
+    rows.sort_by_cached_key(|row| ids.iter().position(|id| *id == row.id));
     Ok((rows, offset > 0, has_next))
 }
 
@@ -249,28 +257,18 @@ async fn total(
                     &ids,
                 );
                 found = Found::Ids(ids);
-                select
-                    .select_only()
-                    .column(student::Column::Id)
-                    .limit(COUNT_CAP + 1)
-                    .into_query()
+                capped(select)
             }
             Candidates::Crowded(rarest) => {
                 found = Found::Crowded;
-                in_postings_of(
+                capped(in_postings_of(
                     matching_by(backend, search, disclosure, Plan::WordPostings),
                     &rarest,
-                )
-                .select_only()
-                .column(student::Column::Id)
-                .limit(COUNT_CAP + 1)
-                .into_query()
+                ))
             }
-            Candidates::Unindexed => matching_by(backend, search, disclosure, Plan::KeyScan)
-                .select_only()
-                .column(student::Column::Id)
-                .limit(COUNT_CAP + 1)
-                .into_query(),
+            Candidates::Unindexed => {
+                capped(matching_by(backend, search, disclosure, Plan::KeyScan))
+            }
         },
         _ => capped_rows(backend, search, disclosure),
     };
@@ -298,7 +296,12 @@ fn capped_rows(
     search: Option<&[String]>,
     disclosure: Disclosure,
 ) -> sea_orm::sea_query::SelectStatement {
-    matching(backend, search, disclosure)
+    capped(matching(backend, search, disclosure))
+}
+
+/// The ids `select` finds, at most one more than the cap.
+fn capped(select: Select<student::Entity>) -> sea_orm::sea_query::SelectStatement {
+    select
         .select_only()
         .column(student::Column::Id)
         .limit(COUNT_CAP + 1)
