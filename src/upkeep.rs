@@ -10,7 +10,7 @@ pub async fn sweep_periodically(state: AppState) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         every.tick().await;
-        let sessions = auth::sessions::sweep(&state.db, &state.auth).await;
+        let sessions = auth::ended::end_expired(&state.db, &state.auth).await;
         let failures = auth::throttle::sweep(&state.db, &state.auth.throttle).await;
         if let Err(err) =
             crate::api_tokens::throttle::sweep(&state.db, &state.auth.tokens.throttle).await

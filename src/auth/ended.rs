@@ -11,16 +11,23 @@
 //! only ever lets its own account's typing be kept.
 //!
 //! Several instances share the database, so this lives there; rows older
-//! than [`REMEMBERED`] count for nothing and are swept.
+//! than [`REMEMBERED`] count for nothing and are swept. Sessions past
+//! their limits are ended by [`end_expired`], which the upkeep runs.
 
 use axum::http::HeaderMap;
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    QuerySelect,
+};
 
+use super::policy::AuthPolicy;
 use super::tokens::{constant_time_eq, digest};
+use crate::cluster::retry;
 use crate::db::entities::ended_session::{self, EndCause};
 use crate::db::entities::session;
+use crate::db::{begin_write, now};
 use crate::http::cookie::{self, SameSite, SetCookie};
 
 /// How long an ended session is remembered.
@@ -70,9 +77,19 @@ impl Ending {
     /// A session past a limit ended when it reached the first of them
     /// (its idle limit, or its absolute one), not when someone noticed.
     pub fn by_limits(session: &session::Model, idle: chrono::Duration) -> Self {
-        let idle_end = session.last_seen_at + idle;
-        if session.expires_at <= idle_end {
-            Ending::new(session.expires_at, EndCause::Expired)
+        Ending::at_limits(session.last_seen_at, session.expires_at, idle)
+    }
+
+    /// [`Ending::by_limits`] of a session last seen at `last_seen_at`
+    /// that expires at `expires_at`.
+    pub fn at_limits(
+        last_seen_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+        idle: chrono::Duration,
+    ) -> Self {
+        let idle_end = last_seen_at + idle;
+        if expires_at <= idle_end {
+            Ending::new(expires_at, EndCause::Expired)
         } else {
             Ending::new(idle_end, EndCause::Idle)
         }
@@ -154,6 +171,42 @@ pub async fn sweep(db: &impl ConnectionTrait, at: DateTime<Utc>) -> Result<u64, 
         .exec(db)
         .await?;
     Ok(result.rows_affected)
+}
+
+/// Sessions the sweep ends in one transaction.
+const SWEEP_BATCH: u64 = 500;
+
+/// Ends every session past its idle or absolute expiry (each remembered
+/// as ended when it reached its limit), a batch at a time.
+pub async fn end_expired(db: &DatabaseConnection, policy: &AuthPolicy) -> Result<u64, DbErr> {
+    let at = now();
+    let mut swept = 0;
+    loop {
+        let batch = retry::write("session sweep", || async move {
+            let txn = begin_write(db).await?;
+            let expired = session::Entity::find()
+                .filter(
+                    Condition::any()
+                        .add(session::Column::ExpiresAt.lte(at))
+                        .add(session::Column::LastSeenAt.lte(at - policy.session_idle)),
+                )
+                .limit(SWEEP_BATCH)
+                .lock_exclusive()
+                .all(&txn)
+                .await?;
+            let retired = retire(&txn, &expired, |s| {
+                Ending::by_limits(s, policy.session_idle)
+            })
+            .await?;
+            txn.commit().await?;
+            Ok::<_, DbErr>((expired.len(), retired))
+        })
+        .await?;
+        swept += batch.1;
+        if (batch.0 as u64) < SWEEP_BATCH {
+            return Ok(swept);
+        }
+    }
 }
 
 #[cfg(test)]

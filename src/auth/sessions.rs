@@ -10,8 +10,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
 };
 
 use super::ended::{self, Ending};
@@ -133,6 +132,23 @@ pub async fn start(
     Ok(token)
 }
 
+/// What a request's check reads of its session (its form token, when it
+/// was last seen, when it expires, whether it began at the university's
+/// provider) and of the session's account (id, username, role, whether
+/// its password must change, when it was disabled): only what the check
+/// uses, read by position.
+type Check = (
+    String,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    bool,
+    i64,
+    String,
+    Role,
+    bool,
+    Option<DateTime<Utc>>,
+);
+
 /// The registrar whose live session `token` names, if any. Expired
 /// sessions and those of disabled accounts are ended on sight.
 pub async fn find(
@@ -141,27 +157,54 @@ pub async fn find(
     policy: &AuthPolicy,
 ) -> Result<Option<SignedIn>, DbErr> {
     let token_hash = digest(token);
-    let found = session::Entity::find_by_id(token_hash.clone())
-        .find_also_related(registrar::Entity)
+    let found: Option<Check> = session::Entity::find_by_id(token_hash.clone())
+        .select_only()
+        .columns([
+            session::Column::CsrfToken,
+            session::Column::LastSeenAt,
+            session::Column::ExpiresAt,
+            session::Column::BeganAtProvider,
+        ])
+        .inner_join(registrar::Entity)
+        .columns([
+            registrar::Column::Id,
+            registrar::Column::Username,
+            registrar::Column::Role,
+            registrar::Column::MustChangePassword,
+            registrar::Column::DisabledAt,
+        ])
+        .into_tuple()
         .one(db)
         .await?;
-    let Some((session, Some(account))) = found else {
+    let Some((
+        csrf_token,
+        last_seen_at,
+        expires_at,
+        began_at_provider,
+        id,
+        username,
+        role,
+        must_change_password,
+        disabled_at,
+    )) = found
+    else {
         return Ok(None);
     };
     let at = now();
-    if !is_live(&session, &account, at, policy) {
+    let live = disabled_at.is_none() && at < expires_at && at - last_seen_at < policy.session_idle;
+    if !live {
         // Remembered as ended when it reached its limit; a disabled
         // account's sessions end when it is disabled, so this is the rare
         // one that began in the same instant.
-        let ending = if account.disabled_at.is_some() {
+        let ending = if disabled_at.is_some() {
             Ending::new(at, EndCause::Admin)
         } else {
-            Ending::by_limits(&session, policy.session_idle)
+            Ending::at_limits(last_seen_at, expires_at, policy.session_idle)
         };
         end_as(db, &token_hash, ending).await?;
         return Ok(None);
     }
-    if at - session.last_seen_at > TOUCH_AFTER {
+    if at - last_seen_at > TOUCH_AFTER {
         retry::write("session touch", || {
             session::Entity::update_many()
                 .col_expr(session::Column::LastSeenAt, Expr::value(at))
@@ -173,30 +216,19 @@ pub async fn find(
     // A second factor is for password sign-ins: a session that began at
     // the university's provider took the provider's own factors.
     let must_set_up_two_factor = policy.require_two_factor
-        && !session.began_at_provider
-        && !crate::two_factor::store::is_on(db, account.id).await?;
+        && !began_at_provider
+        && !crate::two_factor::store::is_on(db, id).await?;
     Ok(Some(SignedIn {
-        id: account.id,
-        username: account.username,
-        role: account.role,
-        must_change_password: account.must_change_password,
+        id,
+        username,
+        role,
+        must_change_password,
         must_set_up_two_factor,
-        csrf_token: session.csrf_token,
+        csrf_token,
         token_hash,
         // The server's zone is the request's to give (see [`load`]).
         zone: Zone::UTC,
     }))
-}
-
-fn is_live(
-    session: &session::Model,
-    account: &registrar::Model,
-    at: DateTime<Utc>,
-    policy: &AuthPolicy,
-) -> bool {
-    account.disabled_at.is_none()
-        && at < session.expires_at
-        && at - session.last_seen_at < policy.session_idle
 }
 
 /// Ends the session whose token digest is `token_hash`, now, for `cause`
@@ -236,42 +268,6 @@ pub async fn end_for(
     cause: EndCause,
 ) -> Result<(), DbErr> {
     end(db, &registrar.token_hash, cause).await
-}
-
-/// Sessions the sweep ends in one transaction.
-const SWEEP_BATCH: u64 = 500;
-
-/// Ends every session past its idle or absolute expiry (each remembered
-/// as ended when it reached its limit), a batch at a time.
-pub async fn sweep(db: &DatabaseConnection, policy: &AuthPolicy) -> Result<u64, DbErr> {
-    let at = now();
-    let mut swept = 0;
-    loop {
-        let batch = retry::write("session sweep", || async move {
-            let txn = begin_write(db).await?;
-            let expired = session::Entity::find()
-                .filter(
-                    Condition::any()
-                        .add(session::Column::ExpiresAt.lte(at))
-                        .add(session::Column::LastSeenAt.lte(at - policy.session_idle)),
-                )
-                .limit(SWEEP_BATCH)
-                .lock_exclusive()
-                .all(&txn)
-                .await?;
-            let retired = ended::retire(&txn, &expired, |s| {
-                Ending::by_limits(s, policy.session_idle)
-            })
-            .await?;
-            txn.commit().await?;
-            Ok::<_, DbErr>((expired.len(), retired))
-        })
-        .await?;
-        swept += batch.1;
-        if (batch.0 as u64) < SWEEP_BATCH {
-            return Ok(swept);
-        }
-    }
 }
 
 /// The cookie of a new session. The browser keeps it a day past the
