@@ -64,7 +64,10 @@ pub fn single_line(input: &str, max: usize) -> Result<String, TextError> {
 /// may predate the rule, or be in another normalisation): then an edit
 /// leaves it as it is.
 pub fn is_unchanged(input: &str, stored: &str) -> bool {
-    trimmed(input).nfc().eq(stored.nfc())
+    // The same text is the same in every normalisation: most saves send
+    // back most fields as they were, and need not normalise them.
+    let input = trimmed(input);
+    input == stored || input.nfc().eq(stored.nfc())
 }
 
 /// `input` without white space or bidi isolates (U+2066–U+2069) at either
