@@ -33,6 +33,17 @@ const PART_SEPARATOR: char = '\n';
 
 /// `text` folded for search.
 pub fn fold(text: &str) -> String {
+    // ASCII has nothing to normalise, no format characters and no marks,
+    // and its lower case is its own: most names and addresses, and every
+    // save that writes them, take this path.
+    if text.is_ascii() {
+        return one_spaced(&text.to_ascii_lowercase());
+    }
+    unicode_fold(text)
+}
+
+/// [`fold`] of any text, step by step.
+fn unicode_fold(text: &str) -> String {
     let lowered: String = text
         .nfkc()
         .filter(|c| c.general_category() != GeneralCategory::Format)
@@ -54,14 +65,19 @@ pub fn fold(text: &str) -> String {
             None => unmarked.push(c),
         }
     }
-    let mut folded = String::with_capacity(unmarked.len());
-    for word in unmarked.nfc().collect::<String>().split_whitespace() {
-        if !folded.is_empty() {
-            folded.push(' ');
+    one_spaced(&unmarked.nfc().collect::<String>())
+}
+
+/// `text` with every run of white space one space, trimmed.
+fn one_spaced(text: &str) -> String {
+    let mut spaced = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !spaced.is_empty() {
+            spaced.push(' ');
         }
-        folded.push_str(word);
+        spaced.push_str(word);
     }
-    folded
+    spaced
 }
 
 /// A search's words, folded: each must be found in a key.

@@ -1,4 +1,4 @@
-use super::{KEY_CHARS, fold, search_key, trigrams, words};
+use super::{KEY_CHARS, fold, search_key, trigrams, unicode_fold, words};
 
 #[test]
 fn latin_letters_lose_case_and_marks() {
@@ -73,4 +73,28 @@ fn trigrams_are_distinct_characters_without_white_space() {
     assert_eq!(trigrams("łód ź"), ["łód"].map(str::to_owned));
     assert!(trigrams("ab").is_empty());
     assert!(trigrams("a b\nc").is_empty());
+}
+
+#[test]
+fn ascii_folds_as_the_unicode_steps_fold_it() {
+    // Every ASCII character, alone and beside every other one.
+    for a in 0_u8..128 {
+        for b in 0_u8..128 {
+            let text = String::from_utf8(vec![a, b]).unwrap();
+            assert_eq!(fold(&text), unicode_fold(&text), "{text:?}");
+        }
+    }
+    // Longer texts, from a fixed sequence: runs of every kind of space,
+    // capitals, digits, punctuation and control characters.
+    let mut state = 0x2545_f491_u32;
+    for _ in 0..2_000 {
+        let text: String = (0..40)
+            .map(|_| {
+                state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                char::from(((state >> 16) % 128) as u8)
+            })
+            .collect();
+        assert_eq!(fold(&text), unicode_fold(&text), "{text:?}");
+    }
+    assert_eq!(fold(" Ada\t\x0bLOVELACE \r\n"), "ada lovelace");
 }
