@@ -7,6 +7,8 @@
 //! refuses with `403` any form without the right CSRF token, so a handler
 //! that takes a `Form` cannot forget that check.
 
+use std::borrow::Cow;
+
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::{StatusCode, header};
@@ -86,12 +88,17 @@ pub fn decode_pairs(input: &[u8]) -> Result<Vec<(String, String)>, AppError> {
 }
 
 fn decode_component(raw: &[u8]) -> Result<String, AppError> {
-    let plus_as_space: Vec<u8> = raw
-        .iter()
-        .map(|&b| if b == b'+' { b' ' } else { b })
-        .collect();
-    let bytes: Vec<u8> = percent_encoding::percent_decode(&plus_as_space).collect();
-    String::from_utf8(bytes).map_err(|_| {
+    // Copied only where a `+` or a `%` asks for it.
+    let plus_as_space: Cow<[u8]> = match raw.contains(&b'+') {
+        true => Cow::Owned(
+            raw.iter()
+                .map(|&b| if b == b'+' { b' ' } else { b })
+                .collect(),
+        ),
+        false => Cow::Borrowed(raw),
+    };
+    let bytes = Cow::from(percent_encoding::percent_decode(&plus_as_space));
+    String::from_utf8(bytes.into_owned()).map_err(|_| {
         AppError::BadRequest(
             "The request contained text that is not valid UTF-8. Nothing was saved.",
         )

@@ -377,7 +377,7 @@ async fn forms_posted_after_idle_or_absolute_expiry_are_kept(backend: Backend) {
     let policy =
         registrar::auth::AuthPolicy::from_settings(&registrar::config::Settings::for_tests(""));
     assert_eq!(
-        registrar::auth::sessions::sweep(&app.db, &policy)
+        registrar::auth::ended::end_expired(&app.db, &policy)
             .await
             .unwrap(),
         1

@@ -707,7 +707,7 @@ async fn idle_and_expired_sessions_end(backend: Backend) {
     let policy =
         registrar::auth::AuthPolicy::from_settings(&registrar::config::Settings::for_tests(""));
     assert_eq!(
-        registrar::auth::sessions::sweep(&app.db, &policy)
+        registrar::auth::ended::end_expired(&app.db, &policy)
             .await
             .unwrap(),
         1
