@@ -40,7 +40,7 @@ impl Instant {
 
     /// RFC 3339 in UTC, for `datetime` attributes.
     pub fn iso(&self) -> String {
-        self.0.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+        crate::zone::iso(self.0)
     }
 }
 

@@ -71,27 +71,54 @@ impl std::fmt::Display for Zone {
 /// `2026-12-07 10:14:03 LABEL`, written digit by digit: a list shows fifty
 /// a page, and `format!`'s padded integers cost ten times as much.
 fn stamp(at: &chrono::NaiveDateTime, label: &str) -> String {
-    use chrono::{Datelike, Timelike};
-    let Ok(year @ 0..=9999) = u32::try_from(at.year()) else {
-        // Outside four digits: the rare stamp takes the general path.
-        return format!("{} {label}", at.format("%Y-%m-%d %H:%M:%S"));
-    };
     let mut text = String::with_capacity(20 + label.len());
-    two_digits(&mut text, year / 100);
-    two_digits(&mut text, year % 100);
-    for (separator, value) in [
-        ('-', at.month()),
-        ('-', at.day()),
-        (' ', at.hour()),
-        (':', at.minute()),
-        (':', at.second()),
-    ] {
-        text.push(separator);
-        two_digits(&mut text, value);
+    if !date_and_time(&mut text, at, ' ') {
+        return format!("{} {label}", at.format("%Y-%m-%d %H:%M:%S"));
     }
     text.push(' ');
     text.push_str(label);
     text
+}
+
+/// `at` in RFC 3339, UTC, to the microsecond
+/// (`2026-12-07T09:14:03.123456Z`), as `datetime` attributes give it.
+pub fn iso(at: DateTime<Utc>) -> String {
+    use chrono::Timelike;
+    let mut text = String::with_capacity(27);
+    let nanos = at.nanosecond();
+    // A leap second (nanoseconds past a billion) takes chrono's path.
+    if nanos >= 1_000_000_000 || !date_and_time(&mut text, &at.naive_utc(), 'T') {
+        return at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    }
+    text.push('.');
+    let micros = nanos / 1_000;
+    for part in [micros / 10_000, micros / 100 % 100, micros % 100] {
+        two_digits(&mut text, part);
+    }
+    text.push('Z');
+    text
+}
+
+/// Writes `at` as `2026-12-07 10:14:03` (its date and time parted by
+/// `separator`) onto `text`, unless its year is outside four digits.
+fn date_and_time(text: &mut String, at: &chrono::NaiveDateTime, separator: char) -> bool {
+    use chrono::{Datelike, Timelike};
+    let Ok(year @ 0..=9999) = u32::try_from(at.year()) else {
+        return false;
+    };
+    two_digits(text, year / 100);
+    two_digits(text, year % 100);
+    for (before, value) in [
+        ('-', at.month()),
+        ('-', at.day()),
+        (separator, at.hour()),
+        (':', at.minute()),
+        (':', at.second()),
+    ] {
+        text.push(before);
+        two_digits(text, value);
+    }
+    true
 }
 
 /// `value` (under 100) as two digits.
@@ -192,6 +219,23 @@ mod tests {
         assert_eq!(Zone::UTC.show(late), "9999-12-31 23:59:59 UTC");
         let beyond = Utc.with_ymd_and_hms(10000, 1, 1, 0, 0, 0).unwrap();
         assert_eq!(Zone::UTC.show(beyond), "+10000-01-01 00:00:00 UTC");
+    }
+
+    #[test]
+    fn iso_is_chrono_s_rfc_3339_to_the_microsecond() {
+        let mut at = Utc.with_ymd_and_hms(1970, 1, 1, 0, 0, 0).unwrap();
+        let step = chrono::Duration::microseconds(3_161_234_567_891);
+        for _ in 0..2_000 {
+            let chrono = at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+            assert_eq!(super::iso(at), chrono);
+            at += step;
+        }
+        let far = Utc.with_ymd_and_hms(12_000, 1, 1, 0, 0, 0).unwrap();
+        let chrono = far.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        assert_eq!(super::iso(far), chrono);
+        let late = Utc.with_ymd_and_hms(2026, 12, 7, 9, 14, 3).unwrap();
+        let late = late + chrono::Duration::nanoseconds(123_456_789);
+        assert_eq!(super::iso(late), "2026-12-07T09:14:03.123456Z");
     }
 
     #[test]

@@ -52,7 +52,16 @@ impl Gpa {
 /// Always two decimals: `3.50`.
 impl fmt::Display for Gpa {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:02}", self.0 / 100, self.0 % 100)
+        // At most 4.00: one digit, a point, two digits (fifty a list page).
+        let digit = |value: u16| char::from_digit(u32::from(value % 10), 10).unwrap_or('0');
+        match self.0 {
+            0..=999 => {
+                let text = [digit(self.0 / 100), '.', digit(self.0 / 10), digit(self.0)];
+                text.into_iter()
+                    .try_for_each(|c| fmt::Write::write_char(f, c))
+            }
+            _ => write!(f, "{}.{:02}", self.0 / 100, self.0 % 100),
+        }
     }
 }
 
@@ -97,5 +106,10 @@ mod tests {
         assert_eq!(Gpa::parse("3.5").unwrap().to_string(), "3.50");
         assert_eq!(Gpa::parse("0").unwrap().to_string(), "0.00");
         assert_eq!(Gpa::parse("3.07").unwrap().to_string(), "3.07");
+        for hundredths in 0..=400 {
+            let gpa = Gpa::from_hundredths(hundredths).unwrap();
+            let written = format!("{}.{:02}", hundredths / 100, hundredths % 100);
+            assert_eq!(gpa.to_string(), written);
+        }
     }
 }
