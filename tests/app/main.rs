@@ -73,6 +73,7 @@ mod roles;
 mod roundtrip;
 mod scale;
 mod search;
+mod search_estimates;
 mod search_postings;
 mod security;
 mod signins;

@@ -2,12 +2,13 @@
 //!
 //! - [`query`]: what the list's address asks for, read leniently;
 //! - [`db`]: the queries, fast at a million students;
-//! - [`page`]: the page struct and its links.
+//! - [`page`]: the page struct and its links;
+//! - [`postings`]: MariaDB's candidates from its trigram postings.
 
 pub mod db;
 mod hold;
 pub mod page;
-mod postings;
+pub mod postings;
 pub mod query;
 mod search;
 

@@ -82,7 +82,8 @@ pub(super) fn in_postings_of(
 }
 
 /// What MariaDB's postings say of a search's words, before any row is read.
-pub(super) enum Candidates {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Candidates {
     /// No word has a trigram: only the rows can say.
     Unindexed,
     /// More candidates than the cap: the rarest trigram of each word, whose
@@ -104,7 +105,7 @@ const SURELY_CROWDED: u64 = 3;
 /// several times the cap, the intersection is not read at all (20–33 ms
 /// for "maple" at 1 M, two probes per candidate), else it is, up to
 /// `cap + 1` students.
-pub(super) async fn candidates(
+pub async fn candidates(
     db: &impl ConnectionTrait,
     words: &[String],
     cap: u64,
