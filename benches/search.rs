@@ -119,10 +119,18 @@ async fn serve(build: &Build, database_url: &str) -> Server {
     }
 }
 
-/// The search lines (contract §16): label and path.
+/// The list and search lines (contract §16): label and path.
 async fn lines(app: &TestApp) -> Vec<(&'static str, String)> {
     let maple_50 = common::maple_page_end(&app.db).await;
+    let list_50 = common::page_end(&app.db, None).await;
     vec![
+        ("list, first page", "/students".to_owned()),
+        ("list, sort -gpa", "/students?sort=-gpa".to_owned()),
+        (
+            "list, page 2 by cursor",
+            format!("/students?after={list_50}"),
+        ),
+        ("list, page 200 by number", "/students?page=200".to_owned()),
         ("common (\"maple\")", "/students?q=maple".to_owned()),
         (
             "rare (\"yusuf wójcik\")",

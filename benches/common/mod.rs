@@ -21,11 +21,20 @@ pub fn backends(list: &str) -> Vec<Backend> {
 /// The last student of the first page of the common search "maple" (by
 /// name): where its Next link starts.
 pub async fn maple_page_end(db: &DatabaseConnection) -> i64 {
-    student::Entity::find()
+    page_end(db, Some("maple")).await
+}
+
+/// The last student of the first page of the list (by name), searched for
+/// `word` if given: where its Next link starts.
+pub async fn page_end(db: &DatabaseConnection, word: Option<&str>) -> i64 {
+    let mut select = student::Entity::find()
         .select_only()
         .column(student::Column::Id)
-        .filter(student::Column::DeletedAt.is_null())
-        .filter(student::Column::SearchKey.contains("maple"))
+        .filter(student::Column::DeletedAt.is_null());
+    if let Some(word) = word {
+        select = select.filter(student::Column::SearchKey.contains(word));
+    }
+    select
         .order_by_asc(student::Column::SearchKey)
         .order_by_asc(student::Column::Id)
         .offset(49)
