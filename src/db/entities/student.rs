@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use sea_orm::{QuerySelect, Select};
 
 use crate::domain::{Gpa, StudentNumber};
 
@@ -57,9 +58,9 @@ pub fn gpa_text(hundredths: i16) -> String {
 }
 
 /// A student as lists and exports show it: every column but the search key
-/// and the chain head (long, and never shown), read where many rows are.
-#[derive(Clone, Debug, PartialEq, Eq, DerivePartialModel)]
-#[sea_orm(entity = "Entity")]
+/// and the chain head (long, and never shown), read where many rows are
+/// ([`Listed::all`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Listed {
     pub id: i64,
     pub name: String,
@@ -96,3 +97,69 @@ impl From<&Model> for Listed {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// [`Listed`]'s columns in the order [`Listed::all`] selects them.
+type ListedColumns = (
+    i64,
+    String,
+    String,
+    i16,
+    Option<String>,
+    bool,
+    i64,
+    DateTimeUtc,
+    DateTimeUtc,
+    String,
+    Option<DateTimeUtc>,
+);
+
+impl Listed {
+    /// The students `select` finds, as lists show them, each column read
+    /// by its position: a page reads fifty rows, and looking eleven
+    /// columns up by name in each cost a twentieth of the page.
+    pub async fn all(
+        select: Select<Entity>,
+        db: &impl ConnectionTrait,
+    ) -> Result<Vec<Listed>, DbErr> {
+        let rows: Vec<ListedColumns> = select
+            .select_only()
+            .columns([
+                Column::Id,
+                Column::Name,
+                Column::Address,
+                Column::GpaHundredths,
+                Column::StudentNumber,
+                Column::Confidential,
+                Column::Version,
+                Column::CreatedAt,
+                Column::UpdatedAt,
+                Column::UpdatedBy,
+                Column::DeletedAt,
+            ])
+            .into_tuple()
+            .all(db)
+            .await?;
+        Ok(rows.into_iter().map(Listed::from_columns).collect())
+    }
+
+    fn from_columns(columns: ListedColumns) -> Listed {
+        let (id, name, address, gpa_hundredths, student_number, confidential, version) = (
+            columns.0, columns.1, columns.2, columns.3, columns.4, columns.5, columns.6,
+        );
+        let (created_at, updated_at, updated_by, deleted_at) =
+            (columns.7, columns.8, columns.9, columns.10);
+        Listed {
+            id,
+            name,
+            address,
+            gpa_hundredths,
+            student_number,
+            confidential,
+            version,
+            created_at,
+            updated_at,
+            updated_by,
+            deleted_at,
+        }
+    }
+}

@@ -135,7 +135,7 @@ async fn first_page(
         .offset(offset)
         .limit(limit);
     if offset == 0 && asked.3.is_none() && query.search().is_none() {
-        let rows = ordered.into_partial_model::<Listed>().all(db).await?;
+        let rows = Listed::all(ordered, db).await?;
         let has_next = rows.len() as u64 > query.per_page;
         return Ok((rows, false, has_next));
     }
@@ -146,11 +146,8 @@ async fn first_page(
         .all(db)
         .await?;
     let has_next = ids.len() as u64 > query.per_page;
-    let mut rows = student::Entity::find()
-        .filter(student::Column::Id.is_in(ids.iter().copied()))
-        .into_partial_model::<Listed>()
-        .all(db)
-        .await?;
+    let by_id = student::Entity::find().filter(student::Column::Id.is_in(ids.iter().copied()));
+    let mut rows = Listed::all(by_id, db).await?;
     rows.sort_by_cached_key(|row| ids.iter().position(|id| *id == row.id));
     Ok((rows, offset > 0, has_next))
 }
@@ -201,15 +198,13 @@ async fn from_pivot(
         )
     };
     let walk = if ascending { Order::Asc } else { Order::Desc };
-    ordered_by_its_index(backend, asked)
+    let select = ordered_by_its_index(backend, asked)
         .filter(bound)
         .filter(beyond.or(id_beyond))
         .order_by(column, walk.clone())
         .order_by(student::Column::Id, walk)
-        .limit(limit)
-        .into_partial_model::<Listed>()
-        .all(db)
-        .await
+        .limit(limit);
+    Listed::all(select, db).await
 }
 
 /// How many match, and how MariaDB's count found them.
