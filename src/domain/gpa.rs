@@ -52,16 +52,12 @@ impl Gpa {
 /// Always two decimals: `3.50`.
 impl fmt::Display for Gpa {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // At most 4.00: one digit, a point, two digits (fifty a list page).
+        // At most 4.00 (the type holds no more): one digit, a point, two
+        // digits, written without `format!` (fifty a list page).
         let digit = |value: u16| char::from_digit(u32::from(value % 10), 10).unwrap_or('0');
-        match self.0 {
-            0..=999 => {
-                let text = [digit(self.0 / 100), '.', digit(self.0 / 10), digit(self.0)];
-                text.into_iter()
-                    .try_for_each(|c| fmt::Write::write_char(f, c))
-            }
-            _ => write!(f, "{}.{:02}", self.0 / 100, self.0 % 100),
-        }
+        [digit(self.0 / 100), '.', digit(self.0 / 10), digit(self.0)]
+            .into_iter()
+            .try_for_each(|c| fmt::Write::write_char(f, c))
     }
 }
 

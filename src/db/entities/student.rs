@@ -142,12 +142,21 @@ impl Listed {
         Ok(rows.into_iter().map(Listed::from_columns).collect())
     }
 
-    fn from_columns(columns: ListedColumns) -> Listed {
-        let (id, name, address, gpa_hundredths, student_number, confidential, version) = (
-            columns.0, columns.1, columns.2, columns.3, columns.4, columns.5, columns.6,
-        );
-        let (created_at, updated_at, updated_by, deleted_at) =
-            (columns.7, columns.8, columns.9, columns.10);
+    fn from_columns(
+        (
+            id,
+            name,
+            address,
+            gpa_hundredths,
+            student_number,
+            confidential,
+            version,
+            created_at,
+            updated_at,
+            updated_by,
+            deleted_at,
+        ): ListedColumns,
+    ) -> Listed {
         Listed {
             id,
             name,

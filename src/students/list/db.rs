@@ -134,7 +134,7 @@ async fn first_page(
         .order_by(student::Column::Id, order)
         .offset(offset)
         .limit(limit);
-    if offset == 0 && asked.3.is_none() && query.search().is_none() {
+    if offset == 0 && query.search().is_none() {
         let rows = Listed::all(ordered, db).await?;
         let has_next = rows.len() as u64 > query.per_page;
         return Ok((rows, false, has_next));
